@@ -1,0 +1,48 @@
+/* Configuration in one place: defaults, then the config file, then STOCKTAKE_* environment. */
+#ifndef STOCKTAKE_ENV_H
+#define STOCKTAKE_ENV_H
+
+#include <stddef.h>
+
+struct config {
+	/* MariaDB: socket wins over host/port when set. */
+	const char *db_host;      /* db_host, default "127.0.0.1" */
+	unsigned int db_port;     /* db_port, default 3306 */
+	const char *db_socket;    /* db_socket, default NULL */
+	const char *db_user;      /* db_user, default "stocktake" */
+	const char *db_password;  /* db_password, default "" */
+	const char *db_name;      /* db_name, default "stocktake" */
+	/* JWT HS256: the secret is read from jwt_secret_file, or given inline as jwt_secret. */
+	const char *jwt_secret;   /* bytes of the secret (file contents, trailing newline cut) */
+	size_t jwt_secret_len;
+	const char *jwt_issuer;   /* jwt_issuer, default "stocktake" */
+	const char *jwt_audience; /* jwt_audience, default "stocktake-api" */
+	long jwt_ttl;             /* jwt_ttl seconds, default 3600 */
+	size_t body_max;          /* body_max bytes, default 1048576 */
+	const char *templates_dir;/* templates_dir, default TEMPLATES_DIR from configure */
+	int log_level;            /* log_level: debug|info|warn|error, default info */
+	int workers;              /* workers per handler pool, default 4 */
+};
+
+/*
+ * Loads the configuration once per process. path NULL means $STOCKTAKE_CONFIG,
+ * or SYSCONFDIR "/stocktake.conf" when that is unset; a missing default file is
+ * not an error, a missing named file is. File lines are "key = value", '#' comments.
+ * Every key can be overridden by the environment as STOCKTAKE_<KEY upper-cased>
+ * (STOCKTAKE_DB_SOCKET, STOCKTAKE_JWT_SECRET_FILE, ...). Returns 0, or -1 with a logged reason.
+ */
+int env_load(const char *path);
+
+/* Sets one key as the file would ("db_port", "8"); returns -1 for unknown keys or bad values. */
+int env_set(const char *key, const char *value);
+
+/* The process-wide configuration (defaults until env_load runs). */
+const struct config *env_get(void);
+
+/*
+ * Back to the defaults, freeing every loaded string (env_load starts with it;
+ * tests use it). Pointers taken from env_get() before are invalid afterwards.
+ */
+void env_reset(void);
+
+#endif

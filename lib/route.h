@@ -1,0 +1,38 @@
+/* Route tables: method + path pattern -> handler, with the access rule of each route. */
+#ifndef STOCKTAKE_ROUTE_H
+#define STOCKTAKE_ROUTE_H
+
+#include <stdbool.h>
+
+struct arena;
+struct kvlist;
+struct request;
+
+typedef void (*route_handler)(struct request *r);
+
+struct route {
+	const char *method;   /* "GET", "POST", "PATCH", "PUT", "DELETE" */
+	const char *pattern;  /* "/warehousing/bins/:id": ":name" segments become route params */
+	route_handler handler;
+	/*
+	 * NULL: public. "": any authenticated caller. Otherwise space-separated
+	 * scopes of which the caller needs at least one.
+	 */
+	const char *scopes;
+};
+
+/* Matches one pattern; on success adds the ":name" segments to params. */
+bool route_match(const char *pattern, const char *path, struct arena *a, struct kvlist *params);
+
+/*
+ * Finds the route for r->method and r->path in a table ending with a zeroed
+ * entry (first match wins; HEAD uses the GET route). Returns it (route params
+ * stored in r->params), or NULL with *status 404 (no pattern matches the path)
+ * or 405 (the path matches, the method not). A trailing slash is ignored.
+ */
+const struct route *route_find(const struct route *routes, struct request *r, int *status);
+
+/* The methods whose patterns match path, "GET, POST" (for the Allow header), in the arena. */
+char *route_allowed(const struct route *routes, const char *path, struct arena *a);
+
+#endif

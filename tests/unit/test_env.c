@@ -1,0 +1,249 @@
+/* Unit tests for lib/env.c: defaults, file syntax, value checks, secret file, file < environment.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "env.h"
+#include "log.h"
+
+extern char **environ;
+
+static char dir[] = "/tmp/test_env_XXXXXX";
+
+static char *path_in_dir(const char *name)
+{
+	static char paths[4][256];
+	static int next;
+	char *p = paths[next++ % 4];
+
+	snprintf(p, 256, "%s/%s", dir, name);
+	return p;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The runner's own STOCKTAKE_* variables must not leak into the tests. */
+static void clear_stocktake_env(void)
+{
+	for (;;) {
+		char name[128];
+		char **e;
+
+		for (e = environ; *e; e++)
+			if (strncmp(*e, "STOCKTAKE_", 10) == 0)
+				break;
+		if (!*e)
+			return;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(*e, "="), *e);
+		unsetenv(name);
+	}
+}
+
+static int setup(void **state)
+{
+	clear_stocktake_env();
+	env_reset();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	clear_stocktake_env();
+	env_reset();
+	log_set_level(LOGL_INFO);
+	return 0;
+}
+
+static void test_defaults(void **state)
+{
+	const struct config *c = env_get();
+
+	assert_string_equal(c->db_host, "127.0.0.1");
+	assert_int_equal(c->db_port, 3306);
+	assert_null(c->db_socket);
+	assert_string_equal(c->db_user, "stocktake");
+	assert_string_equal(c->db_password, "");
+	assert_string_equal(c->db_name, "stocktake");
+	assert_null(c->jwt_secret);
+	assert_int_equal(c->jwt_secret_len, 0);
+	assert_string_equal(c->jwt_issuer, "stocktake");
+	assert_string_equal(c->jwt_audience, "stocktake-api");
+	assert_int_equal(c->jwt_ttl, 3600);
+	assert_int_equal(c->body_max, 1048576);
+	assert_non_null(c->templates_dir);
+	assert_int_equal(c->log_level, LOGL_INFO);
+	assert_int_equal(c->workers, 4);
+}
+
+static void test_set_values(void **state)
+{
+	const struct config *c = env_get();
+
+	assert_int_equal(env_set("db_port", "3307"), 0);
+	assert_int_equal(c->db_port, 3307);
+	assert_int_equal(env_set("db_port", "0"), -1);
+	assert_int_equal(env_set("db_port", "65536"), -1);
+	assert_int_equal(env_set("db_port", "33o6"), -1);
+	assert_int_equal(env_set("db_port", ""), -1);
+	assert_int_equal(c->db_port, 3307);
+	assert_int_equal(env_set("jwt_ttl", "-5"), -1);
+	assert_int_equal(env_set("jwt_ttl", "900"), 0);
+	assert_int_equal(c->jwt_ttl, 900);
+	assert_int_equal(env_set("body_max", "2048"), 0);
+	assert_int_equal(c->body_max, 2048);
+	assert_int_equal(env_set("body_max", "99999999999999999999999"), -1);
+	assert_int_equal(env_set("workers", "257"), -1);
+	assert_int_equal(env_set("workers", "8"), 0);
+	assert_int_equal(c->workers, 8);
+	assert_int_equal(env_set("log_level", "loud"), -1);
+	assert_int_equal(env_set("log_level", "debug"), 0);
+	assert_int_equal(c->log_level, LOGL_DEBUG);
+	assert_int_equal(env_set("db_socket", "/run/mysqld.sock"), 0);
+	assert_string_equal(c->db_socket, "/run/mysqld.sock");
+	assert_int_equal(env_set("db_socket", ""), 0);
+	assert_null(c->db_socket);
+	assert_int_equal(env_set("db_password", ""), 0);
+	assert_string_equal(c->db_password, "");
+	assert_int_equal(env_set("jwt_secret", "inline"), 0);
+	assert_int_equal(c->jwt_secret_len, 6);
+	assert_memory_equal(c->jwt_secret, "inline", 6);
+	assert_int_equal(env_set("jwt_secret", ""), -1);
+	assert_int_equal(env_set("no_such_key", "1"), -1);
+	assert_int_equal(env_set("db_user", NULL), -1);
+}
+
+static void test_load_file(void **state)
+{
+	const struct config *c = env_get();
+	char *conf = path_in_dir("a.conf");
+	char *secret = path_in_dir("secret");
+	char text[1024];
+
+	write_file(secret, "0123456789abcdef\n\n \t");
+	snprintf(text, sizeof(text),
+	         "# devstack config\n"
+	         "\n"
+	         "  db_socket = /srv/var/run/mysqld.sock  \n"
+	         "db_user=stocktake_app\n"
+	         "db_password = \"p#ss = word \"\n"
+	         "db_name = 'inv'\n"
+	         "jwt_secret_file = %s\n"
+	         "jwt_ttl = 600\n"
+	         "log_level = warn\n"
+	         "some_nginx_key = ignored\n",
+	         secret);
+	write_file(conf, text);
+	assert_int_equal(env_load(conf), 0);
+	assert_string_equal(c->db_socket, "/srv/var/run/mysqld.sock");
+	assert_string_equal(c->db_user, "stocktake_app");
+	assert_string_equal(c->db_password, "p#ss = word ");
+	assert_string_equal(c->db_name, "inv");
+	assert_int_equal(c->jwt_secret_len, 16);
+	assert_memory_equal(c->jwt_secret, "0123456789abcdef", 17);
+	assert_int_equal(c->jwt_ttl, 600);
+	assert_int_equal(c->log_level, LOGL_WARN);
+	/* Untouched keys keep their defaults. */
+	assert_string_equal(c->db_host, "127.0.0.1");
+	assert_int_equal(c->workers, 4);
+	unlink(secret);
+	unlink(conf);
+}
+
+static void test_environment_beats_file(void **state)
+{
+	const struct config *c = env_get();
+	char *conf = path_in_dir("b.conf");
+
+	write_file(conf,
+	           "db_user = from_file\ndb_port = 3310\nworkers = 2\njwt_secret = filesecret\n");
+	setenv("STOCKTAKE_DB_USER", "from_env", 1);
+	setenv("STOCKTAKE_WORKERS", "6", 1);
+	setenv("STOCKTAKE_JWT_SECRET", "envsecret", 1);
+	assert_int_equal(env_load(conf), 0);
+	assert_string_equal(c->db_user, "from_env");
+	assert_int_equal(c->db_port, 3310);
+	assert_int_equal(c->workers, 6);
+	assert_int_equal(c->jwt_secret_len, 9);
+	assert_memory_equal(c->jwt_secret, "envsecret", 9);
+
+	/* A bad environment value fails the load. */
+	setenv("STOCKTAKE_DB_PORT", "port", 1);
+	assert_int_equal(env_load(conf), -1);
+	unlink(conf);
+}
+
+static void test_config_from_environment(void **state)
+{
+	char *conf = path_in_dir("c.conf");
+
+	write_file(conf, "db_name = via_env_path\n");
+	setenv("STOCKTAKE_CONFIG", conf, 1);
+	assert_int_equal(env_load(NULL), 0);
+	assert_string_equal(env_get()->db_name, "via_env_path");
+	/* env_load starts over from the defaults. */
+	write_file(conf, "db_user = other\n");
+	assert_int_equal(env_load(NULL), 0);
+	assert_string_equal(env_get()->db_name, "stocktake");
+	assert_string_equal(env_get()->db_user, "other");
+	unlink(conf);
+}
+
+static void test_errors(void **state)
+{
+	char *conf = path_in_dir("d.conf");
+	char *secret = path_in_dir("empty_secret");
+	char text[512];
+
+	assert_int_equal(env_load(path_in_dir("missing.conf")), -1);
+
+	write_file(conf, "db_user = a\nthis line has no equals sign\n");
+	assert_int_equal(env_load(conf), -1);
+
+	write_file(conf, "db_port = many\n");
+	assert_int_equal(env_load(conf), -1);
+
+	snprintf(text, sizeof(text), "jwt_secret_file = %s\n", path_in_dir("no_secret"));
+	write_file(conf, text);
+	assert_int_equal(env_load(conf), -1);
+
+	/* An empty key would let anyone sign tokens. */
+	write_file(secret, " \n");
+	snprintf(text, sizeof(text), "jwt_secret_file = %s\n", secret);
+	write_file(conf, text);
+	assert_int_equal(env_load(conf), -1);
+	unlink(secret);
+	unlink(conf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_values, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_environment_beats_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_config_from_environment, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	};
+	int rc;
+
+	if (!mkdtemp(dir))
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rmdir(dir);
+	return rc;
+}

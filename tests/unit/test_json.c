@@ -1,0 +1,227 @@
+/* Unit tests for lib/json.c: body parsing, typed getters, envelopes' exact bytes, owned objects. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "json.h"
+#include "req.h"
+
+struct fixture {
+	struct arena *a;
+	struct request r;
+};
+
+static int setup(void **state)
+{
+	struct fixture *x = test_calloc(1, sizeof(*x));
+
+	x->a = arena_new(4096);
+	req_init(&x->r);
+	x->r.arena = x->a;
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *x = *state;
+
+	req_json_release_all(&x->r);
+	req_release(&x->r);
+	arena_free(x->a);
+	test_free(x);
+	return 0;
+}
+
+static struct json_object *parse(struct fixture *x, const char *body, size_t len, const char **err)
+{
+	x->r.body = body;
+	x->r.body_len = len;
+	return json_parse_body(&x->r, err);
+}
+
+static void expect_invalid(struct fixture *x, const char *body, size_t len)
+{
+	const char *err = NULL;
+
+	assert_null(parse(x, body, len, &err));
+	assert_string_equal(err, "Invalid JSON body");
+}
+
+static void test_parse_body(void **state)
+{
+	struct fixture *x = *state;
+	const char *err = "unset";
+	struct json_object *o;
+	const char *body = " {\"name\": \"Main\", \"n\": 3}\r\n";
+	char deep[200];
+
+	o = parse(x, body, strlen(body), &err);
+	assert_non_null(o);
+	assert_null(err);
+	assert_string_equal(json_get_str(o, "name", NULL), "Main");
+	json_object_put(o);
+
+	expect_invalid(x, "", 0);
+	expect_invalid(x, "[1,2]", 5);
+	expect_invalid(x, "\"text\"", 6);
+	expect_invalid(x, "42", 2);
+	expect_invalid(x, "{\"a\":1", 6);
+	expect_invalid(x, "{\"a\":1} x", 9);
+	expect_invalid(x, "{\"a\":1}{}", 9);
+	expect_invalid(x, "{\"a\":1,}", 8);
+	expect_invalid(x, "{\"a\":\"\xff\"}", 9);
+	expect_invalid(x, "{\"a\":1}\0junk", 12);
+	expect_invalid(x, "not json", 8);
+	/* Nesting deeper than the limit. */
+	memset(deep, 0, sizeof(deep));
+	deep[0] = '{';
+	strcat(deep, "\"a\":");
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "[");
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "]");
+	strcat(deep, "}");
+	expect_invalid(x, deep, strlen(deep));
+}
+
+static void test_getters(void **state)
+{
+	struct fixture *x = *state;
+	const char *body = "{\"s\":\"text\",\"n\":null,\"i\":-12,\"big\":18446744073709551615,"
+	                   "\"max\":9223372036854775807,\"si\":\"42\",\"sbad\":\"4x\",\"d\":1.5,"
+	                   "\"b\":true,\"f\":false,\"arr\":[]}";
+	struct json_object *o = parse(x, body, strlen(body), NULL);
+	long long v = 0;
+	bool ok = false, bv = false;
+
+	assert_non_null(o);
+	assert_string_equal(json_get_str(o, "s", &ok), "text");
+	assert_true(ok);
+	assert_null(json_get_str(o, "n", &ok));
+	assert_true(ok);
+	assert_null(json_get_str(o, "missing", &ok));
+	assert_true(ok);
+	assert_null(json_get_str(o, "i", &ok));
+	assert_false(ok);
+	assert_null(json_get_str(NULL, "s", NULL));
+
+	assert_true(json_has(o, "n"));
+	assert_true(json_has(o, "s"));
+	assert_false(json_has(o, "missing"));
+	assert_false(json_has(NULL, "s"));
+
+	assert_true(json_get_int(o, "i", &v));
+	assert_int_equal(v, -12);
+	assert_true(json_get_int(o, "max", &v));
+	assert_true(v == 9223372036854775807LL);
+	assert_false(json_get_int(o, "big", &v));
+	assert_true(json_get_int(o, "si", &v));
+	assert_int_equal(v, 42);
+	assert_false(json_get_int(o, "sbad", &v));
+	assert_false(json_get_int(o, "d", &v));
+	assert_false(json_get_int(o, "n", &v));
+	assert_false(json_get_int(o, "missing", &v));
+	assert_false(json_get_int(o, "b", &v));
+
+	assert_true(json_get_bool(o, "b", &bv));
+	assert_true(bv);
+	assert_true(json_get_bool(o, "f", &bv));
+	assert_false(bv);
+	assert_false(json_get_bool(o, "i", &bv));
+	assert_false(json_get_bool(o, "n", &bv));
+	assert_false(json_get_bool(o, "missing", &bv));
+	json_object_put(o);
+}
+
+static void test_reply_bytes(void **state)
+{
+	struct fixture *x = *state;
+	struct json_object *o = json_object_new_object();
+
+	json_add_str(o, "path", "/warehousing/bins");
+	json_add_str(o, "none", NULL);
+	json_add_str(o, "quote", "a\"b\\c\n\xc3\xbc");
+	json_add_int(o, "n", -9000000000LL);
+	json_add_bool(o, "yes", true);
+	buf_puts(&x->r.out, "old content");
+	json_reply(&x->r, 202, o);
+	assert_int_equal(x->r.status, 202);
+	assert_string_equal(x->r.out_type, "application/json");
+	assert_string_equal(buf_cstr(&x->r.out),
+	                    "{\"path\":\"/warehousing/bins\",\"none\":null,"
+	                    "\"quote\":\"a\\\"b\\\\c\\n\xc3\xbc\",\"n\":-9000000000,\"yes\":true}");
+}
+
+static void test_envelopes(void **state)
+{
+	struct fixture *x = *state;
+	struct json_object *o;
+
+	o = ondi_ok("Bin created successfully");
+	json_add_int(o, "total", 1);
+	json_reply(&x->r, 201, o);
+	assert_string_equal(
+	    buf_cstr(&x->r.out),
+	    "{\"success\":true,\"message\":\"Bin created successfully\",\"total\":1}");
+
+	ondi_error(&x->r, 404, "Bin not found");
+	assert_int_equal(x->r.status, 404);
+	assert_string_equal(buf_cstr(&x->r.out),
+	                    "{\"success\":false,\"message\":\"Bin not found\"}");
+
+	status_error(&x->r, 401, "Invalid token", "Signature verification failed");
+	assert_int_equal(x->r.status, 401);
+	assert_string_equal(buf_cstr(&x->r.out), "{\"status\":401,\"message\":\"Invalid token\","
+	                                         "\"detail\":\"Signature verification failed\"}");
+
+	status_error(&x->r, 403, "Insufficient permissions", NULL);
+	assert_string_equal(
+	    buf_cstr(&x->r.out),
+	    "{\"status\":403,\"message\":\"Insufficient permissions\",\"detail\":null}");
+
+	o = status_envelope(200, "User created", "ok");
+	json_add_str(o, "extra", "x");
+	json_reply(&x->r, 200, o);
+	assert_string_equal(
+	    buf_cstr(&x->r.out),
+	    "{\"status\":200,\"message\":\"User created\",\"detail\":\"ok\",\"extra\":\"x\"}");
+}
+
+static void test_owned(void **state)
+{
+	struct fixture *x = *state;
+	struct json_object *kept = json_object_new_string("kept");
+
+	/* More than the first chunk of the list. */
+	for (int i = 0; i < 20; i++)
+		req_json_own(&x->r, json_object_new_int(i));
+	json_object_get(kept);
+	req_json_own(&x->r, kept);
+	req_json_own(&x->r, NULL);
+	assert_int_equal(x->r.json_owned_n, 21);
+	req_json_release_all(&x->r);
+	assert_int_equal(x->r.json_owned_n, 0);
+	assert_null(x->r.json_owned);
+	/* Our extra reference is still valid. */
+	assert_string_equal(json_object_get_string(kept), "kept");
+	json_object_put(kept);
+	req_json_release_all(&x->r);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_parse_body), T(test_getters), T(test_reply_bytes),
+	    T(test_envelopes),  T(test_owned),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
