@@ -1,0 +1,101 @@
+/*
+ * MariaDB: one connection per process, prepared statements cached per SQL
+ * text (prepared once, executed many times), results copied into the request
+ * arena as text, reconnect after a lost connection, deadlock retry.
+ */
+#ifndef STOCKTAKE_DB_H
+#define STOCKTAKE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena;
+
+enum db_coltype { DB_COL_STR = 0, DB_COL_INT, DB_COL_TIME, DB_COL_DEC };
+
+/* Result rows as text; cells[row * ncols + col] is NULL for SQL NULL. */
+struct db_rows {
+	size_t nrows;
+	size_t ncols;
+	char **cells;
+	const char **colnames;       /* column labels ("AS" aliases) */
+	enum db_coltype *coltypes;   /* integer, time (DATETIME/TIMESTAMP/DATE), decimal or string */
+};
+
+/* A bound parameter. */
+struct db_param {
+	char type;        /* 's' string (s NULL gives SQL NULL), 'i' integer, 'n' NULL */
+	const char *s;
+	long long i;
+};
+
+#define DBP_S(x) ((struct db_param){ .type = 's', .s = (x) })
+#define DBP_I(x) ((struct db_param){ .type = 'i', .i = (x) })
+#define DBP_NULL ((struct db_param){ .type = 'n' })
+
+/* Connects with env_get() settings (UTC session time zone, utf8mb4). 0 or -1. */
+int db_connect(void);
+/* Closes the connection and every cached statement. */
+void db_close(void);
+
+/*
+ * Executes sql with params (each '?' one param). out may be NULL for
+ * statements without results; when given, rows are copied into arena a.
+ * On a lost connection outside a transaction it reconnects and retries once.
+ * Inside a transaction, after a lost connection or a deadlock every statement
+ * fails (same errno) until db_rollback(): the server has already rolled back.
+ * Returns 0, or -1 with db_errno()/db_error() set and logged.
+ */
+int db_execv(struct arena *a, struct db_rows *out, const char *sql,
+	     const struct db_param *params, size_t nparams);
+
+/*
+ * Shorthand: types is one char per following argument: 's' const char *,
+ * 'i' long long, 'n' SQL NULL (takes no argument). Example:
+ * db_exec(a, &rows, "SELECT ... WHERE id = ?", "s", id).
+ */
+int db_exec(struct arena *a, struct db_rows *out, const char *sql, const char *types, ...);
+
+/* Affected rows of the last INSERT/UPDATE/DELETE (UPDATE counts matched rows, even unchanged
+ * ones, so 0 means "no such row"); for a SELECT the number of rows returned. */
+unsigned long long db_affected_rows(void);
+/* The last server error number (1062 duplicate key, 1213 deadlock, ...), 0 after success. */
+unsigned int db_errno(void);
+const char *db_error(void);
+bool db_is_duplicate(void);
+
+/* Cell text or NULL. */
+const char *db_cell(const struct db_rows *rows, size_t row, size_t col);
+/* Index of a column by label, or -1. */
+int db_col(const struct db_rows *rows, const char *name);
+
+/* Transaction control (autocommit is on outside these). */
+int db_begin(void);
+int db_commit(void);
+int db_rollback(void);
+bool db_in_transaction(void);
+
+/*
+ * Runs fn inside BEGIN ... COMMIT. fn returns 0 to commit, anything else to
+ * roll back (that value is returned). A deadlock (1213), lock wait timeout
+ * (1205) or lost connection during fn or COMMIT rolls back and runs fn again,
+ * up to 5 attempts with a short randomized back-off; fn must therefore start
+ * from scratch each time (allocate from the arena, keep no state outside ctx
+ * that it does not reset). Returns -1 when attempts run out or on other errors.
+ */
+typedef int (*db_txn_fn)(void *ctx);
+int db_transaction(db_txn_fn fn, void *ctx);
+
+/* A new random UUID (lower-case, 36 chars) in the arena. */
+char *db_uuid(struct arena *a);
+
+/*
+ * Converts row of rows into a JSON object: DB_COL_INT cells become integers,
+ * DB_COL_TIME cells ISO-8601 UTC strings ("2023-06-15T10:30:00Z"), NULL
+ * cells null, others strings. A label "warehouse.name" nests as
+ * {"warehouse": {"name": ...}}; a nested object whose cells are all NULL
+ * becomes null. Returns a new json_object (caller owns).
+ */
+struct json_object *db_row_json(const struct db_rows *rows, size_t row);
+
+#endif
