@@ -1,0 +1,697 @@
+/* The auth endpoint group: OAuth2 password login, the current user, per-tenant user admin. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "arena.h"
+#include "auth.h"
+#include "buf.h"
+#include "db.h"
+#include "env.h"
+#include "json.h"
+#include "log.h"
+#include "req.h"
+#include "route.h"
+#include "valid.h"
+
+#define USER_COLS                                                                                  \
+	"SELECT id, tenant_id, username, first_name, last_name, email, scopes, status, "           \
+	"created_at, updated_at FROM users"
+
+#define USERNAME_MIN 3
+#define USERNAME_MAX 100
+#define PASSWORD_MIN 8
+#define PASSWORD_MAX 512 /* CRYPT_MAX_PASSPHRASE_SIZE */
+#define NAME_MAX_LEN 100
+#define EMAIL_MAX 254
+#define LIMIT_DEFAULT 20
+#define LIMIT_MAX 100
+#define PAGE_MAX 1000000
+
+static const char *const user_statuses[] = {"active", "disabled", NULL};
+
+/* ---- replies ----------------------------------------------------------- */
+
+static void send_error(struct request *r, int status, const char *message)
+{
+	status_error(r, status, message, "");
+}
+
+/* The status envelope plus an OAuth2 "error" code (RFC 6749 section 5.2). */
+static void oauth_error(struct request *r, int status, const char *message, const char *detail,
+                        const char *code)
+{
+	struct json_object *o = status_envelope(status, message, detail);
+
+	json_add_str(o, "error", code);
+	if (status == 401)
+		req_add_header(r, "WWW-Authenticate", "Bearer");
+	req_add_header(r, "Cache-Control", "no-store");
+	req_add_header(r, "Pragma", "no-cache");
+	json_reply(r, status, o);
+}
+
+/* Space-separated scopes as a JSON array of strings. */
+static struct json_object *scope_array(struct arena *a, const char *scopes)
+{
+	struct json_object *arr = json_object_new_array();
+	char *copy = arena_strdup(a, scopes ? scopes : "");
+	char *save = NULL;
+
+	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		json_object_array_add(arr, json_object_new_string(w));
+	return arr;
+}
+
+/* One users row (USER_COLS) as the API's user object: scopes as an array. */
+static struct json_object *user_json(struct arena *a, const struct db_rows *rows, size_t row)
+{
+	struct json_object *o = db_row_json(rows, row);
+	int col = db_col(rows, "scopes");
+
+	json_object_object_add(o, "scopes",
+	                       scope_array(a, col >= 0 ? db_cell(rows, row, (size_t)col) : ""));
+	return o;
+}
+
+/* Loads a user of the caller's tenant: 0 found; 1 not found, -1 DB error (both replied). */
+static int load_user(struct request *r, const char *id, struct db_rows *rows)
+{
+	if (!id || !valid_uuid(id)) {
+		send_error(r, 404, "User not found");
+		return 1;
+	}
+	if (db_exec(r->arena, rows, USER_COLS " WHERE id = ? AND tenant_id = ?", "ss", id,
+	            r->caller->tenant_id) != 0) {
+		send_error(r, 500, "Internal server error");
+		return -1;
+	}
+	if (rows->nrows == 0) {
+		send_error(r, 404, "User not found");
+		return 1;
+	}
+	return 0;
+}
+
+/* Replies {"status", "message", "detail": id, "user": {...}} for the user id. */
+static void reply_user(struct request *r, int status, const char *message, const char *id)
+{
+	struct db_rows rows;
+	struct json_object *o;
+
+	if (load_user(r, id, &rows) != 0)
+		return;
+	o = status_envelope(status, message, id);
+	json_object_object_add(o, "user", user_json(r->arena, &rows, 0));
+	json_reply(r, status, o);
+}
+
+/* ---- POST /api/auth ------------------------------------------------------ */
+
+struct login_input {
+	const char *grant_type;
+	const char *username;
+	const char *password;
+	const char *scope; /* NULL or "": every scope of the user */
+};
+
+/* One string field of a JSON login body; -1 when present but not a string. */
+static int json_login_field(struct json_object *o, const char *key, const char **out)
+{
+	bool ok = true;
+
+	*out = json_get_str(o, key, &ok);
+	return ok ? 0 : -1;
+}
+
+/* Reads the login form (x-www-form-urlencoded, or a JSON object). 0, or -1 with a reply sent. */
+static int read_login(struct request *r, struct login_input *in)
+{
+	static const char *const keys[] = {"grant_type", "username", "password", "scope"};
+	const char **dst[] = {&in->grant_type, &in->username, &in->password, &in->scope};
+	const char *err = NULL;
+
+	memset(in, 0, sizeof *in);
+	if (req_is_json(r)) {
+		struct json_object *o = json_parse_body(r, &err);
+		if (!o) {
+			oauth_error(r, 400, err ? err : "Invalid JSON body", "", "invalid_request");
+			return -1;
+		}
+		req_json_own(r, o);
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			if (json_login_field(o, keys[i], dst[i]) != 0) {
+				oauth_error(r, 400, arena_sprintf(r->arena, "Invalid %s", keys[i]),
+				            arena_sprintf(r->arena, "%s must be a string", keys[i]),
+				            "invalid_request");
+				return -1;
+			}
+		}
+		return 0;
+	}
+	struct kvlist form = {0};
+	if (req_parse_urlencoded(r->arena, r->body, r->body_len, &form) != 0) {
+		oauth_error(r, 400, "Invalid form body", "", "invalid_request");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		*dst[i] = kvlist_get(&form, keys[i]);
+	return 0;
+}
+
+/* Checks the fields that need no database. 0, or -1 with a reply sent. */
+static int check_login_input(struct request *r, const struct login_input *in)
+{
+	if (in->grant_type && *in->grant_type && strcmp(in->grant_type, "password") != 0) {
+		oauth_error(r, 400, "Unsupported grant type", "grant_type must be \"password\"",
+		            "unsupported_grant_type");
+		return -1;
+	}
+	if (!in->username || !*in->username) {
+		oauth_error(r, 400, "Field required: username", "username is required",
+		            "invalid_request");
+		return -1;
+	}
+	if (!in->password || !*in->password) {
+		oauth_error(r, 400, "Field required: password", "password is required",
+		            "invalid_request");
+		return -1;
+	}
+	if (in->scope && !auth_scopes_valid(in->scope)) {
+		oauth_error(r, 400, "Invalid scope",
+		            "The requested scope contains an unknown scope", "invalid_scope");
+		return -1;
+	}
+	return 0;
+}
+
+static void bad_credentials(struct request *r)
+{
+	oauth_error(r, 401, "Incorrect username or password",
+	            "The username or password is incorrect, or the account is disabled",
+	            "invalid_grant");
+}
+
+/* Every word of requested is in granted. */
+static bool scope_subset(struct arena *a, const char *requested, const char *granted)
+{
+	char *copy = arena_strdup(a, requested);
+	char *save = NULL;
+
+	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		if (!auth_scope_has(granted, w))
+			return false;
+	return true;
+}
+
+static void login(struct request *r)
+{
+	struct login_input in;
+	struct db_rows rows;
+	const char *user_id, *tenant_id, *user_scopes, *scope;
+	bool password_ok, active;
+	char *token;
+	struct json_object *o;
+
+	if (read_login(r, &in) != 0 || check_login_input(r, &in) != 0)
+		return;
+	if (db_exec(r->arena, &rows,
+	            "SELECT u.id, u.tenant_id, u.password_hash, u.scopes, u.status, t.status "
+	            "FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.username = ?",
+	            "s", in.username) != 0) {
+		send_error(r, 500, "Internal server error");
+		return;
+	}
+	if (rows.nrows == 0) {
+		/* Same work and same answer as a wrong password: no user enumeration. */
+		auth_password_burn(in.password);
+		bad_credentials(r);
+		return;
+	}
+	user_id = db_cell(&rows, 0, 0);
+	tenant_id = db_cell(&rows, 0, 1);
+	user_scopes = db_cell(&rows, 0, 3);
+	password_ok = auth_password_verify(in.password, db_cell(&rows, 0, 2));
+	active = strcmp(db_cell(&rows, 0, 4), "active") == 0 &&
+	         strcmp(db_cell(&rows, 0, 5), "active") == 0;
+	if (!password_ok || !active) {
+		log_info("auth: login refused for %s: %s", user_id,
+		         password_ok ? "disabled" : "bad password");
+		bad_credentials(r);
+		return;
+	}
+	scope = user_scopes;
+	if (in.scope && strspn(in.scope, " ") != strlen(in.scope)) {
+		if (!scope_subset(r->arena, in.scope, user_scopes)) {
+			oauth_error(r, 400, "Invalid scope",
+			            "The requested scope exceeds the scopes granted to the user",
+			            "invalid_scope");
+			return;
+		}
+		scope = in.scope;
+	}
+	scope = auth_scope_intersect(r->arena, scope, user_scopes);
+	token = auth_token_issue(r->arena, user_id, tenant_id, scope, (long)time(NULL),
+	                         env_get()->jwt_ttl);
+	if (!token) {
+		send_error(r, 500, "Internal server error");
+		return;
+	}
+	o = json_object_new_object();
+	json_add_str(o, "access_token", token);
+	json_add_str(o, "token_type", "bearer");
+	json_add_int(o, "expires_in", env_get()->jwt_ttl);
+	json_add_str(o, "scope", scope);
+	req_add_header(r, "Cache-Control", "no-store");
+	req_add_header(r, "Pragma", "no-cache");
+	json_reply(r, 200, o);
+}
+
+/* ---- GET /api/auth/me ------------------------------------------------- */
+
+static void me(struct request *r)
+{
+	struct db_rows rows;
+	struct json_object *o, *u;
+
+	if (db_exec(r->arena, &rows,
+	            "SELECT id, username, tenant_id, first_name, last_name, email FROM users "
+	            "WHERE id = ? AND tenant_id = ?",
+	            "ss", r->caller->user_id, r->caller->tenant_id) != 0) {
+		send_error(r, 500, "Internal server error");
+		return;
+	}
+	if (rows.nrows == 0) {
+		send_error(r, 401, "Invalid token");
+		return;
+	}
+	u = db_row_json(&rows, 0);
+	json_object_object_add(u, "scopes", scope_array(r->arena, r->caller->scope));
+	o = status_envelope(200, "Current user retrieved successfully", r->caller->user_id);
+	json_object_object_add(o, "user", u);
+	json_reply(r, 200, o);
+}
+
+/* ---- user input ------------------------------------------------------- */
+
+/* The fields of a create or update body that were given. */
+struct user_input {
+	const char *username, *password, *first_name, *last_name, *email, *scopes, *status;
+	bool has_username, has_password, has_first_name, has_last_name, has_email, has_scopes,
+	    has_status;
+};
+
+static void invalid(struct request *r, const char *field, const char *detail)
+{
+	status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", field), detail);
+}
+
+static bool username_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < USERNAME_MIN || n > USERNAME_MAX)
+		return false;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-") == n;
+}
+
+/*
+ * A text field: absent leaves *has false; null gives NULL when nullable.
+ * 0, or -1 with a reply sent.
+ */
+static int text_field(struct request *r, struct json_object *o, const char *key, bool nullable,
+                      const char **out, bool *has)
+{
+	bool ok = true;
+
+	*has = json_has(o, key);
+	*out = json_get_str(o, key, &ok);
+	if (!ok || (*has && !*out && !nullable)) {
+		invalid(r, key, arena_sprintf(r->arena, "%s must be a string", key));
+		return -1;
+	}
+	return 0;
+}
+
+/* scopes: an array of strings or a space-separated string, every word a known scope. */
+static int scopes_field(struct request *r, struct json_object *o, const char **out, bool *has)
+{
+	struct json_object *v = NULL;
+	struct buf b;
+	int rc = -1;
+
+	*has = json_object_object_get_ex(o, "scopes", &v);
+	if (!*has)
+		return 0;
+	buf_init(&b);
+	if (json_object_is_type(v, json_type_string)) {
+		buf_puts(&b, json_object_get_string(v));
+	} else if (json_object_is_type(v, json_type_array)) {
+		size_t n = json_object_array_length(v);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(v, i);
+			const char *s = json_object_get_string(e);
+			if (!json_object_is_type(e, json_type_string) || strchr(s, ' ') || !*s) {
+				invalid(r, "scopes", "scopes must be an array of scope names");
+				goto out;
+			}
+			buf_appendf(&b, "%s%s", i ? " " : "", s);
+		}
+	} else {
+		invalid(r, "scopes",
+		        "scopes must be an array of strings or a space-separated string");
+		goto out;
+	}
+	if (!auth_scopes_valid(buf_cstr(&b))) {
+		status_error(r, 400, "Invalid scope",
+		             arena_sprintf(r->arena,
+		                           "Known scopes: admin library production operator "
+		                           "view:tenant manage:operations:tenant "
+		                           "inventory:count:create inventory:count:record "
+		                           "inventory:count:apply"));
+		goto out;
+	}
+	/* Intersecting a list with itself drops repeats and extra blanks. */
+	*out = auth_scope_intersect(r->arena, buf_cstr(&b), buf_cstr(&b));
+	rc = 0;
+out:
+	buf_release(&b);
+	return rc;
+}
+
+/* Reads and validates a create (creating) or update body. 0, or -1 with a reply sent. */
+static int read_user_input(struct request *r, bool creating, struct user_input *in)
+{
+	const char *err = NULL;
+	struct json_object *o = json_parse_body(r, &err);
+
+	memset(in, 0, sizeof *in);
+	if (!o) {
+		send_error(r, 400, err ? err : "Invalid JSON body");
+		return -1;
+	}
+	req_json_own(r, o);
+	if (creating && (text_field(r, o, "username", false, &in->username, &in->has_username) ||
+	                 text_field(r, o, "password", false, &in->password, &in->has_password)))
+		return -1;
+	if (!creating && text_field(r, o, "password", false, &in->password, &in->has_password))
+		return -1;
+	if (text_field(r, o, "first_name", true, &in->first_name, &in->has_first_name) ||
+	    text_field(r, o, "last_name", true, &in->last_name, &in->has_last_name) ||
+	    text_field(r, o, "email", true, &in->email, &in->has_email) ||
+	    text_field(r, o, "status", false, &in->status, &in->has_status) ||
+	    scopes_field(r, o, &in->scopes, &in->has_scopes))
+		return -1;
+
+	if (creating && (!in->username || !*in->username)) {
+		send_error(r, 400, "Field required: username");
+		return -1;
+	}
+	if (creating && (!in->password || !*in->password)) {
+		send_error(r, 400, "Field required: password");
+		return -1;
+	}
+	if (in->has_username && !username_ok(in->username)) {
+		invalid(r, "username", "username must be 3-100 characters of A-Z a-z 0-9 . _ @ -");
+		return -1;
+	}
+	if (in->has_password &&
+	    (strlen(in->password) < PASSWORD_MIN || strlen(in->password) > PASSWORD_MAX)) {
+		invalid(r, "password", "password must be 8 to 512 characters");
+		return -1;
+	}
+	if (in->has_first_name && in->first_name && !valid_text(in->first_name, NAME_MAX_LEN)) {
+		invalid(r, "first_name", "first_name must be 1-100 characters");
+		return -1;
+	}
+	if (in->has_last_name && in->last_name && !valid_text(in->last_name, NAME_MAX_LEN)) {
+		invalid(r, "last_name", "last_name must be 1-100 characters");
+		return -1;
+	}
+	if (in->has_email && in->email &&
+	    (strlen(in->email) > EMAIL_MAX || !valid_email(in->email))) {
+		invalid(r, "email", "email must be a valid e-mail address");
+		return -1;
+	}
+	if (in->has_status && !valid_one_of(in->status, user_statuses)) {
+		invalid(r, "status", "status must be active or disabled");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- /api/users ------------------------------------------------------- */
+
+/* A positive integer query parameter, def when absent; -1 when malformed. */
+static long long query_positive(struct request *r, const char *name, long long def, long long max)
+{
+	const char *s = req_query(r, name);
+	long long v;
+
+	if (!s || !*s)
+		return def;
+	if (!valid_int64(s, &v) || v < 1 || v > max)
+		return -1;
+	return v;
+}
+
+/* s with LIKE wildcards escaped, wrapped in '%'. */
+static char *like_pattern(struct arena *a, const char *s)
+{
+	char *out = arena_alloc(a, strlen(s) * 2 + 3);
+	size_t o = 0;
+
+	out[o++] = '%';
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			out[o++] = '\\';
+		out[o++] = *s;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+	return out;
+}
+
+static void users_list(struct request *r)
+{
+	const char *search = req_query(r, "search");
+	const char *status = req_query(r, "status");
+	long long page = query_positive(r, "page", 1, PAGE_MAX);
+	long long limit = query_positive(r, "limit", LIMIT_DEFAULT, 1LL << 40);
+	struct db_param params[8];
+	size_t np = 0;
+	struct buf where;
+	struct db_rows count, rows;
+	struct json_object *o, *arr;
+
+	if (page < 0) {
+		status_error(r, 400, "Invalid page", "page must be a positive integer");
+		return;
+	}
+	if (limit < 0) {
+		status_error(r, 400, "Invalid limit", "limit must be a positive integer");
+		return;
+	}
+	if (limit > LIMIT_MAX)
+		limit = LIMIT_MAX;
+	if (status && *status && !valid_one_of(status, user_statuses)) {
+		status_error(r, 400, "Invalid status", "status must be active or disabled");
+		return;
+	}
+
+	buf_init(&where);
+	buf_puts(&where, " WHERE tenant_id = ?");
+	params[np++] = DBP_S(r->caller->tenant_id);
+	if (status && *status) {
+		buf_puts(&where, " AND status = ?");
+		params[np++] = DBP_S(status);
+	}
+	if (search && *search) {
+		char *pat = like_pattern(r->arena, search);
+		buf_puts(&where, " AND (username LIKE ? OR first_name LIKE ? OR last_name LIKE ? "
+		                 "OR email LIKE ?)");
+		for (int i = 0; i < 4; i++)
+			params[np++] = DBP_S(pat);
+	}
+	if (db_execv(r->arena, &count,
+	             arena_sprintf(r->arena, "SELECT COUNT(*) FROM users%s", buf_cstr(&where)),
+	             params, np) != 0)
+		goto fail;
+	params[np++] = DBP_I(limit);
+	params[np++] = DBP_I((page - 1) * limit);
+	if (db_execv(r->arena, &rows,
+	             arena_sprintf(r->arena, USER_COLS "%s ORDER BY username LIMIT ? OFFSET ?",
+	                           buf_cstr(&where)),
+	             params, np) != 0)
+		goto fail;
+	buf_release(&where);
+
+	arr = json_object_new_array();
+	for (size_t i = 0; i < rows.nrows; i++)
+		json_object_array_add(arr, user_json(r->arena, &rows, i));
+	o = status_envelope(200, "Users retrieved successfully", "");
+	json_object_object_add(o, "users", arr);
+	json_add_int(o, "total", atoll(db_cell(&count, 0, 0)));
+	json_add_int(o, "page", page);
+	json_add_int(o, "limit", limit);
+	json_reply(r, 200, o);
+	return;
+fail:
+	buf_release(&where);
+	send_error(r, 500, "Internal server error");
+}
+
+static void users_create(struct request *r)
+{
+	struct user_input in;
+	const char *id, *hash;
+
+	if (read_user_input(r, true, &in) != 0)
+		return;
+	hash = auth_password_hash(r->arena, in.password);
+	if (!hash) {
+		send_error(r, 500, "Internal server error");
+		return;
+	}
+	id = db_uuid(r->arena);
+	if (db_exec(
+	        r->arena, NULL,
+	        "INSERT INTO users (id, tenant_id, username, password_hash, first_name, last_name, "
+	        "email, scopes, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	        "sssssssss", id, r->caller->tenant_id, in.username, hash, in.first_name,
+	        in.last_name, in.email, in.has_scopes ? in.scopes : "",
+	        in.has_status ? in.status : "active") != 0) {
+		if (db_is_duplicate())
+			status_error(r, 409, "Username already exists",
+			             arena_sprintf(r->arena, "username %s is taken", in.username));
+		else
+			send_error(r, 500, "Internal server error");
+		return;
+	}
+	log_info("auth: user %s (%s) created by %s", id, in.username, r->caller->user_id);
+	reply_user(r, 201, "User created successfully", id);
+}
+
+static void users_get(struct request *r)
+{
+	reply_user(r, 200, "User retrieved successfully", req_param(r, "id"));
+}
+
+/* Adds "col = ?" with a string (NULL = SQL NULL) to an UPDATE's SET list. */
+static void set_col(struct buf *set, struct db_param *params, size_t *np, const char *col,
+                    const char *value)
+{
+	buf_appendf(set, "%s = ?, ", col);
+	params[(*np)++] = DBP_S(value);
+}
+
+static void users_update(struct request *r)
+{
+	const char *id = req_param(r, "id");
+	struct user_input in;
+	struct db_rows rows;
+	struct db_param params[10];
+	size_t np = 0;
+	struct buf set;
+	int rc;
+
+	if (load_user(r, id, &rows) != 0 || read_user_input(r, false, &in) != 0)
+		return;
+	if (in.has_status && strcmp(in.status, "disabled") == 0 &&
+	    strcmp(id, r->caller->user_id) == 0) {
+		status_error(r, 409, "Cannot disable your own account", id);
+		return;
+	}
+	buf_init(&set);
+	if (in.has_first_name)
+		set_col(&set, params, &np, "first_name", in.first_name);
+	if (in.has_last_name)
+		set_col(&set, params, &np, "last_name", in.last_name);
+	if (in.has_email)
+		set_col(&set, params, &np, "email", in.email);
+	if (in.has_scopes)
+		set_col(&set, params, &np, "scopes", in.scopes);
+	if (in.has_status)
+		set_col(&set, params, &np, "status", in.status);
+	if (in.has_password) {
+		const char *hash = auth_password_hash(r->arena, in.password);
+		if (!hash) {
+			buf_release(&set);
+			send_error(r, 500, "Internal server error");
+			return;
+		}
+		set_col(&set, params, &np, "password_hash", hash);
+	}
+	if (np == 0) {
+		buf_release(&set);
+		status_error(r, 400, "No fields to update",
+		             "give any of first_name, last_name, email, scopes, password, status");
+		return;
+	}
+	params[np++] = DBP_S(id);
+	params[np++] = DBP_S(r->caller->tenant_id);
+	rc = db_execv(r->arena, NULL,
+	              arena_sprintf(r->arena,
+	                            "UPDATE users SET %supdated_at = UTC_TIMESTAMP(6) "
+	                            "WHERE id = ? AND tenant_id = ?",
+	                            buf_cstr(&set)),
+	              params, np);
+	buf_release(&set);
+	if (rc != 0) {
+		send_error(r, 500, "Internal server error");
+		return;
+	}
+	log_info("auth: user %s updated by %s", id, r->caller->user_id);
+	reply_user(r, 200, "User updated successfully", id);
+}
+
+/* DELETE disables: the user's rows stay referenced by the ledger (performed_by). */
+static void users_disable(struct request *r)
+{
+	const char *id = req_param(r, "id");
+	struct db_rows rows;
+
+	if (load_user(r, id, &rows) != 0)
+		return;
+	if (strcmp(id, r->caller->user_id) == 0) {
+		status_error(r, 409, "Cannot disable your own account", id);
+		return;
+	}
+	if (db_exec(r->arena, NULL,
+	            "UPDATE users SET status = 'disabled', updated_at = UTC_TIMESTAMP(6) "
+	            "WHERE id = ? AND tenant_id = ?",
+	            "ss", id, r->caller->tenant_id) != 0) {
+		send_error(r, 500, "Internal server error");
+		return;
+	}
+	log_info("auth: user %s disabled by %s", id, r->caller->user_id);
+	reply_user(r, 200, "User disabled successfully", id);
+}
+
+static const struct route routes[] = {
+    {"POST", "/api/auth", login, NULL},
+    {"GET", "/api/auth/me", me, ""},
+    {"GET", "/api/users", users_list, "admin"},
+    {"POST", "/api/users", users_create, "admin"},
+    {"GET", "/api/users/:id", users_get, "admin"},
+    {"PATCH", "/api/users/:id", users_update, "admin"},
+    {"DELETE", "/api/users/:id", users_disable, "admin"},
+    {0},
+};
+
+static const struct app auth_app = {
+    .name = "auth",
+    .routes = routes,
+    .error = send_error,
+    .init = NULL,
+};
+
+int main(int argc, char **argv)
+{
+	return app_main(&auth_app, argc, argv);
+}

@@ -1,0 +1,71 @@
+/* Authentication: JWT HS256 tokens, yescrypt passwords, scopes, the caller of a request. */
+#ifndef STOCKTAKE_AUTH_H
+#define STOCKTAKE_AUTH_H
+
+#include <stdbool.h>
+
+struct arena;
+struct caller;
+struct request;
+
+/* Name of the HttpOnly cookie that carries the token for HTML pages. */
+#define AUTH_COOKIE "stocktake_token"
+
+/* Every scope the service knows, NULL-terminated. */
+extern const char *const auth_known_scopes[];
+
+enum auth_result {
+	AUTH_OK = 0,
+	AUTH_MISSING, /* no token */
+	AUTH_INVALID, /* malformed, bad signature, wrong alg/iss/aud, not yet valid */
+	AUTH_EXPIRED, /* exp in the past */
+};
+
+/*
+ * Signs an HS256 token with claims sub, tenant_id, scope, iat=now, exp=now+ttl,
+ * iss and aud from config. Returns the token in the arena, NULL on failure.
+ */
+char *auth_token_issue(struct arena *a, const char *user_id, const char *tenant_id,
+                       const char *scope, long now, long ttl);
+
+/*
+ * Verifies a token: the header alg must be HS256 (none and every other alg
+ * refused), signature with the configured secret, exp > now, nbf <= now when
+ * present, iss and aud equal to config. Fills out (user_id, tenant_id, scope)
+ * with arena strings.
+ */
+enum auth_result auth_token_verify(struct arena *a, const char *token, long now,
+                                   struct caller *out);
+
+/* yescrypt hash of password ("$y$..."), in the arena; NULL on failure. */
+char *auth_password_hash(struct arena *a, const char *password);
+/* Checks password against a crypt(3) hash with a constant-time compare. */
+bool auth_password_verify(const char *password, const char *hash);
+/*
+ * Spends the time of one password check against a throw-away hash (always
+ * false): used for unknown usernames so logins do not reveal which exist.
+ */
+bool auth_password_burn(const char *password);
+
+/* scope_list (space-separated) contains scope. */
+bool auth_scope_has(const char *scope_list, const char *scope);
+/*
+ * scope_list contains at least one of required (space-separated). An empty or
+ * NULL required is no requirement (true).
+ */
+bool auth_scope_any(const char *scope_list, const char *required);
+/* Every word of scope_list is a known scope. */
+bool auth_scopes_valid(const char *scope_list);
+/* Words of a present in b, space-separated, in the arena. */
+char *auth_scope_intersect(struct arena *a, const char *scope_a, const char *scope_b);
+
+/*
+ * Authenticates r: "Authorization: Bearer <token>", else the AUTH_COOKIE
+ * cookie. Verifies the token, then loads the user (same tenant, status active);
+ * the effective scopes are the token's scopes that the user still has. Sets
+ * r->caller. Returns 0, or 401 with *message ("Authentication required",
+ * "Invalid token", "Token expired", "User disabled").
+ */
+int auth_authenticate(struct request *r, const char **message);
+
+#endif

@@ -1,0 +1,604 @@
+/* Unit tests for lib/auth.c: JWT issue/verify and refusals, passwords, scopes, authenticate. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <jwt.h>
+
+#include "arena.h"
+#include "auth.h"
+#include "buf.h"
+#include "db.h"
+#include "env.h"
+#include "req.h"
+
+#define SECRET "0123456789abcdef0123456789abcdef-unit-test-secret"
+#define NOW 1700000000L
+
+static struct arena *A;
+
+static int setup(void **state)
+{
+	assert_int_equal(env_set("jwt_secret", SECRET), 0);
+	assert_int_equal(env_set("jwt_issuer", "stocktake"), 0);
+	assert_int_equal(env_set("jwt_audience", "stocktake-api"), 0);
+	A = arena_new(4096);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	arena_free(A);
+	A = NULL;
+	return 0;
+}
+
+static char *b64url(const char *s, size_t n)
+{
+	static const char tbl[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char *out = arena_alloc(A, n * 4 / 3 + 4);
+	size_t o = 0;
+	unsigned int acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		acc = (acc << 8) | (unsigned char)s[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			out[o++] = tbl[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		out[o++] = tbl[(acc << (6 - bits)) & 63];
+	out[o] = '\0';
+	return out;
+}
+
+/* A token with the given grants (JSON object text) signed by libjwt with alg and key. */
+static char *make_token(jwt_alg_t alg, const char *key, const char *grants)
+{
+	jwt_t *jwt = NULL;
+	char *enc, *out;
+
+	assert_int_equal(jwt_new(&jwt), 0);
+	assert_int_equal(jwt_add_grants_json(jwt, grants), 0);
+	assert_int_equal(jwt_set_alg(jwt, alg, (const unsigned char *)key, (int)strlen(key)), 0);
+	enc = jwt_encode_str(jwt);
+	assert_non_null(enc);
+	out = arena_strdup(A, enc);
+	free(enc);
+	jwt_free(jwt);
+	return out;
+}
+
+/* The standard good claims with one JSON fragment appended or replaced by the caller's text. */
+static char *claims(const char *extra)
+{
+	return arena_sprintf(
+	    A,
+	    "{\"sub\":\"u-1\",\"tenant_id\":\"t-1\",\"scope\":\"admin view:tenant\","
+	    "\"iss\":\"stocktake\",\"aud\":\"stocktake-api\",\"iat\":%ld,\"exp\":%ld%s%s}",
+	    NOW, NOW + 600, extra ? "," : "", extra ? extra : "");
+}
+
+static enum auth_result verify(const char *token)
+{
+	struct caller c;
+	memset(&c, 0, sizeof c);
+	return auth_token_verify(A, token, NOW, &c);
+}
+
+/* ---- tokens ---- */
+
+static void test_issue_verify_round_trip(void **state)
+{
+	struct caller c;
+	char *tok = auth_token_issue(A, "user-1", "tenant-1", "admin view:tenant", NOW, 3600);
+
+	assert_non_null(tok);
+	assert_int_equal(strncmp(tok, "eyJ", 3), 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(auth_token_verify(A, tok, NOW, &c), AUTH_OK);
+	assert_string_equal(c.user_id, "user-1");
+	assert_string_equal(c.tenant_id, "tenant-1");
+	assert_string_equal(c.scope, "admin view:tenant");
+	/* Still good just before exp, expired at exp. */
+	assert_int_equal(auth_token_verify(A, tok, NOW + 3599, &c), AUTH_OK);
+	assert_int_equal(auth_token_verify(A, tok, NOW + 3600, &c), AUTH_EXPIRED);
+}
+
+static void test_issue_empty_scope(void **state)
+{
+	struct caller c;
+	char *tok = auth_token_issue(A, "user-1", "tenant-1", NULL, NOW, 60);
+
+	assert_non_null(tok);
+	assert_int_equal(auth_token_verify(A, tok, NOW, &c), AUTH_OK);
+	assert_string_equal(c.scope, "");
+}
+
+static void test_libjwt_token_accepted(void **state)
+{
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, claims(NULL))), AUTH_OK);
+	/* aud as an array containing ours is fine too. */
+	char *g = arena_sprintf(A,
+	                        "{\"sub\":\"u\",\"tenant_id\":\"t\",\"iss\":\"stocktake\","
+	                        "\"aud\":[\"other\",\"stocktake-api\"],\"exp\":%ld}",
+	                        NOW + 5);
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_OK);
+}
+
+static void test_missing_and_garbage(void **state)
+{
+	assert_int_equal(verify(NULL), AUTH_MISSING);
+	assert_int_equal(verify(""), AUTH_MISSING);
+	assert_int_equal(verify("abc"), AUTH_INVALID);
+	assert_int_equal(verify("a.b"), AUTH_INVALID);
+	assert_int_equal(verify("a.b.c.d"), AUTH_INVALID);
+	assert_int_equal(verify("..."), AUTH_INVALID);
+	assert_int_equal(verify("eyJhbGciOiJIUzI1NiJ9..sig"), AUTH_INVALID);
+	assert_int_equal(verify("!!!.###.$$$"), AUTH_INVALID);
+}
+
+static void test_tampered_payload(void **state)
+{
+	char *tok = auth_token_issue(A, "user-1", "tenant-1", "view:tenant", NOW, 3600);
+	char *dot1 = strchr(tok, '.');
+	char *dot2 = strchr(dot1 + 1, '.');
+	char *forged_payload = claims("\"x\":1");
+	char *p = b64url(forged_payload, strlen(forged_payload));
+	char *forged = arena_sprintf(A, "%.*s.%s%s", (int)(dot1 - tok), tok, p, dot2);
+
+	assert_int_equal(verify(forged), AUTH_INVALID);
+}
+
+static void test_tampered_signature(void **state)
+{
+	char *tok = auth_token_issue(A, "user-1", "tenant-1", "view:tenant", NOW, 3600);
+	char *sig = strrchr(tok, '.') + 1;
+
+	/* A character in the middle of the signature: every bit of it counts. */
+	sig[5] = sig[5] == 'A' ? 'B' : 'A';
+	assert_int_equal(verify(tok), AUTH_INVALID);
+	/* Signature removed entirely. */
+	*(sig - 1) = '\0';
+	assert_int_equal(verify(arena_sprintf(A, "%s.", tok)), AUTH_INVALID);
+}
+
+static void test_wrong_key(void **state)
+{
+	assert_int_equal(
+	    verify(make_token(JWT_ALG_HS256, "another-secret-another-secret!!", claims(NULL))),
+	    AUTH_INVALID);
+}
+
+static void test_alg_none(void **state)
+{
+	const char *hdr = "{\"alg\":\"none\",\"typ\":\"JWT\"}";
+	char *payload = claims(NULL);
+	char *tok =
+	    arena_sprintf(A, "%s.%s.", b64url(hdr, strlen(hdr)), b64url(payload, strlen(payload)));
+
+	assert_int_equal(verify(tok), AUTH_INVALID);
+	/* Same with a junk signature, and with other spellings of none. */
+	assert_int_equal(verify(arena_sprintf(A, "%sAAAA", tok)), AUTH_INVALID);
+	hdr = "{\"alg\":\"None\"}";
+	tok =
+	    arena_sprintf(A, "%s.%s.", b64url(hdr, strlen(hdr)), b64url(payload, strlen(payload)));
+	assert_int_equal(verify(tok), AUTH_INVALID);
+	/* libjwt's own alg-none token (no key at all). */
+	jwt_t *jwt = NULL;
+	assert_int_equal(jwt_new(&jwt), 0);
+	assert_int_equal(jwt_add_grants_json(jwt, payload), 0);
+	char *enc = jwt_encode_str(jwt);
+	assert_non_null(enc);
+	assert_int_equal(verify(enc), AUTH_INVALID);
+	free(enc);
+	jwt_free(jwt);
+}
+
+static void test_hs512_same_secret_refused(void **state)
+{
+	char *tok = make_token(JWT_ALG_HS512, SECRET, claims(NULL));
+	assert_int_equal(verify(tok), AUTH_INVALID);
+	tok = make_token(JWT_ALG_HS384, SECRET, claims(NULL));
+	assert_int_equal(verify(tok), AUTH_INVALID);
+}
+
+static void test_other_alg_headers_refused(void **state)
+{
+	static const char *const hdrs[] = {
+	    "{\"alg\":\"RS256\",\"typ\":\"JWT\"}",
+	    "{\"alg\":\"ES256\"}",
+	    "{\"alg\":\"hs256\"}",
+	    "{\"alg\":\"HS256 \"}",
+	    "{\"alg\":[\"HS256\"]}",
+	    "{\"typ\":\"JWT\"}",
+	    "[\"HS256\"]",
+	    "not json",
+	    NULL,
+	};
+	char *good = auth_token_issue(A, "u", "t", "", NOW, 60);
+	char *rest = strchr(good, '.');
+
+	for (size_t i = 0; hdrs[i]; i++) {
+		char *tok = arena_sprintf(A, "%s%s", b64url(hdrs[i], strlen(hdrs[i])), rest);
+		assert_int_equal(verify(tok), AUTH_INVALID);
+	}
+}
+
+static void test_expired(void **state)
+{
+	char *g = arena_sprintf(A,
+	                        "{\"sub\":\"u\",\"tenant_id\":\"t\",\"iss\":\"stocktake\","
+	                        "\"aud\":\"stocktake-api\",\"iat\":%ld,\"exp\":%ld}",
+	                        NOW - 100, NOW - 1);
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_EXPIRED);
+}
+
+static void test_exp_missing_or_not_integer(void **state)
+{
+	char *g =
+	    "{\"sub\":\"u\",\"tenant_id\":\"t\",\"iss\":\"stocktake\",\"aud\":\"stocktake-api\"}";
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+	g = "{\"sub\":\"u\",\"tenant_id\":\"t\",\"iss\":\"stocktake\",\"aud\":\"stocktake-api\","
+	    "\"exp\":\"9999999999\"}";
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+	g = "{\"sub\":\"u\",\"tenant_id\":\"t\",\"iss\":\"stocktake\",\"aud\":\"stocktake-api\","
+	    "\"exp\":9999999999.5}";
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+	/* nbf and iat, when present, must be integers too; scope a string. */
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, claims("\"nbf\":\"0\""))),
+	                 AUTH_INVALID);
+	char *g2 = arena_sprintf(A,
+	                         "{\"sub\":\"u\",\"tenant_id\":\"t\",\"iss\":\"stocktake\","
+	                         "\"aud\":\"stocktake-api\",\"iat\":null,\"exp\":%ld}",
+	                         NOW + 5);
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g2)), AUTH_INVALID);
+	g2 = arena_sprintf(A,
+	                   "{\"sub\":\"u\",\"tenant_id\":\"t\",\"iss\":\"stocktake\","
+	                   "\"aud\":\"stocktake-api\",\"scope\":[\"admin\"],\"exp\":%ld}",
+	                   NOW + 5);
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g2)), AUTH_INVALID);
+}
+
+static void test_nbf_and_iat(void **state)
+{
+	char *x = arena_sprintf(A, "\"nbf\":%ld", NOW + 30);
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, claims(x))), AUTH_INVALID);
+	x = arena_sprintf(A, "\"nbf\":%ld", NOW);
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, claims(x))), AUTH_OK);
+
+	/* iat within the 60 s skew passes, further in the future does not. */
+	char *g = arena_sprintf(A,
+	                        "{\"sub\":\"u\",\"tenant_id\":\"t\",\"iss\":\"stocktake\","
+	                        "\"aud\":\"stocktake-api\",\"iat\":%ld,\"exp\":%ld}",
+	                        NOW + 60, NOW + 600);
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_OK);
+	g = arena_sprintf(A,
+	                  "{\"sub\":\"u\",\"tenant_id\":\"t\",\"iss\":\"stocktake\","
+	                  "\"aud\":\"stocktake-api\",\"iat\":%ld,\"exp\":%ld}",
+	                  NOW + 61, NOW + 600);
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+}
+
+static char *grants_with(const char *iss, const char *aud, const char *sub, const char *tenant)
+{
+	struct buf b;
+	char *out;
+
+	buf_init(&b);
+	buf_appendf(&b, "{\"exp\":%ld", NOW + 600);
+	if (iss)
+		buf_appendf(&b, ",\"iss\":\"%s\"", iss);
+	if (aud)
+		buf_appendf(&b, ",\"aud\":%s", aud);
+	if (sub)
+		buf_appendf(&b, ",\"sub\":\"%s\"", sub);
+	if (tenant)
+		buf_appendf(&b, ",\"tenant_id\":\"%s\"", tenant);
+	buf_puts(&b, "}");
+	out = arena_strdup(A, buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}
+
+static void test_wrong_iss(void **state)
+{
+	char *g = grants_with("evil", "\"stocktake-api\"", "u", "t");
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+	g = grants_with(NULL, "\"stocktake-api\"", "u", "t");
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+}
+
+static void test_wrong_aud(void **state)
+{
+	char *g = grants_with("stocktake", "\"other-api\"", "u", "t");
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+	g = grants_with("stocktake", "[\"other-api\"]", "u", "t");
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+	g = grants_with("stocktake", NULL, "u", "t");
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+	g = grants_with("stocktake", "17", "u", "t");
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+}
+
+static void test_missing_sub_or_tenant(void **state)
+{
+	char *g = grants_with("stocktake", "\"stocktake-api\"", NULL, "t");
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+	g = grants_with("stocktake", "\"stocktake-api\"", "u", NULL);
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+	g = grants_with("stocktake", "\"stocktake-api\"", "", "t");
+	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, g)), AUTH_INVALID);
+}
+
+static void test_config_change_invalidates(void **state)
+{
+	char *tok = auth_token_issue(A, "u", "t", "", NOW, 60);
+
+	assert_int_equal(env_set("jwt_audience", "elsewhere"), 0);
+	assert_int_equal(verify(tok), AUTH_INVALID);
+	assert_int_equal(env_set("jwt_audience", "stocktake-api"), 0);
+	assert_int_equal(env_set("jwt_secret", "a-rotated-secret-a-rotated-secret"), 0);
+	assert_int_equal(verify(tok), AUTH_INVALID);
+	assert_int_equal(env_set("jwt_secret", SECRET), 0);
+	assert_int_equal(verify(tok), AUTH_OK);
+}
+
+/* ---- passwords ---- */
+
+static void test_password_hash_verify(void **state)
+{
+	char *h = auth_password_hash(A, "correct horse");
+	char *h2 = auth_password_hash(A, "correct horse");
+
+	assert_non_null(h);
+	assert_int_equal(strncmp(h, "$y$", 3), 0);
+	assert_string_not_equal(h, h2); /* fresh salt each time */
+	assert_true(auth_password_verify("correct horse", h));
+	assert_true(auth_password_verify("correct horse", h2));
+	assert_false(auth_password_verify("correct horsE", h));
+	assert_false(auth_password_verify("", h));
+	assert_false(auth_password_verify(NULL, h));
+}
+
+static void test_password_malformed_hash(void **state)
+{
+	char *h = auth_password_hash(A, "pw");
+
+	assert_false(auth_password_verify("pw", NULL));
+	assert_false(auth_password_verify("pw", ""));
+	assert_false(auth_password_verify("pw", "*"));
+	assert_false(auth_password_verify("pw", "*0"));
+	assert_false(auth_password_verify("pw", "!locked"));
+	assert_false(auth_password_verify("pw", "$y$"));
+	assert_false(auth_password_verify("pw", "$y$j9T$"));
+	assert_false(auth_password_verify("pw", "$zz$nonsense"));
+	/* A truncated hash re-hashes to the full one and must not match. */
+	assert_false(auth_password_verify("pw", arena_strndup(A, h, strlen(h) - 3)));
+	assert_false(auth_password_burn("pw"));
+	assert_false(auth_password_burn(NULL));
+}
+
+/* ---- scopes ---- */
+
+static void test_scope_has_any(void **state)
+{
+	assert_true(auth_scope_has("admin view:tenant", "admin"));
+	assert_true(auth_scope_has("admin  view:tenant ", "view:tenant"));
+	assert_false(auth_scope_has("admin view:tenant", "view"));
+	assert_false(auth_scope_has("administrator", "admin"));
+	assert_false(auth_scope_has("", "admin"));
+	assert_false(auth_scope_has(NULL, "admin"));
+	assert_false(auth_scope_has("admin", ""));
+
+	assert_true(auth_scope_any("view:tenant", "view:tenant manage:operations:tenant"));
+	assert_true(auth_scope_any("operator manage:operations:tenant",
+	                           "view:tenant manage:operations:tenant"));
+	assert_false(auth_scope_any("operator", "view:tenant manage:operations:tenant"));
+	assert_false(auth_scope_any("", "admin"));
+	assert_false(auth_scope_any(NULL, "admin"));
+	assert_true(auth_scope_any("", ""));
+	assert_true(auth_scope_any(NULL, NULL));
+}
+
+static void test_scopes_valid(void **state)
+{
+	for (size_t i = 0; auth_known_scopes[i]; i++)
+		assert_true(auth_scopes_valid(auth_known_scopes[i]));
+	assert_true(auth_scopes_valid(
+	    "admin library production operator view:tenant manage:operations:tenant "
+	    "inventory:count:create inventory:count:record inventory:count:apply"));
+	assert_true(auth_scopes_valid(""));
+	assert_true(auth_scopes_valid(" admin "));
+	assert_false(auth_scopes_valid("admin superuser"));
+	assert_false(auth_scopes_valid("Admin"));
+	assert_false(auth_scopes_valid("admin,library"));
+	assert_false(auth_scopes_valid("view"));
+	assert_false(auth_scopes_valid("admin\tlibrary"));
+}
+
+static void test_scope_intersect(void **state)
+{
+	assert_string_equal(auth_scope_intersect(A, "admin view:tenant operator", "operator admin"),
+	                    "admin operator");
+	assert_string_equal(auth_scope_intersect(A, "admin", "view:tenant"), "");
+	assert_string_equal(auth_scope_intersect(A, "", "admin"), "");
+	assert_string_equal(auth_scope_intersect(A, "admin", ""), "");
+	assert_string_equal(auth_scope_intersect(A, NULL, "admin"), "");
+	assert_string_equal(auth_scope_intersect(A, "admin", NULL), "");
+	assert_string_equal(auth_scope_intersect(A, "  admin  admin library ", "library admin"),
+	                    "admin library");
+}
+
+/* ---- auth_authenticate against a real database (STOCKTAKE_TEST_DB_SOCKET) ---- */
+
+struct fake_io {
+	char **envp;
+};
+
+static int fake_read(void *ctx, char *dst, int n)
+{
+	return 0;
+}
+
+static int fake_write(void *ctx, const char *src, int n)
+{
+	return 0;
+}
+
+static const char *T_TENANT = "00000000-0000-4000-8000-00000000a071";
+static const char *T_USER = "00000000-0000-4000-8000-00000000a072";
+
+static int run_auth(const char *authorization, const char *cookie, const char **msg,
+                    struct caller **out)
+{
+	char *envp[8];
+	size_t n = 0;
+	struct req_io io = {.read = fake_read, .write = fake_write, .ctx = NULL};
+	struct request r;
+	int rc;
+
+	envp[n++] = "REQUEST_METHOD=GET";
+	envp[n++] = "REQUEST_URI=/api/auth/me";
+	envp[n++] = "SCRIPT_NAME=/api/auth/me";
+	envp[n++] = "QUERY_STRING=";
+	if (authorization)
+		envp[n++] = arena_sprintf(A, "HTTP_AUTHORIZATION=%s", authorization);
+	if (cookie)
+		envp[n++] = arena_sprintf(A, "HTTP_COOKIE=%s", cookie);
+	envp[n] = NULL;
+	io.envp = envp;
+
+	memset(&r, 0, sizeof r);
+	buf_init(&r.headers);
+	buf_init(&r.out);
+	assert_int_equal(req_read(&r, A, &io, 1024), REQ_OK);
+	*msg = NULL;
+	rc = auth_authenticate(&r, msg);
+	*out = r.caller;
+	buf_release(&r.headers);
+	buf_release(&r.out);
+	return rc;
+}
+
+static void test_authenticate_db(void **state)
+{
+	const char *sock = getenv("STOCKTAKE_TEST_DB_SOCKET");
+	/* Needs the migrated schema (users, tenants): the devstack database, not test_db's scratch
+	 * one. */
+	const char *name = getenv("STOCKTAKE_DB_NAME");
+	long now = (long)time(NULL);
+	const char *msg;
+	struct caller *c;
+	char *tok, *bearer;
+
+	if (!sock || !*sock)
+		skip();
+	assert_int_equal(env_set("db_socket", sock), 0);
+	assert_int_equal(env_set("db_user", "root"), 0);
+	assert_int_equal(env_set("db_password", ""), 0);
+	assert_int_equal(env_set("db_name", name && *name ? name : "stocktake"), 0);
+	assert_int_equal(db_connect(), 0);
+
+	assert_int_equal(db_exec(A, NULL, "DELETE FROM users WHERE id = ?", "s", T_USER), 0);
+	assert_int_equal(db_exec(A, NULL, "DELETE FROM tenants WHERE id = ?", "s", T_TENANT), 0);
+	assert_int_equal(db_exec(A, NULL, "INSERT INTO tenants (id, name) VALUES (?, 'unit-auth')",
+	                         "s", T_TENANT),
+	                 0);
+	assert_int_equal(
+	    db_exec(A, NULL,
+	            "INSERT INTO users (id, tenant_id, username, password_hash, scopes) "
+	            "VALUES (?, ?, 'unit-auth-user', '*', 'admin view:tenant')",
+	            "ss", T_USER, T_TENANT),
+	    0);
+
+	tok = auth_token_issue(A, T_USER, T_TENANT, "admin view:tenant operator", now, 600);
+	bearer = arena_sprintf(A, "Bearer %s", tok);
+
+	assert_int_equal(run_auth(NULL, NULL, &msg, &c), 401);
+	assert_string_equal(msg, "Authentication required");
+	assert_null(c);
+	assert_int_equal(run_auth("Basic dXNlcjpwYXNz", NULL, &msg, &c), 401);
+	assert_string_equal(msg, "Authentication required");
+	assert_int_equal(run_auth("Bearer not.a.token", NULL, &msg, &c), 401);
+	assert_string_equal(msg, "Invalid token");
+
+	/* Scopes are the token's that the user still has ("operator" never was). */
+	assert_int_equal(run_auth(bearer, NULL, &msg, &c), 0);
+	assert_non_null(c);
+	assert_string_equal(c->user_id, T_USER);
+	assert_string_equal(c->tenant_id, T_TENANT);
+	assert_string_equal(c->username, "unit-auth-user");
+	assert_string_equal(c->scope, "admin view:tenant");
+	assert_int_equal(run_auth(arena_sprintf(A, "bEaReR   %s ", tok), NULL, &msg, &c), 0);
+	assert_int_equal(run_auth(NULL, arena_sprintf(A, "a=b; " AUTH_COOKIE "=%s", tok), &msg, &c),
+	                 0);
+
+	/* Revoked scope disappears at once. */
+	db_exec(A, NULL, "UPDATE users SET scopes = 'view:tenant' WHERE id = ?", "s", T_USER);
+	assert_int_equal(run_auth(bearer, NULL, &msg, &c), 0);
+	assert_string_equal(c->scope, "view:tenant");
+
+	db_exec(A, NULL, "UPDATE users SET status = 'disabled' WHERE id = ?", "s", T_USER);
+	assert_int_equal(run_auth(bearer, NULL, &msg, &c), 401);
+	assert_string_equal(msg, "User disabled");
+	db_exec(A, NULL, "UPDATE users SET status = 'active' WHERE id = ?", "s", T_USER);
+	db_exec(A, NULL, "UPDATE tenants SET status = 'disabled' WHERE id = ?", "s", T_TENANT);
+	assert_int_equal(run_auth(bearer, NULL, &msg, &c), 401);
+	assert_string_equal(msg, "User disabled");
+	db_exec(A, NULL, "UPDATE tenants SET status = 'active' WHERE id = ?", "s", T_TENANT);
+
+	/* A token naming another tenant for this user id finds no user. */
+	tok =
+	    auth_token_issue(A, T_USER, "00000000-0000-4000-8000-00000000ffff", "admin", now, 600);
+	assert_int_equal(run_auth(arena_sprintf(A, "Bearer %s", tok), NULL, &msg, &c), 401);
+	assert_string_equal(msg, "Invalid token");
+
+	tok = auth_token_issue(A, T_USER, T_TENANT, "admin", now - 1000, 600);
+	assert_int_equal(run_auth(arena_sprintf(A, "Bearer %s", tok), NULL, &msg, &c), 401);
+	assert_string_equal(msg, "Token expired");
+
+	db_exec(A, NULL, "DELETE FROM users WHERE id = ?", "s", T_USER);
+	db_exec(A, NULL, "DELETE FROM tenants WHERE id = ?", "s", T_TENANT);
+	db_close();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_issue_verify_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_issue_empty_scope, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_libjwt_token_accepted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_and_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tampered_payload, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tampered_signature, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_alg_none, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hs512_same_secret_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_other_alg_headers_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exp_missing_or_not_integer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nbf_and_iat, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrong_iss, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrong_aud, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_sub_or_tenant, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_config_change_invalidates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_password_hash_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_password_malformed_hash, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scope_has_any, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scopes_valid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scope_intersect, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_authenticate_db, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
