@@ -1,0 +1,289 @@
+#!/usr/bin/python3
+"""Writes docs/openapi.json: the OpenAPI 3.1 document of every endpoint.
+
+The JSON file is committed and served by nginx; tests/e2e/test_openapi.py checks
+it against the handlers' route tables, so an endpoint added in C without a line
+here (or the other way round) fails the tests. Run: /usr/bin/python3 docs/openapi.py
+"""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+READ = ["view:tenant", "manage:operations:tenant"]
+WRITE = ["manage:operations:tenant"]
+
+
+def ref(name):
+    return {"$ref": "#/components/schemas/" + name}
+
+
+def s(t, **kw):
+    d = {"type": t}
+    d.update(kw)
+    return d
+
+
+NULLSTR = {"type": ["string", "null"]}
+UUID = s("string", format="uuid")
+TIME = {"type": ["string", "null"], "format": "date-time"}
+
+ONDI_ERROR = {"description": "Error", "content": {"application/json": {"schema": ref("OndiError")}}}
+STATUS_ERROR = {"description": "Error", "content": {"application/json": {"schema": ref("StatusEnvelope")}}}
+
+
+def scopes_note(scopes):
+    if scopes is None:
+        return "Public."
+    if not scopes:
+        return "Any authenticated caller."
+    return "Requires one of the scopes: " + ", ".join(scopes) + "."
+
+
+def security(scopes):
+    if scopes is None:
+        return []
+    return [{"OAuth2PasswordBearer": scopes}]
+
+
+def qparam(name, desc, schema=None):
+    return {"name": name, "in": "query", "required": False, "description": desc,
+            "schema": schema or s("string")}
+
+
+ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": UUID}
+TENANT_PARAM = qparam("tenant_id", "Optional; when given it must be the caller's own tenant (else 403 Insufficient permissions).", UUID)
+PAGING = [qparam("page", "Page number, default 1", s("integer", minimum=1)),
+          qparam("limit", "Rows per page, default 20, capped at 100", s("integer", minimum=1)),
+          qparam("search", "Case-insensitive substring search")]
+
+
+def ondi_errors(*codes):
+    return {str(c): ONDI_ERROR for c in codes}
+
+
+def status_errors(*codes):
+    return {str(c): STATUS_ERROR for c in codes}
+
+
+def ondi_one(key, schema, message):
+    return {"description": message, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["success", "message", key],
+        "properties": {"success": s("boolean", const=True), "message": s("string", examples=[message]), key: ref(schema)}}}}}
+
+
+def ondi_list(key, schema, message):
+    return {"description": message, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["success", "message", key, "page", "limit", "total"],
+        "properties": {"success": s("boolean", const=True), "message": s("string", examples=[message]),
+                       key: s("array", items=ref(schema)), "page": s("integer"), "limit": s("integer"),
+                       "total": s("integer")}}}}}
+
+
+def json_body(schema):
+    return {"application/json": {"schema": schema}}
+
+
+def master_resource(paths, base, entity, key, keys, schema, filters, write_scopes, create_schema, patch_schema):
+    list_params = [TENANT_PARAM] + PAGING + [qparam(f, "Filter by " + f) for f in filters]
+    paths[base] = {
+        "get": {"summary": "List " + keys, "tags": ["master data"], "description": scopes_note(READ),
+                "security": security(READ), "parameters": list_params,
+                "responses": dict({"200": ondi_list(keys, schema, entity + "s retrieved successfully")},
+                                  **ondi_errors(400, 401, 403))},
+        "post": {"summary": "Create a " + key, "tags": ["master data"], "description": scopes_note(write_scopes),
+                 "security": security(write_scopes), "parameters": [TENANT_PARAM],
+                 "requestBody": {"required": True, "content": json_body(ref(create_schema))},
+                 "responses": dict({"201": ondi_one(key, schema, entity + " created successfully")},
+                                   **ondi_errors(400, 401, 403, 404, 409))},
+    }
+    paths[base + "/{id}"] = {
+        "get": {"summary": "Get a " + key, "tags": ["master data"], "description": scopes_note(READ),
+                "security": security(READ), "parameters": [ID_PARAM, TENANT_PARAM],
+                "responses": dict({"200": ondi_one(key, schema, entity + " retrieved successfully")},
+                                  **ondi_errors(401, 403, 404))},
+        "patch": {"summary": "Update a " + key, "tags": ["master data"], "description": scopes_note(write_scopes),
+                  "security": security(write_scopes), "parameters": [ID_PARAM, TENANT_PARAM],
+                  "requestBody": {"required": True, "content": json_body(ref(patch_schema))},
+                  "responses": dict({"200": ondi_one(key, schema, entity + " updated successfully")},
+                                    **ondi_errors(400, 401, 403, 404, 409))},
+        "delete": {"summary": "Deactivate a " + key + " (soft delete: status inactive; refused while stock remains)",
+                   "tags": ["master data"], "description": scopes_note(write_scopes),
+                   "security": security(write_scopes), "parameters": [ID_PARAM, TENANT_PARAM],
+                   "responses": dict({"200": ondi_one(key, schema, entity + " deleted successfully")},
+                                     **ondi_errors(401, 403, 404, 409))},
+    }
+
+
+def build():
+    schemas = {
+        "OndiError": {"type": "object", "required": ["success", "message"],
+                      "properties": {"success": s("boolean", const=False), "message": s("string")}},
+        "StatusEnvelope": {"type": "object", "required": ["status", "message", "detail"],
+                           "properties": {"status": s("integer"), "message": s("string"), "detail": s("string"),
+                                          "error": s("string", description="OAuth2 error code on /api/auth errors")}},
+        "Token": {"type": "object", "required": ["access_token", "token_type", "expires_in"],
+                  "properties": {"access_token": s("string"), "token_type": s("string", const="bearer"),
+                                 "expires_in": s("integer"), "scope": s("string")}},
+        "TokenRequest": {"type": "object", "required": ["username", "password"],
+                         "properties": {"grant_type": s("string", const="password"), "username": s("string"),
+                                        "password": s("string", format="password"),
+                                        "scope": s("string", description="Space-separated subset of the user's scopes")}},
+        "User": {"type": "object", "properties": {
+            "id": UUID, "tenant_id": UUID, "username": s("string"), "first_name": NULLSTR, "last_name": NULLSTR,
+            "email": NULLSTR, "scopes": s("array", items=s("string")), "status": s("string", enum=["active", "disabled"]),
+            "created_at": TIME, "updated_at": TIME}},
+        "UserCreate": {"type": "object", "required": ["username", "password"], "properties": {
+            "username": s("string"), "password": s("string", minLength=8), "first_name": s("string"),
+            "last_name": s("string"), "email": s("string"),
+            "scopes": {"oneOf": [s("array", items=s("string")), s("string")]}}},
+        "UserPatch": {"type": "object", "properties": {
+            "password": s("string", minLength=8), "first_name": s("string"), "last_name": s("string"),
+            "email": s("string"), "scopes": {"oneOf": [s("array", items=s("string")), s("string")]},
+            "status": s("string", enum=["active", "disabled"])}},
+        "Warehouse": {"type": "object", "properties": {
+            "id": UUID, "tenant_id": UUID, "name": s("string"), "code": s("string"), "address": NULLSTR,
+            "status": s("string", enum=["active", "inactive"]), "created_at": TIME, "updated_at": TIME}},
+        "WarehouseCreate": {"type": "object", "required": ["name", "code"], "properties": {
+            "name": s("string"), "code": s("string"), "address": s("string"),
+            "status": s("string", enum=["active", "inactive"])}},
+        "WarehousePatch": {"type": "object", "properties": {
+            "name": s("string"), "code": s("string"), "address": s("string"),
+            "status": s("string", enum=["active", "inactive"])}},
+        "Bin": {"type": "object", "properties": {
+            "id": UUID, "tenant_id": UUID, "warehouse_id": UUID, "code": s("string"),
+            "location_type": s("string", enum=["shelf", "bin", "rack", "zone", "aisle"]),
+            "capacity": {"type": ["integer", "null"]}, "security_level": NULLSTR,
+            "status": s("string", enum=["active", "inactive"]), "created_at": TIME, "updated_at": TIME}},
+        "BinCreate": {"type": "object", "required": ["warehouse_id", "code"], "properties": {
+            "warehouse_id": UUID, "code": s("string"),
+            "location_type": s("string", enum=["shelf", "bin", "rack", "zone", "aisle"]),
+            "capacity": s("integer", minimum=0), "security_level": s("string"),
+            "status": s("string", enum=["active", "inactive"])}},
+        "BinPatch": {"type": "object", "properties": {
+            "code": s("string"), "location_type": s("string", enum=["shelf", "bin", "rack", "zone", "aisle"]),
+            "capacity": s("integer", minimum=0), "security_level": s("string"),
+            "status": s("string", enum=["active", "inactive"])}},
+        "Item": {"type": "object", "properties": {
+            "id": UUID, "tenant_id": UUID, "sku": s("string"), "name": s("string"), "category": NULLSTR,
+            "description": NULLSTR, "unit_of_measure": s("string"),
+            "status": s("string", enum=["active", "inactive"]), "created_at": TIME, "updated_at": TIME}},
+        "ItemCreate": {"type": "object", "required": ["sku", "name"], "properties": {
+            "sku": s("string"), "name": s("string"), "category": s("string"), "description": s("string"),
+            "unit_of_measure": s("string"), "status": s("string", enum=["active", "inactive"])}},
+        "ItemPatch": {"type": "object", "properties": {
+            "sku": s("string"), "name": s("string"), "category": s("string"), "description": s("string"),
+            "unit_of_measure": s("string"), "status": s("string", enum=["active", "inactive"])}},
+        "Stock": {"type": "object", "properties": {
+            "id": UUID, "tenant_id": UUID, "warehouse_id": UUID, "item_id": UUID, "bin_id": {"type": ["string", "null"]},
+            "quantity": s("integer", minimum=0, description="Whole units of unit_of_measure"),
+            "unit_of_measure": s("string"),
+            "status": s("string", enum=["available", "reserved", "damaged", "quarantine", "inactive"],
+                        description="inactive after DELETE (soft delete)"),
+            "lot_number": NULLSTR, "serial_number": NULLSTR, "last_counted_at": TIME, "created_at": TIME,
+            "updated_at": TIME,
+            "warehouse": {"type": "object", "properties": {"id": UUID, "name": s("string"), "code": s("string")}},
+            "item": {"type": "object", "properties": {"id": UUID, "sku": s("string"), "name": s("string"),
+                                                      "category": NULLSTR}},
+            "bin": {"type": ["object", "null"], "properties": {"id": UUID, "code": s("string"),
+                                                              "location_type": s("string")}}}},
+        "StockCreate": {"type": "object", "required": ["warehouse_id", "item_id"], "properties": {
+            "warehouse_id": UUID, "item_id": UUID, "bin_id": UUID,
+            "quantity": s("integer", minimum=0, description="> 0 writes an initial_stock ledger transaction"),
+            "unit_of_measure": s("string"),
+            "status": s("string", enum=["available", "reserved", "damaged", "quarantine"]),
+            "lot_number": s("string"), "serial_number": s("string")}},
+        "StockPatch": {"type": "object", "description": "quantity, warehouse, item and bin change only through inventory transactions",
+                       "properties": {"unit_of_measure": s("string"),
+                                      "status": s("string", enum=["available", "reserved", "damaged", "quarantine"]),
+                                      "lot_number": s("string"), "serial_number": s("string")}},
+    }
+
+    def status_ok(extra_props, message):
+        props = {"status": s("integer", const=200), "message": s("string", examples=[message]), "detail": s("string")}
+        props.update(extra_props)
+        return {"description": message, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["status", "message", "detail"], "properties": props}}}}
+
+    paths = {}
+    paths["/api/openapi.json"] = {"get": {"summary": "This document", "tags": ["meta"], "security": [],
+                                          "responses": {"200": {"description": "OpenAPI 3.1 document"}}}}
+    paths["/api/auth"] = {"post": {
+        "summary": "OAuth2 password flow: exchange username and password for a bearer token",
+        "tags": ["auth"], "description": "Public. Rate-limited by nginx.", "security": [],
+        "requestBody": {"required": True, "content": {
+            "application/x-www-form-urlencoded": {"schema": ref("TokenRequest")},
+            "application/json": {"schema": ref("TokenRequest")}}},
+        "responses": dict({"200": {"description": "Token", "content": {"application/json": {"schema": ref("Token")}}}},
+                          **status_errors(400, 401, 429))}}
+    paths["/api/auth/me"] = {"get": {
+        "summary": "The caller", "tags": ["auth"], "description": scopes_note([]), "security": security([]),
+        "responses": dict({"200": status_ok({"user": ref("User")}, "Current user retrieved successfully")},
+                          **status_errors(401))}}
+    admin = ["admin"]
+    paths["/api/users"] = {
+        "get": {"summary": "List the tenant's users", "tags": ["users"], "description": scopes_note(admin),
+                "security": security(admin),
+                "parameters": [TENANT_PARAM] + PAGING + [qparam("status", "active or disabled")],
+                "responses": dict({"200": status_ok({"users": s("array", items=ref("User")), "total": s("integer"),
+                                                     "page": s("integer"), "limit": s("integer")},
+                                                    "Users retrieved successfully")},
+                                  **status_errors(400, 401, 403))},
+        "post": {"summary": "Create a user in the caller's tenant", "tags": ["users"],
+                 "description": scopes_note(admin), "security": security(admin), "parameters": [TENANT_PARAM],
+                 "requestBody": {"required": True, "content": json_body(ref("UserCreate"))},
+                 "responses": dict({"201": status_ok({"user": ref("User")}, "User created successfully")},
+                                   **status_errors(400, 401, 403, 409))}}
+    paths["/api/users/{id}"] = {
+        "get": {"summary": "Get a user", "tags": ["users"], "description": scopes_note(admin),
+                "security": security(admin), "parameters": [ID_PARAM, TENANT_PARAM],
+                "responses": dict({"200": status_ok({"user": ref("User")}, "User retrieved successfully")},
+                                  **status_errors(401, 403, 404))},
+        "patch": {"summary": "Update a user", "tags": ["users"], "description": scopes_note(admin),
+                  "security": security(admin), "parameters": [ID_PARAM, TENANT_PARAM],
+                  "requestBody": {"required": True, "content": json_body(ref("UserPatch"))},
+                  "responses": dict({"200": status_ok({"user": ref("User")}, "User updated successfully")},
+                                    **status_errors(400, 401, 403, 404, 409))},
+        "delete": {"summary": "Disable a user (their tokens stop working at once)", "tags": ["users"],
+                   "description": scopes_note(admin), "security": security(admin),
+                   "parameters": [ID_PARAM, TENANT_PARAM],
+                   "responses": dict({"200": status_ok({"user": ref("User")}, "User disabled successfully")},
+                                     **status_errors(401, 403, 404, 409))}}
+
+    master_resource(paths, "/warehousing/warehouses", "Warehouse", "warehouse", "warehouses", "Warehouse",
+                    ["code", "status"], WRITE, "WarehouseCreate", "WarehousePatch")
+    master_resource(paths, "/warehousing/bins", "Bin", "bin", "bins", "Bin",
+                    ["warehouse_id", "code", "location_type", "status"], WRITE, "BinCreate", "BinPatch")
+    master_resource(paths, "/warehousing/items", "Item", "item", "items", "Item",
+                    ["sku", "category", "status"], WRITE + ["library"], "ItemCreate", "ItemPatch")
+    master_resource(paths, "/warehousing/stocks", "Stock", "stock", "stocks", "Stock",
+                    ["warehouse_id", "item_id", "bin_id", "status", "lot_number"], WRITE, "StockCreate", "StockPatch")
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "stocktake", "version": "0.1.0",
+                 "description": "Multi-tenant warehouse inventory service: stock ledger and cycle counts. "
+                                "Every request carries a JWT bearer token (HS256) naming the tenant and the scopes."},
+        "servers": [{"url": "/"}],
+        "tags": [{"name": "auth"}, {"name": "users"}, {"name": "master data"}, {"name": "meta"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"OAuth2PasswordBearer": {"type": "oauth2", "flows": {"password": {
+                "tokenUrl": "/api/auth", "scopes": {
+                    "admin": "User can access and edit users and system settings",
+                    "library": "User can access and edit products",
+                    "production": "User can access and edit production plans",
+                    "operator": "User can access the operator panel and make production declarations",
+                    "view:tenant": "Read the tenant's inventory data",
+                    "manage:operations:tenant": "Change the tenant's inventory data",
+                    "inventory:count:create": "Plan count sessions",
+                    "inventory:count:record": "Record counts in sessions one is assigned to",
+                    "inventory:count:apply": "Apply a completed count session's variances to stock"}}}}}},
+    }
+
+
+if __name__ == "__main__":
+    with open(os.path.join(HERE, "openapi.json"), "w") as f:
+        json.dump(build(), f, indent=1, sort_keys=False)
+        f.write("\n")
