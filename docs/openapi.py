@@ -115,6 +115,154 @@ def master_resource(paths, base, entity, key, keys, schema, filters, write_scope
     }
 
 
+# ---- inventory transactions (the stock ledger) -----------------------------------------
+
+TX_TYPES = ["initial_stock", "receive", "pick", "move", "stock_adjustment", "return", "count"]
+REF_TYPES = ["order", "shipment", "audit", "return", "transfer"]
+
+
+def inventory_transactions(paths, schemas):
+    """The inventory transactions group: list (JSON or CSV), create, get, notes, ledger check."""
+    base = "/warehousing/inventory-transactions"
+    tag = ["inventory transactions"]
+    check_scopes = ["admin", "manage:operations:tenant"]
+    NULLID = {"type": ["string", "null"], "format": "uuid"}
+    ref_obj = lambda props: {"type": ["object", "null"], "properties": props}
+    flat = {
+        "id": UUID, "tenant_id": UUID, "warehouse_id": UUID, "item_id": UUID,
+        "stock_id": s("string", format="uuid", description="The stock record the transaction names (a move's source)"),
+        "transaction_type": s("string", enum=TX_TYPES),
+        "quantity": s("integer", minimum=0, description="The amount given: units received, picked, moved, "
+                      "adjusted, or the counted quantity of a count"),
+        "from_bin_id": NULLID, "to_bin_id": NULLID,
+        "reference_id": NULLSTR, "reference_type": {"type": ["string", "null"], "enum": REF_TYPES + [None]},
+        "notes": NULLSTR, "performed_by": UUID, "timestamp": s("string", format="date-time"),
+        "delta": s("integer", description="Signed change of stock_id's quantity"),
+        "to_stock_id": dict(NULLID, description="A move's destination record (the source itself when the "
+                                                "whole record changed bin)"),
+        "to_delta": s("integer", description="Signed change of to_stock_id's quantity (0 without one)"),
+    }
+    schemas["InventoryTransaction"] = {"type": "object", "description": "A ledger entry as stored (create response)",
+                                       "properties": flat}
+    schemas["InventoryTransactionDetail"] = {"type": "object", "description": "A ledger entry with its related records",
+                                             "properties": dict(flat, **{
+        "warehouse": ref_obj({"id": UUID, "name": s("string"), "code": s("string")}),
+        "item": ref_obj({"id": UUID, "sku": s("string"), "name": s("string"), "category": NULLSTR}),
+        "stock": ref_obj({"id": UUID, "quantity": s("integer"), "unit_of_measure": s("string"),
+                          "status": s("string")}),
+        "from_bin": ref_obj({"id": UUID, "code": s("string"), "location_type": s("string")}),
+        "to_bin": ref_obj({"id": UUID, "code": s("string"), "location_type": s("string")}),
+        "user": ref_obj({"id": UUID, "first_name": NULLSTR, "last_name": NULLSTR, "email": NULLSTR})})}
+    schemas["InventoryTransactionCreate"] = {
+        "type": "object", "required": ["warehouse_id", "item_id", "stock_id", "transaction_type", "quantity"],
+        "properties": {
+            "tenant_id": dict(UUID, description="Optional; must be the caller's tenant"),
+            "warehouse_id": UUID, "item_id": dict(UUID, description="Must be the stock's item"),
+            "stock_id": dict(UUID, description="A stock record of the warehouse"),
+            "transaction_type": s("string", enum=TX_TYPES + ["adjust"],
+                                  description="adjust (legacy) is stored as stock_adjustment"),
+            "quantity": s("integer", minimum=0, maximum=1000000000000,
+                          description="> 0; a count may be 0 (the counted quantity)"),
+            "adjustment_direction": s("string", enum=["increase", "decrease"],
+                                      description="Required for stock_adjustment"),
+            "from_bin_id": dict(UUID, description="Required for pick and move; must be the stock's bin"),
+            "to_bin_id": dict(UUID, description="Required for move (an active bin of the warehouse, not "
+                                                "from_bin_id); for other types it must be the stock's bin"),
+            "reference_id": s("string", maxLength=100, description="Needs reference_type"),
+            "reference_type": s("string", enum=REF_TYPES),
+            "notes": s("string", maxLength=16000),
+            "performed_by": dict(UUID, description="A user of the tenant; default the caller"),
+            "timestamp": s("string", format="date-time", description="ISO 8601; default now")}}
+    schemas["InventoryTransactionPatch"] = {"type": "object", "required": ["notes"], "additionalProperties": False,
+                                            "properties": {"notes": NULLSTR}}
+    stats = {"type": "object", "properties": dict({"total": s("integer")}, **{t: s("integer") for t in TX_TYPES})}
+    list_ok = {"description": "Inventory transactions retrieved successfully", "content": {
+        "application/json": {"schema": {
+            "type": "object",
+            "required": ["success", "message", "inventory_transactions", "stats", "transaction_types",
+                         "reference_types", "page", "limit", "total"],
+            "properties": {
+                "success": s("boolean", const=True),
+                "message": s("string", examples=["Inventory transactions retrieved successfully"]),
+                "inventory_transactions": s("array", items=ref("InventoryTransactionDetail")),
+                "stats": stats,
+                "transaction_types": s("array", items=s("string", enum=TX_TYPES)),
+                "reference_types": s("array", items=s("string", enum=REF_TYPES)),
+                "page": s("integer"), "limit": s("integer"), "total": s("integer")}}},
+        "text/csv": {"schema": s("string", description=(
+            "With format=csv: every matching row (page and limit ignored), RFC 4180 with CRLF, header "
+            "id,timestamp,transaction_type,warehouse_code,item_sku,item_name,stock_id,quantity,from_bin_code,"
+            "to_bin_code,reference_type,reference_id,performed_by,notes; cells starting with = + - @ TAB or CR "
+            "get a leading single quote (formula injection)"))}}}
+    create_ok = {"description": "Inventory transaction created successfully", "content": {"application/json": {
+        "schema": {"type": "object", "required": ["success", "message", "inventory_transaction", "updated_stock"],
+                   "properties": {"success": s("boolean", const=True),
+                                  "message": s("string", examples=["Inventory transaction created successfully"]),
+                                  "inventory_transaction": ref("InventoryTransaction"),
+                                  "updated_stock": dict(ref("Stock"), description="The stock record the "
+                                                        "transaction changed (a move's destination)")}}}}}
+    idem_header = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": s("string", maxLength=255),
+                   "description": "1-255 printable ASCII characters. A retry with the same key (per tenant, kept "
+                                  "24 hours) gets the first 201 response again (header Idempotent-Replayed: true) "
+                                  "and writes nothing; the same key with another request is 422."}
+    list_params = [TENANT_PARAM,
+                   qparam("warehouse_id", "Only this warehouse (unknown: 404 Warehouse not found)", UUID),
+                   qparam("item_id", "Only this item", UUID),
+                   qparam("stock_id", "Only transactions that changed this stock record (moves into it too)", UUID),
+                   qparam("search", "Case-insensitive substring of the transaction type, reference type, item SKU "
+                                    "or name, reference id or notes"),
+                   qparam("transaction_type", "One of the types (adjust means stock_adjustment)",
+                          s("string", enum=TX_TYPES + ["adjust"])),
+                   qparam("reference_type", "One of the reference types", s("string", enum=REF_TYPES)),
+                   qparam("timestamp_range_start", "From this time on (ISO 8601, inclusive)",
+                          s("string", format="date-time")),
+                   qparam("timestamp_range_end", "Up to this time (inclusive; a bare date covers that whole day)",
+                          s("string", format="date-time")),
+                   qparam("page", "Page number, default 1", s("integer", minimum=1)),
+                   qparam("limit", "Rows per page, default 20, capped at 100", s("integer", minimum=1)),
+                   qparam("format", "json (default) or csv (every matching row as a download)",
+                          s("string", enum=["json", "csv"]))]
+    tx_id = {"name": "id", "in": "path", "required": True, "schema": UUID}
+    paths[base] = {
+        "get": {"summary": "List inventory transactions (newest first) with per-type stats, or export them as CSV",
+                "tags": tag, "description": scopes_note(READ), "security": security(READ),
+                "parameters": list_params,
+                "responses": dict({"200": list_ok}, **ondi_errors(400, 401, 403, 404))},
+        "post": {"summary": "Record an inventory transaction and apply it to stock",
+                 "tags": tag, "description": scopes_note(WRITE) + " One database transaction; the stock rows are "
+                 "locked, so stock never goes negative. Insufficient stock is 409.",
+                 "security": security(WRITE), "parameters": [TENANT_PARAM, idem_header],
+                 "requestBody": {"required": True, "content": json_body(ref("InventoryTransactionCreate"))},
+                 "responses": dict({"201": create_ok}, **ondi_errors(400, 401, 403, 404, 409, 422))},
+    }
+    paths[base + "/ledger-check"] = {"get": {
+        "summary": "Recompute the ledger: per stock, SUM(delta) + SUM(to_delta) must equal its quantity",
+        "tags": tag, "description": scopes_note(check_scopes), "security": security(check_scopes),
+        "parameters": [TENANT_PARAM],
+        "responses": dict({"200": {"description": "Ledger consistent / Ledger mismatches found", "content": {
+            "application/json": {"schema": {"type": "object", "properties": {
+                "success": s("boolean", const=True),
+                "message": s("string", enum=["Ledger consistent", "Ledger mismatches found"]),
+                "stocks_checked": s("integer"),
+                "mismatches": s("array", items={"type": "object", "properties": {
+                    "stock_id": UUID, "quantity": s("integer"), "ledger_sum": s("integer")}})}}}}}},
+            **ondi_errors(401, 403))}}
+    paths[base + "/{id}"] = {
+        "get": {"summary": "Get an inventory transaction with its related records", "tags": tag,
+                "description": scopes_note(READ), "security": security(READ), "parameters": [tx_id, TENANT_PARAM],
+                "responses": dict({"200": ondi_one("inventory_transaction", "InventoryTransactionDetail",
+                                                   "Transaction retrieved successfully")},
+                                  **ondi_errors(400, 401, 403, 404))},
+        "patch": {"summary": "Correct the notes of a transaction (nothing else changes: corrections of stock are "
+                             "new transactions)", "tags": tag, "description": scopes_note(WRITE),
+                  "security": security(WRITE), "parameters": [tx_id, TENANT_PARAM],
+                  "requestBody": {"required": True, "content": json_body(ref("InventoryTransactionPatch"))},
+                  "responses": dict({"200": ondi_one("inventory_transaction", "InventoryTransactionDetail",
+                                                     "Transaction updated successfully")},
+                                    **ondi_errors(400, 401, 403, 404))},
+    }
+
+
 def build():
     schemas = {
         "OndiError": {"type": "object", "required": ["success", "message"],
@@ -258,6 +406,7 @@ def build():
                     ["sku", "category", "status"], WRITE + ["library"], "ItemCreate", "ItemPatch")
     master_resource(paths, "/warehousing/stocks", "Stock", "stock", "stocks", "Stock",
                     ["warehouse_id", "item_id", "bin_id", "status", "lot_number"], WRITE, "StockCreate", "StockPatch")
+    inventory_transactions(paths, schemas)
 
     return {
         "openapi": "3.1.0",
@@ -265,7 +414,7 @@ def build():
                  "description": "Multi-tenant warehouse inventory service: stock ledger and cycle counts. "
                                 "Every request carries a JWT bearer token (HS256) naming the tenant and the scopes."},
         "servers": [{"url": "/"}],
-        "tags": [{"name": "auth"}, {"name": "users"}, {"name": "master data"}, {"name": "meta"}],
+        "tags": [{"name": "auth"}, {"name": "users"}, {"name": "master data"}, {"name": "inventory transactions"}, {"name": "meta"}],
         "paths": paths,
         "components": {
             "schemas": schemas,
