@@ -130,17 +130,6 @@ static bool id_eq(const char *a, const char *b)
 	return a && b && strcasecmp(a, b) == 0;
 }
 
-/* Characters (not bytes) of UTF-8 text that json-c has validated. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
 static long long cell_ll(const struct db_rows *rows, size_t row, size_t col)
 {
 	const char *v = db_cell(rows, row, col);
@@ -594,7 +583,7 @@ static void handle_update(struct request *r)
 	}
 	if (notes && !*notes)
 		notes = NULL; /* as on create: empty means none */
-	if (notes && utf8_chars(notes) > NOTES_MAX) {
+	if (notes && valid_utf8_chars(notes) > NOTES_MAX) {
 		ondi_error(r, 400, "Field too long: notes");
 		return;
 	}
@@ -804,11 +793,11 @@ static int check_rules(struct request *r, struct tx_input *in, const char *type,
 		*msg = "Invalid reference type";
 		return 400;
 	}
-	if (in->reference_id && utf8_chars(in->reference_id) > REFERENCE_ID_MAX) {
+	if (in->reference_id && valid_utf8_chars(in->reference_id) > REFERENCE_ID_MAX) {
 		*msg = "Field too long: reference_id";
 		return 400;
 	}
-	if (in->notes && utf8_chars(in->notes) > NOTES_MAX) {
+	if (in->notes && valid_utf8_chars(in->notes) > NOTES_MAX) {
 		*msg = "Field too long: notes";
 		return 400;
 	}

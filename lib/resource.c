@@ -63,17 +63,6 @@ static bool is_blank(const char *s)
 	return *s == '\0';
 }
 
-/* Code points in valid UTF-8: every byte that is not a continuation byte starts one. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
 static int invalid(struct arena *a, const struct res_field *f, const char **msg)
 {
 	*msg = f->invalid_msg ? f->invalid_msg : arena_sprintf(a, "Invalid %s", f->name);
@@ -97,7 +86,7 @@ static int parse_text(struct arena *a, const struct res_field *f, const char *s,
 		/* valid_text counts bytes; a character is at most 4 of them, so count characters after. */
 		if (!valid_text(s, f->max_len * 4))
 			return invalid(a, f, msg);
-		if (utf8_chars(s) > f->max_len)
+		if (valid_utf8_chars(s) > f->max_len)
 			return fail400(a, "Field too long", f->name, msg);
 		v->s = arena_strdup(a, s);
 		return 0;

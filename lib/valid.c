@@ -278,3 +278,13 @@ bool valid_email(const char *s)
 	/* The domain needs a dot with a label on each side. */
 	return dot && dot > at + 1 && dot[1] != '\0';
 }
+
+size_t valid_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}

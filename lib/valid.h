@@ -27,6 +27,9 @@ void valid_db_time_to_iso(const char *db, char *out, size_t outlen);
 /* Non-empty after trimming blanks and at most maxlen bytes of valid UTF-8. */
 bool valid_text(const char *s, size_t maxlen);
 
+/* Code points of valid UTF-8 text (every byte that is not a continuation byte starts one). */
+size_t valid_utf8_chars(const char *s);
+
 /* Very small e-mail sanity check: one '@', something on each side, a dot after it. */
 bool valid_email(const char *s);
 

@@ -4,65 +4,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
-from conftest import auth_headers, db_query, unique, url
+from conftest import auth_headers, db_query, unique
+from ondi import call, err, new_bin, new_item, new_stock, new_warehouse, ok
 
-BASE = "/warehousing/"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 # ---- helpers ----------------------------------------------------------------
-
-def call(method, path, headers, body=None, params=None, raw=None):
-    kw = {"headers": dict(headers or {}), "params": params, "timeout": 10}
-    if raw is not None:
-        kw["headers"]["Content-Type"] = "application/json"
-        kw["data"] = raw
-    elif body is not None:
-        kw["json"] = body
-    return requests.request(method, url(BASE + path), **kw)
-
-
-def ok(resp, status, message):
-    """Asserts a success envelope and returns the body."""
-    assert resp.status_code == status, resp.text
-    body = resp.json()
-    assert body["success"] is True, body
-    assert body["message"] == message, body
-    return body
-
-
-def err(resp, status, message):
-    assert resp.status_code == status, resp.text
-    assert resp.json() == {"success": False, "message": message}
-
-
-def new_warehouse(h, **fields):
-    body = {"name": unique("Warehouse"), "code": unique("WH")}
-    body.update(fields)
-    return ok(call("POST", "warehouses", h, body), 201, "Warehouse created successfully")["warehouse"]
-
-
-def new_bin(h, warehouse_id, **fields):
-    body = {"warehouse_id": warehouse_id, "code": unique("BIN")}
-    body.update(fields)
-    return ok(call("POST", "bins", h, body), 201, "Bin created successfully")["bin"]
-
-
-def new_item(h, **fields):
-    body = {"sku": unique("SKU"), "name": unique("Item")}
-    body.update(fields)
-    return ok(call("POST", "items", h, body), 201, "Item created successfully")["item"]
-
-
-def new_stock(h, warehouse_id, item_id, bin_id=None, **fields):
-    body = {"warehouse_id": warehouse_id, "item_id": item_id}
-    if bin_id:
-        body["bin_id"] = bin_id
-    body.update(fields)
-    return ok(call("POST", "stocks", h, body), 201, "Stock created successfully")["stock"]
-
 
 def user_id(username):
     return db_query("SELECT id FROM users WHERE username = ?", username)[0][0]

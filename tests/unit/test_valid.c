@@ -153,6 +153,15 @@ static void test_text(void **state)
 	assert_false(valid_text("\xc3\xbc", 1));
 }
 
+static void test_utf8_chars(void **state)
+{
+	assert_int_equal(valid_utf8_chars(""), 0);
+	assert_int_equal(valid_utf8_chars("abc"), 3);
+	/* "Größe": 5 code points in 7 bytes; a 4-byte emoji counts once. */
+	assert_int_equal(valid_utf8_chars("Gr\xc3\xb6\xc3\x9f" "e"), 5);
+	assert_int_equal(valid_utf8_chars("\xf0\x9f\x93\xa6"), 1);
+}
+
 static void test_email(void **state)
 {
 	assert_true(valid_email("john.doe@example.com"));
@@ -176,7 +185,7 @@ int main(void)
 	    cmocka_unit_test(test_uuid),           cmocka_unit_test(test_one_of),
 	    cmocka_unit_test(test_int64),          cmocka_unit_test(test_timestamp),
 	    cmocka_unit_test(test_db_time_to_iso), cmocka_unit_test(test_text),
-	    cmocka_unit_test(test_email),
+	    cmocka_unit_test(test_email),          cmocka_unit_test(test_utf8_chars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
