@@ -626,6 +626,8 @@ static void users_update(struct request *r)
 			return;
 		}
 		set_col(&set, params, &np, "password_hash", hash);
+		/* Every token issued before now stops working (see auth_authenticate). */
+		buf_puts(&set, "tokens_valid_after = UNIX_TIMESTAMP(), ");
 	}
 	if (np == 0) {
 		buf_release(&set);

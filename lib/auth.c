@@ -283,6 +283,7 @@ static enum auth_result check_claims(struct arena *a, struct json_object *claims
 	out->tenant_id = arena_strdup(a, tenant);
 	out->scope = arena_strdup(a, scope);
 	out->username = NULL;
+	out->iat = iat;
 	return AUTH_OK;
 }
 
@@ -523,7 +524,7 @@ int auth_authenticate(struct request *r, const char **message)
 	}
 	/* The token alone is not enough: the user may since have been disabled or lost scopes. */
 	if (db_exec(r->arena, &rows,
-	            "SELECT u.username, u.scopes, u.status, t.status FROM users u "
+	            "SELECT u.username, u.scopes, u.status, t.status, u.tokens_valid_after FROM users u "
 	            "JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ? AND u.tenant_id = ?",
 	            "ss", c->user_id, c->tenant_id) != 0) {
 		*message = "Internal server error";
@@ -536,6 +537,11 @@ int auth_authenticate(struct request *r, const char **message)
 	if (!db_cell(&rows, 0, 2) || strcmp(db_cell(&rows, 0, 2), "active") != 0 ||
 	    !db_cell(&rows, 0, 3) || strcmp(db_cell(&rows, 0, 3), "active") != 0) {
 		*message = "User disabled";
+		return 401;
+	}
+	/* A password change ends the sessions of tokens issued before it. */
+	if (c->iat < atoll(db_cell(&rows, 0, 4))) {
+		*message = "Invalid token";
 		return 401;
 	}
 	c->username = db_cell(&rows, 0, 0);

@@ -62,7 +62,8 @@ char *auth_scope_intersect(struct arena *a, const char *scope_a, const char *sco
 /*
  * Authenticates r: "Authorization: Bearer <token>", else the AUTH_COOKIE
  * cookie. Verifies the token, then loads the user (same tenant, status active);
- * the effective scopes are the token's scopes that the user still has. Sets
+ * tokens issued before the user's last password change are refused; the
+ * effective scopes are the token's scopes that the user still has. Sets
  * r->caller. Returns 0, or 401 with *message ("Authentication required",
  * "Invalid token", "Token expired", "User disabled").
  */

@@ -32,6 +32,7 @@ struct caller {
 	const char *tenant_id;
 	const char *username;
 	const char *scope; /* space-separated */
+	long iat;          /* the token's issue time (0 when it had none) */
 };
 
 /* How the request's bytes move: FastCGI streams or CGI stdio. */

@@ -355,6 +355,23 @@ def test_update_password(admin):
     assert post_login(user["username"], "brand-new-pass").status_code == 200
 
 
+def test_password_change_ends_older_tokens(admin):
+    """Tokens issued before a password change stop working; tokens issued after it work."""
+    user, old = create_user(admin)
+    before = token_of(user["username"], old)
+    assert api("GET", "/api/auth/me", bearer(before)).status_code == 200
+    time.sleep(1.1)  # iat has one-second resolution
+    r = api("PATCH", "/api/users/" + user["id"], admin, json={"password": "another-new-pass"})
+    assert r.status_code == 200, r.text
+    assert int(db_query("SELECT tokens_valid_after FROM users WHERE id = ?", user["id"])[0][0]) > 0
+    assert_status_body(api("GET", "/api/auth/me", bearer(before)), 401, "Invalid token")
+    after = token_of(user["username"], "another-new-pass")
+    assert api("GET", "/api/auth/me", bearer(after)).status_code == 200
+    # Other edits leave tokens alone.
+    assert api("PATCH", "/api/users/" + user["id"], admin, json={"first_name": "Renamed"}).status_code == 200
+    assert api("GET", "/api/auth/me", bearer(after)).status_code == 200
+
+
 # ---- disable / enable and existing tokens ------------------------------------------
 
 def test_disable_user_blocks_login_and_token(admin):
