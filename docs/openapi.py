@@ -263,6 +263,206 @@ def inventory_transactions(paths, schemas):
     }
 
 
+COUNT_STATUSES = ["planned", "started", "completed", "applied", "canceled"]
+
+
+def count_sessions(paths, schemas, status_ok):
+    """The count sessions group (000 document style): plan, start, count, complete, apply; records, imports,
+    variances. status_ok(props, message) is build()'s success envelope schema."""
+    base = "/inventory/count-session"
+    tag = ["count sessions"]
+    create_scopes = ["inventory:count:create"]
+    apply_scopes = ["inventory:count:apply"]
+    record_scopes = ["inventory:count:record"]
+    read_scopes = ["view:tenant", "inventory:count:create", "inventory:count:record", "inventory:count:apply"]
+    variance_scopes = ["inventory:count:create", "inventory:count:apply"]
+    key_param = {"name": "key", "in": "path", "required": True, "schema": UUID,
+                 "description": "The session's _key"}
+    blind_note = (" Blind sessions: callers without inventory:count:create or inventory:count:apply get no "
+                  "system_qt (blind_quantities) and no system_serials (blind_serials): the fields are left out.")
+    server = ("Set by the server; accepted in a body (clients send back what they read, or the document's "
+              "example) and ignored")
+    planned_only = " Changes only while the session is planned."
+    keys_doc = {"_key": s("string", description="The session id (UUID)"),
+                "_id": s("string", description="count_session/<_key>"),
+                "_rev": s("string", description="Changes with every update of the session; PUT must send the "
+                                                "current one (stale: 409)")}
+    times = {f: dict(TIME, description=server) for f in ("created", "started", "completed", "applied", "canceled")}
+    snap_keys = {f: dict(NULLSTR, description=server) for f in (
+        "baseline_snapshot_key", "post_count_snapshot_key", "post_adjustment_snapshot_key", "adjustment_list_key")}
+    fields = {
+        "code": s("string", maxLength=50, description="Unique in the tenant (409 when taken). Omitted: generated "
+                  "from a per-tenant counter as CNT-<year>-<n>, n with at least 3 digits." + planned_only),
+        "description": {"type": ["string", "null"], "maxLength": 500},
+        "type": s("string", enum=["position", "product"], description="position: target keys are bin ids; "
+                  "product: item ids." + planned_only),
+        "blind_quantities": s("boolean", description="Counters see no system quantities." + planned_only),
+        "blind_serials": s("boolean", description="Counters see no system serials." + planned_only),
+        "lock_positions": s("boolean", description="While started, picks and moves out of the counted bins are "
+                            "refused." + planned_only),
+        "coverage_percentage": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+        "scheduled_start": dict(TIME, description="ISO 8601." + planned_only),
+        "scheduled_end": dict(TIME, description="ISO 8601, not before scheduled_start"),
+        "notes": {"type": ["string", "null"], "maxLength": 16000},
+        "extra": {"type": ["string", "null"], "maxLength": 16000},
+    }
+    session_props = dict(keys_doc, **fields)
+    session_props.update(times)
+    session_props.update(snap_keys)
+    session_props["status"] = s("string", enum=COUNT_STATUSES, description="Changes through start, complete, "
+                                "apply and cancel only (ignored in bodies)")
+    session_props["created_by"] = s("string", description="user/<username>; " + server)
+    schemas["CountSession"] = {"type": "object", "properties": session_props}
+    schemas["CountSessionInput"] = {
+        "type": "object", "description": "The count_session document. Unknown fields are refused (400); "
+        "_id, _key, _rev (except for PUT), status, created, created_by, started, completed, applied, canceled "
+        "and the snapshot and adjustment list keys are ignored.", "properties": session_props}
+    target_keys = s("array", minItems=1, items=s("array", minItems=1, items=s("string")),
+                    description="Targets, each an array of one or more keys: bin ids (position session) or item "
+                                "ids (product session) of the tenant")
+    schemas["CountAssignmentInput"] = {"type": "object", "required": ["user_key", "target_keys"], "properties": {
+        "user_key": s("string", description="user/<username> or the bare user id; a user of the tenant"),
+        "target_keys": target_keys}}
+    progress = {"type": "object", "properties": {"targets_counted": s("integer"), "targets_total": s("integer")}}
+    schemas["CountAssignment"] = {"type": "object", "properties": {
+        "_key": UUID, "user_key": s("string"), "target_keys": target_keys,
+        "progress": dict(progress, description="A target is counted once its user recorded in every key")}}
+    schemas["CountSessionCreate"] = {"type": "object", "required": ["count_session", "assignments"], "properties": {
+        "count_session": ref("CountSessionInput"),
+        "assignments": s("array", minItems=1, items=ref("CountAssignmentInput"))}}
+    schemas["CountSessionUpdate"] = {"type": "object", "description": (
+        "{count_session: {..., _rev}, assignments?} or the count_session document itself. Given fields change; "
+        "assignments replace the old ones (planned sessions only)."), "properties": {
+        "count_session": ref("CountSessionInput"), "assignments": s("array", items=ref("CountAssignmentInput"))}}
+    line = {"bin_id": UUID, "bin_code": s("string"), "item_id": UUID, "sku": s("string"), "item_name": s("string"),
+            "lot_number": NULLSTR}
+    serials = {"type": ["array", "null"], "items": s("string")}
+    system = {"system_qt": s("integer", description="Baseline quantity (left out for blind counters)"),
+              "system_serials": dict(serials, description="Baseline serials (left out for blind counters)")}
+    schemas["CountLine"] = {"type": "object", "properties": dict(line, **system)}
+    schemas["CountRecordInput"] = {"type": "object", "required": ["bin_id", "item_id", "counted_qt"], "properties": {
+        "bin_id": UUID, "item_id": UUID, "counted_qt": s("integer", minimum=0),
+        "lot_number": s("string", maxLength=100),
+        "serials": s("array", items=s("string", maxLength=100), description="As many distinct serials as "
+                     "counted_qt")}}
+    schemas["CountRecord"] = {"type": "object", "properties": dict(line, **dict(system, **{
+        "_key": UUID, "counted_qt": s("integer"), "serials": serials, "user_key": s("string"),
+        "source": s("string", enum=["api", "import"]), "recorded_at": TIME, "updated_at": TIME,
+        "conflict": s("boolean", description="Users counted this line differently and nobody resolved it")}))}
+    schemas["CountVariance"] = {"type": "object", "properties": dict(line, **dict(system, **{
+        "warehouse_id": UUID, "counted_qt": {"type": ["integer", "null"], "description": "null while in conflict"},
+        "counted_serials": serials, "difference": {"type": ["integer", "null"], "description": "counted - system"},
+        "conflict": s("boolean"), "resolved": s("boolean")}))}
+    one = lambda message, extra=None: status_ok(dict({"count_session": ref("CountSession")}, **(extra or {})),
+                                                message)
+    errors = lambda *codes: status_errors(401, 403, 404, *codes)
+    import_errors = s("array", items={"type": "object", "properties": {
+        "line": s("integer"), "message": s("string"), "detail": s("string")}})
+    paths[base] = {
+        "get": {"summary": "List count sessions (newest first)", "tags": tag, "description": scopes_note(read_scopes),
+                "security": security(read_scopes),
+                "parameters": [TENANT_PARAM, qparam("status", "Filter", s("string", enum=COUNT_STATUSES)),
+                               qparam("type", "Filter", s("string", enum=["position", "product"])),
+                               qparam("search", "Substring of code, description or notes"),
+                               qparam("limit", "Default 20, capped at 100", s("integer", minimum=1)),
+                               qparam("offset", "Default 0", s("integer", minimum=0))],
+                "responses": dict({"200": status_ok({"count_sessions": s("array", items=ref("CountSession")),
+                                                     "total": s("integer"), "limit": s("integer"),
+                                                     "offset": s("integer")}, "Count sessions retrieved successfully")},
+                                  **status_errors(400, 401, 403))},
+        "post": {"summary": "Create Counting Session: the session and all its assignments in one transaction",
+                 "tags": tag, "description": scopes_note(create_scopes) + " detail is the new session's _key. Any "
+                 "invalid assignment (unknown user, key not a bin/item of the tenant, no target) inserts nothing.",
+                 "security": security(create_scopes), "parameters": [TENANT_PARAM],
+                 "requestBody": {"required": True, "content": json_body(ref("CountSessionCreate"))},
+                 "responses": dict({"200": one("Count session created successfully")}, **errors(400, 409))},
+    }
+    paths[base + "/{key}"] = {
+        "get": {"summary": "A count session with its assignments, progress and (once started) the lines to count",
+                "tags": tag, "description": scopes_note(read_scopes) + " Counters see the lines of their own "
+                "targets." + blind_note, "security": security(read_scopes), "parameters": [key_param, TENANT_PARAM],
+                "responses": dict({"200": one("Count session retrieved successfully", {
+                    "assignments": s("array", items=ref("CountAssignment")),
+                    "progress": {"type": "object", "properties": dict(progress["properties"], records=s("integer"),
+                                                                      conflicts=s("integer"))},
+                    "lines": s("array", items=ref("CountLine"))})}, **errors())},
+        "put": {"summary": "Update a count session (optimistic: the current _rev is required)", "tags": tag,
+                "description": scopes_note(create_scopes), "security": security(create_scopes),
+                "parameters": [key_param, TENANT_PARAM],
+                "requestBody": {"required": True, "content": json_body(ref("CountSessionUpdate"))},
+                "responses": dict({"200": one("Count session updated successfully")}, **errors(400, 409))},
+        "delete": {"summary": "Delete a planned count session and its assignments", "tags": tag,
+                   "description": scopes_note(create_scopes), "security": security(create_scopes),
+                   "parameters": [key_param, TENANT_PARAM],
+                   "responses": dict({"200": status_ok({}, "Count session deleted successfully")}, **errors(409))},
+    }
+    actions = [
+        ("start", "started", create_scopes, "Start: takes the baseline snapshot of the stock in the targets (needs planned)"),
+        ("complete", "completed", create_scopes, "Complete: refused while a conflict is open; takes the post-count snapshot "
+                                    "(needs started)"),
+        ("cancel", "canceled", create_scopes, "Cancel (needs planned or started)"),
+        ("apply", "applied", apply_scopes, "Apply: one `count` inventory transaction (reference audit / code) per variance, "
+                                "delta = counted - baseline added to the current stock (movements during the count "
+                                "stay); 409 when stock would go negative (needs completed)"),
+    ]
+    for action, done, scopes, summary in actions:
+        paths[base + "/{key}/" + action] = {"post": {
+            "summary": summary, "tags": tag, "description": scopes_note(scopes) + " Other statuses: 409 naming the "
+            "current one.", "security": security(scopes), "parameters": [key_param, TENANT_PARAM],
+            "responses": dict({"200": one("Count session %s successfully" % done)}, **errors(409))}}
+    paths[base + "/{key}/records"] = {
+        "get": {"summary": "Count records (supervisors: all; counters: their own)", "tags": tag,
+                "description": scopes_note(read_scopes) + blind_note, "security": security(read_scopes),
+                "parameters": [key_param, TENANT_PARAM, qparam("limit", "Default 100, capped at 1000",
+                                                               s("integer", minimum=1)),
+                               qparam("offset", "Default 0", s("integer", minimum=0))],
+                "responses": dict({"200": status_ok({"count_records": s("array", items=ref("CountRecord")),
+                                                     "total": s("integer"), "limit": s("integer"),
+                                                     "offset": s("integer")}, "Count records retrieved successfully")},
+                                  **errors(400))},
+        "post": {"summary": "Record a count (an assigned user, within their targets, while started); a recount by "
+                            "the same user replaces their record", "tags": tag,
+                 "description": scopes_note(record_scopes) + blind_note, "security": security(record_scopes),
+                 "parameters": [key_param, TENANT_PARAM],
+                 "requestBody": {"required": True, "content": json_body(ref("CountRecordInput"))},
+                 "responses": dict({"200": status_ok({"count_record": ref("CountRecord")},
+                                                     "Count recorded successfully")}, **errors(400, 409))},
+    }
+    paths[base + "/{key}/records/resolve"] = {"post": {
+        "summary": "Resolve a line whose counts disagree with the supervisor's quantity (while started)",
+        "tags": tag, "description": scopes_note(apply_scopes) + " A later record of the line drops the resolution.",
+        "security": security(apply_scopes), "parameters": [key_param, TENANT_PARAM],
+        "requestBody": {"required": True, "content": json_body(ref("CountRecordInput"))},
+        "responses": dict({"200": status_ok({"resolution": ref("CountRecordInput")},
+                                            "Count conflict resolved successfully")}, **errors(400, 409))}}
+    paths[base + "/{key}/records/import"] = {"post": {
+        "summary": "Import counts from CSV rows: bin code (or id), sku, counted_qt, lot (header optional)",
+        "tags": tag, "description": scopes_note(record_scopes) + " dry_run=true reports every bad row with its line "
+        "number and imports nothing; otherwise a file with any bad row is refused (400 with all errors) and a good "
+        "one imported in one transaction. At most 5000 rows.", "security": security(record_scopes),
+        "parameters": [key_param, TENANT_PARAM, qparam("dry_run", "true or 1: check only",
+                                                       s("string", enum=["true", "false", "1", "0"]))],
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": s("string")}}},
+        "responses": dict({"200": status_ok({"valid": s("boolean"), "rows": s("integer"), "imported": s("integer"),
+                                             "errors": import_errors}, "Count records imported successfully")},
+                          **errors(400, 409))}}
+    paths[base + "/{key}/variances"] = {"get": {
+        "summary": "Variances per bin, item and lot: system quantity at baseline, counted, difference",
+        "tags": tag, "description": scopes_note(variance_scopes) + " Lines: every counted (bin, item, lot), and the "
+        "baseline lines inside a counted bin (position) or item (product), counted as 0.",
+        "security": security(variance_scopes),
+        "parameters": [key_param, TENANT_PARAM, qparam("format", "json (default) or csv",
+                                                       s("string", enum=["json", "csv"]))],
+        "responses": dict({"200": {"description": "Count variances retrieved successfully", "content": {
+            "application/json": {"schema": {"type": "object", "properties": {
+                "status": s("integer", const=200), "message": s("string"), "detail": s("string"),
+                "variances": s("array", items=ref("CountVariance")),
+                "summary": {"type": "object", "properties": {"lines": s("integer"), "variances": s("integer"),
+                                                             "conflicts": s("integer")}}}}},
+            "text/csv": {"schema": s("string", description="bin_code,sku,item_name,lot_number,system_qt,counted_qt,"
+                                                           "difference,conflict")}}}}, **errors(400, 409))}}
+
+
 def build():
     schemas = {
         "OndiError": {"type": "object", "required": ["success", "message"],
@@ -407,6 +607,7 @@ def build():
     master_resource(paths, "/warehousing/stocks", "Stock", "stock", "stocks", "Stock",
                     ["warehouse_id", "item_id", "bin_id", "status", "lot_number"], WRITE, "StockCreate", "StockPatch")
     inventory_transactions(paths, schemas)
+    count_sessions(paths, schemas, status_ok)
 
     return {
         "openapi": "3.1.0",
@@ -414,7 +615,8 @@ def build():
                  "description": "Multi-tenant warehouse inventory service: stock ledger and cycle counts. "
                                 "Every request carries a JWT bearer token (HS256) naming the tenant and the scopes."},
         "servers": [{"url": "/"}],
-        "tags": [{"name": "auth"}, {"name": "users"}, {"name": "master data"}, {"name": "inventory transactions"}, {"name": "meta"}],
+        "tags": [{"name": "auth"}, {"name": "users"}, {"name": "master data"}, {"name": "inventory transactions"},
+                 {"name": "count sessions"}, {"name": "meta"}],
         "paths": paths,
         "components": {
             "schemas": schemas,

@@ -1,0 +1,766 @@
+/* Cycle counting: session states and codes, assignments, records, snapshots, count lines. */
+#include "count.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "auth.h"
+#include "buf.h"
+#include "count_apply.h"
+#include "db.h"
+#include "ledger.h"
+#include "valid.h"
+
+const char *const count_types[] = {"position", "product", NULL};
+const char *const count_statuses[] = {"planned", "started",  "completed",
+                                      "applied", "canceled", NULL};
+
+/* Generated codes skip explicit codes that took their place; this many tries at most. */
+#define CODE_TRIES 1000
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+struct transition {
+	const char *name;
+	const char *done;
+	const char *from[2]; /* statuses the action starts from */
+	const char *to;
+};
+
+static const struct transition transitions[] = {
+    [COUNT_START] = {"start", "started", {"planned", NULL}, "started"},
+    [COUNT_COMPLETE] = {"complete", "completed", {"started", NULL}, "completed"},
+    [COUNT_APPLY] = {"apply", "applied", {"completed", NULL}, "applied"},
+    [COUNT_CANCEL] = {"cancel", "canceled", {"planned", "started"}, "canceled"},
+};
+
+const char *count_next_status(const char *status, enum count_action action)
+{
+	const struct transition *t = &transitions[action];
+
+	for (size_t i = 0; i < 2 && t->from[i]; i++)
+		if (status && strcmp(status, t->from[i]) == 0)
+			return t->to;
+	return NULL;
+}
+
+const char *count_action_name(enum count_action action)
+{
+	return transitions[action].name;
+}
+
+const char *count_action_done(enum count_action action)
+{
+	return transitions[action].done;
+}
+
+const char *count_action_from(enum count_action action)
+{
+	return action == COUNT_CANCEL ? "planned or started" : transitions[action].from[0];
+}
+
+/* ---- small pieces ------------------------------------------------------- */
+
+char *count_code_format(struct arena *a, int year, long long n)
+{
+	return arena_sprintf(a, "CNT-%04d-%03lld", year, n);
+}
+
+long long count_cell_ll(const struct db_rows *rows, size_t row, size_t col)
+{
+	const char *v = db_cell(rows, row, col);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+const char *count_now(struct arena *a)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, &rows, "SELECT CAST(UTC_TIMESTAMP(6) AS CHAR)", NULL) < 0 || rows.nrows == 0)
+		return NULL;
+	return db_cell(&rows, 0, 0);
+}
+
+int count_refuse(struct count_result *res, int status, const char *message, const char *detail)
+{
+	res->status = status;
+	res->message = message;
+	res->detail = detail ? detail : "";
+	return COUNT_REFUSED;
+}
+
+int count_user_key_parse(struct arena *a, const char *key, const char **username,
+                         const char **user_id)
+{
+	*username = NULL;
+	*user_id = NULL;
+	if (!key)
+		return -1;
+	if (strncmp(key, "user/", 5) == 0 && key[5]) {
+		*username = key + 5;
+		return 0;
+	}
+	if (!valid_uuid(key))
+		return -1;
+	*user_id = count_id_norm(a, key);
+	return 0;
+}
+
+const char *count_id_norm(struct arena *a, const char *s)
+{
+	char *out;
+
+	if (!s || !valid_uuid(s))
+		return s;
+	out = arena_strdup(a, s);
+	for (char *p = out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return out;
+}
+
+static bool is_position(const char *type)
+{
+	return type && strcmp(type, "position") == 0;
+}
+
+const char *count_key_column(const char *type)
+{
+	return is_position(type) ? "bin_id" : "item_id";
+}
+
+const char *count_key_table(const char *type)
+{
+	return is_position(type) ? "bins" : "items";
+}
+
+const char *count_key_entity(const char *type)
+{
+	return is_position(type) ? "Bin" : "Item";
+}
+
+bool count_is_supervisor(const char *scopes)
+{
+	return auth_scope_any(scopes ? scopes : "", COUNT_SUPERVISOR_SCOPES);
+}
+
+/* ---- codes ---------------------------------------------------------------- */
+
+/* Bumps the tenant's counter for year (creating it at 1) and reads it; the row stays locked. */
+static int counter_bump(struct arena *a, const char *tenant_id, int year, long long *n)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, NULL,
+	            "UPDATE count_code_counters SET n = n + 1 WHERE tenant_id = ? AND year = ?",
+	            "si", tenant_id, (long long)year) < 0)
+		return -1;
+	/* The first code of a year: concurrent first inserts may deadlock once and are retried. */
+	if (db_affected_rows() == 0 &&
+	    db_exec(a, NULL,
+	            "INSERT INTO count_code_counters (tenant_id, year, n) VALUES (?, ?, 1)"
+	            " ON DUPLICATE KEY UPDATE n = n + 1",
+	            "si", tenant_id, (long long)year) < 0)
+		return -1;
+	if (db_exec(a, &rows, "SELECT n FROM count_code_counters WHERE tenant_id = ? AND year = ?",
+	            "si", tenant_id, (long long)year) < 0 ||
+	    rows.nrows == 0)
+		return -1;
+	*n = count_cell_ll(&rows, 0, 0);
+	return 0;
+}
+
+int count_code_next(struct arena *a, const char *tenant_id, int year, const char **code)
+{
+	for (int i = 0; i < CODE_TRIES; i++) {
+		struct db_rows rows;
+		long long n;
+		char *c;
+
+		if (counter_bump(a, tenant_id, year, &n) < 0)
+			return -1;
+		c = count_code_format(a, year, n);
+		if (db_exec(a, &rows,
+		            "SELECT 1 FROM count_sessions WHERE tenant_id = ? AND code = ?", "ss",
+		            tenant_id, c) < 0)
+			return -1;
+		if (rows.nrows == 0) {
+			*code = c;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- sessions -------------------------------------------------------------- */
+
+int count_session_load(struct arena *a, const char *tenant_id, const char *id, enum count_lock lock,
+                       struct count_session *out)
+{
+	static const char *const sql[] = {
+	    [COUNT_READ] = "SELECT id, code, type, status, baseline_snapshot_key, blind_quantities,"
+	                   " blind_serials, lock_positions, rev FROM count_sessions"
+	                   " WHERE tenant_id = ? AND id = ?",
+	    [COUNT_SHARE] =
+	        "SELECT id, code, type, status, baseline_snapshot_key, blind_quantities,"
+	        " blind_serials, lock_positions, rev FROM count_sessions"
+	        " WHERE tenant_id = ? AND id = ? LOCK IN SHARE MODE",
+	    [COUNT_UPDATE] = "SELECT id, code, type, status, baseline_snapshot_key,"
+	                     " blind_quantities, blind_serials, lock_positions, rev"
+	                     " FROM count_sessions WHERE tenant_id = ? AND id = ? FOR UPDATE",
+	};
+	struct db_rows rows;
+
+	memset(out, 0, sizeof(*out));
+	if (!id || !valid_uuid(id))
+		return 1;
+	if (db_exec(a, &rows, sql[lock], "ss", tenant_id, id) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return 1;
+	out->id = db_cell(&rows, 0, 0);
+	out->code = db_cell(&rows, 0, 1);
+	out->type = db_cell(&rows, 0, 2);
+	out->status = db_cell(&rows, 0, 3);
+	out->baseline_snapshot_key = db_cell(&rows, 0, 4);
+	out->blind_quantities = count_cell_ll(&rows, 0, 5) != 0;
+	out->blind_serials = count_cell_ll(&rows, 0, 6) != 0;
+	out->lock_positions = count_cell_ll(&rows, 0, 7) != 0;
+	out->rev = count_cell_ll(&rows, 0, 8);
+	return 0;
+}
+
+/* ---- assignments ----------------------------------------------------------- */
+
+/* The user a key names, in the tenant: 0 with *id, COUNT_REFUSED, or -1. */
+static int resolve_user(struct arena *a, const char *tenant_id, const struct count_assignment *as,
+                        size_t index, const char **id, struct count_result *res)
+{
+	struct db_rows rows;
+	int rc;
+
+	if (as->username)
+		rc = db_exec(a, &rows, "SELECT id FROM users WHERE tenant_id = ? AND username = ?",
+		             "ss", tenant_id, as->username);
+	else
+		rc = db_exec(a, &rows, "SELECT id FROM users WHERE tenant_id = ? AND id = ?", "ss",
+		             tenant_id, as->user_id);
+	if (rc < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return count_refuse(res, 404, "User not found",
+		                    arena_sprintf(a,
+		                                  "assignments[%zu].user_key: %s is not a user of "
+		                                  "this tenant",
+		                                  index, as->user_key));
+	*id = db_cell(&rows, 0, 0);
+	return 0;
+}
+
+/* Inserts one assignment row and its targets. 0, COUNT_REFUSED or -1. */
+static int store_one(struct arena *a, const char *tenant_id, const char *session_id,
+                     const struct count_assignment *as, size_t index, const char *type,
+                     struct count_result *res)
+{
+	const char *user_id = NULL, *id = db_uuid(a);
+	int rc = resolve_user(a, tenant_id, as, index, &user_id, res);
+
+	if (rc != 0)
+		return rc;
+	if (db_exec(a, NULL,
+	            "INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position)"
+	            " VALUES (?, ?, ?, ?, ?)",
+	            "ssssi", id, tenant_id, session_id, user_id, (long long)index) < 0)
+		return db_is_duplicate()
+		           ? count_refuse(res, 400, "Duplicate assignment",
+		                          arena_sprintf(a,
+		                                        "assignments[%zu].user_key: %s is "
+		                                        "assigned twice",
+		                                        index, as->user_key))
+		           : -1;
+	for (size_t t = 0; t < as->ntargets; t++) {
+		for (size_t k = 0; k < as->targets[t].nkeys; k++) {
+			const char *key = as->targets[t].keys[k];
+
+			if (!valid_uuid(key))
+				return count_refuse(
+				    res, 404,
+				    arena_sprintf(a, "%s not found", count_key_entity(type)),
+				    arena_sprintf(a, "assignments[%zu].target_keys[%zu][%zu]: %s",
+				                  index, t, k, key));
+			if (db_exec(
+			        a, NULL,
+			        "INSERT INTO count_targets (tenant_id, session_id, assignment_id,"
+			        " target_no, key_no, key_id) VALUES (?, ?, ?, ?, ?, LOWER(?))",
+			        "sssiis", tenant_id, session_id, id, (long long)t, (long long)k,
+			        key) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int count_assignments_delete(struct arena *a, const char *tenant_id, const char *session_id)
+{
+	if (db_exec(a, NULL, "DELETE FROM count_targets WHERE tenant_id = ? AND session_id = ?",
+	            "ss", tenant_id, session_id) < 0)
+		return -1;
+	return db_exec(a, NULL,
+	               "DELETE FROM count_assignments WHERE tenant_id = ? AND session_id = ?", "ss",
+	               tenant_id, session_id);
+}
+
+int count_targets_check(struct arena *a, const char *tenant_id, const char *session_id,
+                        const char *type, struct count_result *res)
+{
+	struct db_rows rows;
+	const char *sql =
+	    arena_sprintf(a,
+	                  "SELECT t.key_id FROM count_targets t LEFT JOIN %s k"
+	                  " ON k.id = t.key_id AND k.tenant_id = t.tenant_id"
+	                  " WHERE t.tenant_id = ? AND t.session_id = ? AND k.id IS NULL"
+	                  " ORDER BY t.key_id LIMIT 1",
+	                  count_key_table(type));
+
+	if (db_exec(a, &rows, sql, "ss", tenant_id, session_id) < 0)
+		return -1;
+	if (rows.nrows)
+		return count_refuse(
+		    res, 404, arena_sprintf(a, "%s not found", count_key_entity(type)),
+		    arena_sprintf(a, "target key %s is not a %s of this tenant",
+		                  db_cell(&rows, 0, 0), is_position(type) ? "bin" : "item"));
+	return 0;
+}
+
+int count_assignments_store(struct arena *a, const char *tenant_id, const char *session_id,
+                            const char *type, const struct count_assignment *list, size_t n,
+                            struct count_result *res)
+{
+	int rc;
+
+	if (count_assignments_delete(a, tenant_id, session_id) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = store_one(a, tenant_id, session_id, &list[i], i, type, res)) != 0)
+			return rc;
+	return count_targets_check(a, tenant_id, session_id, type, res);
+}
+
+int count_is_assigned(struct arena *a, const char *tenant_id, const char *session_id,
+                      const char *user_id)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, &rows,
+	            "SELECT 1 FROM count_assignments WHERE tenant_id = ? AND session_id = ?"
+	            " AND user_id = ?",
+	            "sss", tenant_id, session_id, user_id) < 0)
+		return -1;
+	return rows.nrows > 0;
+}
+
+int count_in_targets(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     const char *user_id, const char *bin_id, const char *item_id)
+{
+	struct db_rows rows;
+
+	if (db_exec(
+	        a, &rows,
+	        "SELECT 1 FROM count_targets t JOIN count_assignments g ON g.id = t.assignment_id"
+	        " WHERE t.tenant_id = ? AND t.session_id = ? AND g.user_id = ? AND t.key_id = ?"
+	        " LIMIT 1",
+	        "ssss", tenant_id, s->id, user_id, is_position(s->type) ? bin_id : item_id) < 0)
+		return -1;
+	return rows.nrows > 0;
+}
+
+/* ---- snapshots --------------------------------------------------------------- */
+
+int count_snapshot_take(struct arena *a, const char *tenant_id, const struct count_session *s,
+                        const char *kind, const char **id)
+{
+	const char *snap = db_uuid(a);
+	const char *sql = arena_sprintf(
+	    a,
+	    "INSERT INTO count_snapshot_lines (snapshot_id, tenant_id, stock_id, warehouse_id,"
+	    " bin_id, item_id, lot_number, serial_number, status, quantity)"
+	    " SELECT ?, s.tenant_id, s.id, s.warehouse_id, s.bin_id, s.item_id,"
+	    " COALESCE(s.lot_number, ''), s.serial_number, s.status, s.quantity FROM stocks s"
+	    " WHERE s.tenant_id = ? AND s.bin_id IS NOT NULL AND s.status <> 'inactive'"
+	    " AND s.%s IN (SELECT t.key_id FROM count_targets t"
+	    " WHERE t.tenant_id = ? AND t.session_id = ?)",
+	    count_key_column(s->type));
+
+	if (db_exec(
+	        a, NULL,
+	        "INSERT INTO count_snapshots (id, tenant_id, session_id, kind) VALUES (?, ?, ?, ?)",
+	        "ssss", snap, tenant_id, s->id, kind) < 0 ||
+	    db_exec(a, NULL, sql, "ssss", snap, tenant_id, tenant_id, s->id) < 0)
+		return -1;
+	*id = snap;
+	return 0;
+}
+
+/* ---- count lines ------------------------------------------------------------- */
+
+int count_open_conflicts(struct arena *a, const char *tenant_id, const char *session_id,
+                         long long *n)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, &rows,
+	            "SELECT COUNT(*) FROM (" COUNT_SQL_COUNTS
+	            ") c" COUNT_SQL_RESOLUTION("c") " WHERE " COUNT_SQL_OPEN_CONFLICT,
+	            "ssss", tenant_id, session_id, session_id, tenant_id) < 0 ||
+	    rows.nrows == 0)
+		return -1;
+	*n = count_cell_ll(&rows, 0, 0);
+	return 0;
+}
+
+int count_lines(struct arena *a, const char *tenant_id, const struct count_session *s,
+                struct db_rows *out)
+{
+	const char *col = count_key_column(s->type);
+	const char *sql = arena_sprintf(
+	    a,
+	    "SELECT k.bin_id, b.code, b.warehouse_id, k.item_id, i.sku, i.name, k.lot_number,"
+	    " CAST(COALESCE(base.q, 0) AS SIGNED), base.sr,"
+	    " CASE WHEN res.bin_id IS NOT NULL THEN res.counted_qt"
+	    "  WHEN c.nq > 1 OR c.ns > 1 THEN NULL ELSE COALESCE(c.q, 0) END,"
+	    " IF(res.bin_id IS NOT NULL, res.serials, c.sr),"
+	    " IF(" COUNT_SQL_OPEN_CONFLICT ", 1, 0), IF(res.bin_id IS NULL, 0, 1)"
+	    " FROM (SELECT bin_id, item_id, lot_number FROM count_records"
+	    "  WHERE tenant_id = ? AND session_id = ?"
+	    "  UNION SELECT l.bin_id, l.item_id, l.lot_number FROM count_snapshot_lines l"
+	    "  WHERE l.tenant_id = ? AND l.snapshot_id = ? AND EXISTS (SELECT 1 FROM count_records "
+	    "x"
+	    "   WHERE x.tenant_id = l.tenant_id AND x.session_id = ? AND x.%s = l.%s)) k"
+	    " JOIN bins b ON b.id = k.bin_id AND b.tenant_id = ?"
+	    " JOIN items i ON i.id = k.item_id AND i.tenant_id = ?"
+	    " LEFT JOIN (" COUNT_SQL_BASELINE ") base"
+	    " ON base.bin_id = k.bin_id AND base.item_id = k.item_id"
+	    " AND base.lot_number = k.lot_number"
+	    " LEFT JOIN (" COUNT_SQL_COUNTS ") c ON c.bin_id = k.bin_id AND c.item_id = k.item_id"
+	    " AND c.lot_number = k.lot_number" COUNT_SQL_RESOLUTION(
+	        "k") " ORDER BY b.code, i.sku, k.lot_number, k.bin_id",
+	    col, col);
+	struct db_param p[] = {
+	    DBP_S(tenant_id),
+	    DBP_S(s->id),
+	    DBP_S(tenant_id),
+	    DBP_S(s->baseline_snapshot_key),
+	    DBP_S(s->id),
+	    DBP_S(tenant_id),
+	    DBP_S(tenant_id),
+	    DBP_S(tenant_id),
+	    DBP_S(s->baseline_snapshot_key),
+	    DBP_S(tenant_id),
+	    DBP_S(s->id),
+	    DBP_S(s->id),
+	    DBP_S(tenant_id),
+	};
+
+	return db_execv(a, out, sql, p, sizeof(p) / sizeof(p[0]));
+}
+
+/* ---- records ------------------------------------------------------------------ */
+
+/* Whether a tenant row exists: 1, 0 or -1. */
+static int tenant_row(struct arena *a, const char *sql, const char *tenant_id, const char *id)
+{
+	struct db_rows rows;
+
+	if (!valid_uuid(id))
+		return 0;
+	if (db_exec(a, &rows, sql, "ss", tenant_id, id) < 0)
+		return -1;
+	return rows.nrows > 0;
+}
+
+int count_entry_check(struct arena *a, const char *tenant_id, const struct count_session *s,
+                      const char *user_id, const struct count_entry *e, struct count_result *res)
+{
+	int rc;
+
+	if ((rc = tenant_row(a, "SELECT 1 FROM bins WHERE tenant_id = ? AND id = ?", tenant_id,
+	                     e->bin_id)) <= 0)
+		return rc < 0 ? -1 : count_refuse(res, 404, "Bin not found", e->bin_id);
+	if ((rc = tenant_row(a, "SELECT 1 FROM items WHERE tenant_id = ? AND id = ?", tenant_id,
+	                     e->item_id)) <= 0)
+		return rc < 0 ? -1 : count_refuse(res, 404, "Item not found", e->item_id);
+	if ((rc = count_in_targets(a, tenant_id, s, user_id, e->bin_id, e->item_id)) <= 0)
+		return rc < 0 ? -1
+		              : count_refuse(res, 400,
+		                             is_position(s->type)
+		                                 ? "Bin is not among your count targets"
+		                                 : "Item is not among your count targets",
+		                             is_position(s->type) ? e->bin_id : e->item_id);
+	return 0;
+}
+
+/* The bin an import row names by code or id: 0 with e->bin_id, COUNT_REFUSED, or -1. */
+static int import_bin(struct arena *a, const char *tenant_id, const struct count_session *s,
+                      const char *user_id, const char *bin, struct count_entry *e,
+                      struct count_result *res)
+{
+	struct db_rows rows;
+
+	/* Candidates in the caller's targets first: two of them, or none there, is ambiguous. */
+	if (db_exec(
+	        a, &rows,
+	        "SELECT b.id, EXISTS (SELECT 1 FROM count_targets t JOIN count_assignments g"
+	        "  ON g.id = t.assignment_id WHERE t.tenant_id = b.tenant_id AND t.session_id = ?"
+	        "  AND g.user_id = ? AND t.key_id = b.id) AS mine"
+	        " FROM bins b WHERE b.tenant_id = ? AND (b.code = ? OR b.id = ?)"
+	        " ORDER BY mine DESC, b.id LIMIT 2",
+	        "sssss", s->id, user_id, tenant_id, bin,
+	        valid_uuid(bin) ? count_id_norm(a, bin) : NULL) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return count_refuse(res, 400, arena_sprintf(a, "Unknown bin: %s", bin), NULL);
+	if (rows.nrows > 1 && count_cell_ll(&rows, 0, 1) == count_cell_ll(&rows, 1, 1))
+		return count_refuse(res, 400,
+		                    arena_sprintf(a,
+		                                  "Ambiguous bin code %s: it is used in several "
+		                                  "warehouses; give the bin id",
+		                                  bin),
+		                    NULL);
+	e->bin_id = db_cell(&rows, 0, 0);
+	return 0;
+}
+
+int count_import_row(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     const char *user_id, const char *const *fields, size_t nfields,
+                     struct count_entry *e, struct count_result *res)
+{
+	struct db_rows rows;
+	const char *lot = nfields > 3 ? fields[3] : "";
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	if (nfields < 3 || nfields > 4)
+		return count_refuse(res, 400,
+		                    arena_sprintf(a,
+		                                  "Expected 3 or 4 fields (bin, sku, counted_qt, "
+		                                  "lot), got %zu",
+		                                  nfields),
+		                    NULL);
+	if (!valid_text(fields[0], 400))
+		return count_refuse(res, 400, "Bin required", NULL);
+	if (!valid_text(fields[1], 400))
+		return count_refuse(res, 400, "SKU required", NULL);
+	if (!valid_int64(fields[2], &e->counted_qt) || e->counted_qt < 0 ||
+	    e->counted_qt > LEDGER_QTY_MAX)
+		return count_refuse(res, 400, arena_sprintf(a, "Invalid counted_qt: %s", fields[2]),
+		                    NULL);
+	if (*lot && (!valid_text(lot, COUNT_LOT_MAX * 4) || valid_utf8_chars(lot) > COUNT_LOT_MAX))
+		return count_refuse(res, 400, "Invalid lot_number: at most 100 characters", NULL);
+	e->lot_number = lot;
+	if ((rc = import_bin(a, tenant_id, s, user_id, fields[0], e, res)) != 0)
+		return rc;
+	if (db_exec(a, &rows, "SELECT id FROM items WHERE tenant_id = ? AND sku = ?", "ss",
+	            tenant_id, fields[1]) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return count_refuse(res, 400, arena_sprintf(a, "Unknown sku: %s", fields[1]), NULL);
+	e->item_id = db_cell(&rows, 0, 0);
+	if ((rc = count_entry_check(a, tenant_id, s, user_id, e, res)) != 0)
+		return rc;
+	return 0;
+}
+
+/* Drops the supervisor's resolution of a line (its counts changed). */
+static int drop_resolution(struct arena *a, const char *tenant_id, const char *session_id,
+                           const struct count_entry *e)
+{
+	return db_exec(a, NULL,
+	               "DELETE FROM count_resolutions WHERE tenant_id = ? AND session_id = ?"
+	               " AND bin_id = ? AND item_id = ? AND lot_number = ?",
+	               "sssss", tenant_id, session_id, e->bin_id, e->item_id, e->lot_number);
+}
+
+int count_record_put(struct arena *a, const char *tenant_id, const char *session_id,
+                     const char *user_id, const struct count_entry *e, const char *source,
+                     const char **record_id)
+{
+	struct db_rows rows;
+	struct db_param p[] = {
+	    DBP_S(db_uuid(a)), DBP_S(tenant_id),  DBP_S(session_id),    DBP_S(user_id),
+	    DBP_S(e->bin_id),  DBP_S(e->item_id), DBP_S(e->lot_number), DBP_I(e->counted_qt),
+	    DBP_S(e->serials), DBP_S(source),
+	};
+
+	if (db_execv(
+	        a, NULL,
+	        "INSERT INTO count_records (id, tenant_id, session_id, user_id, bin_id, item_id,"
+	        " lot_number, counted_qt, serials, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	        " ON DUPLICATE KEY UPDATE counted_qt = VALUES(counted_qt),"
+	        " serials = VALUES(serials), source = VALUES(source),"
+	        " updated_at = UTC_TIMESTAMP(6)",
+	        p, sizeof(p) / sizeof(p[0])) < 0 ||
+	    drop_resolution(a, tenant_id, session_id, e) < 0)
+		return -1;
+	if (db_exec(
+	        a, &rows,
+	        "SELECT id FROM count_records WHERE tenant_id = ? AND session_id = ? AND bin_id = ?"
+	        " AND item_id = ? AND lot_number = ? AND user_id = ?",
+	        "ssssss", tenant_id, session_id, e->bin_id, e->item_id, e->lot_number,
+	        user_id) < 0 ||
+	    rows.nrows == 0)
+		return -1;
+	*record_id = db_cell(&rows, 0, 0);
+	return 0;
+}
+
+int count_resolution_put(struct arena *a, const char *tenant_id, const char *session_id,
+                         const char *user_id, const struct count_entry *e, struct count_result *res)
+{
+	struct db_rows rows;
+
+	if (db_exec(
+	        a, &rows,
+	        "SELECT 1 FROM count_records WHERE tenant_id = ? AND session_id = ? AND bin_id = ?"
+	        " AND item_id = ? AND lot_number = ? LIMIT 1",
+	        "sssss", tenant_id, session_id, e->bin_id, e->item_id, e->lot_number) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return count_refuse(res, 404, "No count records for this line",
+		                    "resolve a line that has been counted");
+	if (drop_resolution(a, tenant_id, session_id, e) < 0)
+		return -1;
+	return db_exec(
+	    a, NULL,
+	    "INSERT INTO count_resolutions (tenant_id, session_id, bin_id, item_id,"
+	    " lot_number, counted_qt, serials, resolved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    "sssssiss", tenant_id, session_id, e->bin_id, e->item_id, e->lot_number, e->counted_qt,
+	    e->serials, user_id);
+}
+
+/* ---- transitions ----------------------------------------------------------------- */
+
+/* Refuses a start without assignments. 0, COUNT_REFUSED or -1. */
+static int check_assigned(struct arena *a, const char *tenant_id, const struct count_session *s,
+                          struct count_result *res)
+{
+	struct db_rows rows;
+
+	if (db_exec(
+	        a, &rows,
+	        "SELECT 1 FROM count_assignments WHERE tenant_id = ? AND session_id = ? LIMIT 1",
+	        "ss", tenant_id, s->id) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return count_refuse(res, 409, "Count session has no assignments",
+		                    "assign at least one counter before starting");
+	return 0;
+}
+
+static int check_conflicts(struct arena *a, const char *tenant_id, const struct count_session *s,
+                           struct count_result *res)
+{
+	long long n = 0;
+
+	if (count_open_conflicts(a, tenant_id, s->id, &n) < 0)
+		return -1;
+	if (n > 0)
+		return count_refuse(res, 409, "Count session has unresolved conflicts",
+		                    arena_sprintf(a,
+		                                  "%lld line(s) counted differently by different "
+		                                  "users: recount or resolve them first",
+		                                  n));
+	return 0;
+}
+
+/*
+ * What each action does before the status changes: the snapshot it takes and
+ * the column that keeps the snapshot's id, and the column stamped with now.
+ */
+struct action_effect {
+	const char *snapshot_kind;
+	const char *snapshot_col;
+	const char *time_col;
+};
+
+static const struct action_effect effects[] = {
+    [COUNT_START] = {"baseline", "baseline_snapshot_key", "started"},
+    [COUNT_COMPLETE] = {"post_count", "post_count_snapshot_key", "completed"},
+    [COUNT_APPLY] = {"post_adjustment", "post_adjustment_snapshot_key", "applied"},
+    [COUNT_CANCEL] = {NULL, NULL, "canceled"},
+};
+
+/* The rule an action checks first. 0, COUNT_REFUSED or -1. */
+static int precondition(struct arena *a, const char *tenant_id, const struct count_session *s,
+                        enum count_action action, const char *user_id, struct count_result *res,
+                        const char **list_id)
+{
+	*list_id = NULL;
+	switch (action) {
+	case COUNT_START:
+		return check_assigned(a, tenant_id, s, res);
+	case COUNT_COMPLETE:
+		return check_conflicts(a, tenant_id, s, res);
+	case COUNT_APPLY:
+		return count_apply_post(a, tenant_id, s, user_id, list_id, res);
+	default:
+		return 0;
+	}
+}
+
+/* Sets the new status, stamps the action's time and stores the keys the action produced. */
+static int update_status(struct arena *a, const char *tenant_id, const struct count_session *s,
+                         const char *next, const struct action_effect *e, const char *snap,
+                         const char *list_id)
+{
+	const char *now = count_now(a);
+	struct db_param p[6];
+	size_t n = 0;
+	struct buf sql;
+	int rc;
+
+	if (!now)
+		return -1;
+	/* Column names come from the effects table, never from the request. */
+	buf_init(&sql);
+	buf_appendf(&sql, "UPDATE count_sessions SET status = ?, %s = ?", e->time_col);
+	p[n++] = DBP_S(next);
+	p[n++] = DBP_S(now);
+	if (snap) {
+		buf_appendf(&sql, ", %s = ?", e->snapshot_col);
+		p[n++] = DBP_S(snap);
+	}
+	if (list_id) {
+		buf_puts(&sql, ", adjustment_list_key = ?");
+		p[n++] = DBP_S(list_id);
+	}
+	buf_puts(&sql,
+	         ", rev = rev + 1, updated_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ?");
+	p[n++] = DBP_S(tenant_id);
+	p[n++] = DBP_S(s->id);
+	rc = db_execv(a, NULL, buf_cstr(&sql), p, n);
+	buf_release(&sql);
+	return rc;
+}
+
+int count_transition(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     enum count_action action, const char *user_id, struct count_result *res)
+{
+	const char *next = count_next_status(s->status, action);
+	const struct action_effect *e = &effects[action];
+	const char *snap = NULL, *list_id = NULL;
+	int rc;
+
+	if (!next)
+		return count_refuse(res, 409, arena_sprintf(a, "Count session is %s", s->status),
+		                    arena_sprintf(a, "%s needs a %s count session; %s is %s",
+		                                  count_action_name(action),
+		                                  count_action_from(action), s->code, s->status));
+	if ((rc = precondition(a, tenant_id, s, action, user_id, res, &list_id)) != 0)
+		return rc;
+	if (e->snapshot_kind && count_snapshot_take(a, tenant_id, s, e->snapshot_kind, &snap) < 0)
+		return -1;
+	return update_status(a, tenant_id, s, next, e, snap, list_id);
+}
