@@ -17,6 +17,7 @@
 #include <uuid/uuid.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "env.h"
 #include "log.h"
 #include "valid.h"
@@ -35,6 +36,21 @@ struct stmt_entry {
 	const char *sql_ptr; /* the caller's pointer last seen for this text (usually a literal) */
 	char *sql;           /* our copy of the text: the key */
 	MYSQL_STMT *stmt;
+	/* Result columns, read once after PREPARE instead of once per execution. */
+	bool described;
+	size_t ncols;
+	char **colnames;
+	enum db_coltype *coltypes;
+};
+
+/* Scratch space for fetching one result set; kept for the process and grown as needed. */
+struct fetch {
+	size_t cap; /* columns it has room for */
+	MYSQL_BIND *binds;
+	char *bufs;
+	unsigned long *lens;
+	my_bool *nulls;
+	my_bool *errs;
 };
 
 /* The process-wide connection state (the one global the house rules allow for the DB). */
@@ -47,6 +63,7 @@ static struct {
 	bool txn_broken; /* connection lost or deadlock victim: refuse statements until rollback */
 	unsigned int txn_abort_err; /* why (2013, 1213, ...) */
 	bool txn_retry; /* a deadlock / lock wait / lost connection happened in this transaction */
+	struct fetch fetch;
 	unsigned int err;
 	char errmsg[512];
 	unsigned long long affected;
@@ -124,6 +141,17 @@ static size_t memo_slot(const char *sql)
 	       (PTR_MEMO_SLOTS - 1);
 }
 
+static void entry_free(struct stmt_entry *e)
+{
+	mysql_stmt_close(e->stmt);
+	for (size_t c = 0; e->colnames && c < e->ncols; c++)
+		free(e->colnames[c]);
+	free(e->colnames);
+	free(e->coltypes);
+	free(e->sql);
+	free(e);
+}
+
 /* Closes every cached statement (after mysql_close this only frees client memory). */
 static void cache_drop_all(void)
 {
@@ -133,9 +161,7 @@ static void cache_drop_all(void)
 		while (e) {
 			struct stmt_entry *next = e->next;
 
-			mysql_stmt_close(e->stmt);
-			free(e->sql);
-			free(e);
+			entry_free(e);
 			e = next;
 		}
 		db.buckets[b] = NULL;
@@ -157,9 +183,7 @@ static void cache_drop_one(struct stmt_entry *victim)
 	for (size_t i = 0; i < PTR_MEMO_SLOTS; i++)
 		if (db.memo[i] == victim)
 			db.memo[i] = NULL;
-	mysql_stmt_close(victim->stmt);
-	free(victim->sql);
-	free(victim);
+	entry_free(victim);
 	db.nstmts--;
 }
 
@@ -218,6 +242,19 @@ static struct stmt_entry *cache_prepare(const char *sql)
 	return e;
 }
 
+/* Frees the fetch scratch (db_close). */
+static void fetch_release(void)
+{
+	struct fetch *f = &db.fetch;
+
+	free(f->binds);
+	free(f->bufs);
+	free(f->lens);
+	free(f->nulls);
+	free(f->errs);
+	memset(f, 0, sizeof(*f));
+}
+
 /* ---- connection ---- */
 
 /* Forgets a dead (or unwanted) connection; statements are freed client side only. */
@@ -272,6 +309,7 @@ void db_close(void)
 {
 	/* A live connection: close statements politely before the connection. */
 	cache_drop_all();
+	fetch_release();
 	if (db.conn) {
 		mysql_close(db.conn);
 		db.conn = NULL;
@@ -392,17 +430,18 @@ static int bind_params(MYSQL_STMT *stmt, MYSQL_BIND *binds, const struct db_para
 	return 0;
 }
 
-/* Scratch space for fetching one result set; freed before returning. */
-struct fetch {
-	MYSQL_BIND *binds;
-	char *bufs;
-	unsigned long *lens;
-	my_bool *nulls;
-	my_bool *errs;
-};
-
-static void fetch_init(struct fetch *f, size_t ncols)
+/* Makes room for ncols columns (binds pointing into bufs), growing the process's scratch. */
+static struct fetch *fetch_get(size_t ncols)
 {
+	struct fetch *f = &db.fetch;
+
+	if (ncols <= f->cap)
+		return f;
+	free(f->binds);
+	free(f->bufs);
+	free(f->lens);
+	free(f->nulls);
+	free(f->errs);
 	f->binds = calloc(ncols, sizeof(*f->binds));
 	f->bufs = malloc(ncols * FETCH_BUF);
 	f->lens = calloc(ncols, sizeof(*f->lens));
@@ -418,15 +457,8 @@ static void fetch_init(struct fetch *f, size_t ncols)
 		f->binds[c].is_null = &f->nulls[c];
 		f->binds[c].error = &f->errs[c];
 	}
-}
-
-static void fetch_free(struct fetch *f)
-{
-	free(f->binds);
-	free(f->bufs);
-	free(f->lens);
-	free(f->nulls);
-	free(f->errs);
+	f->cap = ncols;
+	return f;
 }
 
 /* Copies the current row's column c into the arena, fetching long values in full. */
@@ -458,35 +490,61 @@ static int copy_cell(MYSQL_STMT *stmt, struct fetch *f, size_t c, struct arena *
 	return 0;
 }
 
-static void describe_columns(MYSQL_STMT *stmt, struct arena *a, struct db_rows *out)
+/* Reads the statement's result columns once (a re-prepare makes a new entry). */
+static void describe_entry(struct stmt_entry *e, size_t ncols)
 {
-	MYSQL_RES *meta = mysql_stmt_result_metadata(stmt);
+	MYSQL_RES *meta;
 	MYSQL_FIELD *fields;
 
-	out->colnames = arena_alloc(a, out->ncols * sizeof(*out->colnames));
-	out->coltypes = arena_alloc(a, out->ncols * sizeof(*out->coltypes));
+	if (e->described && e->ncols == ncols)
+		return;
+	for (size_t c = 0; e->colnames && c < e->ncols; c++)
+		free(e->colnames[c]);
+	free(e->colnames);
+	free(e->coltypes);
+	e->colnames = calloc(ncols + 1, sizeof(*e->colnames));
+	e->coltypes = calloc(ncols + 1, sizeof(*e->coltypes));
+	if (!e->colnames || !e->coltypes)
+		log_fatal("db: out of memory");
+	e->ncols = ncols;
+	e->described = true;
+	meta = mysql_stmt_result_metadata(e->stmt);
 	if (!meta)
 		return; /* cannot happen with field_count > 0; labels stay NULL */
 	fields = mysql_fetch_fields(meta);
-	for (size_t c = 0; c < out->ncols; c++) {
-		out->colnames[c] = arena_strdup(a, fields[c].name);
-		out->coltypes[c] = col_type(fields[c].type);
+	for (size_t c = 0; c < ncols; c++) {
+		if (!(e->colnames[c] = strdup(fields[c].name)))
+			log_fatal("db: out of memory");
+		e->coltypes[c] = col_type(fields[c].type);
 	}
 	mysql_free_result(meta);
 }
 
-static int fetch_rows(MYSQL_STMT *stmt, struct arena *a, struct db_rows *out, const char *sql)
+/* The labels and types for out, copied into the arena: the entry may go before the rows do. */
+static void describe_columns(struct stmt_entry *e, struct arena *a, struct db_rows *out)
 {
-	struct fetch f;
+	describe_entry(e, out->ncols);
+	out->colnames = arena_alloc(a, out->ncols * sizeof(*out->colnames));
+	out->coltypes = arena_alloc(a, out->ncols * sizeof(*out->coltypes));
+	for (size_t c = 0; c < out->ncols; c++) {
+		out->colnames[c] = e->colnames[c] ? arena_strdup(a, e->colnames[c]) : NULL;
+		out->coltypes[c] = e->coltypes[c];
+	}
+}
+
+static int fetch_rows(struct stmt_entry *e, struct arena *a, struct db_rows *out, const char *sql)
+{
+	MYSQL_STMT *stmt = e->stmt;
+	struct fetch *f;
 	size_t row = 0;
 	int rc = 0, st;
 
 	out->ncols = mysql_stmt_field_count(stmt);
 	out->nrows = (size_t)mysql_stmt_num_rows(stmt);
-	describe_columns(stmt, a, out);
+	describe_columns(e, a, out);
 	out->cells = arena_alloc(a, (out->nrows * out->ncols + 1) * sizeof(*out->cells));
-	fetch_init(&f, out->ncols);
-	if (mysql_stmt_bind_result(stmt, f.binds) != 0) {
+	f = fetch_get(out->ncols);
+	if (mysql_stmt_bind_result(stmt, f->binds) != 0) {
 		record_stmt_error(stmt, "bind result", sql);
 		rc = -1;
 		goto out;
@@ -495,8 +553,7 @@ static int fetch_rows(MYSQL_STMT *stmt, struct arena *a, struct db_rows *out, co
 		if (row >= out->nrows)
 			break; /* cannot happen with a stored result */
 		for (size_t c = 0; c < out->ncols; c++) {
-			if (copy_cell(stmt, &f, c, a, &out->cells[row * out->ncols + c], sql) !=
-			    0) {
+			if (copy_cell(stmt, f, c, a, &out->cells[row * out->ncols + c], sql) != 0) {
 				rc = -1;
 				goto out;
 			}
@@ -509,7 +566,6 @@ static int fetch_rows(MYSQL_STMT *stmt, struct arena *a, struct db_rows *out, co
 	}
 	out->nrows = row;
 out:
-	fetch_free(&f);
 	return rc;
 }
 
@@ -551,7 +607,7 @@ static int exec_once(struct arena *a, struct db_rows *out, const char *sql,
 			goto out;
 		}
 		db.affected = mysql_stmt_num_rows(stmt);
-		if (out && fetch_rows(stmt, a, out, sql) != 0) {
+		if (out && fetch_rows(e, a, out, sql) != 0) {
 			mysql_stmt_free_result(stmt);
 			goto out;
 		}
@@ -932,4 +988,156 @@ json_object *db_row_json(const struct db_rows *rows, size_t row)
 			json_object_object_add(obj, key, NULL);
 	}
 	return obj;
+}
+
+/* ---- rows written as JSON text ---- */
+
+/* Appends s as a JSON string, escaped as json-c escapes it (JSON_C_TO_STRING_NOSLASHESCAPE). */
+static void json_put_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *esc = NULL;
+		char u[7];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_append(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		default:
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 0xf];
+			u[6] = '\0';
+			esc = u;
+		}
+		buf_puts(b, esc);
+	}
+	buf_append(b, run, (size_t)(s - run));
+	buf_putc(b, '"');
+}
+
+/* Appends one cell as cell_json() would make it. */
+static void json_put_cell(struct buf *b, const struct db_rows *rows, size_t row, size_t col)
+{
+	const char *v = db_cell(rows, row, col);
+	enum db_coltype t = rows->coltypes ? rows->coltypes[col] : DB_COL_STR;
+	char text[40];
+
+	if (!v) {
+		buf_puts(b, "null");
+	} else if (t == DB_COL_INT) {
+		snprintf(text, sizeof(text), "%lld", strtoll(v, NULL, 10));
+		buf_puts(b, text);
+	} else if (t == DB_COL_TIME) {
+		char padded[32];
+
+		if (strlen(v) == 10) {
+			snprintf(padded, sizeof(padded), "%s 00:00:00", v);
+			v = padded;
+		}
+		valid_db_time_to_iso(v, text, sizeof(text));
+		json_put_str(b, text);
+	} else {
+		json_put_str(b, v);
+	}
+}
+
+/* Length of the first label segment when label nests ("a.b" -> 1), else 0 (as put_path splits). */
+static size_t nest_len(const char *label)
+{
+	const char *dot = strchr(label, '.');
+
+	return dot && dot != label && dot[1] ? (size_t)(dot - label) : 0;
+}
+
+/*
+ * Writes the object of the columns cols[0..n) whose labels (after skip bytes
+ * of prefix) are the keys. A nested group sits where its first column is and
+ * is null when all its cells are.
+ */
+static void json_put_object(struct buf *b, const struct db_rows *rows, size_t row,
+                            const size_t *cols, size_t n, size_t skip, struct arena *scratch)
+{
+	bool *done = arena_alloc(scratch, n + 1);
+	bool first = true;
+
+	buf_putc(b, '{');
+	for (size_t i = 0; i < n; i++) {
+		const char *label = rows->colnames[cols[i]] ? rows->colnames[cols[i]] + skip : "";
+		size_t plen = nest_len(label), m = 0;
+		size_t *sub;
+		bool all_null = true;
+
+		if (done[i])
+			continue;
+		if (!first)
+			buf_putc(b, ',');
+		first = false;
+		if (!plen) {
+			json_put_str(b, label);
+			buf_putc(b, ':');
+			json_put_cell(b, rows, row, cols[i]);
+			continue;
+		}
+		sub = arena_alloc(scratch, (n - i) * sizeof(*sub));
+		for (size_t j = i; j < n; j++) {
+			const char *l =
+			    rows->colnames[cols[j]] ? rows->colnames[cols[j]] + skip : "";
+
+			if (!done[j] && nest_len(l) == plen && strncmp(l, label, plen) == 0) {
+				done[j] = true;
+				sub[m++] = cols[j];
+				if (db_cell(rows, row, cols[j]))
+					all_null = false;
+			}
+		}
+		json_put_str(b, arena_strndup(scratch, label, plen));
+		buf_putc(b, ':');
+		if (all_null)
+			buf_puts(b, "null");
+		else
+			json_put_object(b, rows, row, sub, m, skip + plen + 1, scratch);
+	}
+	buf_putc(b, '}');
+}
+
+void db_row_json_write(struct buf *b, const struct db_rows *rows, size_t row, struct arena *a)
+{
+	size_t *cols;
+
+	if (!rows || !rows->colnames || row >= rows->nrows) {
+		buf_puts(b, "{}");
+		return;
+	}
+	cols = arena_alloc(a, (rows->ncols + 1) * sizeof(*cols));
+	for (size_t c = 0; c < rows->ncols; c++)
+		cols[c] = c;
+	json_put_object(b, rows, row, cols, rows->ncols, 0, a);
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct arena;
+struct buf;
 
 enum db_coltype { DB_COL_STR = 0, DB_COL_INT, DB_COL_TIME, DB_COL_DEC };
 
@@ -97,5 +98,13 @@ char *db_uuid(struct arena *a);
  * becomes null. Returns a new json_object (caller owns).
  */
 struct json_object *db_row_json(const struct db_rows *rows, size_t row);
+
+/*
+ * Appends the JSON text of db_row_json(rows, row), serialized as json_reply
+ * does (plain, slashes unescaped), straight into b: no json-c objects, for
+ * lists whose rows would otherwise cost hundreds of allocations each. Scratch
+ * memory comes from arena a.
+ */
+void db_row_json_write(struct buf *b, const struct db_rows *rows, size_t row, struct arena *a);
 
 #endif

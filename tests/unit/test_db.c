@@ -15,6 +15,7 @@
 #include <mysql.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "db.h"
 #include "env.h"
 #include "log.h"
@@ -607,6 +608,41 @@ static void test_row_json(void **state)
 	json_object_put(o);
 }
 
+/* db_row_json_write must write exactly what json-c makes of db_row_json. */
+static void test_row_json_write(void **state)
+{
+	static const char *const queries[] = {
+	    "SELECT 'x1' AS id, CAST(-40 AS SIGNED) AS quantity,"
+	    " CAST('2023-06-15 10:30:00.250000' AS DATETIME(6)) AS `timestamp`,"
+	    " CAST('2023-06-15' AS DATE) AS day, CAST(1.5 AS DECIMAL(5,2)) AS price,"
+	    " NULL AS notes, 'w1' AS `warehouse.id`, 'Main' AS `warehouse.name`,"
+	    " NULL AS `from_bin.id`, NULL AS `from_bin.code`, 'x' AS after,"
+	    " 'late' AS `warehouse.code`, 'b' AS `a.b.c`, NULL AS `z.y.x`,"
+	    " 3 AS `.dot`, 4 AS `end.`",
+	    "SELECT CONCAT('q\"b\\\\s/', CHAR(8), CHAR(9), CHAR(10), CHAR(12), CHAR(13), CHAR(1),"
+	    " CHAR(31), ' \xc3\xa9 \xe2\x82\xac') AS `k\"ey`, '' AS `e.mpty`",
+	    "SELECT NULL AS a, NULL AS `b.c`",
+	};
+	struct db_rows rows;
+	struct buf b;
+
+	NEED_DB();
+	buf_init(&b);
+	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+		json_object *o;
+
+		assert_int_equal(db_exec(arena, &rows, queries[q], ""), 0);
+		o = db_row_json(&rows, 0);
+		buf_reset(&b);
+		db_row_json_write(&b, &rows, 0, arena);
+		assert_string_equal(
+		    buf_cstr(&b), json_object_to_json_string_ext(
+		                      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	buf_release(&b);
+}
+
 static void test_uuid(void **state)
 {
 	char *u1, *u2;
@@ -642,6 +678,7 @@ int main(void)
 	    cmocka_unit_test(test_deadlock_retry_real),
 	    cmocka_unit_test(test_reconnect),
 	    cmocka_unit_test(test_row_json),
+	    cmocka_unit_test(test_row_json_write),
 	    cmocka_unit_test(test_uuid),
 	};
 

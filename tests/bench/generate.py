@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""Loads the benchmark data set: tenants "Bench 01".."Bench 10", 100,000 ledger rows each, in SQL.
+
+Usage: tests/bench/generate.py [--socket PATH] [--database NAME] [--tenants N] [--rows N] [--force]
+
+Each tenant gets its own users (bench-NN with every scope, bench-NN-uMM counters
+1..50), 5 warehouses of 40 bins, 200 items, 1,000 stock records and --rows
+inventory transactions (every stock opens with an initial_stock row, then
+receives, picks, moves, adjustments, returns and counts). The rows are written
+by INSERT ... SELECT over MariaDB's SEQUENCE engine, one statement per tenant
+and table, so the load takes seconds, not a million POSTs. Every stock
+quantity is then set to its ledger sum, so the ledger check is clean.
+
+Idempotent: a tenant that is already there is left alone; --force deletes the
+bench tenants (every table with a tenant_id column) and loads them again. Needs migration
+005 (inventory_transaction_counts): its per-row triggers are switched off for
+the load and the counts written in one statement per tenant instead. The
+demo tenants and whatever the e2e tests create are never touched: bench ids
+all start with "b" and name their kind and tenant (b7TT.... is a transaction
+of tenant TT).
+
+Password of every bench user: stocktake-bench.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PASSWORD = "stocktake-bench"
+# yescrypt of PASSWORD (crypt(3) with a fixed salt), as the auth handler stores hashes.
+PASSWORD_HASH = "$y$j9T$benchSaltBenchSalt00/.$LjDD5ol4fjtf7Bno1qeVVF2dMgFmIUPLwuFUG16hEGB"
+ALL_SCOPES = ("admin library production operator view:tenant manage:operations:tenant "
+              "inventory:count:create inventory:count:record inventory:count:apply")
+COUNTER_SCOPES = "view:tenant inventory:count:record"
+
+WAREHOUSES = 5
+BINS_PER_WAREHOUSE = 40
+ITEMS = 200
+STOCKS = 1000  # a multiple of WAREHOUSES and of ITEMS: stock k is in warehouse k % 5, item k % 200
+COUNTERS = 50
+OPENING = 100000  # initial_stock of every record; later rows take at most ~5,000 away
+
+
+def ident(kind, tenant, n):
+    """The id of the n-th thing of kind (1 tenant .. 7 transaction) of bench tenant number tenant."""
+    return "b%d%02d0000-0000-4000-8000-%012d" % (kind, tenant, n)
+
+
+def sql_id(kind, tt, expr):
+    """SQL for ident(kind, tenant, <expr>) where tt is the tenant's two digits."""
+    return "CONCAT('b%d%s0000-0000-4000-8000-', LPAD(%s, 12, '0'))" % (kind, tt, expr)
+
+
+class Db:
+    def __init__(self, socket, database):
+        self.base = ["mariadb", "--socket=" + socket, "-uroot", "--batch", "--skip-column-names",
+                     "--raw", "--default-character-set=utf8mb4", database]
+
+    def run(self, sql):
+        out = subprocess.run(self.base, input=sql, capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit("generate: mariadb failed: %s" % out.stderr.strip())
+        return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def tenant_sql(t, rows):
+    """The whole load of bench tenant t as one transaction."""
+    tt = "%02d" % t
+    tenant = ident(1, t, t)
+    admin = ident(2, t, 0)
+    wh = lambda e: sql_id(3, tt, e)  # noqa: E731
+    bin_ = lambda e: sql_id(4, tt, e)  # noqa: E731
+    item = lambda e: sql_id(5, tt, e)  # noqa: E731
+    stock = lambda e: sql_id(6, tt, e)  # noqa: E731
+    # Stock k: warehouse k % 5, item k % 200, bin (k div 5) % 40 of its warehouse.
+    stock_wh = "(%s) %% %d"
+    stock_bin = "((%s) %% %d) * %d + ((%s) DIV %d) %% %d"
+
+    def bin_of(k):
+        return bin_(stock_bin % (k, WAREHOUSES, BINS_PER_WAREHOUSE, k, WAREHOUSES, BINS_PER_WAREHOUSE))
+
+    out = ["START TRANSACTION;"]
+    out.append("INSERT INTO tenants (id, name, status) VALUES ('%s', 'Bench %s', 'active');" % (tenant, tt))
+    out.append(
+        "INSERT INTO users (id, tenant_id, username, password_hash, first_name, last_name, email, scopes, status)"
+        " VALUES ('%s', '%s', 'bench-%s', '%s', 'Bench', 'Admin %s', 'bench-%s@example.com', '%s', 'active');"
+        % (admin, tenant, tt, PASSWORD_HASH, tt, tt, ALL_SCOPES))
+    out.append(
+        "INSERT INTO users (id, tenant_id, username, password_hash, first_name, last_name, email, scopes, status)"
+        " SELECT %s, '%s', CONCAT('bench-%s-u', LPAD(seq, 2, '0')), '%s', 'Counter', LPAD(seq, 2, '0'),"
+        " CONCAT('bench-%s-u', seq, '@example.com'), '%s', 'active' FROM seq_1_to_%d;"
+        % (sql_id(2, tt, "seq"), tenant, tt, PASSWORD_HASH, tt, COUNTER_SCOPES, COUNTERS))
+    out.append(
+        "INSERT INTO warehouses (id, tenant_id, name, code, address, status)"
+        " SELECT %s, '%s', CONCAT('Bench Warehouse ', seq), CONCAT('BWH', LPAD(seq, 2, '0')),"
+        " CONCAT(seq, ' Bench Road'), 'active' FROM seq_0_to_%d;" % (wh("seq"), tenant, WAREHOUSES - 1))
+    out.append(
+        "INSERT INTO bins (id, tenant_id, warehouse_id, code, location_type, capacity, status)"
+        " SELECT %s, '%s', %s, CONCAT('B-', LPAD(seq DIV %d, 2, '0'), '-', LPAD(seq %% %d, 2, '0')),"
+        " 'bin', 100000000, 'active' FROM seq_0_to_%d;"
+        % (bin_("seq"), tenant, wh("seq DIV %d" % BINS_PER_WAREHOUSE), BINS_PER_WAREHOUSE,
+           BINS_PER_WAREHOUSE, WAREHOUSES * BINS_PER_WAREHOUSE - 1))
+    out.append(
+        "INSERT INTO items (id, tenant_id, sku, name, category, unit_of_measure, status)"
+        " SELECT %s, '%s', CONCAT('BSKU-', LPAD(seq, 4, '0')), CONCAT('Bench item ', seq),"
+        " ELT(1 + seq %% 4, 'Electronics', 'Hardware', 'Food', 'Apparel'), 'ea', 'active'"
+        " FROM seq_0_to_%d;" % (item("seq"), tenant, ITEMS - 1))
+    out.append(
+        "INSERT INTO stocks (id, tenant_id, warehouse_id, item_id, bin_id, quantity, unit_of_measure, status)"
+        " SELECT %s, '%s', %s, %s, %s, 0, 'ea', 'available' FROM seq_0_to_%d;"
+        % (stock("seq"), tenant, wh(stock_wh % ("seq", WAREHOUSES)), item("seq %% %d" % ITEMS),
+           bin_of("seq"), STOCKS - 1))
+    # Row n: stock k = (n - 1) % 1000; rows 1..1000 open every stock; then 30% receive,
+    # 35% pick, 10% move (to stock k + 5, same warehouse, next bin), 10% adjustment,
+    # 5% return, 10% count. One row every 5 minutes from 2025-01-01.
+    k = "((seq - 1) %% %d)" % STOCKS
+    k2 = "((seq + 4) %% %d)" % STOCKS
+    typ = ("IF(seq <= %d, 'initial_stock', ELT(1 + seq %% 20, 'receive', 'receive', 'receive', 'receive',"
+           " 'receive', 'receive', 'pick', 'pick', 'pick', 'pick', 'pick', 'pick', 'pick', 'move', 'move',"
+           " 'stock_adjustment', 'stock_adjustment', 'return', 'count', 'count'))" % STOCKS)
+    out.append(
+        "INSERT INTO inventory_transactions (id, tenant_id, warehouse_id, item_id, stock_id,"
+        " transaction_type, quantity, delta, from_bin_id, to_bin_id, to_stock_id, to_delta,"
+        " reference_id, reference_type, notes, performed_by, timestamp, created_at)"
+        " SELECT %(id)s, '%(tenant)s', %(wh)s, %(item)s, %(stock)s, x.type,"
+        "  CASE x.type WHEN 'initial_stock' THEN %(opening)d WHEN 'count' THEN %(opening)d + seq %% 100"
+        "   ELSE x.q END,"
+        "  CASE x.type WHEN 'initial_stock' THEN %(opening)d WHEN 'pick' THEN -x.q WHEN 'move' THEN -x.q"
+        "   WHEN 'stock_adjustment' THEN IF(x.s %% 2, x.q, -x.q) WHEN 'count' THEN x.s %% 11 - 5"
+        "   ELSE x.q END,"
+        "  IF(x.type IN ('pick', 'move'), %(bin)s, NULL),"
+        "  CASE x.type WHEN 'move' THEN %(bin2)s WHEN 'receive' THEN %(bin)s ELSE NULL END,"
+        "  IF(x.type = 'move', %(stock2)s, NULL), IF(x.type = 'move', x.q, 0),"
+        "  CASE x.type WHEN 'pick' THEN CONCAT('SO-', seq) WHEN 'receive' THEN CONCAT('PO-', seq)"
+        "   WHEN 'count' THEN CONCAT('AUDIT-', seq DIV 1000) ELSE NULL END,"
+        "  CASE x.type WHEN 'pick' THEN 'order' WHEN 'receive' THEN 'shipment' WHEN 'count' THEN 'audit'"
+        "   ELSE NULL END,"
+        "  IF(seq %% 97 = 0, CONCAT('bench note ', seq), NULL),"
+        "  IF(x.type = 'count', %(counter)s, '%(admin)s'),"
+        "  x.ts, x.ts"
+        " FROM (SELECT seq, CAST(seq AS SIGNED) AS s, %(type)s AS type, CAST(1 + (seq * 7919) %% 50 AS SIGNED) AS q,"
+        "   TIMESTAMP'2025-01-01 00:00:00' + INTERVAL seq * 300 SECOND AS ts FROM seq_1_to_%(rows)d) x;"
+        % {"id": sql_id(7, tt, "seq"), "tenant": tenant, "wh": wh(stock_wh % (k, WAREHOUSES)),
+           "item": item("%s %% %d" % (k, ITEMS)), "stock": stock(k), "opening": OPENING,
+           "bin": bin_of(k), "bin2": bin_of(k2), "stock2": stock(k2),
+           "counter": sql_id(2, tt, "1 + seq %% %d" % COUNTERS), "admin": admin, "type": typ, "rows": rows})
+    # Every quantity is its ledger sum (the invariant ledger-check verifies).
+    out.append(
+        "UPDATE stocks s JOIN (SELECT x.sid, SUM(x.d) AS total FROM ("
+        " SELECT stock_id AS sid, delta AS d FROM inventory_transactions WHERE tenant_id = '%(t)s'"
+        " UNION ALL SELECT to_stock_id, to_delta FROM inventory_transactions"
+        "  WHERE tenant_id = '%(t)s' AND to_stock_id IS NOT NULL) x GROUP BY x.sid) l ON l.sid = s.id"
+        " SET s.quantity = l.total WHERE s.tenant_id = '%(t)s';" % {"t": tenant})
+    # The triggers of migration 005 are off in this session (one row each would double the
+    # load time): the counts go in as one GROUP BY, inside the same transaction.
+    out.append(
+        "INSERT INTO inventory_transaction_counts (tenant_id, warehouse_id, transaction_type, slot, n)"
+        " SELECT tenant_id, warehouse_id, transaction_type, 0, COUNT(*) FROM inventory_transactions"
+        " WHERE tenant_id = '%s' GROUP BY tenant_id, warehouse_id, transaction_type"
+        " ON DUPLICATE KEY UPDATE n = n + VALUES(n);" % tenant)
+    out.append("COMMIT;")
+    return "\n".join(out) + "\n"
+
+
+def delete_sql(db, tenants):
+    """Deletes the bench tenants from every table that has a tenant_id column, then the tenants.
+
+    The ledger goes first: its delete trigger books into inventory_transaction_counts, which
+    is emptied last."""
+    tables = [r[0] for r in db.run(
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = DATABASE()"
+        " AND column_name = 'tenant_id' AND table_name <> 'tenants'"
+        " ORDER BY table_name = 'inventory_transactions' DESC,"
+        " table_name = 'inventory_transaction_counts', table_name;")]
+    ids = ", ".join("'%s'" % ident(1, t, t) for t in tenants)
+    # The counts of these tenants go with them (deleted below), so the triggers stay off.
+    out = ["SET SESSION foreign_key_checks = 0;", "SET @stocktake_skip_counts = 1;"]
+    for table in tables:
+        out.append("DELETE FROM `%s` WHERE tenant_id IN (%s);" % (table, ids))
+    out.append("DELETE FROM tenants WHERE id IN (%s);" % ids)
+    return "\n".join(out) + "\n"
+
+
+def check(db, tenants):
+    """Ledger check of lib/ledger.c per bench tenant, and the counts of migration 005 against the rows."""
+    bad = 0
+    for t in tenants:
+        tid = ident(1, t, t)
+        rows = db.run(
+            "SELECT COUNT(*) FROM stocks s LEFT JOIN (SELECT x.sid, SUM(x.d) AS total FROM ("
+            " SELECT stock_id AS sid, delta AS d FROM inventory_transactions WHERE tenant_id = '%(t)s'"
+            " UNION ALL SELECT to_stock_id, to_delta FROM inventory_transactions"
+            "  WHERE tenant_id = '%(t)s' AND to_stock_id IS NOT NULL) x GROUP BY x.sid) l ON l.sid = s.id"
+            " WHERE s.tenant_id = '%(t)s' AND s.quantity <> COALESCE(l.total, 0);"
+            "SELECT (SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = '%(t)s') -"
+            " (SELECT COALESCE(SUM(n), 0) FROM inventory_transaction_counts WHERE tenant_id = '%(t)s');"
+            % {"t": tid})
+        mismatches, count_diff = int(rows[0][0]), int(rows[1][0])
+        if mismatches or count_diff:
+            print("generate: Bench %02d: %d stock quantities differ from their ledger sum, counts off by %d"
+                  % (t, mismatches, count_diff))
+            bad += 1
+    print("generate: ledger check of %d tenants: %s" % (len(tenants), "FAILED" if bad else "consistent"))
+    return bad == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Loads the benchmark tenants (see the module doc).")
+    ap.add_argument("--socket", default=os.path.join(ROOT, "var", "run", "mysqld.sock"))
+    ap.add_argument("--database", default="stocktake")
+    ap.add_argument("--tenants", type=int, default=10)
+    ap.add_argument("--rows", type=int, default=100000, help="transactions per tenant")
+    ap.add_argument("--force", action="store_true", help="delete and reload the bench tenants")
+    ap.add_argument("--check", action="store_true", help="only run the ledger check of the bench tenants")
+    args = ap.parse_args()
+    if not 1 <= args.tenants <= 99 or args.rows < STOCKS:
+        sys.exit("generate: --tenants takes 1..99, --rows at least %d" % STOCKS)
+    db = Db(args.socket, args.database)
+    t0 = time.time()
+    tenants = list(range(1, args.tenants + 1))
+    if args.check:
+        sys.exit(0 if check(db, tenants) else 1)
+    if args.force:
+        db.run(delete_sql(db, tenants))
+        print("generate: deleted the bench tenants (%.1f s)" % (time.time() - t0))
+    present = {r[0] for r in db.run("SELECT id FROM tenants WHERE id LIKE 'b1%';")}
+    loaded = 0
+    t0 = time.time()
+    for t in tenants:
+        if ident(1, t, t) in present:
+            continue
+        db.run("SET SESSION unique_checks = 0;\nSET @stocktake_skip_counts = 1;\n" + tenant_sql(t, args.rows))
+        loaded += 1
+        print("generate: Bench %02d loaded (%d transactions, %.1f s)" % (t, args.rows, time.time() - t0),
+              flush=True)
+    if loaded:
+        db.run("ANALYZE TABLE inventory_transactions, stocks, bins, items, users;")
+    print("generate: %d tenants loaded, %d already there, %.1f s" % (loaded, len(tenants) - loaded,
+                                                                      time.time() - t0))
+    if loaded and not check(db, tenants):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,427 @@
+#!/usr/bin/python3
+"""Runs the load benchmarks (wrk) against the running devstack and prints one table, ratios to B0.
+
+Started by `./devstack bench` (after `./devstack up` and the data generator). Environment:
+  PORT (8080), WORKERS (the handler pools' worker count, also the baseline's),
+  BENCH_DURATION (seconds per scenario, 10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
+  BENCH_MEMORY_REQUESTS (200000), BENCH_ONLY (comma-separated scenario names, e.g. "B0,S1").
+
+Every figure is a ratio to B0, a trivial libfcgi responder (tests/bench/fcgi_baseline.c) behind
+the same nginx with the same socket type, worker count and keepalive, measured in the same run:
+absolute figures drift on shared machines, the ratio much less. The table also goes to
+tests/bench/results/<time>.txt.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+VAR = os.path.join(ROOT, "var")
+DATA = os.path.join(VAR, "bench")
+PORT = os.environ.get("PORT", "8080")
+BASE = "http://127.0.0.1:%s" % PORT
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+CONNS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", "200000"))
+ONLY = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
+LUA = os.path.join(ROOT, "tests", "bench", "request.lua")
+PASSWORD = "stocktake-bench"
+READ_TENANT, WRITE_TENANT = 1, 2
+ITX = "/warehousing/inventory-transactions"
+RSS_LIMIT_KIB = 10 * 1024
+
+
+def ident(kind, tenant, n):
+    """Bench ids, as tests/bench/generate.py makes them."""
+    return "b%d%02d0000-0000-4000-8000-%012d" % (kind, tenant, n)
+
+
+def db(sql):
+    out = subprocess.run(["mariadb", "--socket=" + os.path.join(VAR, "run", "mysqld.sock"), "-uroot",
+                          "--batch", "--skip-column-names", "--raw", "stocktake", "-e", sql],
+                         check=True, capture_output=True, text=True)
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def http(method, path, token=None, body=None, cookie=False):
+    """(status, content type, body text) of one request."""
+    headers = {}
+    if token and cookie:
+        headers["Cookie"] = "stocktake_token=" + token
+    elif token:
+        headers["Authorization"] = "Bearer " + token
+    data = None
+    if body is not None:
+        data = body.encode() if isinstance(body, str) else body
+        headers["Content-Type"] = ("application/json" if isinstance(body, str)
+                                   else "application/x-www-form-urlencoded")
+    req = urllib.request.Request(BASE + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read().decode(errors="replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read().decode(errors="replace")
+
+
+def login(username):
+    status, _, text = http("POST", "/api/auth", body=("username=%s&password=%s" % (username, PASSWORD)).encode())
+    if status != 200:
+        sys.exit("bench: login of %s failed (%d): %s" % (username, status, text[:200]))
+    return json.loads(text)["access_token"]
+
+
+def write_lines(name, lines):
+    os.makedirs(DATA, exist_ok=True)
+    path = os.path.join(DATA, name)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def parse_duration_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    if not m:
+        return None
+    v = float(m.group(1))
+    return v * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
+
+
+def wrk(path, method="GET", auth="bearer", token="", file=None, conns=CONNS, threads=THREADS,
+        duration=DURATION):
+    """Runs wrk; returns dict(rps, p50, p99 (ms), requests, errors, raw)."""
+    threads = min(threads, conns)
+    cmd = ["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % duration, "--latency", "--timeout", "10s",
+           "-s", LUA, BASE + path, "--", method, auth, token or "-"]
+    if file:
+        cmd.append(file)
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    res = {"raw": out, "rps": 0.0, "p50": None, "p99": None, "requests": 0, "errors": 0}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if m:
+        res["rps"] = float(m.group(1))
+    m = re.search(r"(\d+) requests in", out)
+    if m:
+        res["requests"] = int(m.group(1))
+    for pct, key in (("50", "p50"), ("99", "p99")):
+        m = re.search(r"^\s+%s(?:\.000)?%%\s+(\S+)" % pct, out, re.M)
+        if m:
+            res[key] = parse_duration_ms(m.group(1))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        res["errors"] += int(m.group(1))
+    # Timeouts are failures; a read error is nginx closing a client connection after
+    # keepalive_requests (1000) while wrk had the next request on it: counted, and tolerated
+    # up to 1 in 1000 requests.
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        res["errors"] += int(m.group(1)) + int(m.group(4))
+        res["socket_errors"] = int(m.group(2)) + int(m.group(3))
+    return res
+
+
+# --- CPU per request ----------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_comm():
+    """Clock ticks used so far (user + system) per process name, over every process."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                text = f.read()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        out[comm] = out.get(comm, 0) + int(fields[11]) + int(fields[12])
+    return out
+
+
+def cpu_per_request(before, after, requests, app_comm):
+    """Microseconds of CPU per request of MariaDB, the responding program and nginx (a process
+    that ends during the run is missed: none of these do)."""
+    def used(comm):
+        return max(0, after.get(comm, 0) - before.get(comm, 0)) / TICK * 1e6 / requests if requests else 0
+    return used("mariadbd"), used(app_comm[:15]), used("nginx")
+
+
+# --- handler worker memory ----------------------------------------------------------------
+
+def pool_workers(group):
+    """pid -> RSS (KiB) of the pool's worker processes (children of the pool's master)."""
+    try:
+        master = open(os.path.join(VAR, "run", group + ".pid")).read().split()[0]
+    except OSError:
+        return {}
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                ppid = f.read().rsplit(")", 1)[1].split()[1]
+            if ppid != master:
+                continue
+            with open("/proc/%s/status" % pid) as f:
+                m = re.search(r"^VmRSS:\s+(\d+) kB", f.read(), re.M)
+            if m:
+                out[int(pid)] = int(m.group(1))
+        except (OSError, IndexError):
+            continue
+    return out
+
+
+# --- scenarios ----------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self):
+        self.rows = []
+        self.notes = []
+        self.served = {}  # requests sent to each pool during the run
+        self.memory_runs = []
+
+    def want(self, name):
+        return not ONLY or name in ONLY
+
+    def check(self, label, method, path, token, body=None, cookie=False, expect=(200,), ctype=None):
+        """One request before a run: the scenario must answer what it should, or its row says why not."""
+        status, got_type, text = http(method, path, token, body, cookie)
+        if status not in expect or (ctype and not got_type.startswith(ctype)):
+            return "answers %d %s: %s" % (status, got_type, " ".join(text.split())[:120])
+        return None
+
+    def run(self, name, label, target, group, path, method="GET", auth="bearer", token="", file=None,
+            conns=CONNS):
+        wrk(path, method, auth, token, file, conns=conns, duration=2)  # warm-up: caches, statements
+        before = cpu_by_comm()
+        res = wrk(path, method, auth, token, file, conns=conns)
+        res["cpu"] = cpu_per_request(before, cpu_by_comm(), res["requests"], group or "fcgi_baseline")
+        if group:
+            self.served[group] = self.served.get(group, 0) + res["requests"]
+        self.rows.append(dict(name=name, label=label, conns=conns, target=target, **res))
+        return res
+
+    def skip(self, name, label, target, why):
+        self.rows.append(dict(name=name, label=label, conns=None, target=target, skipped=why))
+
+
+def find_admin_page():
+    """The admin HTML listing of transactions, read from the route tables of cgi-bin/admin*.c.
+
+    Routes are written as "/admin/..." or with a macro (PAGE_ROOT "/transactions"); macros are
+    resolved from #defines in cgi-bin/ and lib/."""
+    defines = {}
+    for d in ("cgi-bin", "lib"):
+        for f in sorted(os.listdir(os.path.join(ROOT, d))):
+            if f.endswith((".c", ".h")):
+                text = open(os.path.join(ROOT, d, f), errors="replace").read()
+                for m in re.finditer(r'^#define\s+(\w+)\s+"([^"]*)"\s*$', text, re.M):
+                    defines.setdefault(m.group(1), m.group(2))
+    for f in sorted(os.listdir(os.path.join(ROOT, "cgi-bin"))):
+        if not (f.startswith("admin") and f.endswith(".c")):
+            continue
+        text = open(os.path.join(ROOT, "cgi-bin", f), errors="replace").read()
+        for m in re.finditer(r'\{\s*"GET"\s*,\s*((?:\w+\s*)?"[^"]*")', text):
+            parts = re.match(r'(?:(\w+)\s*)?"([^"]*)"', m.group(1))
+            path = defines.get(parts.group(1), "") + parts.group(2) if parts.group(1) else parts.group(2)
+            if path.startswith("/admin/") and path.rstrip("/").endswith("transactions"):
+                return path
+    return None
+
+
+def main():
+    b = Bench()
+    os.makedirs(DATA, exist_ok=True)
+    read_token = login("bench-%02d" % READ_TENANT)
+    write_token = login("bench-%02d" % WRITE_TENANT)
+    for group in ("inventory_transactions", "count_sessions", "admin"):
+        b.served[group] = 0
+    rss_start = pool_workers("inventory_transactions")
+
+    # B0: the FastCGI ceiling.
+    if b.want("B0"):
+        b.run("B0", "baseline: libfcgi, 60-byte JSON", None, None, "/bench/baseline", auth="none")
+
+    # S1: one transaction by id, rotating over 1,000 ids of the read tenant.
+    t = READ_TENANT
+    ids = [ident(7, t, n) for n in range(1, 100001, 100)]
+    s1 = write_lines("s1_paths.txt", ["%s/%s" % (ITX, i) for i in ids])
+    if b.want("S1"):
+        why = b.check("S1", "GET", "%s/%s" % (ITX, ids[0]), read_token)
+        if why:
+            b.skip("S1", "GET transaction by id, JWT", 0.50, why)
+        else:
+            b.run("S1", "GET transaction by id, JWT", 0.50, "inventory_transactions", ITX, token=read_token,
+                  file=s1)
+
+    # S2: a 20-row page filtered by warehouse and type (5 warehouses x 3 types).
+    s2_paths = ["%s?warehouse_id=%s&transaction_type=%s&limit=20" % (ITX, ident(3, t, w), ty)
+                for w in range(5) for ty in ("pick", "receive", "move")]
+    s2 = write_lines("s2_paths.txt", s2_paths)
+    if b.want("S2"):
+        why = b.check("S2", "GET", s2_paths[0], read_token)
+        if why:
+            b.skip("S2", "list 20 rows, warehouse + type", 0.40, why)
+        else:
+            b.run("S2", "list 20 rows, warehouse + type", 0.40, "inventory_transactions", ITX,
+                  token=read_token, file=s2)
+
+    # S3: the same page as HTML under /admin/, authenticated by the cookie.
+    if b.want("S3"):
+        page = find_admin_page() if os.access(os.path.join(ROOT, "cgi-bin", "admin"), os.X_OK) else None
+        if not page:
+            b.skip("S3", "admin HTML list, cookie", 0.35, "not built")
+        else:
+            s3_paths = [p.replace(ITX, page, 1) for p in s2_paths]
+            s3 = write_lines("s3_paths.txt", s3_paths)
+            why = b.check("S3", "GET", s3_paths[0], read_token, cookie=True, ctype="text/html")
+            if why:
+                b.skip("S3", "admin HTML list, cookie", 0.35, "not built (%s %s)" % (page, why))
+            else:
+                b.run("S3", "admin %s, cookie" % page, 0.35, "admin", page, auth="cookie",
+                      token=read_token, file=s3)
+
+    # S4: durable picks of 1 unit, round the write tenant's 1,000 stock records.
+    w = WRITE_TENANT
+    stocks = db("SELECT id, warehouse_id, item_id, bin_id FROM stocks WHERE tenant_id = '%s'"
+                " AND quantity > 1000 ORDER BY id" % ident(1, w, w))
+    bodies = [json.dumps({"warehouse_id": s[1], "item_id": s[2], "stock_id": s[0], "transaction_type": "pick",
+                          "quantity": 1, "from_bin_id": s[3], "reference_type": "order",
+                          "reference_id": "BENCH-PICK"}, separators=(",", ":")) for s in stocks]
+    s4 = write_lines("s4_bodies.txt", bodies)
+    if b.want("S4"):
+        why = b.check("S4", "POST", ITX, write_token, bodies[0], expect=(201,))
+        if why:
+            b.skip("S4", "POST pick, durable", 0.20, why)
+        else:
+            for c in (1, 8, CONNS):
+                target = 0.20 if c == CONNS else None
+                b.run("S4" if c == CONNS else "S4/%d" % c, "POST pick, durable, %d conn%s" % (c, "s" * (c > 1)),
+                      target, "inventory_transactions", ITX, method="POST", token=write_token, file=s4, conns=c)
+
+    # S5: a count session with 50 assignments (50 counters, one bin each).
+    if b.want("S5"):
+        if not os.access(os.path.join(ROOT, "cgi-bin", "count_sessions"), os.X_OK):
+            b.skip("S5", "POST count session, 50 assignments", "report", "not built")
+        else:
+            bodies = []
+            for n in range(200):
+                assignments = [{"user_key": "user/bench-%02d-u%02d" % (w, u + 1),
+                                "target_keys": [[ident(4, w, (n + u) % 200)]]} for u in range(50)]
+                bodies.append(json.dumps({"count_session": {"type": "position",
+                                                            "description": "bench session %d" % n},
+                                          "assignments": assignments}, separators=(",", ":")))
+            s5 = write_lines("s5_bodies.txt", bodies)
+            why = b.check("S5", "POST", "/inventory/count-session", write_token, bodies[0], expect=(200, 201))
+            if why:
+                b.skip("S5", "POST count session, 50 assignments", "report", why)
+            else:
+                b.run("S5", "POST count session, 50 assignments", "report", "count_sessions",
+                      "/inventory/count-session", method="POST", token=write_token, file=s5)
+
+    # Memory: RSS of the inventory_transactions workers once warm (after the scenarios), then
+    # after MEMORY_REQUESTS more requests (reads by id, list pages and picks, in turns).
+    if b.want("M") and rss_start:
+        mix = [dict(token=read_token, file=s1), dict(token=read_token, file=s2),
+               dict(method="POST", token=write_token, file=s4)]
+        # Every worker through every path once more (first use prepares statements, sizes
+        # buffers), so what follows measures growth, not warm-up.
+        for m in mix:
+            wrk(ITX, duration=3, **m)
+        rss_warm = pool_workers("inventory_transactions")
+        done = 0
+        while done < MEMORY_REQUESTS:
+            res = wrk(ITX, duration=DURATION, **mix[len(b.memory_runs) % 3])
+            b.memory_runs.append(res["requests"])
+            if res["requests"] == 0:
+                break
+            done += res["requests"]
+        rss_end = pool_workers("inventory_transactions")
+        b.memory = (rss_start, rss_warm, rss_end, done)
+    report(b)
+
+
+def fmt_ms(v):
+    return "-" if v is None else ("%.2fms" % v if v < 10 else "%.1fms" % v)
+
+
+def report(b):
+    base = next((r for r in b.rows if r["name"] == "B0" and not r.get("skipped")), None)
+    lines = []
+    head = "%-5s %-36s %5s %7s %8s %8s %5s %6s %15s  %s" % (
+        "", "scenario", "conns", "req/s", "p50", "p99", "ratio", "target", "CPU us db/app/ng", "result")
+    lines += [head, "-" * len(head)]
+    for r in b.rows:
+        target = r["target"]
+        tgt = "-" if target is None else (target if isinstance(target, str) else ">=%.2f" % target)
+        if r.get("skipped"):
+            lines.append("%-5s %-36s %5s %7s %8s %8s %5s %6s %15s  %s" % (
+                r["name"], r["label"][:36], "-", "-", "-", "-", "-", tgt, "-", r["skipped"]))
+            continue
+        ratio = r["rps"] / base["rps"] if base and base["rps"] else None
+        soft = r.get("socket_errors", 0)
+        if r["errors"] or soft > r["requests"] / 1000:
+            result = "FAIL (%d errors)" % (r["errors"] + soft)
+        elif isinstance(target, float):
+            result = "pass" if ratio is not None and ratio >= target else "FAIL"
+        elif target == "report":
+            result = "reported"
+        else:
+            result = "-"
+        if soft and not result.startswith("FAIL"):
+            result += " (%d read errors)" % soft
+        cpu = "%.0f/%.0f/%.0f" % r["cpu"] if r.get("cpu") else "-"
+        lines.append("%-5s %-36s %5d %7.0f %8s %8s %5s %6s %15s  %s" % (
+            r["name"], r["label"][:36], r["conns"], r["rps"], fmt_ms(r["p50"]), fmt_ms(r["p99"]),
+            "-" if ratio is None else "%.2f" % ratio, tgt, cpu, result))
+    s4 = {r["name"]: r["rps"] for r in b.rows if r["name"].startswith("S4") and not r.get("skipped")}
+    if "S4/1" in s4 and "S4" in s4 and s4["S4/1"]:
+        grows = s4["S4"] / s4["S4/1"]
+        lines.append("group commit: POST pick %.0f req/s at 1 connection, %.0f at 8, %.0f at %d (x%.1f): %s" % (
+            s4["S4/1"], s4.get("S4/8", 0), s4["S4"], CONNS, grows, "grows" if grows > 1.5 else "DOES NOT GROW"))
+    if getattr(b, "memory", None):
+        start, warm, end, served = b.memory
+        pids = sorted(set(warm) | set(end))
+        worst = max(end.values()) if end else 0
+        growth = max((end.get(p, 0) - warm.get(p, 0) for p in pids), default=0)
+        same = set(start) == set(end)
+        ok = worst < RSS_LIMIT_KIB and growth <= 256 and same and served >= MEMORY_REQUESTS
+        lines.append("memory: inventory_transactions workers (%d), RSS KiB at start / warm (after the scenarios)"
+                     " / after %d more requests: %s" % (len(end), served, ", ".join(
+                         "%s/%s/%s" % (start.get(p, "-"), warm.get(p, "-"), end.get(p, "-")) for p in pids)))
+        lines.append("memory: max %.1f MiB (limit 10 MiB), growth after warm-up at most %d KiB, workers %s: %s" % (
+            worst / 1024.0, growth, "unchanged" if same else "RESTARTED", "pass" if ok else "FAIL"))
+    pools = []
+    for group in ("auth", "master_data", "inventory_transactions", "count_sessions", "admin"):
+        rss = pool_workers(group)
+        if rss:
+            pools.append("%s %.1f" % (group, max(rss.values()) / 1024.0))
+    if pools:
+        lines.append("memory: largest worker RSS per pool at the end (MiB): " + ", ".join(pools))
+    lines.append("CPU us db/app/ng: CPU time per request of mariadbd, the responding program (handler pool"
+                 " or baseline) and nginx, from /proc; wrk and other load on the machine are not in it")
+    text = "\n".join(lines)
+    print(text)
+    out_dir = os.path.join(ROOT, "tests", "bench", "results")
+    os.makedirs(out_dir, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    with open(os.path.join(out_dir, stamp + ".txt"), "w") as f:
+        f.write(text + "\n\n")
+        for r in b.rows:
+            if r.get("raw"):
+                f.write("### %s %s\n%s\n" % (r["name"], r["label"], r["raw"]))
+    print("(raw wrk output: tests/bench/results/%s.txt)" % stamp)
+
+
+if __name__ == "__main__":
+    main()
