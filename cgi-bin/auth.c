@@ -212,39 +212,24 @@ static bool scope_subset(struct arena *a, const char *requested, const char *gra
 static void login(struct request *r)
 {
 	struct login_input in;
-	struct db_rows rows;
-	const char *user_id, *tenant_id, *user_scopes, *scope;
-	bool password_ok, active;
+	struct caller user;
+	const char *user_scopes, *scope;
 	char *token;
 	struct json_object *o;
 
 	if (read_login(r, &in) != 0 || check_login_input(r, &in) != 0)
 		return;
-	if (db_exec(r->arena, &rows,
-	            "SELECT u.id, u.tenant_id, u.password_hash, u.scopes, u.status, t.status "
-	            "FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.username = ?",
-	            "s", in.username) != 0) {
+	switch (auth_login(r->arena, in.username, in.password, &user)) {
+	case AUTH_LOGIN_OK:
+		break;
+	case AUTH_LOGIN_REFUSED:
+		bad_credentials(r);
+		return;
+	default:
 		send_error(r, 500, "Internal server error");
 		return;
 	}
-	if (rows.nrows == 0) {
-		/* Same work and same answer as a wrong password: no user enumeration. */
-		auth_password_burn(in.password);
-		bad_credentials(r);
-		return;
-	}
-	user_id = db_cell(&rows, 0, 0);
-	tenant_id = db_cell(&rows, 0, 1);
-	user_scopes = db_cell(&rows, 0, 3);
-	password_ok = auth_password_verify(in.password, db_cell(&rows, 0, 2));
-	active = strcmp(db_cell(&rows, 0, 4), "active") == 0 &&
-	         strcmp(db_cell(&rows, 0, 5), "active") == 0;
-	if (!password_ok || !active) {
-		log_info("auth: login refused for %s: %s", user_id,
-		         password_ok ? "disabled" : "bad password");
-		bad_credentials(r);
-		return;
-	}
+	user_scopes = user.scope;
 	scope = user_scopes;
 	if (in.scope && strspn(in.scope, " ") != strlen(in.scope)) {
 		if (!scope_subset(r->arena, in.scope, user_scopes)) {
@@ -256,7 +241,7 @@ static void login(struct request *r)
 		scope = in.scope;
 	}
 	scope = auth_scope_intersect(r->arena, scope, user_scopes);
-	token = auth_token_issue(r->arena, user_id, tenant_id, scope, (long)time(NULL),
+	token = auth_token_issue(r->arena, user.user_id, user.tenant_id, scope, (long)time(NULL),
 	                         env_get()->jwt_ttl);
 	if (!token) {
 		send_error(r, 500, "Internal server error");

@@ -53,7 +53,7 @@ static const char *tenant(const struct request *r)
 /* The :key of the path, lower-cased when it is a UUID. */
 static const char *path_key(struct request *r)
 {
-	return count_id_norm(r->arena, req_param(r, "key"));
+	return valid_id_norm(r->arena, req_param(r, "key"));
 }
 
 static void reply(struct request *r, struct json_object *o)

@@ -59,6 +59,26 @@ bool auth_scopes_valid(const char *scope_list);
 /* Words of a present in b, space-separated, in the arena. */
 char *auth_scope_intersect(struct arena *a, const char *scope_a, const char *scope_b);
 
+/* Outcome of a password login. */
+enum auth_login_result {
+	AUTH_LOGIN_OK = 0,
+	AUTH_LOGIN_REFUSED, /* unknown user, wrong password, or user or tenant disabled */
+	AUTH_LOGIN_ERROR,   /* database error */
+};
+
+/*
+ * Checks username and password against the users table: the user and their
+ * tenant must be active. An unknown username costs the time of a password
+ * check, like a wrong password, so logins reveal nothing about which exist.
+ * On success fills out (user_id, tenant_id, username, and scope = every scope
+ * of the user) with arena strings. Refusals are logged.
+ */
+enum auth_login_result auth_login(struct arena *a, const char *username, const char *password,
+                                  struct caller *out);
+
+/* The token of r: "Authorization: Bearer <token>", else the AUTH_COOKIE cookie; NULL when neither. */
+const char *auth_request_token(const struct request *r);
+
 /*
  * Authenticates r: "Authorization: Bearer <token>", else the AUTH_COOKIE
  * cookie. Verifies the token, then loads the user (same tenant, status active);

@@ -106,20 +106,8 @@ int count_user_key_parse(struct arena *a, const char *key, const char **username
 	}
 	if (!valid_uuid(key))
 		return -1;
-	*user_id = count_id_norm(a, key);
+	*user_id = valid_id_norm(a, key);
 	return 0;
-}
-
-const char *count_id_norm(struct arena *a, const char *s)
-{
-	char *out;
-
-	if (!s || !valid_uuid(s))
-		return s;
-	out = arena_strdup(a, s);
-	for (char *p = out; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return out;
 }
 
 static bool is_position(const char *type)
@@ -518,7 +506,7 @@ static int import_bin(struct arena *a, const char *tenant_id, const struct count
 	        " FROM bins b WHERE b.tenant_id = ? AND (b.code = ? OR b.id = ?)"
 	        " ORDER BY mine DESC, b.id LIMIT 2",
 	        "sssss", s->id, user_id, tenant_id, bin,
-	        valid_uuid(bin) ? count_id_norm(a, bin) : NULL) < 0)
+	        valid_uuid(bin) ? valid_id_norm(a, bin) : NULL) < 0)
 		return -1;
 	if (rows.nrows == 0)
 		return count_refuse(res, 400, arena_sprintf(a, "Unknown bin: %s", bin), NULL);

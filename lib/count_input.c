@@ -508,7 +508,7 @@ static int id_field(struct arena *a, struct json_object *o, const char *key, con
 		           arena_sprintf(a, "%s must be a string", key));
 	if (!s || !*s)
 		return bad(msg, detail, arena_sprintf(a, "Field required: %s", key), "");
-	*out = count_id_norm(a, s);
+	*out = valid_id_norm(a, s);
 	return 0;
 }
 

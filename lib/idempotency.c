@@ -47,8 +47,11 @@ static char *request_hex(struct request *r)
 
 int idem_init(struct request *r, const char *tenant_id, struct idem *k)
 {
-	const char *key = req_header(r, "Idempotency-Key");
+	return idem_init_key(r, tenant_id, req_header(r, "Idempotency-Key"), k);
+}
 
+int idem_init_key(struct request *r, const char *tenant_id, const char *key, struct idem *k)
+{
 	memset(k, 0, sizeof(*k));
 	k->tenant_id = tenant_id;
 	if (!key)

@@ -36,6 +36,9 @@ bool idem_key_valid(const char *key);
  */
 int idem_init(struct request *r, const char *tenant_id, struct idem *k);
 
+/* As idem_init with the key given (an HTML form's hidden field); NULL for none. */
+int idem_init_key(struct request *r, const char *tenant_id, const char *key, struct idem *k);
+
 /*
  * Looks the key up. IDEM_REPLAY sets *status and *body (the stored response);
  * IDEM_MISMATCH when the stored request differs; IDEM_NEW when nothing is stored.

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+
 bool valid_uuid(const char *s)
 {
 	if (!s)
@@ -287,4 +289,16 @@ size_t valid_utf8_chars(const char *s)
 		if (((unsigned char)*s & 0xC0) != 0x80)
 			n++;
 	return n;
+}
+
+const char *valid_id_norm(struct arena *a, const char *s)
+{
+	char *out;
+
+	if (!s || !valid_uuid(s))
+		return s;
+	out = arena_strdup(a, s);
+	for (char *p = out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return out;
 }

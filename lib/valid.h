@@ -8,6 +8,10 @@
 /* 8-4-4-4-12 hex digits, either case. */
 bool valid_uuid(const char *s);
 
+struct arena;
+/* s lower-cased in the arena when it is a UUID (ids are stored that way); other text, and NULL, as it is. */
+const char *valid_id_norm(struct arena *a, const char *s);
+
 /* s equals one of the NULL-terminated list. */
 bool valid_one_of(const char *s, const char *const *list);
 

@@ -396,8 +396,6 @@ def test_import_bin_code_used_in_two_warehouses(admin, operator, s):
 
 # ---- position locks -----------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=False, reason="PENDING WIRING: passes once the lead calls count_lock_check() "
-                                        "(lib/count_lock.h) in the pick/move path of inventory transactions")
 def test_lock_positions_refuses_picks_and_moves_out_of_counted_bins(admin, s):
     key, code = session(admin, s, [{"user_key": OPERATOR_KEY, "target_keys": targets(s, "A")}], lock_positions=True)
     resp = pick(admin, s, "X", "A", 1)

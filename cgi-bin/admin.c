@@ -1,0 +1,257 @@
+/* The admin pages (/admin/...): route table, sign-in and sign-out, the start page. */
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "app.h"
+#include "arena.h"
+#include "auth.h"
+#include "csrf.h"
+#include "db.h"
+#include "env.h"
+#include "html.h"
+#include "itx.h"
+#include "json.h"
+#include "log.h"
+#include "page.h"
+#include "req.h"
+#include "route.h"
+#include "valid.h"
+
+/* The login form's double-submit cookie, scoped to the form, alive while the form may be open. */
+#define LOGIN_COOKIE "stocktake_login"
+#define LOGIN_COOKIE_AGE 1800
+
+static const struct page_nav nav[] = {
+    {"home", "Overview", PAGE_ROOT "/", ""},
+    {"transactions", "Transactions", PAGE_ROOT "/transactions", ADMIN_READ_SCOPES},
+    {"stocks", "Stock", PAGE_ROOT "/stocks", ADMIN_READ_SCOPES},
+    {"count", "Count sessions", PAGE_ROOT "/count-sessions", ADMIN_COUNT_READ_SCOPES},
+    {"warehouses", "Warehouses", PAGE_ROOT "/warehouses", ADMIN_READ_SCOPES},
+    {"bins", "Bins", PAGE_ROOT "/bins", ADMIN_READ_SCOPES},
+    {"items", "Items", PAGE_ROOT "/items", ADMIN_READ_SCOPES},
+    {0},
+};
+
+const char *admin_path_id(struct request *r, const char *entity)
+{
+	const char *id = req_param(r, "id");
+
+	if (!id || !valid_uuid(id)) {
+		page_error(r, 404, arena_sprintf(r->arena, "%s not found", entity));
+		return NULL;
+	}
+	return valid_id_norm(r->arena, id);
+}
+
+/* ---- sign in, sign out ------------------------------------------------------------- */
+
+/* Where to go after signing in: a page of ours, else the start page. */
+static const char *safe_next(const char *next)
+{
+	if (next && html_url_safe(next) &&
+	    (strcmp(next, PAGE_ROOT) == 0 ||
+	     strncmp(next, PAGE_ROOT "/", strlen(PAGE_ROOT "/")) == 0))
+		return next;
+	return PAGE_ROOT "/";
+}
+
+/* The login form with a fresh double-submit nonce; error NULL for none. */
+static void login_page(struct request *r, int status, const char *error, const char *username,
+                       const char *next)
+{
+	struct json_object *ctx = page_new(r, "Sign in", NULL);
+	const char *nonce = csrf_nonce(r->arena);
+	const char *info = NULL;
+
+	page_cookie(r, LOGIN_COOKIE, nonce, PAGE_LOGIN, LOGIN_COOKIE_AGE);
+	if (!error && req_query(r, "signed_out"))
+		info = "You have signed out.";
+	else if (!error && next)
+		info = "Please sign in to continue.";
+	json_add_str(ctx, "login_csrf", nonce);
+	json_add_str(ctx, "next", safe_next(next));
+	json_add_str(ctx, "error", error);
+	json_add_str(ctx, "info", info);
+	json_add_str(ctx, "username_value", username);
+	page_render(r, status, "login", ctx);
+}
+
+static void login_form(struct request *r)
+{
+	login_page(r, 200, NULL, NULL, req_query(r, "next"));
+}
+
+/* Issues the session cookie for user and goes on to next. */
+static void start_session(struct request *r, const struct caller *user, const char *next)
+{
+	long ttl = env_get()->jwt_ttl;
+	const char *token = auth_token_issue(r->arena, user->user_id, user->tenant_id, user->scope,
+	                                     (long)time(NULL), ttl);
+
+	if (!token) {
+		page_error(r, 500, "Internal server error");
+		return;
+	}
+	log_info("admin: %s signed in", user->user_id);
+	page_cookie(r, AUTH_COOKIE, token, PAGE_ROOT, ttl);
+	page_cookie(r, LOGIN_COOKIE, "", PAGE_LOGIN, 0);
+	page_redirect(r, safe_next(next));
+}
+
+static void login_submit(struct request *r)
+{
+	struct kvlist form = {0};
+	struct caller user;
+	const char *username, *password, *next;
+
+	if (!req_is_form(r) || req_parse_urlencoded(r->arena, r->body, r->body_len, &form) < 0) {
+		login_page(r, 400, "The form could not be read. Please try again.", NULL, NULL);
+		return;
+	}
+	username = page_field(r, &form, "username");
+	password = kvlist_get(&form, "password");
+	next = kvlist_get(&form, "next");
+	/* A login form from another site would sign the victim in as the attacker. */
+	if (!csrf_equal(req_cookie(r, LOGIN_COOKIE), kvlist_get(&form, "csrf"))) {
+		login_page(r, 403, "The sign-in form had expired. Please try again.", username,
+		           next);
+		return;
+	}
+	if (!username || !password || !*password) {
+		login_page(r, 400, "Enter your username and password.", username, next);
+		return;
+	}
+	switch (auth_login(r->arena, username, password, &user)) {
+	case AUTH_LOGIN_OK:
+		start_session(r, &user, next);
+		break;
+	case AUTH_LOGIN_REFUSED:
+		login_page(r, 401, "Incorrect username or password.", username, next);
+		break;
+	default:
+		page_error(r, 500, "Internal server error");
+	}
+}
+
+static void logout(struct request *r)
+{
+	struct kvlist form;
+
+	if (!page_form(r, &form))
+		return;
+	page_cookie(r, AUTH_COOKIE, "", PAGE_ROOT, 0);
+	page_redirect(r, PAGE_LOGIN "?signed_out=1");
+}
+
+/* ---- the start page ---------------------------------------------------------------- */
+
+static void add_card(struct json_object *cards, const char *label, const char *figure,
+                     const char *href)
+{
+	struct json_object *o = page_obj();
+
+	json_add_str(o, "label", label);
+	json_add_str(o, "figure", figure ? figure : "0");
+	json_add_str(o, "href", href);
+	json_object_array_add(cards, o);
+}
+
+static int home_cards(struct request *r, struct json_object *ctx)
+{
+	const char *t = r->caller->tenant_id;
+	struct json_object *cards = page_arr();
+	struct db_rows rows;
+
+	json_object_object_add(ctx, "cards", cards);
+	if (db_exec(
+	        r->arena, &rows,
+	        "SELECT (SELECT COUNT(*) FROM stocks WHERE tenant_id = ? AND status <> 'inactive'),"
+	        " (SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = ?"
+	        "  AND timestamp >= UTC_DATE()),"
+	        " (SELECT COUNT(*) FROM count_sessions WHERE tenant_id = ?"
+	        "  AND status IN ('planned', 'started')),"
+	        " (SELECT COUNT(*) FROM items WHERE tenant_id = ? AND status = 'active')",
+	        "ssss", t, t, t, t) < 0)
+		return -1;
+	if (page_can(r, ADMIN_READ_SCOPES)) {
+		add_card(cards, "Stock records", db_cell(&rows, 0, 0), PAGE_ROOT "/stocks");
+		add_card(cards, "Transactions today", db_cell(&rows, 0, 1),
+		         PAGE_ROOT "/transactions");
+		add_card(cards, "Active items", db_cell(&rows, 0, 3), PAGE_ROOT "/items");
+	}
+	if (page_can(r, ADMIN_COUNT_READ_SCOPES))
+		add_card(cards, "Open count sessions", db_cell(&rows, 0, 2),
+		         PAGE_ROOT "/count-sessions?status=started");
+	json_add_bool(ctx, "has_cards", json_object_array_length(cards) > 0);
+	return 0;
+}
+
+static void home(struct request *r)
+{
+	struct json_object *ctx = page_new(r, "Overview", "home");
+	const char *msg = "Internal server error";
+
+	if (home_cards(r, ctx) < 0) {
+		page_error(r, 500, msg);
+		return;
+	}
+	if (page_can(r, ADMIN_READ_SCOPES)) {
+		/* The ten latest transactions, as the transactions page shows them. */
+		listing_set_query(r, "limit", "10");
+		if (listing_table(r, &admin_transactions_listing, ctx, &msg) != 0) {
+			page_error(r, 500, msg);
+			return;
+		}
+		json_object_object_del(ctx, "pager");
+		json_add_bool(ctx, "recent", true);
+	}
+	page_render(r, 200, "home", ctx);
+}
+
+/* ---- routes ----------------------------------------------------------------------- */
+
+/* Fixed paths come before the ":id" patterns that would take them for ids. */
+static const struct route routes[] = {
+    {"GET", PAGE_ROOT, home, ""},
+    {"GET", PAGE_ROOT "/style.css", page_stylesheet, NULL},
+    {"GET", PAGE_LOGIN, login_form, NULL},
+    {"POST", PAGE_LOGIN, login_submit, NULL},
+    {"POST", PAGE_ROOT "/logout", logout, ""},
+    {"GET", PAGE_ROOT "/transactions", admin_transactions, ADMIN_READ_SCOPES},
+    {"POST", PAGE_ROOT "/transactions", admin_transaction_create, ADMIN_WRITE_SCOPES},
+    {"GET", PAGE_ROOT "/transactions/new", admin_transaction_form, ADMIN_WRITE_SCOPES},
+    {"GET", PAGE_ROOT "/transactions/:id", admin_transaction, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/stocks", admin_stocks, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/stocks/:id", admin_stock, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/warehouses", admin_warehouses, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/bins", admin_bins, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/items", admin_items, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/count-sessions", admin_count_sessions, ADMIN_COUNT_READ_SCOPES},
+    {"POST", PAGE_ROOT "/count-sessions", admin_count_create, ADMIN_COUNT_CREATE_SCOPES},
+    {"GET", PAGE_ROOT "/count-sessions/new", admin_count_form, ADMIN_COUNT_CREATE_SCOPES},
+    {"GET", PAGE_ROOT "/count-sessions/:id", admin_count_session, ADMIN_COUNT_READ_SCOPES},
+    {"POST", PAGE_ROOT "/count-sessions/:id/start", admin_count_start, ADMIN_COUNT_CREATE_SCOPES},
+    {"POST", PAGE_ROOT "/count-sessions/:id/complete", admin_count_complete,
+     ADMIN_COUNT_CREATE_SCOPES},
+    {"POST", PAGE_ROOT "/count-sessions/:id/cancel", admin_count_cancel, ADMIN_COUNT_CREATE_SCOPES},
+    {"POST", PAGE_ROOT "/count-sessions/:id/apply", admin_count_apply, ADMIN_COUNT_APPLY_SCOPES},
+    {0},
+};
+
+static int admin_init(void)
+{
+	return page_init(nav);
+}
+
+static const struct app admin_app = {
+    .name = "admin",
+    .routes = routes,
+    .error = page_error,
+    .init = admin_init,
+};
+
+int main(int argc, char **argv)
+{
+	return app_main(&admin_app, argc, argv);
+}

@@ -1,0 +1,57 @@
+/* The admin group's pages across its files: the scopes of each page and the handlers of each file.
+ */
+#ifndef STOCKTAKE_ADMIN_H
+#define STOCKTAKE_ADMIN_H
+
+#include "listing.h"
+
+struct request;
+
+/* The scopes of the JSON API behind each page, so pages allow exactly what the API allows. */
+#define ADMIN_READ_SCOPES "view:tenant manage:operations:tenant"
+#define ADMIN_WRITE_SCOPES "manage:operations:tenant"
+#define ADMIN_COUNT_READ_SCOPES                                                                    \
+	"view:tenant inventory:count:create inventory:count:record inventory:count:apply"
+#define ADMIN_COUNT_CREATE_SCOPES "inventory:count:create"
+#define ADMIN_COUNT_APPLY_SCOPES "inventory:count:apply"
+
+/* Choices of warehouses, items and bins for filters and forms (parameters: tenant, current). */
+#define ADMIN_WAREHOUSE_OPTIONS                                                                    \
+	LISTING_OPTIONS("id", "CONCAT(code, ' · ', name)", "code",                                 \
+	                "FROM warehouses WHERE tenant_id = ?")
+#define ADMIN_ITEM_OPTIONS                                                                         \
+	LISTING_OPTIONS("id", "CONCAT(sku, ' · ', name)", "sku", "FROM items WHERE tenant_id = ?")
+#define ADMIN_BIN_OPTIONS                                                                          \
+	LISTING_OPTIONS("b.id", "CONCAT(w.code, ' / ', b.code)", "CONCAT(w.code, ' / ', b.code)",  \
+	                "FROM bins b JOIN warehouses w ON w.id = b.warehouse_id"                   \
+	                " AND w.tenant_id = b.tenant_id WHERE b.tenant_id = ?")
+
+/* admin_ledger.c: inventory transactions and stock. */
+extern const struct listing admin_transactions_listing;
+void admin_transactions(struct request *r);
+void admin_transaction(struct request *r);
+void admin_transaction_form(struct request *r);
+void admin_transaction_create(struct request *r);
+void admin_stocks(struct request *r);
+void admin_stock(struct request *r);
+
+/* admin_master.c: warehouses, bins, items. */
+void admin_warehouses(struct request *r);
+void admin_bins(struct request *r);
+void admin_items(struct request *r);
+
+/* admin_count.c: count sessions. */
+extern const struct listing admin_count_listing;
+void admin_count_sessions(struct request *r);
+void admin_count_session(struct request *r);
+void admin_count_form(struct request *r);
+void admin_count_create(struct request *r);
+void admin_count_start(struct request *r);
+void admin_count_complete(struct request *r);
+void admin_count_apply(struct request *r);
+void admin_count_cancel(struct request *r);
+
+/* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
+const char *admin_path_id(struct request *r, const char *entity);
+
+#endif

@@ -1,0 +1,665 @@
+/* Admin pages of cycle counting: the count sessions listing, a session, the create form, lifecycle.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "arena.h"
+#include "count.h"
+#include "count_input.h"
+#include "count_view.h"
+#include "db.h"
+#include "json.h"
+#include "listing.h"
+#include "log.h"
+#include "page.h"
+#include "req.h"
+#include "resource.h"
+#include "valid.h"
+
+#define COUNT_PAGE PAGE_ROOT "/count-sessions"
+/* Assignment rows of the create form (a page without scripts cannot add rows). */
+#define FORM_ROWS 4
+/* Count records shown on a session's page. */
+#define RECORDS_SHOWN 200
+
+/* ---- the listing --------------------------------------------------------------------- */
+
+/* The list filters of GET /inventory/count-session (status, type, search), for res_build_where. */
+static const struct res_field session_filter_fields[] = {
+    {.name = "status", .kind = RES_ENUM, .flags = RES_FILTER, .values = count_statuses},
+    {.name = "type", .kind = RES_ENUM, .flags = RES_FILTER, .values = count_types},
+    {0},
+};
+
+static const char *const session_search[] = {"t.code", "t.description", "t.notes", NULL};
+
+static const struct resource session_filters = {
+    .table = "count_sessions",
+    .fields = session_filter_fields,
+    .search = session_search,
+};
+
+static const struct listing_col session_cols[] = {
+    {"Code", "code", LIST_TEXT, "code", "t.code", COUNT_PAGE "/"},
+    {"Description", "description", LIST_TEXT, "description", "t.description", NULL},
+    {"Type", "type", LIST_TEXT, "type", "t.type", NULL},
+    {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
+    {"Blind", "blind", LIST_TEXT, NULL, NULL, NULL},
+    {"Counters", "counters", LIST_NUM, "counters", "counters", NULL},
+    {"Scheduled (UTC)", "scheduled_start", LIST_TIME, "scheduled", "t.scheduled_start", NULL},
+    {"Created (UTC)", "created", LIST_TIME, "created", "t.created", NULL},
+    {0},
+};
+
+static const struct listing_filter session_filter_inputs[] = {
+    {"search", "Search", LIST_IN_TEXT, NULL, NULL},
+    {"status", "Status", LIST_IN_SELECT, count_statuses, NULL},
+    {"type", "Type", LIST_IN_SELECT, count_types, NULL},
+    {0},
+};
+
+const struct listing admin_count_listing = {
+    .title = "Count sessions",
+    .path = COUNT_PAGE,
+    .section = "count",
+    .csv_name = "count-sessions.csv",
+    .cols = session_cols,
+    .filters = session_filter_inputs,
+    .default_sort = "created",
+    .default_desc = true,
+    .fetch = listing_sql_fetch,
+    .new_href = COUNT_PAGE "/new",
+    .new_label = "New count session",
+    .new_scopes = ADMIN_COUNT_CREATE_SCOPES,
+    .res = &session_filters,
+    .select = "SELECT t.id AS id, t.code AS code, t.description AS description, t.type AS type,"
+              " t.status AS status, IF(t.blind_quantities, 'quantities', '') AS blind,"
+              " (SELECT COUNT(*) FROM count_assignments g WHERE g.tenant_id = t.tenant_id"
+              " AND g.session_id = t.id) AS counters, t.scheduled_start AS scheduled_start,"
+              " t.created AS created",
+};
+
+void admin_count_sessions(struct request *r)
+{
+	listing_page(r, &admin_count_listing);
+}
+
+/* ---- a session ------------------------------------------------------------------------- */
+
+/* "user/<name>" as the name alone, in place. */
+static void strip_user(struct json_object *o, const char *key)
+{
+	const char *v = listing_str(o, key);
+
+	if (v && strncmp(v, "user/", 5) == 0)
+		json_add_str(o, key, v + 5);
+}
+
+/* Records as the page shows them: the counter's name, times as elsewhere. */
+static void label_records(struct request *r, struct json_object *records)
+{
+	for (size_t i = 0; records && i < json_object_array_length(records); i++) {
+		struct json_object *rec = json_object_array_get_idx(records, i);
+
+		strip_user(rec, "user_key");
+		json_add_str(rec, "recorded_at",
+		             listing_time_text(r->arena, listing_str(rec, "recorded_at")));
+	}
+}
+
+/* Bin codes (position) or SKUs (product) of the session's target keys, by id. */
+static int target_names(struct request *r, const struct count_session *s, struct db_rows *rows)
+{
+	bool position = strcmp(s->type, "position") == 0;
+
+	return db_exec(r->arena, rows,
+	               position
+	                   ? "SELECT DISTINCT t.key_id, b.code FROM count_targets t JOIN bins b"
+	                     " ON b.id = t.key_id AND b.tenant_id = t.tenant_id"
+	                     " WHERE t.tenant_id = ? AND t.session_id = ?"
+	                   : "SELECT DISTINCT t.key_id, CONCAT(i.sku, ' ', i.name)"
+	                     " FROM count_targets t JOIN items i ON i.id = t.key_id"
+	                     " AND i.tenant_id = t.tenant_id"
+	                     " WHERE t.tenant_id = ? AND t.session_id = ?",
+	               "ss", r->caller->tenant_id, s->id);
+}
+
+static const char *name_of(const struct db_rows *names, const char *id)
+{
+	for (size_t i = 0; i < names->nrows; i++)
+		if (strcmp(db_cell(names, i, 0), id) == 0)
+			return db_cell(names, i, 1);
+	return id;
+}
+
+/* Adds to each assignment its user's name and its targets as text ("A-01-01, A-01-02"). */
+static int label_assignments(struct request *r, const struct count_session *s,
+                             struct json_object *assignments)
+{
+	struct db_rows names;
+
+	if (target_names(r, s, &names) < 0)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(assignments); i++) {
+		struct json_object *g = json_object_array_get_idx(assignments, i), *targets;
+		struct buf b;
+
+		buf_init(&b);
+		targets = listing_value(g, "target_keys");
+		for (size_t t = 0; targets && t < json_object_array_length(targets); t++) {
+			struct json_object *keys = json_object_array_get_idx(targets, t);
+
+			for (size_t k = 0; k < json_object_array_length(keys); k++)
+				buf_appendf(
+				    &b, "%s%s", b.len ? (k ? " + " : ", ") : "",
+				    name_of(&names, json_object_get_string(
+				                        json_object_array_get_idx(keys, k))));
+		}
+		strip_user(g, "user_key");
+		json_add_str(g, "targets", buf_cstr(&b));
+		buf_release(&b);
+	}
+	return 0;
+}
+
+/* The lifecycle buttons the session's status and the caller's scopes allow. */
+static void add_actions(struct request *r, const struct count_session *s, struct json_object *ctx)
+{
+	static const struct {
+		enum count_action action;
+		const char *label;
+		const char *scopes;
+		const char *style;
+	} actions[] = {
+	    {COUNT_START, "Start count", ADMIN_COUNT_CREATE_SCOPES, "primary"},
+	    {COUNT_COMPLETE, "Complete count", ADMIN_COUNT_CREATE_SCOPES, "primary"},
+	    {COUNT_APPLY, "Apply variances to stock", ADMIN_COUNT_APPLY_SCOPES, "primary"},
+	    {COUNT_CANCEL, "Cancel session", ADMIN_COUNT_CREATE_SCOPES, "danger"},
+	};
+	struct json_object *arr = page_arr();
+
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		struct json_object *o;
+
+		if (!count_next_status(s->status, actions[i].action) ||
+		    !page_can(r, actions[i].scopes))
+			continue;
+		o = page_obj();
+		json_add_str(o, "label", actions[i].label);
+		json_add_str(o, "style", actions[i].style);
+		json_add_str(o, "action",
+		             arena_sprintf(r->arena, COUNT_PAGE "/%s/%s", s->id,
+		                           count_action_name(actions[i].action)));
+		json_object_array_add(arr, o);
+	}
+	json_add_bool(ctx, "has_actions", json_object_array_length(arr) > 0);
+	json_object_object_add(ctx, "actions", arr);
+}
+
+/* Times of the session document shown as "YYYY-MM-DD HH:MM:SS". */
+static void label_times(struct request *r, struct json_object *doc)
+{
+	static const char *const keys[] = {"scheduled_start", "scheduled_end", "created", "started",
+	                                   "completed",       "applied",       "canceled"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = listing_str(doc, keys[i]);
+
+		if (v)
+			json_add_str(doc, keys[i], listing_time_text(r->arena, v));
+	}
+}
+
+/* Adds a json-c value to ctx under key (NULL stays absent). */
+static void put(struct json_object *ctx, const char *key, struct json_object *v)
+{
+	if (v)
+		json_object_object_add(ctx, key, v);
+}
+
+/* What the viewer may see of the session: the view decides, as in the API. */
+static int session_data(struct request *r, const struct count_session *s, struct json_object *ctx)
+{
+	struct count_view v;
+	struct json_object *doc = NULL, *assignments = NULL, *progress = NULL, *lines = NULL,
+	                   *records = NULL, *variances = NULL, *summary = NULL;
+	long long nrecords = 0;
+	bool started = s->baseline_snapshot_key != NULL;
+	int rc = -1;
+
+	count_view_init(&v, s, r->caller->tenant_id, r->caller->user_id, r->caller->scope);
+	if (count_view_session(r->arena, r->caller->tenant_id, s->id, &doc) < 0 || !doc ||
+	    count_view_assignments(r->arena, s, &v, &assignments, &progress) < 0 ||
+	    label_assignments(r, s, assignments) < 0 ||
+	    (started && count_view_lines(r->arena, s, &v, &lines) < 0) ||
+	    (started &&
+	     count_view_records(r->arena, s, &v, RECORDS_SHOWN, 0, &records, &nrecords) < 0) ||
+	    (started && v.supervisor &&
+	     count_view_variances(r->arena, r->caller->tenant_id, s, &variances, &summary) < 0))
+		goto out;
+	label_times(r, doc);
+	strip_user(doc, "created_by");
+	label_records(r, records);
+	json_add_bool(ctx, "show_qty", v.show_qty);
+	json_add_bool(ctx, "supervisor", v.supervisor);
+	json_add_bool(ctx, "started", started);
+	json_add_int(ctx, "records_total", nrecords);
+	json_add_bool(ctx, "has_lines", lines && json_object_array_length(lines) > 0);
+	json_add_bool(ctx, "has_records", records && json_object_array_length(records) > 0);
+	json_add_bool(ctx, "has_variances", variances && json_object_array_length(variances) > 0);
+	json_add_bool(ctx, "has_assignments", json_object_array_length(assignments) > 0);
+	put(ctx, "session", doc);
+	put(ctx, "assignments", assignments);
+	put(ctx, "progress", progress);
+	put(ctx, "lines", lines);
+	put(ctx, "records", records);
+	put(ctx, "variances", variances);
+	put(ctx, "summary", summary);
+	return 0;
+out:
+	json_object_put(doc);
+	json_object_put(assignments);
+	json_object_put(progress);
+	json_object_put(lines);
+	json_object_put(records);
+	json_object_put(variances);
+	return rc;
+}
+
+/* The session page, with a notice (done) or an error above it. */
+static void session_page(struct request *r, const char *id, int status, const char *notice,
+                         const char *error)
+{
+	struct count_session s;
+	struct json_object *ctx;
+	int rc = count_session_load(r->arena, r->caller->tenant_id, id, COUNT_READ, &s);
+
+	if (rc != 0) {
+		page_error(r, rc < 0 ? 500 : 404,
+		           rc < 0 ? "Internal server error" : "Count session not found");
+		return;
+	}
+	ctx = page_new(r, arena_sprintf(r->arena, "Count session %s", s.code), "count");
+	if (session_data(r, &s, ctx) < 0) {
+		page_error(r, 500, "Internal server error");
+		return;
+	}
+	add_actions(r, &s, ctx);
+	json_add_str(ctx, "notice", notice);
+	json_add_str(ctx, "error", error);
+	page_render(r, status, "count_session", ctx);
+}
+
+void admin_count_session(struct request *r)
+{
+	const char *id = admin_path_id(r, "Count session");
+	const char *done = req_query(r, "done");
+	static const char *const notices[] = {"created", "started",  "completed",
+	                                      "applied", "canceled", NULL};
+
+	if (id)
+		session_page(r, id, 200,
+		             done && valid_one_of(done, notices)
+		                 ? arena_sprintf(r->arena, "Count session %s.", done)
+		                 : NULL,
+		             NULL);
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+/* "message: detail", or the message alone. */
+static const char *with_detail(struct request *r, const char *message, const char *detail)
+{
+	return detail && *detail ? arena_sprintf(r->arena, "%s: %s", message, detail) : message;
+}
+
+struct action_ctx {
+	struct request *r;
+	const char *id;
+	enum count_action action;
+	struct count_result res;
+};
+
+/* One attempt: lock the session, then the same transition the API runs. */
+static int action_txn(void *p)
+{
+	struct action_ctx *c = p;
+	struct count_session s;
+	int rc;
+
+	memset(&c->res, 0, sizeof(c->res));
+	rc = count_session_load(c->r->arena, c->r->caller->tenant_id, c->id, COUNT_UPDATE, &s);
+	if (rc > 0)
+		return count_refuse(&c->res, 404, "Count session not found", c->id);
+	if (rc < 0)
+		return -1;
+	return count_transition(c->r->arena, c->r->caller->tenant_id, &s, c->action,
+	                        c->r->caller->user_id, &c->res);
+}
+
+static void run_action(struct request *r, enum count_action action)
+{
+	struct action_ctx c = {.r = r, .action = action};
+	struct kvlist form;
+	int rc;
+
+	if (!(c.id = admin_path_id(r, "Count session")) || !page_form(r, &form))
+		return;
+	rc = db_transaction(action_txn, &c);
+	if (rc == COUNT_REFUSED && c.res.status == 404) {
+		page_error(r, 404, "Count session not found");
+	} else if (rc == COUNT_REFUSED) {
+		/* The session page again, with the reason (409: not in a status that allows it). */
+		session_page(r, c.id, c.res.status, NULL,
+		             with_detail(r, c.res.message, c.res.detail));
+	} else if (rc != 0) {
+		page_error(r, 500, "Internal server error");
+	} else {
+		log_info("admin: count session %s %s by %s", c.id, count_action_done(action),
+		         r->caller->user_id);
+		page_redirect(r, arena_sprintf(r->arena, COUNT_PAGE "/%s?done=%s", c.id,
+		                               count_action_done(action)));
+	}
+}
+
+void admin_count_start(struct request *r)
+{
+	run_action(r, COUNT_START);
+}
+
+void admin_count_complete(struct request *r)
+{
+	run_action(r, COUNT_COMPLETE);
+}
+
+void admin_count_apply(struct request *r)
+{
+	run_action(r, COUNT_APPLY);
+}
+
+void admin_count_cancel(struct request *r)
+{
+	run_action(r, COUNT_CANCEL);
+}
+
+/* ---- the create form ---------------------------------------------------------------------- */
+
+static const char *const session_flags[] = {"blind_quantities", "blind_serials", "lock_positions",
+                                            NULL};
+static const char *const session_texts[] = {"code", "description", "notes", NULL};
+
+/* The session's type from the form or the query; position unless product is asked for. */
+static const char *form_type(const char *asked)
+{
+	return asked && strcmp(asked, "product") == 0 ? "product" : "position";
+}
+
+/* Whether the form (or, on a fresh form, nothing) holds value under name. */
+static bool form_has(const struct kvlist *form, const char *name, const char *value)
+{
+	for (size_t i = 0; form && i < form->n; i++)
+		if (strcmp(form->items[i].key, name) == 0 &&
+		    strcmp(form->items[i].value, value) == 0)
+			return true;
+	return false;
+}
+
+/* Target keys: the active bins, of one warehouse when one is named (tenant, warehouse twice). */
+#define TARGET_BINS                                                                                \
+	LISTING_OPTIONS("b.id", "CONCAT(w.code, ' / ', b.code)", "CONCAT(w.code, ' / ', b.code)",  \
+	                "FROM bins b JOIN warehouses w ON w.id = b.warehouse_id"                   \
+	                " AND w.tenant_id = b.tenant_id WHERE b.tenant_id = ?"                     \
+	                " AND b.status = 'active' AND (? IS NULL OR b.warehouse_id = ?)")
+/* Target keys: the active items, those matching a LIKE pattern when one is given (3 times). */
+#define TARGET_ITEMS                                                                               \
+	LISTING_OPTIONS("id", "CONCAT(sku, ' · ', name)", "sku",                                   \
+	                "FROM items WHERE tenant_id = ? AND status = 'active' AND (? IS NULL"      \
+	                " OR sku LIKE ? ESCAPE '!' OR name LIKE ? ESCAPE '!')")
+
+/* The keys a form offers: bins narrowed to a warehouse, or items narrowed by a search. */
+static int target_keys(struct request *r, bool position, const char *narrow, struct db_rows *keys)
+{
+	const char *t = r->caller->tenant_id;
+
+	if (position)
+		return db_exec(r->arena, keys, TARGET_BINS, "ssss", t,
+		               narrow && valid_uuid(narrow) ? narrow : NULL,
+		               narrow && valid_uuid(narrow) ? narrow : NULL, NULL);
+	narrow = narrow ? res_like_pattern(r->arena, narrow) : NULL;
+	return db_exec(r->arena, keys, TARGET_ITEMS, "sssss", t, narrow, narrow, narrow, NULL);
+}
+
+/* The users and the target keys (bins or items) the assignment rows offer. */
+static int form_rows(struct request *r, const char *type, const char *narrow,
+                     const struct kvlist *form, struct json_object *ctx)
+{
+	struct db_rows users, keys;
+	struct json_object *rows = page_arr();
+	bool position = strcmp(type, "position") == 0;
+
+	json_object_object_add(ctx, "rows", rows);
+	if (db_exec(r->arena, &users,
+	            LISTING_OPTIONS(
+	                "id",
+	                "CONCAT(username, IF(first_name IS NULL, '', CONCAT(' (', first_name,"
+	                " IF(last_name IS NULL, '', CONCAT(' ', last_name)), ')')))",
+	                "username", "FROM users WHERE tenant_id = ? AND status = 'active'"),
+	            "ss", r->caller->tenant_id, NULL) < 0 ||
+	    target_keys(r, position, narrow, &keys) < 0)
+		return -1;
+	for (int n = 1; n <= FORM_ROWS; n++) {
+		struct json_object *row = page_obj(), *uopts = page_arr(), *kopts = page_arr();
+		const char *uname = arena_sprintf(r->arena, "user_%d", n);
+		const char *kname = arena_sprintf(r->arena, "keys_%d", n);
+
+		json_add_int(row, "n", n);
+		json_add_str(row, "user_name", uname);
+		json_add_str(row, "keys_name", kname);
+		for (size_t i = 0; i < users.nrows; i++)
+			page_option(uopts, db_cell(&users, i, 0), db_cell(&users, i, 1),
+			            form_has(form, uname, db_cell(&users, i, 0))
+			                ? db_cell(&users, i, 0)
+			                : NULL);
+		for (size_t i = 0; i < keys.nrows; i++)
+			page_option(kopts, db_cell(&keys, i, 0), db_cell(&keys, i, 1),
+			            form_has(form, kname, db_cell(&keys, i, 0))
+			                ? db_cell(&keys, i, 0)
+			                : NULL);
+		json_object_object_add(row, "users", uopts);
+		json_object_object_add(row, "keys", kopts);
+		json_object_array_add(rows, row);
+	}
+	return 0;
+}
+
+/* The form, fresh (form NULL) or as sent with an error. */
+static void count_form_page(struct request *r, int status, const char *error, const char *type,
+                            const struct kvlist *form)
+{
+	struct json_object *ctx = page_new(r, "New count session", "count");
+	bool position = strcmp(type, "position") == 0;
+	/* What narrows the choice of targets: a warehouse's bins, or items matching a search. */
+	const char *narrow = form ? page_field(r, form, position ? "warehouse_id" : "item_search")
+	                          : req_query(r, position ? "warehouse_id" : "item_search");
+	struct json_object *warehouses = page_arr();
+	struct db_rows rows;
+
+	if (narrow && !*narrow)
+		narrow = NULL;
+	json_add_str(ctx, "error", error);
+	json_add_str(ctx, "type", type);
+	json_add_bool(ctx, "position", position);
+	json_add_str(ctx, position ? "warehouse_id" : "item_search", narrow);
+	for (size_t i = 0; session_texts[i]; i++)
+		json_add_str(ctx, session_texts[i],
+		             form ? kvlist_get(form, session_texts[i]) : NULL);
+	for (size_t i = 0; session_flags[i]; i++)
+		json_add_bool(ctx, session_flags[i], form_has(form, session_flags[i], "1"));
+	json_add_str(ctx, "scheduled_start", form ? kvlist_get(form, "scheduled_start") : NULL);
+	json_add_str(ctx, "scheduled_end", form ? kvlist_get(form, "scheduled_end") : NULL);
+	json_add_str(ctx, "coverage_percentage",
+	             form ? kvlist_get(form, "coverage_percentage") : NULL);
+	json_object_object_add(ctx, "warehouses", warehouses);
+	if (db_exec(r->arena, &rows, ADMIN_WAREHOUSE_OPTIONS, "ss", r->caller->tenant_id, narrow) <
+	        0 ||
+	    form_rows(r, type, narrow, form, ctx) < 0) {
+		page_error(r, 500, "Internal server error");
+		return;
+	}
+	for (size_t i = 0; i < rows.nrows; i++)
+		page_option(warehouses, db_cell(&rows, i, 0), db_cell(&rows, i, 1), narrow);
+	page_render(r, status, "count_session_new", ctx);
+}
+
+void admin_count_form(struct request *r)
+{
+	count_form_page(r, 200, NULL, form_type(req_query(r, "type")), NULL);
+}
+
+/* A datetime-local value ("2026-05-20T08:00") is UTC on this form: it becomes ISO 8601. */
+static const char *form_time(struct request *r, const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	if (n == 16 && v[10] == 'T')
+		return arena_sprintf(r->arena, "%s:00Z", v);
+	if (n == 19 && v[10] == 'T')
+		return arena_sprintf(r->arena, "%sZ", v);
+	return v;
+}
+
+/* The create body the API takes, built from the form, so the API's checks apply unchanged. */
+static struct json_object *session_json(struct request *r, const struct kvlist *form,
+                                        const char *type)
+{
+	struct json_object *o = page_obj();
+	const char *pct = page_field(r, form, "coverage_percentage");
+	long long n;
+
+	req_json_own(r, o);
+	json_add_str(o, "type", type);
+	for (size_t i = 0; session_texts[i]; i++) {
+		const char *v = page_field(r, form, session_texts[i]);
+
+		if (v)
+			json_add_str(o, session_texts[i], v);
+	}
+	for (size_t i = 0; session_flags[i]; i++)
+		json_add_bool(o, session_flags[i], form_has(form, session_flags[i], "1"));
+	if (page_field(r, form, "scheduled_start"))
+		json_add_str(o, "scheduled_start",
+		             form_time(r, page_field(r, form, "scheduled_start")));
+	if (page_field(r, form, "scheduled_end"))
+		json_add_str(o, "scheduled_end",
+		             form_time(r, page_field(r, form, "scheduled_end")));
+	if (pct && valid_int64(pct, &n))
+		json_add_int(o, "coverage_percentage", n);
+	else if (pct)
+		json_add_str(o, "coverage_percentage", pct); /* refused as the API refuses it */
+	return o;
+}
+
+/* The assignments array: one per row with a user, each chosen key a target of its own. */
+static struct json_object *assignments_json(struct request *r, const struct kvlist *form)
+{
+	struct json_object *arr = page_arr();
+
+	req_json_own(r, arr);
+	for (int n = 1; n <= FORM_ROWS; n++) {
+		const char *kname = arena_sprintf(r->arena, "keys_%d", n);
+		const char *user = page_field(r, form, arena_sprintf(r->arena, "user_%d", n));
+		struct json_object *g, *targets;
+
+		if (!user)
+			continue;
+		g = page_obj();
+		targets = page_arr();
+		json_add_str(g, "user_key", user);
+		for (size_t i = 0; i < form->n; i++) {
+			struct json_object *keys;
+
+			if (strcmp(form->items[i].key, kname) != 0 || !*form->items[i].value)
+				continue;
+			keys = page_arr();
+			json_object_array_add(keys, json_object_new_string(form->items[i].value));
+			json_object_array_add(targets, keys);
+		}
+		json_object_object_add(g, "target_keys", targets);
+		json_object_array_add(arr, g);
+	}
+	return arr;
+}
+
+struct create_ctx {
+	struct request *r;
+	const char *type;
+	struct count_value *vals;
+	struct count_assignment *assignments;
+	size_t n;
+	const char *id;
+	struct count_result res;
+};
+
+/*
+ * The API's create (count_sessions.c create_write), from the lib functions it
+ * is made of: the code (given or the next CNT-<year>-<n>), the planned
+ * session, its assignments, the schedule check.
+ */
+static int create_txn(void *p)
+{
+	struct create_ctx *c = p;
+	struct request *r = c->r;
+	const struct count_value *code_v = &c->vals[count_field_index("code")];
+	const char *code = code_v->set && !code_v->null ? code_v->s : NULL;
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	memset(&c->res, 0, sizeof(c->res));
+	c->id = db_uuid(r->arena);
+	gmtime_r(&now, &tm);
+	if (!code && count_code_next(r->arena, r->caller->tenant_id, tm.tm_year + 1900, &code) < 0)
+		return -1;
+	if (count_input_insert(r->arena, r->caller->tenant_id, c->id, code, r->caller->user_id,
+	                       c->vals) < 0)
+		return db_is_duplicate()
+		           ? count_refuse(&c->res, 409, "Count session code already exists", code)
+		           : -1;
+	if ((rc = count_assignments_store(r->arena, r->caller->tenant_id, c->id, c->type,
+	                                  c->assignments, c->n, &c->res)) != 0)
+		return rc;
+	return count_input_schedule_check(r->arena, r->caller->tenant_id, c->id, &c->res);
+}
+
+void admin_count_create(struct request *r)
+{
+	struct kvlist form;
+	struct create_ctx c = {.r = r};
+	const char *msg = NULL, *detail = NULL;
+	int rc;
+
+	if (!page_form(r, &form))
+		return;
+	c.type = form_type(kvlist_get(&form, "type"));
+	c.vals = arena_alloc(r->arena, count_nfields() * sizeof(*c.vals));
+	if (count_input_session(r->arena, session_json(r, &form, c.type), true, c.vals, &msg,
+	                        &detail) != 0 ||
+	    count_input_assignments(r->arena, assignments_json(r, &form), &c.assignments, &c.n,
+	                            &msg, &detail) != 0) {
+		count_form_page(r, 400, with_detail(r, msg, detail), c.type, &form);
+		return;
+	}
+	rc = db_transaction(create_txn, &c);
+	if (rc == COUNT_REFUSED) {
+		count_form_page(r, c.res.status, with_detail(r, c.res.message, c.res.detail),
+		                c.type, &form);
+		return;
+	}
+	if (rc != 0) {
+		page_error(r, 500, "Internal server error");
+		return;
+	}
+	log_info("admin: count session %s created by %s", c.id, r->caller->user_id);
+	page_redirect(r, arena_sprintf(r->arena, COUNT_PAGE "/%s?done=created", c.id));
+}

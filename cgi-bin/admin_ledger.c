@@ -1,0 +1,537 @@
+/* Admin pages of the stock ledger: transactions (list, detail, new), stock records (list, detail).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "arena.h"
+#include "db.h"
+#include "idempotency.h"
+#include "itx.h"
+#include "json.h"
+#include "ledger.h"
+#include "listing.h"
+#include "log.h"
+#include "master.h"
+#include "page.h"
+#include "req.h"
+#include "resource.h"
+#include "valid.h"
+
+#define TX_PAGE PAGE_ROOT "/transactions"
+#define STOCK_PAGE PAGE_ROOT "/stocks"
+
+/* ---- transactions ------------------------------------------------------------------ */
+
+/* The transaction types the form offers: the everyday operations of a supervisor. */
+static const char *const form_types[] = {"receive", "pick", "move", "stock_adjustment", NULL};
+static const char *const directions[] = {"increase", "decrease", NULL};
+
+/* "a sep b", or whichever of them there is, or "". */
+static const char *joined(struct arena *a, const char *x, const char *sep, const char *y)
+{
+	if (x && y)
+		return arena_sprintf(a, "%s%s%s", x, sep, y);
+	return x ? x : y ? y : "";
+}
+
+/* Labels a transaction row shows: type, reference, item, bins, user, change, time. */
+static void tx_decorate(struct request *r, struct json_object *row)
+{
+	struct arena *a = r->arena;
+	const char *first = listing_str(row, "user.first_name"),
+	           *last = listing_str(row, "user.last_name");
+	const char *user = joined(a, first, " ", last);
+	const char *delta = listing_str(row, "delta");
+
+	json_add_str(row, "type_label", listing_label(a, listing_str(row, "transaction_type")));
+	json_add_str(
+	    row, "reference",
+	    joined(a, listing_str(row, "reference_type"), " ", listing_str(row, "reference_id")));
+	json_add_str(row, "item_label",
+	             joined(a, listing_str(row, "item.sku"), " · ", listing_str(row, "item.name")));
+	json_add_str(
+	    row, "bins",
+	    joined(a, listing_str(row, "from_bin.code"), " → ", listing_str(row, "to_bin.code")));
+	json_add_str(row, "user_name", *user ? user : listing_str(row, "performed_by"));
+	json_add_str(row, "delta_label",
+	             delta && *delta != '-' && strcmp(delta, "0") != 0
+	                 ? arena_sprintf(a, "+%s", delta)
+	                 : delta);
+	json_add_str(row, "time_label", listing_time_text(a, listing_str(row, "timestamp")));
+}
+
+/* The page's sort names and the ledger's orders. */
+static const struct {
+	const char *name;
+	enum itx_sort sort;
+} tx_sorts[] = {
+    {"time", ITX_SORT_TIME},           {"type", ITX_SORT_TYPE}, {"reference", ITX_SORT_REFERENCE},
+    {"warehouse", ITX_SORT_WAREHOUSE}, {"item", ITX_SORT_ITEM}, {"quantity", ITX_SORT_QUANTITY},
+    {"user", ITX_SORT_USER},
+};
+
+static enum itx_sort tx_sort_of(const struct listing_col *c)
+{
+	for (size_t i = 0; i < sizeof(tx_sorts) / sizeof(tx_sorts[0]); i++)
+		if (strcmp(tx_sorts[i].name, c->sort) == 0)
+			return tx_sorts[i].sort;
+	return ITX_SORT_TIME;
+}
+
+/* Per-type counts of the filtered set, shown above the table. */
+static void tx_stats(struct request *r, struct json_object *ctx, const long long *counts)
+{
+	struct json_object *arr = page_arr();
+
+	for (size_t t = 0; ledger_types[t]; t++) {
+		struct json_object *o;
+
+		if (!counts[t])
+			continue;
+		o = page_obj();
+		json_add_str(o, "label", listing_label(r->arena, ledger_types[t]));
+		json_add_int(o, "count", counts[t]);
+		json_object_array_add(arr, o);
+	}
+	json_add_bool(ctx, "has_stats", json_object_array_length(arr) > 0);
+	json_object_object_add(ctx, "stats", arr);
+}
+
+static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
+                    const struct listing_query *q, struct json_object *ctx,
+                    struct json_object *rows, long long *total, const char **msg)
+{
+	struct itx_filter f;
+	struct res_page pg = {q->page, q->limit};
+	long long counts[ITX_TYPES_MAX];
+	struct db_rows page;
+	int status;
+
+	if ((status = itx_filter_parse(a, r->caller->tenant_id, &r->query, &f, msg)) != 0)
+		return status;
+	if (itx_stats(a, &f, counts, total) < 0 ||
+	    itx_page(a, &f, &pg, tx_sort_of(q->sort), q->desc, &page) < 0) {
+		*msg = "Internal server error";
+		return 500;
+	}
+	for (size_t i = 0; i < page.nrows; i++)
+		json_object_array_add(rows, db_row_json(&page, i));
+	if (ctx)
+		tx_stats(r, ctx, counts);
+	return 0;
+}
+
+/* The ledger's own export: every column of the API's CSV, read by keyset. */
+static int tx_csv(struct request *r, const struct listing *l, const char **msg)
+{
+	struct itx_filter f;
+	int status = itx_filter_parse(r->arena, r->caller->tenant_id, &r->query, &f, msg);
+
+	if (status == 0)
+		itx_csv(r, &f);
+	return status;
+}
+
+static const struct listing_col tx_cols[] = {
+    {"Time (UTC)", "timestamp", LIST_TIME, "time", NULL, TX_PAGE "/"},
+    {"Type", "type_label", LIST_TEXT, "type", NULL, NULL},
+    {"Reference", "reference", LIST_TEXT, "reference", NULL, NULL},
+    {"Warehouse", "warehouse.code", LIST_TEXT, "warehouse", NULL, NULL},
+    {"Item", "item_label", LIST_TEXT, "item", NULL, NULL},
+    {"Bins", "bins", LIST_TEXT, NULL, NULL, NULL},
+    {"Quantity", "quantity", LIST_NUM, "quantity", NULL, NULL},
+    {"Change", "delta_label", LIST_NUM, NULL, NULL, NULL},
+    {"User", "user_name", LIST_TEXT, "user", NULL, NULL},
+    {0},
+};
+
+static const struct listing_filter tx_filters[] = {
+    {"search", "Search", LIST_IN_TEXT, NULL, NULL},
+    {"transaction_type", "Type", LIST_IN_SELECT, ledger_types, NULL},
+    {"reference_type", "Reference type", LIST_IN_SELECT, ledger_reference_types, NULL},
+    {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, ADMIN_WAREHOUSE_OPTIONS},
+    {"item_id", "Item", LIST_IN_SELECT, NULL, ADMIN_ITEM_OPTIONS},
+    {"timestamp_range_start", "From", LIST_IN_DATE, NULL, NULL},
+    {"timestamp_range_end", "To", LIST_IN_DATE, NULL, NULL},
+    {"stock_id", "Stock record", LIST_IN_HIDDEN, NULL, NULL},
+    {0},
+};
+
+const struct listing admin_transactions_listing = {
+    .title = "Inventory transactions",
+    .path = TX_PAGE,
+    .section = "transactions",
+    .csv_name = "inventory-transactions.csv",
+    .cols = tx_cols,
+    .filters = tx_filters,
+    .default_sort = "time",
+    .default_desc = true,
+    .fetch = tx_fetch,
+    .csv = tx_csv,
+    .decorate = tx_decorate,
+    .new_href = TX_PAGE "/new",
+    .new_label = "New transaction",
+    .new_scopes = ADMIN_WRITE_SCOPES,
+};
+
+void admin_transactions(struct request *r)
+{
+	listing_page(r, &admin_transactions_listing);
+}
+
+void admin_transaction(struct request *r)
+{
+	const char *id = admin_path_id(r, "Transaction");
+	struct json_object *ctx, *tx;
+	struct db_rows rows;
+
+	if (!id)
+		return;
+	switch (itx_get(r->arena, r->caller->tenant_id, id, &rows)) {
+	case 0:
+		break;
+	case 1:
+		page_error(r, 404, "Transaction not found");
+		return;
+	default:
+		page_error(r, 500, "Internal server error");
+		return;
+	}
+	ctx = page_new(r, "Transaction", "transactions");
+	tx = db_row_json(&rows, 0);
+	tx_decorate(r, tx);
+	json_object_object_add(ctx, "tx", tx);
+	json_add_bool(ctx, "created", req_query(r, "created") != NULL);
+	page_render(r, 200, "transaction", ctx);
+}
+
+/* ---- stock ------------------------------------------------------------------------- */
+
+static const struct listing_col stock_cols[] = {
+    {"Warehouse", "warehouse.code", LIST_TEXT, "warehouse", "w.code", NULL},
+    {"Bin", "bin.code", LIST_TEXT, "bin", "b.code", NULL},
+    {"SKU", "item.sku", LIST_TEXT, "sku", "i.sku", STOCK_PAGE "/"},
+    {"Item", "item.name", LIST_TEXT, "item", "i.name", NULL},
+    {"Lot", "lot_number", LIST_TEXT, "lot", "t.lot_number", NULL},
+    {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
+    {"Quantity", "quantity", LIST_NUM, "quantity", "t.quantity", NULL},
+    {"Unit", "unit_of_measure", LIST_TEXT, NULL, NULL, NULL},
+    {"Last counted (UTC)", "last_counted_at", LIST_TIME, "counted", "t.last_counted_at", NULL},
+    {0},
+};
+
+static const struct listing_filter stock_filters[] = {
+    {"search", "Search", LIST_IN_TEXT, NULL, NULL},
+    {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, ADMIN_WAREHOUSE_OPTIONS},
+    {"bin_id", "Bin", LIST_IN_SELECT, NULL, ADMIN_BIN_OPTIONS},
+    {"item_id", "Item", LIST_IN_SELECT, NULL, ADMIN_ITEM_OPTIONS},
+    {"status", "Status", LIST_IN_SELECT, master_stock_statuses, NULL},
+    {"lot_number", "Lot", LIST_IN_TEXT, NULL, NULL},
+    {0},
+};
+
+static const struct listing stock_listing = {
+    .title = "Stock",
+    .path = STOCK_PAGE,
+    .section = "stocks",
+    .csv_name = "stock.csv",
+    .cols = stock_cols,
+    .filters = stock_filters,
+    .default_sort = "warehouse",
+    .fetch = listing_sql_fetch,
+    .res = &master_stocks,
+    .select = "SELECT t.id AS id, w.code AS `warehouse.code`, b.code AS `bin.code`,"
+              " i.sku AS `item.sku`, i.name AS `item.name`, t.lot_number AS lot_number,"
+              " t.status AS status, t.quantity AS quantity, t.unit_of_measure AS unit_of_measure,"
+              " t.last_counted_at AS last_counted_at",
+};
+
+void admin_stocks(struct request *r)
+{
+	listing_page(r, &stock_listing);
+}
+
+/* A stock record of the tenant with its warehouse, item and bin: 0, 1 when none, -1. */
+static int load_stock(struct request *r, const char *id, struct json_object **out)
+{
+	struct db_rows rows;
+
+	if (db_exec(r->arena, &rows,
+	            arena_sprintf(r->arena,
+	                          "SELECT t.id, t.warehouse_id, t.item_id, t.bin_id, t.quantity,"
+	                          " t.unit_of_measure, t.status, t.lot_number, t.serial_number,"
+	                          " t.last_counted_at, t.updated_at, %s FROM stocks t %s"
+	                          " WHERE t.tenant_id = ? AND t.id = ?",
+	                          master_stocks.select_extra, master_stocks.joins),
+	            "ss", r->caller->tenant_id, id) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return 1;
+	*out = db_row_json(&rows, 0);
+	req_json_own(r, *out);
+	json_add_str(*out, "counted_label",
+	             listing_time_text(r->arena, listing_str(*out, "last_counted_at")));
+	json_add_str(*out, "updated_label",
+	             listing_time_text(r->arena, listing_str(*out, "updated_at")));
+	return 0;
+}
+
+void admin_stock(struct request *r)
+{
+	const char *id = admin_path_id(r, "Stock"), *msg = "Internal server error";
+	struct json_object *ctx, *stock = NULL;
+	int rc;
+
+	if (!id)
+		return;
+	if ((rc = load_stock(r, id, &stock)) != 0) {
+		page_error(r, rc < 0 ? 500 : 404, rc < 0 ? msg : "Stock not found");
+		return;
+	}
+	ctx = page_new(r, "Stock record", "stocks");
+	json_object_object_add(ctx, "stock", json_object_get(stock));
+	json_add_bool(ctx, "can_write", page_can(r, ADMIN_WRITE_SCOPES));
+	/* The ledger history: the transactions page's table for this record. */
+	listing_set_query(r, "stock_id", id);
+	if ((rc = listing_table(r, &admin_transactions_listing, ctx, &msg)) != 0) {
+		page_error(r, rc, msg);
+		return;
+	}
+	page_render(r, 200, "stock", ctx);
+}
+
+/* ---- the new transaction form -------------------------------------------------------- */
+
+/* What the form was filled in with (all NULL for a fresh form). */
+struct tx_form {
+	const char *stock_id;
+	const char *type;
+	const char *direction;
+	const char *quantity;
+	const char *to_bin_id;
+	const char *reference_type;
+	const char *reference_id;
+	const char *notes;
+	const char *idem;
+};
+
+static void add_options(struct request *r, struct json_object *ctx, const char *key,
+                        const char *const *values, const char *current)
+{
+	struct json_object *arr = page_arr();
+
+	for (size_t i = 0; values[i]; i++)
+		page_option(arr, values[i], listing_label(r->arena, values[i]), current);
+	json_object_object_add(ctx, key, arr);
+}
+
+/* Options from sql (LISTING_OPTIONS) binding the tenant, param unless NULL, and current. */
+static int add_sql_options(struct request *r, struct json_object *ctx, const char *key,
+                           const char *sql, const char *param, const char *current)
+{
+	struct json_object *arr = page_arr();
+	struct db_rows rows;
+	int rc = param ? db_exec(r->arena, &rows, sql, "sss", r->caller->tenant_id, param, current)
+	               : db_exec(r->arena, &rows, sql, "ss", r->caller->tenant_id, current);
+
+	json_object_object_add(ctx, key, arr);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < rows.nrows; i++)
+		page_option(arr, db_cell(&rows, i, 0), db_cell(&rows, i, 1), current);
+	return 0;
+}
+
+/* The stock records a transaction can name, for the form without a chosen record. */
+#define STOCK_OPTIONS                                                                              \
+	LISTING_OPTIONS(                                                                           \
+	    "s.id",                                                                                \
+	    "CONCAT(w.code, ' / ', COALESCE(b.code, '-'), ' · ', i.sku, ' ', i.name,"             \
+	    " IF(s.lot_number IS NULL, '', CONCAT(' · lot ', s.lot_number)),"                     \
+	    " ' · ', s.quantity, ' ', s.unit_of_measure)",                                         \
+	    "CONCAT(w.code, '/', COALESCE(b.code, ''), '/', i.sku)",                               \
+	    "FROM stocks s"                                                                        \
+	    " JOIN warehouses w ON w.id = s.warehouse_id AND w.tenant_id = s.tenant_id"            \
+	    " JOIN items i ON i.id = s.item_id AND i.tenant_id = s.tenant_id"                      \
+	    " LEFT JOIN bins b ON b.id = s.bin_id AND b.tenant_id = s.tenant_id"                   \
+	    " WHERE s.tenant_id = ? AND s.status <> 'inactive' AND w.status = 'active'")
+
+/* Bins a move can go to: the active bins of the warehouse. */
+#define MOVE_BIN_OPTIONS                                                                           \
+	LISTING_OPTIONS(                                                                           \
+	    "id", "code", "code",                                                                  \
+	    "FROM bins WHERE tenant_id = ? AND warehouse_id = ? AND status = 'active'")
+
+/* Renders the form; stock is the chosen record (NULL: a choice of records). */
+static void tx_form_page(struct request *r, int status, const char *error, const struct tx_form *f,
+                         struct json_object *stock)
+{
+	struct json_object *ctx = page_new(r, "New transaction", "transactions");
+	const char *warehouse = stock ? listing_str(stock, "warehouse_id") : NULL;
+	int rc;
+
+	json_add_str(ctx, "error", error);
+	json_add_str(ctx, "idem", f->idem ? f->idem : db_uuid(r->arena));
+	json_add_str(ctx, "quantity", f->quantity);
+	json_add_str(ctx, "reference_id", f->reference_id);
+	json_add_str(ctx, "notes", f->notes);
+	json_add_str(ctx, "cancel_href",
+	             stock ? arena_sprintf(r->arena, STOCK_PAGE "/%s", f->stock_id) : TX_PAGE);
+	if (stock)
+		json_object_object_add(ctx, "stock", json_object_get(stock));
+	add_options(r, ctx, "types", form_types, f->type);
+	add_options(r, ctx, "directions", directions, f->direction);
+	add_options(r, ctx, "reference_types", ledger_reference_types, f->reference_type);
+	rc = stock ? add_sql_options(r, ctx, "bins", MOVE_BIN_OPTIONS, warehouse, f->to_bin_id)
+	           : add_sql_options(r, ctx, "bins", ADMIN_BIN_OPTIONS, NULL, f->to_bin_id);
+	if (rc == 0 && !stock)
+		rc = add_sql_options(r, ctx, "stock_options", STOCK_OPTIONS, NULL, f->stock_id);
+	if (rc < 0) {
+		page_error(r, 500, "Internal server error");
+		return;
+	}
+	page_render(r, status, "transaction_new", ctx);
+}
+
+/* The chosen stock record: 0 (or none chosen), or an error page sent (-1). */
+static int form_stock(struct request *r, const char *stock_id, struct json_object **stock)
+{
+	int rc;
+
+	*stock = NULL;
+	if (!stock_id)
+		return 0;
+	rc = valid_uuid(stock_id) ? load_stock(r, valid_id_norm(r->arena, stock_id), stock) : 1;
+	if (rc != 0)
+		page_error(r, rc < 0 ? 500 : 404,
+		           rc < 0 ? "Internal server error" : "Stock not found");
+	return rc ? -1 : 0;
+}
+
+void admin_transaction_form(struct request *r)
+{
+	struct tx_form f = {0};
+	struct json_object *stock;
+
+	f.stock_id = req_query(r, "stock_id");
+	if (f.stock_id && !*f.stock_id)
+		f.stock_id = NULL;
+	if (form_stock(r, f.stock_id, &stock) == 0)
+		tx_form_page(r, 200, NULL, &f, stock);
+}
+
+static void read_tx_form(struct request *r, const struct kvlist *form, struct tx_form *f)
+{
+	f->stock_id = page_field(r, form, "stock_id");
+	f->type = page_field(r, form, "transaction_type");
+	f->direction = page_field(r, form, "adjustment_direction");
+	f->quantity = page_field(r, form, "quantity");
+	f->to_bin_id = page_field(r, form, "to_bin_id");
+	f->reference_type = page_field(r, form, "reference_type");
+	f->reference_id = page_field(r, form, "reference_id");
+	f->notes = page_field(r, form, "notes");
+	f->idem = page_field(r, form, "idem");
+}
+
+/*
+ * The create request of a filled-in form: warehouse, item and source bin come
+ * from the stock record, so the rules the API checks on them hold by
+ * construction; everything else goes through the API's checks.
+ */
+static const char *tx_input_of(struct request *r, const struct tx_form *f,
+                               struct json_object *stock, struct itx_input *in)
+{
+	const char *msg = NULL;
+	bool from_bin = f->type && (strcmp(f->type, "pick") == 0 || strcmp(f->type, "move") == 0);
+
+	memset(in, 0, sizeof(*in));
+	in->warehouse_id = listing_str(stock, "warehouse_id");
+	in->item_id = listing_str(stock, "item_id");
+	in->stock_id = listing_str(stock, "id");
+	in->from_bin_id = from_bin ? listing_str(stock, "bin_id") : NULL;
+	in->to_bin_id = f->type && strcmp(f->type, "move") == 0 ? f->to_bin_id : NULL;
+	in->reference_type = f->reference_type;
+	in->reference_id = f->reference_id;
+	in->notes = f->notes;
+	if (!f->quantity)
+		return "Field required: quantity";
+	if (!valid_int64(f->quantity, &in->quantity))
+		return "Invalid quantity";
+	if (!f->type || !valid_one_of(f->type, form_types))
+		return "Invalid transaction type";
+	if (itx_check_input(r->arena, in, f->type, f->direction, NULL, r->caller->user_id, &msg) !=
+	    0)
+		return msg;
+	return NULL;
+}
+
+/* The id of the transaction in a stored create response. */
+static const char *created_id(struct request *r, const char *body)
+{
+	struct json_object *o = json_tokener_parse(body);
+	const char *id;
+
+	if (!o)
+		return NULL;
+	id = listing_str(o, "inventory_transaction.id");
+	id = id ? arena_strdup(r->arena, id) : NULL;
+	json_object_put(o);
+	return id;
+}
+
+void admin_transaction_create(struct request *r)
+{
+	struct kvlist form;
+	struct tx_form f = {0};
+	struct json_object *stock;
+	struct itx_input in;
+	struct itx_result res;
+	struct idem k;
+	const char *error, *id = NULL;
+
+	if (!page_form(r, &form))
+		return;
+	read_tx_form(r, &form, &f);
+	if (!f.stock_id) {
+		tx_form_page(r, 400, "Choose a stock record.", &f, NULL);
+		return;
+	}
+	if (form_stock(r, f.stock_id, &stock) < 0)
+		return;
+	if ((error = tx_input_of(r, &f, stock, &in))) {
+		tx_form_page(r, 400, error, &f, stock);
+		return;
+	}
+	/* The form's key makes a second click (or a reload of the POST) create nothing more. */
+	if (idem_init_key(r, r->caller->tenant_id,
+	                  f.idem ? arena_sprintf(r->arena, "admin-form-%s", f.idem) : NULL,
+	                  &k) < 0) {
+		tx_form_page(r, 400, "The form is damaged. Please reload it.", &f, stock);
+		return;
+	}
+	switch (itx_create(r->arena, r->caller->tenant_id, &in, &k, &res)) {
+	case ITX_CREATED:
+		id = res.id;
+		break;
+	case ITX_REPLAYED:
+		id = created_id(r, res.body);
+		break;
+	case ITX_REFUSED:
+		tx_form_page(r, res.status, res.message, &f, stock);
+		return;
+	case ITX_KEY_REUSED:
+		tx_form_page(r, 422,
+		             "This form was already sent with other values. Please reload it.", &f,
+		             stock);
+		return;
+	default:
+		break;
+	}
+	if (!id) {
+		page_error(r, 500, "Internal server error");
+		return;
+	}
+	page_redirect(r, arena_sprintf(r->arena, TX_PAGE "/%s?created=1", id));
+}

@@ -1,0 +1,133 @@
+/* Admin pages of the master data: the warehouses, bins and items listings (rows link to their
+ * stock). */
+#include <stddef.h>
+
+#include "admin.h"
+#include "listing.h"
+#include "master.h"
+#include "page.h"
+
+/* ---- warehouses -------------------------------------------------------------------- */
+
+static const struct listing_col warehouse_cols[] = {
+    {"Code", "code", LIST_TEXT, "code", "t.code", PAGE_ROOT "/stocks?warehouse_id="},
+    {"Name", "name", LIST_TEXT, "name", "t.name", NULL},
+    {"Address", "address", LIST_TEXT, NULL, NULL, NULL},
+    {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
+    {"Bins", "bins", LIST_NUM, "bins", "bins", NULL},
+    {"Created (UTC)", "created_at", LIST_TIME, "created", "t.created_at", NULL},
+    {0},
+};
+
+static const struct listing_filter warehouse_filters[] = {
+    {"search", "Search", LIST_IN_TEXT, NULL, NULL},
+    {"code", "Code", LIST_IN_TEXT, NULL, NULL},
+    {"status", "Status", LIST_IN_SELECT, master_active_inactive, NULL},
+    {0},
+};
+
+static const struct listing warehouse_listing = {
+    .title = "Warehouses",
+    .path = PAGE_ROOT "/warehouses",
+    .section = "warehouses",
+    .csv_name = "warehouses.csv",
+    .cols = warehouse_cols,
+    .filters = warehouse_filters,
+    .default_sort = "code",
+    .fetch = listing_sql_fetch,
+    .res = &master_warehouses,
+    .select = "SELECT t.id AS id, t.code AS code, t.name AS name, t.address AS address,"
+              " t.status AS status, t.created_at AS created_at, (SELECT COUNT(*) FROM bins b"
+              " WHERE b.tenant_id = t.tenant_id AND b.warehouse_id = t.id) AS bins",
+};
+
+void admin_warehouses(struct request *r)
+{
+	listing_page(r, &warehouse_listing);
+}
+
+/* ---- bins ----------------------------------------------------------------------------- */
+
+static const struct listing_col bin_cols[] = {
+    {"Warehouse", "warehouse_code", LIST_TEXT, "warehouse", "w.code", NULL},
+    {"Code", "code", LIST_TEXT, "code", "t.code", PAGE_ROOT "/stocks?bin_id="},
+    {"Type", "location_type", LIST_TEXT, "type", "t.location_type", NULL},
+    {"Capacity", "capacity", LIST_NUM, "capacity", "t.capacity", NULL},
+    {"Security level", "security_level", LIST_TEXT, "security", "t.security_level", NULL},
+    {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
+    {0},
+};
+
+static const struct listing_filter bin_filters[] = {
+    {"search", "Search", LIST_IN_TEXT, NULL, NULL},
+    {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, ADMIN_WAREHOUSE_OPTIONS},
+    {"code", "Code", LIST_IN_TEXT, NULL, NULL},
+    {"location_type", "Type", LIST_IN_SELECT, master_location_types, NULL},
+    {"status", "Status", LIST_IN_SELECT, master_active_inactive, NULL},
+    {0},
+};
+
+static const struct listing bin_listing = {
+    .title = "Bins",
+    .path = PAGE_ROOT "/bins",
+    .section = "bins",
+    .csv_name = "bins.csv",
+    .cols = bin_cols,
+    .filters = bin_filters,
+    .default_sort = "warehouse",
+    .fetch = listing_sql_fetch,
+    .res = &master_bins,
+    .select = "SELECT t.id AS id, w.code AS warehouse_code, t.code AS code,"
+              " t.location_type AS location_type, t.capacity AS capacity,"
+              " t.security_level AS security_level, t.status AS status",
+    .joins = "JOIN warehouses w ON w.id = t.warehouse_id AND w.tenant_id = t.tenant_id",
+};
+
+void admin_bins(struct request *r)
+{
+	listing_page(r, &bin_listing);
+}
+
+/* ---- items ---------------------------------------------------------------------------- */
+
+static const struct listing_col item_cols[] = {
+    {"SKU", "sku", LIST_TEXT, "sku", "t.sku", PAGE_ROOT "/stocks?item_id="},
+    {"Name", "name", LIST_TEXT, "name", "t.name", NULL},
+    {"Category", "category", LIST_TEXT, "category", "t.category", NULL},
+    {"Unit", "unit_of_measure", LIST_TEXT, NULL, NULL, NULL},
+    {"On hand", "on_hand", LIST_NUM, "on_hand", "on_hand", NULL},
+    {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
+    {0},
+};
+
+static const struct listing_filter item_filters[] = {
+    {"search", "Search", LIST_IN_TEXT, NULL, NULL},
+    {"sku", "SKU", LIST_IN_TEXT, NULL, NULL},
+    {"category", "Category", LIST_IN_SELECT, NULL,
+     LISTING_OPTIONS("category", "category", "category",
+                     "FROM items WHERE tenant_id = ? AND category IS NOT NULL GROUP BY category")},
+    {"status", "Status", LIST_IN_SELECT, master_active_inactive, NULL},
+    {0},
+};
+
+static const struct listing item_listing = {
+    .title = "Items",
+    .path = PAGE_ROOT "/items",
+    .section = "items",
+    .csv_name = "items.csv",
+    .cols = item_cols,
+    .filters = item_filters,
+    .default_sort = "sku",
+    .fetch = listing_sql_fetch,
+    .res = &master_items,
+    .select =
+        "SELECT t.id AS id, t.sku AS sku, t.name AS name, t.category AS category,"
+        " t.unit_of_measure AS unit_of_measure, t.status AS status,"
+        " CAST((SELECT COALESCE(SUM(s.quantity), 0) FROM stocks s WHERE s.tenant_id = t.tenant_id"
+        " AND s.item_id = t.id AND s.status <> 'inactive') AS SIGNED) AS on_hand",
+};
+
+void admin_items(struct request *r)
+{
+	listing_page(r, &item_listing);
+}

@@ -1,0 +1,129 @@
+/* The only writer of HTML bytes: fixed markup, and data escaped for text, attributes and URLs. */
+#include "html.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "log.h"
+
+/* U+FFFD REPLACEMENT CHARACTER in UTF-8: stands in for bytes HTML does not allow. */
+#define REPLACEMENT "\xEF\xBF\xBD"
+
+void html_raw(struct buf *b, const char *s, size_t n)
+{
+	buf_append(b, s, n);
+}
+
+/* Escapes s for text and quoted attribute values alike. */
+static void escape(struct buf *b, const char *s)
+{
+	const char *run = s;
+
+	if (!s)
+		return;
+	for (; *s; s++) {
+		const char *rep;
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+				rep = REPLACEMENT;
+			else
+				continue;
+		}
+		buf_append(b, run, (size_t)(s - run));
+		buf_puts(b, rep);
+		run = s + 1;
+	}
+	buf_append(b, run, (size_t)(s - run));
+}
+
+void html_txt(struct buf *b, const char *s)
+{
+	escape(b, s);
+}
+
+void html_txtf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		log_fatal("html: out of memory");
+	escape(b, s);
+	free(s);
+}
+
+void html_attr(struct buf *b, const char *s)
+{
+	escape(b, s);
+}
+
+void html_url_arg(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (!s)
+		return;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			buf_putc(b, (char)c);
+		} else {
+			buf_putc(b, '%');
+			buf_putc(b, hex[c >> 4]);
+			buf_putc(b, hex[c & 15]);
+		}
+	}
+}
+
+bool html_url_safe(const char *url)
+{
+	static const char *const schemes[] = {"http:", "https:", "mailto:"};
+
+	if (!url || !*url)
+		return false;
+	/* Browsers drop tabs and newlines inside URLs: "/\t/evil" would become "//evil". */
+	for (const char *c = url; *c; c++)
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f)
+			return false;
+	if (url[0] == '/')
+		return url[1] != '/' && url[1] != '\\';
+	if (url[0] == '?' || url[0] == '#')
+		return true;
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+			return true;
+	return false;
+}
+
+void html_url(struct buf *b, const char *url)
+{
+	escape(b, html_url_safe(url) ? url : "#");
+}

@@ -1,0 +1,543 @@
+/* Listing pages: filters, sortable columns, numbered pages and a CSV download of the current
+ * filter. */
+#include "listing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "csv.h"
+#include "db.h"
+#include "html.h"
+#include "json.h"
+#include "log.h"
+#include "page.h"
+#include "req.h"
+#include "resource.h"
+#include "valid.h"
+
+/* Rows per query of a CSV download. */
+#define CSV_BATCH 1000
+/* Page numbers shown on each side of the current one. */
+#define PAGER_SPAN 2
+
+/* ---- the request's page, sort and links ---------------------------------------- */
+
+static const struct listing_col *find_sort(const struct listing *l, const char *name)
+{
+	for (const struct listing_col *c = l->cols; name && c->label; c++)
+		if (c->sort && strcmp(c->sort, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Page, limit and sort of r; 0, or 400 with *msg. */
+static int parse_query(struct request *r, const struct listing *l, struct listing_query *q,
+                       const char **msg)
+{
+	struct res_page pg;
+	const char *dir = req_query(r, "dir");
+
+	if (res_parse_page(req_query(r, "page"), req_query(r, "limit"), &pg, msg) < 0)
+		return 400;
+	q->page = pg.page;
+	q->limit = pg.limit;
+	q->sort = find_sort(l, req_query(r, "sort"));
+	q->desc = q->sort ? dir && strcmp(dir, "desc") == 0 : l->default_desc;
+	if (!q->sort)
+		q->sort = find_sort(l, l->default_sort);
+	if (!q->sort) {
+		log_error("listing %s: no default sort", l->path);
+		*msg = "Internal server error";
+		return 500;
+	}
+	return 0;
+}
+
+/* Whether name is a parameter links keep: a filter, the order, the page size. */
+static bool kept_param(const struct listing *l, const char *name)
+{
+	static const char *const always[] = {"sort", "dir", "limit", NULL};
+
+	if (valid_one_of(name, always))
+		return true;
+	for (const struct listing_filter *f = l->filters; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Appends "?name=value" (then "&name=value"), both percent-encoded. */
+static void add_param(struct buf *b, char *sep, const char *name, const char *value)
+{
+	buf_putc(b, *sep);
+	html_url_arg(b, name);
+	buf_putc(b, '=');
+	html_url_arg(b, value);
+	*sep = '&';
+}
+
+/*
+ * path?<kept parameters of r, but those named in set>&<set>: set holds
+ * name, value pairs (NULL-terminated); a NULL value drops the name.
+ */
+static char *link_to(struct request *r, const struct listing *l, const char *path,
+                     const char *const *set)
+{
+	struct buf b;
+	char sep = '?';
+	char *out;
+
+	buf_init(&b);
+	buf_puts(&b, path);
+	for (size_t i = 0; i < r->query.n; i++) {
+		const struct kv *kv = &r->query.items[i];
+		bool overridden = false;
+
+		for (size_t k = 0; set[k]; k += 2)
+			overridden |= strcmp(set[k], kv->key) == 0;
+		if (!overridden && *kv->value && kept_param(l, kv->key))
+			add_param(&b, &sep, kv->key, kv->value);
+	}
+	for (size_t k = 0; set[k]; k += 2)
+		if (set[k + 1])
+			add_param(&b, &sep, set[k], set[k + 1]);
+	out = arena_strdup(r->arena, buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}
+
+static char *page_link(struct request *r, const struct listing *l, const char *path, long long page)
+{
+	const char *set[] = {"page", arena_sprintf(r->arena, "%lld", page), NULL};
+
+	return link_to(r, l, path, set);
+}
+
+/* ---- cells ------------------------------------------------------------------------ */
+
+struct json_object *listing_value(struct json_object *row, const char *key)
+{
+	char part[64];
+
+	while (row && *key) {
+		size_t n = strcspn(key, ".");
+
+		if (n >= sizeof(part))
+			return NULL;
+		memcpy(part, key, n);
+		part[n] = '\0';
+		if (!json_object_object_get_ex(row, part, &row))
+			return NULL;
+		key += n + (key[n] == '.');
+	}
+	return row;
+}
+
+const char *listing_str(struct json_object *row, const char *key)
+{
+	struct json_object *v = listing_value(row, key);
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+	case json_type_object:
+	case json_type_array:
+		return NULL;
+	default:
+		return json_object_get_string(v);
+	}
+}
+
+const char *listing_time_text(struct arena *a, const char *iso)
+{
+	char *t;
+
+	if (!iso || strlen(iso) != 20 || iso[10] != 'T' || iso[19] != 'Z')
+		return iso;
+	t = arena_strndup(a, iso, 19);
+	t[10] = ' ';
+	return t;
+}
+
+/* The text a cell shows ("" for none). */
+static const char *cell_text(struct arena *a, const struct listing_col *c, struct json_object *row)
+{
+	const char *s = listing_str(row, c->key);
+
+	if (!s)
+		return "";
+	return c->kind == LIST_TIME ? listing_time_text(a, s) : s;
+}
+
+static struct json_object *cells_json(struct request *r, const struct listing *l,
+                                      struct json_object *row)
+{
+	struct json_object *cells = page_arr();
+	const char *id = listing_str(row, "id");
+
+	for (const struct listing_col *c = l->cols; c->label; c++) {
+		struct json_object *cell = page_obj();
+		char *href = NULL;
+
+		if (c->link && id) {
+			struct buf b;
+
+			buf_init(&b);
+			buf_puts(&b, c->link);
+			html_url_arg(&b, id);
+			href = arena_strdup(r->arena, buf_cstr(&b));
+			buf_release(&b);
+		}
+		json_add_str(cell, "text", cell_text(r->arena, c, row));
+		json_add_str(cell, "href", href);
+		json_add_bool(cell, "num", c->kind == LIST_NUM);
+		json_add_bool(cell, "badge", c->kind == LIST_BADGE);
+		json_object_array_add(cells, cell);
+	}
+	return cells;
+}
+
+/* ---- the table, its header and pager ----------------------------------------------- */
+
+static struct json_object *columns_json(struct request *r, const struct listing *l,
+                                        const struct listing_query *q, const char *path)
+{
+	struct json_object *cols = page_arr();
+
+	for (const struct listing_col *c = l->cols; c->label; c++) {
+		struct json_object *o = page_obj();
+		bool sorted = c == q->sort;
+		/* A click sorts by the column, or turns the order round when it already does. */
+		const char *dir =
+		    sorted ? (q->desc ? "asc" : "desc") : (c->kind == LIST_TEXT ? "asc" : "desc");
+		const char *set[] = {"sort", c->sort, "dir", dir, "page", NULL, NULL};
+
+		json_add_str(o, "label", c->label);
+		json_add_bool(o, "num", c->kind == LIST_NUM);
+		json_add_str(o, "sort_href", c->sort ? link_to(r, l, path, set) : NULL);
+		json_add_str(o, "arrow",
+		             sorted ? (q->desc ? "\xE2\x96\xBC" : "\xE2\x96\xB2") : NULL);
+		json_add_str(o, "aria_sort",
+		             sorted ? (q->desc ? "descending" : "ascending") : NULL);
+		json_object_array_add(cols, o);
+	}
+	return cols;
+}
+
+static void pager_page(struct request *r, const struct listing *l, const char *path,
+                       struct json_object *pages, long long n, long long current)
+{
+	struct json_object *o = page_obj();
+
+	json_add_int(o, "number", n);
+	json_add_bool(o, "gap", n == 0);
+	json_add_bool(o, "current", n == current);
+	json_add_str(o, "href", n ? page_link(r, l, path, n) : NULL);
+	json_object_array_add(pages, o);
+}
+
+/* Page numbers: the first, the last, and PAGER_SPAN around the current one, gaps between; NULL
+ * when there is one page only. */
+static struct json_object *pager_json(struct request *r, const struct listing *l, const char *path,
+                                      const struct listing_query *q, long long total)
+{
+	long long last = total ? (total + q->limit - 1) / q->limit : 1;
+	struct json_object *o, *pages;
+	long long from = q->page - PAGER_SPAN, to = q->page + PAGER_SPAN;
+
+	/* One page needs no pager (a page past the end still gets one, to come back). */
+	if (last == 1 && q->page == 1)
+		return NULL;
+	o = page_obj();
+	pages = page_arr();
+	if (from < 1)
+		from = 1;
+	if (to > last)
+		to = last;
+	if (from > 1)
+		pager_page(r, l, path, pages, 1, q->page);
+	if (from > 2)
+		pager_page(r, l, path, pages, 0, q->page);
+	for (long long n = from; n <= to; n++)
+		pager_page(r, l, path, pages, n, q->page);
+	if (to < last - 1)
+		pager_page(r, l, path, pages, 0, q->page);
+	if (to < last)
+		pager_page(r, l, path, pages, last, q->page);
+	json_object_object_add(o, "pages", pages);
+	json_add_str(o, "prev", q->page > 1 ? page_link(r, l, path, q->page - 1) : NULL);
+	json_add_str(o, "next", q->page < last ? page_link(r, l, path, q->page + 1) : NULL);
+	json_add_int(o, "page", q->page);
+	json_add_int(o, "last", last);
+	return o;
+}
+
+/* Fetches a page (rows decorated) into a fresh array; see listing_fetch_fn. */
+static int fetch_rows(struct request *r, struct arena *a, const struct listing *l,
+                      const struct listing_query *q, struct json_object *ctx,
+                      struct json_object **rows, long long *total, const char **msg)
+{
+	int status;
+
+	*rows = page_arr();
+	*total = 0;
+	status = l->fetch(r, a, l, q, ctx, *rows, total, msg);
+	if (status == 0 && l->decorate)
+		for (size_t i = 0; i < json_object_array_length(*rows); i++)
+			l->decorate(r, json_object_array_get_idx(*rows, i));
+	if (status != 0) {
+		json_object_put(*rows);
+		*rows = NULL;
+	}
+	return status;
+}
+
+static int table_at(struct request *r, const struct listing *l, const char *path,
+                    struct json_object *ctx, const char **msg)
+{
+	struct listing_query q;
+	struct json_object *rows, *out;
+	long long total;
+	int status;
+	size_t n;
+
+	if ((status = parse_query(r, l, &q, msg)) != 0 ||
+	    (status = fetch_rows(r, r->arena, l, &q, ctx, &rows, &total, msg)) != 0)
+		return status;
+	out = page_arr();
+	n = json_object_array_length(rows);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *row = page_obj();
+
+		json_object_object_add(row, "cells",
+		                       cells_json(r, l, json_object_array_get_idx(rows, i)));
+		json_object_array_add(out, row);
+	}
+	json_object_put(rows);
+	json_object_object_add(ctx, "columns", columns_json(r, l, &q, path));
+	json_object_object_add(ctx, "rows", out);
+	json_add_bool(ctx, "has_rows", n > 0);
+	json_add_int(ctx, "total", total);
+	json_add_bool(ctx, "any", total > 0);
+	json_add_int(ctx, "first", n ? (q.page - 1) * q.limit + 1 : 0);
+	json_add_int(ctx, "last_row", (q.page - 1) * q.limit + (long long)n);
+	json_object_object_add(ctx, "pager", pager_json(r, l, path, &q, total));
+	return 0;
+}
+
+void listing_set_query(struct request *r, const char *name, const char *value)
+{
+	bool set = false;
+
+	/* The first occurrence is the one read; later ones are emptied, which links leave out. */
+	for (size_t i = 0; i < r->query.n; i++) {
+		if (strcmp(r->query.items[i].key, name) == 0) {
+			r->query.items[i].value = set ? "" : value;
+			set = true;
+		}
+	}
+	if (!set)
+		kvlist_add(r->arena, &r->query, name, value);
+}
+
+int listing_table(struct request *r, const struct listing *l, struct json_object *ctx,
+                  const char **msg)
+{
+	return table_at(r, l, r->path, ctx, msg);
+}
+
+/* ---- the filter form ------------------------------------------------------------- */
+
+const char *listing_label(struct arena *a, const char *value)
+{
+	char *out = arena_strdup(a, value ? value : "");
+
+	for (char *p = out; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	if (*out >= 'a' && *out <= 'z')
+		*out = (char)(*out - 'a' + 'A');
+	return out;
+}
+
+static int select_options(struct request *r, const struct listing *l,
+                          const struct listing_filter *f, const char *current,
+                          struct json_object *options)
+{
+	const char *deleted = l->res ? l->res->deleted_status : NULL;
+	struct db_rows rows;
+	bool found = false;
+
+	for (size_t i = 0; f->values && f->values[i]; i++)
+		page_option(options, f->values[i], listing_label(r->arena, f->values[i]), current);
+	/* Deleted records carry a status no write takes, but the API's filter takes it. */
+	if (deleted && strcmp(f->name, "status") == 0 && f->values &&
+	    !valid_one_of(deleted, f->values))
+		page_option(options, deleted, listing_label(r->arena, deleted), current);
+	if (!f->options_sql)
+		return 0;
+	if (db_exec(r->arena, &rows, f->options_sql, "ss", r->caller->tenant_id, current) < 0)
+		return -1;
+	for (size_t i = 0; i < rows.nrows; i++) {
+		page_option(options, db_cell(&rows, i, 0), db_cell(&rows, i, 1), current);
+		found |= current && strcasecmp(current, db_cell(&rows, i, 0)) == 0;
+	}
+	/* A value beyond the list's end (or from a link) stays chosen. */
+	if (current && *current && !found)
+		page_option(options, current, current, current);
+	return 0;
+}
+
+static int filters_json(struct request *r, const struct listing *l, struct json_object *ctx)
+{
+	struct json_object *arr = page_arr();
+
+	json_object_object_add(ctx, "filters", arr);
+	for (const struct listing_filter *f = l->filters; f->name; f++) {
+		struct json_object *o = page_obj(), *options = page_arr();
+		const char *v = req_query(r, f->name);
+
+		json_object_array_add(arr, o);
+		json_add_str(o, "name", f->name);
+		json_add_str(o, "label", f->label);
+		json_add_str(o, "value", v ? v : "");
+		json_add_bool(o, "is_text", f->input == LIST_IN_TEXT);
+		json_add_bool(o, "is_date", f->input == LIST_IN_DATE);
+		json_add_bool(o, "is_hidden", f->input == LIST_IN_HIDDEN && v && *v);
+		json_add_bool(o, "is_select", f->input == LIST_IN_SELECT);
+		json_object_object_add(o, "options", options);
+		if (f->input == LIST_IN_SELECT && select_options(r, l, f, v, options) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- CSV ----------------------------------------------------------------------- */
+
+/* Every page of fetch as the table shows it; a bad filter is refused before anything is sent. */
+static int csv_pages(struct request *r, const struct listing *l, const char **msg)
+{
+	struct listing_query q;
+	struct buf out;
+	long long total = 0;
+	int status;
+	size_t n;
+
+	if ((status = parse_query(r, l, &q, msg)) != 0)
+		return status;
+	q.page = 1;
+	q.limit = CSV_BATCH;
+	buf_init(&out);
+	for (const struct listing_col *c = l->cols; c->label; c++)
+		csv_field(&out, c->label, c == l->cols);
+	csv_end_record(&out);
+	do {
+		struct arena *a = arena_new(64 * 1024);
+		struct json_object *rows;
+
+		status = fetch_rows(r, a, l, &q, NULL, &rows, &total, msg);
+		if (status != 0) {
+			arena_free(a);
+			break;
+		}
+		n = json_object_array_length(rows);
+		for (size_t i = 0; i < n; i++) {
+			for (const struct listing_col *c = l->cols; c->label; c++)
+				csv_field(&out, cell_text(a, c, json_object_array_get_idx(rows, i)),
+				          c == l->cols);
+			csv_end_record(&out);
+		}
+		json_object_put(rows);
+		arena_free(a);
+		/* The header goes with the first batch, so a refused filter sends nothing. */
+		if (q.page == 1 && csv_stream_begin(r, l->csv_name) < 0)
+			break;
+		if (csv_stream_write(r, &out) < 0)
+			break;
+		q.page++;
+	} while (n == CSV_BATCH);
+	buf_release(&out);
+	if (status != 0 && q.page > 1) {
+		log_error("listing: CSV of %s cut short", l->path);
+		status = 0;
+	}
+	return status;
+}
+
+/* ---- the page ------------------------------------------------------------------- */
+
+void listing_page(struct request *r, const struct listing *l)
+{
+	const char *format = req_query(r, "format"), *msg = "Internal server error";
+	const char *csv_set[] = {"format", "csv", "page", NULL, NULL};
+	struct json_object *ctx;
+	int status;
+
+	if (format && strcmp(format, "csv") == 0) {
+		status = l->csv ? l->csv(r, l, &msg) : csv_pages(r, l, &msg);
+		if (status != 0)
+			page_error(r, status, msg);
+		return;
+	}
+	ctx = page_new(r, l->title, l->section);
+	json_add_str(ctx, "path", l->path);
+	json_add_str(ctx, "csv_href", link_to(r, l, l->path, csv_set));
+	if (l->new_href && page_can(r, l->new_scopes)) {
+		struct json_object *add = page_obj();
+
+		json_add_str(add, "href", l->new_href);
+		json_add_str(add, "label", l->new_label);
+		json_object_object_add(ctx, "new", add);
+	}
+	if (filters_json(r, l, ctx) < 0) {
+		page_error(r, 500, msg);
+		return;
+	}
+	if ((status = table_at(r, l, l->path, ctx, &msg)) != 0) {
+		page_error(r, status, msg);
+		return;
+	}
+	page_render(r, 200, "list", ctx);
+}
+
+/* ---- listings of a resource ----------------------------------------------------- */
+
+int listing_sql_fetch(struct request *r, struct arena *a, const struct listing *l,
+                      const struct listing_query *q, struct json_object *ctx,
+                      struct json_object *rows, long long *total, const char **msg)
+{
+	struct res_sql where;
+	struct db_rows count, page;
+	const char *from;
+	int status = 500;
+
+	*msg = "Internal server error";
+	res_sql_init(&where, a);
+	if (res_build_where(&where, l->res, &r->query, r->caller->tenant_id, msg) < 0) {
+		status = 400;
+		goto out;
+	}
+	from = arena_sprintf(a, " FROM %s t %s %s", l->res->table,
+	                     l->res->joins ? l->res->joins : "", l->joins ? l->joins : "");
+	if (db_execv(a, &count,
+	             arena_sprintf(a, "SELECT COUNT(*)%s%s", from, buf_cstr(&where.text)),
+	             where.params, where.n) < 0 ||
+	    !valid_int64(db_cell(&count, 0, 0), total))
+		goto out;
+	buf_appendf(&where.text, " ORDER BY %s %s, t.id", q->sort->sort_sql,
+	            q->desc ? "DESC" : "ASC");
+	res_sql_addp(&where, " LIMIT ?", DBP_I(q->limit));
+	res_sql_addp(&where, " OFFSET ?", DBP_I((q->page - 1) * q->limit));
+	if (db_execv(a, &page, arena_sprintf(a, "%s%s%s", l->select, from, buf_cstr(&where.text)),
+	             where.params, where.n) < 0)
+		goto out;
+	for (size_t i = 0; i < page.nrows; i++)
+		json_object_array_add(rows, db_row_json(&page, i));
+	status = 0;
+out:
+	res_sql_release(&where);
+	return status;
+}

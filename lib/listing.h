@@ -1,0 +1,137 @@
+/*
+ * Listing pages: a table of records with the filters of its API, sorting by
+ * column headers, pagination with page numbers and totals, and a CSV download
+ * of the current filter. A listing describes its columns and filters; its
+ * fetch callback reads one page.
+ */
+#ifndef STOCKTAKE_LISTING_H
+#define STOCKTAKE_LISTING_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+struct arena;
+struct request;
+struct res_sql;
+struct resource;
+
+/* How a cell shows its value. */
+enum listing_kind {
+	LIST_TEXT = 0,
+	LIST_NUM,   /* right-aligned */
+	LIST_TIME,  /* ISO 8601 UTC shown as "YYYY-MM-DD HH:MM:SS" */
+	LIST_BADGE, /* a status: a badge styled by its value */
+};
+
+struct listing_col {
+	const char *label;
+	const char *key; /* value in the row object; dotted for nested ("item.sku") */
+	enum listing_kind kind;
+	const char *sort;     /* ?sort= name, NULL when not sortable */
+	const char *sort_sql; /* for listing_sql_fetch: the ORDER BY expression */
+	const char *link;     /* cells link to link + the row's id */
+};
+
+enum listing_input { LIST_IN_TEXT = 0, LIST_IN_SELECT, LIST_IN_DATE, LIST_IN_HIDDEN };
+
+struct listing_filter {
+	const char *name; /* the API's query parameter */
+	const char *label;
+	enum listing_input input;
+	const char *const *values; /* LIST_IN_SELECT: fixed choices (NULL-terminated) */
+	/* LIST_IN_SELECT: choices from the database, LISTING_OPTIONS binding the tenant */
+	const char *options_sql;
+};
+
+/* Choices a select lists at most; the search field finds the rest. */
+#define LISTING_OPTIONS_MAX "300"
+
+/*
+ * SQL of a select's choices: value and label of the first LISTING_OPTIONS_MAX
+ * rows in key order, with the current value (the last parameter) always among
+ * them. The parameters of from_where (the tenant first) come before it.
+ */
+#define LISTING_OPTIONS(value, label, key, from_where)                                             \
+	"SELECT v, l FROM (SELECT " value " AS v, " label " AS l, " key " AS k " from_where        \
+	" ORDER BY " value " = ? DESC, " key " LIMIT " LISTING_OPTIONS_MAX ") x ORDER BY k"
+
+/* The page a request asks for. */
+struct listing_query {
+	long long page;                 /* from 1 */
+	long long limit;                /* 1..100 */
+	const struct listing_col *sort; /* the column sorted by */
+	bool desc;
+};
+
+struct listing;
+
+/*
+ * Reads the rows of one page of the filters in r->query into rows (a JSON
+ * array of objects, allocations in a) and the total; may add page data to ctx
+ * (NULL for CSV). 0, or the HTTP status of a refused filter with *msg.
+ */
+typedef int (*listing_fetch_fn)(struct request *r, struct arena *a, const struct listing *l,
+                                const struct listing_query *q, struct json_object *ctx,
+                                struct json_object *rows, long long *total, const char **msg);
+
+/* Streams the CSV of the filters in r->query. 0, or the HTTP status with *msg (nothing sent). */
+typedef int (*listing_csv_fn)(struct request *r, const struct listing *l, const char **msg);
+
+/* Adds computed values (shown by columns) to a row object. */
+typedef void (*listing_decorate_fn)(struct request *r, struct json_object *row);
+
+struct listing {
+	const char *title;
+	const char *path;    /* the page: "/admin/transactions" */
+	const char *section; /* navigation entry */
+	const char *csv_name;
+	const struct listing_col *cols;       /* ends with a zeroed entry */
+	const struct listing_filter *filters; /* ends with a zeroed entry */
+	const char *default_sort;             /* a column's sort name */
+	bool default_desc;
+	listing_fetch_fn fetch;
+	listing_csv_fn csv; /* NULL: every page of fetch, as the table shows it */
+	listing_decorate_fn decorate;
+	/* A "new" button for callers with new_scopes. */
+	const char *new_href;
+	const char *new_label;
+	const char *new_scopes;
+	/* For listing_sql_fetch: the filters of res (res_build_where) over its table t and joins.
+	 */
+	const struct resource *res;
+	const char *select; /* "SELECT t.id AS id, ..." (the columns of the row objects) */
+	const char *joins;  /* joins select needs beyond res's, or NULL */
+};
+
+/* The value at a dotted key ("item.sku") of a row object, or NULL. */
+struct json_object *listing_value(struct json_object *row, const char *key);
+/* The same as text; NULL for JSON null, objects and arrays. */
+const char *listing_str(struct json_object *row, const char *key);
+
+/* "2023-06-15T10:30:00Z" as "2023-06-15 10:30:00" (times are UTC); other text unchanged. */
+const char *listing_time_text(struct arena *a, const char *iso);
+
+/* "stock_adjustment" as "Stock adjustment": an enum value as a label. */
+const char *listing_label(struct arena *a, const char *value);
+
+/* GET handler body: the listing page, or its CSV with ?format=csv. */
+void listing_page(struct request *r, const struct listing *l);
+
+/* Sets a query parameter for the listing functions, replacing the request's own. */
+void listing_set_query(struct request *r, const char *name, const char *value);
+
+/*
+ * Adds the table of one page of l to ctx (columns, rows, pager, total; the
+ * partials "table" and "pager" render them), for the filters in query.
+ * Links keep the parameters of query. 0, or the HTTP status with *msg.
+ */
+int listing_table(struct request *r, const struct listing *l, struct json_object *ctx,
+                  const char **msg);
+
+/* A fetch for listings of a resource: res's filters, the listing's select and joins, sort_sql. */
+int listing_sql_fetch(struct request *r, struct arena *a, const struct listing *l,
+                      const struct listing_query *q, struct json_object *ctx,
+                      struct json_object *rows, long long *total, const char **msg);
+
+#endif

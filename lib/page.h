@@ -1,0 +1,88 @@
+/*
+ * The frame of the server-rendered HTML pages: the templates (loaded once per
+ * process), the layout's context, responses (pages, error pages, redirects,
+ * the stylesheet), the session cookie, and forms with their CSRF token.
+ */
+#ifndef STOCKTAKE_PAGE_H
+#define STOCKTAKE_PAGE_H
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+struct kvlist;
+struct request;
+
+/* Where the pages live; the session cookie is scoped to it. */
+#define PAGE_ROOT "/admin"
+#define PAGE_LOGIN PAGE_ROOT "/login"
+
+/* One entry of the navigation bar, shown to callers with any of scopes. */
+struct page_nav {
+	const char *key; /* page_new's section */
+	const char *label;
+	const char *href;
+	const char *scopes;
+};
+
+/*
+ * Loads every template of the configured templates_dir and its style.css,
+ * once per process (the app's init). nav ends with a zeroed entry. 0 or -1.
+ */
+int page_init(const struct page_nav *nav);
+
+/*
+ * A new page context for the layout, owned by r: title, and when r has a
+ * caller: user {username}, the navigation (section marked current) and csrf
+ * (the session's form token). Handlers add their data to it.
+ */
+struct json_object *page_new(struct request *r, const char *title, const char *section);
+
+/* Renders template with ctx as r's response: status, text/html, no-store. */
+void page_render(struct request *r, int status, const char *template, struct json_object *ctx);
+
+/*
+ * An error page in the layout with status and message; for 401 a redirect to
+ * the login form instead (back to this page afterwards when it was a GET).
+ * Fits struct app's error.
+ */
+void page_error(struct request *r, int status, const char *message);
+
+/* 303 See Other to location (a path of ours). */
+void page_redirect(struct request *r, const char *location);
+
+/* GET /admin/style.css: the stylesheet read at start-up, cacheable for an hour. */
+void page_stylesheet(struct request *r);
+
+/* Whether the request came over https (HTTPS=on, or X-Forwarded-Proto: https from a proxy). */
+bool page_https(const struct request *r);
+
+/*
+ * Sets a cookie under path: HttpOnly, SameSite=Strict, Secure over https.
+ * max_age 0 deletes it.
+ */
+void page_cookie(struct request *r, const char *name, const char *value, const char *path,
+                 long max_age);
+
+/*
+ * Reads an x-www-form-urlencoded body into form and checks its "csrf" field
+ * against the session's form token. false after sending the error page
+ * (400 for a malformed body, 403 for a missing or wrong token).
+ */
+bool page_form(struct request *r, struct kvlist *form);
+
+/* Whether the caller has any of scopes. */
+bool page_can(const struct request *r, const char *scopes);
+
+/* A form field with blanks trimmed; NULL when absent or blank. */
+const char *page_field(struct request *r, const struct kvlist *form, const char *name);
+
+/* json-c constructors that treat out of memory as fatal. */
+struct json_object *page_obj(void);
+struct json_object *page_arr(void);
+
+/* Appends {"value": value, "label": label, "selected": value equals current} to options. */
+void page_option(struct json_object *options, const char *value, const char *label,
+                 const char *current);
+
+#endif
