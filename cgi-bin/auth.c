@@ -16,6 +16,7 @@
 #include "json.h"
 #include "log.h"
 #include "req.h"
+#include "resource.h"
 #include "route.h"
 #include "valid.h"
 
@@ -29,9 +30,6 @@
 #define PASSWORD_MAX 512 /* CRYPT_MAX_PASSPHRASE_SIZE */
 #define NAME_MAX_LEN 100
 #define EMAIL_MAX 254
-#define LIMIT_DEFAULT 20
-#define LIMIT_MAX 100
-#define PAGE_MAX 1000000
 
 static const char *const user_statuses[] = {"active", "disabled", NULL};
 
@@ -370,6 +368,12 @@ out:
 }
 
 /* Reads and validates a create (creating) or update body. 0, or -1 with a reply sent. */
+/* 1..NAME_MAX_LEN characters (the columns are VARCHAR(100): characters, not bytes). */
+static bool name_ok(const char *s)
+{
+	return valid_text(s, NAME_MAX_LEN * 4) && valid_utf8_chars(s) <= NAME_MAX_LEN;
+}
+
 static int read_user_input(struct request *r, bool creating, struct user_input *in)
 {
 	const char *err = NULL;
@@ -410,11 +414,11 @@ static int read_user_input(struct request *r, bool creating, struct user_input *
 		invalid(r, "password", "password must be 8 to 512 characters");
 		return -1;
 	}
-	if (in->has_first_name && in->first_name && !valid_text(in->first_name, NAME_MAX_LEN)) {
+	if (in->has_first_name && in->first_name && !name_ok(in->first_name)) {
 		invalid(r, "first_name", "first_name must be 1-100 characters");
 		return -1;
 	}
-	if (in->has_last_name && in->last_name && !valid_text(in->last_name, NAME_MAX_LEN)) {
+	if (in->has_last_name && in->last_name && !name_ok(in->last_name)) {
 		invalid(r, "last_name", "last_name must be 1-100 characters");
 		return -1;
 	}
@@ -432,58 +436,22 @@ static int read_user_input(struct request *r, bool creating, struct user_input *
 
 /* ---- /api/users ------------------------------------------------------- */
 
-/* A positive integer query parameter, def when absent; -1 when malformed. */
-static long long query_positive(struct request *r, const char *name, long long def, long long max)
-{
-	const char *s = req_query(r, name);
-	long long v;
-
-	if (!s || !*s)
-		return def;
-	if (!valid_int64(s, &v) || v < 1 || v > max)
-		return -1;
-	return v;
-}
-
-/* s with LIKE wildcards escaped, wrapped in '%'. */
-static char *like_pattern(struct arena *a, const char *s)
-{
-	char *out = arena_alloc(a, strlen(s) * 2 + 3);
-	size_t o = 0;
-
-	out[o++] = '%';
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			out[o++] = '\\';
-		out[o++] = *s;
-	}
-	out[o++] = '%';
-	out[o] = '\0';
-	return out;
-}
-
 static void users_list(struct request *r)
 {
 	const char *search = req_query(r, "search");
 	const char *status = req_query(r, "status");
-	long long page = query_positive(r, "page", 1, PAGE_MAX);
-	long long limit = query_positive(r, "limit", LIMIT_DEFAULT, 1LL << 40);
+	struct res_page pg;
+	const char *msg;
 	struct db_param params[8];
 	size_t np = 0;
 	struct buf where;
 	struct db_rows count, rows;
 	struct json_object *o, *arr;
 
-	if (page < 0) {
-		status_error(r, 400, "Invalid page", "page must be a positive integer");
+	if (res_parse_page(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
+		status_error(r, 400, msg, "page and limit must be positive integers");
 		return;
 	}
-	if (limit < 0) {
-		status_error(r, 400, "Invalid limit", "limit must be a positive integer");
-		return;
-	}
-	if (limit > LIMIT_MAX)
-		limit = LIMIT_MAX;
 	if (status && *status && !valid_one_of(status, user_statuses)) {
 		status_error(r, 400, "Invalid status", "status must be active or disabled");
 		return;
@@ -497,9 +465,9 @@ static void users_list(struct request *r)
 		params[np++] = DBP_S(status);
 	}
 	if (search && *search) {
-		char *pat = like_pattern(r->arena, search);
-		buf_puts(&where, " AND (username LIKE ? OR first_name LIKE ? OR last_name LIKE ? "
-		                 "OR email LIKE ?)");
+		char *pat = res_like_pattern(r->arena, search);
+		buf_puts(&where, " AND (username LIKE ? ESCAPE '!' OR first_name LIKE ? ESCAPE '!'"
+		                 " OR last_name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!')");
 		for (int i = 0; i < 4; i++)
 			params[np++] = DBP_S(pat);
 	}
@@ -507,8 +475,8 @@ static void users_list(struct request *r)
 	             arena_sprintf(r->arena, "SELECT COUNT(*) FROM users%s", buf_cstr(&where)),
 	             params, np) != 0)
 		goto fail;
-	params[np++] = DBP_I(limit);
-	params[np++] = DBP_I((page - 1) * limit);
+	params[np++] = DBP_I(pg.limit);
+	params[np++] = DBP_I((pg.page - 1) * pg.limit);
 	if (db_execv(r->arena, &rows,
 	             arena_sprintf(r->arena, USER_COLS "%s ORDER BY username LIMIT ? OFFSET ?",
 	                           buf_cstr(&where)),
@@ -522,8 +490,8 @@ static void users_list(struct request *r)
 	o = status_envelope(200, "Users retrieved successfully", "");
 	json_object_object_add(o, "users", arr);
 	json_add_int(o, "total", atoll(db_cell(&count, 0, 0)));
-	json_add_int(o, "page", page);
-	json_add_int(o, "limit", limit);
+	json_add_int(o, "page", pg.page);
+	json_add_int(o, "limit", pg.limit);
 	json_reply(r, 200, o);
 	return;
 fail:
@@ -564,7 +532,7 @@ static void users_create(struct request *r)
 
 static void users_get(struct request *r)
 {
-	reply_user(r, 200, "User retrieved successfully", req_param(r, "id"));
+	reply_user(r, 200, "User retrieved successfully", valid_id_norm(r->arena, req_param(r, "id")));
 }
 
 /* Adds "col = ?" with a string (NULL = SQL NULL) to an UPDATE's SET list. */
@@ -577,7 +545,8 @@ static void set_col(struct buf *set, struct db_param *params, size_t *np, const 
 
 static void users_update(struct request *r)
 {
-	const char *id = req_param(r, "id");
+	/* Lower-cased like stored ids, so the self checks below see an upper-cased own id too. */
+	const char *id = valid_id_norm(r->arena, req_param(r, "id"));
 	struct user_input in;
 	struct db_rows rows;
 	struct db_param params[10];
@@ -640,7 +609,8 @@ static void users_update(struct request *r)
 /* DELETE disables: the user's rows stay referenced by the ledger (performed_by). */
 static void users_disable(struct request *r)
 {
-	const char *id = req_param(r, "id");
+	/* Lower-cased like stored ids, so the self checks below see an upper-cased own id too. */
+	const char *id = valid_id_norm(r->arena, req_param(r, "id"));
 	struct db_rows rows;
 
 	if (load_user(r, id, &rows) != 0)

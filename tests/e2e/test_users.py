@@ -459,3 +459,22 @@ def test_disabled_tenant_refused(admin):
     finally:
         db_query("DELETE FROM users WHERE id = ?", user["id"])
         db_query("DELETE FROM tenants WHERE id = ?", tenant)
+
+
+def test_admin_cannot_disable_self_even_with_upper_case_id(admin):
+    """The path id is normalised before the self check, so an upper-cased own id is still refused."""
+    me = api("GET", "/api/auth/me", admin).json()["user"]["id"]
+    for method, kw in (("DELETE", {}), ("PATCH", {"json": {"status": "disabled"}})):
+        r = api(method, "/api/users/" + me.upper(), admin, **kw)
+        assert_status_body(r, 409, "Cannot disable your own account")
+    assert db_query("SELECT status FROM users WHERE id = ?", me)[0][0] == "active"
+
+
+def test_names_are_limited_in_characters_not_bytes(admin):
+    user, _ = create_user(admin)
+    name = "Ж" * 100  # 100 characters, 200 bytes
+    r = api("PATCH", "/api/users/" + user["id"], admin, json={"first_name": name, "last_name": name})
+    assert r.status_code == 200, r.text
+    assert r.json()["user"]["first_name"] == name
+    r = api("PATCH", "/api/users/" + user["id"], admin, json={"first_name": name + "Ж"})
+    assert_status_body(r, 400, "Invalid first_name")
