@@ -264,6 +264,7 @@ out:
 	json_object_put(lines);
 	json_object_put(records);
 	json_object_put(variances);
+	json_object_put(summary);
 	return rc;
 }
 
@@ -601,35 +602,15 @@ struct create_ctx {
 	struct count_result res;
 };
 
-/*
- * The API's create (count_sessions.c create_write), from the lib functions it
- * is made of: the code (given or the next CNT-<year>-<n>), the planned
- * session, its assignments, the schedule check.
- */
+/* The API's create, in this form's DB transaction. */
 static int create_txn(void *p)
 {
 	struct create_ctx *c = p;
 	struct request *r = c->r;
-	const struct count_value *code_v = &c->vals[count_field_index("code")];
-	const char *code = code_v->set && !code_v->null ? code_v->s : NULL;
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc;
 
 	memset(&c->res, 0, sizeof(c->res));
-	c->id = db_uuid(r->arena);
-	gmtime_r(&now, &tm);
-	if (!code && count_code_next(r->arena, r->caller->tenant_id, tm.tm_year + 1900, &code) < 0)
-		return -1;
-	if (count_input_insert(r->arena, r->caller->tenant_id, c->id, code, r->caller->user_id,
-	                       c->vals) < 0)
-		return db_is_duplicate()
-		           ? count_refuse(&c->res, 409, "Count session code already exists", code)
-		           : -1;
-	if ((rc = count_assignments_store(r->arena, r->caller->tenant_id, c->id, c->type,
-	                                  c->assignments, c->n, &c->res)) != 0)
-		return rc;
-	return count_input_schedule_check(r->arena, r->caller->tenant_id, c->id, &c->res);
+	return count_input_create(r->arena, r->caller->tenant_id, r->caller->user_id, c->vals,
+	                          c->assignments, c->n, &c->id, &c->res);
 }
 
 void admin_count_create(struct request *r)

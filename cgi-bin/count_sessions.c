@@ -1,7 +1,6 @@
 /* Count sessions (cycle counting): plan, start, count, complete, apply; records, imports. */
 #include <stdbool.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "arena.h"
@@ -65,10 +64,10 @@ static void reply(struct request *r, struct json_object *o)
 static int query_number(struct request *r, const char *name, long long dflt, long long min,
                         long long max, long long *out)
 {
-	const char *s = req_query(r, name);
+	const char *s = kvlist_get_nonempty(&r->query, name);
 
 	*out = dflt;
-	if (!s || !*s)
+	if (!s)
 		return 0;
 	if (!valid_int64(s, out) || *out < min) {
 		status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", name),
@@ -85,9 +84,7 @@ static int query_number(struct request *r, const char *name, long long dflt, lon
 static int query_enum(struct request *r, const char *name, const char *const *list,
                       const char **out)
 {
-	*out = req_query(r, name);
-	if (*out && !**out)
-		*out = NULL;
+	*out = kvlist_get_nonempty(&r->query, name);
 	if (*out && !valid_one_of(*out, list)) {
 		status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", name), *out);
 		return -1;
@@ -215,43 +212,12 @@ static const char *value_str(const struct count_value *vals, const char *name)
 	return v->set && !v->null ? v->s : NULL;
 }
 
-/* 409 when another session of the tenant has code. 0, COUNT_REFUSED or -1. */
-static int code_free(struct request *r, const char *code, const char *self,
-                     struct count_result *res)
-{
-	struct db_rows rows;
-
-	if (db_exec(r->arena, &rows,
-	            "SELECT 1 FROM count_sessions WHERE tenant_id = ? AND code = ? AND id <> ?",
-	            "sss", tenant(r), code, self) < 0)
-		return -1;
-	if (rows.nrows)
-		return count_refuse(res, 409, "Count session code already exists", code);
-	return 0;
-}
-
 static int create_write(struct request *r, void *p, struct count_result *res)
 {
 	struct create_in *in = p;
-	const char *code = value_str(in->vals, "code");
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc;
 
-	in->id = db_uuid(r->arena);
-	gmtime_r(&now, &tm);
-	if (code && (rc = code_free(r, code, in->id, res)) != 0)
-		return rc;
-	if (!code && count_code_next(r->arena, tenant(r), tm.tm_year + 1900, &code) < 0)
-		return -1;
-	if (count_input_insert(r->arena, tenant(r), in->id, code, r->caller->user_id, in->vals) < 0)
-		return db_is_duplicate()
-		           ? count_refuse(res, 409, "Count session code already exists", code)
-		           : -1;
-	if ((rc = count_assignments_store(r->arena, tenant(r), in->id, value_str(in->vals, "type"),
-	                                  in->assignments, in->nassignments, res)) != 0)
-		return rc;
-	return count_input_schedule_check(r->arena, tenant(r), in->id, res);
+	return count_input_create(r->arena, tenant(r), r->caller->user_id, in->vals, in->assignments,
+	                          in->nassignments, &in->id, res);
 }
 
 /* The count_session object of a body: {"count_session": {...}}, or the body itself (PUT). */
@@ -343,7 +309,7 @@ static int check_update(struct request *r, const struct update_in *in,
 			    "code, type, blind flags, lock_positions, scheduled_start and "
 			    "assignments change only while a session is planned");
 	}
-	return code ? code_free(r, code, s->id, res) : 0;
+	return code ? count_code_free(r->arena, tenant(r), code, s->id, res) : 0;
 }
 
 static int update_write(struct request *r, void *p, struct count_result *res)
@@ -489,9 +455,7 @@ static void handle_list(struct request *r)
 	    query_number(r, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX, &f.limit) != 0 ||
 	    query_number(r, "offset", 0, 0, OFFSET_MAX, &f.offset) != 0)
 		return;
-	f.search = req_query(r, "search");
-	if (f.search && !*f.search)
-		f.search = NULL;
+	f.search = kvlist_get_nonempty(&r->query, "search");
 	if (count_view_list(r->arena, tenant(r), &f, &list, &total) < 0) {
 		internal(r);
 		return;

@@ -35,23 +35,6 @@ static void send_internal(struct request *r)
 	ondi_error(r, 500, "Internal server error");
 }
 
-/* A query parameter, with "" counted as absent (the document's examples send empty ones). */
-static const char *query_param(const struct request *r, const char *name)
-{
-	const char *v = req_query(r, name);
-
-	return v && *v ? v : NULL;
-}
-
-/* Sends a JSON body that is already text (so a replay is byte for byte the first answer). */
-static void send_json_text(struct request *r, int status, const char *body)
-{
-	buf_reset(&r->out);
-	buf_puts(&r->out, body);
-	r->status = status;
-	r->out_type = "application/json";
-}
-
 /*
  * The :id parameter: blank, or the document's unfilled ":id" placeholder, is
  * 400 "Transaction ID required"; anything but a UUID cannot name a row (404).
@@ -115,7 +98,7 @@ static void handle_list(struct request *r)
 	struct db_rows rows;
 	struct buf *b;
 	long long counts[ITX_TYPES_MAX], total = 0;
-	const char *msg = NULL, *format = query_param(r, "format");
+	const char *msg = NULL, *format = kvlist_get_nonempty(&r->query, "format");
 	int status;
 
 	if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
@@ -412,7 +395,7 @@ static void handle_create(struct request *r)
 	}
 	switch (itx_create(r->arena, tenant_of(r), &in, &k, &res)) {
 	case ITX_CREATED:
-		send_json_text(r, 201, res.body);
+		json_reply_text(r, 201, res.body);
 		break;
 	case ITX_REPLAYED:
 		idem_replay(r, res.status, res.body);

@@ -319,13 +319,14 @@ static struct verified_token *verified_slot(const char *token, size_t len)
 	return &verified[h % VERIFIED_SLOTS];
 }
 
-/* Whether a and b (len bytes each) are equal, in time that does not depend on where they differ. */
-static bool same_bytes(const char *a, const char *b, size_t len)
+/* Equal-length buffers compared without an early exit. */
+static bool consttime_equal(const void *x, const void *y, size_t n)
 {
+	const volatile unsigned char *p = x, *q = y;
 	unsigned char diff = 0;
 
-	for (size_t i = 0; i < len; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
+	for (size_t i = 0; i < n; i++)
+		diff |= p[i] ^ q[i];
 	return diff == 0;
 }
 
@@ -336,7 +337,7 @@ static enum auth_result verified_lookup(struct arena *a, const char *token, long
 	size_t len = strlen(token);
 	struct verified_token *v = verified_slot(token, len);
 
-	if (!v->token || v->len != len || !same_bytes(v->token, token, len))
+	if (!v->token || v->len != len || !consttime_equal(v->token, token, len))
 		return AUTH_MISSING;
 	if (v->exp <= now)
 		return AUTH_EXPIRED;
@@ -435,17 +436,6 @@ char *auth_password_hash(struct arena *a, const char *password)
 	explicit_bzero(cd, sizeof *cd);
 	free(cd);
 	return out;
-}
-
-/* Equal-length buffers compared without an early exit. */
-static bool consttime_equal(const void *x, const void *y, size_t n)
-{
-	const volatile unsigned char *p = x, *q = y;
-	unsigned char diff = 0;
-
-	for (size_t i = 0; i < n; i++)
-		diff |= p[i] ^ q[i];
-	return diff == 0;
 }
 
 bool auth_password_verify(const char *password, const char *hash)

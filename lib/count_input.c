@@ -3,9 +3,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "buf.h"
+#include "db.h"
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
@@ -550,4 +552,52 @@ int count_input_entry(struct arena *a, struct json_object *o, struct count_entry
 		return 400;
 	}
 	return 0;
+}
+
+int count_code_free(struct arena *a, const char *tenant_id, const char *code, const char *self,
+                    struct count_result *res)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, &rows,
+	            "SELECT 1 FROM count_sessions WHERE tenant_id = ? AND code = ? AND id <> ?",
+	            "sss", tenant_id, code, self) < 0)
+		return -1;
+	if (rows.nrows)
+		return count_refuse(res, 409, "Count session code already exists", code);
+	return 0;
+}
+
+/* A given, non-null string field of vals, else NULL. */
+static const char *given_str(const struct count_value *vals, const char *name)
+{
+	const struct count_value *v = &vals[count_field_index(name)];
+
+	return v->set && !v->null ? v->s : NULL;
+}
+
+int count_input_create(struct arena *a, const char *tenant_id, const char *user_id,
+                       const struct count_value *vals, const struct count_assignment *as,
+                       size_t n, const char **id, struct count_result *res)
+{
+	const char *code = given_str(vals, "code");
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	*id = db_uuid(a);
+	gmtime_r(&now, &tm);
+	if (code && (rc = count_code_free(a, tenant_id, code, *id, res)) != 0)
+		return rc;
+	if (!code && count_code_next(a, tenant_id, tm.tm_year + 1900, &code) < 0)
+		return -1;
+	/* A concurrent create may take the code between the check and the insert: the unique key says so. */
+	if (count_input_insert(a, tenant_id, *id, code, user_id, vals) < 0)
+		return db_is_duplicate()
+		           ? count_refuse(res, 409, "Count session code already exists", code)
+		           : -1;
+	if ((rc = count_assignments_store(a, tenant_id, *id, given_str(vals, "type"), as, n, res)) !=
+	    0)
+		return rc;
+	return count_input_schedule_check(a, tenant_id, *id, res);
 }

@@ -76,6 +76,20 @@ int count_input_update(struct arena *a, const char *tenant_id, const char *id,
 int count_input_planned_change(struct arena *a, const char *tenant_id, const char *id,
                                const struct count_value *vals, const char **field);
 
+/* 409 when another session of the tenant (not self) has code. 0, COUNT_REFUSED or -1. */
+int count_code_free(struct arena *a, const char *tenant_id, const char *code, const char *self,
+                    struct count_result *res);
+
+/*
+ * Creates a planned session inside the caller's transaction: the code (given,
+ * refused with 409 when taken, or the next CNT-<year>-<n>), the session, its
+ * assignments (all or nothing) and the schedule check. *id is the new _key.
+ * 0, COUNT_REFUSED or -1.
+ */
+int count_input_create(struct arena *a, const char *tenant_id, const char *user_id,
+                       const struct count_value *vals, const struct count_assignment *as,
+                       size_t n, const char **id, struct count_result *res);
+
 /* Refuses a stored scheduled_end before scheduled_start (400). 0, COUNT_REFUSED or -1. */
 int count_input_schedule_check(struct arena *a, const char *tenant_id, const char *id,
                                struct count_result *res);

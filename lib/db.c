@@ -903,6 +903,18 @@ char *db_uuid(struct arena *a)
 	return arena_strdup(a, text);
 }
 
+/* A DATETIME/TIMESTAMP/DATE cell as ISO 8601 UTC; a DATE has no time of day, so midnight UTC keeps the one format. */
+static void cell_time_iso(const char *v, char *out, size_t n)
+{
+	char padded[32];
+
+	if (strlen(v) == 10) {
+		snprintf(padded, sizeof(padded), "%s 00:00:00", v);
+		v = padded;
+	}
+	valid_db_time_to_iso(v, out, n);
+}
+
 static json_object *cell_json(const struct db_rows *rows, size_t row, size_t col)
 {
 	const char *v = db_cell(rows, row, col);
@@ -913,14 +925,9 @@ static json_object *cell_json(const struct db_rows *rows, size_t row, size_t col
 	if (t == DB_COL_INT)
 		return json_object_new_int64(strtoll(v, NULL, 10));
 	if (t == DB_COL_TIME) {
-		char padded[32], iso[32];
+		char iso[32];
 
-		/* A DATE has no time of day; midnight UTC keeps the one output format. */
-		if (strlen(v) == 10) {
-			snprintf(padded, sizeof(padded), "%s 00:00:00", v);
-			v = padded;
-		}
-		valid_db_time_to_iso(v, iso, sizeof(iso));
+		cell_time_iso(v, iso, sizeof(iso));
 		return json_object_new_string(iso);
 	}
 	return json_object_new_string(v);
@@ -1056,13 +1063,7 @@ static void json_put_cell(struct buf *b, const struct db_rows *rows, size_t row,
 		snprintf(text, sizeof(text), "%lld", strtoll(v, NULL, 10));
 		buf_puts(b, text);
 	} else if (t == DB_COL_TIME) {
-		char padded[32];
-
-		if (strlen(v) == 10) {
-			snprintf(padded, sizeof(padded), "%s 00:00:00", v);
-			v = padded;
-		}
-		valid_db_time_to_iso(v, text, sizeof(text));
+		cell_time_iso(v, text, sizeof(text));
 		json_put_str(b, text);
 	} else {
 		json_put_str(b, v);

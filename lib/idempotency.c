@@ -6,8 +6,8 @@
 #include <sys/random.h>
 
 #include "arena.h"
-#include "buf.h"
 #include "db.h"
+#include "json.h"
 #include "log.h"
 #include "req.h"
 
@@ -139,9 +139,6 @@ void idem_purge(struct arena *a, const struct idem *k)
 
 void idem_replay(struct request *r, int status, const char *body)
 {
-	buf_reset(&r->out);
-	buf_puts(&r->out, body);
-	r->status = status;
-	r->out_type = "application/json";
+	json_reply_text(r, status, body);
 	req_add_header(r, "Idempotent-Replayed", "true");
 }

@@ -95,28 +95,6 @@ static long long cell_ll(const struct db_rows *rows, size_t row, size_t col)
 	return v ? strtoll(v, NULL, 10) : 0;
 }
 
-/* A filter value, with "" counted as absent (the document's examples send empty ones). */
-static const char *filter_value(const struct kvlist *query, const char *name)
-{
-	const char *v = kvlist_get(query, name);
-
-	return v && *v ? v : NULL;
-}
-
-/* Serializes obj the way json_reply does, into the arena, and releases obj. */
-static const char *json_text(struct arena *a, struct json_object *obj)
-{
-	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-	                                                        JSON_C_TO_STRING_NOSLASHESCAPE);
-	char *out;
-
-	if (!s)
-		log_fatal("itx: out of memory (json)");
-	out = arena_strdup(a, s);
-	json_object_put(obj);
-	return out;
-}
-
 /* ---- lists ------------------------------------------------------------- */
 
 /* One timestamp bound of the filter; false when malformed. */
@@ -135,27 +113,27 @@ int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist
 
 	memset(f, 0, sizeof(*f));
 	f->tenant_id = tenant_id;
-	f->item_id = valid_id_norm(a, filter_value(query, "item_id"));
-	f->stock_id = valid_id_norm(a, filter_value(query, "stock_id"));
-	f->search = filter_value(query, "search");
-	if ((v = filter_value(query, "transaction_type")) &&
+	f->item_id = valid_id_norm(a, kvlist_get_nonempty(query, "item_id"));
+	f->stock_id = valid_id_norm(a, kvlist_get_nonempty(query, "stock_id"));
+	f->search = kvlist_get_nonempty(query, "search");
+	if ((v = kvlist_get_nonempty(query, "transaction_type")) &&
 	    !(f->type = ledger_type_normalize(v))) {
 		*msg = "Invalid transaction type";
 		return 400;
 	}
-	if ((f->reference_type = filter_value(query, "reference_type")) &&
+	if ((f->reference_type = kvlist_get_nonempty(query, "reference_type")) &&
 	    !valid_one_of(f->reference_type, ledger_reference_types)) {
 		*msg = "Invalid reference type";
 		return 400;
 	}
-	v = filter_value(query, "timestamp_range_end");
-	if (!parse_bound(filter_value(query, "timestamp_range_start"), f->start, &f->has_start) ||
+	v = kvlist_get_nonempty(query, "timestamp_range_end");
+	if (!parse_bound(kvlist_get_nonempty(query, "timestamp_range_start"), f->start, &f->has_start) ||
 	    !parse_bound(v, f->end, &f->has_end)) {
 		*msg = "Invalid timestamp";
 		return 400;
 	}
 	f->end_is_date = v && strlen(v) == 10;
-	if ((v = filter_value(query, "warehouse_id"))) {
+	if ((v = kvlist_get_nonempty(query, "warehouse_id"))) {
 		struct db_rows rows;
 
 		f->warehouse_id = valid_id_norm(a, v);

@@ -154,11 +154,33 @@ void json_add_bool(struct json_object *o, const char *key, bool v)
 	add(o, key, checked(json_object_new_boolean(v)));
 }
 
+/* One serialization for every answer, so stored and replayed bodies match what was sent. */
+#define JSON_OUT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+void json_reply_text(struct request *r, int status, const char *body)
+{
+	buf_reset(&r->out);
+	buf_puts(&r->out, body);
+	r->status = status;
+	r->out_type = "application/json";
+}
+
+const char *json_text(struct arena *a, struct json_object *obj)
+{
+	const char *s = json_object_to_json_string_ext(obj, JSON_OUT_FLAGS);
+	char *out;
+
+	if (!s)
+		log_fatal("json: out of memory");
+	out = arena_strdup(a, s);
+	json_object_put(obj);
+	return out;
+}
+
 void json_reply(struct request *r, int status, struct json_object *obj)
 {
 	size_t len = 0;
-	const char *s = json_object_to_json_string_length(
-	    obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	const char *s = json_object_to_json_string_length(obj, JSON_OUT_FLAGS, &len);
 
 	if (!s)
 		log_fatal("json: out of memory");

@@ -37,6 +37,13 @@ void json_add_bool(struct json_object *o, const char *key, bool v);
 /* Serializes obj into r->out (compact), sets status and application/json, releases obj. */
 void json_reply(struct request *r, int status, struct json_object *obj);
 
+/* Sends JSON that is already text, as it is (a replay is byte for byte the first answer). */
+void json_reply_text(struct request *r, int status, const char *body);
+
+struct arena;
+/* obj serialized exactly as json_reply would send it, copied into the arena; releases obj. */
+const char *json_text(struct arena *a, struct json_object *obj);
+
 /* ONDI envelope (004 document): {"success": true, "message": message}. Caller adds data. */
 struct json_object *ondi_ok(const char *message);
 /* Sends {"success": false, "message": message} with the HTTP status. */

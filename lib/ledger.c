@@ -107,12 +107,26 @@ int ledger_check_run(struct arena *a, const char *tenant_id, struct ledger_check
 {
 	struct db_rows count;
 
+	bool own_txn = !db_in_transaction();
+	int rc = -1;
+
 	memset(out, 0, sizeof(*out));
+	/* Both reads in one transaction: InnoDB gives them one snapshot, so the count matches the list. */
+	if (own_txn && db_begin() != 0)
+		return -1;
 	if (db_exec(a, &count, "SELECT COUNT(*) FROM stocks WHERE tenant_id = ?", "s", tenant_id) <
 	    0)
-		return -1;
+		goto out;
 	if (count.nrows && db_cell(&count, 0, 0))
 		out->stocks_checked = strtoll(db_cell(&count, 0, 0), NULL, 10);
-	return db_exec(a, &out->mismatches, check_sql, "sssi", tenant_id, tenant_id, tenant_id,
-	               (long long)LEDGER_CHECK_MAX_LISTED);
+	rc = db_exec(a, &out->mismatches, check_sql, "sssi", tenant_id, tenant_id, tenant_id,
+	             (long long)LEDGER_CHECK_MAX_LISTED);
+out:
+	if (own_txn) {
+		if (rc == 0)
+			rc = db_commit();
+		else
+			db_rollback();
+	}
+	return rc;
 }

@@ -61,7 +61,8 @@ struct ledger_check {
 /*
  * Recomputes, for every stock of the tenant, SUM(delta) of its transactions
  * plus SUM(to_delta) of the moves into it, and compares with its quantity.
- * One statement, so it reads one consistent snapshot while writers go on.
+ * Two reads (the count and the mismatches) in one transaction, so they see one consistent
+ * snapshot while writers go on.
  * Returns 0 or -1 (DB error).
  */
 int ledger_check_run(struct arena *a, const char *tenant_id, struct ledger_check *out);

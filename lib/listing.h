@@ -69,7 +69,8 @@ struct listing;
 /*
  * Reads the rows of one page of the filters in r->query into rows (a JSON
  * array of objects, allocations in a) and the total; may add page data to ctx
- * (NULL for CSV). 0, or the HTTP status of a refused filter with *msg.
+ * (NULL for CSV, where the total need not be computed and may be left 0).
+ * 0, or the HTTP status of a refused filter with *msg.
  */
 typedef int (*listing_fetch_fn)(struct request *r, struct arena *a, const struct listing *l,
                                 const struct listing_query *q, struct json_object *ctx,

@@ -39,6 +39,13 @@ const char *kvlist_get(const struct kvlist *l, const char *key)
 	return NULL;
 }
 
+const char *kvlist_get_nonempty(const struct kvlist *l, const char *key)
+{
+	const char *v = kvlist_get(l, key);
+
+	return v && *v ? v : NULL;
+}
+
 void req_init(struct request *r)
 {
 	memset(r, 0, sizeof(*r));

@@ -25,6 +25,8 @@ struct kvlist {
 void kvlist_add(struct arena *a, struct kvlist *l, const char *key, const char *value);
 /* First value for key, or NULL. */
 const char *kvlist_get(const struct kvlist *l, const char *key);
+/* Like kvlist_get, but "" counts as absent (the documents' example URLs send empty filters). */
+const char *kvlist_get_nonempty(const struct kvlist *l, const char *key);
 
 /* The authenticated caller, filled by auth_authenticate(). */
 struct caller {

@@ -1,7 +1,6 @@
 /* Table-driven CRUD engine for master data: body checks, list queries, one-transaction writes. */
 #include "resource.h"
 
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -47,15 +46,6 @@ int res_field_index(const struct resource *res, const char *name)
 
 /* ---- validation (no database) ---- */
 
-static char *lower_dup(struct arena *a, const char *s)
-{
-	char *out = arena_strdup(a, s);
-
-	for (char *p = out; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return out;
-}
-
 static bool is_blank(const char *s)
 {
 	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
@@ -98,7 +88,7 @@ static int parse_text(struct arena *a, const struct res_field *f, const char *s,
 	case RES_REF:
 		if (!valid_uuid(s))
 			return invalid(a, f, msg);
-		v->s = lower_dup(a, s);
+		v->s = valid_id_norm(a, s);
 		return 0;
 	case RES_TIMESTAMP:
 		if (!valid_timestamp(s, when, sizeof when))
@@ -337,7 +327,7 @@ static int filter_param(struct arena *a, const struct resource *res, const struc
 	case RES_REF:
 		if (!valid_uuid(s))
 			return -1;
-		*out = DBP_S(lower_dup(a, s));
+		*out = DBP_S(valid_id_norm(a, s));
 		return 0;
 	case RES_INT:
 		if (!valid_int64(s, &i))
@@ -533,7 +523,7 @@ static const char *path_id(struct request *r, const struct resource *res)
 		send_not_found(r, res);
 		return NULL;
 	}
-	return lower_dup(r->arena, id);
+	return valid_id_norm(r->arena, id);
 }
 
 static int count_rows(struct request *r, const struct resource *res, const struct res_sql *where,

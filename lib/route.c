@@ -77,15 +77,16 @@ const struct route *route_find(const struct route *routes, struct request *r, in
 
 	memset(&r->params, 0, sizeof(r->params));
 	for (const struct route *rt = routes; rt->method; rt++) {
-		if (!route_match(rt->pattern, r->path, NULL, NULL))
-			continue;
+		/* route_match stores params only on a full match, so one call per route suffices. */
 		if (method_matches(rt->method, r->method)) {
-			route_match(rt->pattern, r->path, r->arena, &r->params);
-			if (status)
-				*status = 200;
-			return rt;
+			if (route_match(rt->pattern, r->path, r->arena, &r->params)) {
+				if (status)
+					*status = 200;
+				return rt;
+			}
+		} else if (route_match(rt->pattern, r->path, NULL, NULL)) {
+			path_known = true;
 		}
-		path_known = true;
 	}
 	if (status)
 		*status = path_known ? 405 : 404;

@@ -194,6 +194,25 @@ static void test_envelopes(void **state)
 	    "{\"status\":200,\"message\":\"User created\",\"detail\":\"ok\",\"extra\":\"x\"}");
 }
 
+/* A body stored as text and replayed later is byte for byte what json_reply sent. */
+static void test_text_and_replay(void **state)
+{
+	struct fixture *x = *state;
+	struct json_object *o = ondi_ok("Saved");
+	const char *text;
+
+	json_add_str(o, "path", "a/b");
+	text = json_text(x->r.arena, json_object_get(o));
+	json_reply(&x->r, 201, o);
+	assert_string_equal(text, buf_cstr(&x->r.out));
+	assert_string_equal(text, "{\"success\":true,\"message\":\"Saved\",\"path\":\"a/b\"}");
+
+	json_reply_text(&x->r, 201, text);
+	assert_int_equal(x->r.status, 201);
+	assert_string_equal(x->r.out_type, "application/json");
+	assert_string_equal(buf_cstr(&x->r.out), text);
+}
+
 static void test_owned(void **state)
 {
 	struct fixture *x = *state;
@@ -220,7 +239,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_parse_body), T(test_getters), T(test_reply_bytes),
-	    T(test_envelopes),  T(test_owned),
+	    T(test_envelopes),  T(test_owned), T(test_text_and_replay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

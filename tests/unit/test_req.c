@@ -280,6 +280,9 @@ static void test_urlencoded(void **state)
 	assert_int_equal(l.n, 2);
 	assert_string_equal(kvlist_get(&l, "x"), "1");
 	assert_string_equal(kvlist_get(&l, "k"), "");
+	assert_null(kvlist_get_nonempty(&l, "k"));
+	assert_null(kvlist_get_nonempty(&l, "absent"));
+	assert_string_equal(kvlist_get_nonempty(&l, "x"), "1");
 	assert_string_equal(l.items[1].key, "k");
 
 	memset(&l, 0, sizeof(l));
