@@ -1,0 +1,22 @@
+"""Reliability suite: shares the end-to-end suite's helpers and fixtures.
+
+Runs in its own pytest process (tests/run-all), so the e2e conftest is loaded
+here under another module name. STOCKTAKE_LONG=1 (./devstack test --long)
+selects the long form of the load and fault tests.
+"""
+import importlib.util
+import os
+import sys
+
+_E2E = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e")
+sys.path.insert(0, _E2E)
+
+_spec = importlib.util.spec_from_file_location("e2e_conftest", os.path.join(_E2E, "conftest.py"))
+e2e = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(e2e)
+sys.modules["e2e_conftest"] = e2e
+
+# Re-export helpers and fixtures (pytest finds fixtures among a conftest's attributes).
+globals().update({k: v for k, v in vars(e2e).items() if not k.startswith("__")})
+
+LONG = os.environ.get("STOCKTAKE_LONG") == "1"
