@@ -4,7 +4,8 @@
 Started by `./devstack bench` (after `./devstack up` and the data generator). Environment:
   PORT (8080), WORKERS (the handler pools' worker count, also the baseline's),
   BENCH_DURATION (seconds per scenario, 10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
-  BENCH_MEMORY_REQUESTS (200000), BENCH_ONLY (comma-separated scenario names, e.g. "B0,S1").
+  BENCH_MEMORY_REQUESTS (200000), BENCH_ONLY (comma-separated scenario names, e.g. "B0,S1"),
+  BENCH_JSON (also write the rows of the table to this file, for tests/bench/scaling.py).
 
 Every figure is a ratio to B0, a trivial libfcgi responder (tests/bench/fcgi_baseline.c) behind
 the same nginx with the same socket type, worker count and keepalive, measured in the same run:
@@ -243,7 +244,8 @@ def main():
     b = Bench()
     os.makedirs(DATA, exist_ok=True)
     read_token = login("bench-%02d" % READ_TENANT)
-    write_token = login("bench-%02d" % WRITE_TENANT)
+    # The write tenant is needed by the write scenarios only (the scaling runs load one tenant).
+    write_token = login("bench-%02d" % WRITE_TENANT) if any(b.want(n) for n in ("S4", "S5", "M")) else None
     for group in ("inventory_transactions", "count_sessions", "admin"):
         b.served[group] = 0
     rss_start = pool_workers("inventory_transactions")
@@ -254,7 +256,8 @@ def main():
 
     # S1: one transaction by id, rotating over 1,000 ids of the read tenant.
     t = READ_TENANT
-    ids = [ident(7, t, n) for n in range(1, 100001, 100)]
+    rows = int(db("SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = '%s'" % ident(1, t, t))[0][0])
+    ids = [ident(7, t, n) for n in range(1, rows + 1, max(1, rows // 1000))]
     s1 = write_lines("s1_paths.txt", ["%s/%s" % (ITX, i) for i in ids])
     if b.want("S1"):
         why = b.check("S1", "GET", "%s/%s" % (ITX, ids[0]), read_token)
@@ -349,6 +352,9 @@ def main():
         rss_end = pool_workers("inventory_transactions")
         b.memory = (rss_start, rss_warm, rss_end, done)
     report(b)
+    if os.environ.get("BENCH_JSON"):
+        with open(os.environ["BENCH_JSON"], "w") as f:
+            json.dump([{k: v for k, v in r.items() if k != "raw"} for r in b.rows], f)
 
 
 def fmt_ms(v):
