@@ -34,7 +34,7 @@
 #define APP_ARENA_BLOCK (64 * 1024)
 #define APP_LISTEN_BACKLOG 128
 #define APP_DB_ATTEMPTS 5
-#define APP_RESTART_DELAY 1 /* seconds before a crashed worker is replaced */
+#define APP_RESTART_DELAY 1 /* seconds before replacing a worker that died young (crash loop) */
 #define APP_STOP_GRACE 30   /* seconds workers get to finish before SIGKILL */
 #define APP_DRAIN_MAX (16u * 1024 * 1024)
 #define APP_EXIT_STARTUP 3 /* a worker's "cannot start" status: restarting would not help */
@@ -456,20 +456,28 @@ static int stop_workers(pid_t *pids, int n)
 	return unclean + alive;
 }
 
-/* Forks the workers and keeps them running until SIGTERM/SIGINT. */
+/*
+ * Forks the workers and keeps them running until SIGTERM/SIGINT. A worker that
+ * dies is replaced at once (a killed worker must be back within a second); only
+ * one that dies within APP_RESTART_DELAY of its start waits that long first, so
+ * a crash loop does not spin.
+ */
 static int supervise(const struct app *app, int listen_fd, int nworkers)
 {
 	pid_t *pids = calloc((size_t)nworkers, sizeof(*pids));
+	struct timespec *started = calloc((size_t)nworkers, sizeof(*started));
 	int rc = 0;
 
-	if (!pids)
+	if (!pids || !started)
 		log_fatal("out of memory");
 	set_handler(SIGTERM, supervisor_on_signal);
 	set_handler(SIGINT, supervisor_on_signal);
 	set_handler(SIGALRM, supervisor_on_signal);
 	log_info("starting %d workers", nworkers);
-	for (int i = 0; i < nworkers && !stop_requested; i++)
+	for (int i = 0; i < nworkers && !stop_requested; i++) {
 		pids[i] = spawn_worker(app, listen_fd);
+		clock_gettime(CLOCK_MONOTONIC, &started[i]);
+	}
 
 	while (!stop_requested) {
 		int st, slot;
@@ -498,12 +506,16 @@ static int supervise(const struct app *app, int listen_fd, int nworkers)
 		else
 			log_warn("worker %ld exited with status %d: restarting", (long)pid,
 			         WEXITSTATUS(st));
-		sleep(APP_RESTART_DELAY);
-		if (!stop_requested)
+		if (elapsed_ms(&started[slot]) < APP_RESTART_DELAY * 1000L)
+			sleep(APP_RESTART_DELAY);
+		if (!stop_requested) {
 			pids[slot] = spawn_worker(app, listen_fd);
+			clock_gettime(CLOCK_MONOTONIC, &started[slot]);
+		}
 	}
 	if (stop_workers(pids, nworkers) > 0)
 		rc = 1;
+	free(started);
 	free(pids);
 	log_info("stopped");
 	return rc;
