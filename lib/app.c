@@ -38,6 +38,7 @@
 #define APP_STOP_GRACE 30   /* seconds workers get to finish before SIGKILL */
 #define APP_DRAIN_MAX (16u * 1024 * 1024)
 #define APP_EXIT_STARTUP 3 /* a worker's "cannot start" status: restarting would not help */
+#define APP_RETRY_AFTER "1" /* seconds a client waits before retrying a 503 (DB restarting) */
 
 extern char **environ;
 
@@ -195,6 +196,22 @@ static long elapsed_ms(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
 }
 
+/*
+ * A handler that failed because the database is down or restarting answered 500;
+ * the client gets the group's envelope with 503 instead, and when to try again.
+ * A COMMIT cut off by the outage may have taken effect; db_transaction does not
+ * run it again, and a client retry with the same Idempotency-Key is answered
+ * from the stored response or runs once.
+ */
+static void unavailable_if_db_down(const struct app *app, struct request *r)
+{
+	if (r->sent || r->status < 500 || !db_unavailable())
+		return;
+	buf_reset(&r->headers);
+	app->error(r, 503, "Service temporarily unavailable");
+	req_add_header(r, "Retry-After", APP_RETRY_AFTER);
+}
+
 /* One request from reading to the access log line. */
 static void handle_request(const struct app *app, struct request *r, struct arena *a,
                            const struct req_io *io)
@@ -206,6 +223,7 @@ static void handle_request(const struct app *app, struct request *r, struct aren
 	switch (req_read(r, a, io, env_get()->body_max)) {
 	case REQ_OK:
 		app_dispatch(app, r);
+		unavailable_if_db_down(app, r);
 		break;
 	case REQ_TOO_LARGE:
 		drain_body(io);
