@@ -32,7 +32,10 @@
 #include "route.h"
 
 #define APP_ARENA_BLOCK (64 * 1024)
-#define APP_LISTEN_BACKLOG 128
+/* Connections waiting for a free worker: a burst beyond it is refused by the kernel (EAGAIN on a
+ * unix socket) and nginx answers 503 at once, so it is sized for hundreds of concurrent clients
+ * (the kernel caps it at net.core.somaxconn). */
+#define APP_LISTEN_BACKLOG 1024
 #define APP_DB_ATTEMPTS 5
 #define APP_RESTART_DELAY 1 /* seconds before replacing a worker that died young (crash loop) */
 #define APP_STOP_GRACE 30   /* seconds workers get to finish before SIGKILL */
