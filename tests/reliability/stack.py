@@ -44,6 +44,15 @@ def alive(pid):
     return state not in ("Z", "X")
 
 
+def age(pid):
+    """Seconds since the process started."""
+    with open("/proc/%d/stat" % pid) as f:
+        start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime") as f:
+        uptime = float(f.read().split()[0])
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+
+
 def master_pid(group):
     """The pool's supervisor (prefork master) of a handler group."""
     pid = _read_pid(os.path.join(RUN, group + ".pid"))
