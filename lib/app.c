@@ -32,12 +32,16 @@
 #include "route.h"
 
 #define APP_ARENA_BLOCK (64 * 1024)
-#define APP_LISTEN_BACKLOG 128
+/* Connections waiting for a free worker: a burst beyond it is refused by the kernel (EAGAIN on a
+ * unix socket) and nginx answers 503 at once, so it is sized for hundreds of concurrent clients
+ * (the kernel caps it at net.core.somaxconn). */
+#define APP_LISTEN_BACKLOG 1024
 #define APP_DB_ATTEMPTS 5
-#define APP_RESTART_DELAY 1 /* seconds before a crashed worker is replaced */
+#define APP_RESTART_DELAY 1 /* seconds before replacing a worker that died young (crash loop) */
 #define APP_STOP_GRACE 30   /* seconds workers get to finish before SIGKILL */
 #define APP_DRAIN_MAX (16u * 1024 * 1024)
 #define APP_EXIT_STARTUP 3 /* a worker's "cannot start" status: restarting would not help */
+#define APP_RETRY_AFTER "1" /* seconds a client waits before retrying a 503 (DB restarting) */
 
 extern char **environ;
 
@@ -195,6 +199,22 @@ static long elapsed_ms(const struct timespec *start)
 	return (now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
 }
 
+/*
+ * A handler that failed because the database is down or restarting answered 500;
+ * the client gets the group's envelope with 503 instead, and when to try again.
+ * A COMMIT cut off by the outage may have taken effect; db_transaction does not
+ * run it again, and a client retry with the same Idempotency-Key is answered
+ * from the stored response or runs once.
+ */
+static void unavailable_if_db_down(const struct app *app, struct request *r)
+{
+	if (r->sent || r->status < 500 || !db_unavailable())
+		return;
+	buf_reset(&r->headers);
+	app->error(r, 503, "Service temporarily unavailable");
+	req_add_header(r, "Retry-After", APP_RETRY_AFTER);
+}
+
 /* One request from reading to the access log line. */
 static void handle_request(const struct app *app, struct request *r, struct arena *a,
                            const struct req_io *io)
@@ -206,6 +226,7 @@ static void handle_request(const struct app *app, struct request *r, struct aren
 	switch (req_read(r, a, io, env_get()->body_max)) {
 	case REQ_OK:
 		app_dispatch(app, r);
+		unavailable_if_db_down(app, r);
 		break;
 	case REQ_TOO_LARGE:
 		drain_body(io);
@@ -456,20 +477,28 @@ static int stop_workers(pid_t *pids, int n)
 	return unclean + alive;
 }
 
-/* Forks the workers and keeps them running until SIGTERM/SIGINT. */
+/*
+ * Forks the workers and keeps them running until SIGTERM/SIGINT. A worker that
+ * dies is replaced at once (a killed worker must be back within a second); only
+ * one that dies within APP_RESTART_DELAY of its start waits that long first, so
+ * a crash loop does not spin.
+ */
 static int supervise(const struct app *app, int listen_fd, int nworkers)
 {
 	pid_t *pids = calloc((size_t)nworkers, sizeof(*pids));
+	struct timespec *started = calloc((size_t)nworkers, sizeof(*started));
 	int rc = 0;
 
-	if (!pids)
+	if (!pids || !started)
 		log_fatal("out of memory");
 	set_handler(SIGTERM, supervisor_on_signal);
 	set_handler(SIGINT, supervisor_on_signal);
 	set_handler(SIGALRM, supervisor_on_signal);
 	log_info("starting %d workers", nworkers);
-	for (int i = 0; i < nworkers && !stop_requested; i++)
+	for (int i = 0; i < nworkers && !stop_requested; i++) {
 		pids[i] = spawn_worker(app, listen_fd);
+		clock_gettime(CLOCK_MONOTONIC, &started[i]);
+	}
 
 	while (!stop_requested) {
 		int st, slot;
@@ -498,12 +527,16 @@ static int supervise(const struct app *app, int listen_fd, int nworkers)
 		else
 			log_warn("worker %ld exited with status %d: restarting", (long)pid,
 			         WEXITSTATUS(st));
-		sleep(APP_RESTART_DELAY);
-		if (!stop_requested)
+		if (elapsed_ms(&started[slot]) < APP_RESTART_DELAY * 1000L)
+			sleep(APP_RESTART_DELAY);
+		if (!stop_requested) {
 			pids[slot] = spawn_worker(app, listen_fd);
+			clock_gettime(CLOCK_MONOTONIC, &started[slot]);
+		}
 	}
 	if (stop_workers(pids, nworkers) > 0)
 		rc = 1;
+	free(started);
 	free(pids);
 	log_info("stopped");
 	return rc;

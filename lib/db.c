@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -87,6 +88,14 @@ static bool is_lost(unsigned int err)
 	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST ||
 	       err == CR_SERVER_LOST_EXTENDED || err == ER_CONNECTION_KILLED ||
 	       err == ER_SERVER_SHUTDOWN;
+}
+
+/* A statement that changes nothing, so running it twice is harmless. */
+static bool is_read(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '(')
+		sql++;
+	return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "SHOW", 4) == 0;
 }
 
 /* Errors a transaction survives by running again from the start. */
@@ -303,6 +312,11 @@ int db_connect(void)
 	}
 	clear_error();
 	return 0;
+}
+
+bool db_unavailable(void)
+{
+	return db.conn == NULL;
 }
 
 void db_close(void)
@@ -646,9 +660,14 @@ int db_execv(struct arena *a, struct db_rows *out, const char *sql, const struct
 		if (attempt > 0)
 			return -1;
 		if (is_lost(db.err)) {
+			bool ran = db.err != CR_SERVER_GONE_ERROR; /* 2006: found gone before sending */
+
 			handle_lost();
 			if (db.in_txn)
 				return -1; /* db_transaction runs the whole thing again */
+			/* An autocommit write the server may have applied is not sent again. */
+			if (ran && !is_read(sql))
+				return -1;
 			continue;
 		}
 		if (db.err == ER_UNKNOWN_STMT_HANDLER) {
@@ -806,8 +825,9 @@ int db_commit(void)
 		char msg[sizeof(db.errmsg)];
 
 		record_conn_error("commit", "COMMIT");
-		if (is_retryable(err))
-			db.txn_retry = true;
+		/* A lost connection leaves the outcome unknown: the server may have
+		 * committed before it went. Only a refused COMMIT is safe to run again. */
+		db.txn_retry = is_retryable(err) && !is_lost(err);
 		snprintf(msg, sizeof(msg), "%s", db.errmsg);
 		if (is_lost(err)) {
 			drop_connection();

@@ -38,11 +38,16 @@ struct db_param {
 int db_connect(void);
 /* Closes the connection and every cached statement. */
 void db_close(void);
+/* True when there is no live connection: the last one was lost or a connect failed
+ * (the server is down or restarting). Handlers' 500s then become 503s (app.c). */
+bool db_unavailable(void);
 
 /*
  * Executes sql with params (each '?' one param). out may be NULL for
  * statements without results; when given, rows are copied into arena a.
- * On a lost connection outside a transaction it reconnects and retries once.
+ * On a lost connection outside a transaction it reconnects and retries once, when
+ * the statement cannot have run (the connection was gone before it was sent) or
+ * is a read; a write that may have run is not sent twice.
  * Inside a transaction, after a lost connection or a deadlock every statement
  * fails (same errno) until db_rollback(): the server has already rolled back.
  * Returns 0, or -1 with db_errno()/db_error() set and logged.
@@ -79,10 +84,12 @@ bool db_in_transaction(void);
 /*
  * Runs fn inside BEGIN ... COMMIT. fn returns 0 to commit, anything else to
  * roll back (that value is returned). A deadlock (1213), lock wait timeout
- * (1205) or lost connection during fn or COMMIT rolls back and runs fn again,
- * up to 5 attempts with a short randomized back-off; fn must therefore start
- * from scratch each time (allocate from the arena, keep no state outside ctx
- * that it does not reset). Returns -1 when attempts run out or on other errors.
+ * (1205) or lost connection during fn rolls back and runs fn again, up to 5
+ * attempts with a short randomized back-off; fn must therefore start from
+ * scratch each time (allocate from the arena, keep no state outside ctx that it
+ * does not reset). A connection lost during COMMIT is not retried: the server
+ * may have committed, and running fn again would apply it twice. Returns -1
+ * when attempts run out, after such a COMMIT, or on other errors.
  */
 typedef int (*db_txn_fn)(void *ctx);
 int db_transaction(db_txn_fn fn, void *ctx);

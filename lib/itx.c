@@ -632,6 +632,44 @@ static int lock_bins(struct create_ctx *c)
 	return 0;
 }
 
+static bool takes_from_bin(const char *type);
+
+/*
+ * Takes the locks of a create in the one order every writer of stock keeps:
+ * count sessions, then bins, then stock rows. Sessions: a pick or move reads
+ * them with a shared lock (count_lock_check, repeated at its place among the
+ * checks; the rows are then held already), as a session's start or apply locks
+ * its row before it reads or changes stock. Bins: moves lock both (lock_bins);
+ * every other type takes the stock's bin in share mode, as applies lock bins
+ * before stock rows. Taken only later, each of these deadlocked under load: a
+ * pick held its stock row and then waited for the bin (the foreign key of
+ * from_bin_id) or the sessions while an apply or a start held those and waited
+ * for the stock row.
+ */
+static int lock_ahead(struct create_ctx *c)
+{
+	struct db_rows rows;
+	const char *bin, *lock_msg;
+
+	/* A plain read: after a whole-record move the bin may be stale, which the checks on
+	 * the locked stock row then see (only the order of locks is at stake here). */
+	if (db_exec(c->a, &rows, "SELECT bin_id FROM stocks WHERE tenant_id = ? AND id = ?", "ss",
+	            c->tenant_id, c->in->stock_id) < 0)
+		return -1;
+	bin = db_cell(&rows, 0, 0);
+	if (bin && takes_from_bin(c->in->type) &&
+	    count_lock_check(c->a, c->tenant_id, bin, &lock_msg) < 0)
+		return -1;
+	if (strcmp(c->in->type, "move") == 0)
+		return lock_bins(c);
+	if (!bin)
+		return 0;
+	return exists(c, "SELECT id FROM bins WHERE tenant_id = ? AND id = ? LOCK IN SHARE MODE",
+	              bin) < 0
+	           ? -1
+	           : 0;
+}
+
 /* Adds d to a stock row (count: sets it) and stamps it; the row is locked. */
 static int apply_delta(struct create_ctx *c, const char *stock_id, long long d, bool counted)
 {
@@ -934,7 +972,7 @@ static int create_txn(void *ctx)
 	}
 	/* NULL: check_records reads the database's clock along with the warehouse. */
 	c->now = c->in->timestamp;
-	if (strcmp(c->in->type, "move") == 0 && lock_bins(c) < 0)
+	if (lock_ahead(c) < 0)
 		return -1;
 	if ((rc = check_records(c, &src)) != 0 || (rc = apply_effect(c, &src)) != 0)
 		return rc;

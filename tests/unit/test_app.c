@@ -96,6 +96,12 @@ __attribute__((weak)) void db_close(void)
 {
 }
 
+/* The stand-in database never goes away: a 500 stays a 500. */
+__attribute__((weak)) bool db_unavailable(void)
+{
+	return false;
+}
+
 /* Whether the stand-in above is the one linked. */
 static bool db_stubbed(void)
 {
