@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -561,9 +562,15 @@ static bool socket_in_use(const char *path)
 	return rc == 0;
 }
 
-static int open_listen_socket(const char *path, struct stat *created)
+/*
+ * The pool's unix socket at path: mode 0660, group `group` (NULL: ours), so
+ * that only the web server's group can reach the handlers.
+ */
+static int open_listen_socket(const char *path, const char *group, struct stat *created)
 {
 	struct stat st;
+	gid_t gid = (gid_t)-1;
+	mode_t old_mask;
 	int fd;
 
 	/* libfcgi reads "host:port" as TCP on every interface; only unix sockets are meant here. */
@@ -586,14 +593,29 @@ static int open_listen_socket(const char *path, struct stat *created)
 		}
 		unlink(path);
 	}
+	if (group) {
+		struct group *gr = getgrnam(group);
+
+		if (!gr) {
+			log_error("socket_group %s: no such group", group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	/* Created 0660 (no window in which anyone may connect), then given to the web server's group. */
+	old_mask = umask(0117);
 	fd = FCGX_OpenSocket(path, APP_LISTEN_BACKLOG);
+	umask(old_mask);
 	if (fd < 0) {
 		log_error("cannot listen on %s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* nginx workers run as another user. */
-	if (chmod(path, 0666) < 0)
-		log_warn("chmod %s: %s", path, strerror(errno));
+	if (chmod(path, 0660) < 0 || (group && chown(path, (uid_t)-1, gid) < 0)) {
+		log_error("cannot set the mode or group of %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
 	if (lstat(path, created) < 0)
 		memset(created, 0, sizeof(*created));
 	return fd;
@@ -628,7 +650,7 @@ int app_main(const struct app *app, int argc, char **argv)
 	if (o.listen) {
 		struct stat created, now;
 
-		listen_fd = open_listen_socket(o.listen, &created);
+		listen_fd = open_listen_socket(o.listen, env_get()->socket_group, &created);
 		if (listen_fd < 0)
 			return 1;
 		log_info("listening on %s", o.listen);

@@ -65,6 +65,7 @@ static const struct key keys[] = {
     KEY(templates_dir, KEY_STR),
     KEY(log_level, KEY_LEVEL),
     KEY(workers, KEY_WORKERS),
+    KEY(socket_group, KEY_STR_OPT),
 };
 
 static const struct config defaults = {
@@ -83,6 +84,7 @@ static const struct config defaults = {
     .templates_dir = TEMPLATES_DIR,
     .log_level = LOGL_INFO,
     .workers = 4,
+    .socket_group = NULL,
 };
 
 /* The process-wide configuration. */

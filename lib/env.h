@@ -22,6 +22,8 @@ struct config {
 	const char *templates_dir;/* templates_dir, default TEMPLATES_DIR from configure */
 	int log_level;            /* log_level: debug|info|warn|error, default info */
 	int workers;              /* workers per handler pool, default 4 */
+	/* --listen sockets are mode 0660; this group (the web server's) may connect. */
+	const char *socket_group; /* socket_group, default NULL: the process's own group */
 };
 
 /*

@@ -178,9 +178,15 @@ static void where_filter(struct res_sql *q, const struct itx_filter *f)
 	else if (f->has_end)
 		res_sql_addp(q, " AND t.timestamp <= ?", DBP_S(f->end));
 	if (f->search) {
-		static const char *const cols[] = {
-		    "t.transaction_type", "t.reference_type", "i.sku", "i.name",
-		    "t.reference_id",     "t.notes",          NULL};
+		/* The type columns are ascii: a LIKE with a non-ASCII pattern on them is an
+		 * "illegal mix of collations" error unless they are converted first. */
+		static const char *const cols[] = {"CONVERT(t.transaction_type USING utf8mb4)",
+		                                   "CONVERT(t.reference_type USING utf8mb4)",
+		                                   "i.sku",
+		                                   "i.name",
+		                                   "t.reference_id",
+		                                   "t.notes",
+		                                   NULL};
 		const char *pattern = res_like_pattern(q->a, f->search);
 
 		for (size_t i = 0; cols[i]; i++) {

@@ -13,6 +13,54 @@
 /* Deeper bodies than this are refused instead of using up the stack. */
 #define JSON_MAX_DEPTH 32
 
+/* The code point of the 4 hex digits at s, or -1. */
+static long hex4(const char *s)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)s[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/*
+ * Whether the text has a \u escape json-c would not keep as sent: a NUL
+ * (the string, or key, would be cut short at it, "ab\u0000cd" stored as "ab")
+ * or a lone surrogate (silently replaced by U+FFFD).
+ */
+static bool has_bad_escape(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		long cp, low;
+
+		if (s[i] != '\\')
+			continue;
+		i++; /* the escaped character, which may be a backslash */
+		if (s[i] != 'u' || n - i < 5 || (cp = hex4(s + i + 1)) < 0)
+			continue;
+		if (cp == 0 || (cp >= 0xdc00 && cp <= 0xdfff))
+			return true;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (n - i < 11 || s[i + 5] != '\\' || s[i + 6] != 'u' ||
+			    (low = hex4(s + i + 7)) < 0xdc00 || low > 0xdfff)
+				return true;
+			i += 6;
+		}
+	}
+	return false;
+}
+
 struct json_object *json_parse_body(const struct request *r, const char **err)
 {
 	static const char *const invalid = "Invalid JSON body";
@@ -25,7 +73,10 @@ struct json_object *json_parse_body(const struct request *r, const char **err)
 	if (!r->body || r->body_len == 0 || r->body_len > INT32_MAX)
 		return NULL;
 	/* A NUL inside the body would make json-c stop early. */
-	if (memchr(r->body, '\0', r->body_len))
+	if (memchr(r->body, '\0', r->body_len) || has_bad_escape(r->body, r->body_len))
+		return NULL;
+	/* json-c's own UTF-8 check lets overlong forms, surrogates and code points above U+10FFFF through. */
+	if (!valid_utf8(r->body))
 		return NULL;
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok)

@@ -237,6 +237,20 @@ static size_t utf8_seq(const unsigned char *s)
 	return 0;
 }
 
+bool valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_seq(p);
+
+		if (n == 0)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
 bool valid_text(const char *s, size_t maxlen)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -28,6 +28,9 @@ bool valid_timestamp(const char *s, char *out, size_t outlen);
 /* Converts MariaDB "YYYY-MM-DD HH:MM:SS[.ffffff]" to "YYYY-MM-DDTHH:MM:SSZ" in out (>= 21 bytes). */
 void valid_db_time_to_iso(const char *db, char *out, size_t outlen);
 
+/* Well-formed UTF-8 only: no overlong forms, surrogates or code points above U+10FFFF. */
+bool valid_utf8(const char *s);
+
 /* Non-empty after trimming blanks and at most maxlen bytes of valid UTF-8. */
 bool valid_text(const char *s, size_t maxlen);
 

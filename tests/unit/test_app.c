@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -619,7 +620,8 @@ static void test_fastcgi_pool(void **state)
 	assert_true(wait_for_socket(sock, true));
 	usleep(300000);
 	assert_int_equal(stat(sock, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0666);
+	/* Only the owner and the web server's group may connect. */
+	assert_int_equal(st.st_mode & 0777, 0660);
 
 	buf_init(&out);
 	assert_int_equal(fcgi_call(sock, "POST", "/echo", "via fastcgi", &out), 0);
@@ -648,6 +650,41 @@ static void test_fastcgi_pool(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(stat(sock, &st), -1);
 	buf_release(&out);
+}
+
+/* socket_group: the socket goes to that group (mode 0660); an unknown group stops the start. */
+static void test_socket_group(void **state)
+{
+	char sock[100];
+	char *argv[] = {"testapp", "--config", conf_path, "--listen", sock, "--workers", "1", NULL};
+	struct group *gr = getgrnam("daemon");
+	gid_t daemon_gid = gr ? gr->gr_gid : 0; /* getgrnam's buffer is reused by the next call */
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	snprintf(sock, sizeof(sock), "%s/group.sock", tmpdir);
+	setenv("STOCKTAKE_SOCKET_GROUP", "no-such-group-stocktake", 1);
+	assert_int_equal(app_main(&test_app, 7, argv), 1);
+	assert_int_equal(stat(sock, &st), -1);
+	/* Handing a socket to another group takes root (devstack and the tests run as root). */
+	if (geteuid() != 0 || !gr) {
+		unsetenv("STOCKTAKE_SOCKET_GROUP");
+		skip();
+	}
+	setenv("STOCKTAKE_SOCKET_GROUP", "daemon", 1);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(app_main(&test_app, 7, argv));
+	unsetenv("STOCKTAKE_SOCKET_GROUP");
+	assert_true(wait_for_socket(sock, true));
+	assert_int_equal(stat(sock, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_int_equal(st.st_gid, daemon_gid);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
 }
 
 static int group_setup(void **state)
@@ -688,6 +725,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_cgi_request),
 	    cmocka_unit_test(test_fastcgi_pool),
+	    cmocka_unit_test(test_socket_group),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

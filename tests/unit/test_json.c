@@ -77,8 +77,27 @@ static void test_parse_body(void **state)
 	expect_invalid(x, "{\"a\":1}{}", 9);
 	expect_invalid(x, "{\"a\":1,}", 8);
 	expect_invalid(x, "{\"a\":\"\xff\"}", 9);
+	/* What json-c's own check lets through: overlong, surrogate, beyond U+10FFFF. */
+	expect_invalid(x, "{\"a\":\"\xc0\xaf\"}", 10);
+	expect_invalid(x, "{\"a\":\"\xed\xa0\x80\"}", 11);
+	expect_invalid(x, "{\"a\":\"\xf4\x90\x80\x80\"}", 12);
 	expect_invalid(x, "{\"a\":1}\0junk", 12);
 	expect_invalid(x, "not json", 8);
+	/* An escaped NUL would cut the string (or key) short behind our checks. */
+	expect_invalid(x, "{\"a\":\"b\\u0000c\"}", 16);
+	expect_invalid(x, "{\"a\\u0000b\":1}", 14);
+	/* A lone surrogate would be replaced by U+FFFD; a pair is one code point. */
+	expect_invalid(x, "{\"a\":\"\\ud800\"}", 14);
+	expect_invalid(x, "{\"a\":\"\\udc00x\"}", 15);
+	expect_invalid(x, "{\"a\":\"\\ud800\\u0041\"}", 20);
+	o = parse(x, "{\"a\":\"\\ud83d\\udce6\"}", 20, &err);
+	assert_non_null(o);
+	assert_string_equal(json_get_str(o, "a", NULL), "\xf0\x9f\x93\xa6");
+	json_object_put(o);
+	o = parse(x, "{\"a\":\"\\\\u0000\"}", 15, &err);
+	assert_non_null(o); /* an escaped backslash followed by the text u0000 */
+	assert_string_equal(json_get_str(o, "a", NULL), "\\u0000");
+	json_object_put(o);
 	/* Nesting deeper than the limit. */
 	memset(deep, 0, sizeof(deep));
 	deep[0] = '{';

@@ -153,6 +153,17 @@ static void test_text(void **state)
 	assert_false(valid_text("\xc3\xbc", 1));
 }
 
+static void test_utf8(void **state)
+{
+	assert_true(valid_utf8(""));
+	assert_true(valid_utf8("Lager M\xc3\xbcnchen \xf0\x9f\x93\xa6"));
+	assert_false(valid_utf8("bad \xff byte"));
+	assert_false(valid_utf8("cut \xe2\x82"));
+	assert_false(valid_utf8("overlong \xc0\xaf"));
+	assert_false(valid_utf8("surrogate \xed\xa0\x80"));
+	assert_false(valid_utf8("too high \xf4\x90\x80\x80"));
+}
+
 static void test_utf8_chars(void **state)
 {
 	assert_int_equal(valid_utf8_chars(""), 0);
@@ -185,7 +196,8 @@ int main(void)
 	    cmocka_unit_test(test_uuid),           cmocka_unit_test(test_one_of),
 	    cmocka_unit_test(test_int64),          cmocka_unit_test(test_timestamp),
 	    cmocka_unit_test(test_db_time_to_iso), cmocka_unit_test(test_text),
-	    cmocka_unit_test(test_email),          cmocka_unit_test(test_utf8_chars),
+	    cmocka_unit_test(test_email),          cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_utf8_chars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,116 @@
+"""Helpers of the hostile-input tests: route tables, envelopes per group, DB snapshots, handler health."""
+import glob
+import os
+import re
+import subprocess
+
+import requests
+
+from conftest import ROOT, db_query, url
+
+GROUPS = ["auth", "master_data", "inventory_transactions", "count_sessions", "admin"]
+VAR = os.path.join(ROOT, "var")
+# What a crash, a sanitizer or a worker death leaves in a handler log.
+CRASH_PATTERNS = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|"
+                            r"killed by signal|Segmentation fault|stack-overflow|double free|"
+                            r"heap-buffer-overflow|exited with status")
+
+
+def routes():
+    """(group, METHOD, pattern, scopes) of every built handler, read from `<handler> --routes`."""
+    out = []
+    for group in GROUPS:
+        exe = os.path.join(ROOT, "cgi-bin", group)
+        assert os.path.exists(exe), "handler %s is not built" % group
+        text = subprocess.run([exe, "--routes"], check=True, capture_output=True, text=True).stdout
+        for line in text.splitlines():
+            parts = line.split()
+            if parts:
+                out.append((group, parts[0], parts[1], parts[2:]))
+    assert len(out) > 20, out
+    return out
+
+
+def envelope(path):
+    """The error envelope of the group serving path: 'status' (auth, count sessions), 'ondi' or 'html'."""
+    if path.startswith("/admin"):
+        return "html"
+    if path.startswith(("/api/", "/inventory/")):
+        return "status"
+    return "ondi"
+
+
+def assert_error_envelope(r, status, kind=None, path=None):
+    """An error answer that carries nothing but the group's error envelope."""
+    kind = kind or envelope(path or requests.utils.urlparse(r.url).path)
+    assert r.status_code == status, (r.request.method, r.url, r.status_code, r.text[:500])
+    ctype = r.headers.get("Content-Type", "")
+    if kind == "html":
+        assert ctype.startswith("text/html"), ctype
+        return r.text
+    assert ctype.startswith("application/json"), (ctype, r.text[:200])
+    body = r.json()
+    if kind == "ondi":
+        assert set(body) == {"success", "message"} and body["success"] is False, body
+    else:
+        assert set(body) - {"error"} == {"status", "message", "detail"}, body
+        assert body["status"] == status, body
+        assert isinstance(body["detail"], str) and len(body["detail"]) < 200, body
+    assert isinstance(body["message"], str) and body["message"], body
+    return body
+
+
+TABLES = None
+
+
+def tables():
+    global TABLES
+    if TABLES is None:
+        TABLES = [r[0] for r in db_query("SHOW TABLES") if r[0] != "schema_migrations"]
+    return TABLES
+
+
+def db_snapshot():
+    """A checksum of every table: equal snapshots mean nothing was written."""
+    rows = db_query("CHECKSUM TABLE " + ", ".join("`%s`" % t for t in tables()))
+    return {r[0].split(".")[-1]: r[1] for r in rows}
+
+
+def snapshot_diff(before, after):
+    return sorted(t for t in before if before[t] != after.get(t))
+
+
+def pool_pids():
+    """The master pid of every handler pool devstack started."""
+    pids = {}
+    for g in GROUPS:
+        with open(os.path.join(VAR, "run", g + ".pid")) as f:
+            pids[g] = int(f.read().split()[0])
+    return pids
+
+
+def worker_pids(master):
+    out = subprocess.run(["ps", "-e", "-o", "pid=", "-o", "ppid=", "-o", "stat="],
+                         capture_output=True, text=True).stdout
+    return sorted(int(p) for p, pp, st in (line.split() for line in out.splitlines())
+                  if int(pp) == master and not st.startswith("Z"))
+
+
+def log_sizes():
+    return {p: os.path.getsize(p) for p in glob.glob(os.path.join(VAR, "log", "*.log"))}
+
+
+def crash_reports(since):
+    """Lines of the handler and nginx logs written after the `since` sizes that report a crash."""
+    found = []
+    for path, size in log_sizes().items():
+        with open(path, "rb") as f:
+            f.seek(since.get(path, 0))
+            for line in f.read().decode(errors="replace").splitlines():
+                if CRASH_PATTERNS.search(line):
+                    found.append("%s: %s" % (os.path.basename(path), line))
+    return found
+
+
+def get(path, headers=None, **kw):
+    return requests.get(url(path), headers=headers, timeout=30, **kw)
