@@ -126,9 +126,10 @@ class Client(threading.Thread):
     """Posts receives and picks of 1 with an Idempotency-Key each; a 5xx or a broken connection is retried
     with the same key (as a real client would), so every operation ends acknowledged exactly once."""
 
-    def __init__(self, admin, places, stop, seed):
+    def __init__(self, admin, places, stop, seed, prefix):
         super().__init__(daemon=True)
         self.admin, self.places, self.stop, self.rnd = admin, places, stop, random.Random(seed)
+        self.prefix = prefix
         self.acked = {}          # key -> transaction id of the 2xx answer
         self.failures = []       # (time, status or exception name) of 5xx answers and broken connections
         self.ok_times = []
@@ -137,7 +138,7 @@ class Client(threading.Thread):
     def run(self):
         while not self.stop.is_set():
             p = self.rnd.choice(self.places)
-            key = "failover-" + uuid.uuid4().hex
+            key = self.prefix + uuid.uuid4().hex
             if self.rnd.random() < 0.5:
                 body = tx_body(p, "receive", 1, reference_type="order", reference_id=key)
             else:
@@ -171,7 +172,8 @@ def test_kill_writer_under_load(admin):
     places = [new_place(admin, quantity=1000) for _ in range(4)]
     survivors = [n for n in NODES if n != victim]
     stop = threading.Event()
-    clients = [Client(admin, places, stop, i) for i in range(16)]
+    prefix = unique("failover") + "-"  # this run's keys only
+    clients = [Client(admin, places, stop, i, prefix) for i in range(16)]
     for c in clients:
         c.start()
     time.sleep(8)
@@ -202,7 +204,7 @@ def test_kill_writer_under_load(admin):
     assert [f for f in failures if f[0] > last - 10] == []
     # Every acknowledged write is there exactly once, with the id the client was given; nothing else is.
     rows = node_sql(survivors[0], "SELECT reference_id, id FROM inventory_transactions"
-                                  " WHERE reference_id LIKE 'failover-%'")
+                                  " WHERE reference_id LIKE '%s%%'" % prefix)
     by_key = {}
     for key, tx_id in rows:
         by_key.setdefault(key, []).append(tx_id)
