@@ -267,7 +267,7 @@ as_host() {
 	local VAR=$CVAR/$1 WORKERS=$CLUSTER_WORKERS HANDLER_WRAP=()
 	shift
 	if netns_usable; then
-		ip netns list | grep -qw "stocktake-${VAR##*/}" || ip netns add "stocktake-${VAR##*/}"
+		[ -e "/run/netns/stocktake-${VAR##*/}" ] || ip netns add "stocktake-${VAR##*/}"
 		HANDLER_WRAP=(ip netns exec "stocktake-${VAR##*/}")
 	fi
 	"$@"
