@@ -19,6 +19,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "db_nodes.h"
 #include "env.h"
 #include "log.h"
 #include "valid.h"
@@ -87,7 +88,7 @@ static bool is_lost(unsigned int err)
 	/* 1927 and 1053 are the server's last words before it closes the connection. */
 	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST ||
 	       err == CR_SERVER_LOST_EXTENDED || err == ER_CONNECTION_KILLED ||
-	       err == ER_SERVER_SHUTDOWN;
+	       err == ER_SERVER_SHUTDOWN || db_nodes_unusable_error(err);
 }
 
 /* A statement that changes nothing, so running it twice is harmless. */
@@ -278,30 +279,49 @@ static void drop_connection(void)
 	cache_drop_all();
 }
 
+/* A connection handle with our options, not yet connected (also db_nodes' for every node). */
+static MYSQL *new_handle(void)
+{
+	MYSQL *m = mysql_init(NULL);
+	my_bool off = 0;
+	unsigned int timeout = 10;
+
+	if (!m)
+		log_fatal("db: out of memory (mysql_init)");
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* The driver's own reconnect would silently lose session state and
+	 * prepared statements; we reconnect ourselves and re-prepare. */
+	mysql_options(m, MYSQL_OPT_RECONNECT, &off);
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* Runs on every (re)connect: all times are stored and returned as UTC. */
+	mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	return m;
+}
+
+/* CLIENT_FOUND_ROWS: UPDATE reports matched rows, so "0 affected" means "not found"
+ * even when the new values equal the old ones. */
+#define CONNECT_FLAGS CLIENT_FOUND_ROWS
+
 int db_connect(void)
 {
 	const struct config *cfg = env_get();
-	my_bool off = 0;
-	unsigned int timeout = 10;
 	const char *host = cfg->db_socket && *cfg->db_socket ? "localhost" : cfg->db_host;
 
 	if (db.conn)
 		return 0;
-	db.conn = mysql_init(NULL);
-	if (!db.conn)
-		log_fatal("db: out of memory (mysql_init)");
-	mysql_options(db.conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	/* The driver's own reconnect would silently lose session state and
-	 * prepared statements; we reconnect ourselves and re-prepare. */
-	mysql_options(db.conn, MYSQL_OPT_RECONNECT, &off);
-	mysql_options(db.conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	/* Runs on every (re)connect: all times are stored and returned as UTC. */
-	mysql_options(db.conn, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
-	/* CLIENT_FOUND_ROWS: UPDATE reports matched rows, so "0 affected" means "not found"
-	 * even when the new values equal the old ones. */
+	if (db_nodes_enabled()) {
+		/* A Galera Cluster: the writer node every host agrees on. */
+		db.conn = db_nodes_connect(new_handle, CONNECT_FLAGS, &db.err, db.errmsg,
+		                           sizeof(db.errmsg));
+		if (!db.conn)
+			return -1;
+		clear_error();
+		return 0;
+	}
+	db.conn = new_handle();
 	if (!mysql_real_connect(
 	        db.conn, host, cfg->db_user, cfg->db_password, cfg->db_name, cfg->db_port,
-	        cfg->db_socket && *cfg->db_socket ? cfg->db_socket : NULL, CLIENT_FOUND_ROWS)) {
+	        cfg->db_socket && *cfg->db_socket ? cfg->db_socket : NULL, CONNECT_FLAGS)) {
 		set_error(mysql_errno(db.conn), mysql_error(db.conn));
 		log_error("db: connect to %s as %s failed (%u %s)",
 		          cfg->db_socket && *cfg->db_socket ? cfg->db_socket : cfg->db_host,
@@ -366,6 +386,15 @@ static int ensure_connected(void)
 {
 	if (db.in_txn && db.txn_broken)
 		return refuse_in_aborted_txn();
+	if (db.conn && !db.in_txn && db_nodes_enabled()) {
+		/* Back to an earlier node once it is writable again, as every other host does. */
+		MYSQL *better = db_nodes_better(new_handle, CONNECT_FLAGS);
+
+		if (better) {
+			drop_connection();
+			db.conn = better;
+		}
+	}
 	if (db.conn)
 		return 0;
 	return db_connect();

@@ -5,7 +5,8 @@ Started by `./devstack bench` (after `./devstack up` and the data generator). En
   PORT (8080), WORKERS (the handler pools' worker count, also the baseline's),
   BENCH_DURATION (seconds per scenario, 10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
   BENCH_MEMORY_REQUESTS (200000), BENCH_ONLY (comma-separated scenario names, e.g. "B0,S1"),
-  BENCH_JSON (also write the rows of the table to this file, for tests/bench/scaling.py).
+  BENCH_JSON (also write the rows of the table to this file, for tests/bench/scaling.py),
+  BENCH_DB_SOCKET (var/run/mysqld.sock; a cluster node's socket to measure the cluster stack).
 
 Every figure is a ratio to B0, a trivial libfcgi responder (tests/bench/fcgi_baseline.c) behind
 the same nginx with the same socket type, worker count and keepalive, measured in the same run:
@@ -30,6 +31,7 @@ DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", "200000"))
+DB_SOCKET = os.environ.get("BENCH_DB_SOCKET", os.path.join(VAR, "run", "mysqld.sock"))
 ONLY = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
 LUA = os.path.join(ROOT, "tests", "bench", "request.lua")
 PASSWORD = "stocktake-bench"
@@ -44,7 +46,7 @@ def ident(kind, tenant, n):
 
 
 def db(sql):
-    out = subprocess.run(["mariadb", "--socket=" + os.path.join(VAR, "run", "mysqld.sock"), "-uroot",
+    out = subprocess.run(["mariadb", "--socket=" + DB_SOCKET, "-uroot",
                           "--batch", "--skip-column-names", "--raw", "stocktake", "-e", sql],
                          check=True, capture_output=True, text=True)
     return [line.split("\t") for line in out.stdout.splitlines()]

@@ -1,0 +1,97 @@
+"""Cluster suite: the e2e helpers and fixtures against the cluster stack of `./devstack up --cluster`.
+
+Runs in its own pytest process (tests/run-all --cluster) with STOCKTAKE_URL pointing at the cluster's
+nginx and STOCKTAKE_DB_SOCKET at node 1; the e2e conftest is loaded under another module name, as
+tests/reliability does. STOCKTAKE_LONG=1 selects the long form of the load tests.
+"""
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+
+_E2E = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e")
+sys.path.insert(0, _E2E)
+
+_spec = importlib.util.spec_from_file_location("e2e_conftest", os.path.join(_E2E, "conftest.py"))
+e2e = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(e2e)
+sys.modules["e2e_conftest"] = e2e
+
+# Re-export helpers and fixtures (pytest finds fixtures among a conftest's attributes).
+globals().update({k: v for k, v in vars(e2e).items() if not k.startswith("__")})
+
+LONG = os.environ.get("STOCKTAKE_LONG") == "1"
+CLUSTER_DIR = os.environ.get("STOCKTAKE_CLUSTER_DIR", os.path.join(e2e.ROOT, "var", "cluster"))
+NODES = (1, 2, 3)
+
+
+def node_dir(n):
+    return os.path.join(CLUSTER_DIR, "node%d" % n)
+
+
+def node_sock(n):
+    return os.path.join(node_dir(n), "mysqld.sock")
+
+
+def node_sql(n, sql, sync=True, timeout=30):
+    """Rows of sql on node n as root; sync waits until the node has applied every earlier write set."""
+    text = ("SET SESSION wsrep_sync_wait = 15; " if sync else "") + sql
+    out = subprocess.run(["mariadb", "--socket=" + node_sock(n), "-uroot", "--batch", "--skip-column-names",
+                          "--raw", "stocktake", "-e", text], check=True, capture_output=True, text=True,
+                         timeout=timeout)
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def node_status(n, name):
+    """A wsrep status value of node n, or None when the node does not answer."""
+    try:
+        rows = node_sql(n, "SHOW GLOBAL STATUS LIKE '%s'" % name, sync=False, timeout=10)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        return None
+    return rows[0][1] if rows else None
+
+
+def node_pid(n):
+    try:
+        pid = int(open(os.path.join(node_dir(n), "mysqld.pid")).read().split()[0])
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def writable(n):
+    return (node_status(n, "wsrep_ready") == "ON" and node_status(n, "wsrep_local_state") == "4"
+            and node_status(n, "wsrep_cluster_status") == "Primary")
+
+
+def writer():
+    """The node the handlers write to: the first writable one in the configured order (lib/db_nodes.h)."""
+    for n in NODES:
+        if writable(n):
+            return n
+    return None
+
+
+def use_node_for_helpers(n):
+    """Points the e2e helpers' db_query (stock_qty, ledger_sum, ...) at node n."""
+    e2e.DB_SOCKET = node_sock(n)
+
+
+def wait_for(cond, timeout, what):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return
+        time.sleep(0.5)
+    raise AssertionError("timed out after %d s waiting for %s" % (timeout, what))
+
+
+def devstack_up_cluster():
+    """./devstack up --cluster: idempotent; restarts what is not running (a killed node rejoins)."""
+    env = dict(os.environ)
+    out = subprocess.run([os.path.join(e2e.ROOT, "devstack"), "up", "--cluster"], env=env, capture_output=True,
+                         text=True, timeout=900)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    return out.stdout + out.stderr
