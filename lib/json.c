@@ -13,6 +13,24 @@
 /* Deeper bodies than this are refused instead of using up the stack. */
 #define JSON_MAX_DEPTH 32
 
+/*
+ * Whether the JSON text escapes a NUL ("\u0000"). json-c decodes it into the
+ * string (or key), and every C string read from it would silently end there:
+ * "abc\u0000def" would be stored as "abc". Backslashes stand only inside
+ * strings in valid JSON, so a plain scan that skips each escaped character is exact.
+ */
+static bool escapes_nul(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
+			return true;
+		i++;
+	}
+	return false;
+}
+
 struct json_object *json_parse_body(const struct request *r, const char **err)
 {
 	static const char *const invalid = "Invalid JSON body";
@@ -25,7 +43,7 @@ struct json_object *json_parse_body(const struct request *r, const char **err)
 	if (!r->body || r->body_len == 0 || r->body_len > INT32_MAX)
 		return NULL;
 	/* A NUL inside the body would make json-c stop early. */
-	if (memchr(r->body, '\0', r->body_len))
+	if (memchr(r->body, '\0', r->body_len) || escapes_nul(r->body, r->body_len))
 		return NULL;
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok)
