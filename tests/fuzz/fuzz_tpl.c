@@ -32,6 +32,11 @@ static struct tpl_set *project;
 static char *names[MAX_NAMES];
 static size_t nnames;
 
+static int by_name(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
 static void load_project(void)
 {
 	DIR *d = opendir(FUZZ_TEMPLATES_DIR);
@@ -47,6 +52,8 @@ static void load_project(void)
 			names[nnames++] = strndup(e->d_name, n - 5);
 	}
 	closedir(d);
+	/* readdir's order depends on the file system: the corpus relies on name order. */
+	qsort(names, nnames, sizeof(names[0]), by_name);
 	if (!nnames)
 		fuzz_fail("no templates in %s", FUZZ_TEMPLATES_DIR);
 }
