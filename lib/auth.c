@@ -79,6 +79,12 @@ char *auth_token_issue(struct arena *a, const char *user_id, const char *tenant_
 		log_error("auth: jwt_encode_str failed");
 		goto out;
 	}
+	/* auth_token_verify refuses longer tokens: never hand out one it would not take back. */
+	if (strlen(enc) > AUTH_TOKEN_MAX) {
+		log_error("auth: cannot issue token: %zu bytes, more than %d", strlen(enc),
+		          AUTH_TOKEN_MAX);
+		goto out;
+	}
 	out = arena_strdup(a, enc);
 out:
 	free(enc);

@@ -521,13 +521,10 @@ static int import_bin(struct arena *a, const char *tenant_id, const struct count
 	return 0;
 }
 
-int count_import_row(struct arena *a, const char *tenant_id, const struct count_session *s,
-                     const char *user_id, const char *const *fields, size_t nfields,
-                     struct count_entry *e, struct count_result *res)
+int count_import_fields(struct arena *a, const char *const *fields, size_t nfields,
+                        struct count_entry *e, struct count_result *res)
 {
-	struct db_rows rows;
 	const char *lot = nfields > 3 ? fields[3] : "";
-	int rc;
 
 	memset(e, 0, sizeof(*e));
 	if (nfields < 3 || nfields > 4)
@@ -548,6 +545,18 @@ int count_import_row(struct arena *a, const char *tenant_id, const struct count_
 	if (*lot && (!valid_text(lot, COUNT_LOT_MAX * 4) || valid_utf8_chars(lot) > COUNT_LOT_MAX))
 		return count_refuse(res, 400, "Invalid lot_number: at most 100 characters", NULL);
 	e->lot_number = lot;
+	return 0;
+}
+
+int count_import_row(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     const char *user_id, const char *const *fields, size_t nfields,
+                     struct count_entry *e, struct count_result *res)
+{
+	struct db_rows rows;
+	int rc;
+
+	if ((rc = count_import_fields(a, fields, nfields, e, res)) != 0)
+		return rc;
 	if ((rc = import_bin(a, tenant_id, s, user_id, fields[0], e, res)) != 0)
 		return rc;
 	if (db_exec(a, &rows, "SELECT id FROM items WHERE tenant_id = ? AND sku = ?", "ss",

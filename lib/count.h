@@ -181,6 +181,15 @@ int count_record_put(struct arena *a, const char *tenant_id, const char *session
                      const char **record_id);
 
 /*
+ * The checks of one import row that need no database: 3 or 4 fields, a bin and
+ * a sku of non-blank text, counted_qt 0..LEDGER_QTY_MAX, a lot of at most
+ * COUNT_LOT_MAX characters. Fills e's counted_qt and lot_number. 0, or
+ * COUNT_REFUSED (400, res->message says what is wrong with the row).
+ */
+int count_import_fields(struct arena *a, const char *const *fields, size_t nfields,
+                        struct count_entry *e, struct count_result *res);
+
+/*
  * One import row: bin (code, or id), sku, counted_qt and an optional lot,
  * resolved into e and checked like a record (count_entry_check). A bin code
  * used in several warehouses is the one among the caller's targets when that

@@ -69,28 +69,22 @@ static const struct key keys[] = {
     KEY(socket_group, KEY_STR_OPT),
 };
 
-static const struct config defaults = {
-    .db_host = "127.0.0.1",
-    .db_port = 3306,
-    .db_socket = NULL,
-    .db_user = "stocktake",
-    .db_password = "",
-    .db_name = "stocktake",
-    .db_nodes = NULL,
-    .jwt_secret = NULL,
-    .jwt_secret_len = 0,
-    .jwt_issuer = "stocktake",
-    .jwt_audience = "stocktake-api",
-    .jwt_ttl = 3600,
-    .body_max = 1048576,
-    .templates_dir = TEMPLATES_DIR,
-    .log_level = LOGL_INFO,
-    .workers = 4,
-    .socket_group = NULL,
-};
+/* Every default in one place; a macro because C (and clang) only takes constants as static
+ * initializers, and the process-wide configuration starts as these. */
+#define CONFIG_DEFAULTS                                                                            \
+	{                                                                                          \
+		.db_host = "127.0.0.1", .db_port = 3306, .db_socket = NULL,                        \
+		.db_user = "stocktake", .db_password = "", .db_name = "stocktake",                 \
+		.db_nodes = NULL, .jwt_secret = NULL, .jwt_secret_len = 0,                         \
+		.jwt_issuer = "stocktake", .jwt_audience = "stocktake-api", .jwt_ttl = 3600,       \
+		.body_max = 1048576, .templates_dir = TEMPLATES_DIR, .log_level = LOGL_INFO,       \
+		.workers = 4, .socket_group = NULL,                                                \
+	}
+
+static const struct config defaults = CONFIG_DEFAULTS;
 
 /* The process-wide configuration. */
-static struct config config = defaults;
+static struct config config = CONFIG_DEFAULTS;
 
 /*
  * Strings set from the file or environment live as long as the process; they

@@ -125,6 +125,26 @@ static void test_issue_empty_scope(void **state)
 	assert_string_equal(c.scope, "");
 }
 
+/* Found by fuzzing: a token longer than the verifier takes was issued all the same. */
+static void test_issue_refuses_oversized(void **state)
+{
+	struct caller c;
+	char scope[3000];
+	char *tok;
+
+	/* Control characters become \u00XX in the JSON: six bytes each, before base64. */
+	memset(scope, '\x04', sizeof(scope) - 1);
+	scope[sizeof(scope) - 1] = '\0';
+	assert_null(auth_token_issue(A, "user-1", "tenant-1", scope, NOW, 60));
+	/* The largest that fits is still issued and verified. */
+	scope[2000] = '\0';
+	memset(scope, 'a', 2000);
+	tok = auth_token_issue(A, "user-1", "tenant-1", scope, NOW, 60);
+	assert_non_null(tok);
+	assert_true(strlen(tok) <= 4096);
+	assert_int_equal(auth_token_verify(A, tok, NOW, &c), AUTH_OK);
+}
+
 static void test_libjwt_token_accepted(void **state)
 {
 	assert_int_equal(verify(make_token(JWT_ALG_HS256, SECRET, claims(NULL))), AUTH_OK);
@@ -578,6 +598,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_issue_verify_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_issue_empty_scope, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_issue_refuses_oversized, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_libjwt_token_accepted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_and_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tampered_payload, setup, teardown),

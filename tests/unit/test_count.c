@@ -347,6 +347,37 @@ static void test_refuse(void **state)
 	assert_string_equal(res.detail, "");
 }
 
+/* The import row checks that need no database (split out of count_import_row for the CSV fuzz
+ * driver). */
+static void test_import_fields(void **state)
+{
+	static const char *const ok4[] = {"A-01-01", "ITEM-001", "47", "LOT-1"};
+	static const char *const ok3[] = {"A-01-01", "ITEM-001", "0"};
+	static const char *const negative[] = {"A-01-01", "ITEM-001", "-1"};
+	static const char *const too_many[] = {"A-01-01", "ITEM-001", "1000000000001"};
+	static const char *const blank_bin[] = {" ", "ITEM-001", "1"};
+	static const char *const blank_sku[] = {"A-01-01", "", "1"};
+	struct count_entry e;
+	struct count_result res = {0};
+
+	(void)state;
+	assert_int_equal(count_import_fields(arena, ok4, 4, &e, &res), 0);
+	assert_int_equal(e.counted_qt, 47);
+	assert_string_equal(e.lot_number, "LOT-1");
+	assert_int_equal(count_import_fields(arena, ok3, 3, &e, &res), 0);
+	assert_string_equal(e.lot_number, "");
+	assert_int_equal(count_import_fields(arena, ok3, 2, &e, &res), COUNT_REFUSED);
+	assert_string_equal(res.message,
+	                    "Expected 3 or 4 fields (bin, sku, counted_qt, lot), got 2");
+	assert_int_equal(count_import_fields(arena, negative, 3, &e, &res), COUNT_REFUSED);
+	assert_string_equal(res.message, "Invalid counted_qt: -1");
+	assert_int_equal(count_import_fields(arena, too_many, 3, &e, &res), COUNT_REFUSED);
+	assert_int_equal(count_import_fields(arena, blank_bin, 3, &e, &res), COUNT_REFUSED);
+	assert_string_equal(res.message, "Bin required");
+	assert_int_equal(count_import_fields(arena, blank_sku, 3, &e, &res), COUNT_REFUSED);
+	assert_string_equal(res.message, "SKU required");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +391,7 @@ int main(void)
 	    cmocka_unit_test(test_entry),
 	    cmocka_unit_test(test_serials),
 	    cmocka_unit_test(test_refuse),
+	    cmocka_unit_test(test_import_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -110,6 +110,34 @@ static void test_parse_body(void **state)
 	expect_invalid(x, deep, strlen(deep));
 }
 
+/* Found by fuzzing: an escaped NUL would cut a stored string (or key) short without a word. */
+static void test_parse_body_escaped_nul(void **state)
+{
+	struct fixture *x = *state;
+	const char *err = "unset";
+	struct json_object *o;
+	const char *literal = "{\"name\": \"a\\\\u0000b\"}";
+	const char *escapes = "{\"n\": \"\\u0041\\u00e9\"}";
+	const char *refused[] = {
+	    "{\"name\": \"abc\\u0000def\"}",
+	    "{\"na\\u0000me\": \"x\"}",
+	    "{\"name\": [\"\\u0000\"]}",
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		expect_invalid(x, refused[i], strlen(refused[i]));
+	/* An escaped backslash followed by u0000 is the text \u0000, which is fine. */
+	o = parse(x, literal, strlen(literal), &err);
+	assert_non_null(o);
+	assert_string_equal(json_get_str(o, "name", NULL), "a\\u0000b");
+	json_object_put(o);
+	/* Other escapes still decode. */
+	o = parse(x, escapes, strlen(escapes), &err);
+	assert_non_null(o);
+	assert_string_equal(json_get_str(o, "n", NULL), "A\xc3\xa9");
+	json_object_put(o);
+}
+
 static void test_getters(void **state)
 {
 	struct fixture *x = *state;
@@ -257,7 +285,7 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_parse_body), T(test_getters), T(test_reply_bytes),
+	    T(test_parse_body), T(test_parse_body_escaped_nul), T(test_getters), T(test_reply_bytes),
 	    T(test_envelopes),  T(test_owned), T(test_text_and_replay),
 	};
 
