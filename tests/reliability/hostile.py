@@ -60,20 +60,14 @@ def assert_error_envelope(r, status, kind=None, path=None):
     return body
 
 
-TABLES = None
-
-
-def tables():
-    global TABLES
-    if TABLES is None:
-        TABLES = [r[0] for r in db_query("SHOW TABLES") if r[0] != "schema_migrations"]
-    return TABLES
-
-
 def db_snapshot():
-    """A checksum of every table: equal snapshots mean nothing was written."""
-    rows = db_query("CHECKSUM TABLE " + ", ".join("`%s`" % t for t in tables()))
-    return {r[0].split(".")[-1]: r[1] for r in rows}
+    """The server's row write counters: equal snapshots mean no row of any table, of any
+    tenant, was inserted, updated or deleted in between (nothing else writes while the
+    suite runs; temporary tables count apart, as Handler_tmp_*). Counters, not table
+    checksums: a long-lived devstack holds the bench data set and every earlier run's rows,
+    and checksumming them took seconds per snapshot."""
+    return {r[0]: r[1] for r in db_query("SHOW GLOBAL STATUS WHERE Variable_name IN"
+                                         " ('Handler_write', 'Handler_update', 'Handler_delete')")}
 
 
 def snapshot_diff(before, after):
