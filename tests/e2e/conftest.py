@@ -1,6 +1,7 @@
 """Shared fixtures for end-to-end tests against the running devstack (nginx + handlers + MariaDB)."""
 import os
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -18,17 +19,23 @@ def url(path):
     return BASE_URL + path
 
 
-def login(username, password=None, scope=None):
-    """Returns a bearer token for a demo user (password defaults to the username), cached per run."""
+# Tokens live jwt_ttl (3600 s in devstack); the long reliability run lasts longer than that.
+TOKEN_REUSE_S = 1800
+
+
+def login(username, password=None, scope=None, fresh=False):
+    """Returns a bearer token for a demo user (password defaults to the username), cached per run
+    for TOKEN_REUSE_S; fresh=True logs in again (a token that must outlive a long test)."""
     key = (username, password, scope)
-    if key not in _token_cache:
+    cached = _token_cache.get(key)
+    if fresh or not cached or time.time() - cached[1] > TOKEN_REUSE_S:
         data = {"username": username, "password": password or username}
         if scope is not None:
             data["scope"] = scope
         r = requests.post(url("/api/auth"), data=data, timeout=10)
         assert r.status_code == 200, r.text
-        _token_cache[key] = r.json()["access_token"]
-    return _token_cache[key]
+        _token_cache[key] = cached = (r.json()["access_token"], time.time())
+    return cached[0]
 
 
 def auth_headers(username, **kw):

@@ -20,3 +20,25 @@ sys.modules["e2e_conftest"] = e2e
 globals().update({k: v for k, v in vars(e2e).items() if not k.startswith("__")})
 
 LONG = os.environ.get("STOCKTAKE_LONG") == "1"
+
+
+# The long form runs for over an hour, longer than a token lives: these hand out headers with a
+# token at most TOKEN_REUSE_S old for each test module, instead of one fixed for the whole session.
+@e2e.pytest.fixture(scope="module")
+def admin():
+    return e2e.auth_headers("demo-admin")
+
+
+@e2e.pytest.fixture(scope="module")
+def operator():
+    return e2e.auth_headers("demo-operator")
+
+
+@e2e.pytest.fixture(scope="module")
+def viewer():
+    return e2e.auth_headers("demo-viewer")
+
+
+@e2e.pytest.fixture(scope="module")
+def acme():
+    return e2e.auth_headers("acme-admin")
