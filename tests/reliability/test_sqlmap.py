@@ -21,8 +21,10 @@ from ondi import new_bin, new_item, new_stock, new_warehouse
 
 LONG = os.environ.get("STOCKTAKE_LONG") == "1"
 LEVEL, RISK = (3, 2) if LONG else (1, 1)
-VULNERABLE = re.compile(r"is vulnerable|appears to be .{0,80}injectable|identified the following injection point",
-                        re.I)
+# sqlmap's verdicts, not its heuristics: "appears to be ... injectable" is a guess it goes on to
+# confirm or drop ("false positive or unexploitable"); a create whose answer changes with the data
+# (stock running out under a stream of picks) makes it guess.
+VULNERABLE = re.compile(r"is vulnerable|identified the following injection point", re.I)
 TESTED = re.compile(r"do(es)? not (seem|appear) to be injectable", re.I)
 QUICK_PARAMS = {"search", "warehouse_id"}
 
