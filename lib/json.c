@@ -1,6 +1,7 @@
 /* JSON on json-c: request bodies, typed field access, envelopes written into the response. */
 #include "json.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -61,6 +62,36 @@ static bool has_bad_escape(const char *s, size_t n)
 	return false;
 }
 
+/*
+ * Whether a parsed value holds NaN or an infinity anywhere. json-c reads NaN and
+ * Infinity as numbers even in strict mode, and a number beyond a double's range
+ * as an infinity; JSON has none of them and no column holds them. Recursion is
+ * bounded by JSON_MAX_DEPTH.
+ */
+static bool has_nonfinite(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		return !isfinite(json_object_get_double(v));
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (has_nonfinite(json_object_array_get_idx(v, i)))
+				return true;
+		return false;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			if (has_nonfinite(val))
+				return true;
+		}
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
 struct json_object *json_parse_body(const struct request *r, const char **err)
 {
 	static const char *const invalid = "Invalid JSON body";
@@ -89,7 +120,7 @@ struct json_object *json_parse_body(const struct request *r, const char **err)
 	for (end = json_tokener_get_parse_end(tok); end < r->body_len; end++)
 		if (!strchr(" \t\r\n", r->body[end]))
 			goto fail;
-	if (!json_object_is_type(obj, json_type_object))
+	if (!json_object_is_type(obj, json_type_object) || has_nonfinite(obj))
 		goto fail;
 	json_tokener_free(tok);
 	if (err)

@@ -138,6 +138,29 @@ static void test_parse_body_escaped_nul(void **state)
 	json_object_put(o);
 }
 
+/* Found by fuzzing: json-c reads NaN and Infinity as numbers even in strict mode. */
+static void test_parse_body_nonfinite(void **state)
+{
+	struct fixture *x = *state;
+	const char *err = "unset";
+	struct json_object *o;
+	const char *ok = "{\"q\": 1.5e300, \"n\": [-0.0, 2]}";
+	const char *refused[] = {
+	    "{\"q\": NaN}",
+	    "{\"q\": Infinity}",
+	    "{\"q\": -Infinity}",
+	    "{\"a\": [1, {\"b\": [NaN]}]}",
+	    "{\"q\": 1e400}",
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		expect_invalid(x, refused[i], strlen(refused[i]));
+	o = parse(x, ok, strlen(ok), &err);
+	assert_non_null(o);
+	assert_null(err);
+	json_object_put(o);
+}
+
 static void test_getters(void **state)
 {
 	struct fixture *x = *state;
@@ -285,7 +308,7 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_parse_body), T(test_parse_body_escaped_nul), T(test_getters), T(test_reply_bytes),
+	    T(test_parse_body), T(test_parse_body_escaped_nul), T(test_parse_body_nonfinite), T(test_getters), T(test_reply_bytes),
 	    T(test_envelopes),  T(test_owned), T(test_text_and_replay),
 	};
 
