@@ -571,6 +571,10 @@ struct create_ctx {
 	const char *to_stock_id;
 	long long to_delta;
 	const char *updated_stock_id;
+	/* The count-session lock check of this attempt (lock_ahead), for check_records. */
+	const char *lock_bin;
+	int lock_result;
+	const char *lock_msg;
 };
 
 static int refuse(struct create_ctx *c, int status, const char *message)
@@ -641,10 +645,25 @@ static int lock_bins(struct create_ctx *c)
 static bool takes_from_bin(const char *type);
 
 /*
+ * count_lock_check for bin, run once per attempt: the shared locks it takes hold
+ * its answer until the transaction ends, so check_records reuses it when the
+ * locked stock row still names the bin lock_ahead read.
+ */
+static int bin_lock_state(struct create_ctx *c, const char *bin, const char **message)
+{
+	if (!c->lock_bin || !id_eq(c->lock_bin, bin)) {
+		c->lock_result = count_lock_check(c->a, c->tenant_id, bin, &c->lock_msg);
+		c->lock_bin = bin;
+	}
+	*message = c->lock_msg;
+	return c->lock_result;
+}
+
+/*
  * Takes the locks of a create in the one order every writer of stock keeps:
  * count sessions, then bins, then stock rows. Sessions: a pick or move reads
- * them with a shared lock (count_lock_check, repeated at its place among the
- * checks; the rows are then held already), as a session's start or apply locks
+ * them with a shared lock (bin_lock_state, whose answer check_records reuses at
+ * its place among the checks), as a session's start or apply locks
  * its row before it reads or changes stock. Bins: moves lock both (lock_bins);
  * every other type takes the stock's bin in share mode, as applies lock bins
  * before stock rows. Taken only later, each of these deadlocked under load: a
@@ -663,8 +682,7 @@ static int lock_ahead(struct create_ctx *c)
 	            c->tenant_id, c->in->stock_id) < 0)
 		return -1;
 	bin = db_cell(&rows, 0, 0);
-	if (bin && takes_from_bin(c->in->type) &&
-	    count_lock_check(c->a, c->tenant_id, bin, &lock_msg) < 0)
+	if (bin && takes_from_bin(c->in->type) && bin_lock_state(c, bin, &lock_msg) < 0)
 		return -1;
 	if (strcmp(c->in->type, "move") == 0)
 		return lock_bins(c);
@@ -824,7 +842,7 @@ static int check_records(struct create_ctx *c, struct stock_row *src)
 		const char *lock_msg;
 
 		/* A started count session with lock_positions freezes what leaves its bins. */
-		switch (count_lock_check(c->a, c->tenant_id, src->bin_id, &lock_msg)) {
+		switch (bin_lock_state(c, src->bin_id, &lock_msg)) {
 		case 0:
 			break;
 		case 1:
@@ -968,6 +986,7 @@ static int create_txn(void *ctx)
 	c->to_stock_id = NULL;
 	c->to_delta = 0;
 	c->updated_stock_id = NULL;
+	c->lock_bin = NULL; /* a new attempt holds no locks yet */
 	switch (idem_claim(c->a, c->idem)) {
 	case IDEM_NEW:
 		break;
