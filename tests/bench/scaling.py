@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+from run import db
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -26,10 +28,7 @@ SCENARIOS = ("S1", "S2", "S3")
 
 
 def sql_value(sql):
-    out = subprocess.run(["mariadb", "--socket=" + os.path.join(ROOT, "var", "run", "mysqld.sock"), "-uroot",
-                          "--batch", "--skip-column-names", "stocktake", "-e", sql],
-                         check=True, capture_output=True, text=True)
-    return int(out.stdout.strip())
+    return int(db(sql)[0][0])
 
 
 def bench_transactions():

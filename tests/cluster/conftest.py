@@ -1,25 +1,18 @@
 """Cluster suite: the e2e helpers and fixtures against the cluster stack of `./devstack up --cluster`.
 
 Runs in its own pytest process (tests/run-all --cluster) with STOCKTAKE_URL pointing at the cluster's
-nginx and STOCKTAKE_DB_SOCKET at node 1; the e2e conftest is loaded under another module name, as
-tests/reliability does. STOCKTAKE_LONG=1 selects the long form of the load tests.
+nginx and STOCKTAKE_DB_SOCKET at node 1; it shares the e2e helpers and fixtures as tests/reliability
+does (tests/e2e/reuse.py). STOCKTAKE_LONG=1 selects the long form of the load tests.
 """
-import importlib.util
 import os
 import subprocess
 import sys
 import time
 
-_E2E = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e")
-sys.path.insert(0, _E2E)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from reuse import export_e2e_conftest  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location("e2e_conftest", os.path.join(_E2E, "conftest.py"))
-e2e = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(e2e)
-sys.modules["e2e_conftest"] = e2e
-
-# Re-export helpers and fixtures (pytest finds fixtures among a conftest's attributes).
-globals().update({k: v for k, v in vars(e2e).items() if not k.startswith("__")})
+e2e = export_e2e_conftest(globals())
 
 LONG = os.environ.get("STOCKTAKE_LONG") == "1"
 CLUSTER_DIR = os.environ.get("STOCKTAKE_CLUSTER_DIR", os.path.join(e2e.ROOT, "var", "cluster"))

@@ -7,9 +7,7 @@ import subprocess
 import requests
 
 from conftest import ROOT, db_query, url
-
-GROUPS = ["auth", "master_data", "inventory_transactions", "count_sessions", "admin"]
-VAR = os.path.join(ROOT, "var")
+from stack import GROUPS, VAR, children, master_pid
 # What a crash, a sanitizer or a worker death leaves in a handler log.
 CRASH_PATTERNS = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|"
                             r"killed by signal|Segmentation fault|stack-overflow|double free|"
@@ -76,18 +74,10 @@ def snapshot_diff(before, after):
 
 def pool_pids():
     """The master pid of every handler pool devstack started."""
-    pids = {}
-    for g in GROUPS:
-        with open(os.path.join(VAR, "run", g + ".pid")) as f:
-            pids[g] = int(f.read().split()[0])
-    return pids
+    return {g: master_pid(g) for g in GROUPS}
 
 
-def worker_pids(master):
-    out = subprocess.run(["ps", "-e", "-o", "pid=", "-o", "ppid=", "-o", "stat="],
-                         capture_output=True, text=True).stdout
-    return sorted(int(p) for p, pp, st in (line.split() for line in out.splitlines())
-                  if int(pp) == master and not st.startswith("Z"))
+worker_pids = children  # the live workers of a master pid
 
 
 def log_sizes():
