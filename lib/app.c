@@ -133,6 +133,70 @@ static void print_routes(const struct app *app)
 	fflush(stdout);
 }
 
+/*
+ * Sends a refusal, unless the caller is not settled yet and its user row
+ * refuses them first: the answer is the same as when the row is read up front.
+ */
+static void refuse(const struct app *app, struct request *r, int status, const char *message)
+{
+	const char *settled = NULL;
+	int rc = auth_settle(r, &settled);
+
+	if (rc)
+		app->error(r, rc, settled);
+	else
+		app->error(r, status, message);
+}
+
+/* Authentication, the route's scopes and the tenant_id guard; false when refused (sent). */
+static bool authorize(const struct app *app, const struct route *rt, struct request *r)
+{
+	const char *message = NULL;
+	const char *tenant = req_query(r, "tenant_id");
+	int rc = rt->user_in_query ? auth_authenticate_deferred(r, rt->scopes, &message)
+	                           : auth_authenticate(r, &message);
+
+	if (rc != 0 || !r->caller) {
+		app->error(r, rc >= 400 ? rc : 401, message ? message : "Authentication required");
+		return false;
+	}
+	if (*rt->scopes && !auth_scope_any(r->caller->scope ? r->caller->scope : "", rt->scopes)) {
+		refuse(app, r, 403, "Insufficient permissions");
+		return false;
+	}
+	/* Data of one tenant only: naming another one is refused, not ignored. */
+	if (tenant && *tenant &&
+	    (!r->caller->tenant_id || strcasecmp(tenant, r->caller->tenant_id) != 0)) {
+		refuse(app, r, 403, "Insufficient permissions");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A handler of a user_in_query route that answered without reading the user
+ * row (an error, an empty result): the row is read now, and a refusal replaces
+ * the answer, which was only built, not sent.
+ */
+static void settle_caller(const struct app *app, struct request *r)
+{
+	const char *message = NULL;
+	int rc;
+
+	if (!r->caller || (!r->caller->pending && !r->caller->refused))
+		return;
+	if ((rc = auth_settle(r, &message)) == 0)
+		return;
+	if (r->sent) {
+		log_error("%s %s: answer sent before the caller was settled", r->method, r->path);
+		return;
+	}
+	buf_reset(&r->headers);
+	buf_reset(&r->out);
+	r->status = 0;
+	app->error(r, rc, message);
+}
+
 void app_dispatch(const struct app *app, struct request *r)
 {
 	const struct route *rt;
@@ -148,33 +212,14 @@ void app_dispatch(const struct app *app, struct request *r)
 		}
 		return;
 	}
-	if (rt->scopes) {
-		const char *message = NULL;
-		const char *tenant = req_query(r, "tenant_id");
-		int rc = auth_authenticate(r, &message);
-
-		if (rc != 0 || !r->caller) {
-			app->error(r, rc >= 400 ? rc : 401,
-			           message ? message : "Authentication required");
-			return;
-		}
-		if (*rt->scopes &&
-		    !auth_scope_any(r->caller->scope ? r->caller->scope : "", rt->scopes)) {
-			app->error(r, 403, "Insufficient permissions");
-			return;
-		}
-		/* Data of one tenant only: naming another one is refused, not ignored. */
-		if (tenant && *tenant &&
-		    (!r->caller->tenant_id || strcasecmp(tenant, r->caller->tenant_id) != 0)) {
-			app->error(r, 403, "Insufficient permissions");
-			return;
-		}
-	}
+	if (rt->scopes && !authorize(app, rt, r))
+		return;
 	rt->handler(r);
 	if (r->status == 0 && r->out.len == 0) {
 		log_error("%s %s: the handler sent nothing", r->method, r->path);
 		app->error(r, 500, "Internal server error");
 	}
+	settle_caller(app, r);
 }
 
 /*

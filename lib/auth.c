@@ -622,10 +622,10 @@ const char *auth_request_token(const struct request *r)
 	return req_cookie(r, AUTH_COOKIE);
 }
 
-int auth_authenticate(struct request *r, const char **message)
+/* The token of r, verified, as r->caller (user row not read). 0, or 401 with *message. */
+static int verify_request_token(struct request *r, const char **message)
 {
 	struct caller *c = arena_alloc(r->arena, sizeof *c);
-	struct db_rows rows;
 	const char *token = auth_request_token(r);
 	enum auth_result res;
 
@@ -633,6 +633,7 @@ int auth_authenticate(struct request *r, const char **message)
 		*message = "Authentication required";
 		return 401;
 	}
+	memset(c, 0, sizeof *c);
 	res = auth_token_verify(r->arena, token, (long)time(NULL), c);
 	if (res != AUTH_OK) {
 		*message = res == AUTH_EXPIRED   ? "Token expired"
@@ -640,30 +641,177 @@ int auth_authenticate(struct request *r, const char **message)
 		                                 : "Invalid token";
 		return 401;
 	}
-	/* The token alone is not enough: the user may since have been disabled or lost scopes. */
-	if (db_exec(r->arena, &rows,
-	            "SELECT u.username, u.scopes, u.status, t.status, u.tokens_valid_after FROM users u "
-	            "JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ? AND u.tenant_id = ?",
-	            "ss", c->user_id, c->tenant_id) != 0) {
-		*message = "Internal server error";
-		return 500;
-	}
-	if (rows.nrows == 0) {
+	r->caller = c;
+	return 0;
+}
+
+/* The user's row as it is read, by auth_authenticate or along with a handler's query. */
+struct user_row {
+	const char *status;
+	const char *tenant_status;
+	const char *tokens_valid_after;
+	const char *scopes;
+	const char *username;
+};
+
+/*
+ * The token alone is not enough: the user may since have been disabled or lost
+ * scopes. Applies the row (NULL: no such user) to c. 0, or 401 with *message.
+ */
+static int admit_user(struct arena *a, struct caller *c, const struct user_row *u,
+                      const char **message)
+{
+	if (!u) {
 		*message = "Invalid token";
 		return 401;
 	}
-	if (!db_cell(&rows, 0, 2) || strcmp(db_cell(&rows, 0, 2), "active") != 0 ||
-	    !db_cell(&rows, 0, 3) || strcmp(db_cell(&rows, 0, 3), "active") != 0) {
+	if (!u->status || strcmp(u->status, "active") != 0 || !u->tenant_status ||
+	    strcmp(u->tenant_status, "active") != 0) {
 		*message = "User disabled";
 		return 401;
 	}
 	/* A password change ends the sessions of tokens issued before it. */
-	if (c->iat < atoll(db_cell(&rows, 0, 4))) {
+	if (c->iat < atoll(u->tokens_valid_after ? u->tokens_valid_after : "0")) {
 		*message = "Invalid token";
 		return 401;
 	}
-	c->username = db_cell(&rows, 0, 0);
-	c->scope = auth_scope_intersect(r->arena, c->scope, db_cell(&rows, 0, 1));
-	r->caller = c;
+	c->username = u->username;
+	c->scope = auth_scope_intersect(a, c->scope, u->scopes);
 	return 0;
+}
+
+static const char user_row_sql[] =
+    "SELECT u.status, t.status, u.tokens_valid_after, u.scopes, u.username FROM users u "
+    "JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ? AND u.tenant_id = ?";
+
+/* Reads c's user row on its own round trip and applies it. 0, or 401/500 with *message. */
+static int read_and_admit(struct request *r, struct caller *c, const char **message)
+{
+	struct db_rows rows;
+	struct user_row u;
+
+	if (db_exec(r->arena, &rows, user_row_sql, "ss", c->user_id, c->tenant_id) != 0) {
+		*message = "Internal server error";
+		return 500;
+	}
+	if (rows.nrows == 0)
+		return admit_user(r->arena, c, NULL, message);
+	u = (struct user_row){db_cell(&rows, 0, 0), db_cell(&rows, 0, 1), db_cell(&rows, 0, 2),
+	                      db_cell(&rows, 0, 3), db_cell(&rows, 0, 4)};
+	return admit_user(r->arena, c, &u, message);
+}
+
+int auth_authenticate(struct request *r, const char **message)
+{
+	int rc = verify_request_token(r, message);
+
+	if (rc == 0 && (rc = read_and_admit(r, r->caller, message)) != 0)
+		r->caller = NULL;
+	return rc;
+}
+
+int auth_authenticate_deferred(struct request *r, const char *route_scopes, const char **message)
+{
+	int rc = verify_request_token(r, message);
+
+	if (rc == 0) {
+		r->caller->pending = true;
+		r->caller->route_scopes = route_scopes;
+	}
+	return rc;
+}
+
+/* Records the outcome of the deferred read: the user's refusal, or the route's scopes. */
+static int settle(struct caller *c, int rc, const char *message)
+{
+	if (rc == 0 && !auth_scope_any(c->scope ? c->scope : "", c->route_scopes)) {
+		rc = 403;
+		message = "Insufficient permissions";
+	}
+	c->pending = false;
+	c->refused = rc;
+	c->refusal = message;
+	return rc;
+}
+
+int auth_settle(struct request *r, const char **message)
+{
+	struct caller *c = r->caller;
+	const char *msg = NULL;
+
+	if (c && c->pending) {
+		int rc = read_and_admit(r, c, &msg);
+		settle(c, rc, msg);
+	}
+	if (!c || !c->refused)
+		return 0;
+	*message = c->refusal;
+	return c->refused;
+}
+
+/* Removes column col from every row of rows, in place. */
+static void drop_column(struct db_rows *rows, size_t col)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < rows->nrows; i++)
+		for (size_t j = 0; j < rows->ncols; j++)
+			if (j != col)
+				rows->cells[out++] = rows->cells[i * rows->ncols + j];
+	memmove(rows->colnames + col, rows->colnames + col + 1,
+	        (rows->ncols - col - 1) * sizeof(*rows->colnames));
+	memmove(rows->coltypes + col, rows->coltypes + col + 1,
+	        (rows->ncols - col - 1) * sizeof(*rows->coltypes));
+	rows->ncols--;
+}
+
+/* Splits the AUTH_PROBE_COLUMN text into u (fields in the arena). False when malformed. */
+static bool parse_probe(struct arena *a, const char *text, struct user_row *u)
+{
+	const char **field[] = {&u->status, &u->tenant_status, &u->tokens_valid_after, &u->scopes};
+	const char *p = text;
+
+	/* The username comes last, so whatever it holds cannot shift the other fields. */
+	for (size_t i = 0; i < sizeof(field) / sizeof(field[0]); i++) {
+		const char *sep = strchr(p, AUTH_PROBE_SEPARATOR);
+		if (!sep)
+			return false;
+		*field[i] = arena_strndup(a, p, (size_t)(sep - p));
+		p = sep + 1;
+	}
+	u->username = p;
+	return true;
+}
+
+int auth_settle_probe(struct request *r, struct db_rows *rows, const char **message)
+{
+	struct caller *c = r->caller;
+	int col = db_col(rows, AUTH_PROBE_LABEL);
+	const char *text, *msg = NULL;
+	struct user_row u;
+	int rc;
+
+	if (col < 0)
+		return auth_settle(r, message);
+	text = rows->nrows ? db_cell(rows, 0, (size_t)col) : NULL;
+	drop_column(rows, (size_t)col);
+	if (!c || !c->pending || rows->nrows == 0) /* no row: nothing read, auth_settle will */
+		return auth_settle(r, message);
+	if (!text) {
+		rc = admit_user(r->arena, c, NULL, &msg);
+	} else if (!parse_probe(r->arena, text, &u)) {
+		log_error("auth: malformed user probe");
+		msg = "Internal server error";
+		rc = 500;
+	} else {
+		rc = admit_user(r->arena, c, &u, &msg);
+	}
+	if ((rc = settle(c, rc, msg)) != 0)
+		*message = c->refusal;
+	return rc;
+}
+
+const char *auth_probe_user(const struct request *r)
+{
+	return r->caller && r->caller->pending ? r->caller->user_id : NULL;
 }

@@ -6,6 +6,7 @@
 
 struct arena;
 struct caller;
+struct db_rows;
 struct request;
 
 /* Name of the HttpOnly cookie that carries the token for HTML pages. */
@@ -88,5 +89,47 @@ const char *auth_request_token(const struct request *r);
  * "Invalid token", "Token expired", "User disabled").
  */
 int auth_authenticate(struct request *r, const char **message);
+
+/*
+ * For routes that read the user row along with their own first query instead
+ * of on a round trip of its own (the round trip costs a read about as much as
+ * its query). Verifies the token and sets r->caller with the token's claims,
+ * pending: the route's scopes are checked against the token now and against
+ * the user again when the row is read. Returns 0, or 401 with *message as
+ * auth_authenticate. app_dispatch settles a caller its handler left pending.
+ */
+int auth_authenticate_deferred(struct request *r, const char *route_scopes, const char **message);
+
+/*
+ * A column to add to a handler's query (before its FROM, so its two '?' come
+ * first; bind the caller's user_id and tenant_id): the caller's user row as one
+ * text, NULL when the user does not exist. Uncorrelated, so MariaDB reads it
+ * once per execution, not once per row.
+ */
+#define AUTH_PROBE_LABEL "_caller"
+#define AUTH_PROBE_SEPARATOR '\x1f'
+#define AUTH_PROBE_COLUMN                                                                          \
+	"(SELECT CONCAT_WS(CHAR(31), pu.status, pt.status, pu.tokens_valid_after,"                 \
+	" IFNULL(pu.scopes, ''), pu.username) FROM users pu JOIN tenants pt ON pt.id = pu.tenant_id" \
+	" WHERE pu.id = ? AND pu.tenant_id = ?) AS " AUTH_PROBE_LABEL
+
+/*
+ * Settles a pending caller from the AUTH_PROBE_COLUMN of rows, and removes
+ * that column from rows. When rows has no row (the probe was not read), or no
+ * such column, reads the user row on its own (auth_settle). Returns 0, or
+ * 401/403 (or 500) with *message; the handler sends it instead of its answer.
+ */
+int auth_settle_probe(struct request *r, struct db_rows *rows, const char **message);
+
+/* The user whose row a query should probe: the caller's while pending, else NULL. */
+const char *auth_probe_user(const struct request *r);
+
+/*
+ * Reads a pending caller's user row on its own round trip and applies it
+ * (user refusals, then the route's scopes); settled callers keep their outcome.
+ * Every answer that depends on who the caller is (scopes, username), or that
+ * is streamed, needs a settled caller. Returns 0, or 401/403/500 with *message.
+ */
+int auth_settle(struct request *r, const char **message);
 
 #endif

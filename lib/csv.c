@@ -60,6 +60,11 @@ int csv_stream_begin(struct request *r, const char *filename)
 
 	if (r->sent)
 		return -1;
+	/* A stream cannot be taken back: its caller must be known before the first byte. */
+	if (r->caller && r->caller->pending) {
+		log_error("csv: %s streamed before its caller was settled", filename);
+		return -1;
+	}
 	buf_init(&h);
 	r->status = 200;
 	buf_appendf(&h, "Status: 200 %s\r\n", req_status_text(200));

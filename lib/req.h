@@ -35,6 +35,15 @@ struct caller {
 	const char *username;
 	const char *scope; /* space-separated */
 	long iat;          /* the token's issue time (0 when it had none) */
+	/*
+	 * auth_authenticate_deferred(): the token is verified but the user row
+	 * not read yet; a query of the handler reads it (auth_settle_probe), or
+	 * auth_settle() does. Until then scope is the token's, username NULL.
+	 */
+	bool pending;
+	const char *route_scopes; /* checked again once the user row is read */
+	int refused;              /* the settled outcome: 0, or 401/403 with refusal */
+	const char *refusal;
 };
 
 /* How the request's bytes move: FastCGI streams or CGI stdio. */

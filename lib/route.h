@@ -19,6 +19,12 @@ struct route {
 	 * scopes of which the caller needs at least one.
 	 */
 	const char *scopes;
+	/*
+	 * The handler reads the caller's user row along with its own query
+	 * (auth_authenticate_deferred). Only for reads: a route that writes must
+	 * know its caller before it writes anything.
+	 */
+	bool user_in_query;
 };
 
 /* Matches one pattern; on success adds the ":name" segments to params. */

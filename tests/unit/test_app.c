@@ -1,7 +1,7 @@
 /* Unit tests for lib/app.c: dispatch rules, --routes, one CGI request, a preforked FastCGI pool. */
 
 /*
- * auth_authenticate/auth_scope_any are stand-ins defined here: link this test
+ * auth_authenticate(_deferred)/auth_settle/auth_scope_any are stand-ins defined here: link this test
  * without lib/auth.c. db_connect/db_close are weak stand-ins: without
  * lib/db.c they count calls; with it the real ones fail fast on the test
  * config's missing socket (slower start-up: the workers retry).
@@ -55,12 +55,62 @@ int auth_authenticate(struct request *r, const char **message)
 		*message = "Invalid token";
 		return 401;
 	}
+	memset(&test_caller, 0, sizeof(test_caller));
 	test_caller.user_id = "u1";
 	test_caller.tenant_id = "aaaaaaaa-0000-0000-0000-000000000001";
 	test_caller.username = "demo";
 	test_caller.scope = req_header(r, "X-Test-Scope");
 	r->caller = &test_caller;
 	return 0;
+}
+
+/*
+ * Deferred routes: "Bearer good" and "Bearer disabled" both pass the token
+ * check; the user row (read by auth_settle) refuses "disabled" with 401.
+ */
+static int settle_calls;
+static bool test_disabled;
+
+int auth_authenticate_deferred(struct request *r, const char *route_scopes, const char **message)
+{
+	const char *h = req_header(r, "Authorization");
+
+	auth_calls++;
+	if (!h) {
+		*message = "Authentication required";
+		return 401;
+	}
+	test_disabled = strcmp(h, "Bearer disabled") == 0;
+	if (strcmp(h, "Bearer good") != 0 && !test_disabled) {
+		*message = "Invalid token";
+		return 401;
+	}
+	memset(&test_caller, 0, sizeof(test_caller));
+	test_caller.user_id = "u1";
+	test_caller.tenant_id = "aaaaaaaa-0000-0000-0000-000000000001";
+	test_caller.scope = req_header(r, "X-Test-Scope");
+	test_caller.pending = true;
+	test_caller.route_scopes = route_scopes;
+	r->caller = &test_caller;
+	return 0;
+}
+
+int auth_settle(struct request *r, const char **message)
+{
+	struct caller *c = r->caller;
+
+	if (c && c->pending) {
+		settle_calls++;
+		c->pending = false;
+		if (test_disabled) {
+			c->refused = 401;
+			c->refusal = "User disabled";
+		}
+	}
+	if (!c || !c->refused)
+		return 0;
+	*message = c->refusal;
+	return c->refused;
 }
 
 /* Word-wise "any of", like the real one. */
@@ -146,6 +196,20 @@ static void h_no_content(struct request *r)
 	req_set_status(r, 204);
 }
 
+/* A user_in_query read: with ?admit=1 it settles its caller itself (as a probed query does). */
+static void h_lazy(struct request *r)
+{
+	const char *msg = NULL;
+	int status;
+
+	handler_calls++;
+	if (req_query(r, "admit") && (status = auth_settle(r, &msg)) != 0) {
+		ondi_error(r, status, msg);
+		return;
+	}
+	json_reply(r, 200, ondi_ok("lazy"));
+}
+
 static void h_crash(struct request *r)
 {
 	_exit(9);
@@ -172,6 +236,7 @@ static const struct route routes[] = {
     {"GET", "/silent", h_silent, NULL},
     {"DELETE", "/silent", h_no_content, NULL},
     {"GET", "/crash", h_crash, NULL},
+    {"GET", "/lazy", h_lazy, "view:tenant", .user_in_query = true},
     {0},
 };
 
@@ -197,7 +262,7 @@ static int setup(void **state)
 	x->a = arena_new(4096);
 	req_init(&x->r);
 	*state = x;
-	auth_calls = handler_calls = 0;
+	auth_calls = handler_calls = settle_calls = 0;
 	return 0;
 }
 
@@ -399,7 +464,8 @@ static void test_routes_option(void **state)
 	                                    "DELETE /bins/:id manage:operations:tenant\n"
 	                                    "GET /silent -\n"
 	                                    "DELETE /silent -\n"
-	                                    "GET /crash -\n");
+	                                    "GET /crash -\n"
+	                                    "GET /lazy view:tenant\n");
 	buf_release(&out);
 }
 
@@ -709,6 +775,65 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* The handler answered without reading the user row: app reads it after, and keeps the answer. */
+static void test_deferred_settled_after(void **state)
+{
+	struct fixture *x = *state;
+
+	assert_string_equal(dispatch(x, "GET", "/lazy", NULL, "good", "view:tenant"),
+	                    "{\"success\":true,\"message\":\"lazy\"}");
+	assert_int_equal(x->r.status, 200);
+	assert_int_equal(settle_calls, 1);
+	assert_false(x->r.caller->pending);
+}
+
+/* ... and a refusal from the row replaces the answer, which was built but not sent. */
+static void test_deferred_refusal_replaces_answer(void **state)
+{
+	struct fixture *x = *state;
+
+	assert_string_equal(dispatch(x, "GET", "/lazy", NULL, "disabled", "view:tenant"),
+	                    "{\"success\":false,\"message\":\"User disabled\"}");
+	assert_int_equal(x->r.status, 401);
+	assert_int_equal(handler_calls, 1);
+	assert_int_equal(settle_calls, 1);
+}
+
+/* A handler that settles its caller itself is not settled twice. */
+static void test_deferred_settled_by_handler(void **state)
+{
+	struct fixture *x = *state;
+
+	assert_string_equal(dispatch(x, "GET", "/lazy", "admit=1", "good", "view:tenant"),
+	                    "{\"success\":true,\"message\":\"lazy\"}");
+	assert_int_equal(settle_calls, 1);
+	assert_string_equal(dispatch(x, "GET", "/lazy", "admit=1", "disabled", "view:tenant"),
+	                    "{\"success\":false,\"message\":\"User disabled\"}");
+	assert_int_equal(x->r.status, 401);
+	assert_int_equal(settle_calls, 2);
+}
+
+/* Refusals made before the handler still let the user row speak first, as when it is read first. */
+static void test_deferred_refusals_before_handler(void **state)
+{
+	struct fixture *x = *state;
+
+	assert_string_equal(dispatch(x, "GET", "/lazy", NULL, "good", "admin"),
+	                    "{\"success\":false,\"message\":\"Insufficient permissions\"}");
+	assert_int_equal(x->r.status, 403);
+	assert_string_equal(dispatch(x, "GET", "/lazy", NULL, "disabled", "admin"),
+	                    "{\"success\":false,\"message\":\"User disabled\"}");
+	assert_int_equal(x->r.status, 401);
+	assert_string_equal(dispatch(x, "GET", "/lazy",
+	                             "tenant_id=bbbbbbbb-0000-0000-0000-000000000002", "disabled",
+	                             "view:tenant"),
+	                    "{\"success\":false,\"message\":\"User disabled\"}");
+	assert_int_equal(x->r.status, 401);
+	assert_string_equal(dispatch(x, "GET", "/lazy", NULL, "forged", "view:tenant"),
+	                    "{\"success\":false,\"message\":\"Invalid token\"}");
+	assert_int_equal(handler_calls, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -721,6 +846,10 @@ int main(void)
 	    T(test_scopes),
 	    T(test_tenant_guard),
 	    T(test_handler_sent_nothing),
+	    T(test_deferred_settled_after),
+	    T(test_deferred_refusal_replaces_answer),
+	    T(test_deferred_settled_by_handler),
+	    T(test_deferred_refusals_before_handler),
 	    cmocka_unit_test(test_routes_option),
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_cgi_request),

@@ -593,9 +593,110 @@ static void test_authenticate_db(void **state)
 	db_close();
 }
 
+/* ---- the user row read along with a handler's query (auth_settle_probe) ---- */
+
+#define PROBE(status, tenant_status, valid_after, scopes, username)                                \
+	status "\x1f" tenant_status "\x1f" valid_after "\x1f" scopes "\x1f" username
+
+struct probe_case {
+	struct request r;
+	struct caller c;
+	char *cells[6];
+	const char *names[3];
+	enum db_coltype types[3];
+	struct db_rows rows;
+};
+
+/* Two rows of columns a, _caller, b; the probe's text in row 0 (NULL: no such user). */
+static void probe_case(struct probe_case *p, const char *probe)
+{
+	memset(p, 0, sizeof(*p));
+	p->r.arena = A;
+	p->c = (struct caller){.user_id = "u-1",
+	                       .tenant_id = "t-1",
+	                       .scope = "admin view:tenant",
+	                       .iat = NOW,
+	                       .pending = true,
+	                       .route_scopes = "view:tenant"};
+	p->r.caller = &p->c;
+	p->cells[0] = "a1";
+	p->cells[1] = (char *)probe;
+	p->cells[2] = "b1";
+	p->cells[3] = "a2";
+	p->cells[4] = (char *)probe;
+	p->cells[5] = NULL;
+	p->names[0] = "a";
+	p->names[1] = AUTH_PROBE_LABEL;
+	p->names[2] = "b";
+	p->types[0] = DB_COL_STR;
+	p->types[1] = DB_COL_STR;
+	p->types[2] = DB_COL_INT;
+	p->rows = (struct db_rows){2, 3, p->cells, p->names, p->types};
+}
+
+static void test_settle_probe_admits(void **state)
+{
+	struct probe_case p;
+	const char *msg = NULL;
+
+	/* The username comes last: a separator inside it cannot shift the other fields. */
+	probe_case(&p, PROBE("active", "active", "1699999999", "view:tenant", "odd\x1fname"));
+	assert_int_equal(auth_settle_probe(&p.r, &p.rows, &msg), 0);
+	assert_false(p.c.pending);
+	assert_int_equal(p.c.refused, 0);
+	assert_string_equal(p.c.username, "odd\x1fname");
+	assert_string_equal(p.c.scope, "view:tenant");
+	/* The probe column is gone from every row; the others keep their order and types. */
+	assert_int_equal(p.rows.ncols, 2);
+	assert_string_equal(p.rows.colnames[0], "a");
+	assert_string_equal(p.rows.colnames[1], "b");
+	assert_int_equal(p.rows.coltypes[1], DB_COL_INT);
+	assert_string_equal(db_cell(&p.rows, 0, 0), "a1");
+	assert_string_equal(db_cell(&p.rows, 0, 1), "b1");
+	assert_string_equal(db_cell(&p.rows, 1, 0), "a2");
+	assert_null(db_cell(&p.rows, 1, 1));
+	/* Settled: later calls keep the outcome without reading anything. */
+	assert_int_equal(auth_settle(&p.r, &msg), 0);
+	assert_null(auth_probe_user(&p.r));
+}
+
+static void test_settle_probe_refuses(void **state)
+{
+	static const struct {
+		const char *probe;
+		int status;
+		const char *message;
+	} cases[] = {
+	    {PROBE("disabled", "active", "0", "view:tenant", "u"), 401, "User disabled"},
+	    {PROBE("active", "disabled", "0", "view:tenant", "u"), 401, "User disabled"},
+	    {NULL, 401, "Invalid token"},
+	    /* A password change after the token was issued. */
+	    {PROBE("active", "active", "1700000001", "view:tenant", "u"), 401, "Invalid token"},
+	    /* The route's scope was revoked: the token still names it. */
+	    {PROBE("active", "active", "0", "admin", "u"), 403, "Insufficient permissions"},
+	    {"active\x1f" "active", 500, "Internal server error"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct probe_case p;
+		const char *msg = NULL;
+
+		probe_case(&p, cases[i].probe);
+		assert_int_equal(auth_settle_probe(&p.r, &p.rows, &msg), cases[i].status);
+		assert_string_equal(msg, cases[i].message);
+		assert_int_equal(p.rows.ncols, 2);
+		/* The refusal sticks: app_dispatch's own check gives the same answer. */
+		msg = NULL;
+		assert_int_equal(auth_settle(&p.r, &msg), cases[i].status);
+		assert_string_equal(msg, cases[i].message);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_settle_probe_admits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_settle_probe_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_issue_verify_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_issue_empty_scope, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_issue_refuses_oversized, setup, teardown),
