@@ -189,7 +189,7 @@ void admin_transaction(struct request *r)
 
 	if (!id)
 		return;
-	switch (itx_get(r->arena, r->caller->tenant_id, id, &rows)) {
+	switch (itx_get(r->arena, r->caller->tenant_id, id, NULL, &rows)) {
 	case 0:
 		break;
 	case 1:

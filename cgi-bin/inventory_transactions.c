@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "arena.h"
+#include "auth.h"
 #include "buf.h"
 #include "db.h"
 #include "idempotency.h"
@@ -91,6 +92,21 @@ static struct buf *ondi_begin(struct request *r, const char *message)
 	return &r->out;
 }
 
+/* The export streams: who asks, and the warehouse, are checked before its first byte. */
+static void send_csv(struct request *r, struct itx_filter *f)
+{
+	struct db_rows none = {0};
+	const char *msg = NULL;
+	int status;
+
+	if ((status = auth_settle(r, &msg)) != 0 ||
+	    (status = itx_filter_confirm(r->arena, f, &none, &msg)) != 0) {
+		ondi_error(r, status, msg);
+		return;
+	}
+	itx_csv(r, f);
+}
+
 static void handle_list(struct request *r)
 {
 	struct itx_filter f;
@@ -109,17 +125,23 @@ static void handle_list(struct request *r)
 		ondi_error(r, 400, msg);
 		return;
 	}
-	if ((status = itx_filter_parse(r->arena, tenant_of(r), &r->query, &f, &msg)) != 0) {
+	if ((status = itx_filter_parse_deferred(r->arena, tenant_of(r), &r->query, &f, &msg)) != 0) {
 		ondi_error(r, status, msg);
 		return;
 	}
 	if (format && strcmp(format, "csv") == 0) {
-		itx_csv(r, &f);
+		send_csv(r, &f);
 		return;
 	}
+	f.probe_user = auth_probe_user(r);
 	if (itx_stats(r->arena, &f, counts, &total) < 0 ||
 	    itx_page(r->arena, &f, &pg, ITX_SORT_TIME, true, &rows) < 0) {
 		send_internal(r);
+		return;
+	}
+	if ((status = auth_settle_probe(r, &rows, &msg)) != 0 ||
+	    (status = itx_filter_confirm(r->arena, &f, &rows, &msg)) != 0) {
+		ondi_error(r, status, msg);
 		return;
 	}
 	b = ondi_begin(r, "Inventory transactions retrieved successfully");
@@ -149,7 +171,15 @@ static void send_transaction(struct request *r, const char *id, const char *mess
 	struct db_rows rows;
 	struct buf *b;
 
-	switch (itx_get(r->arena, tenant_of(r), id, &rows)) {
+	int found = itx_get(r->arena, tenant_of(r), id, auth_probe_user(r), &rows);
+	const char *msg = NULL;
+	int status;
+
+	if (found >= 0 && (status = auth_settle_probe(r, &rows, &msg)) != 0) {
+		ondi_error(r, status, msg);
+		return;
+	}
+	switch (found) {
 	case 0:
 		break;
 	case 1:
@@ -415,10 +445,10 @@ static void handle_create(struct request *r)
 
 /* ledger-check comes before /:id, which would otherwise take it for an id. */
 static const struct route routes[] = {
-    {"GET", BASE, handle_list, READ_SCOPES},
+    {"GET", BASE, handle_list, READ_SCOPES, .user_in_query = true},
     {"POST", BASE, handle_create, WRITE_SCOPES},
     {"GET", BASE "/ledger-check", handle_ledger_check, CHECK_SCOPES},
-    {"GET", BASE "/:id", handle_get, READ_SCOPES},
+    {"GET", BASE "/:id", handle_get, READ_SCOPES, .user_in_query = true},
     {"PATCH", BASE "/:id", handle_update, WRITE_SCOPES},
     {0},
 };

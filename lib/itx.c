@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "buf.h"
 #include "count_lock.h"
 #include "csv.h"
@@ -75,6 +76,9 @@
 
 static const char tx_full_sql[] =
     "SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS TX_JOINS " WHERE t.tenant_id = ? AND t.id = ?";
+static const char tx_full_probed_sql[] = "SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS
+                                         ", " AUTH_PROBE_COLUMN TX_JOINS
+                                         " WHERE t.tenant_id = ? AND t.id = ?";
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -106,8 +110,26 @@ static bool parse_bound(const char *v, char *out, bool *has)
 	return valid_timestamp(v, out, ITX_TS_LEN);
 }
 
-int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist *query,
-                     struct itx_filter *f, const char **msg)
+/* 0, or 404 "Warehouse not found" when the tenant has no warehouse f->warehouse_id (500). */
+static int check_warehouse(struct arena *a, struct itx_filter *f, const char **msg)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, &rows, "SELECT 1 FROM warehouses WHERE tenant_id = ? AND id = ?", "ss",
+	            f->tenant_id, f->warehouse_id) < 0) {
+		*msg = "Internal server error";
+		return 500;
+	}
+	f->warehouse_unchecked = false;
+	if (rows.nrows == 0) {
+		*msg = "Warehouse not found";
+		return 404;
+	}
+	return 0;
+}
+
+static int filter_parse(struct arena *a, const char *tenant_id, const struct kvlist *query,
+                        struct itx_filter *f, bool defer_warehouse, const char **msg)
 {
 	const char *v;
 
@@ -134,24 +156,44 @@ int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist
 	}
 	f->end_is_date = v && strlen(v) == 10;
 	if ((v = kvlist_get_nonempty(query, "warehouse_id"))) {
-		struct db_rows rows;
-
 		f->warehouse_id = valid_id_norm(a, v);
 		if (!valid_uuid(v)) {
 			*msg = "Warehouse not found";
 			return 404;
 		}
-		if (db_exec(a, &rows, "SELECT 1 FROM warehouses WHERE tenant_id = ? AND id = ?",
-		            "ss", f->tenant_id, f->warehouse_id) < 0) {
-			*msg = "Internal server error";
-			return 500;
-		}
-		if (rows.nrows == 0) {
-			*msg = "Warehouse not found";
-			return 404;
-		}
+		f->warehouse_unchecked = true;
+		if (!defer_warehouse)
+			return check_warehouse(a, f, msg);
 	}
 	return 0;
+}
+
+int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist *query,
+                     struct itx_filter *f, const char **msg)
+{
+	return filter_parse(a, tenant_id, query, f, false, msg);
+}
+
+int itx_filter_parse_deferred(struct arena *a, const char *tenant_id, const struct kvlist *query,
+                              struct itx_filter *f, const char **msg)
+{
+	return filter_parse(a, tenant_id, query, f, true, msg);
+}
+
+int itx_filter_confirm(struct arena *a, struct itx_filter *f, const struct db_rows *page,
+                       const char **msg)
+{
+	int col;
+
+	if (!f->warehouse_unchecked)
+		return 0;
+	/* The page's rows are the warehouse's, joined to it within the tenant. */
+	col = db_col(page, "warehouse.id");
+	if (page->nrows > 0 && col >= 0 && db_cell(page, 0, (size_t)col)) {
+		f->warehouse_unchecked = false;
+		return 0;
+	}
+	return check_warehouse(a, f, msg);
 }
 
 /* Appends " WHERE ..." for f to q (items aliased i must be joined when f->search is set). */
@@ -337,6 +379,16 @@ static const char *time_index(const struct itx_filter *f)
 	return " FORCE INDEX (ix_itx_tenant_time)";
 }
 
+/* ", <the caller's user row>" when f asks for it (auth_settle_probe reads it). */
+static void probe_column(struct res_sql *q, const struct itx_filter *f)
+{
+	if (!f->probe_user)
+		return;
+	struct db_param p[] = {DBP_S(f->probe_user), DBP_S(f->tenant_id)};
+
+	res_sql_addv(q, ", " AUTH_PROBE_COLUMN, p, 2);
+}
+
 int itx_page(struct arena *a, const struct itx_filter *f, const struct res_page *pg,
              enum itx_sort sort, bool desc, struct db_rows *out)
 {
@@ -349,8 +401,9 @@ int itx_page(struct arena *a, const struct itx_filter *f, const struct res_page 
 	res_sql_init(&q, a);
 	if (sort == ITX_SORT_TIME && desc && counted_filter(f) && offset <= DIRECT_OFFSET_MAX) {
 		/* STRAIGHT_JOIN: t first, read in index order; no join order to search. */
-		buf_puts(&q.text, "SELECT STRAIGHT_JOIN " TX_FLAT_COLUMNS TX_NESTED_COLUMNS
-		                  " FROM inventory_transactions t");
+		buf_puts(&q.text, "SELECT STRAIGHT_JOIN " TX_FLAT_COLUMNS TX_NESTED_COLUMNS);
+		probe_column(&q, f);
+		buf_puts(&q.text, " FROM inventory_transactions t");
 		buf_puts(&q.text, time_index(f));
 		buf_puts(&q.text, TX_RELATED_PK);
 		where_filter(&q, f);
@@ -359,8 +412,9 @@ int itx_page(struct arena *a, const struct itx_filter *f, const struct res_page 
 		res_sql_addp(&q, " OFFSET ?", DBP_I(offset));
 		goto run;
 	}
-	buf_puts(&q.text, "SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS
-	                  " FROM (SELECT t.id FROM inventory_transactions t");
+	buf_puts(&q.text, "SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS);
+	probe_column(&q, f);
+	buf_puts(&q.text, " FROM (SELECT t.id FROM inventory_transactions t");
 	if (f->search || sort == ITX_SORT_ITEM)
 		buf_puts(&q.text, ITEM_JOIN);
 	if (sort_specs[sort].join && sort != ITX_SORT_ITEM)
@@ -377,9 +431,14 @@ run:
 	return rc;
 }
 
-int itx_get(struct arena *a, const char *tenant_id, const char *id, struct db_rows *out)
+int itx_get(struct arena *a, const char *tenant_id, const char *id, const char *probe_user,
+            struct db_rows *out)
 {
-	if (db_exec(a, out, tx_full_sql, "ss", tenant_id, id) < 0)
+	int rc = probe_user ? db_exec(a, out, tx_full_probed_sql, "ssss", probe_user, tenant_id,
+	                              tenant_id, id)
+	                    : db_exec(a, out, tx_full_sql, "ss", tenant_id, id);
+
+	if (rc < 0)
 		return -1;
 	return out->nrows ? 0 : 1;
 }

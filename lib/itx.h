@@ -45,6 +45,16 @@ struct itx_filter {
 	bool has_start;
 	bool has_end;
 	bool end_is_date; /* a bare date as the end includes that whole day */
+	/*
+	 * Set by the caller of itx_filter_parse: itx_page also reads this user's row
+	 * (AUTH_PROBE_COLUMN, for auth_settle_probe).
+	 */
+	const char *probe_user;
+	/*
+	 * The warehouse named by the filter was not looked up: a page holding one
+	 * of its transactions proves it exists; itx_filter_confirm checks an empty one.
+	 */
+	bool warehouse_unchecked;
 };
 
 /*
@@ -56,6 +66,22 @@ struct itx_filter {
  */
 int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist *query,
                      struct itx_filter *f, const char **msg);
+
+/*
+ * As itx_filter_parse, but the named warehouse is not looked up yet (a round
+ * trip a list page can do without): call itx_filter_confirm with the page
+ * before answering from it.
+ */
+int itx_filter_parse_deferred(struct arena *a, const char *tenant_id, const struct kvlist *query,
+                              struct itx_filter *f, const char **msg);
+
+/*
+ * The deferred warehouse check: a page (itx_page's rows) with a row shows the
+ * warehouse exists; an empty one costs the lookup. 0, or 404 "Warehouse not
+ * found" / 500 with *msg.
+ */
+int itx_filter_confirm(struct arena *a, struct itx_filter *f, const struct db_rows *page,
+                       const char **msg);
 
 /* Room for one count per ledger type (there are 7). */
 #define ITX_TYPES_MAX 16
@@ -94,8 +120,12 @@ int itx_page(struct arena *a, const struct itx_filter *f, const struct res_page 
  */
 void itx_csv(struct request *r, const struct itx_filter *f);
 
-/* One transaction of the tenant with the columns of itx_page: 0, 1 when none, -1. */
-int itx_get(struct arena *a, const char *tenant_id, const char *id, struct db_rows *out);
+/*
+ * One transaction of the tenant with the columns of itx_page: 0, 1 when none,
+ * -1. With probe_user, the row also has that user's AUTH_PROBE_COLUMN.
+ */
+int itx_get(struct arena *a, const char *tenant_id, const char *id, const char *probe_user,
+            struct db_rows *out);
 
 /* ---- create ----------------------------------------------------------------- */
 

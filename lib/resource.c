@@ -303,6 +303,13 @@ void res_sql_addp(struct res_sql *q, const char *text, struct db_param p)
 	sql_param(q, p);
 }
 
+void res_sql_addv(struct res_sql *q, const char *text, const struct db_param *p, size_t n)
+{
+	buf_puts(&q->text, text);
+	for (size_t i = 0; i < n; i++)
+		sql_param(q, p[i]);
+}
+
 void res_sql_release(struct res_sql *q)
 {
 	buf_release(&q->text);

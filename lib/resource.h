@@ -176,6 +176,8 @@ char *res_like_pattern(struct arena *a, const char *term);
 void res_sql_init(struct res_sql *q, struct arena *a);
 /* Appends text and one bound parameter (for text with one '?'). */
 void res_sql_addp(struct res_sql *q, const char *text, struct db_param p);
+/* Appends text and its n bound parameters, in the order of their '?'. */
+void res_sql_addv(struct res_sql *q, const char *text, const struct db_param *p, size_t n);
 void res_sql_release(struct res_sql *q);
 
 /*
