@@ -255,6 +255,14 @@ def main():
     # B0: the FastCGI ceiling.
     if b.want("B0"):
         b.run("B0", "baseline: libfcgi, 60-byte JSON", None, None, "/bench/baseline", auth="none")
+    # B1: B0 plus one prepared SELECT 1 per request: the floor of any request that reads the
+    # database, no target (it shows what the targets leave for everything else).
+    if b.want("B1"):
+        why = b.check("B1", "GET", "/bench/floor", None)
+        if why:
+            b.skip("B1", "floor: B0 + one SELECT 1 round trip", None, why)
+        else:
+            b.run("B1", "floor: B0 + one SELECT 1 round trip", None, None, "/bench/floor", auth="none")
 
     # S1: one transaction by id, rotating over 1,000 ids of the read tenant.
     t = READ_TENANT
@@ -392,6 +400,10 @@ def report(b):
         lines.append("%-5s %-36s %5d %7.0f %8s %8s %5s %6s %15s  %s" % (
             r["name"], r["label"][:36], r["conns"], r["rps"], fmt_ms(r["p50"]), fmt_ms(r["p99"]),
             "-" if ratio is None else "%.2f" % ratio, tgt, cpu, result))
+    floor = next((r for r in b.rows if r["name"] == "B1" and not r.get("skipped")), None)
+    if floor and base and base["rps"]:
+        lines.append("floor: B0 plus one SELECT 1 round trip to MariaDB (B1) reaches %.2f of B0; every S"
+                     " scenario needs at least one such round trip" % (floor["rps"] / base["rps"]))
     s4 = {r["name"]: r["rps"] for r in b.rows if r["name"].startswith("S4") and not r.get("skipped")}
     if "S4/1" in s4 and "S4" in s4 and s4["S4/1"]:
         grows = s4["S4"] / s4["S4/1"]
