@@ -423,6 +423,12 @@ static void handle_create(struct request *r)
 		ondi_error(r, 400, "Invalid idempotency key");
 		return;
 	}
+	/* A stored answer is replayed before any transaction: only to a known caller. */
+	if (k.key && (status = auth_settle(r, &msg)) != 0) {
+		ondi_error(r, status, msg);
+		return;
+	}
+	in.settle = r;
 	switch (itx_create(r->arena, tenant_of(r), &in, &k, &res)) {
 	case ITX_CREATED:
 		json_reply_text(r, 201, res.body);
@@ -446,7 +452,7 @@ static void handle_create(struct request *r)
 /* ledger-check comes before /:id, which would otherwise take it for an id. */
 static const struct route routes[] = {
     {"GET", BASE, handle_list, READ_SCOPES, .user_in_query = true},
-    {"POST", BASE, handle_create, WRITE_SCOPES},
+    {"POST", BASE, handle_create, WRITE_SCOPES, .user_in_query = true},
     {"GET", BASE "/ledger-check", handle_ledger_check, CHECK_SCOPES},
     {"GET", BASE "/:id", handle_get, READ_SCOPES, .user_in_query = true},
     {"PATCH", BASE "/:id", handle_update, WRITE_SCOPES},

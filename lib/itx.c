@@ -634,6 +634,8 @@ struct create_ctx {
 	const char *lock_bin;
 	int lock_result;
 	const char *lock_msg;
+	/* This attempt read the caller's user row (read_stock_bin): that user exists. */
+	const char *user_seen;
 };
 
 static int refuse(struct create_ctx *c, int status, const char *message)
@@ -730,16 +732,43 @@ static int bin_lock_state(struct create_ctx *c, const char *bin, const char **me
  * from_bin_id) or the sessions while an apply or a start held those and waited
  * for the stock row.
  */
+/*
+ * The stock's bin, as one row that always exists, so that it can carry the
+ * caller's user row too while the caller is pending: who writes is known
+ * before the first write. 0, TXN_REFUSED (the caller is refused) or -1.
+ */
+static int read_stock_bin(struct create_ctx *c, struct db_rows *rows)
+{
+	struct request *r = c->in->settle;
+	const char *probe_user = r ? auth_probe_user(r) : NULL;
+	const char *msg = NULL;
+	int status;
+
+	if (!probe_user)
+		return db_exec(c->a, rows, "SELECT bin_id FROM stocks WHERE tenant_id = ? AND id = ?",
+		               "ss", c->tenant_id, c->in->stock_id);
+	if (db_exec(c->a, rows,
+	            "SELECT (SELECT bin_id FROM stocks WHERE tenant_id = ? AND id = ?) AS bin_id, "
+	            AUTH_PROBE_COLUMN,
+	            "ssss", c->tenant_id, c->in->stock_id, probe_user, c->tenant_id) < 0)
+		return -1;
+	if ((status = auth_settle_probe(r, rows, &msg)) != 0)
+		return status == 500 ? -1 : refuse(c, status, msg);
+	c->user_seen = r->caller->user_id;
+	return 0;
+}
+
 static int lock_ahead(struct create_ctx *c)
 {
 	struct db_rows rows;
 	const char *bin, *lock_msg;
 
+	int rc;
+
 	/* A plain read: after a whole-record move the bin may be stale, which the checks on
 	 * the locked stock row then see (only the order of locks is at stake here). */
-	if (db_exec(c->a, &rows, "SELECT bin_id FROM stocks WHERE tenant_id = ? AND id = ?", "ss",
-	            c->tenant_id, c->in->stock_id) < 0)
-		return -1;
+	if ((rc = read_stock_bin(c, &rows)) != 0)
+		return rc;
 	bin = db_cell(&rows, 0, 0);
 	if (bin && takes_from_bin(c->in->type) && bin_lock_state(c, bin, &lock_msg) < 0)
 		return -1;
@@ -892,7 +921,9 @@ static int check_records(struct create_ctx *c, struct stock_row *src)
 		return refuse(c, 404, "Stock not found");
 	if (!id_eq(src->item_id, in->item_id))
 		return refuse(c, 400, "Item ID mismatch");
-	if ((n = exists(c, "SELECT 1 FROM users WHERE tenant_id = ? AND id = ?",
+	/* The caller's own row was read in this transaction already (the usual performer). */
+	if (!id_eq(in->performed_by, c->user_seen) &&
+	    (n = exists(c, "SELECT 1 FROM users WHERE tenant_id = ? AND id = ?",
 	                in->performed_by)) <= 0)
 		return n < 0 ? -1 : refuse(c, 404, "Performed by user not found");
 	if (in->from_bin_id && !id_eq(in->from_bin_id, src->bin_id))
@@ -1046,6 +1077,7 @@ static int create_txn(void *ctx)
 	c->to_delta = 0;
 	c->updated_stock_id = NULL;
 	c->lock_bin = NULL; /* a new attempt holds no locks yet */
+	c->user_seen = NULL;
 	switch (idem_claim(c->a, c->idem)) {
 	case IDEM_NEW:
 		break;
@@ -1056,9 +1088,7 @@ static int create_txn(void *ctx)
 	}
 	/* NULL: check_records reads the database's clock along with the warehouse. */
 	c->now = c->in->timestamp;
-	if (lock_ahead(c) < 0)
-		return -1;
-	if ((rc = check_records(c, &src)) != 0 || (rc = apply_effect(c, &src)) != 0)
+	if ((rc = lock_ahead(c)) != 0 || (rc = check_records(c, &src)) != 0 || (rc = apply_effect(c, &src)) != 0)
 		return rc;
 	c->id = id = db_uuid(c->a);
 	if (insert_transaction(c, id) < 0 || build_response(c, id) < 0)

@@ -144,6 +144,12 @@ struct itx_input {
 	const char *notes;
 	const char *performed_by; /* NULL: the caller */
 	const char *timestamp;    /* DB form, or NULL for now */
+	/*
+	 * A request whose caller is still pending (auth_authenticate_deferred):
+	 * the create's first read also reads the caller's user row, and a
+	 * refusal rolls back before anything is written. NULL: already settled.
+	 */
+	struct request *settle;
 };
 
 /*

@@ -21,8 +21,9 @@ struct route {
 	const char *scopes;
 	/*
 	 * The handler reads the caller's user row along with its own query
-	 * (auth_authenticate_deferred). Only for reads: a route that writes must
-	 * know its caller before it writes anything.
+	 * (auth_authenticate_deferred). A handler that writes must have settled
+	 * its caller before its first write (the pick's first read carries the
+	 * row: itx_input.settle).
 	 */
 	bool user_in_query;
 };

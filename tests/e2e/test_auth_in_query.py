@@ -1,8 +1,9 @@
-"""The transaction reads that check their caller's user row inside their own query (route flag
+"""The transaction routes that check their caller's user row inside their own query (route flag
 user_in_query, lib/auth.c auth_settle_probe) answer exactly as if the row were read first:
 a disabled, deleted or re-passworded user or a revoked scope is refused on every path of those
-routes (a row found, none found, a bad id, an unknown warehouse, the CSV stream), and the probe
-column never reaches a client."""
+routes (a row found, none found, a bad id, an unknown warehouse, the CSV stream, a pick with and
+without an Idempotency-Key) and nothing is written for them; the probe column never reaches a
+client."""
 import time
 
 import pytest
@@ -14,9 +15,9 @@ PREFIX = "e2e-inq"
 ITX = "/warehousing/inventory-transactions"
 
 
-def api(method, path, tok, **kw):
-    return requests.request(method, url(path), headers={"Authorization": "Bearer " + tok},
-                            timeout=10, **kw)
+def api(method, path, tok, headers=None, **kw):
+    return requests.request(method, url(path), timeout=10,
+                            headers=dict(headers or {}, Authorization="Bearer " + tok), **kw)
 
 
 def new_user(admin, scopes=("view:tenant",)):
@@ -166,3 +167,71 @@ def test_one_statement_per_get_and_two_per_list_page(admin, demo_rows):
             assert api("GET", path, tok).status_code == 200
             seen.append(executes() - before)
         assert min(seen) == want, (path, seen)
+
+
+# ---- the pick: the caller's row is read by the create's first read, before any write ----------
+
+@pytest.fixture(scope="module")
+def demo_stock(demo_tenant_id):
+    rows = db_query("SELECT id, warehouse_id, item_id, bin_id FROM stocks WHERE tenant_id = ?"
+                    " AND status = 'available' AND bin_id IS NOT NULL AND quantity >= 50"
+                    " ORDER BY quantity DESC LIMIT 1", demo_tenant_id)
+    assert rows, "the demo data holds a stock record to pick from"
+    s = rows[0]
+    return {"warehouse_id": s[1], "item_id": s[2], "stock_id": s[0], "transaction_type": "pick",
+            "quantity": 1, "from_bin_id": s[3]}
+
+
+def stock_quantity(stock_id):
+    return int(db_query("SELECT quantity FROM stocks WHERE id = ?", stock_id)[0][0])
+
+
+def written_by(uid):
+    return int(db_query("SELECT COUNT(*) FROM inventory_transactions WHERE performed_by = ?", uid)[0][0])
+
+
+def test_pick_by_admitted_caller(admin, demo_stock):
+    uid, tok = new_user(admin, scopes=("manage:operations:tenant",))
+    before = stock_quantity(demo_stock["stock_id"])
+    api("POST", ITX, tok, json=dict(demo_stock, quantity=1))  # prepares this worker's statements
+    seen = []
+    for _ in range(3):
+        n = executes()
+        r = api("POST", ITX, tok, json=demo_stock)
+        seen.append(executes() - n)
+        assert r.status_code == 201, r.text
+        assert r.json()["inventory_transaction"]["performed_by"] == uid
+    assert stock_quantity(demo_stock["stock_id"]) == before - 4
+    assert written_by(uid) == 4
+    # No statement of its own for the user, nor for the performer (the caller): 8 in all.
+    assert min(seen) <= 8, seen
+
+
+@pytest.mark.parametrize("change, status, message", [
+    ("disable", 401, "User disabled"),
+    ("password", 401, "Invalid token"),
+    ("scope", 403, "Insufficient permissions"),
+])
+@pytest.mark.parametrize("keyed", [False, True])
+def test_pick_refused_before_any_write(admin, demo_stock, change, status, message, keyed):
+    uid, tok = new_user(admin, scopes=("manage:operations:tenant",))
+    key = unique("inq-key")
+    headers = {"Idempotency-Key": key} if keyed else {}
+    if keyed:
+        # A stored answer is not replayed to a refused caller either.
+        r = api("POST", ITX, tok, json=demo_stock, headers=headers)
+        assert r.status_code == 201, r.text
+    if change == "disable":
+        db_query("UPDATE users SET status = 'disabled' WHERE id = ?", uid)
+    elif change == "password":
+        db_query("UPDATE users SET tokens_valid_after = UNIX_TIMESTAMP() + 5 WHERE id = ?", uid)
+    else:
+        db_query("UPDATE users SET scopes = 'view:tenant' WHERE id = ?", uid)
+    before, count = stock_quantity(demo_stock["stock_id"]), written_by(uid)
+    assert_ondi(api("POST", ITX, tok, json=demo_stock, headers=headers), status, message)
+    # Bad input from a refused caller is refused as the caller, not as the input.
+    assert_ondi(api("POST", ITX, tok, json=dict(demo_stock, quantity=-1)), status, message)
+    assert_ondi(api("POST", ITX, tok, json=dict(demo_stock, stock_id="00000000-0000-4000-8000-00000000dead")),
+                status, message)
+    assert stock_quantity(demo_stock["stock_id"]) == before
+    assert written_by(uid) == count
