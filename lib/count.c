@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 #include "auth.h"
@@ -224,55 +225,120 @@ int count_session_load(struct arena *a, const char *tenant_id, const char *id, e
 
 /* ---- assignments ----------------------------------------------------------- */
 
-/* The lookup's answers: ids[i] is the user of the i-th key. */
+/* The user one key names in the tenant, looked up by itself: *id, NULL when none. 0 or -1. */
+static int lookup_user(struct arena *a, const char *tenant_id, const struct count_assignment *as,
+                       const char **id)
+{
+	struct db_rows rows;
+	int rc;
+
+	if (as->username)
+		rc = db_exec(a, &rows, "SELECT id FROM users WHERE tenant_id = ? AND username = ?",
+		             "ss", tenant_id, as->username);
+	else
+		rc = db_exec(a, &rows, "SELECT id FROM users WHERE tenant_id = ? AND id = ?", "ss",
+		             tenant_id, as->user_id);
+	if (rc < 0)
+		return -1;
+	*id = rows.nrows ? db_cell(&rows, 0, 0) : NULL;
+	return 0;
+}
+
+/* A user the batched lookups found. */
+struct user_row {
+	const char *id;
+	const char *username;
+};
+
 struct found_users {
-	const char **ids;
+	struct user_row *rows;
 	size_t n;
+	size_t cap; /* every row answers at least one key */
 };
 
 static int collect_users(void *ctx, const struct db_rows *rows)
 {
 	struct found_users *f = ctx;
 
-	for (size_t r = 0; r < rows->nrows; r++) {
-		long long i = count_cell_ll(rows, r, 0);
-
-		if (i >= 0 && (size_t)i < f->n && db_cell(rows, r, 1))
-			f->ids[i] = db_cell(rows, r, 1);
-	}
+	for (size_t r = 0; r < rows->nrows && f->n < f->cap; r++)
+		f->rows[f->n++] = (struct user_row){db_cell(rows, r, 0), db_cell(rows, r, 1)};
 	return 0;
 }
 
+/* Ids compare as the ASCII column does: without case. */
+static int cmp_user_id(const void *x, const void *y)
+{
+	return strcasecmp(((const struct user_row *)x)->id, ((const struct user_row *)y)->id);
+}
+
+static int cmp_user_name(const void *x, const void *y)
+{
+	return strcmp(((const struct user_row *)x)->username,
+	              ((const struct user_row *)y)->username);
+}
+
+/* The found user of the key: by username byte for byte, or by id in sorted_by_id; else NULL. */
+static const char *found_user(const struct found_users *f, const struct user_row *sorted_by_id,
+                              const struct count_assignment *as)
+{
+	struct user_row key = {as->user_id, as->username};
+	const struct user_row *hit =
+	    as->username ? bsearch(&key, f->rows, f->n, sizeof(key), cmp_user_name)
+	                 : bsearch(&key, sorted_by_id, f->n, sizeof(key), cmp_user_id);
+
+	return hit ? hit->id : NULL;
+}
+
 /*
- * The user of every assignment's key in the tenant (ids[i], NULL when none):
- * one derived row (place, username, id) per key, so each answer keeps its
- * place, and usernames compare in the column's collation (case and accents
- * ignored) as the lookup of one key does. Ids (UUIDs, checked) become ASCII,
- * the charset of users.id: a utf8mb4 derived column would not compare with it.
+ * The user of every assignment's key in the tenant (ids[i]): one "IN (...)"
+ * lookup of the usernames and one of the ids per DB_BATCH_MAX keys. Usernames
+ * compare in the column's collation (case, accents and trailing spaces
+ * ignored), which C cannot repeat: a name found byte for byte is that user
+ * (names are unique), and a key not found so is looked up by itself, as
+ * every key was before (a name in other capitals, or no user at all). That
+ * stops at the first key of no user: the refusal is there
+ * (check_assignments), and ids[] stays NULL from there on. 0 or -1.
  */
 static int resolve_users(struct arena *a, const char *tenant_id,
                          const struct count_assignment *list, size_t n, const char **ids)
 {
-	struct db_param *p = arena_alloc(a, 3 * n * sizeof(*p));
-	struct db_param tenant[] = {DBP_S(tenant_id), DBP_S(tenant_id)};
-	struct db_batch b = {.head = "SELECT k.i, COALESCE(un.id, ud.id) FROM (",
-	                     .row = "SELECT ? AS i, ? AS n, CONVERT(? USING ascii) AS d",
-	                     .sep = " UNION ALL ",
-	                     .tail =
-	                         ") k LEFT JOIN users un ON un.username = k.n AND un.tenant_id = ?"
-	                         " LEFT JOIN users ud ON ud.id = k.d AND ud.tenant_id = ?",
-	                     .width = 3,
-	                     .tail_params = tenant,
-	                     .ntail = 2};
-	struct found_users f = {ids, n};
+	struct db_param *names = arena_alloc(a, n * sizeof(*names));
+	struct db_param *uids = arena_alloc(a, n * sizeof(*uids));
+	struct db_param tenant = DBP_S(tenant_id);
+	struct db_batch by_name = {.head = "SELECT id, username FROM users WHERE username IN (",
+	                           .row = "?",
+	                           .sep = ", ",
+	                           .tail = ") AND tenant_id = ?",
+	                           .width = 1,
+	                           .tail_params = &tenant,
+	                           .ntail = 1};
+	struct db_batch by_id = by_name;
+	struct found_users f = {arena_alloc(a, n * sizeof(*f.rows)), 0, n};
+	struct user_row *sorted_by_id;
+	size_t nn = 0, ni = 0;
 
+	by_id.head = "SELECT id, username FROM users WHERE id IN (";
 	for (size_t i = 0; i < n; i++) {
-		p[3 * i] = DBP_I((long long)i);
-		p[3 * i + 1] = DBP_S(list[i].username);
-		p[3 * i + 2] = DBP_S(list[i].user_id);
-		ids[i] = NULL;
+		if (list[i].username)
+			names[nn++] = DBP_S(list[i].username);
+		else
+			uids[ni++] = DBP_S(list[i].user_id);
 	}
-	return db_batch_exec(a, &b, p, n, collect_users, &f);
+	if (db_batch_exec(a, &by_name, names, nn, collect_users, &f) < 0 ||
+	    db_batch_exec(a, &by_id, uids, ni, collect_users, &f) < 0)
+		return -1;
+	sorted_by_id = arena_alloc(a, (f.n ? f.n : 1) * sizeof(*sorted_by_id));
+	memcpy(sorted_by_id, f.rows, f.n * sizeof(*sorted_by_id));
+	qsort(sorted_by_id, f.n, sizeof(*sorted_by_id), cmp_user_id);
+	qsort(f.rows, f.n, sizeof(*f.rows), cmp_user_name);
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = found_user(&f, sorted_by_id, &list[i]);
+		if (!ids[i] && lookup_user(a, tenant_id, &list[i], &ids[i]) < 0)
+			return -1;
+		if (!ids[i])
+			break;
+	}
+	return 0;
 }
 
 struct user_place {
@@ -361,24 +427,22 @@ static int check_assignments(struct arena *a, const struct count_assignment *lis
 	return 0;
 }
 
-/*
- * The inserts: UNION (not UNION ALL) drops the rows db_batch_exec repeats to
- * fill a statement; every row differs in its primary key, so no real row is
- * lost.
- */
+/* Multi-row inserts: exact batches (db_batch.h), since a repeated row would be a duplicate. */
 static const struct db_batch assignment_insert = {
-    .head = "INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position) ",
-    .row = "SELECT ?, ?, ?, ?, ?",
-    .sep = " UNION ",
+    .head = "INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position) VALUES ",
+    .row = "(?, ?, ?, ?, ?)",
+    .sep = ", ",
     .tail = "",
-    .width = 5};
+    .width = 5,
+    .exact = true};
 static const struct db_batch target_insert = {
     .head = "INSERT INTO count_targets (tenant_id, session_id, assignment_id, target_no, key_no,"
-            " key_id) ",
-    .row = "SELECT ?, ?, ?, ?, ?, LOWER(?)",
-    .sep = " UNION ",
+            " key_id) VALUES ",
+    .row = "(?, ?, ?, ?, ?, LOWER(?))",
+    .sep = ", ",
     .tail = "",
-    .width = 6};
+    .width = 6,
+    .exact = true};
 
 /* Inserts assignment i for user ids[i] at position i; gids[i] is its new id. */
 static int insert_assignments(struct arena *a, const char *tenant_id, const char *session_id,

@@ -1,11 +1,11 @@
-/* Batched statements: many rows a statement, row counts rounded up to a few cached sizes. */
+/* Batched statements: many rows a statement, row counts rounded to a few cached sizes. */
 #include "db_batch.h"
 
 #include <string.h>
 
 #include "arena.h"
 
-/* The smallest statement: below it, rounding up costs less than another cached text. */
+/* The smallest padded statement: below it, padding costs less than another cached text. */
 #define DB_BATCH_MIN 8
 
 size_t db_batch_rows(size_t n)
@@ -13,6 +13,15 @@ size_t db_batch_rows(size_t n)
 	size_t rows = DB_BATCH_MIN;
 
 	while (rows < n && rows < DB_BATCH_MAX)
+		rows *= 2;
+	return rows;
+}
+
+size_t db_batch_exact_rows(size_t n)
+{
+	size_t rows = 1;
+
+	while (rows * 2 <= n && rows < DB_BATCH_MAX)
 		rows *= 2;
 	return rows;
 }
@@ -40,11 +49,11 @@ char *db_batch_sql(struct arena *a, const char *head, const char *row, const cha
 	return out;
 }
 
-/* One statement over rows n (1..DB_BATCH_MAX) of params, filled up to db_batch_rows(n). */
+/* One statement over the first n of params' rows, carrying rows rows (n, or padded to it). */
 static int exec_chunk(struct arena *a, const struct db_batch *b, const struct db_param *params,
-                      size_t n, db_batch_fn fn, void *ctx)
+                      size_t n, size_t rows, db_batch_fn fn, void *ctx)
 {
-	size_t rows = db_batch_rows(n), np = rows * b->width + b->ntail;
+	size_t np = rows * b->width + b->ntail;
 	struct db_param *p = arena_alloc(a, np * sizeof(*p));
 	const struct db_param *last = params + (n - 1) * b->width;
 	struct db_rows out;
@@ -64,11 +73,20 @@ static int exec_chunk(struct arena *a, const struct db_batch *b, const struct db
 int db_batch_exec(struct arena *a, const struct db_batch *b, const struct db_param *params,
                   size_t n, db_batch_fn fn, void *ctx)
 {
-	for (size_t done = 0; done < n; done += DB_BATCH_MAX) {
-		size_t m = n - done < DB_BATCH_MAX ? n - done : DB_BATCH_MAX;
+	size_t done = 0;
 
-		if (exec_chunk(a, b, params + done * b->width, m, fn, ctx) < 0)
+	while (done < n) {
+		size_t left = n - done, take, rows;
+
+		if (b->exact) {
+			take = rows = db_batch_exact_rows(left);
+		} else {
+			take = left < DB_BATCH_MAX ? left : DB_BATCH_MAX;
+			rows = db_batch_rows(take);
+		}
+		if (exec_chunk(a, b, params + done * b->width, take, rows, fn, ctx) < 0)
 			return -1;
+		done += take;
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * Unit tests for lib/db_batch.c: statement sizes and texts, and (against a live MariaDB,
- * STOCKTAKE_TEST_DB_SOCKET, else skipped) inserts and lookups of row counts around the sizes,
- * on a temporary table.
+ * STOCKTAKE_TEST_DB_SOCKET, else skipped) exact inserts and padded lookups of row counts around
+ * the sizes, on a temporary table.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,37 +44,53 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void test_rows_round_up_to_few_sizes(void **state)
+/* Padded statements carry 8, 16, 32 or 64 rows; exact ones the binary digits of the count. */
+static void test_statement_sizes(void **state)
 {
+	static const struct {
+		size_t n, padded, exact;
+	} cases[] = {
+	    {1, 8, 1},
+	    {2, 8, 2},
+	    {3, 8, 2},
+	    {8, 8, 8},
+	    {9, 16, 8},
+	    {16, 16, 16},
+	    {17, 32, 16},
+	    {33, 64, 32},
+	    {50, 64, 32},
+	    {63, 64, 32},
+	    {64, 64, 64},
+	    /* Never more than a statement carries: db_batch_exec splits before that. */
+	    {65, 64, 64},
+	    {1000, 64, 64},
+	};
+
 	(void)state;
-	assert_int_equal(db_batch_rows(1), 8);
-	assert_int_equal(db_batch_rows(8), 8);
-	assert_int_equal(db_batch_rows(9), 16);
-	assert_int_equal(db_batch_rows(16), 16);
-	assert_int_equal(db_batch_rows(17), 32);
-	assert_int_equal(db_batch_rows(33), 64);
-	assert_int_equal(db_batch_rows(DB_BATCH_MAX), DB_BATCH_MAX);
-	/* Never more than a statement carries: db_batch_exec splits before that. */
-	assert_int_equal(db_batch_rows(DB_BATCH_MAX + 1), DB_BATCH_MAX);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(db_batch_rows(cases[i].n), cases[i].padded);
+		assert_int_equal(db_batch_exact_rows(cases[i].n), cases[i].exact);
+	}
 }
 
 static void test_sql_repeats_the_row(void **state)
 {
 	(void)state;
 	arena_reset(arena);
-	assert_string_equal(db_batch_sql(arena, "INSERT ", "SELECT ?, ?", " UNION ", 3, ""),
-	                    "INSERT SELECT ?, ? UNION SELECT ?, ? UNION SELECT ?, ?");
+	assert_string_equal(db_batch_sql(arena, "INSERT INTO t VALUES ", "(?, ?)", ", ", 3, ""),
+	                    "INSERT INTO t VALUES (?, ?), (?, ?), (?, ?)");
 	assert_string_equal(db_batch_sql(arena, "(", "?", ", ", 1, ")"), "(?)");
 }
 
 /* Inserts rows 1..n ("v<id>") in batches. */
 static void insert_rows(size_t n)
 {
-	static const struct db_batch insert = {.head = "INSERT INTO batch_test (id, v) ",
-	                                       .row = "SELECT ?, ?",
-	                                       .sep = " UNION ",
+	static const struct db_batch insert = {.head = "INSERT INTO batch_test (id, v) VALUES ",
+	                                       .row = "(?, ?)",
+	                                       .sep = ", ",
 	                                       .tail = "",
-	                                       .width = 2};
+	                                       .width = 2,
+	                                       .exact = true};
 	struct db_param *p = arena_alloc(arena, 2 * n * sizeof(*p));
 
 	for (size_t i = 0; i < n; i++) {
@@ -109,11 +125,10 @@ static void test_insert_and_look_up_around_the_sizes(void **state)
 {
 	static const size_t counts[] = {1, 7, 8, 9, 63, 64, 65, 130, ROWS_MAX};
 	struct db_param tail[] = {DBP_S("v%")};
-	const struct db_batch lookup = {.head = "SELECT t.id, t.v FROM (",
-	                                .row = "SELECT ? AS id",
-	                                .sep = " UNION ALL ",
-	                                .tail = ") k JOIN batch_test t ON t.id = k.id"
-	                                        " WHERE t.v LIKE ?",
+	const struct db_batch lookup = {.head = "SELECT id, v FROM batch_test WHERE id IN (",
+	                                .row = "?",
+	                                .sep = ", ",
+	                                .tail = ") AND v LIKE ?",
 	                                .width = 1,
 	                                .tail_params = tail,
 	                                .ntail = 1};
@@ -129,7 +144,7 @@ static void test_insert_and_look_up_around_the_sizes(void **state)
 
 		arena_reset(arena);
 		insert_rows(n);
-		/* Every row went in once: the repeats that fill a statement were dropped. */
+		/* Every row went in once (a repeated row would be a duplicate key). */
 		assert_int_equal(
 		    db_exec(arena, &rows, "SELECT COUNT(*), SUM(id) FROM batch_test", NULL), 0);
 		assert_int_equal(strtoll(db_cell(&rows, 0, 0), NULL, 10), n);
@@ -154,10 +169,10 @@ static int stop(void *ctx, const struct db_rows *rows)
 
 static void test_callback_stops(void **state)
 {
-	const struct db_batch lookup = {.head = "SELECT k.id FROM (",
-	                                .row = "SELECT ? AS id",
-	                                .sep = " UNION ALL ",
-	                                .tail = ") k",
+	const struct db_batch lookup = {.head = "SELECT id FROM batch_test WHERE id IN (",
+	                                .row = "?",
+	                                .sep = ", ",
+	                                .tail = ")",
 	                                .width = 1};
 	struct db_param keys[DB_BATCH_MAX + 1];
 	size_t calls = 0;
@@ -175,7 +190,7 @@ static void test_callback_stops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rows_round_up_to_few_sizes),
+	    cmocka_unit_test(test_statement_sizes),
 	    cmocka_unit_test(test_sql_repeats_the_row),
 	    cmocka_unit_test(test_insert_and_look_up_around_the_sizes),
 	    cmocka_unit_test(test_callback_stops),
