@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 #include "auth.h"
 #include "buf.h"
 #include "count_apply.h"
 #include "db.h"
+#include "db_batch.h"
 #include "ledger.h"
 #include "valid.h"
 
@@ -223,9 +225,9 @@ int count_session_load(struct arena *a, const char *tenant_id, const char *id, e
 
 /* ---- assignments ----------------------------------------------------------- */
 
-/* The user a key names, in the tenant: 0 with *id, COUNT_REFUSED, or -1. */
-static int resolve_user(struct arena *a, const char *tenant_id, const struct count_assignment *as,
-                        size_t index, const char **id, struct count_result *res)
+/* The user one key names in the tenant, looked up by itself: *id, NULL when none. 0 or -1. */
+static int lookup_user(struct arena *a, const char *tenant_id, const struct count_assignment *as,
+                       const char **id)
 {
 	struct db_rows rows;
 	int rc;
@@ -238,37 +240,145 @@ static int resolve_user(struct arena *a, const char *tenant_id, const struct cou
 		             tenant_id, as->user_id);
 	if (rc < 0)
 		return -1;
-	if (rows.nrows == 0)
-		return count_refuse(res, 404, "User not found",
-		                    arena_sprintf(a,
-		                                  "assignments[%zu].user_key: %s is not a user of "
-		                                  "this tenant",
-		                                  index, as->user_key));
-	*id = db_cell(&rows, 0, 0);
+	*id = rows.nrows ? db_cell(&rows, 0, 0) : NULL;
 	return 0;
 }
 
-/* Inserts one assignment row and its targets. 0, COUNT_REFUSED or -1. */
-static int store_one(struct arena *a, const char *tenant_id, const char *session_id,
-                     const struct count_assignment *as, size_t index, const char *type,
-                     struct count_result *res)
-{
-	const char *user_id = NULL, *id = db_uuid(a);
-	int rc = resolve_user(a, tenant_id, as, index, &user_id, res);
+/* A user the batched lookups found. */
+struct user_row {
+	const char *id;
+	const char *username;
+};
 
-	if (rc != 0)
-		return rc;
-	if (db_exec(a, NULL,
-	            "INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position)"
-	            " VALUES (?, ?, ?, ?, ?)",
-	            "ssssi", id, tenant_id, session_id, user_id, (long long)index) < 0)
-		return db_is_duplicate()
-		           ? count_refuse(res, 400, "Duplicate assignment",
-		                          arena_sprintf(a,
-		                                        "assignments[%zu].user_key: %s is "
-		                                        "assigned twice",
-		                                        index, as->user_key))
-		           : -1;
+struct found_users {
+	struct user_row *rows;
+	size_t n;
+	size_t cap; /* every row answers at least one key */
+};
+
+static int collect_users(void *ctx, const struct db_rows *rows)
+{
+	struct found_users *f = ctx;
+
+	for (size_t r = 0; r < rows->nrows && f->n < f->cap; r++)
+		f->rows[f->n++] = (struct user_row){db_cell(rows, r, 0), db_cell(rows, r, 1)};
+	return 0;
+}
+
+/* Ids compare as the ASCII column does: without case. */
+static int cmp_user_id(const void *x, const void *y)
+{
+	return strcasecmp(((const struct user_row *)x)->id, ((const struct user_row *)y)->id);
+}
+
+static int cmp_user_name(const void *x, const void *y)
+{
+	return strcmp(((const struct user_row *)x)->username,
+	              ((const struct user_row *)y)->username);
+}
+
+/* The found user of the key: by username byte for byte, or by id in sorted_by_id; else NULL. */
+static const char *found_user(const struct found_users *f, const struct user_row *sorted_by_id,
+                              const struct count_assignment *as)
+{
+	struct user_row key = {as->user_id, as->username};
+	const struct user_row *hit =
+	    as->username ? bsearch(&key, f->rows, f->n, sizeof(key), cmp_user_name)
+	                 : bsearch(&key, sorted_by_id, f->n, sizeof(key), cmp_user_id);
+
+	return hit ? hit->id : NULL;
+}
+
+/*
+ * The user of every assignment's key in the tenant (ids[i]): one "IN (...)"
+ * lookup of the usernames and one of the ids per DB_BATCH_MAX keys. Usernames
+ * compare in the column's collation (case, accents and trailing spaces
+ * ignored), which C cannot repeat: a name found byte for byte is that user
+ * (names are unique), and a key not found so is looked up by itself, as
+ * every key was before (a name in other capitals, or no user at all). That
+ * stops at the first key of no user: the refusal is there
+ * (check_assignments), and ids[] stays NULL from there on. 0 or -1.
+ */
+static int resolve_users(struct arena *a, const char *tenant_id,
+                         const struct count_assignment *list, size_t n, const char **ids)
+{
+	struct db_param *names = arena_alloc(a, n * sizeof(*names));
+	struct db_param *uids = arena_alloc(a, n * sizeof(*uids));
+	struct db_param tenant = DBP_S(tenant_id);
+	struct db_batch by_name = {.head = "SELECT id, username FROM users WHERE username IN (",
+	                           .row = "?",
+	                           .sep = ", ",
+	                           .tail = ") AND tenant_id = ?",
+	                           .width = 1,
+	                           .tail_params = &tenant,
+	                           .ntail = 1};
+	struct db_batch by_id = by_name;
+	struct found_users f = {arena_alloc(a, n * sizeof(*f.rows)), 0, n};
+	struct user_row *sorted_by_id;
+	size_t nn = 0, ni = 0;
+
+	by_id.head = "SELECT id, username FROM users WHERE id IN (";
+	for (size_t i = 0; i < n; i++) {
+		if (list[i].username)
+			names[nn++] = DBP_S(list[i].username);
+		else
+			uids[ni++] = DBP_S(list[i].user_id);
+	}
+	if (db_batch_exec(a, &by_name, names, nn, collect_users, &f) < 0 ||
+	    db_batch_exec(a, &by_id, uids, ni, collect_users, &f) < 0)
+		return -1;
+	sorted_by_id = arena_alloc(a, (f.n ? f.n : 1) * sizeof(*sorted_by_id));
+	memcpy(sorted_by_id, f.rows, f.n * sizeof(*sorted_by_id));
+	qsort(sorted_by_id, f.n, sizeof(*sorted_by_id), cmp_user_id);
+	qsort(f.rows, f.n, sizeof(*f.rows), cmp_user_name);
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = found_user(&f, sorted_by_id, &list[i]);
+		if (!ids[i] && lookup_user(a, tenant_id, &list[i], &ids[i]) < 0)
+			return -1;
+		if (!ids[i])
+			break;
+	}
+	return 0;
+}
+
+struct user_place {
+	const char *id;
+	size_t i;
+};
+
+static int cmp_user_place(const void *x, const void *y)
+{
+	const struct user_place *p = x, *q = y;
+	int c = strcmp(p->id, q->id);
+
+	return c ? c : (p->i > q->i) - (p->i < q->i);
+}
+
+/*
+ * Whether each assignment's user (ids[i]) is the user of an earlier one: what
+ * the unique key (session, user) refused when the rows went in one by one.
+ * The ids come from the users table, so equal users have equal text.
+ */
+static bool *repeated_users(struct arena *a, const char *const *ids, size_t n)
+{
+	struct user_place *s = arena_alloc(a, n * sizeof(*s));
+	bool *repeated = arena_alloc(a, n * sizeof(*repeated));
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (ids[i])
+			s[m++] = (struct user_place){ids[i], i};
+	qsort(s, m, sizeof(*s), cmp_user_place);
+	for (size_t k = 1; k < m; k++)
+		if (strcmp(s[k].id, s[k - 1].id) == 0)
+			repeated[s[k].i] = true;
+	return repeated;
+}
+
+/* Refuses the first target key of assignment i that cannot be an id (404). 0 or COUNT_REFUSED. */
+static int check_keys(struct arena *a, const struct count_assignment *as, size_t i,
+                      const char *type, struct count_result *res)
+{
 	for (size_t t = 0; t < as->ntargets; t++) {
 		for (size_t k = 0; k < as->targets[t].nkeys; k++) {
 			const char *key = as->targets[t].keys[k];
@@ -278,17 +388,105 @@ static int store_one(struct arena *a, const char *tenant_id, const char *session
 				    res, 404,
 				    arena_sprintf(a, "%s not found", count_key_entity(type)),
 				    arena_sprintf(a, "assignments[%zu].target_keys[%zu][%zu]: %s",
-				                  index, t, k, key));
-			if (db_exec(
-			        a, NULL,
-			        "INSERT INTO count_targets (tenant_id, session_id, assignment_id,"
-			        " target_no, key_no, key_id) VALUES (?, ?, ?, ?, ?, LOWER(?))",
-			        "sssiis", tenant_id, session_id, id, (long long)t, (long long)k,
-			        key) < 0)
-				return -1;
+				                  i, t, k, key));
 		}
 	}
 	return 0;
+}
+
+/*
+ * The first refusal in the order of the body, each assignment checked whole
+ * before the next: its user not of the tenant (404), assigned twice (400), a
+ * target key that cannot be an id (404). Keys that are no bin or item of the
+ * tenant are found once the targets are in (count_targets_check), as before
+ * the rows were inserted in batches. 0 or COUNT_REFUSED.
+ */
+static int check_assignments(struct arena *a, const struct count_assignment *list, size_t n,
+                             const char *type, const char *const *ids, struct count_result *res)
+{
+	bool *repeated = repeated_users(a, ids, n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct count_assignment *as = &list[i];
+
+		if (!ids[i])
+			return count_refuse(res, 404, "User not found",
+			                    arena_sprintf(a,
+			                                  "assignments[%zu].user_key: %s is not a "
+			                                  "user of this tenant",
+			                                  i, as->user_key));
+		if (repeated[i])
+			return count_refuse(res, 400, "Duplicate assignment",
+			                    arena_sprintf(a,
+			                                  "assignments[%zu].user_key: %s is "
+			                                  "assigned twice",
+			                                  i, as->user_key));
+		if (check_keys(a, as, i, type, res) != 0)
+			return COUNT_REFUSED;
+	}
+	return 0;
+}
+
+/* Multi-row inserts: exact batches (db_batch.h), since a repeated row would be a duplicate. */
+static const struct db_batch assignment_insert = {
+    .head = "INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position) VALUES ",
+    .row = "(?, ?, ?, ?, ?)",
+    .sep = ", ",
+    .tail = "",
+    .width = 5,
+    .exact = true};
+static const struct db_batch target_insert = {
+    .head = "INSERT INTO count_targets (tenant_id, session_id, assignment_id, target_no, key_no,"
+            " key_id) VALUES ",
+    .row = "(?, ?, ?, ?, ?, LOWER(?))",
+    .sep = ", ",
+    .tail = "",
+    .width = 6,
+    .exact = true};
+
+/* Inserts assignment i for user ids[i] at position i; gids[i] is its new id. */
+static int insert_assignments(struct arena *a, const char *tenant_id, const char *session_id,
+                              size_t n, const char *const *ids, const char **gids)
+{
+	struct db_param *p = arena_alloc(a, 5 * n * sizeof(*p));
+
+	for (size_t i = 0; i < n; i++) {
+		struct db_param *row = p + 5 * i;
+
+		gids[i] = db_uuid(a);
+		row[0] = DBP_S(gids[i]);
+		row[1] = DBP_S(tenant_id);
+		row[2] = DBP_S(session_id);
+		row[3] = DBP_S(ids[i]);
+		row[4] = DBP_I((long long)i);
+	}
+	return db_batch_exec(a, &assignment_insert, p, n, NULL, NULL);
+}
+
+/* Inserts every target key of every assignment (gids[i] the row of list[i]). */
+static int insert_targets(struct arena *a, const char *tenant_id, const char *session_id,
+                          const struct count_assignment *list, size_t n, const char *const *gids)
+{
+	struct db_param *p, *row;
+	size_t nkeys = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < list[i].ntargets; t++)
+			nkeys += list[i].targets[t].nkeys;
+	row = p = arena_alloc(a, 6 * nkeys * sizeof(*p));
+	for (size_t i = 0; i < n; i++) {
+		for (size_t t = 0; t < list[i].ntargets; t++) {
+			for (size_t k = 0; k < list[i].targets[t].nkeys; k++, row += 6) {
+				row[0] = DBP_S(tenant_id);
+				row[1] = DBP_S(session_id);
+				row[2] = DBP_S(gids[i]);
+				row[3] = DBP_I((long long)t);
+				row[4] = DBP_I((long long)k);
+				row[5] = DBP_S(list[i].targets[t].keys[k]);
+			}
+		}
+	}
+	return db_batch_exec(a, &target_insert, p, nkeys, NULL, NULL);
 }
 
 int count_assignments_delete(struct arena *a, const char *tenant_id, const char *session_id)
@@ -323,18 +521,31 @@ int count_targets_check(struct arena *a, const char *tenant_id, const char *sess
 	return 0;
 }
 
+int count_assignments_insert(struct arena *a, const char *tenant_id, const char *session_id,
+                             const char *type, const struct count_assignment *list, size_t n,
+                             struct count_result *res)
+{
+	const char **ids = arena_alloc(a, n * sizeof(*ids));
+	const char **gids = arena_alloc(a, n * sizeof(*gids));
+	int rc;
+
+	if (resolve_users(a, tenant_id, list, n, ids) < 0)
+		return -1;
+	if ((rc = check_assignments(a, list, n, type, ids, res)) != 0)
+		return rc;
+	if (insert_assignments(a, tenant_id, session_id, n, ids, gids) < 0 ||
+	    insert_targets(a, tenant_id, session_id, list, n, gids) < 0)
+		return -1;
+	return count_targets_check(a, tenant_id, session_id, type, res);
+}
+
 int count_assignments_store(struct arena *a, const char *tenant_id, const char *session_id,
                             const char *type, const struct count_assignment *list, size_t n,
                             struct count_result *res)
 {
-	int rc;
-
 	if (count_assignments_delete(a, tenant_id, session_id) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if ((rc = store_one(a, tenant_id, session_id, &list[i], i, type, res)) != 0)
-			return rc;
-	return count_targets_check(a, tenant_id, session_id, type, res);
+	return count_assignments_insert(a, tenant_id, session_id, type, list, n, res);
 }
 
 int count_is_assigned(struct arena *a, const char *tenant_id, const char *session_id,

@@ -109,10 +109,18 @@ struct count_assignment {
 };
 
 /*
- * Replaces the session's assignments (inside the write's transaction): every
- * user must be a user of the tenant, every key a bin (position) or item
- * (product) of the tenant, no user twice. 0, COUNT_REFUSED or -1.
+ * Stores the assignments of a session that has none yet (inside the write's
+ * transaction): every user must be a user of the tenant, every key a bin
+ * (position) or item (product) of the tenant, no user twice; the first
+ * offence in the order of the body is refused. A few statements however many
+ * assignments: one lookup and one insert each per DB_BATCH_MAX (db_batch.h).
+ * 0, COUNT_REFUSED or -1.
  */
+int count_assignments_insert(struct arena *a, const char *tenant_id, const char *session_id,
+                             const char *type, const struct count_assignment *list, size_t n,
+                             struct count_result *res);
+
+/* Replaces the session's assignments: deletes them, then count_assignments_insert. */
 int count_assignments_store(struct arena *a, const char *tenant_id, const char *session_id,
                             const char *type, const struct count_assignment *list, size_t n,
                             struct count_result *res);

@@ -596,7 +596,8 @@ int count_input_create(struct arena *a, const char *tenant_id, const char *user_
 		return db_is_duplicate()
 		           ? count_refuse(res, 409, "Count session code already exists", code)
 		           : -1;
-	if ((rc = count_assignments_store(a, tenant_id, *id, given_str(vals, "type"), as, n, res)) !=
+	/* A new session has nothing to replace: no DELETE (and none of the gap locks it takes). */
+	if ((rc = count_assignments_insert(a, tenant_id, *id, given_str(vals, "type"), as, n, res)) !=
 	    0)
 		return rc;
 	return count_input_schedule_check(a, tenant_id, *id, res);

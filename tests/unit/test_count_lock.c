@@ -14,8 +14,8 @@
 #include "arena.h"
 #include "count_lock.h"
 #include "db.h"
-#include "env.h"
 #include "log.h"
+#include "unit_db.h"
 
 #define TENANT "c0000000-0000-4000-8000-000000000001"
 #define OTHER_TENANT "c0000000-0000-4000-8000-000000000002"
@@ -31,18 +31,12 @@ static bool have_db;
 
 static int group_setup(void **state)
 {
-	const char *sock = getenv("STOCKTAKE_TEST_DB_SOCKET");
-	const char *name = getenv("STOCKTAKE_TEST_APP_DB_NAME");
 	struct db_rows rows;
 
 	(void)state;
 	arena = arena_new(4096);
 	log_set_level(LOGL_ERROR);
-	if (!sock || !*sock)
-		return 0;
-	if (env_set("db_socket", sock) != 0 || env_set("db_user", "root") != 0 ||
-	    env_set("db_password", "") != 0 ||
-	    env_set("db_name", name && *name ? name : "stocktake") != 0 || db_connect() != 0)
+	if (unit_db_connect() != 0)
 		return 0;
 	have_db = db_exec(arena, &rows,
 	                  "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE()"
