@@ -15,8 +15,13 @@ struct request;
 #define ADMIN_COUNT_CREATE_SCOPES "inventory:count:create"
 #define ADMIN_COUNT_APPLY_SCOPES "inventory:count:apply"
 
-/* Choices of warehouses, items and bins for filters (LISTING_CHOICES) and forms (the _OPTIONS SQL,
- * parameters: tenant, current). */
+/*
+ * Choices of warehouses, items and bins for filters (struct listing_options)
+ * and forms (the _OPTIONS SQL, parameters: tenant, current). The warehouses
+ * are every warehouse of the tenant, inactive ones too: the transactions
+ * page takes the filter's choice as its check that the warehouse exists
+ * (admin_ledger.c), exactly the check of itx_filter_parse.
+ */
 #define ADMIN_WAREHOUSE_CHOICES                                                                    \
 	"id", "CONCAT(code, ' · ', name)", "code", "FROM warehouses WHERE tenant_id = ?"
 #define ADMIN_ITEM_CHOICES "id", "CONCAT(sku, ' · ', name)", "sku", "FROM items WHERE tenant_id = ?"

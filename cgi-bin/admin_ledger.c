@@ -119,6 +119,31 @@ static void tx_stats(struct request *r, struct view *view, const long long *coun
 	view_set(view, "stats", arr);
 }
 
+/*
+ * The filters of the request, as itx_filter_parse reads them, but without its
+ * look-up of the warehouse when the filter form's select has answered it
+ * already: ADMIN_WAREHOUSE_CHOICES are all the tenant's warehouses, and a
+ * well-formed id (itx_filter_read refuses others first) is among them exactly
+ * when the look-up finds it (ids are ASCII in a case-insensitive collation).
+ */
+static int tx_filter(struct request *r, struct arena *a, const struct listing_query *q,
+                     struct itx_filter *f, const char **msg)
+{
+	const char *warehouse = kvlist_get_nonempty(&r->query, "warehouse_id");
+	bool exists;
+	int status;
+
+	if (!warehouse || !listing_known(q, "warehouse_id", warehouse, &exists))
+		return itx_filter_parse(a, r->caller->tenant_id, &r->query, f, msg);
+	if ((status = itx_filter_read(a, r->caller->tenant_id, &r->query, f, msg)) != 0)
+		return status;
+	if (!exists) {
+		*msg = "Warehouse not found";
+		return 404;
+	}
+	return 0;
+}
+
 static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
                     const struct listing_query *q, struct view *view, struct db_rows *rows,
                     long long *total, const char **msg)
@@ -129,7 +154,7 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 	int status;
 
 	(void)l;
-	if ((status = itx_filter_parse(a, r->caller->tenant_id, &r->query, &f, msg)) != 0)
+	if ((status = tx_filter(r, a, q, &f, msg)) != 0)
 		return status;
 	if (itx_stats(a, &f, counts, total) < 0 ||
 	    itx_page(a, &f, &pg, tx_sort_of(q->sort), q->desc, rows) < 0) {

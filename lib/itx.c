@@ -106,8 +106,8 @@ static bool parse_bound(const char *v, char *out, bool *has)
 	return valid_timestamp(v, out, ITX_TS_LEN);
 }
 
-int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist *query,
-                     struct itx_filter *f, const char **msg)
+int itx_filter_read(struct arena *a, const char *tenant_id, const struct kvlist *query,
+                    struct itx_filter *f, const char **msg)
 {
 	const char *v;
 
@@ -134,22 +134,31 @@ int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist
 	}
 	f->end_is_date = v && strlen(v) == 10;
 	if ((v = kvlist_get_nonempty(query, "warehouse_id"))) {
-		struct db_rows rows;
-
 		f->warehouse_id = valid_id_norm(a, v);
 		if (!valid_uuid(v)) {
 			*msg = "Warehouse not found";
 			return 404;
 		}
-		if (db_exec(a, &rows, "SELECT 1 FROM warehouses WHERE tenant_id = ? AND id = ?",
-		            "ss", f->tenant_id, f->warehouse_id) < 0) {
-			*msg = "Internal server error";
-			return 500;
-		}
-		if (rows.nrows == 0) {
-			*msg = "Warehouse not found";
-			return 404;
-		}
+	}
+	return 0;
+}
+
+int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist *query,
+                     struct itx_filter *f, const char **msg)
+{
+	struct db_rows rows;
+	int status = itx_filter_read(a, tenant_id, query, f, msg);
+
+	if (status != 0 || !f->warehouse_id)
+		return status;
+	if (db_exec(a, &rows, "SELECT 1 FROM warehouses WHERE tenant_id = ? AND id = ?", "ss",
+	            f->tenant_id, f->warehouse_id) < 0) {
+		*msg = "Internal server error";
+		return 500;
+	}
+	if (rows.nrows == 0) {
+		*msg = "Warehouse not found";
+		return 404;
 	}
 	return 0;
 }

@@ -57,6 +57,14 @@ struct itx_filter {
 int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist *query,
                      struct itx_filter *f, const char **msg);
 
+/*
+ * itx_filter_parse without its one database read, for a caller that already
+ * knows whether f->warehouse_id (set when the query names a well-formed one)
+ * is a warehouse of the tenant: the same checks in the same order otherwise.
+ */
+int itx_filter_read(struct arena *a, const char *tenant_id, const struct kvlist *query,
+                    struct itx_filter *f, const char **msg);
+
 /* Room for one count per ledger type (there are 7). */
 #define ITX_TYPES_MAX 16
 

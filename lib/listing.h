@@ -38,7 +38,7 @@ enum listing_input { LIST_IN_TEXT = 0, LIST_IN_SELECT, LIST_IN_DATE, LIST_IN_HID
 /*
  * Choices of a select read from the database: SELECT value, label ... from_where
  * ORDER BY key, where from_where binds the tenant (one '?') and nothing else;
- * read as LISTING_OPTIONS.
+ * the same choices as LISTING_OPTIONS.
  */
 struct listing_options {
 	const char *value;
@@ -74,12 +74,26 @@ struct listing_filter {
 /* LISTING_OPTIONS of a macro that stands for its four arguments. */
 #define LISTING_OPTIONS_OF(...) LISTING_OPTIONS(__VA_ARGS__)
 
+/*
+ * What a page's select read from the database found of the value the request
+ * chose in it: whether a record has that value, compared as the database
+ * compares ASCII text in a case-insensitive collation (the ids' ascii_general_ci).
+ */
+struct listing_found {
+	const char *name;  /* the filter */
+	const char *value; /* the request's value */
+	bool exists;
+};
+
 /* The page a request asks for. */
 struct listing_query {
 	long long page;                 /* from 1 */
 	long long limit;                /* 1..100 */
 	const struct listing_col *sort; /* the column sorted by */
 	bool desc;
+	/* The selects of the page's filter form that were read with a chosen value (ends with a
+	 * zeroed entry); NULL when the page has no filter form. */
+	const struct listing_found *found;
 };
 
 struct listing;
@@ -148,6 +162,14 @@ void listing_set_query(struct request *r, const char *name, const char *value);
  * Links keep the parameters of query. 0, or the HTTP status with *msg.
  */
 int listing_table(struct request *r, const struct listing *l, struct view *view, const char **msg);
+
+/*
+ * Whether the page's select of filter name was read with value chosen (then
+ * *exists says if one of its records has that value, see struct
+ * listing_found), so a fetch need not look the value up again.
+ */
+bool listing_known(const struct listing_query *q, const char *name, const char *value,
+                   bool *exists);
 
 /* A fetch for listings of a resource: res's filters, the listing's select and joins, sort_sql. */
 int listing_sql_fetch(struct request *r, struct arena *a, const struct listing *l,
