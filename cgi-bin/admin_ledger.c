@@ -157,7 +157,8 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 	if ((status = tx_filter(r, a, q, &f, msg)) != 0)
 		return status;
 	if (itx_stats(a, &f, counts, total) < 0 ||
-	    itx_page(a, &f, &pg, tx_sort_of(q->sort), q->desc, rows) < 0) {
+	    itx_page_columns(a, &f, &pg, tx_sort_of(q->sort), q->desc, ITX_LISTING_COLUMNS, rows) <
+	        0) {
 		*msg = "Internal server error";
 		return 500;
 	}

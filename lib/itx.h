@@ -95,6 +95,19 @@ enum itx_sort {
 int itx_page(struct arena *a, const struct itx_filter *f, const struct res_page *pg,
              enum itx_sort sort, bool desc, struct db_rows *out);
 
+/* The columns of a page: all of itx_page's, or what the admin listings show. */
+enum itx_columns {
+	ITX_ALL_COLUMNS = 0,
+	/* id, transaction_type, quantity, reference_id, reference_type, performed_by,
+	 * timestamp, delta, warehouse.code, item.sku, item.name, from_bin.code, to_bin.code,
+	 * user.first_name, user.last_name */
+	ITX_LISTING_COLUMNS,
+};
+
+/* itx_page with a choice of columns. */
+int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct res_page *pg,
+                     enum itx_sort sort, bool desc, enum itx_columns cols, struct db_rows *out);
+
 /*
  * Streams every row of the filtered set (all pages) to r as the CSV export
  * "inventory-transactions.csv", newest first, read in batches by keyset; a
