@@ -99,21 +99,26 @@ void html_attr(struct buf *b, const char *s)
 void html_url_arg(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
 
 	if (!s)
 		return;
+	/* Runs of bytes that stay as they are go in one append (ids are nothing else). */
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
+		char esc[3];
 
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
-			buf_putc(b, (char)c);
-		} else {
-			buf_putc(b, '%');
-			buf_putc(b, hex[c >> 4]);
-			buf_putc(b, hex[c & 15]);
-		}
+		    c == '-' || c == '.' || c == '_' || c == '~')
+			continue;
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 15];
+		buf_append(b, run, (size_t)(s - run));
+		buf_append(b, esc, sizeof(esc));
+		run = s + 1;
 	}
+	buf_append(b, run, (size_t)(s - run));
 }
 
 bool html_url_safe(const char *url)
