@@ -17,6 +17,7 @@
 #include "req.h"
 #include "route.h"
 #include "valid.h"
+#include "view.h"
 
 /* The login form's double-submit cookie, scoped to the form, alive while the form may be open. */
 #define LOGIN_COOKIE "stocktake_login"
@@ -190,6 +191,7 @@ static int home_cards(struct request *r, struct json_object *ctx)
 static void home(struct request *r)
 {
 	struct json_object *ctx = page_new(r, "Overview", "home");
+	struct view *recent = NULL;
 	const char *msg = "Internal server error";
 
 	if (home_cards(r, ctx) < 0) {
@@ -198,15 +200,16 @@ static void home(struct request *r)
 	}
 	if (page_can(r, ADMIN_READ_SCOPES)) {
 		/* The ten latest transactions, as the transactions page shows them. */
+		recent = view_map(r->arena);
 		listing_set_query(r, "limit", "10");
-		if (listing_table(r, &admin_transactions_listing, ctx, &msg) != 0) {
+		if (listing_table(r, &admin_transactions_listing, recent, &msg) != 0) {
 			page_error(r, 500, msg);
 			return;
 		}
-		json_object_object_del(ctx, "pager");
-		json_add_bool(ctx, "recent", true);
+		view_set(recent, "pager", NULL);
+		view_set_bool(recent, "recent", true);
 	}
-	page_render(r, 200, "home", ctx);
+	page_render_view(r, 200, "home", ctx, recent);
 }
 
 /* ---- routes ----------------------------------------------------------------------- */

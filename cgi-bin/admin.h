@@ -15,16 +15,22 @@ struct request;
 #define ADMIN_COUNT_CREATE_SCOPES "inventory:count:create"
 #define ADMIN_COUNT_APPLY_SCOPES "inventory:count:apply"
 
-/* Choices of warehouses, items and bins for filters and forms (parameters: tenant, current). */
-#define ADMIN_WAREHOUSE_OPTIONS                                                                    \
-	LISTING_OPTIONS("id", "CONCAT(code, ' · ', name)", "code",                                 \
-	                "FROM warehouses WHERE tenant_id = ?")
-#define ADMIN_ITEM_OPTIONS                                                                         \
-	LISTING_OPTIONS("id", "CONCAT(sku, ' · ', name)", "sku", "FROM items WHERE tenant_id = ?")
-#define ADMIN_BIN_OPTIONS                                                                          \
-	LISTING_OPTIONS("b.id", "CONCAT(w.code, ' / ', b.code)", "CONCAT(w.code, ' / ', b.code)",  \
-	                "FROM bins b JOIN warehouses w ON w.id = b.warehouse_id"                   \
-	                " AND w.tenant_id = b.tenant_id WHERE b.tenant_id = ?")
+/*
+ * Choices of warehouses, items and bins for filters (struct listing_options)
+ * and forms (the _OPTIONS SQL, parameters: tenant, current). The warehouses
+ * are every warehouse of the tenant, inactive ones too: the transactions
+ * page takes the filter's choice as its check that the warehouse exists
+ * (admin_ledger.c), exactly the check of itx_filter_parse.
+ */
+#define ADMIN_WAREHOUSE_CHOICES                                                                    \
+	"id", "CONCAT(code, ' · ', name)", "code", "FROM warehouses WHERE tenant_id = ?"
+#define ADMIN_ITEM_CHOICES "id", "CONCAT(sku, ' · ', name)", "sku", "FROM items WHERE tenant_id = ?"
+#define ADMIN_BIN_CHOICES                                                                          \
+	"b.id", "CONCAT(w.code, ' / ', b.code)", "CONCAT(w.code, ' / ', b.code)",                  \
+	    "FROM bins b JOIN warehouses w ON w.id = b.warehouse_id"                               \
+	    " AND w.tenant_id = b.tenant_id WHERE b.tenant_id = ?"
+#define ADMIN_WAREHOUSE_OPTIONS LISTING_OPTIONS_OF(ADMIN_WAREHOUSE_CHOICES)
+#define ADMIN_BIN_OPTIONS LISTING_OPTIONS_OF(ADMIN_BIN_CHOICES)
 
 /* admin_ledger.c: inventory transactions and stock. */
 extern const struct listing admin_transactions_listing;

@@ -18,6 +18,7 @@
 #include "req.h"
 #include "resource.h"
 #include "valid.h"
+#include "view.h"
 
 #define TX_PAGE PAGE_ROOT "/transactions"
 #define STOCK_PAGE PAGE_ROOT "/stocks"
@@ -28,38 +29,57 @@
 static const char *const form_types[] = {"receive", "pick", "move", "stock_adjustment", NULL};
 static const char *const directions[] = {"increase", "decrease", NULL};
 
-/* "a sep b", or whichever of them there is, or "". */
+/* "a sep b", or whichever of them there is, or "". Twenty rows of seven labels: no printf. */
 static const char *joined(struct arena *a, const char *x, const char *sep, const char *y)
 {
-	if (x && y)
-		return arena_sprintf(a, "%s%s%s", x, sep, y);
-	return x ? x : y ? y : "";
+	size_t nx, ns, ny;
+	char *out;
+
+	if (!x || !y)
+		return x ? x : y ? y : "";
+	nx = strlen(x);
+	ns = strlen(sep);
+	ny = strlen(y);
+	out = arena_alloc(a, nx + ns + ny + 1);
+	memcpy(out, x, nx);
+	memcpy(out + nx, sep, ns);
+	memcpy(out + nx + ns, y, ny + 1);
+	return out;
 }
 
-/* Labels a transaction row shows: type, reference, item, bins, user, change, time. */
-static void tx_decorate(struct request *r, struct json_object *row)
-{
-	struct arena *a = r->arena;
-	const char *first = listing_str(row, "user.first_name"),
-	           *last = listing_str(row, "user.last_name");
-	const char *user = joined(a, first, " ", last);
-	const char *delta = listing_str(row, "delta");
+/* The labels a transaction row shows, added as columns; each is computed from the row's cells as
+ * db_row_json shows them. */
+static const char *const tx_labels[] = {"type_label", "reference",   "item_label", "bins",
+                                        "user_name",  "delta_label", "time_label", NULL};
 
-	json_add_str(row, "type_label", listing_label(a, listing_str(row, "transaction_type")));
-	json_add_str(
-	    row, "reference",
-	    joined(a, listing_str(row, "reference_type"), " ", listing_str(row, "reference_id")));
-	json_add_str(row, "item_label",
-	             joined(a, listing_str(row, "item.sku"), " · ", listing_str(row, "item.name")));
-	json_add_str(
-	    row, "bins",
-	    joined(a, listing_str(row, "from_bin.code"), " → ", listing_str(row, "to_bin.code")));
-	json_add_str(row, "user_name", *user ? user : listing_str(row, "performed_by"));
-	json_add_str(row, "delta_label",
-	             delta && *delta != '-' && strcmp(delta, "0") != 0
-	                 ? arena_sprintf(a, "+%s", delta)
-	                 : delta);
-	json_add_str(row, "time_label", listing_time_text(a, listing_str(row, "timestamp")));
+static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows)
+{
+	int type = db_col(rows, "transaction_type"), ref_type = db_col(rows, "reference_type"),
+	    ref_id = db_col(rows, "reference_id"), sku = db_col(rows, "item.sku"),
+	    name = db_col(rows, "item.name"), from = db_col(rows, "from_bin.code"),
+	    to = db_col(rows, "to_bin.code"), first = db_col(rows, "user.first_name"),
+	    last = db_col(rows, "user.last_name"), by = db_col(rows, "performed_by"),
+	    delta_col = db_col(rows, "delta"), ts = db_col(rows, "timestamp");
+	size_t c = db_rows_add_cols(a, rows, tx_labels);
+
+	(void)r;
+	for (size_t i = 0; i < rows->nrows; i++) {
+#define CELL(col) ((col) < 0 ? NULL : db_cell_text(a, rows, i, (size_t)(col)))
+		const char *user = joined(a, CELL(first), " ", CELL(last));
+		const char *delta = CELL(delta_col);
+
+		db_set_cell(rows, i, c, listing_label(a, CELL(type)));
+		db_set_cell(rows, i, c + 1, joined(a, CELL(ref_type), " ", CELL(ref_id)));
+		db_set_cell(rows, i, c + 2, joined(a, CELL(sku), " · ", CELL(name)));
+		db_set_cell(rows, i, c + 3, joined(a, CELL(from), " → ", CELL(to)));
+		db_set_cell(rows, i, c + 4, *user ? user : CELL(by));
+		db_set_cell(rows, i, c + 5,
+		            delta && *delta != '-' && strcmp(delta, "0") != 0
+		                ? joined(a, "", "+", delta)
+		                : delta);
+		db_set_cell(rows, i, c + 6, listing_time_text(a, CELL(ts)));
+#undef CELL
+	}
 }
 
 /* The page's sort names and the ledger's orders. */
@@ -81,45 +101,69 @@ static enum itx_sort tx_sort_of(const struct listing_col *c)
 }
 
 /* Per-type counts of the filtered set, shown above the table. */
-static void tx_stats(struct request *r, struct json_object *ctx, const long long *counts)
+static void tx_stats(struct request *r, struct view *view, const long long *counts)
 {
-	struct json_object *arr = page_arr();
+	struct view *arr = view_list(r->arena);
 
 	for (size_t t = 0; ledger_types[t]; t++) {
-		struct json_object *o;
+		struct view *o;
 
 		if (!counts[t])
 			continue;
-		o = page_obj();
-		json_add_str(o, "label", listing_label(r->arena, ledger_types[t]));
-		json_add_int(o, "count", counts[t]);
-		json_object_array_add(arr, o);
+		o = view_map(r->arena);
+		view_set_str(o, "label", listing_label(r->arena, ledger_types[t]));
+		view_set_int(o, "count", counts[t]);
+		view_push(arr, o);
 	}
-	json_add_bool(ctx, "has_stats", json_object_array_length(arr) > 0);
-	json_object_object_add(ctx, "stats", arr);
+	view_set_bool(view, "has_stats", view_len(arr) > 0);
+	view_set(view, "stats", arr);
+}
+
+/*
+ * The filters of the request, as itx_filter_parse reads them, but without its
+ * look-up of the warehouse when the filter form's select has answered it
+ * already: ADMIN_WAREHOUSE_CHOICES are all the tenant's warehouses, and a
+ * well-formed id (itx_filter_read refuses others first) is among them exactly
+ * when the look-up finds it (ids are ASCII in a case-insensitive collation).
+ */
+static int tx_filter(struct request *r, struct arena *a, const struct listing_query *q,
+                     struct itx_filter *f, const char **msg)
+{
+	const char *warehouse = kvlist_get_nonempty(&r->query, "warehouse_id");
+	bool exists;
+	int status;
+
+	if (!warehouse || !listing_known(q, "warehouse_id", warehouse, &exists))
+		return itx_filter_parse(a, r->caller->tenant_id, &r->query, f, msg);
+	if ((status = itx_filter_read(a, r->caller->tenant_id, &r->query, f, msg)) != 0)
+		return status;
+	if (!exists) {
+		*msg = "Warehouse not found";
+		return 404;
+	}
+	return 0;
 }
 
 static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
-                    const struct listing_query *q, struct json_object *ctx,
-                    struct json_object *rows, long long *total, const char **msg)
+                    const struct listing_query *q, struct view *view, struct db_rows *rows,
+                    long long *total, const char **msg)
 {
 	struct itx_filter f;
 	struct res_page pg = {q->page, q->limit};
 	long long counts[ITX_TYPES_MAX];
-	struct db_rows page;
 	int status;
 
-	if ((status = itx_filter_parse(a, r->caller->tenant_id, &r->query, &f, msg)) != 0)
+	(void)l;
+	if ((status = tx_filter(r, a, q, &f, msg)) != 0)
 		return status;
 	if (itx_stats(a, &f, counts, total) < 0 ||
-	    itx_page(a, &f, &pg, tx_sort_of(q->sort), q->desc, &page) < 0) {
+	    itx_page_columns(a, &f, &pg, tx_sort_of(q->sort), q->desc, ITX_LISTING_COLUMNS, rows) <
+	        0) {
 		*msg = "Internal server error";
 		return 500;
 	}
-	for (size_t i = 0; i < page.nrows; i++)
-		json_object_array_add(rows, db_row_json(&page, i));
-	if (ctx)
-		tx_stats(r, ctx, counts);
+	if (view)
+		tx_stats(r, view, counts);
 	return 0;
 }
 
@@ -151,8 +195,8 @@ static const struct listing_filter tx_filters[] = {
     {"search", "Search", LIST_IN_TEXT, NULL, NULL},
     {"transaction_type", "Type", LIST_IN_SELECT, ledger_types, NULL},
     {"reference_type", "Reference type", LIST_IN_SELECT, ledger_reference_types, NULL},
-    {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, ADMIN_WAREHOUSE_OPTIONS},
-    {"item_id", "Item", LIST_IN_SELECT, NULL, ADMIN_ITEM_OPTIONS},
+    {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_WAREHOUSE_CHOICES)},
+    {"item_id", "Item", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_ITEM_CHOICES)},
     {"timestamp_range_start", "From", LIST_IN_DATE, NULL, NULL},
     {"timestamp_range_end", "To", LIST_IN_DATE, NULL, NULL},
     {"stock_id", "Stock record", LIST_IN_HIDDEN, NULL, NULL},
@@ -200,8 +244,8 @@ void admin_transaction(struct request *r)
 		return;
 	}
 	ctx = page_new(r, "Transaction", "transactions");
+	tx_decorate(r, r->arena, &rows);
 	tx = db_row_json(&rows, 0);
-	tx_decorate(r, tx);
 	json_object_object_add(ctx, "tx", tx);
 	json_add_bool(ctx, "created", req_query(r, "created") != NULL);
 	page_render(r, 200, "transaction", ctx);
@@ -224,9 +268,9 @@ static const struct listing_col stock_cols[] = {
 
 static const struct listing_filter stock_filters[] = {
     {"search", "Search", LIST_IN_TEXT, NULL, NULL},
-    {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, ADMIN_WAREHOUSE_OPTIONS},
-    {"bin_id", "Bin", LIST_IN_SELECT, NULL, ADMIN_BIN_OPTIONS},
-    {"item_id", "Item", LIST_IN_SELECT, NULL, ADMIN_ITEM_OPTIONS},
+    {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_WAREHOUSE_CHOICES)},
+    {"bin_id", "Bin", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_BIN_CHOICES)},
+    {"item_id", "Item", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_ITEM_CHOICES)},
     {"status", "Status", LIST_IN_SELECT, master_stock_statuses, NULL},
     {"lot_number", "Lot", LIST_IN_TEXT, NULL, NULL},
     {0},
@@ -282,6 +326,7 @@ void admin_stock(struct request *r)
 {
 	const char *id = admin_path_id(r, "Stock"), *msg = "Internal server error";
 	struct json_object *ctx, *stock = NULL;
+	struct view *history;
 	int rc;
 
 	if (!id)
@@ -295,11 +340,12 @@ void admin_stock(struct request *r)
 	json_add_bool(ctx, "can_write", page_can(r, ADMIN_WRITE_SCOPES));
 	/* The ledger history: the transactions page's table for this record. */
 	listing_set_query(r, "stock_id", id);
-	if ((rc = listing_table(r, &admin_transactions_listing, ctx, &msg)) != 0) {
+	history = view_map(r->arena);
+	if ((rc = listing_table(r, &admin_transactions_listing, history, &msg)) != 0) {
 		page_error(r, rc, msg);
 		return;
 	}
-	page_render(r, 200, "stock", ctx);
+	page_render_view(r, 200, "stock", ctx, history);
 }
 
 /* ---- the new transaction form -------------------------------------------------------- */

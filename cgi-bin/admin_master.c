@@ -60,7 +60,7 @@ static const struct listing_col bin_cols[] = {
 
 static const struct listing_filter bin_filters[] = {
     {"search", "Search", LIST_IN_TEXT, NULL, NULL},
-    {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, ADMIN_WAREHOUSE_OPTIONS},
+    {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_WAREHOUSE_CHOICES)},
     {"code", "Code", LIST_IN_TEXT, NULL, NULL},
     {"location_type", "Type", LIST_IN_SELECT, master_location_types, NULL},
     {"status", "Status", LIST_IN_SELECT, master_active_inactive, NULL},
@@ -104,7 +104,7 @@ static const struct listing_filter item_filters[] = {
     {"search", "Search", LIST_IN_TEXT, NULL, NULL},
     {"sku", "SKU", LIST_IN_TEXT, NULL, NULL},
     {"category", "Category", LIST_IN_SELECT, NULL,
-     LISTING_OPTIONS("category", "category", "category",
+     LISTING_CHOICES("category", "category", "category",
                      "FROM items WHERE tenant_id = ? AND category IS NOT NULL GROUP BY category")},
     {"status", "Status", LIST_IN_SELECT, master_active_inactive, NULL},
     {0},

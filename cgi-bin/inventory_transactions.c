@@ -125,7 +125,7 @@ static void handle_list(struct request *r)
 		ondi_error(r, 400, msg);
 		return;
 	}
-	if ((status = itx_filter_parse_deferred(r->arena, tenant_of(r), &r->query, &f, &msg)) != 0) {
+	if ((status = itx_filter_read(r->arena, tenant_of(r), &r->query, &f, &msg)) != 0) {
 		ondi_error(r, status, msg);
 		return;
 	}

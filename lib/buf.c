@@ -41,7 +41,9 @@ static void buf_grow(struct buf *b, size_t extra)
 
 void buf_append(struct buf *b, const void *data, size_t n)
 {
-	buf_grow(b, n);
+	/* Most appends fit: a page is thousands of them. */
+	if (n >= b->cap - b->len)
+		buf_grow(b, n);
 	if (n)
 		memcpy(b->data + b->len, data, n);
 	b->len += n;

@@ -1046,6 +1046,66 @@ json_object *db_row_json(const struct db_rows *rows, size_t row)
 	return obj;
 }
 
+/* Whether v is an integer as "%lld" prints it, and short enough not to overflow strtoll. */
+static bool plain_integer(const char *v)
+{
+	const char *d = v + (*v == '-');
+	size_t n = strspn(d, "0123456789");
+
+	return n > 0 && n < 19 && d[n] == '\0' && (d[0] != '0' || (n == 1 && d == v));
+}
+
+const char *db_cell_text(struct arena *a, const struct db_rows *rows, size_t row, size_t col)
+{
+	const char *v = db_cell(rows, row, col);
+	enum db_coltype t = v && rows->coltypes ? rows->coltypes[col] : DB_COL_STR;
+	char text[40];
+
+	/* MariaDB sends integers in the form json-c prints them: no copy then. */
+	if (t == DB_COL_INT && !plain_integer(v)) {
+		snprintf(text, sizeof(text), "%lld", strtoll(v, NULL, 10));
+		return arena_strdup(a, text);
+	}
+	if (t == DB_COL_TIME) {
+		cell_time_iso(v, text, sizeof(text));
+		return arena_strdup(a, text);
+	}
+	return v;
+}
+
+size_t db_rows_add_cols(struct arena *a, struct db_rows *rows, const char *const *names)
+{
+	size_t add = 0, old = rows->ncols, ncols;
+	char **cells;
+	const char **colnames;
+	enum db_coltype *coltypes;
+
+	while (names[add])
+		add++;
+	ncols = old + add;
+	cells = arena_alloc(a, (rows->nrows ? rows->nrows : 1) * ncols * sizeof(*cells));
+	colnames = arena_alloc(a, ncols * sizeof(*colnames));
+	coltypes = arena_alloc(a, ncols * sizeof(*coltypes));
+	for (size_t i = 0; i < rows->nrows; i++)
+		for (size_t c = 0; c < old; c++)
+			cells[i * ncols + c] = rows->cells[i * old + c];
+	for (size_t c = 0; c < ncols; c++) {
+		colnames[c] = c < old ? (rows->colnames ? rows->colnames[c] : "") : names[c - old];
+		coltypes[c] = c < old && rows->coltypes ? rows->coltypes[c] : DB_COL_STR;
+	}
+	rows->cells = cells;
+	rows->colnames = colnames;
+	rows->coltypes = coltypes;
+	rows->ncols = ncols;
+	return old;
+}
+
+void db_set_cell(struct db_rows *rows, size_t row, size_t col, const char *value)
+{
+	if (row < rows->nrows && col < rows->ncols)
+		rows->cells[row * rows->ncols + col] = (char *)value;
+}
+
 /* ---- rows written as JSON text ---- */
 
 /* Appends s as a JSON string, escaped as json-c escapes it (JSON_C_TO_STRING_NOSLASHESCAPE). */

@@ -75,6 +75,23 @@ const char *db_cell(const struct db_rows *rows, size_t row, size_t col);
 /* Index of a column by label, or -1. */
 int db_col(const struct db_rows *rows, const char *name);
 
+/*
+ * A cell's text as db_row_json shows it: times as ISO 8601 UTC
+ * ("2023-06-15T10:30:00Z"), integers in decimal, the rest as it is; NULL for
+ * SQL NULL. Copies into a only when the text differs from the cell.
+ */
+const char *db_cell_text(struct arena *a, const struct db_rows *rows, size_t row, size_t col);
+
+/*
+ * Adds columns named names (NULL-terminated, not copied), text, every cell
+ * NULL, for values computed from each row (the labels a page shows); rows'
+ * arrays are copied into a. Returns the index of the first new column.
+ */
+size_t db_rows_add_cols(struct arena *a, struct db_rows *rows, const char *const *names);
+
+/* Sets a cell (NULL for SQL NULL; value is not copied). Out of range is ignored. */
+void db_set_cell(struct db_rows *rows, size_t row, size_t col, const char *value);
+
 /* Transaction control (autocommit is on outside these). */
 int db_begin(void);
 int db_commit(void);

@@ -18,6 +18,19 @@ void html_raw(struct buf *b, const char *s, size_t n)
 	buf_append(b, s, n);
 }
 
+/*
+ * The bytes escape() replaces: & < > " ', the C0 controls but TAB, LF and CR,
+ * and DEL; NUL too, where the string ends. A table, so that the common run of
+ * plain bytes costs one load and compare each.
+ */
+static const unsigned char special[256] = {
+    [0] = 1,    [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x0b] = 1, [0x0c] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1,
+    [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1,
+    [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1,
+    [0x1f] = 1, ['&'] = 1,  ['<'] = 1,  ['>'] = 1,  ['"'] = 1,  ['\''] = 1, [0x7f] = 1,
+};
+
 /* Escapes s for text and quoted attribute values alike. */
 static void escape(struct buf *b, const char *s)
 {
@@ -25,11 +38,15 @@ static void escape(struct buf *b, const char *s)
 
 	if (!s)
 		return;
-	for (; *s; s++) {
+	for (;;) {
 		const char *rep;
-		unsigned char c = (unsigned char)*s;
 
-		switch (c) {
+		while (!special[(unsigned char)*s])
+			s++;
+		switch (*s) {
+		case '\0':
+			buf_append(b, run, (size_t)(s - run));
+			return;
 		case '&':
 			rep = "&amp;";
 			break;
@@ -46,16 +63,12 @@ static void escape(struct buf *b, const char *s)
 			rep = "&#39;";
 			break;
 		default:
-			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
-				rep = REPLACEMENT;
-			else
-				continue;
+			rep = REPLACEMENT;
 		}
 		buf_append(b, run, (size_t)(s - run));
 		buf_puts(b, rep);
-		run = s + 1;
+		run = ++s;
 	}
-	buf_append(b, run, (size_t)(s - run));
 }
 
 void html_txt(struct buf *b, const char *s)
@@ -86,21 +99,26 @@ void html_attr(struct buf *b, const char *s)
 void html_url_arg(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
 
 	if (!s)
 		return;
+	/* Runs of bytes that stay as they are go in one append (ids are nothing else). */
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
+		char esc[3];
 
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
-			buf_putc(b, (char)c);
-		} else {
-			buf_putc(b, '%');
-			buf_putc(b, hex[c >> 4]);
-			buf_putc(b, hex[c & 15]);
-		}
+		    c == '-' || c == '.' || c == '_' || c == '~')
+			continue;
+		esc[0] = '%';
+		esc[1] = hex[c >> 4];
+		esc[2] = hex[c & 15];
+		buf_append(b, run, (size_t)(s - run));
+		buf_append(b, esc, sizeof(esc));
+		run = s + 1;
 	}
+	buf_append(b, run, (size_t)(s - run));
 }
 
 bool html_url_safe(const char *url)

@@ -51,8 +51,9 @@ struct itx_filter {
 	 */
 	const char *probe_user;
 	/*
-	 * The warehouse named by the filter was not looked up: a page holding one
-	 * of its transactions proves it exists; itx_filter_confirm checks an empty one.
+	 * The warehouse named by the filter was not looked up (itx_filter_read): a
+	 * page holding one of its transactions proves it exists; itx_filter_confirm
+	 * checks an empty one.
 	 */
 	bool warehouse_unchecked;
 };
@@ -68,12 +69,14 @@ int itx_filter_parse(struct arena *a, const char *tenant_id, const struct kvlist
                      struct itx_filter *f, const char **msg);
 
 /*
- * As itx_filter_parse, but the named warehouse is not looked up yet (a round
- * trip a list page can do without): call itx_filter_confirm with the page
- * before answering from it.
+ * itx_filter_parse without its one database read, for a caller that already
+ * knows whether f->warehouse_id (set when the query names a well-formed one)
+ * is a warehouse of the tenant, or learns it from the page
+ * (itx_filter_confirm): the same checks in the same order otherwise. Leaves
+ * f->warehouse_unchecked set when a warehouse is named.
  */
-int itx_filter_parse_deferred(struct arena *a, const char *tenant_id, const struct kvlist *query,
-                              struct itx_filter *f, const char **msg);
+int itx_filter_read(struct arena *a, const char *tenant_id, const struct kvlist *query,
+                    struct itx_filter *f, const char **msg);
 
 /*
  * The deferred warehouse check: a page (itx_page's rows) with a row shows the
@@ -112,6 +115,19 @@ enum itx_sort {
  */
 int itx_page(struct arena *a, const struct itx_filter *f, const struct res_page *pg,
              enum itx_sort sort, bool desc, struct db_rows *out);
+
+/* The columns of a page: all of itx_page's, or what the admin listings show. */
+enum itx_columns {
+	ITX_ALL_COLUMNS = 0,
+	/* id, transaction_type, quantity, reference_id, reference_type, performed_by,
+	 * timestamp, delta, warehouse.code, item.sku, item.name, from_bin.code, to_bin.code,
+	 * user.first_name, user.last_name */
+	ITX_LISTING_COLUMNS,
+};
+
+/* itx_page with a choice of columns. */
+int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct res_page *pg,
+                     enum itx_sort sort, bool desc, enum itx_columns cols, struct db_rows *out);
 
 /*
  * Streams every row of the filtered set (all pages) to r as the CSV export

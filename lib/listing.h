@@ -35,14 +35,29 @@ struct listing_col {
 
 enum listing_input { LIST_IN_TEXT = 0, LIST_IN_SELECT, LIST_IN_DATE, LIST_IN_HIDDEN };
 
+/*
+ * Choices of a select read from the database: SELECT value, label ... from_where
+ * ORDER BY key, where from_where binds the tenant (one '?') and nothing else;
+ * the same choices as LISTING_OPTIONS.
+ */
+struct listing_options {
+	const char *value;
+	const char *label;
+	const char *key;
+	const char *from_where;
+};
+
 struct listing_filter {
 	const char *name; /* the API's query parameter */
 	const char *label;
 	enum listing_input input;
 	const char *const *values; /* LIST_IN_SELECT: fixed choices (NULL-terminated) */
-	/* LIST_IN_SELECT: choices from the database, LISTING_OPTIONS binding the tenant */
-	const char *options_sql;
+	/* LIST_IN_SELECT: choices from the database (LISTING_CHOICES), or NULL */
+	const struct listing_options *options;
 };
+
+/* The listing_options of value, label, key, from_where, for a filter's initializer. */
+#define LISTING_CHOICES(...) (&(const struct listing_options){__VA_ARGS__})
 
 /* Choices a select lists at most; the search field finds the rest. */
 #define LISTING_OPTIONS_MAX "300"
@@ -56,31 +71,50 @@ struct listing_filter {
 	"SELECT v, l FROM (SELECT " value " AS v, " label " AS l, " key " AS k " from_where        \
 	" ORDER BY " value " = ? DESC, " key " LIMIT " LISTING_OPTIONS_MAX ") x ORDER BY k"
 
+/* LISTING_OPTIONS of a macro that stands for its four arguments. */
+#define LISTING_OPTIONS_OF(...) LISTING_OPTIONS(__VA_ARGS__)
+
+/*
+ * What a page's select read from the database found of the value the request
+ * chose in it: whether a record has that value, compared as the database
+ * compares ASCII text in a case-insensitive collation (the ids' ascii_general_ci).
+ */
+struct listing_found {
+	const char *name;  /* the filter */
+	const char *value; /* the request's value */
+	bool exists;
+};
+
 /* The page a request asks for. */
 struct listing_query {
 	long long page;                 /* from 1 */
 	long long limit;                /* 1..100 */
 	const struct listing_col *sort; /* the column sorted by */
 	bool desc;
+	/* The selects of the page's filter form that were read with a chosen value (ends with a
+	 * zeroed entry); NULL when the page has no filter form. */
+	const struct listing_found *found;
 };
 
 struct listing;
+struct db_rows;
+struct view;
 
 /*
- * Reads the rows of one page of the filters in r->query into rows (a JSON
- * array of objects, allocations in a) and the total; may add page data to ctx
- * (NULL for CSV, where the total need not be computed and may be left 0).
- * 0, or the HTTP status of a refused filter with *msg.
+ * Reads the rows of one page of the filters in r->query into rows (allocations
+ * in a) and the total; may add page data to view (NULL for CSV, where the total
+ * need not be computed and may be left 0). The columns' keys are the rows'
+ * column labels. 0, or the HTTP status of a refused filter with *msg.
  */
 typedef int (*listing_fetch_fn)(struct request *r, struct arena *a, const struct listing *l,
-                                const struct listing_query *q, struct json_object *ctx,
-                                struct json_object *rows, long long *total, const char **msg);
+                                const struct listing_query *q, struct view *view,
+                                struct db_rows *rows, long long *total, const char **msg);
 
 /* Streams the CSV of the filters in r->query. 0, or the HTTP status with *msg (nothing sent). */
 typedef int (*listing_csv_fn)(struct request *r, const struct listing *l, const char **msg);
 
-/* Adds computed values (shown by columns) to a row object. */
-typedef void (*listing_decorate_fn)(struct request *r, struct json_object *row);
+/* Adds computed columns (shown by columns) to the rows (db_rows_add_cols; allocations in a). */
+typedef void (*listing_decorate_fn)(struct request *r, struct arena *a, struct db_rows *rows);
 
 struct listing {
 	const char *title;
@@ -123,16 +157,23 @@ void listing_page(struct request *r, const struct listing *l);
 void listing_set_query(struct request *r, const char *name, const char *value);
 
 /*
- * Adds the table of one page of l to ctx (columns, rows, pager, total; the
+ * Adds the table of one page of l to view (columns, rows, pager, total; the
  * partials "table" and "pager" render them), for the filters in query.
  * Links keep the parameters of query. 0, or the HTTP status with *msg.
  */
-int listing_table(struct request *r, const struct listing *l, struct json_object *ctx,
-                  const char **msg);
+int listing_table(struct request *r, const struct listing *l, struct view *view, const char **msg);
+
+/*
+ * Whether the page's select of filter name was read with value chosen (then
+ * *exists says if one of its records has that value, see struct
+ * listing_found), so a fetch need not look the value up again.
+ */
+bool listing_known(const struct listing_query *q, const char *name, const char *value,
+                   bool *exists);
 
 /* A fetch for listings of a resource: res's filters, the listing's select and joins, sort_sql. */
 int listing_sql_fetch(struct request *r, struct arena *a, const struct listing *l,
-                      const struct listing_query *q, struct json_object *ctx,
-                      struct json_object *rows, long long *total, const char **msg);
+                      const struct listing_query *q, struct view *view, struct db_rows *rows,
+                      long long *total, const char **msg);
 
 #endif

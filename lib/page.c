@@ -18,6 +18,7 @@
 #include "log.h"
 #include "req.h"
 #include "tpl.h"
+#include "view.h"
 
 #define STYLESHEET_MAX (256 * 1024)
 
@@ -88,6 +89,17 @@ void page_option(struct json_object *options, const char *value, const char *lab
 	json_object_array_add(options, o);
 }
 
+void page_option_view(struct arena *a, struct view *options, const char *value, const char *label,
+                      const char *current)
+{
+	struct view *o = view_map(a);
+
+	view_set_str(o, "value", value);
+	view_set_str(o, "label", label);
+	view_set_bool(o, "selected", current && value && strcasecmp(current, value) == 0);
+	view_push(options, o);
+}
+
 bool page_can(const struct request *r, const char *scopes)
 {
 	return r->caller && auth_scope_any(r->caller->scope ? r->caller->scope : "", scopes);
@@ -131,12 +143,18 @@ struct json_object *page_new(struct request *r, const char *title, const char *s
 
 void page_render(struct request *r, int status, const char *template, struct json_object *ctx)
 {
+	page_render_view(r, status, template, ctx, NULL);
+}
+
+void page_render_view(struct request *r, int status, const char *template, struct json_object *ctx,
+                      const struct view *view)
+{
 	static const char fallback[] =
 	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error</title>"
 	    "</head><body><p>Internal server error</p></body></html>\n";
 
 	buf_reset(&r->out);
-	if (!templates || tpl_render(templates, template, ctx, &r->out) < 0) {
+	if (!templates || tpl_render_view(templates, template, ctx, view, &r->out) < 0) {
 		log_error("page: no template %s", template);
 		buf_reset(&r->out);
 		html_raw(&r->out, fallback, sizeof(fallback) - 1);

@@ -10,8 +10,10 @@
 
 #include <json-c/json.h>
 
+struct arena;
 struct kvlist;
 struct request;
+struct view;
 
 /* Where the pages live; the session cookie is scoped to it. */
 #define PAGE_ROOT "/admin"
@@ -40,6 +42,10 @@ struct json_object *page_new(struct request *r, const char *title, const char *s
 
 /* Renders template with ctx as r's response: status, text/html, no-store. */
 void page_render(struct request *r, int status, const char *template, struct json_object *ctx);
+
+/* The same with view (lib/view.h) as the innermost context: its names hide ctx's. */
+void page_render_view(struct request *r, int status, const char *template, struct json_object *ctx,
+                      const struct view *view);
 
 /*
  * An error page in the layout with status and message; for 401 a redirect to
@@ -84,5 +90,9 @@ struct json_object *page_arr(void);
 /* Appends {"value": value, "label": label, "selected": value equals current} to options. */
 void page_option(struct json_object *options, const char *value, const char *label,
                  const char *current);
+
+/* The same for a view list (lib/view.h), the map allocated in a. */
+void page_option_view(struct arena *a, struct view *options, const char *value, const char *label,
+                      const char *current);
 
 #endif

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "html.h"
 #include "log.h"
+#include "view.h"
 
 /* Sections nest at most this deep, partials included. */
 #define TPL_DEPTH 32
@@ -33,6 +34,8 @@ struct node {
 	const char *text; /* N_TEXT: into the template's source copy */
 	size_t len;
 	char *name;                /* N_VAR, sections, N_PARTIAL */
+	char *head;                /* N_VAR, sections: name up to its first dot, looked up first */
+	const char *rest;          /* the part of name after that dot ("" for none) */
 	size_t end;                /* sections: index of the first node after the section */
 	const struct tpl *partial; /* N_PARTIAL, set by tpl_set_link */
 };
@@ -404,6 +407,15 @@ static bool standalone(const char *src, const char *tag, const char *tag_end,
 	return true;
 }
 
+/* Splits nd's name for lookups, once at load time instead of on every rendering. */
+static void split_name(struct node *nd)
+{
+	size_t n = strcspn(nd->name, ".");
+
+	nd->head = xstrndup(nd->name, n);
+	nd->rest = nd->name + n + (nd->name[n] == '.');
+}
+
 static int open_section(struct parser *p, const char *at, enum node_kind kind, const char *name,
                         size_t n)
 {
@@ -413,6 +425,7 @@ static int open_section(struct parser *p, const char *at, enum node_kind kind, c
 		return parse_fail(p, at, "sections nested too deep");
 	nd = add_node(p->t, kind);
 	nd->name = xstrndup(name, n);
+	split_name(nd);
 	p->open[p->depth] = p->t->n - 1;
 	p->open_h[p->depth] = p->h;
 	p->depth++;
@@ -446,6 +459,7 @@ static int add_var(struct parser *p, const char *at, const char *name, size_t n)
 		return parse_fail(p, at, "{{%.*s}}: %s", (int)n, name, why);
 	nd = add_node(p->t, N_VAR);
 	nd->name = xstrndup(name, n);
+	split_name(nd);
 	nd->esc = e;
 	/* The value becomes part of the attribute: what follows is no longer its start. */
 	if (p->h.st == H_VALUE_DQ || p->h.st == H_VALUE_SQ)
@@ -526,8 +540,10 @@ static void tpl_free(struct tpl *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
 		free(t->nodes[i].name);
+		free(t->nodes[i].head);
+	}
 	free(t->nodes);
 	free(t->src);
 	free(t->name);
@@ -716,14 +732,58 @@ void tpl_set_free(struct tpl_set *set)
 
 /* ---- rendering --------------------------------------------------------------- */
 
+/* A value being rendered: a view, a json-c value, or neither (nothing, null). */
+struct val {
+	const struct view *v;  /* never of kind VIEW_JSON: those are followed into j */
+	struct json_object *j; /* when v is NULL */
+};
+
+static struct val val_of_view(const struct view *v)
+{
+	struct val x = {v, NULL};
+
+	if (view_kind(v) == VIEW_JSON) {
+		x.v = NULL;
+		x.j = view_json(v);
+	}
+	return x;
+}
+
+static struct val val_of_json(struct json_object *j)
+{
+	struct val x = {NULL, j};
+
+	return x;
+}
+
 struct stack {
-	struct json_object *frames[TPL_DEPTH + 1];
+	struct val frames[TPL_DEPTH + 2];
 	size_t n;
 };
 
-/* Follows a dotted rest ("b.c") down from v. */
-static struct json_object *descend(struct json_object *v, const char *rest)
+/* The member key of x, when x is a map or a JSON object holding it. */
+static bool member(struct val x, const char *key, struct val *out)
 {
+	struct json_object *j;
+
+	if (x.v) {
+		const struct view *v = view_get(x.v, key);
+
+		if (!v)
+			return false;
+		*out = val_of_view(v);
+		return true;
+	}
+	if (!json_object_is_type(x.j, json_type_object) || !json_object_object_get_ex(x.j, key, &j))
+		return false;
+	*out = val_of_json(j);
+	return true;
+}
+
+/* Follows a dotted rest ("b.c") down from x. */
+static struct val descend(struct val x, const char *rest)
+{
+	static const struct val none = {NULL, NULL};
 	char key[TPL_NAME_MAX];
 
 	while (*rest) {
@@ -731,36 +791,30 @@ static struct json_object *descend(struct json_object *v, const char *rest)
 
 		memcpy(key, rest, n);
 		key[n] = '\0';
-		if (!json_object_is_type(v, json_type_object) ||
-		    !json_object_object_get_ex(v, key, &v))
-			return NULL;
+		if (!member(x, key, &x))
+			return none;
 		rest += n + (rest[n] == '.');
 	}
-	return v;
+	return x;
 }
 
-/* The value of name: the first frame (innermost first) holding its first part wins. */
-static struct json_object *lookup(const struct stack *st, const char *name)
+/* The value of nd's name: the first frame (innermost first) holding its head wins. */
+static struct val lookup(const struct stack *st, const struct node *nd)
 {
-	char head[TPL_NAME_MAX];
-	size_t n;
+	static const struct val none = {NULL, NULL};
 
-	if (strcmp(name, ".") == 0)
-		return st->n ? st->frames[st->n - 1] : NULL;
-	n = strcspn(name, ".");
-	memcpy(head, name, n);
-	head[n] = '\0';
+	if (nd->name[0] == '.' && nd->name[1] == '\0')
+		return st->n ? st->frames[st->n - 1] : none;
 	for (size_t i = st->n; i-- > 0;) {
-		struct json_object *v;
+		struct val v;
 
-		if (json_object_is_type(st->frames[i], json_type_object) &&
-		    json_object_object_get_ex(st->frames[i], head, &v))
-			return descend(v, name + n + (name[n] == '.'));
+		if (member(st->frames[i], nd->head, &v))
+			return *nd->rest ? descend(v, nd->rest) : v;
 	}
-	return NULL;
+	return none;
 }
 
-static bool truthy(struct json_object *v)
+static bool truthy_json(struct json_object *v)
 {
 	switch (json_object_get_type(v)) {
 	case json_type_null:
@@ -780,20 +834,63 @@ static bool truthy(struct json_object *v)
 	return false;
 }
 
-static void write_value(struct buf *out, enum esc e, struct json_object *v)
+/* As truthy_json, for views. */
+static bool truthy(struct val x)
 {
 	const char *s;
 
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-	case json_type_int:
-	case json_type_double:
-	case json_type_boolean:
-		s = json_object_get_string(v);
-		break;
+	if (!x.v)
+		return truthy_json(x.j);
+	switch (view_kind(x.v)) {
+	case VIEW_BOOL:
+		return view_bool(x.v);
+	case VIEW_INT:
+	case VIEW_MAP:
+		return true;
+	case VIEW_STR:
+		s = view_str(x.v);
+		return *s != '\0';
+	case VIEW_LIST:
+		return view_len(x.v) > 0;
 	default:
-		return;
+		return false;
 	}
+}
+
+/* The text of a value (numbers in decimal, booleans as true/false), NULL for none. */
+static const char *text_of(struct val x, char *num, size_t numlen)
+{
+	if (!x.v) {
+		switch (json_object_get_type(x.j)) {
+		case json_type_string:
+		case json_type_int:
+		case json_type_double:
+		case json_type_boolean:
+			return json_object_get_string(x.j);
+		default:
+			return NULL;
+		}
+	}
+	switch (view_kind(x.v)) {
+	case VIEW_STR:
+		return view_str(x.v);
+	case VIEW_INT:
+		snprintf(num, numlen, "%lld", view_int(x.v));
+		return num;
+	case VIEW_BOOL:
+		return view_bool(x.v) ? "true" : "false";
+	default:
+		return NULL;
+	}
+}
+
+static void write_value(struct buf *out, enum esc e, struct val x)
+{
+	char num[32];
+	const char *s = text_of(x, num, sizeof(num));
+
+	if (!s)
+		return;
 	switch (e) {
 	case ESC_TEXT:
 		html_txt(out, s);
@@ -815,10 +912,19 @@ static void write_value(struct buf *out, enum esc e, struct json_object *v)
 static void render_range(const struct tpl *t, size_t from, size_t to, struct stack *st,
                          struct buf *out);
 
+/* The body of section i once with x as the innermost context. */
+static void render_with(const struct tpl *t, size_t i, struct val x, struct stack *st,
+                        struct buf *out)
+{
+	st->frames[st->n++] = x;
+	render_range(t, i + 1, t->nodes[i].end, st, out);
+	st->n--;
+}
+
 static void render_section(const struct tpl *t, size_t i, struct stack *st, struct buf *out)
 {
 	const struct node *nd = &t->nodes[i];
-	struct json_object *v = lookup(st, nd->name);
+	struct val v = lookup(st, nd);
 	bool yes = truthy(v);
 
 	if (nd->kind == N_INVERTED) {
@@ -832,19 +938,21 @@ static void render_section(const struct tpl *t, size_t i, struct stack *st, stru
 		log_warn("tpl: %s: sections nested too deep to render", t->name);
 		return;
 	}
-	if (json_object_is_type(v, json_type_array)) {
-		size_t n = json_object_array_length(v);
+	if (v.v && view_kind(v.v) == VIEW_LIST) {
+		size_t n = view_len(v.v);
 
-		for (size_t k = 0; k < n; k++) {
-			st->frames[st->n++] = json_object_array_get_idx(v, k);
-			render_range(t, i + 1, nd->end, st, out);
-			st->n--;
-		}
+		for (size_t k = 0; k < n; k++)
+			render_with(t, i, val_of_view(view_at(v.v, k)), st, out);
 		return;
 	}
-	st->frames[st->n++] = v;
-	render_range(t, i + 1, nd->end, st, out);
-	st->n--;
+	if (!v.v && json_object_is_type(v.j, json_type_array)) {
+		size_t n = json_object_array_length(v.j);
+
+		for (size_t k = 0; k < n; k++)
+			render_with(t, i, val_of_json(json_object_array_get_idx(v.j, k)), st, out);
+		return;
+	}
+	render_with(t, i, v, st, out);
 }
 
 static void render_range(const struct tpl *t, size_t from, size_t to, struct stack *st,
@@ -858,7 +966,7 @@ static void render_range(const struct tpl *t, size_t from, size_t to, struct sta
 			html_raw(out, nd->text, nd->len);
 			break;
 		case N_VAR:
-			write_value(out, nd->esc, lookup(st, nd->name));
+			write_value(out, nd->esc, lookup(st, nd));
 			break;
 		case N_SECTION:
 		case N_INVERTED:
@@ -874,8 +982,8 @@ static void render_range(const struct tpl *t, size_t from, size_t to, struct sta
 	}
 }
 
-int tpl_render(const struct tpl_set *set, const char *name, struct json_object *ctx,
-               struct buf *out)
+int tpl_render_view(const struct tpl_set *set, const char *name, struct json_object *ctx,
+                    const struct view *view, struct buf *out)
 {
 	const struct tpl *t = find(set, name);
 	struct stack st = {.n = 0};
@@ -883,7 +991,15 @@ int tpl_render(const struct tpl_set *set, const char *name, struct json_object *
 	if (!t)
 		return -1;
 	if (ctx)
-		st.frames[st.n++] = ctx;
+		st.frames[st.n++] = val_of_json(ctx);
+	if (view)
+		st.frames[st.n++] = val_of_view(view);
 	render_range(t, 0, t->n, &st, out);
 	return 0;
+}
+
+int tpl_render(const struct tpl_set *set, const char *name, struct json_object *ctx,
+               struct buf *out)
+{
+	return tpl_render_view(set, name, ctx, NULL, out);
 }

@@ -1,6 +1,7 @@
 /*
- * Templates for the HTML pages: a Mustache subset rendered from json-c values,
- * every inserted value escaped for the HTML context it stands in.
+ * Templates for the HTML pages: a Mustache subset rendered from json-c values
+ * and views (lib/view.h), every inserted value escaped for the HTML context it
+ * stands in.
  *
  *   {{name}} {{a.b}} {{.}}   a value: strings as they are, numbers in decimal, null and
  *                            objects as nothing; names are looked up from the innermost
@@ -31,6 +32,7 @@
 
 struct buf;
 struct tpl_set;
+struct view;
 
 /* An empty set. Out of memory is fatal. */
 struct tpl_set *tpl_set_new(void);
@@ -51,6 +53,14 @@ struct tpl_set *tpl_load_dir(const char *dir);
  */
 int tpl_render(const struct tpl_set *set, const char *name, struct json_object *ctx,
                struct buf *out);
+
+/*
+ * The same with view (may be NULL) as the innermost context inside ctx: names
+ * are looked up in view first, then in ctx. A view's maps, lists, text,
+ * integers and booleans render as the json-c values of the same kind would.
+ */
+int tpl_render_view(const struct tpl_set *set, const char *name, struct json_object *ctx,
+                    const struct view *view, struct buf *out);
 
 /* Frees the set and its templates. NULL is accepted. */
 void tpl_set_free(struct tpl_set *set);

@@ -6,9 +6,9 @@ import tempfile
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -72,6 +72,26 @@ def browser(downloads):
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def wait_replaced(driver, old):
+    """Waits until the page whose <html> element was old has been replaced by the next one.
+
+    selenium's staleness_of asks the old element whether it is enabled until that raises
+    StaleElementReferenceException; when the question lands while Chromium swaps the documents,
+    the answer is another error ("Node with given id does not belong to the document"), which
+    staleness_of lets through. A fast page makes that more likely; it means the same: gone."""
+    def replaced(_):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+    WebDriverWait(driver, 20).until(replaced)
+
+
 def sign_in(driver, username, password=None):
     """Signs in through the login form (after signing out any earlier user)."""
     driver.delete_all_cookies()
@@ -80,7 +100,7 @@ def sign_in(driver, username, password=None):
     driver.find_element(By.ID, "password").send_keys(password or username)
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(driver, 20).until(EC.staleness_of(old))
+    wait_replaced(driver, old)
     return driver
 
 

@@ -9,10 +9,9 @@ import pytest
 import requests
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from conftest import WIDTH, auth_headers, db_query, screenshot, sign_in, unique, url
+from conftest import WIDTH, auth_headers, db_query, screenshot, sign_in, unique, url, wait_replaced
 
 DEMO_WAREHOUSE = "30000000-0000-4000-8000-000000000001"
 DEMO_STOCK = "60000000-0000-4000-8000-000000000001"
@@ -48,7 +47,7 @@ def click(driver, element):
     """Clicks something that loads a new page and waits until it has."""
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 20).until(EC.staleness_of(old))
+    wait_replaced(driver, old)
 
 
 def rows(driver):

@@ -4,6 +4,7 @@ import csv
 import io
 import re
 import urllib.parse
+import uuid
 
 import pytest
 import requests
@@ -410,6 +411,81 @@ def test_master_data_listings_filter_like_the_api(admin, admin_web):
     page(admin_web, "/admin/stocks?status=lost", status=400)
     r = page(admin_web, "/admin/count-sessions?status=canceled&type=product").text
     assert "Count sessions" in r
+
+
+# ---- select lists of records -----------------------------------------------------------------
+
+OPTION = re.compile(r'<option value="([^"]*)"( selected)?>([^<]*)</option>')
+
+
+def select_options(html_text, name):
+    """(value, selected, label) of the options of the filter form's select name."""
+    m = re.search(r'<select name="%s">(.*?)</select>' % name, html_text, re.S)
+    assert m, name
+    return [(v, bool(sel), label) for v, sel, label in OPTION.findall(m.group(1))]
+
+
+@pytest.fixture(scope="module")
+def many_records():
+    """A tenant of its own with 302 warehouses (every 7th inactive) and 305 items, more than the
+    300 a select lists, and a signed-in admin of it."""
+    tenant, user = str(uuid.uuid4()), unique("options-admin")
+    db_query("INSERT INTO tenants (id, name) VALUES (?, ?)", tenant, unique("Options"))
+    db_query("INSERT INTO users (id, tenant_id, username, password_hash, scopes) SELECT ?, ?, ?, password_hash,"
+             " 'admin view:tenant manage:operations:tenant' FROM users WHERE username = 'demo-viewer'",
+             str(uuid.uuid4()), tenant, user)
+    prefix = {"warehouses": tenant[:8] + "-0000-4000-8000-3", "items": tenant[:8] + "-0000-4000-8000-5"}
+    db_query("INSERT INTO warehouses (id, tenant_id, name, code, status) SELECT CONCAT(?, LPAD(seq, 11, '0')), ?,"
+             " CONCAT('Store ', seq), CONCAT('W', LPAD(seq, 4, '0')), IF(seq % 7 = 0, 'inactive', 'active')"
+             " FROM seq_1_to_302", prefix["warehouses"], tenant)
+    db_query("INSERT INTO items (id, tenant_id, sku, name) SELECT CONCAT(?, LPAD(seq, 11, '0')), ?,"
+             " CONCAT('S', LPAD(seq, 4, '0')), CONCAT('Thing ', seq) FROM seq_1_to_305", prefix["items"], tenant)
+    return {"web": sign_in(user, "demo-viewer"),
+            "warehouse": lambda n: prefix["warehouses"] + "%011d" % n,
+            "item": lambda n: prefix["items"] + "%011d" % n}
+
+
+def test_selects_list_the_first_300_records_and_always_the_chosen_one(many_records):
+    web, wh, item = many_records["web"], many_records["warehouse"], many_records["item"]
+    r = page(web, "/admin/transactions").text
+    warehouses, items = select_options(r, "warehouse_id"), select_options(r, "item_id")
+    assert warehouses[0] == ("", False, "Any") and items[0] == ("", False, "Any")
+    assert [v for v, _, _ in warehouses[1:]] == [wh(n) for n in range(1, 301)]
+    assert warehouses[1][2] == "W0001 · Store 1"
+    assert [v for v, _, _ in items[1:]] == [item(n) for n in range(1, 301)]
+    # A chosen record among the first 300 is selected where it is.
+    r = page(web, "/admin/transactions?warehouse_id=%s&item_id=%s" % (wh(5), item(300))).text
+    assert [v for v, sel, _ in select_options(r, "warehouse_id") if sel] == [wh(5)]
+    assert len(select_options(r, "warehouse_id")) == 301
+    assert select_options(r, "item_id")[300] == (item(300), True, "S0300 · Thing 300")
+    # One beyond them takes the place of the 300th, at the end (its key sorts after theirs).
+    r = page(web, "/admin/transactions?warehouse_id=%s&item_id=%s" % (wh(302), item(304))).text
+    warehouses, items = select_options(r, "warehouse_id"), select_options(r, "item_id")
+    assert [v for v, _, _ in warehouses[1:]] == [wh(n) for n in range(1, 300)] + [wh(302)]
+    assert warehouses[-1] == (wh(302), True, "W0302 · Store 302")
+    assert [v for v, _, _ in items[1:]] == [item(n) for n in range(1, 300)] + [item(304)]
+    assert items[-1][1] and "Nothing matches." in r
+    # Ids are compared as the database compares them: upper case names the same record.
+    r = page(web, "/admin/transactions?warehouse_id=" + wh(301).upper()).text
+    assert select_options(r, "warehouse_id")[-1] == (wh(301), True, "W0301 · Store 301")
+    # An item id that names nothing stays chosen, as it came, after the list.
+    r = page(web, "/admin/transactions?item_id=" + item(999)).text
+    items = select_options(r, "item_id")
+    assert len(items) == 302 and items[-1] == (item(999), True, item(999))
+
+
+def test_the_warehouse_filter_names_a_warehouse_of_the_tenant(many_records):
+    web, wh = many_records["web"], many_records["warehouse"]
+    # Inactive ones are warehouses too (the API's filter takes them), beyond the first 300 as well.
+    for n in (7, 301, 302):
+        r = page(web, "/admin/transactions?warehouse_id=" + wh(n))
+        assert "Nothing matches." in r.text
+    for bad in (wh(999), "30000000-0000-4000-8000-000000000001", "not-a-uuid", wh(5) + " "):
+        r = page(web, "/admin/transactions?warehouse_id=" + urllib.parse.quote(bad), status=404)
+        assert "Warehouse not found" in r.text
+    # The type is checked first, as the API checks it.
+    r = page(web, "/admin/transactions?transaction_type=steal&warehouse_id=" + wh(999), status=400)
+    assert "Invalid transaction type" in r.text
 
 
 def test_notes_are_shown_as_text(admin, admin_web):

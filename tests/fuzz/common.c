@@ -210,3 +210,15 @@ void db_row_json_write(struct buf *b, const struct db_rows *rows, size_t row, st
 {
 	NO_DB("db_row_json_write");
 }
+const char *db_cell_text(struct arena *a, const struct db_rows *rows, size_t row, size_t col)
+{
+	NO_DB("db_cell_text");
+}
+size_t db_rows_add_cols(struct arena *a, struct db_rows *rows, const char *const *names)
+{
+	NO_DB("db_rows_add_cols");
+}
+void db_set_cell(struct db_rows *rows, size_t row, size_t col, const char *value)
+{
+	NO_DB("db_set_cell");
+}

@@ -4,7 +4,9 @@
  *         JSON context, one template per input (the first byte's upper bits);
  *   odd   the rest split at NUL bytes: a JSON context, then templates t0, t1, ...
  *         (partials may name each other), parsed, linked and every one rendered.
- * Every string of the context also goes through the escapers on its own.
+ * Every string of the context also goes through the escapers on its own, and
+ * every template rendered from a JSON object is rendered again from a view
+ * (lib/view.c) holding the same: the two must be the same bytes.
  *
  * Properties: text and attribute escaping leaves no < > " ' and no & that does
  * not start one of its entities; a URL component is percent-encoded down to
@@ -18,10 +20,12 @@
 
 #include <json-c/json.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "fuzz.h"
 #include "html.h"
 #include "tpl.h"
+#include "view.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -122,6 +126,65 @@ static void walk_strings(struct json_object *v)
 	}
 }
 
+/* A view of what the JSON object o holds: objects as maps, arrays of objects as lists; other
+ * arrays, doubles and integers beyond int64 stay json-c values. */
+static struct view *view_of(struct arena *a, struct json_object *o)
+{
+	struct view *m = view_map(a);
+
+	json_object_object_foreach(o, key, val)
+	{
+		enum json_type t = json_object_get_type(val);
+		bool objects = t == json_type_array;
+		struct view *l;
+		char num[32];
+
+		for (size_t i = 0; objects && i < json_object_array_length(val); i++)
+			objects = json_object_is_type(json_object_array_get_idx(val, i),
+			                              json_type_object);
+		if (t == json_type_int)
+			snprintf(num, sizeof(num), "%lld", (long long)json_object_get_int64(val));
+		if (t == json_type_null) {
+			view_set_str(m, key, NULL);
+		} else if (t == json_type_boolean) {
+			view_set_bool(m, key, json_object_get_boolean(val));
+		} else if (t == json_type_int && strcmp(num, json_object_get_string(val)) == 0) {
+			view_set_int(m, key, json_object_get_int64(val));
+		} else if (t == json_type_string) {
+			view_set_str(m, key, json_object_get_string(val));
+		} else if (t == json_type_object) {
+			view_set(m, key, view_of(a, val));
+		} else if (objects) {
+			l = view_list(a);
+			for (size_t i = 0; i < json_object_array_length(val); i++)
+				view_push(l, view_of(a, json_object_array_get_idx(val, i)));
+			view_set(m, key, l);
+		} else {
+			view_set_json(m, key, val);
+		}
+	}
+	return m;
+}
+
+/* Renders name from a view of ctx (a JSON object) and checks it against the JSON's out. */
+static void same_from_view(const struct tpl_set *set, const char *name, struct json_object *ctx,
+                           const struct buf *out)
+{
+	struct arena *a;
+	struct buf again;
+
+	if (!json_object_is_type(ctx, json_type_object))
+		return;
+	a = arena_new(4096);
+	buf_init(&again);
+	if (tpl_render_view(set, name, NULL, view_of(a, ctx), &again) < 0)
+		fuzz_fail("template %s renders from JSON but not from a view", name);
+	if (again.len != out->len || memcmp(buf_cstr(&again), buf_cstr(out), out->len) != 0)
+		fuzz_fail("template %s renders otherwise from a view than from JSON", name);
+	buf_release(&again);
+	arena_free(a);
+}
+
 /* Parses n bytes as the JSON context (NULL when they are not JSON). */
 static struct json_object *context(const char *s, size_t n)
 {
@@ -168,6 +231,7 @@ static void render_own(const char *s, size_t n)
 			buf_reset(&out);
 			if (tpl_render(set, name, ctx, &out) < 0)
 				fuzz_fail("template %s parsed but cannot be rendered", name);
+			same_from_view(set, name, ctx, &out);
 		}
 	}
 	if (ctx)
@@ -197,6 +261,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&out);
 	if (tpl_render(project, names[(data[0] >> 1) % nnames], ctx, &out) < 0)
 		fuzz_fail("no template %s", names[(data[0] >> 1) % nnames]);
+	same_from_view(project, names[(data[0] >> 1) % nnames], ctx, &out);
 	walk_strings(ctx);
 	buf_release(&out);
 	json_object_put(ctx);

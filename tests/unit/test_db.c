@@ -643,6 +643,90 @@ static void test_row_json_write(void **state)
 	buf_release(&b);
 }
 
+/* The JSON value at a dotted label of a db_row_json object, as text (NULL for null/missing). */
+static const char *json_text_at(json_object *o, const char *label)
+{
+	char key[128];
+	const char *dot;
+
+	while ((dot = strchr(label, '.')) != NULL && dot != label && dot[1]) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - label), label);
+		if (!json_object_object_get_ex(o, key, &o) || !o)
+			return NULL;
+		label = dot + 1;
+	}
+	if (!json_object_object_get_ex(o, label, &o) || !o)
+		return NULL;
+	return json_object_get_string(o);
+}
+
+/* db_cell_text gives every cell's text as db_row_json shows it, without json-c. */
+static void test_cell_text(void **state)
+{
+	static const char *const queries[] = {
+	    "SELECT 'x1' AS id, CAST(-40 AS SIGNED) AS quantity, 0 AS zero, CAST(-0 AS SIGNED) AS "
+	    "mz,"
+	    " 9223372036854775807 AS big, CAST(18446744073709551615 AS UNSIGNED) AS huge,"
+	    " CAST('2023-06-15 10:30:00.250000' AS DATETIME(6)) AS `timestamp`,"
+	    " CAST('2023-06-15 10:30:00' AS DATETIME) AS whole,"
+	    " CAST('2023-06-15' AS DATE) AS day, CAST(1.5 AS DECIMAL(5,2)) AS price,"
+	    " NULL AS notes, 'w1' AS `warehouse.id`, NULL AS `from_bin.id`, NULL AS "
+	    "`from_bin.code`,"
+	    " 'b' AS `a.b.c`, ' 7' AS padded",
+	};
+	struct db_rows rows;
+
+	NEED_DB();
+	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+		json_object *o;
+
+		assert_int_equal(db_exec(arena, &rows, queries[q], ""), 0);
+		o = db_row_json(&rows, 0);
+		for (size_t c = 0; c < rows.ncols; c++) {
+			const char *want = json_text_at(o, rows.colnames[c]);
+			const char *got = db_cell_text(arena, &rows, 0, c);
+
+			if (!want)
+				assert_null(got);
+			else
+				assert_string_equal(got, want);
+		}
+		json_object_put(o);
+	}
+}
+
+/* Computed columns: the old cells stay, the new ones are text, NULL until set. */
+static void test_rows_add_cols(void **state)
+{
+	static const char *const names[] = {"label", "other.x", NULL};
+	struct db_rows rows;
+	json_object *o;
+	size_t c;
+
+	NEED_DB();
+	assert_int_equal(db_exec(arena, &rows,
+	                         "SELECT 1 AS n, 'a' AS s UNION ALL SELECT 2, NULL ORDER BY n", ""),
+	                 0);
+	c = db_rows_add_cols(arena, &rows, names);
+	assert_int_equal(c, 2);
+	assert_int_equal(rows.ncols, 4);
+	assert_int_equal(db_col(&rows, "label"), 2);
+	assert_int_equal(db_col(&rows, "other.x"), 3);
+	db_set_cell(&rows, 0, c, "first");
+	db_set_cell(&rows, 1, c + 1, "second");
+	db_set_cell(&rows, 2, c, "out of range");
+	assert_string_equal(db_cell(&rows, 0, 0), "1");
+	assert_string_equal(db_cell(&rows, 0, 1), "a");
+	assert_string_equal(db_cell(&rows, 1, 0), "2");
+	assert_null(db_cell(&rows, 1, 1));
+	assert_null(db_cell(&rows, 0, 3));
+	assert_null(db_cell(&rows, 1, 2));
+	o = db_row_json(&rows, 1);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	                    "{\"n\":2,\"s\":null,\"label\":null,\"other\":{\"x\":\"second\"}}");
+	json_object_put(o);
+}
+
 static void test_uuid(void **state)
 {
 	char *u1, *u2;
@@ -679,6 +763,8 @@ int main(void)
 	    cmocka_unit_test(test_reconnect),
 	    cmocka_unit_test(test_row_json),
 	    cmocka_unit_test(test_row_json_write),
+	    cmocka_unit_test(test_cell_text),
+	    cmocka_unit_test(test_rows_add_cols),
 	    cmocka_unit_test(test_uuid),
 	};
 

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -39,6 +40,47 @@ static void test_text(void **state)
 	/* Control characters HTML does not allow become U+FFFD. */
 	assert_string_equal(run(&b, html_txt, "a\x01z\x7f"), "a\xEF\xBF\xBDz\xEF\xBF\xBD");
 	assert_string_equal(run(&b, html_txt, NULL), "");
+	buf_release(&b);
+}
+
+/* Every byte on its own and between others: the escaper's table against the rule it stands for. */
+static void test_every_byte(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	for (int c = 1; c < 256; c++) {
+		char in[4] = {'a', (char)c, 'z', '\0'}, want[16];
+		const char *rep = NULL;
+
+		switch (c) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+				rep = "\xEF\xBF\xBD";
+		}
+		if (rep)
+			snprintf(want, sizeof(want), "a%sz", rep);
+		else
+			snprintf(want, sizeof(want), "a%cz", c);
+		assert_string_equal(run(&b, html_txt, in), want);
+		assert_string_equal(run(&b, html_txt, in + 1), want + 1);
+	}
 	buf_release(&b);
 }
 
@@ -121,9 +163,13 @@ static void test_raw_and_formatted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_text),    cmocka_unit_test(test_attr),
-	    cmocka_unit_test(test_url_arg), cmocka_unit_test(test_url_safe),
-	    cmocka_unit_test(test_url),     cmocka_unit_test(test_raw_and_formatted),
+	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_every_byte),
+	    cmocka_unit_test(test_attr),
+	    cmocka_unit_test(test_url_arg),
+	    cmocka_unit_test(test_url_safe),
+	    cmocka_unit_test(test_url),
+	    cmocka_unit_test(test_raw_and_formatted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

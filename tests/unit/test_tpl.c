@@ -12,14 +12,20 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "tpl.h"
+#include "view.h"
 
 static char out[8192];
 static char err[512];
 
-/* Parses src as template "t" (and partials "p" = psrc when given), renders it with the JSON ctx. */
-static const char *render_with(const char *src, const char *psrc, const char *ctx_json)
+/*
+ * Parses src as template "t" (and partials "p" = psrc when given), renders it
+ * with the JSON ctx and, when given, view inside it (tpl_render_view).
+ */
+static const char *render_view(const char *src, const char *psrc, const char *ctx_json,
+                               const struct view *view)
 {
 	struct tpl_set *set = tpl_set_new();
 	struct json_object *ctx = ctx_json ? json_tokener_parse(ctx_json) : NULL;
@@ -32,12 +38,18 @@ static const char *render_with(const char *src, const char *psrc, const char *ct
 		assert_int_equal(tpl_set_add(set, "p", psrc, err, sizeof(err)), 0);
 	assert_int_equal(tpl_set_link(set, err, sizeof(err)), 0);
 	buf_init(&b);
-	assert_int_equal(tpl_render(set, "t", ctx, &b), 0);
+	assert_int_equal(
+	    view ? tpl_render_view(set, "t", ctx, view, &b) : tpl_render(set, "t", ctx, &b), 0);
 	snprintf(out, sizeof(out), "%s", buf_cstr(&b));
 	buf_release(&b);
 	json_object_put(ctx);
 	tpl_set_free(set);
 	return out;
+}
+
+static const char *render_with(const char *src, const char *psrc, const char *ctx_json)
+{
+	return render_view(src, psrc, ctx_json, NULL);
 }
 
 static const char *render(const char *src, const char *ctx_json)
@@ -145,6 +157,113 @@ static void test_sections(void **state)
 	                    "<option value=\"1\" selected>x</option>");
 	assert_string_equal(render("<td{{#yes}} class=\"num\"{{/yes}}>1</td>", ctx),
 	                    "<td class=\"num\">1</td>");
+}
+
+/* The view holding what the JSON object o holds (lists of objects as lists, other arrays and
+ * doubles as json-c values). */
+static struct view *view_of(struct arena *a, struct json_object *o)
+{
+	struct view *m = view_map(a);
+
+	json_object_object_foreach(o, key, val)
+	{
+		switch (json_object_get_type(val)) {
+		case json_type_null:
+			view_set_str(m, key, NULL);
+			break;
+		case json_type_boolean:
+			view_set_bool(m, key, json_object_get_boolean(val));
+			break;
+		case json_type_int:
+			view_set_int(m, key, json_object_get_int64(val));
+			break;
+		case json_type_string:
+			view_set_str(m, key, json_object_get_string(val));
+			break;
+		case json_type_object:
+			view_set(m, key, view_of(a, val));
+			break;
+		case json_type_array: {
+			struct view *l = view_list(a);
+			bool objects = true;
+
+			for (size_t i = 0; i < json_object_array_length(val); i++)
+				objects &= json_object_is_type(json_object_array_get_idx(val, i),
+				                               json_type_object);
+			if (!objects) {
+				view_set_json(m, key, val);
+				break;
+			}
+			for (size_t i = 0; i < json_object_array_length(val); i++)
+				view_push(l, view_of(a, json_object_array_get_idx(val, i)));
+			view_set(m, key, l);
+			break;
+		}
+		default:
+			view_set_json(m, key, val);
+		}
+	}
+	return m;
+}
+
+/* A view renders exactly as the JSON object it was made of. */
+static void test_views_render_as_json(void **state)
+{
+	static const struct {
+		const char *src, *ctx;
+	} cases[] = {
+	    {"{{n}} {{f}} {{b}} {{no}} [{{nul}}] [{{missing}}] {{a.b.c}}",
+	     "{\"n\": -42, \"f\": 1.5, \"b\": true, \"no\": false, \"nul\": null,"
+	     " \"a\": {\"b\": {\"c\": \"<deep>\"}}}"},
+	    {"{{#items}}[{{n}}/{{top}}]{{/items}}{{^none}}none{{/none}}{{#zero}}[{{zero}}]{{/zero}}"
+	     "{{#empty}}x{{/empty}}{{^empty}}blank{{/empty}}{{#obj}}{{n}}{{/obj}}",
+	     "{\"items\": [{\"n\": \"a\"}, {\"n\": null}], \"none\": [], \"zero\": 0,"
+	     " \"empty\": \"\", \"obj\": {\"n\": \"o\"}, \"n\": \"outer\", \"top\": 1}"},
+	    {"<a href=\"{{u}}\" title=\"{{t}}\">{{t}}</a><a "
+	     "href=\"/x?q={{t}}\">{{#strs}}{{.}}{{/strs}}</a>",
+	     "{\"u\": \"javascript:x\", \"t\": \"a&b 'c' \\\"d\\\"\", \"strs\": [\"x\", 2]}"},
+	    {"<option value=\"{{v}}\"{{#sel}} selected{{/sel}}>{{l}}</option>",
+	     "{\"v\": \"1\", \"sel\": true, \"l\": \"One\"}"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct arena *a = arena_new(1024);
+		struct json_object *o = json_tokener_parse(cases[i].ctx);
+		char want[sizeof(out)];
+
+		assert_non_null(o);
+		snprintf(want, sizeof(want), "%s", render(cases[i].src, cases[i].ctx));
+		assert_string_equal(render_view(cases[i].src, NULL, NULL, view_of(a, o)), want);
+		json_object_put(o);
+		arena_free(a);
+	}
+}
+
+/* The view is the innermost context: it hides the JSON context's names, which stay visible. */
+static void test_view_inside_json(void **state)
+{
+	struct arena *a = arena_new(1024);
+	struct view *v = view_map(a), *rows = view_list(a), *row = view_map(a);
+	struct json_object *tx = json_tokener_parse("{\"name\": \"T\", \"n\": 3}");
+
+	(void)state;
+	view_set_str(v, "a", "inner");
+	view_set_str(v, "hidden", NULL);
+	view_set_json(v, "tx", tx);
+	view_set_str(row, "c", "r1");
+	view_push(rows, row);
+	view_set(v, "rows", rows);
+	assert_string_equal(
+	    render_view("{{a}} {{b}} [{{hidden}}] {{tx.name}} {{#tx}}{{n}}{{a}}{{/tx}}"
+	                " {{#rows}}{{c}}{{b}}{{/rows}}{{> p}}",
+	                "({{a}})", "{\"a\": \"outer\", \"b\": \"ctx\", \"hidden\": \"h\"}", v),
+	    "inner ctx [] T 3inner r1ctx(inner)");
+	assert_string_equal(render_view("{{a}}", NULL, "{\"a\": \"only json\"}", NULL),
+	                    "only json");
+	assert_string_equal(render_view("{{a}}", NULL, NULL, v), "inner");
+	json_object_put(tx);
+	arena_free(a);
 }
 
 static void test_standalone_lines(void **state)
@@ -274,6 +393,8 @@ int main(void)
 	    cmocka_unit_test(test_text_is_escaped),
 	    cmocka_unit_test(test_attribute_contexts),
 	    cmocka_unit_test(test_sections),
+	    cmocka_unit_test(test_views_render_as_json),
+	    cmocka_unit_test(test_view_inside_json),
 	    cmocka_unit_test(test_standalone_lines),
 	    cmocka_unit_test(test_partials),
 	    cmocka_unit_test(test_parse_errors),

@@ -1,0 +1,59 @@
+/*
+ * The data of a page for the templates, built in the request's arena: maps
+ * of names to values, lists, text, integers, booleans, and json-c values
+ * taken as they are. Nothing is freed one by one: the arena's reset frees it
+ * all, which is why a listing builds its table, filters and pager here
+ * instead of as json-c objects (one allocation and one free per value).
+ *
+ * Keys and text are not copied: pass string literals or memory that lives as
+ * long as the view (the same arena, the request's rows). Out of memory is
+ * fatal, as for the arena.
+ */
+#ifndef STOCKTAKE_VIEW_H
+#define STOCKTAKE_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+struct arena;
+
+enum view_kind { VIEW_NULL = 0, VIEW_BOOL, VIEW_INT, VIEW_STR, VIEW_LIST, VIEW_MAP, VIEW_JSON };
+
+struct view;
+
+/* An empty map or list, owned by a. */
+struct view *view_map(struct arena *a);
+struct view *view_list(struct arena *a);
+
+/*
+ * Sets key of map to a value (replacing an earlier one); str NULL is null, as
+ * json_add_str. A map or list v is shared, not copied: what is added to it
+ * later shows in map too. v NULL unsets key (lookups go on to outer contexts).
+ */
+void view_set(struct view *map, const char *key, struct view *v);
+void view_set_str(struct view *map, const char *key, const char *str);
+void view_set_int(struct view *map, const char *key, long long i);
+void view_set_bool(struct view *map, const char *key, bool b);
+/* A json-c value shown as the templates show json-c values; j stays owned by the caller. */
+void view_set_json(struct view *map, const char *key, struct json_object *j);
+
+/* Appends v (a map or list, shared as by view_set) to list. */
+void view_push(struct view *list, struct view *v);
+
+/* The value of key in map; NULL when map is no map or lacks key (a null value is not NULL). */
+const struct view *view_get(const struct view *map, const char *key);
+
+/* Elements of a list (0 for anything else), and the i-th. */
+size_t view_len(const struct view *list);
+const struct view *view_at(const struct view *list, size_t i);
+
+/* What v holds; NULL counts as VIEW_NULL. */
+enum view_kind view_kind(const struct view *v);
+bool view_bool(const struct view *v);
+long long view_int(const struct view *v);
+const char *view_str(const struct view *v);
+struct json_object *view_json(const struct view *v);
+
+#endif

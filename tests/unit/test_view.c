@@ -1,0 +1,129 @@
+/* Unit tests for lib/view.c: maps, lists, scalars, replacing and unsetting, shared containers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "view.h"
+
+static struct arena *arena;
+
+static int setup(void **state)
+{
+	(void)state;
+	arena = arena_new(256);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	arena_free(arena);
+	return 0;
+}
+
+static void test_scalars(void **state)
+{
+	struct view *m = view_map(arena);
+	struct json_object *j = json_object_new_string("json");
+
+	(void)state;
+	view_set_str(m, "s", "text");
+	view_set_str(m, "null", NULL);
+	view_set_int(m, "i", -42);
+	view_set_bool(m, "yes", true);
+	view_set_bool(m, "no", false);
+	view_set_json(m, "j", j);
+	assert_int_equal(view_kind(view_get(m, "s")), VIEW_STR);
+	assert_string_equal(view_str(view_get(m, "s")), "text");
+	/* A null is there (it hides outer contexts), unlike a missing key. */
+	assert_non_null(view_get(m, "null"));
+	assert_int_equal(view_kind(view_get(m, "null")), VIEW_NULL);
+	assert_null(view_get(m, "missing"));
+	assert_int_equal(view_int(view_get(m, "i")), -42);
+	assert_true(view_bool(view_get(m, "yes")));
+	assert_false(view_bool(view_get(m, "no")));
+	assert_ptr_equal(view_json(view_get(m, "j")), j);
+	/* The wrong kind reads as nothing. */
+	assert_null(view_str(view_get(m, "i")));
+	assert_int_equal(view_int(view_get(m, "s")), 0);
+	assert_null(view_get(view_get(m, "s"), "x"));
+	json_object_put(j);
+}
+
+static void test_replace_and_unset(void **state)
+{
+	struct view *m = view_map(arena);
+
+	(void)state;
+	view_set_str(m, "a", "1");
+	view_set_str(m, "b", "2");
+	view_set_str(m, "c", "3");
+	view_set_int(m, "a", 7);
+	assert_int_equal(view_kind(view_get(m, "a")), VIEW_INT);
+	assert_int_equal(view_int(view_get(m, "a")), 7);
+	view_set(m, "b", NULL);
+	assert_null(view_get(m, "b"));
+	assert_string_equal(view_str(view_get(m, "c")), "3");
+	view_set(m, "never", NULL);
+	assert_null(view_get(m, "never"));
+}
+
+static void test_growth(void **state)
+{
+	struct view *m = view_map(arena), *l = view_list(arena);
+	char keys[100][8];
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		struct view *o = view_map(arena);
+
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		view_set_int(m, keys[i], i);
+		view_set_int(o, "n", i);
+		view_push(l, o);
+	}
+	assert_int_equal(view_len(l), 100);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(view_int(view_get(m, keys[i])), i);
+		assert_int_equal(view_int(view_get(view_at(l, (size_t)i), "n")), i);
+	}
+	assert_null(view_at(l, 100));
+	assert_int_equal(view_len(m), 0); /* a map is no list */
+}
+
+/* A map or list set into another is shared: what is added afterwards is seen through both. */
+static void test_shared_containers(void **state)
+{
+	struct view *ctx = view_map(arena), *list = view_list(arena), *inner = view_map(arena);
+
+	(void)state;
+	view_set(ctx, "list", list);
+	view_set(ctx, "inner", inner);
+	view_push(list, inner);
+	view_set_str(inner, "late", "yes");
+	assert_int_equal(view_len(view_get(ctx, "list")), 1);
+	assert_string_equal(view_str(view_get(view_get(ctx, "inner"), "late")), "yes");
+	assert_string_equal(view_str(view_get(view_at(view_get(ctx, "list"), 0), "late")), "yes");
+	assert_int_equal(view_kind(view_get(ctx, "list")), VIEW_LIST);
+	assert_int_equal(view_kind(view_get(ctx, "inner")), VIEW_MAP);
+	assert_int_equal(view_kind(NULL), VIEW_NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_scalars),
+	    cmocka_unit_test(test_replace_and_unset),
+	    cmocka_unit_test(test_growth),
+	    cmocka_unit_test(test_shared_containers),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
