@@ -6,6 +6,7 @@
 
 #include "admin.h"
 #include "arena.h"
+#include "auth.h"
 #include "db.h"
 #include "idempotency.h"
 #include "itx.h"
@@ -156,12 +157,15 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 	(void)l;
 	if ((status = tx_filter(r, a, q, &f, msg)) != 0)
 		return status;
+	f.probe_user = auth_probe_user(r);
 	if (itx_stats(a, &f, counts, total) < 0 ||
 	    itx_page_columns(a, &f, &pg, tx_sort_of(q->sort), q->desc, ITX_LISTING_COLUMNS, rows) <
 	        0) {
 		*msg = "Internal server error";
 		return 500;
 	}
+	if ((status = auth_settle_probe(r, rows, msg)) != 0)
+		return status;
 	if (view)
 		tx_stats(r, view, counts);
 	return 0;
@@ -171,9 +175,10 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 static int tx_csv(struct request *r, const struct listing *l, const char **msg)
 {
 	struct itx_filter f;
-	int status = itx_filter_parse(r->arena, r->caller->tenant_id, &r->query, &f, msg);
+	int status = auth_settle(r, msg);
 
-	if (status == 0)
+	if (status == 0 &&
+	    (status = itx_filter_parse(r->arena, r->caller->tenant_id, &r->query, &f, msg)) == 0)
 		itx_csv(r, &f);
 	return status;
 }
@@ -233,7 +238,15 @@ void admin_transaction(struct request *r)
 
 	if (!id)
 		return;
-	switch (itx_get(r->arena, r->caller->tenant_id, id, NULL, &rows)) {
+	int found = itx_get(r->arena, r->caller->tenant_id, id, auth_probe_user(r), &rows);
+	const char *msg = NULL;
+	int status;
+
+	if (found >= 0 && (status = auth_settle_probe(r, &rows, &msg)) != 0) {
+		page_error(r, status, msg);
+		return;
+	}
+	switch (found) {
 	case 0:
 		break;
 	case 1:

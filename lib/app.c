@@ -194,6 +194,7 @@ static void settle_caller(const struct app *app, struct request *r)
 	buf_reset(&r->headers);
 	buf_reset(&r->out);
 	r->status = 0;
+	r->out_type = NULL;
 	app->error(r, rc, message);
 }
 

@@ -593,17 +593,9 @@ void listing_page(struct request *r, const struct listing *l)
 			page_error(r, status, msg);
 		return;
 	}
-	ctx = page_new(r, l->title, l->section);
 	view = view_map(r->arena);
 	view_set_str(view, "path", l->path);
 	view_set_str(view, "csv_href", link_to(r, l, l->path, csv_set));
-	if (l->new_href && page_can(r, l->new_scopes)) {
-		struct view *add = view_map(r->arena);
-
-		view_set_str(add, "href", l->new_href);
-		view_set_str(add, "label", l->new_label);
-		view_set(view, "new", add);
-	}
 	if (filters_view(r, l, view, &found) < 0) {
 		page_error(r, 500, msg);
 		return;
@@ -611,6 +603,15 @@ void listing_page(struct request *r, const struct listing *l)
 	if ((status = table_at(r, l, l->path, view, found, &msg)) != 0) {
 		page_error(r, status, msg);
 		return;
+	}
+	/* After the rows: a fetch may read the caller's user row along (user_in_query routes). */
+	ctx = page_new(r, l->title, l->section);
+	if (l->new_href && page_can(r, l->new_scopes)) {
+		struct view *add = view_map(r->arena);
+
+		view_set_str(add, "href", l->new_href);
+		view_set_str(add, "label", l->new_label);
+		view_set(view, "new", add);
 	}
 	page_render_view(r, 200, "list", ctx, view);
 }

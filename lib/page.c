@@ -130,6 +130,15 @@ struct json_object *page_new(struct request *r, const char *title, const char *s
 
 	req_json_own(r, ctx);
 	json_add_str(ctx, "title", title);
+	/*
+	 * The frame shows who the caller is and what they may do: a caller still
+	 * pending is settled first. A refusal is only recorded here; app_dispatch
+	 * sends it in place of this page.
+	 */
+	if (r->caller && r->caller->pending) {
+		const char *ignored = NULL;
+		auth_settle(r, &ignored);
+	}
 	if (r->caller) {
 		struct json_object *user = page_obj();
 
