@@ -16,6 +16,7 @@
 #include "req.h"
 #include "resource.h"
 #include "valid.h"
+#include "view.h"
 
 #define COUNT_PAGE PAGE_ROOT "/count-sessions"
 /* Assignment rows of the create form (a page without scripts cannot add rows). */
@@ -431,15 +432,19 @@ static int target_keys(struct request *r, bool position, const char *narrow, str
 	return db_exec(r->arena, keys, TARGET_ITEMS, "sssss", t, narrow, narrow, narrow, NULL);
 }
 
-/* The users and the target keys (bins or items) the assignment rows offer. */
+/*
+ * The users and the target keys (bins or items) the assignment rows offer, as
+ * a view in the request's arena: every row repeats both selects, thousands of
+ * options, which as json-c objects left a worker's heap at 11 MiB.
+ */
 static int form_rows(struct request *r, const char *type, const char *narrow,
-                     const struct kvlist *form, struct json_object *ctx)
+                     const struct kvlist *form, struct view *view)
 {
 	struct db_rows users, keys;
-	struct json_object *rows = page_arr();
+	struct view *rows = view_list(r->arena);
 	bool position = strcmp(type, "position") == 0;
 
-	json_object_object_add(ctx, "rows", rows);
+	view_set(view, "rows", rows);
 	if (db_exec(r->arena, &users,
 	            LISTING_OPTIONS(
 	                "id",
@@ -450,26 +455,27 @@ static int form_rows(struct request *r, const char *type, const char *narrow,
 	    target_keys(r, position, narrow, &keys) < 0)
 		return -1;
 	for (int n = 1; n <= FORM_ROWS; n++) {
-		struct json_object *row = page_obj(), *uopts = page_arr(), *kopts = page_arr();
+		struct view *row = view_map(r->arena), *uopts = view_list(r->arena),
+		            *kopts = view_list(r->arena);
 		const char *uname = arena_sprintf(r->arena, "user_%d", n);
 		const char *kname = arena_sprintf(r->arena, "keys_%d", n);
 
-		json_add_int(row, "n", n);
-		json_add_str(row, "user_name", uname);
-		json_add_str(row, "keys_name", kname);
+		view_set_int(row, "n", n);
+		view_set_str(row, "user_name", uname);
+		view_set_str(row, "keys_name", kname);
 		for (size_t i = 0; i < users.nrows; i++)
-			page_option(uopts, db_cell(&users, i, 0), db_cell(&users, i, 1),
-			            form_has(form, uname, db_cell(&users, i, 0))
-			                ? db_cell(&users, i, 0)
-			                : NULL);
+			page_option_view(r->arena, uopts, db_cell(&users, i, 0), db_cell(&users, i, 1),
+			                 form_has(form, uname, db_cell(&users, i, 0))
+			                     ? db_cell(&users, i, 0)
+			                     : NULL);
 		for (size_t i = 0; i < keys.nrows; i++)
-			page_option(kopts, db_cell(&keys, i, 0), db_cell(&keys, i, 1),
-			            form_has(form, kname, db_cell(&keys, i, 0))
-			                ? db_cell(&keys, i, 0)
-			                : NULL);
-		json_object_object_add(row, "users", uopts);
-		json_object_object_add(row, "keys", kopts);
-		json_object_array_add(rows, row);
+			page_option_view(r->arena, kopts, db_cell(&keys, i, 0), db_cell(&keys, i, 1),
+			                 form_has(form, kname, db_cell(&keys, i, 0))
+			                     ? db_cell(&keys, i, 0)
+			                     : NULL);
+		view_set(row, "users", uopts);
+		view_set(row, "keys", kopts);
+		view_push(rows, row);
 	}
 	return 0;
 }
@@ -483,7 +489,7 @@ static void count_form_page(struct request *r, int status, const char *error, co
 	/* What narrows the choice of targets: a warehouse's bins, or items matching a search. */
 	const char *narrow = form ? page_field(r, form, position ? "warehouse_id" : "item_search")
 	                          : req_query(r, position ? "warehouse_id" : "item_search");
-	struct json_object *warehouses = page_arr();
+	struct view *view = view_map(r->arena), *warehouses = view_list(r->arena);
 	struct db_rows rows;
 
 	if (narrow && !*narrow)
@@ -501,16 +507,17 @@ static void count_form_page(struct request *r, int status, const char *error, co
 	json_add_str(ctx, "scheduled_end", form ? kvlist_get(form, "scheduled_end") : NULL);
 	json_add_str(ctx, "coverage_percentage",
 	             form ? kvlist_get(form, "coverage_percentage") : NULL);
-	json_object_object_add(ctx, "warehouses", warehouses);
+	view_set(view, "warehouses", warehouses);
 	if (db_exec(r->arena, &rows, ADMIN_WAREHOUSE_OPTIONS, "ss", r->caller->tenant_id, narrow) <
 	        0 ||
-	    form_rows(r, type, narrow, form, ctx) < 0) {
+	    form_rows(r, type, narrow, form, view) < 0) {
 		page_error(r, 500, "Internal server error");
 		return;
 	}
 	for (size_t i = 0; i < rows.nrows; i++)
-		page_option(warehouses, db_cell(&rows, i, 0), db_cell(&rows, i, 1), narrow);
-	page_render(r, status, "count_session_new", ctx);
+		page_option_view(r->arena, warehouses, db_cell(&rows, i, 0), db_cell(&rows, i, 1),
+		                 narrow);
+	page_render_view(r, status, "count_session_new", ctx, view);
 }
 
 void admin_count_form(struct request *r)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -667,6 +668,19 @@ static int open_listen_socket(const char *path, const char *group, struct stat *
 	return fd;
 }
 
+/*
+ * A worker's resident memory should follow its current request, not its
+ * largest one (each must stay under 10 MiB: docs/PERFORMANCE.md). glibc raises
+ * its mmap and trim thresholds after large frees and then keeps a grown heap;
+ * fixed thresholds give large blocks (arena blocks, big pages) back at once and
+ * trim the heap's free top.
+ */
+static void keep_heap_small(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
+}
+
 int app_main(const struct app *app, int argc, char **argv)
 {
 	struct options o;
@@ -687,6 +701,7 @@ int app_main(const struct app *app, int argc, char **argv)
 	workers = o.workers ? o.workers : env_get()->workers;
 	/* A client gone mid-response is an error return, not a dead process. */
 	signal(SIGPIPE, SIG_IGN);
+	keep_heap_small();
 	if (FCGX_Init() != 0) {
 		log_error("FastCGI initialisation failed");
 		return 1;
