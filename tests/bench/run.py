@@ -421,13 +421,17 @@ def report(b):
                          "%s/%s/%s" % (start.get(p, "-"), warm.get(p, "-"), end.get(p, "-")) for p in pids)))
         lines.append("memory: max %.1f MiB (limit 10 MiB), growth after warm-up at most %d KiB, workers %s: %s" % (
             worst / 1024.0, growth, "unchanged" if same else "RESTARTED", "pass" if ok else "FAIL"))
-    pools = []
+    pools, over = [], []
     for group in ("auth", "master_data", "inventory_transactions", "count_sessions", "admin"):
         rss = pool_workers(group)
         if rss:
             pools.append("%s %.1f" % (group, max(rss.values()) / 1024.0))
+            if max(rss.values()) >= RSS_LIMIT_KIB:
+                over.append(group)
     if pools:
-        lines.append("memory: largest worker RSS per pool at the end (MiB): " + ", ".join(pools))
+        # Whatever ran on the stack before (tests, other pages) counts too: every worker, every pool.
+        lines.append("memory: largest worker RSS per pool at the end (MiB): %s: %s" % (
+            ", ".join(pools), "FAIL (over 10 MiB: %s)" % ", ".join(over) if over else "all under 10 MiB"))
     lines.append("CPU us db/app/ng: CPU time per request of mariadbd, the responding program (handler pool"
                  " or baseline) and nginx, from /proc; wrk and other load on the machine are not in it")
     text = "\n".join(lines)
