@@ -30,12 +30,17 @@ def _port_open():
         return False
 
 
+# The stack's own configuration: var/stocktake.conf, or a cluster host's (tests/run-all --cluster),
+# so that the CGI programs use the database the stack under test uses.
+STACK_CONF = os.environ.get("STOCKTAKE_CONFIG", os.path.join(ROOT, "var", "stocktake.conf"))
+
+
 def _readable_config(etc):
-    """var/stocktake.conf and var/jwt_secret copied where Apache's user (www-data) may read them."""
+    """The stack's configuration and var/jwt_secret copied where Apache's user (www-data) may read them."""
     os.makedirs(os.path.join(etc, "stocktake"), exist_ok=True)
     secret = os.path.join(etc, "stocktake", "jwt_secret")
     shutil.copyfile(os.path.join(ROOT, "var", "jwt_secret"), secret)
-    with open(os.path.join(ROOT, "var", "stocktake.conf")) as f:
+    with open(STACK_CONF) as f:
         conf = re.sub(r"(?m)^jwt_secret_file\s*=.*$", "jwt_secret_file = " + secret, f.read())
     path = os.path.join(etc, "stocktake", "stocktake.conf")
     with open(path, "w") as f:
