@@ -749,22 +749,6 @@ int auth_settle(struct request *r, const char **message)
 	return c->refused;
 }
 
-/* Removes column col from every row of rows, in place. */
-static void drop_column(struct db_rows *rows, size_t col)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < rows->nrows; i++)
-		for (size_t j = 0; j < rows->ncols; j++)
-			if (j != col)
-				rows->cells[out++] = rows->cells[i * rows->ncols + j];
-	memmove(rows->colnames + col, rows->colnames + col + 1,
-	        (rows->ncols - col - 1) * sizeof(*rows->colnames));
-	memmove(rows->coltypes + col, rows->coltypes + col + 1,
-	        (rows->ncols - col - 1) * sizeof(*rows->coltypes));
-	rows->ncols--;
-}
-
 /* Splits the AUTH_PROBE_COLUMN text into u (fields in the arena). False when malformed. */
 static bool parse_probe(struct arena *a, const char *text, struct user_row *u)
 {
@@ -794,7 +778,7 @@ int auth_settle_probe(struct request *r, struct db_rows *rows, const char **mess
 	if (col < 0)
 		return auth_settle(r, message);
 	text = rows->nrows ? db_cell(rows, 0, (size_t)col) : NULL;
-	drop_column(rows, (size_t)col);
+	db_rows_drop_col(rows, (size_t)col);
 	if (!c || !c->pending || rows->nrows == 0) /* no row: nothing read, auth_settle will */
 		return auth_settle(r, message);
 	if (!text) {

@@ -1100,6 +1100,23 @@ size_t db_rows_add_cols(struct arena *a, struct db_rows *rows, const char *const
 	return old;
 }
 
+void db_rows_drop_col(struct db_rows *rows, size_t col)
+{
+	size_t out = 0;
+
+	if (col >= rows->ncols)
+		return;
+	for (size_t i = 0; i < rows->nrows; i++)
+		for (size_t j = 0; j < rows->ncols; j++)
+			if (j != col)
+				rows->cells[out++] = rows->cells[i * rows->ncols + j];
+	memmove(rows->colnames + col, rows->colnames + col + 1,
+	        (rows->ncols - col - 1) * sizeof(*rows->colnames));
+	memmove(rows->coltypes + col, rows->coltypes + col + 1,
+	        (rows->ncols - col - 1) * sizeof(*rows->coltypes));
+	rows->ncols--;
+}
+
 void db_set_cell(struct db_rows *rows, size_t row, size_t col, const char *value)
 {
 	if (row < rows->nrows && col < rows->ncols)

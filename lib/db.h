@@ -89,6 +89,13 @@ const char *db_cell_text(struct arena *a, const struct db_rows *rows, size_t row
  */
 size_t db_rows_add_cols(struct arena *a, struct db_rows *rows, const char *const *names);
 
+/*
+ * Removes column col from every row, in place (a column read along for the
+ * handler, such as the caller's user row, that the answer must not show).
+ * Out of range is ignored.
+ */
+void db_rows_drop_col(struct db_rows *rows, size_t col);
+
 /* Sets a cell (NULL for SQL NULL; value is not copied). Out of range is ignored. */
 void db_set_cell(struct db_rows *rows, size_t row, size_t col, const char *value);
 

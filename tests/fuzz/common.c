@@ -222,3 +222,7 @@ void db_set_cell(struct db_rows *rows, size_t row, size_t col, const char *value
 {
 	NO_DB("db_set_cell");
 }
+void db_rows_drop_col(struct db_rows *rows, size_t col)
+{
+	NO_DB("db_rows_drop_col");
+}

@@ -727,6 +727,32 @@ static void test_rows_add_cols(void **state)
 	json_object_put(o);
 }
 
+/* Dropping a column keeps the other cells of every row, their names and their types in order. */
+static void test_rows_drop_col(void **state)
+{
+	struct db_rows rows;
+
+	NEED_DB();
+	assert_int_equal(db_exec(arena, &rows,
+	                         "SELECT 1 AS n, 'a' AS s, 3 AS m UNION ALL SELECT 2, NULL, 4 ORDER BY n",
+	                         ""),
+	                 0);
+	db_rows_drop_col(&rows, 1);
+	assert_int_equal(rows.ncols, 2);
+	assert_int_equal(db_col(&rows, "s"), -1);
+	assert_int_equal(db_col(&rows, "m"), 1);
+	assert_int_equal(rows.coltypes[1], DB_COL_INT);
+	assert_string_equal(db_cell(&rows, 0, 0), "1");
+	assert_string_equal(db_cell(&rows, 0, 1), "3");
+	assert_string_equal(db_cell(&rows, 1, 0), "2");
+	assert_string_equal(db_cell(&rows, 1, 1), "4");
+	db_rows_drop_col(&rows, 2);
+	assert_int_equal(rows.ncols, 2);
+	db_rows_drop_col(&rows, 1);
+	assert_int_equal(rows.ncols, 1);
+	assert_string_equal(db_cell(&rows, 1, 0), "2");
+}
+
 static void test_uuid(void **state)
 {
 	char *u1, *u2;
@@ -765,6 +791,7 @@ int main(void)
 	    cmocka_unit_test(test_row_json_write),
 	    cmocka_unit_test(test_cell_text),
 	    cmocka_unit_test(test_rows_add_cols),
+	    cmocka_unit_test(test_rows_drop_col),
 	    cmocka_unit_test(test_uuid),
 	};
 
