@@ -16,6 +16,7 @@
 #include "csv.h"
 #include "db.h"
 #include "idempotency.h"
+#include "itx_sql.h"
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
@@ -41,52 +42,7 @@
 
 /* ---- shared SQL -------------------------------------------------------- */
 
-/* The transaction as the document shows it, plus the ledger columns. */
-#define TX_FLAT_COLUMNS                                                                            \
-	"t.id, t.tenant_id, t.warehouse_id, t.item_id, t.stock_id, t.transaction_type, "           \
-	"t.quantity,"                                                                              \
-	" t.from_bin_id, t.to_bin_id, t.reference_id, t.reference_type, t.notes, t.performed_by,"  \
-	" t.timestamp, t.delta, t.to_stock_id, t.to_delta"
-
-/* Related records, nested by their labels; a missing one (no bin) becomes null. */
-#define TX_NESTED_COLUMNS                                                                          \
-	", w.id AS `warehouse.id`, w.name AS `warehouse.name`, w.code AS `warehouse.code`,"        \
-	" i.id AS `item.id`, i.sku AS `item.sku`, i.name AS `item.name`,"                          \
-	" i.category AS `item.category`,"                                                          \
-	" s.id AS `stock.id`, s.quantity AS `stock.quantity`,"                                     \
-	" s.unit_of_measure AS `stock.unit_of_measure`, s.status AS `stock.status`,"               \
-	" fb.id AS `from_bin.id`, fb.code AS `from_bin.code`,"                                     \
-	" fb.location_type AS `from_bin.location_type`,"                                           \
-	" tb.id AS `to_bin.id`, tb.code AS `to_bin.code`, tb.location_type AS "                    \
-	"`to_bin.location_type`,"                                                                  \
-	" u.id AS `user.id`, u.first_name AS `user.first_name`, u.last_name AS `user.last_name`,"  \
-	" u.email AS `user.email`"
-
-/*
- * What the admin listings show of a transaction (ITX_LISTING_COLUMNS): a
- * third of the cells to send, convert and copy; MariaDB leaves out the joins
- * whose columns are not read (table elimination: stocks, users when unused).
- */
-#define TX_LISTING_COLUMNS                                                                         \
-	"t.id, t.transaction_type, t.quantity, t.reference_id, t.reference_type, t.performed_by,"  \
-	" t.timestamp, t.delta, w.code AS `warehouse.code`, i.sku AS `item.sku`,"                  \
-	" i.name AS `item.name`, fb.code AS `from_bin.code`, tb.code AS `to_bin.code`,"            \
-	" u.first_name AS `user.first_name`, u.last_name AS `user.last_name`"
-
-#define TX_JOINS " FROM inventory_transactions t" TX_RELATED
-
-#define TX_RELATED                                                                                 \
-	" LEFT JOIN warehouses w ON w.id = t.warehouse_id AND w.tenant_id = t.tenant_id"           \
-	" LEFT JOIN items i ON i.id = t.item_id AND i.tenant_id = t.tenant_id"                     \
-	" LEFT JOIN stocks s ON s.id = t.stock_id AND s.tenant_id = t.tenant_id"                   \
-	" LEFT JOIN bins fb ON fb.id = t.from_bin_id AND fb.tenant_id = t.tenant_id"               \
-	" LEFT JOIN bins tb ON tb.id = t.to_bin_id AND tb.tenant_id = t.tenant_id"                 \
-	" LEFT JOIN users u ON u.id = t.performed_by AND u.tenant_id = t.tenant_id"
-
-#define TX_ORDER " ORDER BY t.timestamp DESC, t.id DESC"
-
-static const char tx_full_sql[] =
-    "SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS TX_JOINS " WHERE t.tenant_id = ? AND t.id = ?";
+static const char tx_full_sql[] = TX_GET_SQL;
 static const char tx_full_probed_sql[] = "SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS
                                          ", " AUTH_PROBE_COLUMN TX_JOINS
                                          " WHERE t.tenant_id = ? AND t.id = ?";
@@ -349,25 +305,6 @@ static void order_by(struct buf *b, enum itx_sort sort, bool desc)
  * derived table, so the rows they skip are never joined.
  */
 #define DIRECT_OFFSET_MAX 100
-
-/*
- * The related records by primary key. FORCE INDEX because with t.tenant_id
- * bound the optimizer otherwise takes the (tenant_id, ...) unique keys of
- * items and bins and reads every row of the tenant for each transaction.
- */
-#define TX_RELATED_PK                                                                              \
-	" LEFT JOIN warehouses w FORCE INDEX (PRIMARY) ON w.id = t.warehouse_id"                   \
-	" AND w.tenant_id = t.tenant_id"                                                           \
-	" LEFT JOIN items i FORCE INDEX (PRIMARY) ON i.id = t.item_id"                             \
-	" AND i.tenant_id = t.tenant_id"                                                           \
-	" LEFT JOIN stocks s FORCE INDEX (PRIMARY) ON s.id = t.stock_id"                           \
-	" AND s.tenant_id = t.tenant_id"                                                           \
-	" LEFT JOIN bins fb FORCE INDEX (PRIMARY) ON fb.id = t.from_bin_id"                        \
-	" AND fb.tenant_id = t.tenant_id"                                                          \
-	" LEFT JOIN bins tb FORCE INDEX (PRIMARY) ON tb.id = t.to_bin_id"                          \
-	" AND tb.tenant_id = t.tenant_id"                                                          \
-	" LEFT JOIN users u FORCE INDEX (PRIMARY) ON u.id = t.performed_by"                        \
-	" AND u.tenant_id = t.tenant_id"
 
 /*
  * The index (migrations 001 and 002) that holds a counted_filter() set in time
@@ -653,6 +590,9 @@ struct create_ctx {
 	const char *lock_msg;
 	/* This attempt read the caller's user row (read_stock_bin): that user exists. */
 	const char *user_seen;
+	/* read_stock_bin's reading of the warehouse for warehouse_now: the database's clock
+	 * when the warehouse is an active one of the tenant, else NULL. */
+	const char *warehouse_clock;
 };
 
 static int refuse(struct create_ctx *c, int status, const char *message)
@@ -750,25 +690,36 @@ static int bin_lock_state(struct create_ctx *c, const char *bin, const char **me
  * for the stock row.
  */
 /*
- * The stock's bin, as one row that always exists, so that it can carry the
+ * The stock's bin and the warehouse (with the database's clock, for
+ * warehouse_now) as one row that always exists, so that it can carry the
  * caller's user row too while the caller is pending: who writes is known
- * before the first write. 0, TXN_REFUSED (the caller is refused) or -1.
+ * before the first write. The warehouse is read here, not at its place among
+ * the checks, to save a round trip: both are plain reads of the transaction's
+ * snapshot, which the first of them fixes. 0, TXN_REFUSED (the caller is
+ * refused) or -1.
  */
+#define STOCK_BIN_SQL                                                                              \
+	"SELECT (SELECT bin_id FROM stocks WHERE tenant_id = ? AND id = ?) AS bin_id,"             \
+	" (SELECT CAST(UTC_TIMESTAMP(6) AS CHAR) FROM warehouses WHERE tenant_id = ? AND id = ?"   \
+	" AND status = 'active') AS clock"
+
 static int read_stock_bin(struct create_ctx *c, struct db_rows *rows)
 {
 	struct request *r = c->in->settle;
 	const char *probe_user = r ? auth_probe_user(r) : NULL;
 	const char *msg = NULL;
-	int status;
+	int status, rc;
 
-	if (!probe_user)
-		return db_exec(c->a, rows, "SELECT bin_id FROM stocks WHERE tenant_id = ? AND id = ?",
-		               "ss", c->tenant_id, c->in->stock_id);
-	if (db_exec(c->a, rows,
-	            "SELECT (SELECT bin_id FROM stocks WHERE tenant_id = ? AND id = ?) AS bin_id, "
-	            AUTH_PROBE_COLUMN,
-	            "ssss", c->tenant_id, c->in->stock_id, probe_user, c->tenant_id) < 0)
+	rc = probe_user ? db_exec(c->a, rows, STOCK_BIN_SQL ", " AUTH_PROBE_COLUMN, "ssssss",
+	                          c->tenant_id, c->in->stock_id, c->tenant_id, c->in->warehouse_id,
+	                          probe_user, c->tenant_id)
+	                : db_exec(c->a, rows, STOCK_BIN_SQL, "ssss", c->tenant_id, c->in->stock_id,
+	                          c->tenant_id, c->in->warehouse_id);
+	if (rc < 0 || rows->nrows != 1)
 		return -1;
+	c->warehouse_clock = db_cell(rows, 0, 1);
+	if (!probe_user)
+		return 0;
 	if ((status = auth_settle_probe(r, rows, &msg)) != 0)
 		return status == 500 ? -1 : refuse(c, status, msg);
 	c->user_seen = r->caller->user_id;
@@ -893,24 +844,17 @@ static int apply_move(struct create_ctx *c, const struct stock_row *src)
 }
 
 /*
- * Whether the warehouse is an active one of the tenant (1, 0, -1), reading the
- * database's clock in the same round trip when the request gave no time: one
- * reading, UTC with microseconds, for the transaction's time and the stock's
- * last count.
+ * Whether the warehouse is an active one of the tenant (1 or 0, as
+ * read_stock_bin read it), taking the database's clock read with it when the
+ * request gave no time: one reading, UTC with microseconds, for the
+ * transaction's time and the stock's last count.
  */
 static long warehouse_now(struct create_ctx *c)
 {
-	struct db_rows rows;
-
-	if (db_exec(c->a, &rows,
-	            "SELECT CAST(UTC_TIMESTAMP(6) AS CHAR) FROM warehouses"
-	            " WHERE tenant_id = ? AND id = ? AND status = 'active'",
-	            "ss", c->tenant_id, c->in->warehouse_id) < 0)
-		return -1;
-	if (rows.nrows == 0)
+	if (!c->warehouse_clock)
 		return 0;
 	if (!c->now)
-		c->now = db_cell(&rows, 0, 0);
+		c->now = c->warehouse_clock;
 	return 1;
 }
 
@@ -1095,6 +1039,7 @@ static int create_txn(void *ctx)
 	c->updated_stock_id = NULL;
 	c->lock_bin = NULL; /* a new attempt holds no locks yet */
 	c->user_seen = NULL;
+	c->warehouse_clock = NULL;
 	switch (idem_claim(c->a, c->idem)) {
 	case IDEM_NEW:
 		break;
