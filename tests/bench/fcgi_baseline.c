@@ -6,9 +6,8 @@
  *
  *   fcgi_baseline --listen var/run/bench_baseline.sock --workers 4 [--db-socket S]
  *
- * With --db-socket, a request for /bench/floor (B1) first runs one prepared
- * "SELECT 1" on a connection the worker opened at start, prepared once: the
- * least any request that reads the database costs, the floor under S1..S4.
+ * With --db-socket it also serves the floors (below): the scenarios' own
+ * database work with nothing around it, the least S1..S4 can cost.
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,6 +21,8 @@
 
 #include <fcgiapp.h>
 #include <mysql.h>
+
+#include "itx_sql.h"
 
 /* 60 bytes of JSON, the size of a small API answer. */
 #define BODY "{\"success\": true, \"message\": \"ok\", \"data\": \"0123456789abcd\"}"
@@ -45,39 +46,193 @@ static const char failed[] = "Status: 500 Internal Server Error\r\n"
                              "Content-Length: 0\r\n"
                              "\r\n";
 
-/* The worker's connection and its one statement (NULL without --db-socket). */
-static MYSQL_STMT *floor_stmt;
+/*
+ * The floors: what the scenarios' database work costs with nothing around it.
+ * Each request runs its statements on a connection the worker opened at start,
+ * prepared once, reads every row (no conversion, no JSON) and answers BODY.
+ *
+ *   /bench/floor                              SELECT 1 (B1)
+ *   /bench/floor/get/TENANT/ID                S1's statement: the transaction
+ *                                             with its six related records (F1)
+ *   /bench/floor/list/TENANT/WAREHOUSE/TYPE   S2's page: 20 of them in the
+ *                                             list index's order (F2)
+ *   /bench/floor/pick/N                       the least a durable pick writes:
+ *                                             BEGIN, stock row N down by 1, one
+ *                                             ledger row, COMMIT (F4)
+ *
+ * The pick floor writes to copies of stocks and inventory_transactions in
+ * their own database (FLOOR_DB), with the same indexes (the lists need them)
+ * but without the foreign keys and the counter trigger: never the ledger.
+ */
+#define FLOOR_DB "stocktake_bench_floor"
+#define FLOOR_STOCKS 1000
+#define STOCK_ID_LEN 36
+
+enum floor_kind { FLOOR_ONE, FLOOR_ROW, FLOOR_GET, FLOOR_LIST, FLOOR_TAKE, FLOOR_BOOK, FLOOR_KINDS };
+
+static const char *const floor_sql[FLOOR_KINDS] = {
+    [FLOOR_ONE] = "SELECT 1",
+    [FLOOR_ROW] = "SELECT " TX_FLAT_COLUMNS " FROM inventory_transactions t WHERE t.tenant_id = ? AND t.id = ?",
+    [FLOOR_GET] = TX_GET_SQL,
+    [FLOOR_LIST] = "SELECT STRAIGHT_JOIN " TX_FLAT_COLUMNS TX_NESTED_COLUMNS
+                   " FROM inventory_transactions t FORCE INDEX (ix_itx_tenant_wh_type_time)" TX_RELATED_PK
+                   " WHERE t.tenant_id = ? AND t.warehouse_id = ? AND t.transaction_type = ?" TX_ORDER
+                   " LIMIT 20",
+    [FLOOR_TAKE] = "UPDATE " FLOOR_DB ".stocks SET quantity = quantity - 1, updated_at = UTC_TIMESTAMP(6)"
+                   " WHERE id = ? AND quantity >= 1",
+    [FLOOR_BOOK] = "INSERT INTO " FLOOR_DB ".inventory_transactions (id, tenant_id, warehouse_id, item_id,"
+                   " stock_id, transaction_type, quantity, delta, from_bin_id, reference_id,"
+                   " reference_type, performed_by, timestamp) SELECT UUID(), tenant_id, warehouse_id,"
+                   " item_id, id, 'pick', 1, -1, bin_id, 'BENCH-FLOOR', 'order', tenant_id,"
+                   " UTC_TIMESTAMP(6) FROM " FLOOR_DB ".stocks WHERE id = ?",
+};
+
+static MYSQL *floor_db;
+static MYSQL_STMT *floor_stmt[FLOOR_KINDS];
+/* The pick floor's stock ids, in id order: /bench/floor/pick/N takes the N-th. */
+static char floor_stock[FLOOR_STOCKS][STOCK_ID_LEN + 1];
+static int floor_nstocks;
+
+static MYSQL *floor_connect(const char *socket_path)
+{
+	MYSQL *db = mysql_init(NULL);
+
+	if (db && !mysql_real_connect(db, NULL, "root", NULL, "stocktake", 0, socket_path, 0)) {
+		fprintf(stderr, "fcgi_baseline: %s\n", mysql_error(db));
+		mysql_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* The pick floor's tables, made once by the master before the workers start. */
+static int floor_setup(const char *socket_path)
+{
+	static const char *const sql[] = {
+	    "CREATE DATABASE IF NOT EXISTS " FLOOR_DB,
+	    "DROP TABLE IF EXISTS " FLOOR_DB ".inventory_transactions, " FLOOR_DB ".stocks",
+	    "CREATE TABLE " FLOOR_DB ".stocks LIKE stocktake.stocks",
+	    "CREATE TABLE " FLOOR_DB ".inventory_transactions LIKE stocktake.inventory_transactions",
+	    "INSERT INTO " FLOOR_DB ".stocks SELECT * FROM stocktake.stocks ORDER BY id LIMIT 1000",
+	    "UPDATE " FLOOR_DB ".stocks SET quantity = 1000000000",
+	};
+	MYSQL *db = floor_connect(socket_path);
+	int rc = db ? 0 : -1;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++)
+		if (mysql_query(db, sql[i]) != 0) {
+			fprintf(stderr, "fcgi_baseline: %s: %s\n", sql[i], mysql_error(db));
+			rc = -1;
+		}
+	mysql_close(db);
+	return rc;
+}
+
+/* The stock ids the pick floor goes round. */
+static int floor_load_stocks(void)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	if (mysql_query(floor_db, "SELECT id FROM " FLOOR_DB ".stocks ORDER BY id") != 0 ||
+	    !(res = mysql_store_result(floor_db)))
+		return -1;
+	while ((row = mysql_fetch_row(res)) && floor_nstocks < FLOOR_STOCKS)
+		snprintf(floor_stock[floor_nstocks++], STOCK_ID_LEN + 1, "%s", row[0]);
+	mysql_free_result(res);
+	return floor_nstocks > 0 ? 0 : -1;
+}
 
 static int floor_open(const char *socket_path)
 {
-	MYSQL *db = mysql_init(NULL);
-	static const char sql[] = "SELECT 1";
-
-	if (!db || !mysql_real_connect(db, NULL, "root", NULL, "stocktake", 0, socket_path, 0))
+	floor_db = floor_connect(socket_path);
+	if (!floor_db || floor_load_stocks() != 0)
 		return -1;
-	floor_stmt = mysql_stmt_init(db);
-	return floor_stmt && mysql_stmt_prepare(floor_stmt, sql, sizeof(sql) - 1) == 0 ? 0 : -1;
+	for (int k = 0; k < FLOOR_KINDS; k++) {
+		floor_stmt[k] = mysql_stmt_init(floor_db);
+		if (!floor_stmt[k] || mysql_stmt_prepare(floor_stmt[k], floor_sql[k], strlen(floor_sql[k])) != 0) {
+			fprintf(stderr, "fcgi_baseline: %s: %s\n", floor_sql[k], mysql_stmt_error(floor_stmt[k]));
+			return -1;
+		}
+	}
+	return 0;
 }
 
-/* One round trip: execute, fetch the one row. */
-static int floor_query(void)
+/* One round trip: bind the string parameters, execute, read every row; the number of rows, or -1. */
+static long floor_run(enum floor_kind k, char **args, int nargs)
 {
-	int one = 0;
-	MYSQL_BIND col = {.buffer_type = MYSQL_TYPE_LONG, .buffer = &one};
+	MYSQL_STMT *st = floor_stmt[k];
+	MYSQL_BIND par[3];
+	long rows = 0;
+	int rc;
 
-	if (!floor_stmt || mysql_stmt_execute(floor_stmt) || mysql_stmt_bind_result(floor_stmt, &col) ||
-	    mysql_stmt_fetch(floor_stmt) != 0)
+	if (nargs != (int)mysql_stmt_param_count(st) || nargs > 3)
 		return -1;
-	while (mysql_stmt_fetch(floor_stmt) == 0)
-		;
-	return one == 1 ? 0 : -1;
+	memset(par, 0, sizeof(par));
+	for (int i = 0; i < nargs; i++) {
+		par[i].buffer_type = MYSQL_TYPE_STRING;
+		par[i].buffer = args[i];
+		par[i].buffer_length = strlen(args[i]);
+	}
+	if ((nargs && mysql_stmt_bind_param(st, par)) || mysql_stmt_execute(st))
+		return -1;
+	if (mysql_stmt_field_count(st) == 0)
+		return (long)mysql_stmt_affected_rows(st);
+	while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED)
+		rows++;
+	return rc == MYSQL_NO_DATA ? rows : -1;
 }
 
-static bool wants_floor(FCGX_Request *req)
+/* BEGIN, take one unit of the N-th stock row, book it, COMMIT: four round trips, one fsync. */
+static int floor_pick(const char *n)
+{
+	char *args[] = {floor_stock[atoi(n) % floor_nstocks]};
+	int ok;
+
+	if (mysql_query(floor_db, "START TRANSACTION") != 0)
+		return -1;
+	ok = floor_run(FLOOR_TAKE, args, 1) == 1 && floor_run(FLOOR_BOOK, args, 1) == 1;
+	if (!ok) {
+		mysql_rollback(floor_db);
+		return -1;
+	}
+	return mysql_commit(floor_db) == 0 ? 0 : -1;
+}
+
+/* Splits "a/b/c" in place into at most max parts; their number. */
+static int split_path(char *path, char **parts, int max)
+{
+	int n = 0;
+
+	for (char *save, *p = strtok_r(path, "/", &save); p && n < max; p = strtok_r(NULL, "/", &save))
+		parts[n++] = p;
+	return n;
+}
+
+/* The floor a path asks for: 0 answered, -1 failed, 1 not a floor (the baseline). */
+static int floor_request(FCGX_Request *req)
 {
 	const char *uri = FCGX_GetParam("DOCUMENT_URI", req->envp);
+	char path[256], *part[5];
+	int n;
 
-	return uri && strcmp(uri, "/bench/floor") == 0;
+	if (!uri || strncmp(uri, "/bench/floor", 12) != 0 || strlen(uri) >= sizeof(path))
+		return 1;
+	if (!floor_db)
+		return -1;
+	strcpy(path, uri + 12);
+	n = split_path(path, part, 5);
+	if (n == 0)
+		return floor_run(FLOOR_ONE, NULL, 0) == 1 ? 0 : -1;
+	if (strcmp(part[0], "row") == 0 && n == 3)
+		return floor_run(FLOOR_ROW, part + 1, 2) == 1 ? 0 : -1;
+	if (strcmp(part[0], "get") == 0 && n == 3)
+		return floor_run(FLOOR_GET, part + 1, 2) == 1 ? 0 : -1;
+	if (strcmp(part[0], "list") == 0 && n == 4)
+		return floor_run(FLOOR_LIST, part + 1, 3) >= 0 ? 0 : -1;
+	if (strcmp(part[0], "pick") == 0 && n == 2)
+		return floor_pick(part[1]);
+	return -1;
 }
 
 /* One worker: accept, answer with one write, repeat; the connection stays open when nginx asks. */
@@ -94,7 +249,7 @@ static int worker(int fd, const char *db_socket)
 		return 1;
 	}
 	while (FCGX_Accept_r(&req) >= 0) {
-		if (wants_floor(&req) && floor_query() != 0)
+		if (floor_request(&req) < 0)
 			FCGX_PutStr(failed, (int)sizeof(failed) - 1, req.out);
 		else
 			FCGX_PutStr(response, (int)sizeof(response) - 1, req.out);
@@ -122,7 +277,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s --listen SOCKET_PATH [--workers N] [--db-socket PATH]\n", argv[0]);
 		return 2;
 	}
-	if (FCGX_Init() != 0)
+	if (FCGX_Init() != 0 || (db_socket && floor_setup(db_socket) != 0))
 		return 1;
 	unlink(path);
 	fd = FCGX_OpenSocket(path, 128);

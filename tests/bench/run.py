@@ -12,6 +12,10 @@ Every figure is a ratio to B0, a trivial libfcgi responder (tests/bench/fcgi_bas
 the same nginx with the same socket type, worker count and keepalive, measured in the same run:
 absolute figures drift on shared machines, the ratio much less. The table also goes to
 tests/bench/results/<time>.txt.
+
+The floors (B1, F1, F1r, F2, F4) are the same responder running a scenario's own statements and
+nothing else (no token, no JSON): a scenario does at least that work, so its ratio stays under its
+floor's, and a target above a floor cannot be reached on this machine by any handler.
 """
 import json
 import os
@@ -214,6 +218,18 @@ class Bench:
         self.rows.append(dict(name=name, label=label, conns=conns, target=target, **res))
         return res
 
+    def floor(self, name, scenario, label, paths):
+        """A floor: the scenario's own statements run by the trivial responder, nothing else
+        (tests/bench/fcgi_baseline.c); no target, the report compares it with the scenario's."""
+        if not self.want(name):
+            return
+        why = self.check(name, "GET", paths[0], None)
+        if why:
+            self.skip(name, label, None, why)
+        else:
+            self.run(name, label, None, None, paths[0], auth="none", file=write_lines(name + "_paths.txt", paths))
+        self.rows[-1]["floor_of"] = scenario
+
     def skip(self, name, label, target, why):
         self.rows.append(dict(name=name, label=label, conns=None, target=target, skipped=why))
 
@@ -276,6 +292,10 @@ def main():
         else:
             b.run("S1", "GET transaction by id, JWT", 0.50, "inventory_transactions", ITX, token=read_token,
                   file=s1)
+    b.floor("F1", "S1", "floor of S1: its statement alone",
+            ["/bench/floor/get/%s/%s" % (ident(1, t, t), i) for i in ids])
+    b.floor("F1r", "S1", "floor of S1: the ledger row alone",
+            ["/bench/floor/row/%s/%s" % (ident(1, t, t), i) for i in ids])
 
     # S2: a 20-row page filtered by warehouse and type (5 warehouses x 3 types).
     s2_paths = ["%s?warehouse_id=%s&transaction_type=%s&limit=20" % (ITX, ident(3, t, w), ty)
@@ -288,6 +308,9 @@ def main():
         else:
             b.run("S2", "list 20 rows, warehouse + type", 0.40, "inventory_transactions", ITX,
                   token=read_token, file=s2)
+    b.floor("F2", "S2", "floor of S2/S3: the page query alone",
+            ["/bench/floor/list/%s/%s/%s" % (ident(1, t, t), ident(3, t, w), ty)
+             for w in range(5) for ty in ("pick", "receive", "move")])
 
     # S3: the same page as HTML under /admin/, authenticated by the cookie.
     if b.want("S3"):
@@ -321,6 +344,7 @@ def main():
                 target = 0.20 if c == CONNS else None
                 b.run("S4" if c == CONNS else "S4/%d" % c, "POST pick, durable, %d conn%s" % (c, "s" * (c > 1)),
                       target, "inventory_transactions", ITX, method="POST", token=write_token, file=s4, conns=c)
+    b.floor("F4", "S4", "floor of S4: its 2 writes, durable", ["/bench/floor/pick/%d" % n for n in range(1000)])
 
     # S5: a count session with 50 assignments (50 counters, one bin each).
     if b.want("S5"):
@@ -371,6 +395,34 @@ def fmt_ms(v):
     return "-" if v is None else ("%.2fms" % v if v < 10 else "%.1fms" % v)
 
 
+TARGETS = {"S1": (0.50,), "S2": (0.40, "S3", 0.35), "S4": (0.20,)}
+
+
+def floor_verdict(floor, target):
+    """A scenario does at least its floor's work, so its ratio stays under its floor's."""
+    if floor < target:
+        return "out of reach here"
+    if floor < target * 1.15:
+        return "at the edge: only a handler that did nothing but these statements would reach it"
+    return "within reach"
+
+
+def floor_lines(b, base):
+    """What each floor says of its scenario's target: a target above its floor is out of reach
+    for any handler on this machine, whatever it does besides those statements."""
+    lines = []
+    for r in b.rows:
+        if not r.get("floor_of") or r.get("skipped") or not base or not base["rps"]:
+            continue
+        ratio = r["rps"] / base["rps"]
+        goal = TARGETS[r["floor_of"]]
+        names = [r["floor_of"]] + [goal[i] for i in range(1, len(goal), 2)]
+        targets = [goal[0]] + [goal[i] for i in range(2, len(goal), 2)]
+        verdicts = ["%s >=%.2f %s" % (n, t, floor_verdict(ratio, t)) for n, t in zip(names, targets)]
+        lines.append("floor: %s (%s) reaches %.2f of B0: %s" % (r["name"], r["label"], ratio, "; ".join(verdicts)))
+    return lines
+
+
 def report(b):
     base = next((r for r in b.rows if r["name"] == "B0" and not r.get("skipped")), None)
     lines = []
@@ -404,6 +456,7 @@ def report(b):
     if floor and base and base["rps"]:
         lines.append("floor: B0 plus one SELECT 1 round trip to MariaDB (B1) reaches %.2f of B0; every S"
                      " scenario needs at least one such round trip" % (floor["rps"] / base["rps"]))
+    lines += floor_lines(b, base)
     s4 = {r["name"]: r["rps"] for r in b.rows if r["name"].startswith("S4") and not r.get("skipped")}
     if "S4/1" in s4 and "S4" in s4 and s4["S4/1"]:
         grows = s4["S4"] / s4["S4/1"]
