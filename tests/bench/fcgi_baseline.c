@@ -56,6 +56,8 @@ static const char failed[] = "Status: 500 Internal Server Error\r\n"
  *                                             with its six related records (F1)
  *   /bench/floor/list/TENANT/WAREHOUSE/TYPE   S2's page: 20 of them in the
  *                                             list index's order (F2)
+ *   /bench/floor/listing/TENANT/WAREHOUSE/TYPE  S3's page: the same rows, the
+ *                                             columns the admin listing shows (F3)
  *   /bench/floor/pick/N                       the least a durable pick writes:
  *                                             BEGIN, stock row N down by 1, one
  *                                             ledger row, COMMIT (F4)
@@ -68,16 +70,30 @@ static const char failed[] = "Status: 500 Internal Server Error\r\n"
 #define FLOOR_STOCKS 1000
 #define STOCK_ID_LEN 36
 
-enum floor_kind { FLOOR_ONE, FLOOR_ROW, FLOOR_GET, FLOOR_LIST, FLOOR_TAKE, FLOOR_BOOK, FLOOR_KINDS };
+enum floor_kind {
+	FLOOR_ONE,
+	FLOOR_ROW,
+	FLOOR_GET,
+	FLOOR_LIST,
+	FLOOR_LISTING,
+	FLOOR_TAKE,
+	FLOOR_BOOK,
+	FLOOR_KINDS
+};
+
+/* S2's page; S3's is the same with the columns the admin listing shows. */
+#define FLOOR_PAGE_SQL(columns)                                                                    \
+	"SELECT STRAIGHT_JOIN " columns                                                            \
+	" FROM inventory_transactions t FORCE INDEX (ix_itx_tenant_wh_type_time)" TX_RELATED_PK    \
+	" WHERE t.tenant_id = ? AND t.warehouse_id = ? AND t.transaction_type = ?" TX_ORDER        \
+	" LIMIT 20"
 
 static const char *const floor_sql[FLOOR_KINDS] = {
     [FLOOR_ONE] = "SELECT 1",
     [FLOOR_ROW] = "SELECT " TX_FLAT_COLUMNS " FROM inventory_transactions t WHERE t.tenant_id = ? AND t.id = ?",
     [FLOOR_GET] = TX_GET_SQL,
-    [FLOOR_LIST] = "SELECT STRAIGHT_JOIN " TX_FLAT_COLUMNS TX_NESTED_COLUMNS
-                   " FROM inventory_transactions t FORCE INDEX (ix_itx_tenant_wh_type_time)" TX_RELATED_PK
-                   " WHERE t.tenant_id = ? AND t.warehouse_id = ? AND t.transaction_type = ?" TX_ORDER
-                   " LIMIT 20",
+    [FLOOR_LIST] = FLOOR_PAGE_SQL(TX_FLAT_COLUMNS TX_NESTED_COLUMNS),
+    [FLOOR_LISTING] = FLOOR_PAGE_SQL(TX_LISTING_COLUMNS),
     [FLOOR_TAKE] = "UPDATE " FLOOR_DB ".stocks SET quantity = quantity - 1, updated_at = UTC_TIMESTAMP(6)"
                    " WHERE id = ? AND quantity >= 1",
     [FLOOR_BOOK] = "INSERT INTO " FLOOR_DB ".inventory_transactions (id, tenant_id, warehouse_id, item_id,"
@@ -230,6 +246,8 @@ static int floor_request(FCGX_Request *req)
 		return floor_run(FLOOR_GET, part + 1, 2) == 1 ? 0 : -1;
 	if (strcmp(part[0], "list") == 0 && n == 4)
 		return floor_run(FLOOR_LIST, part + 1, 3) >= 0 ? 0 : -1;
+	if (strcmp(part[0], "listing") == 0 && n == 4)
+		return floor_run(FLOOR_LISTING, part + 1, 3) >= 0 ? 0 : -1;
 	if (strcmp(part[0], "pick") == 0 && n == 2)
 		return floor_pick(part[1]);
 	return -1;
