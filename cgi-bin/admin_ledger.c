@@ -238,22 +238,20 @@ void admin_transaction(struct request *r)
 
 	if (!id)
 		return;
-	int found = itx_get(r->arena, r->caller->tenant_id, id, auth_probe_user(r), &rows);
 	const char *msg = NULL;
-	int status;
+	int found = itx_get(r, r->caller->tenant_id, id, &rows, &msg);
 
-	if (found >= 0 && (status = auth_settle_probe(r, &rows, &msg)) != 0) {
-		page_error(r, status, msg);
-		return;
-	}
 	switch (found) {
 	case 0:
 		break;
 	case 1:
 		page_error(r, 404, "Transaction not found");
 		return;
-	default:
+	case -1:
 		page_error(r, 500, "Internal server error");
+		return;
+	default:
+		page_error(r, found, msg);
 		return;
 	}
 	ctx = page_new(r, "Transaction", "transactions");

@@ -171,22 +171,20 @@ static void send_transaction(struct request *r, const char *id, const char *mess
 	struct db_rows rows;
 	struct buf *b;
 
-	int found = itx_get(r->arena, tenant_of(r), id, auth_probe_user(r), &rows);
 	const char *msg = NULL;
-	int status;
+	int found = itx_get(r, tenant_of(r), id, &rows, &msg);
 
-	if (found >= 0 && (status = auth_settle_probe(r, &rows, &msg)) != 0) {
-		ondi_error(r, status, msg);
-		return;
-	}
 	switch (found) {
 	case 0:
 		break;
 	case 1:
 		ondi_error(r, 404, "Transaction not found");
 		return;
-	default:
+	case -1:
 		send_internal(r);
+		return;
+	default:
+		ondi_error(r, found, msg);
 		return;
 	}
 	b = ondi_begin(r, message);

@@ -385,15 +385,20 @@ run:
 	return rc;
 }
 
-int itx_get(struct arena *a, const char *tenant_id, const char *id, const char *probe_user,
-            struct db_rows *out)
+int itx_get(struct request *r, const char *tenant_id, const char *id, struct db_rows *out,
+            const char **message)
 {
-	int rc = probe_user ? db_exec(a, out, tx_full_probed_sql, "ssss", probe_user, tenant_id,
-	                              tenant_id, id)
-	                    : db_exec(a, out, tx_full_sql, "ss", tenant_id, id);
+	const char *probe_user = auth_probe_user(r);
+	int rc = probe_user ? db_exec(r->arena, out, tx_full_probed_sql, "ssss", probe_user,
+	                              tenant_id, tenant_id, id)
+	                    : db_exec(r->arena, out, tx_full_sql, "ss", tenant_id, id);
+	int status;
 
 	if (rc < 0)
 		return -1;
+	/* A refusal outranks "not found": the row is read on its own then. */
+	if ((status = auth_settle_probe(r, out, message)) != 0)
+		return status;
 	return out->nrows ? 0 : 1;
 }
 

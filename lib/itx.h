@@ -137,11 +137,13 @@ int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct r
 void itx_csv(struct request *r, const struct itx_filter *f);
 
 /*
- * One transaction of the tenant with the columns of itx_page: 0, 1 when none,
- * -1. With probe_user, the row also has that user's AUTH_PROBE_COLUMN.
+ * One transaction of the tenant with the columns of itx_page, read for r: a
+ * pending caller's user row comes in the same statement and is settled
+ * (auth_settle_probe). 0, 1 when none, -1 on DB errors, or the caller's
+ * refusal (401, 403 or 500) with *message, answered instead of the rest.
  */
-int itx_get(struct arena *a, const char *tenant_id, const char *id, const char *probe_user,
-            struct db_rows *out);
+int itx_get(struct request *r, const char *tenant_id, const char *id, struct db_rows *out,
+            const char **message);
 
 /* ---- create ----------------------------------------------------------------- */
 
