@@ -43,9 +43,7 @@
 /* ---- shared SQL -------------------------------------------------------- */
 
 static const char tx_full_sql[] = TX_GET_SQL;
-static const char tx_full_probed_sql[] = "SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS
-                                         ", " AUTH_PROBE_COLUMN TX_JOINS
-                                         " WHERE t.tenant_id = ? AND t.id = ?";
+static const char tx_full_probed_sql[] = TX_GET_SQL_WITH(", " AUTH_PROBE_COLUMN);
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -683,18 +681,6 @@ static int bin_lock_state(struct create_ctx *c, const char *bin, const char **me
 }
 
 /*
- * Takes the locks of a create in the one order every writer of stock keeps:
- * count sessions, then bins, then stock rows. Sessions: a pick or move reads
- * them with a shared lock (bin_lock_state, whose answer check_records reuses at
- * its place among the checks), as a session's start or apply locks
- * its row before it reads or changes stock. Bins: moves lock both (lock_bins);
- * every other type takes the stock's bin in share mode, as applies lock bins
- * before stock rows. Taken only later, each of these deadlocked under load: a
- * pick held its stock row and then waited for the bin (the foreign key of
- * from_bin_id) or the sessions while an apply or a start held those and waited
- * for the stock row.
- */
-/*
  * The stock's bin and the warehouse (with the database's clock, for
  * warehouse_now) as one row that always exists, so that it can carry the
  * caller's user row too while the caller is pending: who writes is known
@@ -731,11 +717,22 @@ static int read_stock_bin(struct create_ctx *c, struct db_rows *rows)
 	return 0;
 }
 
+/*
+ * Takes the locks of a create in the one order every writer of stock keeps:
+ * count sessions, then bins, then stock rows. Sessions: a pick or move reads
+ * them with a shared lock (bin_lock_state, whose answer check_records reuses at
+ * its place among the checks), as a session's start or apply locks
+ * its row before it reads or changes stock. Bins: moves lock both (lock_bins);
+ * every other type takes the stock's bin in share mode, as applies lock bins
+ * before stock rows. Taken only later, each of these deadlocked under load: a
+ * pick held its stock row and then waited for the bin (the foreign key of
+ * from_bin_id) or the sessions while an apply or a start held those and waited
+ * for the stock row.
+ */
 static int lock_ahead(struct create_ctx *c)
 {
 	struct db_rows rows;
 	const char *bin, *lock_msg;
-
 	int rc;
 
 	/* A plain read: after a whole-record move the bin may be stale, which the checks on

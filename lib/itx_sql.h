@@ -71,8 +71,10 @@
 
 #define TX_ORDER " ORDER BY t.timestamp DESC, t.id DESC"
 
-/* One transaction as GET /warehousing/inventory-transactions/:id answers it. */
-#define TX_GET_SQL                                                                                 \
-	"SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS TX_JOINS " WHERE t.tenant_id = ? AND t.id = ?"
+/* One transaction as GET /warehousing/inventory-transactions/:id answers it, extra columns after. */
+#define TX_GET_SQL_WITH(extra)                                                                     \
+	"SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS extra TX_JOINS                                 \
+	" WHERE t.tenant_id = ? AND t.id = ?"
+#define TX_GET_SQL TX_GET_SQL_WITH("")
 
 #endif
