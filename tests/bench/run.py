@@ -298,8 +298,8 @@ def main():
             ["/bench/floor/row/%s/%s" % (ident(1, t, t), i) for i in ids])
 
     # S2: a 20-row page filtered by warehouse and type (5 warehouses x 3 types).
-    s2_paths = ["%s?warehouse_id=%s&transaction_type=%s&limit=20" % (ITX, ident(3, t, w), ty)
-                for w in range(5) for ty in ("pick", "receive", "move")]
+    filters = [(ident(3, t, w), ty) for w in range(5) for ty in ("pick", "receive", "move")]
+    s2_paths = ["%s?warehouse_id=%s&transaction_type=%s&limit=20" % (ITX, w, ty) for w, ty in filters]
     s2 = write_lines("s2_paths.txt", s2_paths)
     if b.want("S2"):
         why = b.check("S2", "GET", s2_paths[0], read_token)
@@ -309,8 +309,7 @@ def main():
             b.run("S2", "list 20 rows, warehouse + type", 0.40, "inventory_transactions", ITX,
                   token=read_token, file=s2)
     b.floor("F2", "S2", "floor of S2: the page query alone",
-            ["/bench/floor/list/%s/%s/%s" % (ident(1, t, t), ident(3, t, w), ty)
-             for w in range(5) for ty in ("pick", "receive", "move")])
+            ["/bench/floor/list/%s/%s/%s" % (ident(1, t, t), w, ty) for w, ty in filters])
 
     # S3: the same page as HTML under /admin/, authenticated by the cookie.
     if b.want("S3"):
@@ -327,8 +326,7 @@ def main():
                 b.run("S3", "admin %s, cookie" % page, 0.35, "admin", page, auth="cookie",
                       token=read_token, file=s3)
     b.floor("F3", "S3", "floor of S3: the page query alone",
-            ["/bench/floor/listing/%s/%s/%s" % (ident(1, t, t), ident(3, t, w), ty)
-             for w in range(5) for ty in ("pick", "receive", "move")])
+            ["/bench/floor/listing/%s/%s/%s" % (ident(1, t, t), w, ty) for w, ty in filters])
 
     # S4: durable picks of 1 unit, round the write tenant's 1,000 stock records.
     w = WRITE_TENANT
