@@ -3,7 +3,7 @@
 #ifndef STOCKTAKE_ADMIN_H
 #define STOCKTAKE_ADMIN_H
 
-#include "listing.h"
+#include "html/listing.h"
 
 struct request;
 

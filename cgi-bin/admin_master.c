@@ -3,9 +3,9 @@
 #include <stddef.h>
 
 #include "admin.h"
-#include "listing.h"
-#include "master.h"
-#include "page.h"
+#include "html/listing.h"
+#include "stock/master.h"
+#include "html/page.h"
 
 /* ---- warehouses -------------------------------------------------------------------- */
 

@@ -7,18 +7,18 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
-#include "arena.h"
-#include "auth.h"
-#include "buf.h"
-#include "db.h"
-#include "env.h"
-#include "json.h"
-#include "log.h"
-#include "req.h"
-#include "resource.h"
-#include "route.h"
-#include "valid.h"
+#include "web/app.h"
+#include "base/arena.h"
+#include "web/auth.h"
+#include "base/buf.h"
+#include "db/db.h"
+#include "base/env.h"
+#include "web/json.h"
+#include "base/log.h"
+#include "web/req.h"
+#include "web/resource.h"
+#include "web/route.h"
+#include "base/valid.h"
 
 #define USER_COLS                                                                                  \
 	"SELECT id, tenant_id, username, first_name, last_name, email, scopes, status, "           \

@@ -2,17 +2,17 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "app.h"
-#include "arena.h"
-#include "count.h"
-#include "count_csv.h"
-#include "count_input.h"
-#include "count_view.h"
-#include "db.h"
-#include "json.h"
-#include "log.h"
-#include "req.h"
-#include "valid.h"
+#include "web/app.h"
+#include "base/arena.h"
+#include "count/count.h"
+#include "count/count_csv.h"
+#include "count/count_input.h"
+#include "count/count_view.h"
+#include "db/db.h"
+#include "web/json.h"
+#include "base/log.h"
+#include "web/req.h"
+#include "base/valid.h"
 
 #define BASE "/inventory/count-session"
 #define CREATE_SCOPES "inventory:count:create"

@@ -1,11 +1,11 @@
 /* Master data endpoints (/warehousing/warehouses, bins, items, stocks): routes onto lib/master.c's descriptors. */
 #include <stddef.h>
 
-#include "app.h"
-#include "json.h"
-#include "master.h"
-#include "req.h"
-#include "resource.h"
+#include "web/app.h"
+#include "web/json.h"
+#include "stock/master.h"
+#include "web/req.h"
+#include "web/resource.h"
 
 #define READ_SCOPES "view:tenant manage:operations:tenant"
 #define WRITE_SCOPES "manage:operations:tenant"

@@ -22,7 +22,7 @@
 #include <fcgiapp.h>
 #include <mysql.h>
 
-#include "itx_sql.h"
+#include "stock/itx_sql.h"
 
 /* 60 bytes of JSON, the size of a small API answer. */
 #define BODY "{\"success\": true, \"message\": \"ok\", \"data\": \"0123456789abcd\"}"

@@ -240,12 +240,14 @@ def find_admin_page():
     Routes are written as "/admin/..." or with a macro (PAGE_ROOT "/transactions"); macros are
     resolved from #defines in cgi-bin/ and lib/."""
     defines = {}
-    for d in ("cgi-bin", "lib"):
-        for f in sorted(os.listdir(os.path.join(ROOT, d))):
-            if f.endswith((".c", ".h")):
-                text = open(os.path.join(ROOT, d, f), errors="replace").read()
-                for m in re.finditer(r'^#define\s+(\w+)\s+"([^"]*)"\s*$', text, re.M):
-                    defines.setdefault(m.group(1), m.group(2))
+    sources = [os.path.join(ROOT, "cgi-bin", f) for f in sorted(os.listdir(os.path.join(ROOT, "cgi-bin")))]
+    for top, _dirs, files in sorted(os.walk(os.path.join(ROOT, "lib"))):
+        sources += [os.path.join(top, f) for f in sorted(files)]
+    for path in sources:
+        if path.endswith((".c", ".h")):
+            text = open(path, errors="replace").read()
+            for m in re.finditer(r'^#define\s+(\w+)\s+"([^"]*)"\s*$', text, re.M):
+                defines.setdefault(m.group(1), m.group(2))
     for f in sorted(os.listdir(os.path.join(ROOT, "cgi-bin"))):
         if not (f.startswith("admin") and f.endswith(".c")):
             continue

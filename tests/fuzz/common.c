@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "db.h"
-#include "env.h"
-#include "json.h"
-#include "log.h"
+#include "base/arena.h"
+#include "db/db.h"
+#include "base/env.h"
+#include "web/json.h"
+#include "base/log.h"
 
 #ifndef FUZZ_TEMPLATES_DIR
 #define FUZZ_TEMPLATES_DIR "templates"

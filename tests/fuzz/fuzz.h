@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "req.h"
+#include "web/req.h"
 
 /* The fixed HS256 secret, issuer and audience every driver configures. */
 #define FUZZ_SECRET "fuzz-secret-0123456789abcdef0123456789abcdef"

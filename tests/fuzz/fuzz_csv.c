@@ -12,13 +12,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "count.h"
-#include "count_csv.h"
-#include "csv.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "count/count.h"
+#include "count/count_csv.h"
+#include "base/csv.h"
 #include "fuzz.h"
-#include "ledger.h"
+#include "stock/ledger.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

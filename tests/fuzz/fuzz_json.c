@@ -20,15 +20,15 @@
 
 #include <json-c/json.h>
 
-#include "arena.h"
-#include "count_input.h"
+#include "base/arena.h"
+#include "count/count_input.h"
 #include "fuzz.h"
-#include "itx.h"
-#include "json.h"
-#include "ledger.h"
-#include "master.h"
-#include "resource.h"
-#include "valid.h"
+#include "stock/itx.h"
+#include "web/json.h"
+#include "stock/ledger.h"
+#include "stock/master.h"
+#include "web/resource.h"
+#include "base/valid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,12 +21,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "arena.h"
-#include "auth.h"
-#include "buf.h"
-#include "csrf.h"
+#include "base/arena.h"
+#include "web/auth.h"
+#include "base/buf.h"
+#include "web/csrf.h"
 #include "fuzz.h"
-#include "req.h"
+#include "web/req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,18 +16,18 @@
 #include <string.h>
 #include <strings.h>
 
-#include "arena.h"
-#include "auth.h"
-#include "buf.h"
+#include "base/arena.h"
+#include "web/auth.h"
+#include "base/buf.h"
 #include "fuzz.h"
-#include "html.h"
-#include "itx.h"
-#include "ledger.h"
-#include "listing.h"
-#include "master.h"
-#include "page.h"
-#include "resource.h"
-#include "valid.h"
+#include "html/html.h"
+#include "stock/itx.h"
+#include "stock/ledger.h"
+#include "html/listing.h"
+#include "stock/master.h"
+#include "html/page.h"
+#include "web/resource.h"
+#include "base/valid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,12 +20,12 @@
 
 #include <json-c/json.h>
 
-#include "arena.h"
-#include "buf.h"
+#include "base/arena.h"
+#include "base/buf.h"
 #include "fuzz.h"
-#include "html.h"
-#include "tpl.h"
-#include "view.h"
+#include "html/html.h"
+#include "html/tpl.h"
+#include "html/view.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -27,13 +27,13 @@
 
 #include <cmocka.h>
 
-#include "app.h"
-#include "arena.h"
-#include "auth.h"
-#include "buf.h"
-#include "db.h"
-#include "json.h"
-#include "req.h"
+#include "web/app.h"
+#include "base/arena.h"
+#include "web/auth.h"
+#include "base/buf.h"
+#include "db/db.h"
+#include "web/json.h"
+#include "web/req.h"
 
 /* ---- stand-ins for lib/auth.c and lib/db.c ---- */
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
+#include "base/arena.h"
 
 static void test_alloc_aligned_and_zeroed(void **state)
 {

@@ -11,12 +11,12 @@
 #include <cmocka.h>
 #include <jwt.h>
 
-#include "arena.h"
-#include "auth.h"
-#include "buf.h"
-#include "db.h"
-#include "env.h"
-#include "req.h"
+#include "base/arena.h"
+#include "web/auth.h"
+#include "base/buf.h"
+#include "db/db.h"
+#include "base/env.h"
+#include "web/req.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef-unit-test-secret"
 #define NOW 1700000000L

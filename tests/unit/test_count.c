@@ -7,10 +7,10 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "count.h"
-#include "count_input.h"
-#include "valid.h"
+#include "base/arena.h"
+#include "count/count.h"
+#include "count/count_input.h"
+#include "base/valid.h"
 
 static struct arena *arena;
 

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "count_csv.h"
+#include "base/arena.h"
+#include "count/count_csv.h"
 
 static struct arena *arena;
 

@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "count_lock.h"
-#include "db.h"
-#include "log.h"
+#include "base/arena.h"
+#include "count/count_lock.h"
+#include "db/db.h"
+#include "base/log.h"
 #include "unit_db.h"
 
 #define TENANT "c0000000-0000-4000-8000-000000000001"

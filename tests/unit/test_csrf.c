@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "auth.h"
-#include "csrf.h"
-#include "env.h"
+#include "base/arena.h"
+#include "web/auth.h"
+#include "web/csrf.h"
+#include "base/env.h"
 
 #define SECRET "unit-test-secret-unit-test-secret-0123456789"
 

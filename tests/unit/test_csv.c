@@ -7,10 +7,10 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "csv.h"
-#include "req.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/csv.h"
+#include "web/req.h"
 
 /* One field on its own, as text. */
 static char *field(struct buf *b, const char *v)

@@ -14,11 +14,11 @@
 #include <json.h>
 #include <mysql.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "db.h"
-#include "env.h"
-#include "log.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "db/db.h"
+#include "base/env.h"
+#include "base/log.h"
 
 #define LONG_TEXT (100 * 1024) /* beyond 64 KiB and far beyond the first fetch buffer */
 

@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "db.h"
-#include "db_batch.h"
-#include "log.h"
+#include "base/arena.h"
+#include "db/db.h"
+#include "db/db_batch.h"
+#include "base/log.h"
 #include "unit_db.h"
 
 #define ROWS_MAX 200

@@ -13,10 +13,10 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
-#include "db.h"
-#include "db_nodes.h"
-#include "env.h"
-#include "log.h"
+#include "db/db.h"
+#include "db/db_nodes.h"
+#include "base/env.h"
+#include "base/log.h"
 
 static void test_parse_forms(void **state)
 {

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "env.h"
-#include "log.h"
+#include "base/env.h"
+#include "base/log.h"
 
 extern char **environ;
 

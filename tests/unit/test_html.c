@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "html.h"
+#include "base/buf.h"
+#include "html/html.h"
 
 /* What one writer makes of s, as a string owned by b. */
 static const char *run(struct buf *b, void (*fn)(struct buf *, const char *), const char *s)

@@ -7,9 +7,9 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "idempotency.h"
-#include "req.h"
+#include "base/arena.h"
+#include "web/idempotency.h"
+#include "web/req.h"
 
 static void test_key_valid(void **state)
 {

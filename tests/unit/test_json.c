@@ -7,10 +7,10 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "json.h"
-#include "req.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "web/json.h"
+#include "web/req.h"
 
 struct fixture {
 	struct arena *a;

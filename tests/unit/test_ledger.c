@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "ledger.h"
+#include "stock/ledger.h"
 
 static void test_type_normalize(void **state)
 {

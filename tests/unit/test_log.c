@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "log.h"
+#include "base/log.h"
 
 /* Runs fn with stderr redirected to a temporary file; returns what it wrote. */
 static char captured[8192];

@@ -6,9 +6,9 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "req.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "web/req.h"
 
 /* A fake server: serves body in small chunks and records every write. */
 struct fake {

@@ -7,9 +7,9 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "req.h"
-#include "resource.h"
+#include "base/arena.h"
+#include "web/req.h"
+#include "web/resource.h"
 
 #define TENANT "11111111-2222-3333-4444-555555555555"
 

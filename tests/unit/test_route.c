@@ -7,9 +7,9 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "req.h"
-#include "route.h"
+#include "base/arena.h"
+#include "web/req.h"
+#include "web/route.h"
 
 static void h_list(struct request *r)
 {

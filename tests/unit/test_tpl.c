@@ -12,10 +12,10 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "arena.h"
-#include "buf.h"
-#include "tpl.h"
-#include "view.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "html/tpl.h"
+#include "html/view.h"
 
 static char out[8192];
 static char err[512];

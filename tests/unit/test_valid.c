@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "valid.h"
+#include "base/valid.h"
 
 static void test_uuid(void **state)
 {

@@ -9,8 +9,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "arena.h"
-#include "view.h"
+#include "base/arena.h"
+#include "html/view.h"
 
 static struct arena *arena;
 

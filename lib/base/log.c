@@ -1,0 +1,104 @@
+/* Logging to stderr: one line per event, written with a single write() so workers do not
+ * interleave. */
+#include "base/log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 2048
+
+/* Process-wide logging settings, set once at start-up. */
+static char log_name[64] = "stocktake";
+static enum log_level log_min = LOGL_INFO;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void log_set_name(const char *name)
+{
+	snprintf(log_name, sizeof(log_name), "%s", name ? name : "stocktake");
+}
+
+void log_set_level(enum log_level level)
+{
+	log_min = level;
+}
+
+int log_level_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcasecmp(s, level_names[i]) == 0)
+			return (int)i;
+	if (strcasecmp(s, "warning") == 0)
+		return LOGL_WARN;
+	return -1;
+}
+
+__attribute__((format(printf, 2, 0))) static void log_write(enum log_level level, const char *fmt,
+                                                            va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	int saved_errno = errno;
+	int head, n;
+	size_t len;
+
+	if (level < LOGL_DEBUG || level > LOGL_ERROR)
+		level = LOGL_ERROR;
+	head = snprintf(line, sizeof(line), "%s[%ld] %s: ", log_name, (long)getpid(),
+	                level_names[level]);
+	if (head < 0 || (size_t)head >= sizeof(line))
+		head = 0;
+	n = vsnprintf(line + head, sizeof(line) - (size_t)head, fmt, ap);
+	len = (size_t)head;
+	if (n > 0)
+		len += (size_t)n < sizeof(line) - (size_t)head ? (size_t)n
+		                                               : sizeof(line) - (size_t)head - 1;
+	/* Messages can carry request data: keep each event on one line. */
+	for (size_t i = (size_t)head; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c < 0x20 || c == 0x7f)
+			line[i] = c == '\t' ? ' ' : '?';
+	}
+	if (len >= sizeof(line) - 1)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(STDERR_FILENO, line + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	errno = saved_errno;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level < log_min)
+		return;
+	va_start(ap, fmt);
+	log_write(level, fmt, ap);
+	va_end(ap);
+}
+
+void log_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_write(LOGL_ERROR, fmt, ap);
+	va_end(ap);
+	exit(EXIT_FAILURE);
+}

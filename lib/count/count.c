@@ -1,0 +1,974 @@
+/* Cycle counting: session states and codes, assignments, records, snapshots, count lines. */
+#include "count/count.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/arena.h"
+#include "web/auth.h"
+#include "base/buf.h"
+#include "count/count_apply.h"
+#include "db/db.h"
+#include "db/db_batch.h"
+#include "stock/ledger.h"
+#include "base/valid.h"
+
+const char *const count_types[] = {"position", "product", NULL};
+const char *const count_statuses[] = {"planned", "started",  "completed",
+                                      "applied", "canceled", NULL};
+
+/* Generated codes skip explicit codes that took their place; this many tries at most. */
+#define CODE_TRIES 1000
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+struct transition {
+	const char *name;
+	const char *done;
+	const char *from[2]; /* statuses the action starts from */
+	const char *to;
+};
+
+static const struct transition transitions[] = {
+    [COUNT_START] = {"start", "started", {"planned", NULL}, "started"},
+    [COUNT_COMPLETE] = {"complete", "completed", {"started", NULL}, "completed"},
+    [COUNT_APPLY] = {"apply", "applied", {"completed", NULL}, "applied"},
+    [COUNT_CANCEL] = {"cancel", "canceled", {"planned", "started"}, "canceled"},
+};
+
+const char *count_next_status(const char *status, enum count_action action)
+{
+	const struct transition *t = &transitions[action];
+
+	for (size_t i = 0; i < 2 && t->from[i]; i++)
+		if (status && strcmp(status, t->from[i]) == 0)
+			return t->to;
+	return NULL;
+}
+
+const char *count_action_name(enum count_action action)
+{
+	return transitions[action].name;
+}
+
+const char *count_action_done(enum count_action action)
+{
+	return transitions[action].done;
+}
+
+const char *count_action_from(enum count_action action)
+{
+	return action == COUNT_CANCEL ? "planned or started" : transitions[action].from[0];
+}
+
+/* ---- small pieces ------------------------------------------------------- */
+
+char *count_code_format(struct arena *a, int year, long long n)
+{
+	return arena_sprintf(a, "CNT-%04d-%03lld", year, n);
+}
+
+long long count_cell_ll(const struct db_rows *rows, size_t row, size_t col)
+{
+	const char *v = db_cell(rows, row, col);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+const char *count_now(struct arena *a)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, &rows, "SELECT CAST(UTC_TIMESTAMP(6) AS CHAR)", NULL) < 0 || rows.nrows == 0)
+		return NULL;
+	return db_cell(&rows, 0, 0);
+}
+
+int count_refuse(struct count_result *res, int status, const char *message, const char *detail)
+{
+	res->status = status;
+	res->message = message;
+	res->detail = detail ? detail : "";
+	return COUNT_REFUSED;
+}
+
+int count_user_key_parse(struct arena *a, const char *key, const char **username,
+                         const char **user_id)
+{
+	*username = NULL;
+	*user_id = NULL;
+	if (!key)
+		return -1;
+	if (strncmp(key, "user/", 5) == 0 && key[5]) {
+		*username = key + 5;
+		return 0;
+	}
+	if (!valid_uuid(key))
+		return -1;
+	*user_id = valid_id_norm(a, key);
+	return 0;
+}
+
+static bool is_position(const char *type)
+{
+	return type && strcmp(type, "position") == 0;
+}
+
+const char *count_key_column(const char *type)
+{
+	return is_position(type) ? "bin_id" : "item_id";
+}
+
+const char *count_key_table(const char *type)
+{
+	return is_position(type) ? "bins" : "items";
+}
+
+const char *count_key_entity(const char *type)
+{
+	return is_position(type) ? "Bin" : "Item";
+}
+
+bool count_is_supervisor(const char *scopes)
+{
+	return auth_scope_any(scopes ? scopes : "", COUNT_SUPERVISOR_SCOPES);
+}
+
+/* ---- codes ---------------------------------------------------------------- */
+
+/* Bumps the tenant's counter for year (creating it at 1) and reads it; the row stays locked. */
+static int counter_bump(struct arena *a, const char *tenant_id, int year, long long *n)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, NULL,
+	            "UPDATE count_code_counters SET n = n + 1 WHERE tenant_id = ? AND year = ?",
+	            "si", tenant_id, (long long)year) < 0)
+		return -1;
+	/* The first code of a year: concurrent first inserts may deadlock once and are retried. */
+	if (db_affected_rows() == 0 &&
+	    db_exec(a, NULL,
+	            "INSERT INTO count_code_counters (tenant_id, year, n) VALUES (?, ?, 1)"
+	            " ON DUPLICATE KEY UPDATE n = n + 1",
+	            "si", tenant_id, (long long)year) < 0)
+		return -1;
+	if (db_exec(a, &rows, "SELECT n FROM count_code_counters WHERE tenant_id = ? AND year = ?",
+	            "si", tenant_id, (long long)year) < 0 ||
+	    rows.nrows == 0)
+		return -1;
+	*n = count_cell_ll(&rows, 0, 0);
+	return 0;
+}
+
+int count_code_next(struct arena *a, const char *tenant_id, int year, const char **code)
+{
+	for (int i = 0; i < CODE_TRIES; i++) {
+		struct db_rows rows;
+		long long n;
+		char *c;
+
+		if (counter_bump(a, tenant_id, year, &n) < 0)
+			return -1;
+		c = count_code_format(a, year, n);
+		if (db_exec(a, &rows,
+		            "SELECT 1 FROM count_sessions WHERE tenant_id = ? AND code = ?", "ss",
+		            tenant_id, c) < 0)
+			return -1;
+		if (rows.nrows == 0) {
+			*code = c;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- sessions -------------------------------------------------------------- */
+
+int count_session_load(struct arena *a, const char *tenant_id, const char *id, enum count_lock lock,
+                       struct count_session *out)
+{
+	static const char *const sql[] = {
+	    [COUNT_READ] = "SELECT id, code, type, status, baseline_snapshot_key, blind_quantities,"
+	                   " blind_serials, lock_positions, rev FROM count_sessions"
+	                   " WHERE tenant_id = ? AND id = ?",
+	    [COUNT_SHARE] =
+	        "SELECT id, code, type, status, baseline_snapshot_key, blind_quantities,"
+	        " blind_serials, lock_positions, rev FROM count_sessions"
+	        " WHERE tenant_id = ? AND id = ? LOCK IN SHARE MODE",
+	    [COUNT_UPDATE] = "SELECT id, code, type, status, baseline_snapshot_key,"
+	                     " blind_quantities, blind_serials, lock_positions, rev"
+	                     " FROM count_sessions WHERE tenant_id = ? AND id = ? FOR UPDATE",
+	};
+	struct db_rows rows;
+
+	memset(out, 0, sizeof(*out));
+	if (!id || !valid_uuid(id))
+		return 1;
+	if (db_exec(a, &rows, sql[lock], "ss", tenant_id, id) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return 1;
+	out->id = db_cell(&rows, 0, 0);
+	out->code = db_cell(&rows, 0, 1);
+	out->type = db_cell(&rows, 0, 2);
+	out->status = db_cell(&rows, 0, 3);
+	out->baseline_snapshot_key = db_cell(&rows, 0, 4);
+	out->blind_quantities = count_cell_ll(&rows, 0, 5) != 0;
+	out->blind_serials = count_cell_ll(&rows, 0, 6) != 0;
+	out->lock_positions = count_cell_ll(&rows, 0, 7) != 0;
+	out->rev = count_cell_ll(&rows, 0, 8);
+	return 0;
+}
+
+/* ---- assignments ----------------------------------------------------------- */
+
+/* The user one key names in the tenant, looked up by itself: *id, NULL when none. 0 or -1. */
+static int lookup_user(struct arena *a, const char *tenant_id, const struct count_assignment *as,
+                       const char **id)
+{
+	struct db_rows rows;
+	int rc;
+
+	if (as->username)
+		rc = db_exec(a, &rows, "SELECT id FROM users WHERE tenant_id = ? AND username = ?",
+		             "ss", tenant_id, as->username);
+	else
+		rc = db_exec(a, &rows, "SELECT id FROM users WHERE tenant_id = ? AND id = ?", "ss",
+		             tenant_id, as->user_id);
+	if (rc < 0)
+		return -1;
+	*id = rows.nrows ? db_cell(&rows, 0, 0) : NULL;
+	return 0;
+}
+
+/* A user the batched lookups found. */
+struct user_row {
+	const char *id;
+	const char *username;
+};
+
+struct found_users {
+	struct user_row *rows;
+	size_t n;
+	size_t cap; /* every row answers at least one key */
+};
+
+static int collect_users(void *ctx, const struct db_rows *rows)
+{
+	struct found_users *f = ctx;
+
+	for (size_t r = 0; r < rows->nrows && f->n < f->cap; r++)
+		f->rows[f->n++] = (struct user_row){db_cell(rows, r, 0), db_cell(rows, r, 1)};
+	return 0;
+}
+
+/* Ids compare as the ASCII column does: without case. */
+static int cmp_user_id(const void *x, const void *y)
+{
+	return strcasecmp(((const struct user_row *)x)->id, ((const struct user_row *)y)->id);
+}
+
+static int cmp_user_name(const void *x, const void *y)
+{
+	return strcmp(((const struct user_row *)x)->username,
+	              ((const struct user_row *)y)->username);
+}
+
+/* The found user of the key: by username byte for byte, or by id in sorted_by_id; else NULL. */
+static const char *found_user(const struct found_users *f, const struct user_row *sorted_by_id,
+                              const struct count_assignment *as)
+{
+	struct user_row key = {as->user_id, as->username};
+	const struct user_row *hit =
+	    as->username ? bsearch(&key, f->rows, f->n, sizeof(key), cmp_user_name)
+	                 : bsearch(&key, sorted_by_id, f->n, sizeof(key), cmp_user_id);
+
+	return hit ? hit->id : NULL;
+}
+
+/*
+ * The user of every assignment's key in the tenant (ids[i]): one "IN (...)"
+ * lookup of the usernames and one of the ids per DB_BATCH_MAX keys. Usernames
+ * compare in the column's collation (case, accents and trailing spaces
+ * ignored), which C cannot repeat: a name found byte for byte is that user
+ * (names are unique), and a key not found so is looked up by itself, as
+ * every key was before (a name in other capitals, or no user at all). That
+ * stops at the first key of no user: the refusal is there
+ * (check_assignments), and ids[] stays NULL from there on. 0 or -1.
+ */
+static int resolve_users(struct arena *a, const char *tenant_id,
+                         const struct count_assignment *list, size_t n, const char **ids)
+{
+	struct db_param *names = arena_alloc(a, n * sizeof(*names));
+	struct db_param *uids = arena_alloc(a, n * sizeof(*uids));
+	struct db_param tenant = DBP_S(tenant_id);
+	struct db_batch by_name = {.head = "SELECT id, username FROM users WHERE username IN (",
+	                           .row = "?",
+	                           .sep = ", ",
+	                           .tail = ") AND tenant_id = ?",
+	                           .width = 1,
+	                           .tail_params = &tenant,
+	                           .ntail = 1};
+	struct db_batch by_id = by_name;
+	struct found_users f = {arena_alloc(a, n * sizeof(*f.rows)), 0, n};
+	struct user_row *sorted_by_id;
+	size_t nn = 0, ni = 0;
+
+	by_id.head = "SELECT id, username FROM users WHERE id IN (";
+	for (size_t i = 0; i < n; i++) {
+		if (list[i].username)
+			names[nn++] = DBP_S(list[i].username);
+		else
+			uids[ni++] = DBP_S(list[i].user_id);
+	}
+	if (db_batch_exec(a, &by_name, names, nn, collect_users, &f) < 0 ||
+	    db_batch_exec(a, &by_id, uids, ni, collect_users, &f) < 0)
+		return -1;
+	sorted_by_id = arena_alloc(a, (f.n ? f.n : 1) * sizeof(*sorted_by_id));
+	memcpy(sorted_by_id, f.rows, f.n * sizeof(*sorted_by_id));
+	qsort(sorted_by_id, f.n, sizeof(*sorted_by_id), cmp_user_id);
+	qsort(f.rows, f.n, sizeof(*f.rows), cmp_user_name);
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = found_user(&f, sorted_by_id, &list[i]);
+		if (!ids[i] && lookup_user(a, tenant_id, &list[i], &ids[i]) < 0)
+			return -1;
+		if (!ids[i])
+			break;
+	}
+	return 0;
+}
+
+struct user_place {
+	const char *id;
+	size_t i;
+};
+
+static int cmp_user_place(const void *x, const void *y)
+{
+	const struct user_place *p = x, *q = y;
+	int c = strcmp(p->id, q->id);
+
+	return c ? c : (p->i > q->i) - (p->i < q->i);
+}
+
+/*
+ * Whether each assignment's user (ids[i]) is the user of an earlier one: what
+ * the unique key (session, user) refused when the rows went in one by one.
+ * The ids come from the users table, so equal users have equal text.
+ */
+static bool *repeated_users(struct arena *a, const char *const *ids, size_t n)
+{
+	struct user_place *s = arena_alloc(a, n * sizeof(*s));
+	bool *repeated = arena_alloc(a, n * sizeof(*repeated));
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (ids[i])
+			s[m++] = (struct user_place){ids[i], i};
+	qsort(s, m, sizeof(*s), cmp_user_place);
+	for (size_t k = 1; k < m; k++)
+		if (strcmp(s[k].id, s[k - 1].id) == 0)
+			repeated[s[k].i] = true;
+	return repeated;
+}
+
+/* Refuses the first target key of assignment i that cannot be an id (404). 0 or COUNT_REFUSED. */
+static int check_keys(struct arena *a, const struct count_assignment *as, size_t i,
+                      const char *type, struct count_result *res)
+{
+	for (size_t t = 0; t < as->ntargets; t++) {
+		for (size_t k = 0; k < as->targets[t].nkeys; k++) {
+			const char *key = as->targets[t].keys[k];
+
+			if (!valid_uuid(key))
+				return count_refuse(
+				    res, 404,
+				    arena_sprintf(a, "%s not found", count_key_entity(type)),
+				    arena_sprintf(a, "assignments[%zu].target_keys[%zu][%zu]: %s",
+				                  i, t, k, key));
+		}
+	}
+	return 0;
+}
+
+/*
+ * The first refusal in the order of the body, each assignment checked whole
+ * before the next: its user not of the tenant (404), assigned twice (400), a
+ * target key that cannot be an id (404). Keys that are no bin or item of the
+ * tenant are found once the targets are in (count_targets_check), as before
+ * the rows were inserted in batches. 0 or COUNT_REFUSED.
+ */
+static int check_assignments(struct arena *a, const struct count_assignment *list, size_t n,
+                             const char *type, const char *const *ids, struct count_result *res)
+{
+	bool *repeated = repeated_users(a, ids, n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct count_assignment *as = &list[i];
+
+		if (!ids[i])
+			return count_refuse(res, 404, "User not found",
+			                    arena_sprintf(a,
+			                                  "assignments[%zu].user_key: %s is not a "
+			                                  "user of this tenant",
+			                                  i, as->user_key));
+		if (repeated[i])
+			return count_refuse(res, 400, "Duplicate assignment",
+			                    arena_sprintf(a,
+			                                  "assignments[%zu].user_key: %s is "
+			                                  "assigned twice",
+			                                  i, as->user_key));
+		if (check_keys(a, as, i, type, res) != 0)
+			return COUNT_REFUSED;
+	}
+	return 0;
+}
+
+/* Multi-row inserts: exact batches (db_batch.h), since a repeated row would be a duplicate. */
+static const struct db_batch assignment_insert = {
+    .head = "INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position) VALUES ",
+    .row = "(?, ?, ?, ?, ?)",
+    .sep = ", ",
+    .tail = "",
+    .width = 5,
+    .exact = true};
+static const struct db_batch target_insert = {
+    .head = "INSERT INTO count_targets (tenant_id, session_id, assignment_id, target_no, key_no,"
+            " key_id) VALUES ",
+    .row = "(?, ?, ?, ?, ?, LOWER(?))",
+    .sep = ", ",
+    .tail = "",
+    .width = 6,
+    .exact = true};
+
+/* Inserts assignment i for user ids[i] at position i; gids[i] is its new id. */
+static int insert_assignments(struct arena *a, const char *tenant_id, const char *session_id,
+                              size_t n, const char *const *ids, const char **gids)
+{
+	struct db_param *p = arena_alloc(a, 5 * n * sizeof(*p));
+
+	for (size_t i = 0; i < n; i++) {
+		struct db_param *row = p + 5 * i;
+
+		gids[i] = db_uuid(a);
+		row[0] = DBP_S(gids[i]);
+		row[1] = DBP_S(tenant_id);
+		row[2] = DBP_S(session_id);
+		row[3] = DBP_S(ids[i]);
+		row[4] = DBP_I((long long)i);
+	}
+	return db_batch_exec(a, &assignment_insert, p, n, NULL, NULL);
+}
+
+/* Inserts every target key of every assignment (gids[i] the row of list[i]). */
+static int insert_targets(struct arena *a, const char *tenant_id, const char *session_id,
+                          const struct count_assignment *list, size_t n, const char *const *gids)
+{
+	struct db_param *p, *row;
+	size_t nkeys = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < list[i].ntargets; t++)
+			nkeys += list[i].targets[t].nkeys;
+	row = p = arena_alloc(a, 6 * nkeys * sizeof(*p));
+	for (size_t i = 0; i < n; i++) {
+		for (size_t t = 0; t < list[i].ntargets; t++) {
+			for (size_t k = 0; k < list[i].targets[t].nkeys; k++, row += 6) {
+				row[0] = DBP_S(tenant_id);
+				row[1] = DBP_S(session_id);
+				row[2] = DBP_S(gids[i]);
+				row[3] = DBP_I((long long)t);
+				row[4] = DBP_I((long long)k);
+				row[5] = DBP_S(list[i].targets[t].keys[k]);
+			}
+		}
+	}
+	return db_batch_exec(a, &target_insert, p, nkeys, NULL, NULL);
+}
+
+int count_assignments_delete(struct arena *a, const char *tenant_id, const char *session_id)
+{
+	if (db_exec(a, NULL, "DELETE FROM count_targets WHERE tenant_id = ? AND session_id = ?",
+	            "ss", tenant_id, session_id) < 0)
+		return -1;
+	return db_exec(a, NULL,
+	               "DELETE FROM count_assignments WHERE tenant_id = ? AND session_id = ?", "ss",
+	               tenant_id, session_id);
+}
+
+int count_targets_check(struct arena *a, const char *tenant_id, const char *session_id,
+                        const char *type, struct count_result *res)
+{
+	struct db_rows rows;
+	const char *sql =
+	    arena_sprintf(a,
+	                  "SELECT t.key_id FROM count_targets t LEFT JOIN %s k"
+	                  " ON k.id = t.key_id AND k.tenant_id = t.tenant_id"
+	                  " WHERE t.tenant_id = ? AND t.session_id = ? AND k.id IS NULL"
+	                  " ORDER BY t.key_id LIMIT 1",
+	                  count_key_table(type));
+
+	if (db_exec(a, &rows, sql, "ss", tenant_id, session_id) < 0)
+		return -1;
+	if (rows.nrows)
+		return count_refuse(
+		    res, 404, arena_sprintf(a, "%s not found", count_key_entity(type)),
+		    arena_sprintf(a, "target key %s is not a %s of this tenant",
+		                  db_cell(&rows, 0, 0), is_position(type) ? "bin" : "item"));
+	return 0;
+}
+
+int count_assignments_insert(struct arena *a, const char *tenant_id, const char *session_id,
+                             const char *type, const struct count_assignment *list, size_t n,
+                             struct count_result *res)
+{
+	const char **ids = arena_alloc(a, n * sizeof(*ids));
+	const char **gids = arena_alloc(a, n * sizeof(*gids));
+	int rc;
+
+	if (resolve_users(a, tenant_id, list, n, ids) < 0)
+		return -1;
+	if ((rc = check_assignments(a, list, n, type, ids, res)) != 0)
+		return rc;
+	if (insert_assignments(a, tenant_id, session_id, n, ids, gids) < 0 ||
+	    insert_targets(a, tenant_id, session_id, list, n, gids) < 0)
+		return -1;
+	return count_targets_check(a, tenant_id, session_id, type, res);
+}
+
+int count_assignments_store(struct arena *a, const char *tenant_id, const char *session_id,
+                            const char *type, const struct count_assignment *list, size_t n,
+                            struct count_result *res)
+{
+	if (count_assignments_delete(a, tenant_id, session_id) < 0)
+		return -1;
+	return count_assignments_insert(a, tenant_id, session_id, type, list, n, res);
+}
+
+int count_is_assigned(struct arena *a, const char *tenant_id, const char *session_id,
+                      const char *user_id)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, &rows,
+	            "SELECT 1 FROM count_assignments WHERE tenant_id = ? AND session_id = ?"
+	            " AND user_id = ?",
+	            "sss", tenant_id, session_id, user_id) < 0)
+		return -1;
+	return rows.nrows > 0;
+}
+
+int count_in_targets(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     const char *user_id, const char *bin_id, const char *item_id)
+{
+	struct db_rows rows;
+
+	if (db_exec(
+	        a, &rows,
+	        "SELECT 1 FROM count_targets t JOIN count_assignments g ON g.id = t.assignment_id"
+	        " WHERE t.tenant_id = ? AND t.session_id = ? AND g.user_id = ? AND t.key_id = ?"
+	        " LIMIT 1",
+	        "ssss", tenant_id, s->id, user_id, is_position(s->type) ? bin_id : item_id) < 0)
+		return -1;
+	return rows.nrows > 0;
+}
+
+/* ---- snapshots --------------------------------------------------------------- */
+
+int count_snapshot_take(struct arena *a, const char *tenant_id, const struct count_session *s,
+                        const char *kind, const char **id)
+{
+	const char *snap = db_uuid(a);
+	const char *sql = arena_sprintf(
+	    a,
+	    "INSERT INTO count_snapshot_lines (snapshot_id, tenant_id, stock_id, warehouse_id,"
+	    " bin_id, item_id, lot_number, serial_number, status, quantity)"
+	    " SELECT ?, s.tenant_id, s.id, s.warehouse_id, s.bin_id, s.item_id,"
+	    " COALESCE(s.lot_number, ''), s.serial_number, s.status, s.quantity FROM stocks s"
+	    " WHERE s.tenant_id = ? AND s.bin_id IS NOT NULL AND s.status <> 'inactive'"
+	    " AND s.%s IN (SELECT t.key_id FROM count_targets t"
+	    " WHERE t.tenant_id = ? AND t.session_id = ?)",
+	    count_key_column(s->type));
+
+	if (db_exec(
+	        a, NULL,
+	        "INSERT INTO count_snapshots (id, tenant_id, session_id, kind) VALUES (?, ?, ?, ?)",
+	        "ssss", snap, tenant_id, s->id, kind) < 0 ||
+	    db_exec(a, NULL, sql, "ssss", snap, tenant_id, tenant_id, s->id) < 0)
+		return -1;
+	*id = snap;
+	return 0;
+}
+
+/* ---- count lines ------------------------------------------------------------- */
+
+int count_open_conflicts(struct arena *a, const char *tenant_id, const char *session_id,
+                         long long *n)
+{
+	struct db_rows rows;
+
+	if (db_exec(a, &rows,
+	            "SELECT COUNT(*) FROM (" COUNT_SQL_COUNTS
+	            ") c" COUNT_SQL_RESOLUTION("c") " WHERE " COUNT_SQL_OPEN_CONFLICT,
+	            "ssss", tenant_id, session_id, session_id, tenant_id) < 0 ||
+	    rows.nrows == 0)
+		return -1;
+	*n = count_cell_ll(&rows, 0, 0);
+	return 0;
+}
+
+int count_lines(struct arena *a, const char *tenant_id, const struct count_session *s,
+                struct db_rows *out)
+{
+	const char *col = count_key_column(s->type);
+	const char *sql = arena_sprintf(
+	    a,
+	    "SELECT k.bin_id, b.code, b.warehouse_id, k.item_id, i.sku, i.name, k.lot_number,"
+	    " CAST(COALESCE(base.q, 0) AS SIGNED), base.sr,"
+	    " CASE WHEN res.bin_id IS NOT NULL THEN res.counted_qt"
+	    "  WHEN c.nq > 1 OR c.ns > 1 THEN NULL ELSE COALESCE(c.q, 0) END,"
+	    " IF(res.bin_id IS NOT NULL, res.serials, c.sr),"
+	    " IF(" COUNT_SQL_OPEN_CONFLICT ", 1, 0), IF(res.bin_id IS NULL, 0, 1)"
+	    " FROM (SELECT bin_id, item_id, lot_number FROM count_records"
+	    "  WHERE tenant_id = ? AND session_id = ?"
+	    "  UNION SELECT l.bin_id, l.item_id, l.lot_number FROM count_snapshot_lines l"
+	    "  WHERE l.tenant_id = ? AND l.snapshot_id = ? AND EXISTS (SELECT 1 FROM count_records "
+	    "x"
+	    "   WHERE x.tenant_id = l.tenant_id AND x.session_id = ? AND x.%s = l.%s)) k"
+	    " JOIN bins b ON b.id = k.bin_id AND b.tenant_id = ?"
+	    " JOIN items i ON i.id = k.item_id AND i.tenant_id = ?"
+	    " LEFT JOIN (" COUNT_SQL_BASELINE ") base"
+	    " ON base.bin_id = k.bin_id AND base.item_id = k.item_id"
+	    " AND base.lot_number = k.lot_number"
+	    " LEFT JOIN (" COUNT_SQL_COUNTS ") c ON c.bin_id = k.bin_id AND c.item_id = k.item_id"
+	    " AND c.lot_number = k.lot_number" COUNT_SQL_RESOLUTION(
+	        "k") " ORDER BY b.code, i.sku, k.lot_number, k.bin_id",
+	    col, col);
+	struct db_param p[] = {
+	    DBP_S(tenant_id),
+	    DBP_S(s->id),
+	    DBP_S(tenant_id),
+	    DBP_S(s->baseline_snapshot_key),
+	    DBP_S(s->id),
+	    DBP_S(tenant_id),
+	    DBP_S(tenant_id),
+	    DBP_S(tenant_id),
+	    DBP_S(s->baseline_snapshot_key),
+	    DBP_S(tenant_id),
+	    DBP_S(s->id),
+	    DBP_S(s->id),
+	    DBP_S(tenant_id),
+	};
+
+	return db_execv(a, out, sql, p, sizeof(p) / sizeof(p[0]));
+}
+
+/* ---- records ------------------------------------------------------------------ */
+
+/* Whether a tenant row exists: 1, 0 or -1. */
+static int tenant_row(struct arena *a, const char *sql, const char *tenant_id, const char *id)
+{
+	struct db_rows rows;
+
+	if (!valid_uuid(id))
+		return 0;
+	if (db_exec(a, &rows, sql, "ss", tenant_id, id) < 0)
+		return -1;
+	return rows.nrows > 0;
+}
+
+int count_entry_check(struct arena *a, const char *tenant_id, const struct count_session *s,
+                      const char *user_id, const struct count_entry *e, struct count_result *res)
+{
+	int rc;
+
+	if ((rc = tenant_row(a, "SELECT 1 FROM bins WHERE tenant_id = ? AND id = ?", tenant_id,
+	                     e->bin_id)) <= 0)
+		return rc < 0 ? -1 : count_refuse(res, 404, "Bin not found", e->bin_id);
+	if ((rc = tenant_row(a, "SELECT 1 FROM items WHERE tenant_id = ? AND id = ?", tenant_id,
+	                     e->item_id)) <= 0)
+		return rc < 0 ? -1 : count_refuse(res, 404, "Item not found", e->item_id);
+	if ((rc = count_in_targets(a, tenant_id, s, user_id, e->bin_id, e->item_id)) <= 0)
+		return rc < 0 ? -1
+		              : count_refuse(res, 400,
+		                             is_position(s->type)
+		                                 ? "Bin is not among your count targets"
+		                                 : "Item is not among your count targets",
+		                             is_position(s->type) ? e->bin_id : e->item_id);
+	return 0;
+}
+
+/* The bin an import row names by code or id: 0 with e->bin_id, COUNT_REFUSED, or -1. */
+static int import_bin(struct arena *a, const char *tenant_id, const struct count_session *s,
+                      const char *user_id, const char *bin, struct count_entry *e,
+                      struct count_result *res)
+{
+	struct db_rows rows;
+
+	/* Candidates in the caller's targets first: two of them, or none there, is ambiguous. */
+	if (db_exec(
+	        a, &rows,
+	        "SELECT b.id, EXISTS (SELECT 1 FROM count_targets t JOIN count_assignments g"
+	        "  ON g.id = t.assignment_id WHERE t.tenant_id = b.tenant_id AND t.session_id = ?"
+	        "  AND g.user_id = ? AND t.key_id = b.id) AS mine"
+	        " FROM bins b WHERE b.tenant_id = ? AND (b.code = ? OR b.id = ?)"
+	        " ORDER BY mine DESC, b.id LIMIT 2",
+	        "sssss", s->id, user_id, tenant_id, bin,
+	        valid_uuid(bin) ? valid_id_norm(a, bin) : NULL) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return count_refuse(res, 400, arena_sprintf(a, "Unknown bin: %s", bin), NULL);
+	if (rows.nrows > 1 && count_cell_ll(&rows, 0, 1) == count_cell_ll(&rows, 1, 1))
+		return count_refuse(res, 400,
+		                    arena_sprintf(a,
+		                                  "Ambiguous bin code %s: it is used in several "
+		                                  "warehouses; give the bin id",
+		                                  bin),
+		                    NULL);
+	e->bin_id = db_cell(&rows, 0, 0);
+	return 0;
+}
+
+int count_import_fields(struct arena *a, const char *const *fields, size_t nfields,
+                        struct count_entry *e, struct count_result *res)
+{
+	const char *lot = nfields > 3 ? fields[3] : "";
+
+	memset(e, 0, sizeof(*e));
+	if (nfields < 3 || nfields > 4)
+		return count_refuse(res, 400,
+		                    arena_sprintf(a,
+		                                  "Expected 3 or 4 fields (bin, sku, counted_qt, "
+		                                  "lot), got %zu",
+		                                  nfields),
+		                    NULL);
+	if (!valid_text(fields[0], 400))
+		return count_refuse(res, 400, "Bin required", NULL);
+	if (!valid_text(fields[1], 400))
+		return count_refuse(res, 400, "SKU required", NULL);
+	if (!valid_int64(fields[2], &e->counted_qt) || e->counted_qt < 0 ||
+	    e->counted_qt > LEDGER_QTY_MAX)
+		return count_refuse(res, 400, arena_sprintf(a, "Invalid counted_qt: %s", fields[2]),
+		                    NULL);
+	if (*lot && (!valid_text(lot, COUNT_LOT_MAX * 4) || valid_utf8_chars(lot) > COUNT_LOT_MAX))
+		return count_refuse(res, 400, "Invalid lot_number: at most 100 characters", NULL);
+	e->lot_number = lot;
+	return 0;
+}
+
+int count_import_row(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     const char *user_id, const char *const *fields, size_t nfields,
+                     struct count_entry *e, struct count_result *res)
+{
+	struct db_rows rows;
+	int rc;
+
+	if ((rc = count_import_fields(a, fields, nfields, e, res)) != 0)
+		return rc;
+	if ((rc = import_bin(a, tenant_id, s, user_id, fields[0], e, res)) != 0)
+		return rc;
+	if (db_exec(a, &rows, "SELECT id FROM items WHERE tenant_id = ? AND sku = ?", "ss",
+	            tenant_id, fields[1]) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return count_refuse(res, 400, arena_sprintf(a, "Unknown sku: %s", fields[1]), NULL);
+	e->item_id = db_cell(&rows, 0, 0);
+	if ((rc = count_entry_check(a, tenant_id, s, user_id, e, res)) != 0)
+		return rc;
+	return 0;
+}
+
+/* Drops the supervisor's resolution of a line (its counts changed). */
+static int drop_resolution(struct arena *a, const char *tenant_id, const char *session_id,
+                           const struct count_entry *e)
+{
+	return db_exec(a, NULL,
+	               "DELETE FROM count_resolutions WHERE tenant_id = ? AND session_id = ?"
+	               " AND bin_id = ? AND item_id = ? AND lot_number = ?",
+	               "sssss", tenant_id, session_id, e->bin_id, e->item_id, e->lot_number);
+}
+
+int count_record_put(struct arena *a, const char *tenant_id, const char *session_id,
+                     const char *user_id, const struct count_entry *e, const char *source,
+                     const char **record_id)
+{
+	struct db_rows rows;
+	struct db_param p[] = {
+	    DBP_S(db_uuid(a)), DBP_S(tenant_id),  DBP_S(session_id),    DBP_S(user_id),
+	    DBP_S(e->bin_id),  DBP_S(e->item_id), DBP_S(e->lot_number), DBP_I(e->counted_qt),
+	    DBP_S(e->serials), DBP_S(source),
+	};
+
+	if (db_execv(
+	        a, NULL,
+	        "INSERT INTO count_records (id, tenant_id, session_id, user_id, bin_id, item_id,"
+	        " lot_number, counted_qt, serials, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	        " ON DUPLICATE KEY UPDATE counted_qt = VALUES(counted_qt),"
+	        " serials = VALUES(serials), source = VALUES(source),"
+	        " updated_at = UTC_TIMESTAMP(6)",
+	        p, sizeof(p) / sizeof(p[0])) < 0 ||
+	    drop_resolution(a, tenant_id, session_id, e) < 0)
+		return -1;
+	if (db_exec(
+	        a, &rows,
+	        "SELECT id FROM count_records WHERE tenant_id = ? AND session_id = ? AND bin_id = ?"
+	        " AND item_id = ? AND lot_number = ? AND user_id = ?",
+	        "ssssss", tenant_id, session_id, e->bin_id, e->item_id, e->lot_number,
+	        user_id) < 0 ||
+	    rows.nrows == 0)
+		return -1;
+	*record_id = db_cell(&rows, 0, 0);
+	return 0;
+}
+
+int count_resolution_put(struct arena *a, const char *tenant_id, const char *session_id,
+                         const char *user_id, const struct count_entry *e, struct count_result *res)
+{
+	struct db_rows rows;
+
+	if (db_exec(
+	        a, &rows,
+	        "SELECT 1 FROM count_records WHERE tenant_id = ? AND session_id = ? AND bin_id = ?"
+	        " AND item_id = ? AND lot_number = ? LIMIT 1",
+	        "sssss", tenant_id, session_id, e->bin_id, e->item_id, e->lot_number) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return count_refuse(res, 404, "No count records for this line",
+		                    "resolve a line that has been counted");
+	if (drop_resolution(a, tenant_id, session_id, e) < 0)
+		return -1;
+	return db_exec(
+	    a, NULL,
+	    "INSERT INTO count_resolutions (tenant_id, session_id, bin_id, item_id,"
+	    " lot_number, counted_qt, serials, resolved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    "sssssiss", tenant_id, session_id, e->bin_id, e->item_id, e->lot_number, e->counted_qt,
+	    e->serials, user_id);
+}
+
+/* ---- transitions ----------------------------------------------------------------- */
+
+/* Refuses a start without assignments. 0, COUNT_REFUSED or -1. */
+static int check_assigned(struct arena *a, const char *tenant_id, const struct count_session *s,
+                          struct count_result *res)
+{
+	struct db_rows rows;
+
+	if (db_exec(
+	        a, &rows,
+	        "SELECT 1 FROM count_assignments WHERE tenant_id = ? AND session_id = ? LIMIT 1",
+	        "ss", tenant_id, s->id) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return count_refuse(res, 409, "Count session has no assignments",
+		                    "assign at least one counter before starting");
+	return 0;
+}
+
+static int check_conflicts(struct arena *a, const char *tenant_id, const struct count_session *s,
+                           struct count_result *res)
+{
+	long long n = 0;
+
+	if (count_open_conflicts(a, tenant_id, s->id, &n) < 0)
+		return -1;
+	if (n > 0)
+		return count_refuse(res, 409, "Count session has unresolved conflicts",
+		                    arena_sprintf(a,
+		                                  "%lld line(s) counted differently by different "
+		                                  "users: recount or resolve them first",
+		                                  n));
+	return 0;
+}
+
+/*
+ * What each action does before the status changes: the snapshot it takes and
+ * the column that keeps the snapshot's id, and the column stamped with now.
+ */
+struct action_effect {
+	const char *snapshot_kind;
+	const char *snapshot_col;
+	const char *time_col;
+};
+
+static const struct action_effect effects[] = {
+    [COUNT_START] = {"baseline", "baseline_snapshot_key", "started"},
+    [COUNT_COMPLETE] = {"post_count", "post_count_snapshot_key", "completed"},
+    [COUNT_APPLY] = {"post_adjustment", "post_adjustment_snapshot_key", "applied"},
+    [COUNT_CANCEL] = {NULL, NULL, "canceled"},
+};
+
+/* The rule an action checks first. 0, COUNT_REFUSED or -1. */
+static int precondition(struct arena *a, const char *tenant_id, const struct count_session *s,
+                        enum count_action action, const char *user_id, struct count_result *res,
+                        const char **list_id)
+{
+	*list_id = NULL;
+	switch (action) {
+	case COUNT_START:
+		return check_assigned(a, tenant_id, s, res);
+	case COUNT_COMPLETE:
+		return check_conflicts(a, tenant_id, s, res);
+	case COUNT_APPLY:
+		return count_apply_post(a, tenant_id, s, user_id, list_id, res);
+	default:
+		return 0;
+	}
+}
+
+/* Sets the new status, stamps the action's time and stores the keys the action produced. */
+static int update_status(struct arena *a, const char *tenant_id, const struct count_session *s,
+                         const char *next, const struct action_effect *e, const char *snap,
+                         const char *list_id)
+{
+	const char *now = count_now(a);
+	struct db_param p[6];
+	size_t n = 0;
+	struct buf sql;
+	int rc;
+
+	if (!now)
+		return -1;
+	/* Column names come from the effects table, never from the request. */
+	buf_init(&sql);
+	buf_appendf(&sql, "UPDATE count_sessions SET status = ?, %s = ?", e->time_col);
+	p[n++] = DBP_S(next);
+	p[n++] = DBP_S(now);
+	if (snap) {
+		buf_appendf(&sql, ", %s = ?", e->snapshot_col);
+		p[n++] = DBP_S(snap);
+	}
+	if (list_id) {
+		buf_puts(&sql, ", adjustment_list_key = ?");
+		p[n++] = DBP_S(list_id);
+	}
+	buf_puts(&sql,
+	         ", rev = rev + 1, updated_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ?");
+	p[n++] = DBP_S(tenant_id);
+	p[n++] = DBP_S(s->id);
+	rc = db_execv(a, NULL, buf_cstr(&sql), p, n);
+	buf_release(&sql);
+	return rc;
+}
+
+int count_transition(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     enum count_action action, const char *user_id, struct count_result *res)
+{
+	const char *next = count_next_status(s->status, action);
+	const struct action_effect *e = &effects[action];
+	const char *snap = NULL, *list_id = NULL;
+	int rc;
+
+	if (!next)
+		return count_refuse(res, 409, arena_sprintf(a, "Count session is %s", s->status),
+		                    arena_sprintf(a, "%s needs a %s count session; %s is %s",
+		                                  count_action_name(action),
+		                                  count_action_from(action), s->code, s->status));
+	if ((rc = precondition(a, tenant_id, s, action, user_id, res, &list_id)) != 0)
+		return rc;
+	if (e->snapshot_kind && count_snapshot_take(a, tenant_id, s, e->snapshot_kind, &snap) < 0)
+		return -1;
+	return update_status(a, tenant_id, s, next, e, snap, list_id);
+}

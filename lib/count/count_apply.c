@@ -1,0 +1,253 @@
+/* Applying a completed count session: one count transaction per variance, on current stock. */
+#include "count/count_apply.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "db/db.h"
+#include "stock/ledger.h"
+
+/* One apply, inside its transaction. */
+struct apply {
+	struct arena *a;
+	const char *tenant_id;
+	const struct count_session *s;
+	const char *user_id;
+	const char *list_id;
+	const char *now;
+	struct count_result *res;
+};
+
+/* A counted line of count_lines() and the stock record a part of its change goes to. */
+struct line {
+	const char *bin_id, *bin_code, *item_id, *sku, *lot;
+	long long baseline, counted;
+};
+
+struct stock {
+	const char *id;
+	const char *warehouse_id;
+	long long quantity;
+};
+
+static void line_of(const struct db_rows *rows, size_t i, struct line *l)
+{
+	l->bin_id = db_cell(rows, i, COUNT_LINE_BIN_ID);
+	l->bin_code = db_cell(rows, i, COUNT_LINE_BIN_CODE);
+	l->item_id = db_cell(rows, i, COUNT_LINE_ITEM_ID);
+	l->sku = db_cell(rows, i, COUNT_LINE_SKU);
+	l->lot = db_cell(rows, i, COUNT_LINE_LOT);
+	l->baseline = count_cell_ll(rows, i, COUNT_LINE_SYSTEM_QT);
+	l->counted = count_cell_ll(rows, i, COUNT_LINE_COUNTED_QT);
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/*
+ * Locks the bins of the lines in id order before any stock record, as moves
+ * do: two writers over the same records then queue instead of deadlocking.
+ */
+static int lock_bins(struct apply *ap, const struct db_rows *lines)
+{
+	const char **ids;
+
+	if (lines->nrows == 0)
+		return 0;
+	ids = arena_alloc(ap->a, lines->nrows * sizeof(*ids));
+	for (size_t i = 0; i < lines->nrows; i++)
+		ids[i] = db_cell(lines, i, COUNT_LINE_BIN_ID);
+	qsort(ids, lines->nrows, sizeof(*ids), cmp_str);
+	for (size_t i = 0; i < lines->nrows; i++) {
+		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
+			continue;
+		if (db_exec(ap->a, NULL,
+		            "SELECT id FROM bins WHERE tenant_id = ? AND id = ? FOR UPDATE", "ss",
+		            ap->tenant_id, ids[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The line's stock records, locked: available ones first, then the fullest. */
+static int lock_stocks(struct apply *ap, const struct line *l, struct db_rows *rows)
+{
+	return db_exec(
+	    ap->a, rows,
+	    "SELECT id, warehouse_id, quantity FROM stocks WHERE tenant_id = ? AND bin_id = ?"
+	    " AND item_id = ? AND COALESCE(lot_number, '') = ? AND status <> 'inactive'"
+	    " ORDER BY status = 'available' DESC, serial_number IS NULL DESC,"
+	    " quantity DESC, id FOR UPDATE",
+	    "ssss", ap->tenant_id, l->bin_id, l->item_id, l->lot);
+}
+
+/* A new, empty stock record for a line found where the system had none. */
+static int create_stock(struct apply *ap, const struct line *l, struct stock *st)
+{
+	struct db_rows rows;
+
+	st->id = db_uuid(ap->a);
+	st->quantity = 0;
+	if (db_exec(
+	        ap->a, NULL,
+	        "INSERT INTO stocks (id, tenant_id, warehouse_id, item_id, bin_id, quantity,"
+	        " unit_of_measure, status, lot_number)"
+	        " SELECT ?, b.tenant_id, b.warehouse_id, i.id, b.id, 0, i.unit_of_measure,"
+	        " 'available', NULLIF(?, '') FROM bins b JOIN items i ON i.tenant_id = b.tenant_id"
+	        " AND i.id = ? WHERE b.tenant_id = ? AND b.id = ?",
+	        "sssss", st->id, l->lot, l->item_id, ap->tenant_id, l->bin_id) < 0 ||
+	    db_exec(ap->a, &rows, "SELECT warehouse_id FROM stocks WHERE tenant_id = ? AND id = ?",
+	            "ss", ap->tenant_id, st->id) < 0 ||
+	    rows.nrows == 0)
+		return -1;
+	st->warehouse_id = db_cell(&rows, 0, 0);
+	return 0;
+}
+
+/* Changes one stock record by change: the stock row, its count transaction, the adjustment row. */
+static int post_stock(struct apply *ap, const struct line *l, const struct stock *st,
+                      long long change)
+{
+	struct arena *a = ap->a;
+	long long after = st->quantity + change, delta = 0;
+	const char *tx = db_uuid(a);
+
+	/* A count sets the record to a quantity, like a count transaction of the API. */
+	if (after > LEDGER_QTY_MAX ||
+	    ledger_delta("count", after, LEDGER_DIR_NONE, st->quantity, &delta) != LEDGER_OK)
+		return count_refuse(ap->res, 400, "Quantity too large",
+		                    arena_sprintf(a, "%s at bin %s", l->sku, l->bin_code));
+	if (db_exec(
+	        a, NULL,
+	        "UPDATE stocks SET quantity = ?, last_counted_at = ?, updated_at = UTC_TIMESTAMP(6)"
+	        " WHERE tenant_id = ? AND id = ?",
+	        "isss", after, ap->now, ap->tenant_id, st->id) < 0)
+		return -1;
+	{
+		struct db_param p[] = {
+		    DBP_S(tx),
+		    DBP_S(ap->tenant_id),
+		    DBP_S(st->warehouse_id),
+		    DBP_S(l->item_id),
+		    DBP_S(st->id),
+		    DBP_I(after),
+		    DBP_I(delta),
+		    DBP_S(l->bin_id),
+		    DBP_S(ap->s->code),
+		    DBP_S(arena_sprintf(a, "Count session %s: counted %lld, baseline %lld",
+		                        ap->s->code, l->counted, l->baseline)),
+		    DBP_S(ap->user_id),
+		    DBP_S(ap->now),
+		};
+
+		if (db_execv(
+		        a, NULL,
+		        "INSERT INTO inventory_transactions (id, tenant_id, warehouse_id, item_id,"
+		        " stock_id, transaction_type, quantity, delta, to_bin_id, reference_id,"
+		        " reference_type, notes, performed_by, timestamp)"
+		        " VALUES (?, ?, ?, ?, ?, 'count', ?, ?, ?, ?, 'audit', ?, ?, ?)",
+		        p, sizeof(p) / sizeof(p[0])) < 0)
+			return -1;
+	}
+	{
+		struct db_param p[] = {
+		    DBP_S(ap->list_id), DBP_S(ap->tenant_id), DBP_S(ap->s->id),    DBP_S(tx),
+		    DBP_S(st->id),      DBP_S(l->bin_id),     DBP_S(l->item_id),   DBP_S(l->lot),
+		    DBP_I(l->baseline), DBP_I(l->counted),    DBP_I(st->quantity), DBP_I(after),
+		};
+
+		return db_execv(
+		    a, NULL,
+		    "INSERT INTO count_adjustments (list_id, tenant_id, session_id,"
+		    " transaction_id, stock_id, bin_id, item_id, lot_number, baseline_qt,"
+		    " counted_qt, quantity_before, quantity_after)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    p, sizeof(p) / sizeof(p[0]));
+	}
+}
+
+/*
+ * Adds the line's variance to its current stock: a gain goes to the first
+ * record, a loss is taken from the records in order until it is covered.
+ */
+static int post_line(struct apply *ap, const struct line *l)
+{
+	long long change = l->counted - l->baseline, total = 0, left;
+	struct db_rows rows;
+	struct stock *st;
+	size_t n;
+	int rc;
+
+	if (lock_stocks(ap, l, &rows) < 0)
+		return -1;
+	n = rows.nrows ? rows.nrows : 1;
+	st = arena_alloc(ap->a, n * sizeof(*st));
+	for (size_t i = 0; i < rows.nrows; i++) {
+		st[i].id = db_cell(&rows, i, 0);
+		st[i].warehouse_id = db_cell(&rows, i, 1);
+		st[i].quantity = count_cell_ll(&rows, i, 2);
+		total += st[i].quantity;
+	}
+	if (total + change < 0)
+		return count_refuse(
+		    ap->res, 409, "Stock would become negative",
+		    arena_sprintf(
+		        ap->a,
+		        "%s at bin %s: %lld now, count %lld against baseline %lld changes "
+		        "it by %lld",
+		        l->sku, l->bin_code, total, l->counted, l->baseline, change));
+	if (rows.nrows == 0 && create_stock(ap, l, &st[0]) < 0)
+		return -1;
+	left = change;
+	for (size_t i = 0; i < n && left != 0; i++) {
+		long long part =
+		    left > 0 ? left : (left < -st[i].quantity ? -st[i].quantity : left);
+
+		if (part == 0)
+			continue;
+		if ((rc = post_stock(ap, l, &st[i], part)) != 0)
+			return rc;
+		left -= part;
+	}
+	return 0;
+}
+
+/* Every record of a counted line was counted now, changed or not. */
+static int stamp_counted(struct apply *ap, const struct line *l)
+{
+	return db_exec(ap->a, NULL,
+	               "UPDATE stocks SET last_counted_at = ? WHERE tenant_id = ? AND bin_id = ?"
+	               " AND item_id = ? AND COALESCE(lot_number, '') = ? AND status <> 'inactive'",
+	               "sssss", ap->now, ap->tenant_id, l->bin_id, l->item_id, l->lot);
+}
+
+int count_apply_post(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     const char *user_id, const char **list_id, struct count_result *res)
+{
+	struct apply ap = {a, tenant_id, s, user_id, db_uuid(a), NULL, res};
+	struct db_rows lines;
+	int rc;
+
+	if (!(ap.now = count_now(a)) || count_lines(a, tenant_id, s, &lines) < 0)
+		return -1;
+	for (size_t i = 0; i < lines.nrows; i++)
+		if (count_cell_ll(&lines, i, COUNT_LINE_CONFLICT))
+			return count_refuse(res, 409, "Count session has unresolved conflicts",
+			                    "resolve every conflict before applying");
+	if (lock_bins(&ap, &lines) < 0)
+		return -1;
+	for (size_t i = 0; i < lines.nrows; i++) {
+		struct line l;
+
+		line_of(&lines, i, &l);
+		if (l.counted != l.baseline && (rc = post_line(&ap, &l)) != 0)
+			return rc;
+		if (stamp_counted(&ap, &l) < 0)
+			return -1;
+	}
+	*list_id = ap.list_id;
+	return 0;
+}

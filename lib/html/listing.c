@@ -1,0 +1,656 @@
+/* Listing pages: filters, sortable columns, numbered pages and a CSV download of the current
+ * filter. */
+#include "html/listing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/csv.h"
+#include "db/db.h"
+#include "html/html.h"
+#include "web/json.h"
+#include "base/log.h"
+#include "html/page.h"
+#include "web/req.h"
+#include "web/resource.h"
+#include "base/valid.h"
+#include "html/view.h"
+
+/* Rows per query of a CSV download. */
+#define CSV_BATCH 1000
+/* Page numbers shown on each side of the current one. */
+#define PAGER_SPAN 2
+
+/* ---- the request's page, sort and links ---------------------------------------- */
+
+static const struct listing_col *find_sort(const struct listing *l, const char *name)
+{
+	for (const struct listing_col *c = l->cols; name && c->label; c++)
+		if (c->sort && strcmp(c->sort, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Page, limit and sort of r; 0, or 400 with *msg. */
+static int parse_query(struct request *r, const struct listing *l, struct listing_query *q,
+                       const char **msg)
+{
+	struct res_page pg;
+	const char *dir = req_query(r, "dir");
+
+	if (res_parse_page(req_query(r, "page"), req_query(r, "limit"), &pg, msg) < 0)
+		return 400;
+	q->page = pg.page;
+	q->limit = pg.limit;
+	q->sort = find_sort(l, req_query(r, "sort"));
+	q->desc = q->sort ? dir && strcmp(dir, "desc") == 0 : l->default_desc;
+	if (!q->sort)
+		q->sort = find_sort(l, l->default_sort);
+	if (!q->sort) {
+		log_error("listing %s: no default sort", l->path);
+		*msg = "Internal server error";
+		return 500;
+	}
+	return 0;
+}
+
+/* Whether name is a parameter links keep: a filter, the order, the page size. */
+static bool kept_param(const struct listing *l, const char *name)
+{
+	static const char *const always[] = {"sort", "dir", "limit", NULL};
+
+	if (valid_one_of(name, always))
+		return true;
+	for (const struct listing_filter *f = l->filters; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Appends "?name=value" (then "&name=value"), both percent-encoded. */
+static void add_param(struct buf *b, char *sep, const char *name, const char *value)
+{
+	buf_putc(b, *sep);
+	html_url_arg(b, name);
+	buf_putc(b, '=');
+	html_url_arg(b, value);
+	*sep = '&';
+}
+
+/*
+ * path?<kept parameters of r, but those named in set>&<set>: set holds
+ * name, value pairs (NULL-terminated); a NULL value drops the name.
+ */
+static char *link_to(struct request *r, const struct listing *l, const char *path,
+                     const char *const *set)
+{
+	struct buf b;
+	char sep = '?';
+	char *out;
+
+	buf_init(&b);
+	buf_puts(&b, path);
+	for (size_t i = 0; i < r->query.n; i++) {
+		const struct kv *kv = &r->query.items[i];
+		bool overridden = false;
+
+		for (size_t k = 0; set[k]; k += 2)
+			overridden |= strcmp(set[k], kv->key) == 0;
+		if (!overridden && *kv->value && kept_param(l, kv->key))
+			add_param(&b, &sep, kv->key, kv->value);
+	}
+	for (size_t k = 0; set[k]; k += 2)
+		if (set[k + 1])
+			add_param(&b, &sep, set[k], set[k + 1]);
+	out = arena_strdup(r->arena, buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}
+
+static char *page_link(struct request *r, const struct listing *l, const char *path, long long page)
+{
+	const char *set[] = {"page", arena_sprintf(r->arena, "%lld", page), NULL};
+
+	return link_to(r, l, path, set);
+}
+
+/* ---- cells ------------------------------------------------------------------------ */
+
+struct json_object *listing_value(struct json_object *row, const char *key)
+{
+	char part[64];
+
+	while (row && *key) {
+		size_t n = strcspn(key, ".");
+
+		if (n >= sizeof(part))
+			return NULL;
+		memcpy(part, key, n);
+		part[n] = '\0';
+		if (!json_object_object_get_ex(row, part, &row))
+			return NULL;
+		key += n + (key[n] == '.');
+	}
+	return row;
+}
+
+const char *listing_str(struct json_object *row, const char *key)
+{
+	struct json_object *v = listing_value(row, key);
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+	case json_type_object:
+	case json_type_array:
+		return NULL;
+	default:
+		return json_object_get_string(v);
+	}
+}
+
+const char *listing_time_text(struct arena *a, const char *iso)
+{
+	char *t;
+
+	if (!iso || strlen(iso) != 20 || iso[10] != 'T' || iso[19] != 'Z')
+		return iso;
+	t = arena_strndup(a, iso, 19);
+	t[10] = ' ';
+	return t;
+}
+
+/* The text a cell shows ("" for none): the row's column col (-1: no such column). */
+static const char *cell_text(struct arena *a, const struct listing_col *c,
+                             const struct db_rows *rows, size_t row, int col)
+{
+	const char *s = col < 0 ? NULL : db_cell_text(a, rows, row, (size_t)col);
+
+	if (!s)
+		return "";
+	return c->kind == LIST_TIME ? listing_time_text(a, s) : s;
+}
+
+/* The column of each of l's columns in rows (-1 when rows have none). */
+static int *column_indexes(struct arena *a, const struct listing *l, const struct db_rows *rows)
+{
+	size_t n = 0;
+	int *idx;
+
+	while (l->cols[n].label)
+		n++;
+	idx = arena_alloc(a, (n ? n : 1) * sizeof(*idx));
+	for (size_t i = 0; i < n; i++)
+		idx[i] = db_col(rows, l->cols[i].key);
+	return idx;
+}
+
+/* The cells of one row: text, link, alignment and badge of each column. */
+static struct view *cells_view(struct request *r, const struct listing *l,
+                               const struct db_rows *rows, size_t row, const int *idx, int id_col,
+                               struct buf *scratch)
+{
+	struct arena *a = r->arena;
+	struct view *cells = view_list(a);
+	const char *id = id_col < 0 ? NULL : db_cell_text(a, rows, row, (size_t)id_col);
+	size_t i = 0;
+
+	for (const struct listing_col *c = l->cols; c->label; c++, i++) {
+		struct view *cell = view_map(a);
+		const char *href = NULL;
+
+		if (c->link && id) {
+			buf_reset(scratch);
+			buf_puts(scratch, c->link);
+			html_url_arg(scratch, id);
+			href = arena_strndup(a, buf_cstr(scratch), scratch->len);
+		}
+		view_set_str(cell, "text", cell_text(a, c, rows, row, idx[i]));
+		view_set_str(cell, "href", href);
+		view_set_bool(cell, "num", c->kind == LIST_NUM);
+		view_set_bool(cell, "badge", c->kind == LIST_BADGE);
+		view_push(cells, cell);
+	}
+	return cells;
+}
+
+/* ---- the table, its header and pager ----------------------------------------------- */
+
+static struct view *columns_view(struct request *r, const struct listing *l,
+                                 const struct listing_query *q, const char *path)
+{
+	struct view *cols = view_list(r->arena);
+
+	for (const struct listing_col *c = l->cols; c->label; c++) {
+		struct view *o = view_map(r->arena);
+		bool sorted = c == q->sort;
+		/* A click sorts by the column, or turns the order round when it already does. */
+		const char *dir =
+		    sorted ? (q->desc ? "asc" : "desc") : (c->kind == LIST_TEXT ? "asc" : "desc");
+		const char *set[] = {"sort", c->sort, "dir", dir, "page", NULL, NULL};
+
+		view_set_str(o, "label", c->label);
+		view_set_bool(o, "num", c->kind == LIST_NUM);
+		view_set_str(o, "sort_href", c->sort ? link_to(r, l, path, set) : NULL);
+		view_set_str(o, "arrow",
+		             sorted ? (q->desc ? "\xE2\x96\xBC" : "\xE2\x96\xB2") : NULL);
+		view_set_str(o, "aria_sort",
+		             sorted ? (q->desc ? "descending" : "ascending") : NULL);
+		view_push(cols, o);
+	}
+	return cols;
+}
+
+static void pager_page(struct request *r, const struct listing *l, const char *path,
+                       struct view *pages, long long n, long long current)
+{
+	struct view *o = view_map(r->arena);
+
+	view_set_int(o, "number", n);
+	view_set_bool(o, "gap", n == 0);
+	view_set_bool(o, "current", n == current);
+	view_set_str(o, "href", n ? page_link(r, l, path, n) : NULL);
+	view_push(pages, o);
+}
+
+/* Page numbers: the first, the last, and PAGER_SPAN around the current one, gaps between; NULL
+ * when there is one page only. */
+static struct view *pager_view(struct request *r, const struct listing *l, const char *path,
+                               const struct listing_query *q, long long total)
+{
+	long long last = total ? (total + q->limit - 1) / q->limit : 1;
+	struct view *o, *pages;
+	long long from = q->page - PAGER_SPAN, to = q->page + PAGER_SPAN;
+
+	/* One page needs no pager (a page past the end still gets one, to come back). */
+	if (last == 1 && q->page == 1)
+		return NULL;
+	o = view_map(r->arena);
+	pages = view_list(r->arena);
+	if (from < 1)
+		from = 1;
+	if (to > last)
+		to = last;
+	if (from > 1)
+		pager_page(r, l, path, pages, 1, q->page);
+	if (from > 2)
+		pager_page(r, l, path, pages, 0, q->page);
+	for (long long n = from; n <= to; n++)
+		pager_page(r, l, path, pages, n, q->page);
+	if (to < last - 1)
+		pager_page(r, l, path, pages, 0, q->page);
+	if (to < last)
+		pager_page(r, l, path, pages, last, q->page);
+	view_set(o, "pages", pages);
+	view_set_str(o, "prev", q->page > 1 ? page_link(r, l, path, q->page - 1) : NULL);
+	view_set_str(o, "next", q->page < last ? page_link(r, l, path, q->page + 1) : NULL);
+	view_set_int(o, "page", q->page);
+	view_set_int(o, "last", last);
+	return o;
+}
+
+/* Fetches a page into rows (decorated); see listing_fetch_fn. */
+static int fetch_rows(struct request *r, struct arena *a, const struct listing *l,
+                      const struct listing_query *q, struct view *view, struct db_rows *rows,
+                      long long *total, const char **msg)
+{
+	int status;
+
+	memset(rows, 0, sizeof(*rows));
+	*total = 0;
+	status = l->fetch(r, a, l, q, view, rows, total, msg);
+	if (status == 0 && l->decorate)
+		l->decorate(r, a, rows);
+	return status;
+}
+
+static int table_at(struct request *r, const struct listing *l, const char *path, struct view *view,
+                    const struct listing_found *found, const char **msg)
+{
+	struct listing_query q;
+	struct db_rows rows;
+	struct view *out;
+	struct buf scratch;
+	long long total;
+	int status, *idx, id_col;
+	size_t n;
+
+	if ((status = parse_query(r, l, &q, msg)) != 0)
+		return status;
+	q.found = found;
+	if ((status = fetch_rows(r, r->arena, l, &q, view, &rows, &total, msg)) != 0)
+		return status;
+	out = view_list(r->arena);
+	n = rows.nrows;
+	idx = column_indexes(r->arena, l, &rows);
+	id_col = db_col(&rows, "id");
+	buf_init(&scratch);
+	for (size_t i = 0; i < n; i++) {
+		struct view *row = view_map(r->arena);
+
+		view_set(row, "cells", cells_view(r, l, &rows, i, idx, id_col, &scratch));
+		view_push(out, row);
+	}
+	buf_release(&scratch);
+	view_set(view, "columns", columns_view(r, l, &q, path));
+	view_set(view, "rows", out);
+	view_set_bool(view, "has_rows", n > 0);
+	view_set_int(view, "total", total);
+	view_set_bool(view, "any", total > 0);
+	view_set_int(view, "first", n ? (q.page - 1) * q.limit + 1 : 0);
+	view_set_int(view, "last_row", (q.page - 1) * q.limit + (long long)n);
+	view_set(view, "pager", pager_view(r, l, path, &q, total));
+	return 0;
+}
+
+void listing_set_query(struct request *r, const char *name, const char *value)
+{
+	bool set = false;
+
+	/* The first occurrence is the one read; later ones are emptied, which links leave out. */
+	for (size_t i = 0; i < r->query.n; i++) {
+		if (strcmp(r->query.items[i].key, name) == 0) {
+			r->query.items[i].value = set ? "" : value;
+			set = true;
+		}
+	}
+	if (!set)
+		kvlist_add(r->arena, &r->query, name, value);
+}
+
+int listing_table(struct request *r, const struct listing *l, struct view *view, const char **msg)
+{
+	return table_at(r, l, r->path, view, NULL, msg);
+}
+
+bool listing_known(const struct listing_query *q, const char *name, const char *value, bool *exists)
+{
+	for (const struct listing_found *f = q->found; f && f->name; f++)
+		if (strcmp(f->name, name) == 0 && value && strcmp(f->value, value) == 0) {
+			*exists = f->exists;
+			return true;
+		}
+	return false;
+}
+
+/* ---- the filter form ------------------------------------------------------------- */
+
+const char *listing_label(struct arena *a, const char *value)
+{
+	char *out = arena_strdup(a, value ? value : "");
+
+	for (char *p = out; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	if (*out >= 'a' && *out <= 'z')
+		*out = (char)(*out - 'a' + 'A');
+	return out;
+}
+
+/*
+ * The first LISTING_OPTIONS_MAX choices of o in key order, read in the order
+ * of an index where the key has one (code, sku): without the derived table
+ * and the two sorts of LISTING_OPTIONS, the 200 items of a bench tenant cost
+ * MariaDB ~300 instead of ~450 µs. read_choices() puts the chosen value among
+ * them as LISTING_OPTIONS does.
+ */
+static const char *choices_sql(struct arena *a, const struct listing_options *o)
+{
+	return arena_sprintf(a, "SELECT %s, %s %s ORDER BY %s LIMIT " LISTING_OPTIONS_MAX, o->value,
+	                     o->label, o->from_where, o->key);
+}
+
+/* The choice of o whose value is the chosen one (the parameter after the tenant). */
+static const char *chosen_sql(struct arena *a, const struct listing_options *o)
+{
+	return arena_sprintf(a, "SELECT v, l FROM (SELECT %s AS v, %s AS l %s) c WHERE v = ?",
+	                     o->value, o->label, o->from_where);
+}
+
+/*
+ * The database's choices of f for the chosen value current (NULL or "" for
+ * none): what LISTING_OPTIONS gives, that is the first LISTING_OPTIONS_MAX in
+ * key order, but the chosen record always among them. When fewer come back,
+ * they are all there are, and so is the chosen record if it exists; when the
+ * chosen value is not among a full list, it is looked up and, if it exists,
+ * takes the place of the last (its key sorts after all of them). *found gets
+ * what this says of the chosen value's existence. 0 or -1.
+ */
+static int read_choices(struct request *r, const struct listing_filter *f, const char *current,
+                        struct db_rows *rows, struct db_rows *chosen, struct listing_found *found)
+{
+	const char *t = r->caller->tenant_id;
+	bool listed = false;
+
+	memset(chosen, 0, sizeof(*chosen));
+	if (db_exec(r->arena, rows, choices_sql(r->arena, f->options), "s", t) < 0)
+		return -1;
+	if (!current || !*current)
+		return 0;
+	for (size_t i = 0; i < rows->nrows && !listed; i++)
+		listed = strcasecmp(current, db_cell(rows, i, 0)) == 0;
+	*found = (struct listing_found){f->name, current, listed};
+	if (listed || rows->nrows < strtoul(LISTING_OPTIONS_MAX, NULL, 10))
+		return 0;
+	if (db_exec(r->arena, chosen, chosen_sql(r->arena, f->options), "ss", t, current) < 0)
+		return -1;
+	found->exists = chosen->nrows > 0;
+	/* Equal to one of the list in the database's comparison, not in strcasecmp's. */
+	for (size_t i = 0; i < rows->nrows && chosen->nrows; i++)
+		if (strcmp(db_cell(rows, i, 0), db_cell(chosen, 0, 0)) == 0)
+			chosen->nrows = 0;
+	if (chosen->nrows)
+		rows->nrows--;
+	return 0;
+}
+
+static void add_choices(struct request *r, const struct db_rows *rows, const char *current,
+                        struct view *options, bool *found)
+{
+	for (size_t i = 0; i < rows->nrows; i++) {
+		const char *v = db_cell(rows, i, 0);
+
+		page_option_view(r->arena, options, v, db_cell(rows, i, 1), current);
+		*found |= current && strcasecmp(current, v) == 0;
+	}
+}
+
+/* The options of select f; *found, when it is read from the database with a chosen value. */
+static int select_options(struct request *r, const struct listing *l,
+                          const struct listing_filter *f, const char *current, struct view *options,
+                          struct listing_found *found)
+{
+	const char *deleted = l->res ? l->res->deleted_status : NULL;
+	struct db_rows rows, chosen;
+	bool listed = false;
+
+	for (size_t i = 0; f->values && f->values[i]; i++)
+		page_option_view(r->arena, options, f->values[i],
+		                 listing_label(r->arena, f->values[i]), current);
+	/* Deleted records carry a status no write takes, but the API's filter takes it. */
+	if (deleted && strcmp(f->name, "status") == 0 && f->values &&
+	    !valid_one_of(deleted, f->values))
+		page_option_view(r->arena, options, deleted, listing_label(r->arena, deleted),
+		                 current);
+	if (!f->options)
+		return 0;
+	if (read_choices(r, f, current, &rows, &chosen, found) < 0)
+		return -1;
+	add_choices(r, &rows, current, options, &listed);
+	add_choices(r, &chosen, current, options, &listed);
+	/* A value beyond the list's end (or from a link) stays chosen. */
+	if (current && *current && !listed)
+		page_option_view(r->arena, options, current, current, current);
+	return 0;
+}
+
+static int filters_view(struct request *r, const struct listing *l, struct view *view,
+                        struct listing_found **found)
+{
+	struct view *arr = view_list(r->arena);
+	size_t n = 0;
+
+	for (const struct listing_filter *f = l->filters; f->name; f++)
+		n++;
+	*found = arena_alloc(r->arena, (n + 1) * sizeof(**found));
+	n = 0;
+	view_set(view, "filters", arr);
+	for (const struct listing_filter *f = l->filters; f->name; f++) {
+		struct view *o = view_map(r->arena), *options = view_list(r->arena);
+		const char *v = req_query(r, f->name);
+
+		view_push(arr, o);
+		view_set_str(o, "name", f->name);
+		view_set_str(o, "label", f->label);
+		view_set_str(o, "value", v ? v : "");
+		view_set_bool(o, "is_text", f->input == LIST_IN_TEXT);
+		view_set_bool(o, "is_date", f->input == LIST_IN_DATE);
+		view_set_bool(o, "is_hidden", f->input == LIST_IN_HIDDEN && v && *v);
+		view_set_bool(o, "is_select", f->input == LIST_IN_SELECT);
+		view_set(o, "options", options);
+		if (f->input != LIST_IN_SELECT)
+			continue;
+		if (select_options(r, l, f, v, options, &(*found)[n]) < 0)
+			return -1;
+		if ((*found)[n].name)
+			n++;
+	}
+	return 0;
+}
+
+/* ---- CSV ----------------------------------------------------------------------- */
+
+/* Every page of fetch as the table shows it; a bad filter is refused before anything is sent. */
+static int csv_pages(struct request *r, const struct listing *l, const char **msg)
+{
+	struct listing_query q;
+	struct buf out;
+	long long total = 0;
+	int status;
+	size_t n;
+
+	if ((status = parse_query(r, l, &q, msg)) != 0)
+		return status;
+	q.page = 1;
+	q.limit = CSV_BATCH;
+	q.found = NULL;
+	buf_init(&out);
+	for (const struct listing_col *c = l->cols; c->label; c++)
+		csv_field(&out, c->label, c == l->cols);
+	csv_end_record(&out);
+	do {
+		struct arena *a = arena_new(64 * 1024);
+		struct db_rows rows;
+		int *idx;
+
+		status = fetch_rows(r, a, l, &q, NULL, &rows, &total, msg);
+		if (status != 0) {
+			arena_free(a);
+			break;
+		}
+		n = rows.nrows;
+		idx = column_indexes(a, l, &rows);
+		for (size_t i = 0; i < n; i++) {
+			size_t k = 0;
+
+			for (const struct listing_col *c = l->cols; c->label; c++, k++)
+				csv_field(&out, cell_text(a, c, &rows, i, idx[k]), c == l->cols);
+			csv_end_record(&out);
+		}
+		arena_free(a);
+		/* The header goes with the first batch, so a refused filter sends nothing. */
+		if (q.page == 1 && csv_stream_begin(r, l->csv_name) < 0)
+			break;
+		if (csv_stream_write(r, &out) < 0)
+			break;
+		q.page++;
+	} while (n == CSV_BATCH);
+	buf_release(&out);
+	if (status != 0 && q.page > 1) {
+		log_error("listing: CSV of %s cut short", l->path);
+		status = 0;
+	}
+	return status;
+}
+
+/* ---- the page ------------------------------------------------------------------- */
+
+void listing_page(struct request *r, const struct listing *l)
+{
+	const char *format = req_query(r, "format"), *msg = "Internal server error";
+	const char *csv_set[] = {"format", "csv", "page", NULL, NULL};
+	struct listing_found *found;
+	struct json_object *ctx;
+	struct view *view;
+	int status;
+
+	if (format && strcmp(format, "csv") == 0) {
+		status = l->csv ? l->csv(r, l, &msg) : csv_pages(r, l, &msg);
+		if (status != 0)
+			page_error(r, status, msg);
+		return;
+	}
+	view = view_map(r->arena);
+	view_set_str(view, "path", l->path);
+	view_set_str(view, "csv_href", link_to(r, l, l->path, csv_set));
+	if (filters_view(r, l, view, &found) < 0) {
+		page_error(r, 500, msg);
+		return;
+	}
+	if ((status = table_at(r, l, l->path, view, found, &msg)) != 0) {
+		page_error(r, status, msg);
+		return;
+	}
+	/* After the rows: a fetch may read the caller's user row along (user_in_query routes). */
+	ctx = page_new(r, l->title, l->section);
+	if (l->new_href && page_can(r, l->new_scopes)) {
+		struct view *add = view_map(r->arena);
+
+		view_set_str(add, "href", l->new_href);
+		view_set_str(add, "label", l->new_label);
+		view_set(view, "new", add);
+	}
+	page_render_view(r, 200, "list", ctx, view);
+}
+
+/* ---- listings of a resource ----------------------------------------------------- */
+
+int listing_sql_fetch(struct request *r, struct arena *a, const struct listing *l,
+                      const struct listing_query *q, struct view *view, struct db_rows *rows,
+                      long long *total, const char **msg)
+{
+	struct res_sql where;
+	struct db_rows count;
+	const char *from;
+	int status = 500;
+
+	*msg = "Internal server error";
+	res_sql_init(&where, a);
+	if (res_build_where(&where, l->res, &r->query, r->caller->tenant_id, msg) < 0) {
+		status = 400;
+		goto out;
+	}
+	from = arena_sprintf(a, " FROM %s t %s %s", l->res->table,
+	                     l->res->joins ? l->res->joins : "", l->joins ? l->joins : "");
+	*total = 0;
+	/* CSV (view NULL) reads batch after batch and never shows a total: skip the count. */
+	if (view && (db_execv(a, &count,
+	                      arena_sprintf(a, "SELECT COUNT(*)%s%s", from, buf_cstr(&where.text)),
+	                      where.params, where.n) < 0 ||
+	             !valid_int64(db_cell(&count, 0, 0), total)))
+		goto out;
+	buf_appendf(&where.text, " ORDER BY %s %s, t.id", q->sort->sort_sql,
+	            q->desc ? "DESC" : "ASC");
+	res_sql_addp(&where, " LIMIT ?", DBP_I(q->limit));
+	res_sql_addp(&where, " OFFSET ?", DBP_I((q->page - 1) * q->limit));
+	if (db_execv(a, rows, arena_sprintf(a, "%s%s%s", l->select, from, buf_cstr(&where.text)),
+	             where.params, where.n) < 0)
+		goto out;
+	status = 0;
+out:
+	res_sql_release(&where);
+	return status;
+}

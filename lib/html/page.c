@@ -1,0 +1,284 @@
+/* The HTML page frame: templates and stylesheet loaded once, layout context, responses, cookies,
+ * forms. */
+#include "html/page.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/arena.h"
+#include "web/auth.h"
+#include "base/buf.h"
+#include "web/csrf.h"
+#include "base/env.h"
+#include "html/html.h"
+#include "web/json.h"
+#include "base/log.h"
+#include "web/req.h"
+#include "html/tpl.h"
+#include "html/view.h"
+
+#define STYLESHEET_MAX (256 * 1024)
+
+/* Process-wide, read once at start-up like the configuration. */
+static struct tpl_set *templates;
+static char *stylesheet;
+static const struct page_nav *navigation;
+
+static char *read_stylesheet(const char *dir)
+{
+	char *path = NULL, *css;
+	FILE *f;
+	size_t n;
+
+	if (asprintf(&path, "%s/style.css", dir) < 0)
+		log_fatal("page: out of memory");
+	f = fopen(path, "rb");
+	free(path);
+	if (!f)
+		return NULL;
+	css = malloc(STYLESHEET_MAX + 1);
+	if (!css)
+		log_fatal("page: out of memory");
+	n = fread(css, 1, STYLESHEET_MAX, f);
+	css[n] = '\0';
+	fclose(f);
+	return css;
+}
+
+int page_init(const struct page_nav *nav)
+{
+	const char *dir = env_get()->templates_dir;
+
+	navigation = nav;
+	if (!templates && !(templates = tpl_load_dir(dir)))
+		return -1;
+	if (!stylesheet && !(stylesheet = read_stylesheet(dir)))
+		log_warn("page: no stylesheet %s/style.css", dir);
+	return 0;
+}
+
+struct json_object *page_obj(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		log_fatal("page: out of memory (json)");
+	return o;
+}
+
+struct json_object *page_arr(void)
+{
+	struct json_object *o = json_object_new_array();
+
+	if (!o)
+		log_fatal("page: out of memory (json)");
+	return o;
+}
+
+void page_option(struct json_object *options, const char *value, const char *label,
+                 const char *current)
+{
+	struct json_object *o = page_obj();
+
+	json_add_str(o, "value", value);
+	json_add_str(o, "label", label);
+	json_add_bool(o, "selected", current && value && strcasecmp(current, value) == 0);
+	json_object_array_add(options, o);
+}
+
+void page_option_view(struct arena *a, struct view *options, const char *value, const char *label,
+                      const char *current)
+{
+	struct view *o = view_map(a);
+
+	view_set_str(o, "value", value);
+	view_set_str(o, "label", label);
+	view_set_bool(o, "selected", current && value && strcasecmp(current, value) == 0);
+	view_push(options, o);
+}
+
+bool page_can(const struct request *r, const char *scopes)
+{
+	return r->caller && auth_scope_any(r->caller->scope ? r->caller->scope : "", scopes);
+}
+
+/* The navigation entries the caller may use; section is marked current. */
+static struct json_object *nav_json(const struct request *r, const char *section)
+{
+	struct json_object *arr = page_arr();
+
+	for (const struct page_nav *n = navigation; n && n->key; n++) {
+		struct json_object *o;
+
+		if (!page_can(r, n->scopes))
+			continue;
+		o = page_obj();
+		json_add_str(o, "label", n->label);
+		json_add_str(o, "href", n->href);
+		json_add_bool(o, "current", section && strcmp(section, n->key) == 0);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+struct json_object *page_new(struct request *r, const char *title, const char *section)
+{
+	struct json_object *ctx = page_obj();
+
+	req_json_own(r, ctx);
+	json_add_str(ctx, "title", title);
+	/*
+	 * The frame shows who the caller is and what they may do: a caller still
+	 * pending is settled first. A refusal is only recorded here; app_dispatch
+	 * sends it in place of this page.
+	 */
+	if (r->caller && r->caller->pending) {
+		const char *ignored = NULL;
+		auth_settle(r, &ignored);
+	}
+	if (r->caller) {
+		struct json_object *user = page_obj();
+
+		json_add_str(user, "username", r->caller->username);
+		json_object_object_add(ctx, "user", user);
+		json_object_object_add(ctx, "nav", nav_json(r, section));
+		json_add_str(ctx, "csrf", csrf_token(r->arena, auth_request_token(r)));
+	}
+	return ctx;
+}
+
+void page_render(struct request *r, int status, const char *template, struct json_object *ctx)
+{
+	page_render_view(r, status, template, ctx, NULL);
+}
+
+void page_render_view(struct request *r, int status, const char *template, struct json_object *ctx,
+                      const struct view *view)
+{
+	static const char fallback[] =
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error</title>"
+	    "</head><body><p>Internal server error</p></body></html>\n";
+
+	buf_reset(&r->out);
+	if (!templates || tpl_render_view(templates, template, ctx, view, &r->out) < 0) {
+		log_error("page: no template %s", template);
+		buf_reset(&r->out);
+		html_raw(&r->out, fallback, sizeof(fallback) - 1);
+		status = 500;
+	}
+	r->status = status;
+	r->out_type = "text/html; charset=utf-8";
+	req_add_header(r, "Cache-Control", "no-store");
+}
+
+void page_redirect(struct request *r, const char *location)
+{
+	buf_reset(&r->out);
+	r->status = 303;
+	req_add_header(r, "Location", location);
+	req_add_header(r, "Cache-Control", "no-store");
+}
+
+bool page_https(const struct request *r)
+{
+	const char *proto = req_header(r, "X-Forwarded-Proto");
+
+	return r->https || (proto && strcasecmp(proto, "https") == 0);
+}
+
+void page_cookie(struct request *r, const char *name, const char *value, const char *path,
+                 long max_age)
+{
+	req_add_header(r, "Set-Cookie",
+	               arena_sprintf(r->arena,
+	                             "%s=%s; Path=%s; Max-Age=%ld; HttpOnly; SameSite=Strict%s",
+	                             name, max_age ? value : "", path, max_age,
+	                             page_https(r) ? "; Secure" : ""));
+}
+
+/* The page to come back to after logging in: this GET's path and query. */
+static const char *login_next(struct request *r)
+{
+	struct buf b;
+	const char *out;
+
+	if (strcmp(r->method, "GET") != 0)
+		return NULL;
+	buf_init(&b);
+	buf_puts(&b, PAGE_LOGIN "?next=");
+	html_url_arg(&b, r->path);
+	if (*r->query_string) {
+		buf_puts(&b, "%3F");
+		html_url_arg(&b, r->query_string);
+	}
+	out = arena_strdup(r->arena, buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}
+
+void page_error(struct request *r, int status, const char *message)
+{
+	struct json_object *ctx;
+
+	if (status == 401) {
+		const char *next = login_next(r);
+
+		/* A stale cookie would only bring the browser back here. */
+		if (req_cookie(r, AUTH_COOKIE))
+			page_cookie(r, AUTH_COOKIE, "", PAGE_ROOT, 0);
+		page_redirect(r, next ? next : PAGE_LOGIN);
+		return;
+	}
+	ctx = page_new(r, req_status_text(status), NULL);
+	json_add_int(ctx, "status", status);
+	json_add_str(ctx, "message", message);
+	page_render(r, status, "error", ctx);
+}
+
+void page_stylesheet(struct request *r)
+{
+	if (!stylesheet) {
+		page_error(r, 404, "Not found");
+		return;
+	}
+	buf_reset(&r->out);
+	buf_puts(&r->out, stylesheet);
+	r->status = 200;
+	r->out_type = "text/css; charset=utf-8";
+	req_add_header(r, "Cache-Control", "public, max-age=3600");
+}
+
+bool page_form(struct request *r, struct kvlist *form)
+{
+	memset(form, 0, sizeof(*form));
+	if (!req_is_form(r) || req_parse_urlencoded(r->arena, r->body, r->body_len, form) < 0) {
+		page_error(r, 400, "The form could not be read. Please go back and try again.");
+		return false;
+	}
+	if (!csrf_valid(r->arena, auth_request_token(r), kvlist_get(form, "csrf"))) {
+		log_warn("page: %s %s refused: missing or wrong form token", r->method, r->path);
+		page_error(r, 403,
+		           "This form has expired or did not come from this site. "
+		           "Please go back, reload the page and try again.");
+		return false;
+	}
+	return true;
+}
+
+const char *page_field(struct request *r, const struct kvlist *form, const char *name)
+{
+	const char *v = kvlist_get(form, name);
+	size_t n;
+
+	if (!v)
+		return NULL;
+	while (isspace((unsigned char)*v))
+		v++;
+	n = strlen(v);
+	while (n && isspace((unsigned char)v[n - 1]))
+		n--;
+	return n ? arena_strndup(r->arena, v, n) : NULL;
+}

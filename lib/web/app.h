@@ -1,0 +1,38 @@
+/* The executable's frame: config, DB, FastCGI accept loop (or one CGI request), dispatch. */
+#ifndef STOCKTAKE_APP_H
+#define STOCKTAKE_APP_H
+
+#include <stdbool.h>
+
+#include "web/route.h"
+
+struct request;
+
+struct app {
+	const char *name;            /* "auth", "master_data": for logs and --routes */
+	const struct route *routes;  /* ends with a zeroed entry */
+	/* Sends an error in this group's envelope (ONDI or status envelope). */
+	void (*error)(struct request *r, int status, const char *message);
+	/* Once per process after config and DB are up; may be NULL. Returns 0 or -1. */
+	int (*init)(void);
+};
+
+/*
+ * Runs the program. Options: --config FILE, --listen SOCKET_PATH (open the
+ * unix socket itself), --workers N (prefork N accept loops; default from
+ * config), --routes (print "METHOD pattern scopes" per route and exit).
+ * Without --listen: FastCGI on fd 0 when it is a socket (spawn-fcgi, systemd
+ * socket activation with StandardInput=socket), else one plain CGI request.
+ * SIGTERM lets each worker finish its current request and exit.
+ */
+int app_main(const struct app *app, int argc, char **argv);
+
+/*
+ * Dispatches one parsed request: route lookup (404/405), authentication and
+ * scope check when the route asks (401/403), the tenant_id query guard
+ * (a tenant_id naming another tenant is 403 "Insufficient permissions"), then
+ * the handler. A handler that sends nothing yields a 500.
+ */
+void app_dispatch(const struct app *app, struct request *r);
+
+#endif

@@ -1,0 +1,801 @@
+/* Authentication: JWT HS256 issue/verify, yescrypt passwords, scope lists, the request's caller. */
+#include "web/auth.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <jwt.h>
+
+#include "base/arena.h"
+#include "db/db.h"
+#include "base/env.h"
+#include "base/log.h"
+#include "web/req.h"
+
+const char *const auth_known_scopes[] = {
+    "admin",
+    "library",
+    "production",
+    "operator",
+    "view:tenant",
+    "manage:operations:tenant",
+    "inventory:count:create",
+    "inventory:count:record",
+    "inventory:count:apply",
+    NULL,
+};
+
+/* Longer tokens are refused before any parsing: ours are a few hundred bytes. */
+#define AUTH_TOKEN_MAX 4096
+/* Tolerated clock skew for iat in the future. */
+#define AUTH_IAT_SKEW 60
+
+/*
+ * A real yescrypt hash of a random throw-away password. Logins of unknown
+ * users are checked against it so that they cost as much time as wrong
+ * passwords and reveal nothing about which usernames exist.
+ */
+static const char dummy_hash[] =
+    "$y$j9T$YBCV/xlmrwFlN.wOsk8fG/$.cWLPizDcOfPGkKZREj54Tbu4GGCuKVWKJUD.7AE09.";
+
+/* ---- tokens ---------------------------------------------------------- */
+
+char *auth_token_issue(struct arena *a, const char *user_id, const char *tenant_id,
+                       const char *scope, long now, long ttl)
+{
+	const struct config *cfg = env_get();
+	jwt_t *jwt = NULL;
+	char *enc = NULL;
+	char *out = NULL;
+
+	if (!user_id || !tenant_id || !cfg->jwt_secret || cfg->jwt_secret_len == 0) {
+		log_error("auth: cannot issue token: %s",
+		          cfg->jwt_secret ? "missing claims" : "no jwt secret");
+		return NULL;
+	}
+	if (jwt_new(&jwt) != 0)
+		log_fatal("auth: jwt_new: out of memory");
+	if (jwt_add_grant(jwt, "sub", user_id) || jwt_add_grant(jwt, "tenant_id", tenant_id) ||
+	    jwt_add_grant(jwt, "scope", scope ? scope : "") ||
+	    jwt_add_grant(jwt, "iss", cfg->jwt_issuer) ||
+	    jwt_add_grant(jwt, "aud", cfg->jwt_audience) || jwt_add_grant_int(jwt, "iat", now) ||
+	    jwt_add_grant_int(jwt, "exp", now + ttl)) {
+		log_error("auth: cannot add token claims");
+		goto out;
+	}
+	if (jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)cfg->jwt_secret,
+	                (int)cfg->jwt_secret_len) != 0) {
+		log_error("auth: jwt_set_alg failed");
+		goto out;
+	}
+	enc = jwt_encode_str(jwt);
+	if (!enc) {
+		log_error("auth: jwt_encode_str failed");
+		goto out;
+	}
+	/* auth_token_verify refuses longer tokens: never hand out one it would not take back. */
+	if (strlen(enc) > AUTH_TOKEN_MAX) {
+		log_error("auth: cannot issue token: %zu bytes, more than %d", strlen(enc),
+		          AUTH_TOKEN_MAX);
+		goto out;
+	}
+	out = arena_strdup(a, enc);
+out:
+	free(enc);
+	jwt_free(jwt);
+	return out;
+}
+
+static int b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decodes unpadded base64url; NULL when a character is outside the alphabet. */
+static char *b64url_decode(struct arena *a, const char *s, size_t n)
+{
+	char *out = arena_alloc(a, n * 3 / 4 + 1);
+	size_t o = 0;
+	unsigned int acc = 0;
+	int bits = 0;
+
+	if (n % 4 == 1)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64url_value((unsigned char)s[i]);
+		if (v < 0)
+			return NULL;
+		acc = (acc << 6) | (unsigned int)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	if (memchr(out, '\0', o))
+		return NULL;
+	return out;
+}
+
+/*
+ * libjwt 1.10 takes the algorithm from the token itself and accepts "none"
+ * even when a key is given, so the header is checked here before jwt_decode
+ * ever sees the token: only {"alg": "HS256"} passes.
+ */
+static bool header_alg_is_hs256(struct arena *a, const char *token)
+{
+	const char *dot = strchr(token, '.');
+	struct json_object *hdr = NULL, *alg = NULL;
+	bool ok = false;
+	char *text;
+
+	if (!dot || dot == token)
+		return false;
+	text = b64url_decode(a, token, (size_t)(dot - token));
+	if (!text)
+		return false;
+	hdr = json_tokener_parse(text);
+	if (!hdr || !json_object_is_type(hdr, json_type_object))
+		goto out;
+	if (!json_object_object_get_ex(hdr, "alg", &alg) ||
+	    !json_object_is_type(alg, json_type_string))
+		goto out;
+	ok = strcmp(json_object_get_string(alg), "HS256") == 0;
+out:
+	json_object_put(hdr);
+	return ok;
+}
+
+/* Three non-empty base64url parts separated by two dots. */
+static bool token_shape_ok(const char *token)
+{
+	size_t len = strlen(token);
+	int dots = 0;
+	size_t part = 0;
+
+	if (len == 0 || len > AUTH_TOKEN_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (token[i] == '.') {
+			if (part == 0)
+				return false;
+			dots++;
+			part = 0;
+		} else if (b64url_value((unsigned char)token[i]) < 0) {
+			return false;
+		} else {
+			part++;
+		}
+	}
+	return dots == 2 && part > 0;
+}
+
+/* Integer claim: 1 present (value in *out), 0 absent, -1 present but not an integer. */
+static int claim_int(struct json_object *claims, const char *name, long *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(claims, name, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	*out = (long)json_object_get_int64(v);
+	return 1;
+}
+
+/* String claim, or NULL when absent or not a string. */
+static const char *claim_str(struct json_object *claims, const char *name)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(claims, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* aud equals the configured audience, or is an array that contains it. */
+static bool audience_ok(struct json_object *claims, const char *want)
+{
+	struct json_object *aud;
+
+	if (!json_object_object_get_ex(claims, "aud", &aud))
+		return false;
+	if (json_object_is_type(aud, json_type_string))
+		return strcmp(json_object_get_string(aud), want) == 0;
+	if (json_object_is_type(aud, json_type_array)) {
+		size_t n = json_object_array_length(aud);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *v = json_object_array_get_idx(aud, i);
+			if (json_object_is_type(v, json_type_string) &&
+			    strcmp(json_object_get_string(v), want) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Checks the claims (read with json-c: libjwt 1.10's integer getter cannot
+ * tell a string or float from an integer). Fills out on success.
+ */
+static enum auth_result check_claims(struct arena *a, struct json_object *claims, long now,
+                                     struct caller *out)
+{
+	const struct config *cfg = env_get();
+	const char *iss, *sub, *tenant, *scope = "";
+	struct json_object *v;
+	long exp = 0, nbf = 0, iat = 0;
+
+	if (!json_object_is_type(claims, json_type_object))
+		return AUTH_INVALID;
+	if (claim_int(claims, "exp", &exp) != 1)
+		return AUTH_INVALID;
+	switch (claim_int(claims, "nbf", &nbf)) {
+	case -1:
+		return AUTH_INVALID;
+	case 1:
+		if (nbf > now)
+			return AUTH_INVALID;
+		break;
+	default:
+		break;
+	}
+	switch (claim_int(claims, "iat", &iat)) {
+	case -1:
+		return AUTH_INVALID;
+	case 1:
+		if (iat > now + AUTH_IAT_SKEW)
+			return AUTH_INVALID;
+		break;
+	default:
+		break;
+	}
+	iss = claim_str(claims, "iss");
+	if (!iss || !cfg->jwt_issuer || strcmp(iss, cfg->jwt_issuer) != 0)
+		return AUTH_INVALID;
+	if (!cfg->jwt_audience || !audience_ok(claims, cfg->jwt_audience))
+		return AUTH_INVALID;
+	sub = claim_str(claims, "sub");
+	tenant = claim_str(claims, "tenant_id");
+	if (!sub || !*sub || !tenant || !*tenant)
+		return AUTH_INVALID;
+	if (json_object_object_get_ex(claims, "scope", &v)) {
+		scope = claim_str(claims, "scope");
+		if (!scope)
+			return AUTH_INVALID;
+	}
+	/* Checked last so that a forged or foreign token is "invalid", never "expired". */
+	if (exp <= now)
+		return AUTH_EXPIRED;
+	out->user_id = arena_strdup(a, sub);
+	out->tenant_id = arena_strdup(a, tenant);
+	out->scope = arena_strdup(a, scope);
+	out->username = NULL;
+	out->iat = iat;
+	return AUTH_OK;
+}
+
+/*
+ * Tokens this process has verified. A client sends the same token with every
+ * request for an hour, and verifying it (three JSON parses, base64, an HMAC)
+ * costs more CPU than the rest of a small request; a hit costs a hash and a
+ * constant-time compare. Only tokens that passed every check are kept, as
+ * their claims; exp is checked again on every hit, and auth_authenticate
+ * still re-reads the user from the database each time. Part of the process's
+ * key material: it lives as long as the secret it was checked with.
+ */
+#define VERIFIED_SLOTS 64
+
+struct verified_token {
+	char *token; /* NULL: free slot */
+	size_t len;
+	char *user_id;
+	char *tenant_id;
+	char *scope;
+	long iat;
+	long exp;
+};
+
+static struct verified_token verified[VERIFIED_SLOTS];
+
+static struct verified_token *verified_slot(const char *token, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a: the slot, not a secret */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)token[i]) * 1099511628211ULL;
+	return &verified[h % VERIFIED_SLOTS];
+}
+
+/* Equal-length buffers compared without an early exit. */
+static bool consttime_equal(const void *x, const void *y, size_t n)
+{
+	const volatile unsigned char *p = x, *q = y;
+	unsigned char diff = 0;
+
+	for (size_t i = 0; i < n; i++)
+		diff |= p[i] ^ q[i];
+	return diff == 0;
+}
+
+/* A verified token's claims into out: AUTH_OK or AUTH_EXPIRED; AUTH_MISSING when not cached. */
+static enum auth_result verified_lookup(struct arena *a, const char *token, long now,
+                                        struct caller *out)
+{
+	size_t len = strlen(token);
+	struct verified_token *v = verified_slot(token, len);
+
+	if (!v->token || v->len != len || !consttime_equal(v->token, token, len))
+		return AUTH_MISSING;
+	if (v->exp <= now)
+		return AUTH_EXPIRED;
+	out->user_id = arena_strdup(a, v->user_id);
+	out->tenant_id = arena_strdup(a, v->tenant_id);
+	out->scope = arena_strdup(a, v->scope);
+	out->username = NULL;
+	out->iat = v->iat;
+	return AUTH_OK;
+}
+
+static void verified_store(const char *token, const struct caller *c, long exp)
+{
+	size_t len = strlen(token);
+	struct verified_token *v = verified_slot(token, len);
+
+	free(v->token);
+	free(v->user_id);
+	free(v->tenant_id);
+	free(v->scope);
+	v->token = strdup(token);
+	v->user_id = strdup(c->user_id);
+	v->tenant_id = strdup(c->tenant_id);
+	v->scope = strdup(c->scope);
+	if (!v->token || !v->user_id || !v->tenant_id || !v->scope)
+		log_fatal("auth: out of memory");
+	v->len = len;
+	v->iat = c->iat;
+	v->exp = exp;
+}
+
+enum auth_result auth_token_verify(struct arena *a, const char *token, long now, struct caller *out)
+{
+	const struct config *cfg = env_get();
+	jwt_t *jwt = NULL;
+	char *grants = NULL;
+	struct json_object *claims = NULL;
+	enum auth_result res = AUTH_INVALID;
+	long exp = 0;
+
+	if (!token || !*token)
+		return AUTH_MISSING;
+	if (!token_shape_ok(token))
+		return AUTH_INVALID;
+	if ((res = verified_lookup(a, token, now, out)) != AUTH_MISSING)
+		return res;
+	res = AUTH_INVALID;
+	if (!header_alg_is_hs256(a, token))
+		return AUTH_INVALID;
+	if (!cfg->jwt_secret || cfg->jwt_secret_len == 0) {
+		log_error("auth: no jwt secret configured");
+		return AUTH_INVALID;
+	}
+	if (jwt_decode(&jwt, token, (const unsigned char *)cfg->jwt_secret,
+	               (int)cfg->jwt_secret_len) != 0)
+		goto out;
+	if (jwt_get_alg(jwt) != JWT_ALG_HS256)
+		goto out;
+	grants = jwt_get_grants_json(jwt, NULL);
+	if (!grants)
+		goto out;
+	claims = json_tokener_parse(grants);
+	res = check_claims(a, claims, now, out);
+	if (res == AUTH_OK && claim_int(claims, "exp", &exp) == 1)
+		verified_store(token, out, exp);
+out:
+	json_object_put(claims);
+	free(grants);
+	jwt_free(jwt);
+	return res;
+}
+
+/* ---- passwords ------------------------------------------------------- */
+
+char *auth_password_hash(struct arena *a, const char *password)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd;
+	char *out = NULL;
+	const char *h;
+
+	if (!password)
+		return NULL;
+	if (!crypt_gensalt_rn("$y$", 0, NULL, 0, setting, sizeof setting)) {
+		log_error("auth: crypt_gensalt_rn: %s", strerror(errno));
+		return NULL;
+	}
+	cd = calloc(1, sizeof *cd);
+	if (!cd)
+		log_fatal("auth: out of memory");
+	h = crypt_rn(password, setting, cd, (int)sizeof *cd);
+	if (h && h[0] != '*')
+		out = arena_strdup(a, h);
+	else
+		log_error("auth: crypt_rn failed: %s", strerror(errno));
+	explicit_bzero(cd, sizeof *cd);
+	free(cd);
+	return out;
+}
+
+bool auth_password_verify(const char *password, const char *hash)
+{
+	struct crypt_data *cd;
+	const char *h;
+	bool ok = false;
+
+	if (!password || !hash || hash[0] == '\0' || hash[0] == '*')
+		return false;
+	cd = calloc(1, sizeof *cd);
+	if (!cd)
+		log_fatal("auth: out of memory");
+	/* crypt takes the setting (method, cost, salt) from the stored hash itself. */
+	h = crypt_rn(password, hash, cd, (int)sizeof *cd);
+	if (h && h[0] != '*') {
+		size_t n = strlen(hash);
+		ok = strlen(h) == n && consttime_equal(h, hash, n);
+	}
+	explicit_bzero(cd, sizeof *cd);
+	free(cd);
+	return ok;
+}
+
+bool auth_password_burn(const char *password)
+{
+	return auth_password_verify(password ? password : "", dummy_hash);
+}
+
+/* ---- scopes ---------------------------------------------------------- */
+
+/* Next space-separated word of *s: start in *w, length returned, 0 at the end. */
+static size_t next_word(const char **s, const char **w)
+{
+	const char *p = *s;
+	size_t n = 0;
+
+	while (*p == ' ')
+		p++;
+	*w = p;
+	while (p[n] && p[n] != ' ')
+		n++;
+	*s = p + n;
+	return n;
+}
+
+static bool list_has_word(const char *list, const char *word, size_t n)
+{
+	const char *w;
+	size_t len;
+
+	if (!list)
+		return false;
+	while ((len = next_word(&list, &w)) > 0)
+		if (len == n && memcmp(w, word, n) == 0)
+			return true;
+	return false;
+}
+
+bool auth_scope_has(const char *scope_list, const char *scope)
+{
+	if (!scope || !*scope)
+		return false;
+	return list_has_word(scope_list, scope, strlen(scope));
+}
+
+bool auth_scope_any(const char *scope_list, const char *required)
+{
+	const char *w;
+	size_t n;
+	bool any_required = false;
+
+	if (!required)
+		return true;
+	while ((n = next_word(&required, &w)) > 0) {
+		any_required = true;
+		if (list_has_word(scope_list, w, n))
+			return true;
+	}
+	/* An empty requirement is no requirement (route scopes "" = any caller). */
+	return !any_required;
+}
+
+bool auth_scopes_valid(const char *scope_list)
+{
+	const char *w;
+	size_t n;
+
+	if (!scope_list)
+		return true;
+	while ((n = next_word(&scope_list, &w)) > 0) {
+		bool known = false;
+		for (size_t i = 0; auth_known_scopes[i] && !known; i++)
+			known = strlen(auth_known_scopes[i]) == n &&
+			        memcmp(auth_known_scopes[i], w, n) == 0;
+		if (!known)
+			return false;
+	}
+	return true;
+}
+
+char *auth_scope_intersect(struct arena *a, const char *scope_a, const char *scope_b)
+{
+	size_t cap = scope_a ? strlen(scope_a) + 1 : 1;
+	char *out = arena_alloc(a, cap);
+	size_t o = 0;
+	const char *w;
+	size_t n;
+
+	if (!scope_a)
+		return out;
+	while ((n = next_word(&scope_a, &w)) > 0) {
+		if (!list_has_word(scope_b, w, n) || list_has_word(out, w, n))
+			continue;
+		if (o > 0)
+			out[o++] = ' ';
+		memcpy(out + o, w, n);
+		o += n;
+		out[o] = '\0';
+	}
+	return out;
+}
+
+/* ---- the caller of a request ----------------------------------------- */
+
+enum auth_login_result auth_login(struct arena *a, const char *username, const char *password,
+                                  struct caller *out)
+{
+	struct db_rows rows;
+	const char *user_id;
+	bool password_ok, active;
+
+	memset(out, 0, sizeof(*out));
+	if (db_exec(a, &rows,
+	            "SELECT u.id, u.tenant_id, u.password_hash, u.scopes, u.status, t.status, "
+	            "u.username FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.username = ?",
+	            "s", username) != 0)
+		return AUTH_LOGIN_ERROR;
+	if (rows.nrows == 0) {
+		/* Same work and same answer as a wrong password: no user enumeration. */
+		auth_password_burn(password);
+		return AUTH_LOGIN_REFUSED;
+	}
+	user_id = db_cell(&rows, 0, 0);
+	password_ok = auth_password_verify(password, db_cell(&rows, 0, 2));
+	active = strcmp(db_cell(&rows, 0, 4), "active") == 0 &&
+	         strcmp(db_cell(&rows, 0, 5), "active") == 0;
+	if (!password_ok || !active) {
+		log_info("auth: login refused for %s: %s", user_id,
+		         password_ok ? "disabled" : "bad password");
+		return AUTH_LOGIN_REFUSED;
+	}
+	out->user_id = user_id;
+	out->tenant_id = db_cell(&rows, 0, 1);
+	out->scope = db_cell(&rows, 0, 3);
+	out->username = db_cell(&rows, 0, 6);
+	return AUTH_LOGIN_OK;
+}
+
+const char *auth_request_token(const struct request *r)
+{
+	const char *h = req_header(r, "Authorization");
+
+	if (h) {
+		while (*h == ' ' || *h == '\t')
+			h++;
+		if (strncasecmp(h, "Bearer", 6) == 0 && (h[6] == ' ' || h[6] == '\t')) {
+			const char *t = h + 7;
+			size_t n;
+			while (*t == ' ' || *t == '\t')
+				t++;
+			n = strlen(t);
+			while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+				n--;
+			return n ? arena_strndup(r->arena, t, n) : NULL;
+		}
+	}
+	return req_cookie(r, AUTH_COOKIE);
+}
+
+/* The token of r, verified, as r->caller (user row not read). 0, or 401 with *message. */
+static int verify_request_token(struct request *r, const char **message)
+{
+	struct caller *c = arena_alloc(r->arena, sizeof *c);
+	const char *token = auth_request_token(r);
+	enum auth_result res;
+
+	if (!token) {
+		*message = "Authentication required";
+		return 401;
+	}
+	memset(c, 0, sizeof *c);
+	res = auth_token_verify(r->arena, token, (long)time(NULL), c);
+	if (res != AUTH_OK) {
+		*message = res == AUTH_EXPIRED   ? "Token expired"
+		           : res == AUTH_MISSING ? "Authentication required"
+		                                 : "Invalid token";
+		return 401;
+	}
+	r->caller = c;
+	return 0;
+}
+
+/* The user's row as it is read, by auth_authenticate or along with a handler's query. */
+struct user_row {
+	const char *status;
+	const char *tenant_status;
+	const char *tokens_valid_after;
+	const char *scopes;
+	const char *username;
+};
+
+/*
+ * The token alone is not enough: the user may since have been disabled or lost
+ * scopes. Applies the row (NULL: no such user) to c. 0, or 401 with *message.
+ */
+static int admit_user(struct arena *a, struct caller *c, const struct user_row *u,
+                      const char **message)
+{
+	if (!u) {
+		*message = "Invalid token";
+		return 401;
+	}
+	if (!u->status || strcmp(u->status, "active") != 0 || !u->tenant_status ||
+	    strcmp(u->tenant_status, "active") != 0) {
+		*message = "User disabled";
+		return 401;
+	}
+	/* A password change ends the sessions of tokens issued before it. */
+	if (c->iat < atoll(u->tokens_valid_after ? u->tokens_valid_after : "0")) {
+		*message = "Invalid token";
+		return 401;
+	}
+	c->username = u->username;
+	c->scope = auth_scope_intersect(a, c->scope, u->scopes);
+	return 0;
+}
+
+static const char user_row_sql[] =
+    "SELECT u.status, t.status, u.tokens_valid_after, u.scopes, u.username FROM users u "
+    "JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ? AND u.tenant_id = ?";
+
+/* Reads c's user row on its own round trip and applies it. 0, or 401/500 with *message. */
+static int read_and_admit(struct request *r, struct caller *c, const char **message)
+{
+	struct db_rows rows;
+	struct user_row u;
+
+	if (db_exec(r->arena, &rows, user_row_sql, "ss", c->user_id, c->tenant_id) != 0) {
+		*message = "Internal server error";
+		return 500;
+	}
+	if (rows.nrows == 0)
+		return admit_user(r->arena, c, NULL, message);
+	u = (struct user_row){db_cell(&rows, 0, 0), db_cell(&rows, 0, 1), db_cell(&rows, 0, 2),
+	                      db_cell(&rows, 0, 3), db_cell(&rows, 0, 4)};
+	return admit_user(r->arena, c, &u, message);
+}
+
+int auth_authenticate(struct request *r, const char **message)
+{
+	int rc = verify_request_token(r, message);
+
+	if (rc == 0 && (rc = read_and_admit(r, r->caller, message)) != 0)
+		r->caller = NULL;
+	return rc;
+}
+
+int auth_authenticate_deferred(struct request *r, const char *route_scopes, const char **message)
+{
+	int rc = verify_request_token(r, message);
+
+	if (rc == 0) {
+		r->caller->pending = true;
+		r->caller->route_scopes = route_scopes;
+	}
+	return rc;
+}
+
+/* Records the outcome of the deferred read: the user's refusal, or the route's scopes. */
+static int settle(struct caller *c, int rc, const char *message)
+{
+	if (rc == 0 && !auth_scope_any(c->scope ? c->scope : "", c->route_scopes)) {
+		rc = 403;
+		message = "Insufficient permissions";
+	}
+	c->pending = false;
+	c->refused = rc;
+	c->refusal = message;
+	return rc;
+}
+
+int auth_settle(struct request *r, const char **message)
+{
+	struct caller *c = r->caller;
+	const char *msg = NULL;
+
+	if (c && c->pending) {
+		int rc = read_and_admit(r, c, &msg);
+		settle(c, rc, msg);
+	}
+	if (!c || !c->refused)
+		return 0;
+	*message = c->refusal;
+	return c->refused;
+}
+
+/* Splits the AUTH_PROBE_COLUMN text into u (fields in the arena). False when malformed. */
+static bool parse_probe(struct arena *a, const char *text, struct user_row *u)
+{
+	const char **field[] = {&u->status, &u->tenant_status, &u->tokens_valid_after, &u->scopes};
+	const char *p = text;
+
+	/* The username comes last, so whatever it holds cannot shift the other fields. */
+	for (size_t i = 0; i < sizeof(field) / sizeof(field[0]); i++) {
+		const char *sep = strchr(p, AUTH_PROBE_SEPARATOR);
+		if (!sep)
+			return false;
+		*field[i] = arena_strndup(a, p, (size_t)(sep - p));
+		p = sep + 1;
+	}
+	u->username = p;
+	return true;
+}
+
+int auth_settle_probe(struct request *r, struct db_rows *rows, const char **message)
+{
+	struct caller *c = r->caller;
+	int col = db_col(rows, AUTH_PROBE_LABEL);
+	const char *text, *msg = NULL;
+	struct user_row u;
+	int rc;
+
+	if (col < 0)
+		return auth_settle(r, message);
+	text = rows->nrows ? db_cell(rows, 0, (size_t)col) : NULL;
+	db_rows_drop_col(rows, (size_t)col);
+	if (!c || !c->pending || rows->nrows == 0) /* no row: nothing read, auth_settle will */
+		return auth_settle(r, message);
+	if (!text) {
+		rc = admit_user(r->arena, c, NULL, &msg);
+	} else if (!parse_probe(r->arena, text, &u)) {
+		log_error("auth: malformed user probe");
+		msg = "Internal server error";
+		rc = 500;
+	} else {
+		rc = admit_user(r->arena, c, &u, &msg);
+	}
+	if ((rc = settle(c, rc, msg)) != 0)
+		*message = c->refusal;
+	return rc;
+}
+
+const char *auth_probe_user(const struct request *r)
+{
+	return r->caller && r->caller->pending ? r->caller->user_id : NULL;
+}

@@ -1,0 +1,895 @@
+/* Table-driven CRUD engine for master data: body checks, list queries, one-transaction writes. */
+#include "web/resource.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "base/arena.h"
+#include "web/json.h"
+#include "base/log.h"
+#include "web/req.h"
+#include "base/valid.h"
+
+/* Columns every resource has that only the server sets. */
+static const char *const auto_columns[] = { "id", "created_at", "updated_at", NULL };
+
+/* Lists are newest first; id breaks ties so pages never overlap (rows may share a created_at). */
+#define RES_ORDER " ORDER BY t.created_at DESC, t.id DESC"
+
+const struct resource *res_for_path(const struct resource *const *set, const char *path)
+{
+	for (; path && *set; set++) {
+		size_t n = strlen((*set)->path);
+
+		if (strncmp(path, (*set)->path, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return *set;
+	}
+	return NULL;
+}
+
+size_t res_nfields(const struct resource *res)
+{
+	size_t n = 0;
+
+	while (res->fields[n].name)
+		n++;
+	return n;
+}
+
+int res_field_index(const struct resource *res, const char *name)
+{
+	for (size_t i = 0; res->fields[i].name; i++)
+		if (strcmp(res->fields[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- validation (no database) ---- */
+
+static bool is_blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return *s == '\0';
+}
+
+static int invalid(struct arena *a, const struct res_field *f, const char **msg)
+{
+	*msg = f->invalid_msg ? f->invalid_msg : arena_sprintf(a, "Invalid %s", f->name);
+	return 400;
+}
+
+static int fail400(struct arena *a, const char *what, const char *name, const char **msg)
+{
+	*msg = arena_sprintf(a, "%s: %s", what, name);
+	return 400;
+}
+
+/* Text kinds: the JSON string checked and normalized for its kind. */
+static int parse_text(struct arena *a, const struct res_field *f, const char *s,
+		      struct res_value *v, const char **msg)
+{
+	char when[32];
+
+	switch (f->kind) {
+	case RES_STRING:
+		/* valid_text counts bytes; a character is at most 4 of them, so count characters after. */
+		if (!valid_text(s, f->max_len * 4))
+			return invalid(a, f, msg);
+		if (valid_utf8_chars(s) > f->max_len)
+			return fail400(a, "Field too long", f->name, msg);
+		v->s = arena_strdup(a, s);
+		return 0;
+	case RES_ENUM:
+		if (!valid_one_of(s, f->values))
+			return invalid(a, f, msg);
+		v->s = arena_strdup(a, s);
+		return 0;
+	case RES_REF:
+		if (!valid_uuid(s))
+			return invalid(a, f, msg);
+		v->s = valid_id_norm(a, s);
+		return 0;
+	case RES_TIMESTAMP:
+		if (!valid_timestamp(s, when, sizeof when))
+			return invalid(a, f, msg);
+		v->s = arena_strdup(a, when);
+		return 0;
+	case RES_INT:
+		break;
+	}
+	return invalid(a, f, msg);
+}
+
+/* A present, non-null value of field f in body. */
+static int parse_value(struct arena *a, const struct res_field *f, struct json_object *body,
+		       struct res_value *v, const char **msg)
+{
+	struct json_object *raw = json_object_object_get(body, f->name);
+	const char *s;
+	bool ok = true;
+
+	v->set = true;
+	if (f->kind == RES_INT) {
+		/* A JSON number only: "5" in quotes is a client bug worth reporting. */
+		if (!json_object_is_type(raw, json_type_int) || !json_get_int(body, f->name, &v->i) ||
+		    v->i < f->min)
+			return invalid(a, f, msg);
+		if (f->max && v->i > f->max)
+			return fail400(a, "Field too large", f->name, msg);
+		return 0;
+	}
+	s = json_get_str(body, f->name, &ok);
+	if (!ok || !s)
+		return invalid(a, f, msg);
+	if (is_blank(s)) {
+		/* An empty optional text clears it; an empty required one is as good as missing. */
+		if (f->flags & RES_NULLABLE) {
+			v->null = true;
+			return 0;
+		}
+		if (f->flags & RES_REQUIRED)
+			return fail400(a, "Field required", f->name, msg);
+		return invalid(a, f, msg);
+	}
+	return parse_text(a, f, s, v, msg);
+}
+
+/* JSON null: clears nullable fields; on create a non-nullable optional field keeps its default. */
+static int parse_null(struct arena *a, const struct res_field *f, enum res_mode mode,
+		      struct res_value *v, const char **msg)
+{
+	if (f->flags & RES_NULLABLE) {
+		v->set = true;
+		v->null = true;
+		return 0;
+	}
+	if (f->flags & RES_REQUIRED)
+		return fail400(a, "Field required", f->name, msg);
+	if (mode == RES_CREATE)
+		return 0;
+	return invalid(a, f, msg);
+}
+
+static bool same_tenant(struct json_object *v, const char *caller_tenant)
+{
+	if (!v || json_object_get_type(v) == json_type_null)
+		return true;
+	return json_object_get_type(v) == json_type_string && caller_tenant &&
+	       strcasecmp(json_object_get_string(v), caller_tenant) == 0;
+}
+
+/* Every key of the body must be a field this mode may write; tenant_id only as the caller's. */
+static int check_keys(struct arena *a, const struct resource *res, struct json_object *body,
+		      enum res_mode mode, const char *caller_tenant, const char **msg)
+{
+	json_object_object_foreach(body, key, val) {
+		const struct res_field *f;
+		int fi;
+
+		if (strcmp(key, "tenant_id") == 0) {
+			if (same_tenant(val, caller_tenant))
+				continue;
+			*msg = "Insufficient permissions";
+			return 403;
+		}
+		if (valid_one_of(key, auto_columns))
+			return fail400(a, "Field is read-only", key, msg);
+		fi = res_field_index(res, key);
+		if (fi < 0)
+			return fail400(a, "Unknown field", key, msg);
+		f = &res->fields[fi];
+		if (f->flags & RES_READONLY)
+			return fail400(a, "Field is read-only", key, msg);
+		if (mode == RES_UPDATE && !(f->flags & RES_PATCH)) {
+			if (f->fixed_msg) {
+				*msg = f->fixed_msg;
+				return 400;
+			}
+			return fail400(a, "Field cannot be changed", key, msg);
+		}
+	}
+	return 0;
+}
+
+int res_validate(struct arena *a, const struct resource *res, struct json_object *body,
+		 enum res_mode mode, const char *caller_tenant, struct res_value *vals,
+		 const char **msg)
+{
+	size_t nset = 0;
+	int status;
+
+	if (!body || json_object_get_type(body) != json_type_object) {
+		*msg = "Invalid JSON body";
+		return 400;
+	}
+	status = check_keys(a, res, body, mode, caller_tenant, msg);
+	if (status)
+		return status;
+	for (size_t i = 0; res->fields[i].name; i++) {
+		const struct res_field *f = &res->fields[i];
+		struct json_object *v = NULL;
+
+		if (!json_object_object_get_ex(body, f->name, &v)) {
+			if (mode == RES_CREATE && (f->flags & RES_REQUIRED))
+				return fail400(a, "Field required", f->name, msg);
+			continue;
+		}
+		if (json_object_get_type(v) == json_type_null)
+			status = parse_null(a, f, mode, &vals[i], msg);
+		else
+			status = parse_value(a, f, body, &vals[i], msg);
+		if (status)
+			return status;
+		nset += vals[i].set;
+	}
+	if (mode == RES_UPDATE && nset == 0) {
+		*msg = "No fields to update";
+		return 400;
+	}
+	return 0;
+}
+
+/* ---- paging, LIKE, SQL building ---- */
+
+/* NULL or "" gives dflt; otherwise a whole number >= 1. */
+static int parse_positive(const char *s, long long dflt, long long *out)
+{
+	if (!s || !*s) {
+		*out = dflt;
+		return 0;
+	}
+	if (!valid_int64(s, out) || *out < 1)
+		return -1;
+	return 0;
+}
+
+int res_parse_page(const char *page, const char *limit, struct res_page *out, const char **msg)
+{
+	if (parse_positive(page, 1, &out->page) < 0 || out->page > RES_PAGE_MAX) {
+		*msg = "Invalid page";
+		return -1;
+	}
+	if (parse_positive(limit, RES_LIMIT_DEFAULT, &out->limit) < 0) {
+		*msg = "Invalid limit";
+		return -1;
+	}
+	if (out->limit > RES_LIMIT_MAX)
+		out->limit = RES_LIMIT_MAX;
+	return 0;
+}
+
+char *res_like_pattern(struct arena *a, const char *term)
+{
+	size_t n = strlen(term);
+	char *out = arena_alloc(a, 2 * n + 3);
+	char *p = out;
+
+	*p++ = '%';
+	for (; *term; term++) {
+		if (*term == '!' || *term == '%' || *term == '_')
+			*p++ = '!';
+		*p++ = *term;
+	}
+	*p++ = '%';
+	*p = '\0';
+	return out;
+}
+
+void res_sql_init(struct res_sql *q, struct arena *a)
+{
+	memset(q, 0, sizeof *q);
+	q->a = a;
+	buf_init(&q->text);
+}
+
+static void sql_param(struct res_sql *q, struct db_param p)
+{
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 8;
+		struct db_param *grown = arena_alloc(q->a, cap * sizeof *grown);
+
+		if (q->n)
+			memcpy(grown, q->params, q->n * sizeof *grown);
+		q->params = grown;
+		q->cap = cap;
+	}
+	q->params[q->n++] = p;
+}
+
+void res_sql_addp(struct res_sql *q, const char *text, struct db_param p)
+{
+	buf_puts(&q->text, text);
+	sql_param(q, p);
+}
+
+void res_sql_addv(struct res_sql *q, const char *text, const struct db_param *p, size_t n)
+{
+	buf_puts(&q->text, text);
+	for (size_t i = 0; i < n; i++)
+		sql_param(q, p[i]);
+}
+
+void res_sql_release(struct res_sql *q)
+{
+	buf_release(&q->text);
+}
+
+/* A filter value as a parameter of the field's kind; -1 when it can never match. */
+static int filter_param(struct arena *a, const struct resource *res, const struct res_field *f,
+			const char *s, struct db_param *out)
+{
+	char when[32];
+	long long i;
+
+	switch (f->kind) {
+	case RES_ENUM:
+		/* Soft-deleted rows carry deleted_status, which need not be a writable value. */
+		if (!valid_one_of(s, f->values) &&
+		    !(res->deleted_status && strcmp(f->name, "status") == 0 &&
+		      strcmp(s, res->deleted_status) == 0))
+			return -1;
+		*out = DBP_S(s);
+		return 0;
+	case RES_REF:
+		if (!valid_uuid(s))
+			return -1;
+		*out = DBP_S(valid_id_norm(a, s));
+		return 0;
+	case RES_INT:
+		if (!valid_int64(s, &i))
+			return -1;
+		*out = DBP_I(i);
+		return 0;
+	case RES_TIMESTAMP:
+		if (!valid_timestamp(s, when, sizeof when))
+			return -1;
+		*out = DBP_S(arena_strdup(a, when));
+		return 0;
+	case RES_STRING:
+		break;
+	}
+	*out = DBP_S(s);
+	return 0;
+}
+
+static void where_search(struct res_sql *q, const struct resource *res, const char *term)
+{
+	char *pattern = res_like_pattern(q->a, term);
+
+	buf_puts(&q->text, " AND (");
+	for (size_t i = 0; res->search[i]; i++) {
+		if (i)
+			buf_puts(&q->text, " OR ");
+		buf_appendf(&q->text, "%s LIKE ? ESCAPE '!'", res->search[i]);
+		sql_param(q, DBP_S(pattern));
+	}
+	buf_puts(&q->text, ")");
+}
+
+int res_build_where(struct res_sql *q, const struct resource *res, const struct kvlist *query,
+		    const char *tenant_id, const char **msg)
+{
+	const char *term = kvlist_get(query, "search");
+
+	res_sql_addp(q, " WHERE t.tenant_id = ?", DBP_S(tenant_id));
+	for (size_t i = 0; res->fields[i].name; i++) {
+		const struct res_field *f = &res->fields[i];
+		const char *s = (f->flags & RES_FILTER) ? kvlist_get(query, f->name) : NULL;
+		struct db_param p;
+
+		if (!s || !*s)
+			continue;
+		if (filter_param(q->a, res, f, s, &p) < 0) {
+			*msg = arena_sprintf(q->a, "Invalid %s", f->name);
+			return -1;
+		}
+		buf_appendf(&q->text, " AND t.%s = ?", f->name);
+		sql_param(q, p);
+	}
+	if (term && *term && res->search && res->search[0])
+		where_search(q, res, term);
+	return 0;
+}
+
+/* ---- hook helpers ---- */
+
+const char *res_op_str(const struct res_op *op, const char *name)
+{
+	int i = res_field_index(op->res, name);
+
+	if (i < 0 || !op->vals[i].set || op->vals[i].null)
+		return NULL;
+	return op->vals[i].s;
+}
+
+void res_op_set_str(struct res_op *op, const char *name, const char *s)
+{
+	int i = res_field_index(op->res, name);
+
+	if (i < 0)
+		log_fatal("resource %s has no field %s", op->res->table, name);
+	op->vals[i].set = true;
+	op->vals[i].null = s == NULL;
+	op->vals[i].s = s ? arena_strdup(op->r->arena, s) : NULL;
+}
+
+long long res_op_int(const struct res_op *op, const char *name, long long dflt)
+{
+	int i = res_field_index(op->res, name);
+
+	if (i < 0 || !op->vals[i].set || op->vals[i].null)
+		return dflt;
+	return op->vals[i].i;
+}
+
+int res_fail(struct res_op *op, int status, const char *message)
+{
+	op->status = status;
+	op->message = message;
+	return -1;
+}
+
+/* ---- database side ---- */
+
+static const char *tenant_of(const struct request *r)
+{
+	return r->caller ? r->caller->tenant_id : NULL;
+}
+
+static void send_internal(struct request *r)
+{
+	ondi_error(r, 500, "Internal server error");
+}
+
+static void send_not_found(struct request *r, const struct resource *res)
+{
+	ondi_error(r, 404, res ? arena_sprintf(r->arena, "%s not found", res->entity) : "Not found");
+}
+
+/* SELECT list and FROM of the resource's JSON object (table alias t). */
+static void sql_select(struct buf *b, const struct resource *res)
+{
+	buf_puts(b, "SELECT t.id, t.tenant_id");
+	for (size_t i = 0; res->fields[i].name; i++)
+		buf_appendf(b, ", t.%s", res->fields[i].name);
+	buf_puts(b, ", t.created_at, t.updated_at");
+	if (res->select_extra)
+		buf_appendf(b, ", %s", res->select_extra);
+	buf_appendf(b, " FROM %s t", res->table);
+	if (res->joins)
+		buf_appendf(b, " %s", res->joins);
+}
+
+/* Runs head followed by q's text with q's parameters. */
+static int run_query(struct request *r, const struct buf *head, const struct res_sql *q,
+		     struct db_rows *rows)
+{
+	struct buf sql;
+	int rc;
+
+	buf_init(&sql);
+	buf_puts(&sql, buf_cstr(head));
+	buf_puts(&sql, buf_cstr(&q->text));
+	rc = db_execv(r->arena, rows, buf_cstr(&sql), q->params, q->n);
+	buf_release(&sql);
+	return rc;
+}
+
+/* The resource's JSON object for id: 0, 1 when there is none in the tenant, -1 on a DB error. */
+static int load_json(struct request *r, const struct resource *res, const char *id,
+		     struct json_object **out)
+{
+	struct res_sql q;
+	struct buf head;
+	struct db_rows rows;
+	int rc;
+
+	buf_init(&head);
+	res_sql_init(&q, r->arena);
+	sql_select(&head, res);
+	res_sql_addp(&q, " WHERE t.tenant_id = ?", DBP_S(tenant_of(r)));
+	res_sql_addp(&q, " AND t.id = ?", DBP_S(id));
+	rc = run_query(r, &head, &q, &rows);
+	if (rc == 0 && rows.nrows == 0)
+		rc = 1;
+	if (rc == 0)
+		*out = db_row_json(&rows, 0);
+	res_sql_release(&q);
+	buf_release(&head);
+	return rc;
+}
+
+/* Sends {"success": true, "message": "<Entity> <verb> successfully", "<singular>": {...}}. */
+static void send_row(struct request *r, const struct resource *res, const char *id, int status,
+		     const char *verb)
+{
+	struct json_object *obj = NULL;
+	struct json_object *env;
+	int rc = load_json(r, res, id, &obj);
+
+	if (rc < 0) {
+		send_internal(r);
+		return;
+	}
+	if (rc > 0) {
+		send_not_found(r, res);
+		return;
+	}
+	env = ondi_ok(arena_sprintf(r->arena, "%s %s successfully", res->entity, verb));
+	json_object_object_add(env, res->singular, obj);
+	json_reply(r, status, env);
+}
+
+/* The :id route parameter in lower case, or NULL (and a 404 sent) when it cannot name a row. */
+static const char *path_id(struct request *r, const struct resource *res)
+{
+	const char *id = req_param(r, "id");
+
+	if (!res || !id || !valid_uuid(id)) {
+		send_not_found(r, res);
+		return NULL;
+	}
+	return valid_id_norm(r->arena, id);
+}
+
+static int count_rows(struct request *r, const struct resource *res, const struct res_sql *where,
+		      long long *total)
+{
+	struct buf head;
+	struct db_rows rows;
+	int rc;
+
+	buf_init(&head);
+	buf_appendf(&head, "SELECT COUNT(*) FROM %s t", res->table);
+	if (res->joins)
+		buf_appendf(&head, " %s", res->joins);
+	rc = run_query(r, &head, where, &rows);
+	buf_release(&head);
+	if (rc < 0)
+		return -1;
+	if (rows.nrows != 1 || !valid_int64(db_cell(&rows, 0, 0), total))
+		return -1;
+	return 0;
+}
+
+/* The page of rows as a JSON array (rows past the end give an empty one). */
+static int page_json(struct request *r, const struct resource *res, struct res_sql *where,
+		     const struct res_page *pg, struct json_object *arr)
+{
+	struct buf head;
+	struct db_rows rows;
+	int rc;
+
+	buf_init(&head);
+	sql_select(&head, res);
+	res_sql_addp(where, RES_ORDER " LIMIT ?", DBP_I(pg->limit));
+	res_sql_addp(where, " OFFSET ?", DBP_I((pg->page - 1) * pg->limit));
+	rc = run_query(r, &head, where, &rows);
+	buf_release(&head);
+	for (size_t i = 0; rc == 0 && i < rows.nrows; i++)
+		json_object_array_add(arr, db_row_json(&rows, i));
+	return rc;
+}
+
+void res_list(struct request *r, const struct resource *res)
+{
+	struct res_page pg;
+	struct res_sql where;
+	struct json_object *env = NULL;
+	struct json_object *arr;
+	const char *msg = NULL;
+	long long total = 0;
+
+	if (!res) {
+		send_not_found(r, res);
+		return;
+	}
+	if (res_parse_page(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
+		ondi_error(r, 400, msg);
+		return;
+	}
+	res_sql_init(&where, r->arena);
+	if (res_build_where(&where, res, &r->query, tenant_of(r), &msg) < 0) {
+		ondi_error(r, 400, msg);
+		goto out;
+	}
+	arr = json_object_new_array();
+	env = ondi_ok(arena_sprintf(r->arena, "%s retrieved successfully", res->entities));
+	json_object_object_add(env, res->plural, arr);
+	if (count_rows(r, res, &where, &total) < 0 ||
+	    (total > (pg.page - 1) * pg.limit && page_json(r, res, &where, &pg, arr) < 0)) {
+		json_object_put(env);
+		send_internal(r);
+		goto out;
+	}
+	json_add_int(env, "page", pg.page);
+	json_add_int(env, "limit", pg.limit);
+	json_add_int(env, "total", total);
+	json_reply(r, 200, env);
+out:
+	res_sql_release(&where);
+}
+
+void res_get(struct request *r, const struct resource *res)
+{
+	const char *id = path_id(r, res);
+
+	if (id)
+		send_row(r, res, id, 200, "retrieved");
+}
+
+/* Parses and validates the body into a fresh op; sends the error and returns -1 when it fails. */
+static int begin_write(struct request *r, const struct resource *res, enum res_mode mode,
+		       struct res_op *op)
+{
+	struct json_object *body;
+	const char *msg = NULL;
+	int status;
+
+	memset(op, 0, sizeof *op);
+	op->r = r;
+	op->res = res;
+	op->vals = arena_alloc(r->arena, (res_nfields(res) + 1) * sizeof *op->vals);
+	body = json_parse_body(r, &msg);
+	if (!body) {
+		ondi_error(r, 400, msg ? msg : "Invalid JSON body");
+		return -1;
+	}
+	status = res_validate(r->arena, res, body, mode, tenant_of(r), op->vals, &msg);
+	json_object_put(body);
+	if (status) {
+		ondi_error(r, status, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* After a transaction: the refusal a step recorded, a 500, or the row as it is now. */
+static void finish_write(struct res_op *op, int rc, int status, const char *verb)
+{
+	if (op->status)
+		ondi_error(op->r, op->status, op->message);
+	else if (rc != 0)
+		send_internal(op->r);
+	else
+		send_row(op->r, op->res, op->id, status, verb);
+}
+
+static struct db_param value_param(const struct res_field *f, const struct res_value *v)
+{
+	if (v->null)
+		return DBP_NULL;
+	if (f->kind == RES_INT)
+		return DBP_I(v->i);
+	return DBP_S(v->s);
+}
+
+/* A failed INSERT/UPDATE: a unique key collision becomes its 409, anything else a DB error. */
+static int write_failed(struct res_op *op)
+{
+	const struct res_unique *u = op->res->uniques;
+	const char *err = db_error();
+
+	if (!db_is_duplicate())
+		return -1;
+	for (; u && u->key; u++)
+		if (err && strstr(err, u->key))
+			return res_fail(op, 409, u->message);
+	if (op->res->uniques && op->res->uniques[0].key)
+		return res_fail(op, 409, op->res->uniques[0].message);
+	return res_fail(op, 409, arena_sprintf(op->r->arena, "%s already exists", op->res->entity));
+}
+
+/* A referenced row: in the tenant (404), active (400), and matching ref_match on create (400). */
+static int check_ref(struct res_op *op, const struct res_field *f, const struct res_value *v,
+		     enum res_mode mode)
+{
+	struct arena *a = op->r->arena;
+	bool match = mode == RES_CREATE && f->ref_match;
+	struct db_rows rows;
+	const char *want;
+	const char *sql;
+
+	/* A shared lock keeps the row from being soft-deleted before this write commits. */
+	sql = arena_sprintf(a,
+			    "SELECT status%s%s FROM %s WHERE tenant_id = ? AND id = ?"
+			    " LOCK IN SHARE MODE",
+			    match ? ", " : "", match ? f->ref_match : "", f->ref_table);
+	if (db_exec(a, &rows, sql, "ss", tenant_of(op->r), v->s) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return res_fail(op, 404, arena_sprintf(a, "%s not found", f->ref_entity));
+	if (!db_cell(&rows, 0, 0) || strcmp(db_cell(&rows, 0, 0), "active") != 0)
+		return res_fail(op, 400, arena_sprintf(a, "%s is inactive", f->ref_entity));
+	want = match ? res_op_str(op, f->ref_match) : NULL;
+	if (match && (!want || !db_cell(&rows, 0, 1) || strcasecmp(want, db_cell(&rows, 0, 1)) != 0))
+		return res_fail(op, 400, f->ref_mismatch_msg);
+	return 0;
+}
+
+static int check_refs(struct res_op *op, enum res_mode mode)
+{
+	for (size_t i = 0; op->res->fields[i].name; i++) {
+		const struct res_field *f = &op->res->fields[i];
+
+		if (f->kind == RES_REF && op->vals[i].set && !op->vals[i].null &&
+		    check_ref(op, f, &op->vals[i], mode) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int insert_row(struct res_op *op)
+{
+	const struct resource *res = op->res;
+	struct res_sql q;
+	struct buf marks;
+	int rc;
+
+	res_sql_init(&q, op->r->arena);
+	buf_init(&marks);
+	buf_appendf(&q.text, "INSERT INTO %s (id, tenant_id", res->table);
+	buf_puts(&marks, "?, ?");
+	sql_param(&q, DBP_S(op->id));
+	sql_param(&q, DBP_S(tenant_of(op->r)));
+	for (size_t i = 0; res->fields[i].name; i++) {
+		if (!op->vals[i].set)
+			continue;
+		buf_appendf(&q.text, ", %s", res->fields[i].name);
+		buf_puts(&marks, ", ?");
+		sql_param(&q, value_param(&res->fields[i], &op->vals[i]));
+	}
+	buf_appendf(&q.text, ") VALUES (%s)", buf_cstr(&marks));
+	rc = db_execv(op->r->arena, NULL, buf_cstr(&q.text), q.params, q.n);
+	if (rc < 0)
+		rc = write_failed(op);
+	buf_release(&marks);
+	res_sql_release(&q);
+	return rc;
+}
+
+static int update_row(struct res_op *op)
+{
+	const struct resource *res = op->res;
+	struct res_sql q;
+	int rc;
+
+	res_sql_init(&q, op->r->arena);
+	buf_appendf(&q.text, "UPDATE %s SET ", res->table);
+	for (size_t i = 0; res->fields[i].name; i++) {
+		if (!op->vals[i].set)
+			continue;
+		buf_appendf(&q.text, "%s = ?, ", res->fields[i].name);
+		sql_param(&q, value_param(&res->fields[i], &op->vals[i]));
+	}
+	buf_puts(&q.text, "updated_at = UTC_TIMESTAMP(6)");
+	res_sql_addp(&q, " WHERE tenant_id = ?", DBP_S(tenant_of(op->r)));
+	res_sql_addp(&q, " AND id = ?", DBP_S(op->id));
+	rc = db_execv(op->r->arena, NULL, buf_cstr(&q.text), q.params, q.n);
+	if (rc < 0)
+		rc = write_failed(op);
+	res_sql_release(&q);
+	return rc;
+}
+
+/* Locks the row being changed; 404 when the tenant has no such row. */
+static int lock_row(struct res_op *op)
+{
+	struct arena *a = op->r->arena;
+	struct db_rows rows;
+	const char *sql = arena_sprintf(a, "SELECT id FROM %s WHERE tenant_id = ? AND id = ? FOR UPDATE",
+					op->res->table);
+
+	if (db_exec(a, &rows, sql, "ss", tenant_of(op->r), op->id) < 0)
+		return -1;
+	if (rows.nrows == 0)
+		return res_fail(op, 404, arena_sprintf(a, "%s not found", op->res->entity));
+	return 0;
+}
+
+/* The delete guard: any row from guard_sql refuses with 409. */
+static int check_guard(struct res_op *op)
+{
+	struct db_rows rows;
+
+	if (!op->res->guard_sql)
+		return 0;
+	if (db_exec(op->r->arena, &rows, op->res->guard_sql, "ss", tenant_of(op->r), op->id) < 0)
+		return -1;
+	if (rows.nrows)
+		return res_fail(op, 409, op->res->guard_msg);
+	return 0;
+}
+
+/* Transaction bodies run again after a deadlock, so each starts by clearing the last refusal. */
+static void op_restart(struct res_op *op)
+{
+	op->status = 0;
+	op->message = NULL;
+}
+
+static int create_txn(void *ctx)
+{
+	struct res_op *op = ctx;
+	const struct resource *res = op->res;
+
+	op_restart(op);
+	if (check_refs(op, RES_CREATE) < 0)
+		return -1;
+	if (res->before_create && res->before_create(op) < 0)
+		return -1;
+	if (insert_row(op) < 0)
+		return -1;
+	if (res->after_create && res->after_create(op) < 0)
+		return -1;
+	return 0;
+}
+
+/* A PATCH to the deleted status is a delete and passes the same guard. */
+static bool sets_deleted_status(const struct res_op *op)
+{
+	const char *status = res_op_str(op, "status");
+
+	return op->res->deleted_status && status && strcmp(status, op->res->deleted_status) == 0;
+}
+
+static int update_txn(void *ctx)
+{
+	struct res_op *op = ctx;
+
+	op_restart(op);
+	if (lock_row(op) < 0 || check_refs(op, RES_UPDATE) < 0)
+		return -1;
+	if (sets_deleted_status(op) && check_guard(op) < 0)
+		return -1;
+	return update_row(op);
+}
+
+void res_create(struct request *r, const struct resource *res)
+{
+	struct res_op op;
+	int rc;
+
+	if (!res) {
+		send_not_found(r, res);
+		return;
+	}
+	if (begin_write(r, res, RES_CREATE, &op) < 0)
+		return;
+	op.id = db_uuid(r->arena);
+	rc = db_transaction(create_txn, &op);
+	finish_write(&op, rc, 201, "created");
+}
+
+void res_update(struct request *r, const struct resource *res)
+{
+	const char *id = path_id(r, res);
+	struct res_op op;
+	int rc;
+
+	if (!id || begin_write(r, res, RES_UPDATE, &op) < 0)
+		return;
+	op.id = id;
+	rc = db_transaction(update_txn, &op);
+	finish_write(&op, rc, 200, "updated");
+}
+
+void res_delete(struct request *r, const struct resource *res)
+{
+	const char *id = path_id(r, res);
+	struct res_op op;
+	int rc;
+
+	if (!id)
+		return;
+	memset(&op, 0, sizeof op);
+	op.r = r;
+	op.res = res;
+	op.id = id;
+	op.vals = arena_alloc(r->arena, (res_nfields(res) + 1) * sizeof *op.vals);
+	res_op_set_str(&op, "status", res->deleted_status);
+	/* The same path as a PATCH of status, so the guard and the lock apply once. */
+	rc = db_transaction(update_txn, &op);
+	finish_write(&op, rc, 200, "deleted");
+}

@@ -1,0 +1,201 @@
+/* Table-driven CRUD for tenant-owned master data (warehouses, bins, items, stocks), ONDI style. */
+#ifndef STOCKTAKE_RESOURCE_H
+#define STOCKTAKE_RESOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "base/buf.h"
+#include "db/db.h"
+
+struct arena;
+struct kvlist;
+struct request;
+
+/* What a field holds and so how its JSON value is checked. */
+enum res_kind {
+	RES_STRING = 0, /* text of at most max_len characters */
+	RES_INT,        /* JSON integer >= min */
+	RES_ENUM,       /* one of values */
+	RES_REF,        /* UUID of a ref_table row of the caller's tenant */
+	RES_TIMESTAMP,  /* ISO 8601, stored as UTC DATETIME */
+};
+
+/* Field flags. */
+#define RES_REQUIRED (1u << 0) /* must be given on create */
+#define RES_PATCH (1u << 1)    /* may be changed by PATCH */
+#define RES_FILTER (1u << 2)   /* list filter: ?name=value matches exactly */
+#define RES_NULLABLE (1u << 3) /* the column takes NULL; JSON null or "" clears it */
+#define RES_READONLY (1u << 4) /* returned, never accepted from a client */
+
+/* One column of a resource, in the order the JSON object shows it. */
+struct res_field {
+	const char *name; /* column and JSON key */
+	enum res_kind kind;
+	unsigned flags;
+	size_t max_len;            /* RES_STRING: characters (the column's VARCHAR size) */
+	const char *const *values; /* RES_ENUM: NULL-terminated */
+	long long min;             /* RES_INT: smallest value (0 unless set) */
+	long long max;             /* RES_INT: largest value, 0 for no limit ("Field too large: <name>") */
+	const char *invalid_msg;   /* replaces "Invalid <name>" */
+	/* PATCH of a field without RES_PATCH: replaces "Field cannot be changed: <name>". */
+	const char *fixed_msg;
+	/* RES_REF: the row must exist in the tenant ("<ref_entity> not found", 404) and be active. */
+	const char *ref_table;
+	const char *ref_entity;
+	/*
+	 * RES_REF: this resource's field ref_match must equal the referenced row's
+	 * column of that name (checked on create; such refs are not patchable).
+	 */
+	const char *ref_match;
+	const char *ref_mismatch_msg;
+};
+
+/* A unique key of the table and the 409 message when a write collides with it. */
+struct res_unique {
+	const char *key; /* index name in the schema ("uq_bins_code") */
+	const char *message;
+};
+
+/* Per-request state of one write, handed to hooks. */
+struct res_value {
+	bool set;      /* given in the body or by a hook */
+	bool null;     /* store SQL NULL */
+	const char *s; /* text of strings, enums, refs (lower case), timestamps (DB form) */
+	long long i;   /* RES_INT */
+};
+
+struct resource;
+
+struct res_op {
+	struct request *r;
+	const struct resource *res;
+	const char *id;          /* the row's id */
+	struct res_value *vals;  /* one per field of res */
+	int status;              /* set with message when the write is refused */
+	const char *message;
+};
+
+/* A hook runs inside the write's transaction; 0 to go on, -1 after res_fail() or on a DB error. */
+typedef int (*res_hook)(struct res_op *op);
+
+struct resource {
+	const char *path;     /* "/warehousing/bins" */
+	const char *table;    /* "bins"; aliased t in every query */
+	const char *singular; /* JSON key of one object: "bin" */
+	const char *plural;   /* JSON key of a list: "bins" */
+	const char *entity;   /* "Bin": messages "Bin created successfully", "Bin not found" */
+	const char *entities; /* "Bins": "Bins retrieved successfully" */
+	const struct res_field *fields; /* ends with a zeroed entry */
+	const struct res_unique *uniques; /* ends with a zeroed entry; may be NULL */
+	const char *const *search; /* column expressions the `search` parameter matches with LIKE */
+	const char *select_extra;  /* more select items (joined columns labelled "item.sku"), or NULL */
+	const char *joins;         /* JOIN clauses for select_extra and search, or NULL */
+	/* The status DELETE sets ("inactive"); lists accept it as a status filter. */
+	const char *deleted_status;
+	/*
+	 * Refuses a delete (and a PATCH to deleted_status): run with (tenant_id, id);
+	 * any row returned means refuse with 409 guard_msg.
+	 */
+	const char *guard_sql;
+	const char *guard_msg;
+	res_hook before_create; /* after field and reference checks, before the INSERT */
+	res_hook after_create;  /* after the INSERT, same transaction */
+};
+
+/* Paging of a list. */
+struct res_page {
+	long long page;  /* from 1 */
+	long long limit; /* 1..RES_LIMIT_MAX */
+};
+
+#define RES_LIMIT_DEFAULT 20
+#define RES_LIMIT_MAX 100
+#define RES_PAGE_MAX 1000000000LL
+
+/* SQL text with its bound parameters, built piecewise. */
+struct res_sql {
+	struct arena *a;
+	struct buf text;
+	struct db_param *params;
+	size_t n;
+	size_t cap;
+};
+
+enum res_mode { RES_CREATE = 0, RES_UPDATE };
+
+/* Route handlers: res_for_path() picks the resource, the res_* functions below do the work. */
+#define RES_ROUTES(base, read_scopes, write_scopes, list, create, get, update, remove) \
+	{ "GET", base, list, read_scopes }, { "POST", base, create, write_scopes }, \
+		{ "GET", base "/:id", get, read_scopes }, \
+		{ "PATCH", base "/:id", update, write_scopes }, \
+		{ "DELETE", base "/:id", remove, write_scopes }
+
+/* The resource whose path is path or a prefix of it ending at '/', from a NULL-terminated set. */
+const struct resource *res_for_path(const struct resource *const *set, const char *path);
+
+/* GET list: filters, search, page, limit; newest first. */
+void res_list(struct request *r, const struct resource *res);
+/* POST: validates, inserts, 201 with the object. */
+void res_create(struct request *r, const struct resource *res);
+/* GET /:id. */
+void res_get(struct request *r, const struct resource *res);
+/* PATCH /:id: changes the given patchable fields. */
+void res_update(struct request *r, const struct resource *res);
+/* DELETE /:id: soft delete (status = deleted_status) unless the guard refuses. */
+void res_delete(struct request *r, const struct resource *res);
+
+/* Index of a field by name, or -1. */
+int res_field_index(const struct resource *res, const char *name);
+/* Number of fields. */
+size_t res_nfields(const struct resource *res);
+
+/*
+ * Checks a JSON body against res for a create or a PATCH and fills vals (one
+ * per field, zeroed by the caller). tenant_id in the body must equal
+ * caller_tenant (else 403). Returns 0, or the HTTP status with *msg:
+ * 400 "Unknown field: x", "Field required: x", "Invalid x", "Field too long: x",
+ * "Field is read-only: x", "Field cannot be changed: x", "No fields to update".
+ * Does not touch the database (references are checked later).
+ */
+int res_validate(struct arena *a, const struct resource *res, struct json_object *body,
+		 enum res_mode mode, const char *caller_tenant, struct res_value *vals,
+		 const char **msg);
+
+/*
+ * Parses page and limit query values (NULL or "" for the defaults); a limit
+ * above RES_LIMIT_MAX is capped. 0, or -1 with *msg ("Invalid page", "Invalid limit").
+ */
+int res_parse_page(const char *page, const char *limit, struct res_page *out, const char **msg);
+
+/* "%term%" for LIKE ... ESCAPE '!', with '!', '%' and '_' in term escaped. */
+char *res_like_pattern(struct arena *a, const char *term);
+
+void res_sql_init(struct res_sql *q, struct arena *a);
+/* Appends text and one bound parameter (for text with one '?'). */
+void res_sql_addp(struct res_sql *q, const char *text, struct db_param p);
+/* Appends text and its n bound parameters, in the order of their '?'. */
+void res_sql_addv(struct res_sql *q, const char *text, const struct db_param *p, size_t n);
+void res_sql_release(struct res_sql *q);
+
+/*
+ * Appends " WHERE t.tenant_id = ?" and one condition per filter and search
+ * term given in query. Returns 0, or -1 with *msg ("Invalid status") when a
+ * filter value cannot match the field's kind.
+ */
+int res_build_where(struct res_sql *q, const struct resource *res, const struct kvlist *query,
+		    const char *tenant_id, const char **msg);
+
+/* Hook helpers. */
+/* The value of field name in op (NULL when unset or null). */
+const char *res_op_str(const struct res_op *op, const char *name);
+/* Sets field name to s (NULL stores SQL NULL). */
+void res_op_set_str(struct res_op *op, const char *name, const char *s);
+/* The integer value of field name, or dflt when unset. */
+long long res_op_int(const struct res_op *op, const char *name, long long dflt);
+/* Records a refusal (status, message) and returns -1. */
+int res_fail(struct res_op *op, int status, const char *message);
+
+#endif
