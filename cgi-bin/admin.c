@@ -11,7 +11,7 @@
 #include "base/env.h"
 #include "html/html.h"
 #include "stock/itx.h"
-#include "web/json.h"
+#include "base/jval.h"
 #include "base/log.h"
 #include "html/page.h"
 #include "web/req.h"
@@ -70,11 +70,11 @@ static void login_page(struct request *r, int status, const char *error, const c
 		info = "You have signed out.";
 	else if (!error && next)
 		info = "Please sign in to continue.";
-	json_add_str(ctx, "login_csrf", nonce);
-	json_add_str(ctx, "next", safe_next(next));
-	json_add_str(ctx, "error", error);
-	json_add_str(ctx, "info", info);
-	json_add_str(ctx, "username_value", username);
+	jval_add_str(ctx, "login_csrf", nonce);
+	jval_add_str(ctx, "next", safe_next(next));
+	jval_add_str(ctx, "error", error);
+	jval_add_str(ctx, "info", info);
+	jval_add_str(ctx, "username_value", username);
 	page_render(r, status, "login", ctx);
 }
 
@@ -152,9 +152,9 @@ static void add_card(struct json_object *cards, const char *label, const char *f
 {
 	struct json_object *o = page_obj();
 
-	json_add_str(o, "label", label);
-	json_add_str(o, "figure", figure ? figure : "0");
-	json_add_str(o, "href", href);
+	jval_add_str(o, "label", label);
+	jval_add_str(o, "figure", figure ? figure : "0");
+	jval_add_str(o, "href", href);
 	json_object_array_add(cards, o);
 }
 
@@ -184,7 +184,7 @@ static int home_cards(struct request *r, struct json_object *ctx)
 	if (page_can(r, ADMIN_COUNT_READ_SCOPES))
 		add_card(cards, "Open count sessions", db_cell(&rows, 0, 2),
 		         PAGE_ROOT "/count-sessions?status=started");
-	json_add_bool(ctx, "has_cards", json_object_array_length(cards) > 0);
+	jval_add_bool(ctx, "has_cards", json_object_array_length(cards) > 0);
 	return 0;
 }
 

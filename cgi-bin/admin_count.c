@@ -9,7 +9,8 @@
 #include "count/count_input.h"
 #include "count/count_view.h"
 #include "db/db.h"
-#include "web/json.h"
+#include "db/sql.h"
+#include "base/jval.h"
 #include "html/listing.h"
 #include "base/log.h"
 #include "html/page.h"
@@ -94,7 +95,7 @@ static void strip_user(struct json_object *o, const char *key)
 	const char *v = listing_str(o, key);
 
 	if (v && strncmp(v, "user/", 5) == 0)
-		json_add_str(o, key, v + 5);
+		jval_add_str(o, key, v + 5);
 }
 
 /* Records as the page shows them: the counter's name, times as elsewhere. */
@@ -104,7 +105,7 @@ static void label_records(struct request *r, struct json_object *records)
 		struct json_object *rec = json_object_array_get_idx(records, i);
 
 		strip_user(rec, "user_key");
-		json_add_str(rec, "recorded_at",
+		jval_add_str(rec, "recorded_at",
 		             listing_time_text(r->arena, listing_str(rec, "recorded_at")));
 	}
 }
@@ -158,7 +159,7 @@ static int label_assignments(struct request *r, const struct count_session *s,
 				                        json_object_array_get_idx(keys, k))));
 		}
 		strip_user(g, "user_key");
-		json_add_str(g, "targets", buf_cstr(&b));
+		jval_add_str(g, "targets", buf_cstr(&b));
 		buf_release(&b);
 	}
 	return 0;
@@ -187,14 +188,14 @@ static void add_actions(struct request *r, const struct count_session *s, struct
 		    !page_can(r, actions[i].scopes))
 			continue;
 		o = page_obj();
-		json_add_str(o, "label", actions[i].label);
-		json_add_str(o, "style", actions[i].style);
-		json_add_str(o, "action",
+		jval_add_str(o, "label", actions[i].label);
+		jval_add_str(o, "style", actions[i].style);
+		jval_add_str(o, "action",
 		             arena_sprintf(r->arena, COUNT_PAGE "/%s/%s", s->id,
 		                           count_action_name(actions[i].action)));
 		json_object_array_add(arr, o);
 	}
-	json_add_bool(ctx, "has_actions", json_object_array_length(arr) > 0);
+	jval_add_bool(ctx, "has_actions", json_object_array_length(arr) > 0);
 	json_object_object_add(ctx, "actions", arr);
 }
 
@@ -208,7 +209,7 @@ static void label_times(struct request *r, struct json_object *doc)
 		const char *v = listing_str(doc, keys[i]);
 
 		if (v)
-			json_add_str(doc, keys[i], listing_time_text(r->arena, v));
+			jval_add_str(doc, keys[i], listing_time_text(r->arena, v));
 	}
 }
 
@@ -242,14 +243,14 @@ static int session_data(struct request *r, const struct count_session *s, struct
 	label_times(r, doc);
 	strip_user(doc, "created_by");
 	label_records(r, records);
-	json_add_bool(ctx, "show_qty", v.show_qty);
-	json_add_bool(ctx, "supervisor", v.supervisor);
-	json_add_bool(ctx, "started", started);
-	json_add_int(ctx, "records_total", nrecords);
-	json_add_bool(ctx, "has_lines", lines && json_object_array_length(lines) > 0);
-	json_add_bool(ctx, "has_records", records && json_object_array_length(records) > 0);
-	json_add_bool(ctx, "has_variances", variances && json_object_array_length(variances) > 0);
-	json_add_bool(ctx, "has_assignments", json_object_array_length(assignments) > 0);
+	jval_add_bool(ctx, "show_qty", v.show_qty);
+	jval_add_bool(ctx, "supervisor", v.supervisor);
+	jval_add_bool(ctx, "started", started);
+	jval_add_int(ctx, "records_total", nrecords);
+	jval_add_bool(ctx, "has_lines", lines && json_object_array_length(lines) > 0);
+	jval_add_bool(ctx, "has_records", records && json_object_array_length(records) > 0);
+	jval_add_bool(ctx, "has_variances", variances && json_object_array_length(variances) > 0);
+	jval_add_bool(ctx, "has_assignments", json_object_array_length(assignments) > 0);
 	put(ctx, "session", doc);
 	put(ctx, "assignments", assignments);
 	put(ctx, "progress", progress);
@@ -288,8 +289,8 @@ static void session_page(struct request *r, const char *id, int status, const ch
 		return;
 	}
 	add_actions(r, &s, ctx);
-	json_add_str(ctx, "notice", notice);
-	json_add_str(ctx, "error", error);
+	jval_add_str(ctx, "notice", notice);
+	jval_add_str(ctx, "error", error);
 	page_render(r, status, "count_session", ctx);
 }
 
@@ -428,7 +429,7 @@ static int target_keys(struct request *r, bool position, const char *narrow, str
 		return db_exec(r->arena, keys, TARGET_BINS, "ssss", t,
 		               narrow && valid_uuid(narrow) ? narrow : NULL,
 		               narrow && valid_uuid(narrow) ? narrow : NULL, NULL);
-	narrow = narrow ? res_like_pattern(r->arena, narrow) : NULL;
+	narrow = narrow ? sql_like_pattern(r->arena, narrow) : NULL;
 	return db_exec(r->arena, keys, TARGET_ITEMS, "sssss", t, narrow, narrow, narrow, NULL);
 }
 
@@ -494,18 +495,18 @@ static void count_form_page(struct request *r, int status, const char *error, co
 
 	if (narrow && !*narrow)
 		narrow = NULL;
-	json_add_str(ctx, "error", error);
-	json_add_str(ctx, "type", type);
-	json_add_bool(ctx, "position", position);
-	json_add_str(ctx, position ? "warehouse_id" : "item_search", narrow);
+	jval_add_str(ctx, "error", error);
+	jval_add_str(ctx, "type", type);
+	jval_add_bool(ctx, "position", position);
+	jval_add_str(ctx, position ? "warehouse_id" : "item_search", narrow);
 	for (size_t i = 0; session_texts[i]; i++)
-		json_add_str(ctx, session_texts[i],
+		jval_add_str(ctx, session_texts[i],
 		             form ? kvlist_get(form, session_texts[i]) : NULL);
 	for (size_t i = 0; session_flags[i]; i++)
-		json_add_bool(ctx, session_flags[i], form_has(form, session_flags[i], "1"));
-	json_add_str(ctx, "scheduled_start", form ? kvlist_get(form, "scheduled_start") : NULL);
-	json_add_str(ctx, "scheduled_end", form ? kvlist_get(form, "scheduled_end") : NULL);
-	json_add_str(ctx, "coverage_percentage",
+		jval_add_bool(ctx, session_flags[i], form_has(form, session_flags[i], "1"));
+	jval_add_str(ctx, "scheduled_start", form ? kvlist_get(form, "scheduled_start") : NULL);
+	jval_add_str(ctx, "scheduled_end", form ? kvlist_get(form, "scheduled_end") : NULL);
+	jval_add_str(ctx, "coverage_percentage",
 	             form ? kvlist_get(form, "coverage_percentage") : NULL);
 	view_set(view, "warehouses", warehouses);
 	if (db_exec(r->arena, &rows, ADMIN_WAREHOUSE_OPTIONS, "ss", r->caller->tenant_id, narrow) <
@@ -546,25 +547,25 @@ static struct json_object *session_json(struct request *r, const struct kvlist *
 	long long n;
 
 	req_json_own(r, o);
-	json_add_str(o, "type", type);
+	jval_add_str(o, "type", type);
 	for (size_t i = 0; session_texts[i]; i++) {
 		const char *v = page_field(r, form, session_texts[i]);
 
 		if (v)
-			json_add_str(o, session_texts[i], v);
+			jval_add_str(o, session_texts[i], v);
 	}
 	for (size_t i = 0; session_flags[i]; i++)
-		json_add_bool(o, session_flags[i], form_has(form, session_flags[i], "1"));
+		jval_add_bool(o, session_flags[i], form_has(form, session_flags[i], "1"));
 	if (page_field(r, form, "scheduled_start"))
-		json_add_str(o, "scheduled_start",
+		jval_add_str(o, "scheduled_start",
 		             form_time(r, page_field(r, form, "scheduled_start")));
 	if (page_field(r, form, "scheduled_end"))
-		json_add_str(o, "scheduled_end",
+		jval_add_str(o, "scheduled_end",
 		             form_time(r, page_field(r, form, "scheduled_end")));
 	if (pct && valid_int64(pct, &n))
-		json_add_int(o, "coverage_percentage", n);
+		jval_add_int(o, "coverage_percentage", n);
 	else if (pct)
-		json_add_str(o, "coverage_percentage", pct); /* refused as the API refuses it */
+		jval_add_str(o, "coverage_percentage", pct); /* refused as the API refuses it */
 	return o;
 }
 
@@ -583,7 +584,7 @@ static struct json_object *assignments_json(struct request *r, const struct kvli
 			continue;
 		g = page_obj();
 		targets = page_arr();
-		json_add_str(g, "user_key", user);
+		jval_add_str(g, "user_key", user);
 		for (size_t i = 0; i < form->n; i++) {
 			struct json_object *keys;
 

@@ -8,9 +8,11 @@
 #include "base/arena.h"
 #include "web/auth.h"
 #include "db/db.h"
+#include "db/paging.h"
+#include "web/row_json.h"
 #include "web/idempotency.h"
 #include "stock/itx.h"
-#include "web/json.h"
+#include "base/jval.h"
 #include "stock/ledger.h"
 #include "html/listing.h"
 #include "base/log.h"
@@ -49,7 +51,7 @@ static const char *joined(struct arena *a, const char *x, const char *sep, const
 }
 
 /* The labels a transaction row shows, added as columns; each is computed from the row's cells as
- * db_row_json shows them. */
+ * row_json shows them. */
 static const char *const tx_labels[] = {"type_label", "reference",   "item_label", "bins",
                                         "user_name",  "delta_label", "time_label", NULL};
 
@@ -150,7 +152,7 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
                     long long *total, const char **msg)
 {
 	struct itx_filter f;
-	struct res_page pg = {q->page, q->limit};
+	struct paging pg = {q->page, q->limit};
 	long long counts[ITX_TYPES_MAX];
 	int status;
 
@@ -256,9 +258,9 @@ void admin_transaction(struct request *r)
 	}
 	ctx = page_new(r, "Transaction", "transactions");
 	tx_decorate(r, r->arena, &rows);
-	tx = db_row_json(&rows, 0);
+	tx = row_json(&rows, 0);
 	json_object_object_add(ctx, "tx", tx);
-	json_add_bool(ctx, "created", req_query(r, "created") != NULL);
+	jval_add_bool(ctx, "created", req_query(r, "created") != NULL);
 	page_render(r, 200, "transaction", ctx);
 }
 
@@ -324,11 +326,11 @@ static int load_stock(struct request *r, const char *id, struct json_object **ou
 		return -1;
 	if (rows.nrows == 0)
 		return 1;
-	*out = db_row_json(&rows, 0);
+	*out = row_json(&rows, 0);
 	req_json_own(r, *out);
-	json_add_str(*out, "counted_label",
+	jval_add_str(*out, "counted_label",
 	             listing_time_text(r->arena, listing_str(*out, "last_counted_at")));
-	json_add_str(*out, "updated_label",
+	jval_add_str(*out, "updated_label",
 	             listing_time_text(r->arena, listing_str(*out, "updated_at")));
 	return 0;
 }
@@ -348,7 +350,7 @@ void admin_stock(struct request *r)
 	}
 	ctx = page_new(r, "Stock record", "stocks");
 	json_object_object_add(ctx, "stock", json_object_get(stock));
-	json_add_bool(ctx, "can_write", page_can(r, ADMIN_WRITE_SCOPES));
+	jval_add_bool(ctx, "can_write", page_can(r, ADMIN_WRITE_SCOPES));
 	/* The ledger history: the transactions page's table for this record. */
 	listing_set_query(r, "stock_id", id);
 	history = view_map(r->arena);
@@ -429,12 +431,12 @@ static void tx_form_page(struct request *r, int status, const char *error, const
 	const char *warehouse = stock ? listing_str(stock, "warehouse_id") : NULL;
 	int rc;
 
-	json_add_str(ctx, "error", error);
-	json_add_str(ctx, "idem", f->idem ? f->idem : db_uuid(r->arena));
-	json_add_str(ctx, "quantity", f->quantity);
-	json_add_str(ctx, "reference_id", f->reference_id);
-	json_add_str(ctx, "notes", f->notes);
-	json_add_str(ctx, "cancel_href",
+	jval_add_str(ctx, "error", error);
+	jval_add_str(ctx, "idem", f->idem ? f->idem : db_uuid(r->arena));
+	jval_add_str(ctx, "quantity", f->quantity);
+	jval_add_str(ctx, "reference_id", f->reference_id);
+	jval_add_str(ctx, "notes", f->notes);
+	jval_add_str(ctx, "cancel_href",
 	             stock ? arena_sprintf(r->arena, STOCK_PAGE "/%s", f->stock_id) : TX_PAGE);
 	if (stock)
 		json_object_object_add(ctx, "stock", json_object_get(stock));

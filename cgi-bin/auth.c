@@ -12,8 +12,13 @@
 #include "web/auth.h"
 #include "base/buf.h"
 #include "db/db.h"
+#include "db/sql.h"
+#include "db/paging.h"
+#include "web/row_json.h"
 #include "base/env.h"
-#include "web/json.h"
+#include "base/jval.h"
+#include "web/body.h"
+#include "web/envelope.h"
 #include "base/log.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -37,21 +42,21 @@ static const char *const user_statuses[] = {"active", "disabled", NULL};
 
 static void send_error(struct request *r, int status, const char *message)
 {
-	status_error(r, status, message, "");
+	envelope_status_error(r, status, message, "");
 }
 
 /* The status envelope plus an OAuth2 "error" code (RFC 6749 section 5.2). */
 static void oauth_error(struct request *r, int status, const char *message, const char *detail,
                         const char *code)
 {
-	struct json_object *o = status_envelope(status, message, detail);
+	struct json_object *o = envelope_status(status, message, detail);
 
-	json_add_str(o, "error", code);
+	jval_add_str(o, "error", code);
 	if (status == 401)
 		req_add_header(r, "WWW-Authenticate", "Bearer");
 	req_add_header(r, "Cache-Control", "no-store");
 	req_add_header(r, "Pragma", "no-cache");
-	json_reply(r, status, o);
+	envelope_reply(r, status, o);
 }
 
 /* Space-separated scopes as a JSON array of strings. */
@@ -69,7 +74,7 @@ static struct json_object *scope_array(struct arena *a, const char *scopes)
 /* One users row (USER_COLS) as the API's user object: scopes as an array. */
 static struct json_object *user_json(struct arena *a, const struct db_rows *rows, size_t row)
 {
-	struct json_object *o = db_row_json(rows, row);
+	struct json_object *o = row_json(rows, row);
 	int col = db_col(rows, "scopes");
 
 	json_object_object_add(o, "scopes",
@@ -104,9 +109,9 @@ static void reply_user(struct request *r, int status, const char *message, const
 
 	if (load_user(r, id, &rows) != 0)
 		return;
-	o = status_envelope(status, message, id);
+	o = envelope_status(status, message, id);
 	json_object_object_add(o, "user", user_json(r->arena, &rows, 0));
-	json_reply(r, status, o);
+	envelope_reply(r, status, o);
 }
 
 /* ---- POST /api/auth ------------------------------------------------------ */
@@ -123,7 +128,7 @@ static int json_login_field(struct json_object *o, const char *key, const char *
 {
 	bool ok = true;
 
-	*out = json_get_str(o, key, &ok);
+	*out = jval_str(o, key, &ok);
 	return ok ? 0 : -1;
 }
 
@@ -136,7 +141,7 @@ static int read_login(struct request *r, struct login_input *in)
 
 	memset(in, 0, sizeof *in);
 	if (req_is_json(r)) {
-		struct json_object *o = json_parse_body(r, &err);
+		struct json_object *o = body_json(r, &err);
 		if (!o) {
 			oauth_error(r, 400, err ? err : "Invalid JSON body", "", "invalid_request");
 			return -1;
@@ -246,13 +251,13 @@ static void login(struct request *r)
 		return;
 	}
 	o = json_object_new_object();
-	json_add_str(o, "access_token", token);
-	json_add_str(o, "token_type", "bearer");
-	json_add_int(o, "expires_in", env_get()->jwt_ttl);
-	json_add_str(o, "scope", scope);
+	jval_add_str(o, "access_token", token);
+	jval_add_str(o, "token_type", "bearer");
+	jval_add_int(o, "expires_in", env_get()->jwt_ttl);
+	jval_add_str(o, "scope", scope);
 	req_add_header(r, "Cache-Control", "no-store");
 	req_add_header(r, "Pragma", "no-cache");
-	json_reply(r, 200, o);
+	envelope_reply(r, 200, o);
 }
 
 /* ---- GET /api/auth/me ------------------------------------------------- */
@@ -273,11 +278,11 @@ static void me(struct request *r)
 		send_error(r, 401, "Invalid token");
 		return;
 	}
-	u = db_row_json(&rows, 0);
+	u = row_json(&rows, 0);
 	json_object_object_add(u, "scopes", scope_array(r->arena, r->caller->scope));
-	o = status_envelope(200, "Current user retrieved successfully", r->caller->user_id);
+	o = envelope_status(200, "Current user retrieved successfully", r->caller->user_id);
 	json_object_object_add(o, "user", u);
-	json_reply(r, 200, o);
+	envelope_reply(r, 200, o);
 }
 
 /* ---- user input ------------------------------------------------------- */
@@ -291,7 +296,7 @@ struct user_input {
 
 static void invalid(struct request *r, const char *field, const char *detail)
 {
-	status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", field), detail);
+	envelope_status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", field), detail);
 }
 
 static bool username_ok(const char *s)
@@ -312,8 +317,8 @@ static int text_field(struct request *r, struct json_object *o, const char *key,
 {
 	bool ok = true;
 
-	*has = json_has(o, key);
-	*out = json_get_str(o, key, &ok);
+	*has = jval_has(o, key);
+	*out = jval_str(o, key, &ok);
 	if (!ok || (*has && !*out && !nullable)) {
 		invalid(r, key, arena_sprintf(r->arena, "%s must be a string", key));
 		return -1;
@@ -351,7 +356,7 @@ static int scopes_field(struct request *r, struct json_object *o, const char **o
 		goto out;
 	}
 	if (!auth_scopes_valid(buf_cstr(&b))) {
-		status_error(r, 400, "Invalid scope",
+		envelope_status_error(r, 400, "Invalid scope",
 		             arena_sprintf(r->arena,
 		                           "Known scopes: admin library production operator "
 		                           "view:tenant manage:operations:tenant "
@@ -377,7 +382,7 @@ static bool name_ok(const char *s)
 static int read_user_input(struct request *r, bool creating, struct user_input *in)
 {
 	const char *err = NULL;
-	struct json_object *o = json_parse_body(r, &err);
+	struct json_object *o = body_json(r, &err);
 
 	memset(in, 0, sizeof *in);
 	if (!o) {
@@ -440,7 +445,7 @@ static void users_list(struct request *r)
 {
 	const char *search = req_query(r, "search");
 	const char *status = req_query(r, "status");
-	struct res_page pg;
+	struct paging pg;
 	const char *msg;
 	struct db_param params[8];
 	size_t np = 0;
@@ -448,12 +453,12 @@ static void users_list(struct request *r)
 	struct db_rows count, rows;
 	struct json_object *o, *arr;
 
-	if (res_parse_page(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
-		status_error(r, 400, msg, "page and limit must be positive integers");
+	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
+		envelope_status_error(r, 400, msg, "page and limit must be positive integers");
 		return;
 	}
 	if (status && *status && !valid_one_of(status, user_statuses)) {
-		status_error(r, 400, "Invalid status", "status must be active or disabled");
+		envelope_status_error(r, 400, "Invalid status", "status must be active or disabled");
 		return;
 	}
 
@@ -465,7 +470,7 @@ static void users_list(struct request *r)
 		params[np++] = DBP_S(status);
 	}
 	if (search && *search) {
-		char *pat = res_like_pattern(r->arena, search);
+		char *pat = sql_like_pattern(r->arena, search);
 		buf_puts(&where, " AND (username LIKE ? ESCAPE '!' OR first_name LIKE ? ESCAPE '!'"
 		                 " OR last_name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!')");
 		for (int i = 0; i < 4; i++)
@@ -487,12 +492,12 @@ static void users_list(struct request *r)
 	arr = json_object_new_array();
 	for (size_t i = 0; i < rows.nrows; i++)
 		json_object_array_add(arr, user_json(r->arena, &rows, i));
-	o = status_envelope(200, "Users retrieved successfully", "");
+	o = envelope_status(200, "Users retrieved successfully", "");
 	json_object_object_add(o, "users", arr);
-	json_add_int(o, "total", atoll(db_cell(&count, 0, 0)));
-	json_add_int(o, "page", pg.page);
-	json_add_int(o, "limit", pg.limit);
-	json_reply(r, 200, o);
+	jval_add_int(o, "total", atoll(db_cell(&count, 0, 0)));
+	jval_add_int(o, "page", pg.page);
+	jval_add_int(o, "limit", pg.limit);
+	envelope_reply(r, 200, o);
 	return;
 fail:
 	buf_release(&where);
@@ -520,7 +525,7 @@ static void users_create(struct request *r)
 	        in.last_name, in.email, in.has_scopes ? in.scopes : "",
 	        in.has_status ? in.status : "active") != 0) {
 		if (db_is_duplicate())
-			status_error(r, 409, "Username already exists",
+			envelope_status_error(r, 409, "Username already exists",
 			             arena_sprintf(r->arena, "username %s is taken", in.username));
 		else
 			send_error(r, 500, "Internal server error");
@@ -558,7 +563,7 @@ static void users_update(struct request *r)
 		return;
 	if (in.has_status && strcmp(in.status, "disabled") == 0 &&
 	    strcmp(id, r->caller->user_id) == 0) {
-		status_error(r, 409, "Cannot disable your own account", id);
+		envelope_status_error(r, 409, "Cannot disable your own account", id);
 		return;
 	}
 	buf_init(&set);
@@ -585,7 +590,7 @@ static void users_update(struct request *r)
 	}
 	if (np == 0) {
 		buf_release(&set);
-		status_error(r, 400, "No fields to update",
+		envelope_status_error(r, 400, "No fields to update",
 		             "give any of first_name, last_name, email, scopes, password, status");
 		return;
 	}
@@ -616,7 +621,7 @@ static void users_disable(struct request *r)
 	if (load_user(r, id, &rows) != 0)
 		return;
 	if (strcmp(id, r->caller->user_id) == 0) {
-		status_error(r, 409, "Cannot disable your own account", id);
+		envelope_status_error(r, 409, "Cannot disable your own account", id);
 		return;
 	}
 	if (db_exec(r->arena, NULL,

@@ -9,7 +9,9 @@
 #include "count/count_input.h"
 #include "count/count_view.h"
 #include "db/db.h"
-#include "web/json.h"
+#include "base/jval.h"
+#include "web/body.h"
+#include "web/envelope.h"
 #include "base/log.h"
 #include "web/req.h"
 #include "base/valid.h"
@@ -36,12 +38,12 @@
 
 static void send_error(struct request *r, int status, const char *message)
 {
-	status_error(r, status, message, "");
+	envelope_status_error(r, status, message, "");
 }
 
 static void internal(struct request *r)
 {
-	status_error(r, 500, "Internal server error", "");
+	envelope_status_error(r, 500, "Internal server error", "");
 }
 
 static const char *tenant(const struct request *r)
@@ -57,7 +59,7 @@ static const char *path_key(struct request *r)
 
 static void reply(struct request *r, struct json_object *o)
 {
-	json_reply(r, 200, o);
+	envelope_reply(r, 200, o);
 }
 
 /* A number query parameter within [min, max], dflt when absent. 0, or -1 with a reply sent. */
@@ -70,7 +72,7 @@ static int query_number(struct request *r, const char *name, long long dflt, lon
 	if (!s)
 		return 0;
 	if (!valid_int64(s, out) || *out < min) {
-		status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", name),
+		envelope_status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", name),
 		             arena_sprintf(r->arena, "%s must be a whole number of at least %lld",
 		                           name, min));
 		return -1;
@@ -86,7 +88,7 @@ static int query_enum(struct request *r, const char *name, const char *const *li
 {
 	*out = kvlist_get_nonempty(&r->query, name);
 	if (*out && !valid_one_of(*out, list)) {
-		status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", name), *out);
+		envelope_status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", name), *out);
 		return -1;
 	}
 	return 0;
@@ -96,10 +98,10 @@ static int query_enum(struct request *r, const char *name, const char *const *li
 static struct json_object *body_object(struct request *r)
 {
 	const char *err = NULL;
-	struct json_object *o = json_parse_body(r, &err);
+	struct json_object *o = body_json(r, &err);
 
 	if (!o) {
-		status_error(r, 400, err ? err : "Invalid JSON body",
+		envelope_status_error(r, 400, err ? err : "Invalid JSON body",
 		             "the body must be a JSON object");
 		return NULL;
 	}
@@ -115,7 +117,7 @@ static int load_session(struct request *r, struct count_session *s)
 	if (rc < 0)
 		internal(r);
 	else if (rc > 0)
-		status_error(r, 404, "Count session not found", req_param(r, "key"));
+		envelope_status_error(r, 404, "Count session not found", req_param(r, "key"));
 	return rc == 0 ? 0 : -1;
 }
 
@@ -176,7 +178,7 @@ static int run_write(struct request *r, write_fn fn, void *in)
 	int rc = run_txn(r, fn, in, &res);
 
 	if (rc == COUNT_REFUSED)
-		status_error(r, res.status, res.message, res.detail);
+		envelope_status_error(r, res.status, res.message, res.detail);
 	else if (rc != 0)
 		internal(r);
 	return rc == 0 ? 0 : -1;
@@ -191,7 +193,7 @@ static void reply_session(struct request *r, const char *message, const char *ke
 		internal(r);
 		return;
 	}
-	o = status_envelope(200, message, key);
+	o = envelope_status(200, message, key);
 	json_object_object_add(o, "count_session", doc);
 	reply(r, o);
 }
@@ -228,12 +230,12 @@ static struct json_object *session_part(struct request *r, struct json_object *b
 	if (!json_object_object_get_ex(body, "count_session", &o)) {
 		if (!wrapped)
 			return body;
-		status_error(r, 400, "Field required: count_session",
+		envelope_status_error(r, 400, "Field required: count_session",
 		             "the body is {\"count_session\": {...}, \"assignments\": [...]}");
 		return NULL;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
-		status_error(r, 400, "Invalid count_session", "count_session must be an object");
+		envelope_status_error(r, 400, "Invalid count_session", "count_session must be an object");
 		return NULL;
 	}
 	return o;
@@ -256,7 +258,7 @@ static int parse_session_body(struct request *r, struct json_object *body, bool 
 	if (count_input_session(r->arena, doc, creating, vals, &msg, &detail) != 0 ||
 	    ((creating || (has_arr && doc != body)) &&
 	     count_input_assignments(r->arena, arr, assignments, n, &msg, &detail) != 0)) {
-		status_error(r, 400, msg, detail);
+		envelope_status_error(r, 400, msg, detail);
 		return -1;
 	}
 	return 0;
@@ -346,13 +348,13 @@ static int parse_rev(struct request *r, struct json_object *body, long long *rev
 
 	if (!json_object_object_get_ex(body, "count_session", &doc))
 		doc = body;
-	if (!json_has(doc, "_rev")) {
-		status_error(r, 400, "Field required: _rev",
+	if (!jval_has(doc, "_rev")) {
+		envelope_status_error(r, 400, "Field required: _rev",
 		             "send the _rev of the session you read; a stale one is refused (409)");
 		return -1;
 	}
-	if (!json_get_int(doc, "_rev", rev)) {
-		status_error(r, 400, "Invalid _rev", "_rev is the value the session was read with");
+	if (!jval_int(doc, "_rev", rev)) {
+		envelope_status_error(r, 400, "Invalid _rev", "_rev is the value the session was read with");
 		return -1;
 	}
 	return 0;
@@ -395,7 +397,7 @@ static void handle_delete(struct request *r)
 	if (run_write(r, delete_write, NULL) != 0)
 		return;
 	log_info("count: session %s deleted by %s", path_key(r), r->caller->user_id);
-	reply(r, status_envelope(200, "Count session deleted successfully", path_key(r)));
+	reply(r, envelope_status(200, "Count session deleted successfully", path_key(r)));
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------- */
@@ -460,11 +462,11 @@ static void handle_list(struct request *r)
 		internal(r);
 		return;
 	}
-	o = status_envelope(200, "Count sessions retrieved successfully", "");
+	o = envelope_status(200, "Count sessions retrieved successfully", "");
 	json_object_object_add(o, "count_sessions", list);
-	json_add_int(o, "total", total);
-	json_add_int(o, "limit", f.limit);
-	json_add_int(o, "offset", f.offset);
+	jval_add_int(o, "total", total);
+	jval_add_int(o, "limit", f.limit);
+	jval_add_int(o, "offset", f.offset);
 	reply(r, o);
 }
 
@@ -486,7 +488,7 @@ static void handle_get(struct request *r)
 		internal(r);
 		return;
 	}
-	o = status_envelope(200, "Count session retrieved successfully", s.id);
+	o = envelope_status(200, "Count session retrieved successfully", s.id);
 	json_object_object_add(o, "count_session", doc);
 	json_object_object_add(o, "assignments", assignments);
 	json_object_object_add(o, "progress", progress);
@@ -506,7 +508,7 @@ static void handle_variances(struct request *r)
 	    load_session(r, &s) != 0)
 		return;
 	if (!s.baseline_snapshot_key) {
-		status_error(r, 409, arena_sprintf(r->arena, "Count session is %s", s.status),
+		envelope_status_error(r, 409, arena_sprintf(r->arena, "Count session is %s", s.status),
 		             "variances exist once a count session has started");
 		return;
 	}
@@ -519,7 +521,7 @@ static void handle_variances(struct request *r)
 		internal(r);
 		return;
 	}
-	o = status_envelope(200, "Count variances retrieved successfully", s.id);
+	o = envelope_status(200, "Count variances retrieved successfully", s.id);
 	json_object_object_add(o, "variances", lines);
 	json_object_object_add(o, "summary", summary);
 	reply(r, o);
@@ -572,7 +574,7 @@ static int parse_entry(struct request *r, struct count_entry *e)
 	if (!body)
 		return -1;
 	if (count_input_entry(r->arena, body, e, &msg, &detail) != 0) {
-		status_error(r, 400, msg, detail);
+		envelope_status_error(r, 400, msg, detail);
 		return -1;
 	}
 	return 0;
@@ -591,7 +593,7 @@ static void handle_record(struct request *r)
 		internal(r);
 		return;
 	}
-	o = status_envelope(200, "Count recorded successfully", in.record_id);
+	o = envelope_status(200, "Count recorded successfully", in.record_id);
 	json_object_object_add(o, "count_record", rec);
 	reply(r, o);
 }
@@ -611,11 +613,11 @@ static void handle_records(struct request *r)
 		internal(r);
 		return;
 	}
-	o = status_envelope(200, "Count records retrieved successfully", s.id);
+	o = envelope_status(200, "Count records retrieved successfully", s.id);
 	json_object_object_add(o, "count_records", list);
-	json_add_int(o, "total", total);
-	json_add_int(o, "limit", limit);
-	json_add_int(o, "offset", offset);
+	jval_add_int(o, "total", total);
+	jval_add_int(o, "limit", limit);
+	jval_add_int(o, "offset", offset);
 	reply(r, o);
 }
 
@@ -639,13 +641,13 @@ static void handle_resolve(struct request *r)
 	if (parse_entry(r, &in.e) != 0 || run_write(r, resolve_write, &in) != 0)
 		return;
 	line = json_object_new_object();
-	json_add_str(line, "bin_id", in.e.bin_id);
-	json_add_str(line, "item_id", in.e.item_id);
-	json_add_str(line, "lot_number", *in.e.lot_number ? in.e.lot_number : NULL);
-	json_add_int(line, "counted_qt", in.e.counted_qt);
+	jval_add_str(line, "bin_id", in.e.bin_id);
+	jval_add_str(line, "item_id", in.e.item_id);
+	jval_add_str(line, "lot_number", *in.e.lot_number ? in.e.lot_number : NULL);
+	jval_add_int(line, "counted_qt", in.e.counted_qt);
 	json_object_object_add(line, "serials",
 	                       in.e.serials ? json_tokener_parse(in.e.serials) : NULL);
-	o = status_envelope(200, "Count conflict resolved successfully", in.s.id);
+	o = envelope_status(200, "Count conflict resolved successfully", in.s.id);
 	json_object_object_add(o, "resolution", line);
 	reply(r, o);
 }
@@ -664,10 +666,10 @@ static void add_row_error(struct import_in *in, size_t line, const struct count_
 {
 	struct json_object *e = json_object_new_object();
 
-	json_add_int(e, "line", (long long)line);
-	json_add_str(e, "message", res->message);
+	jval_add_int(e, "line", (long long)line);
+	jval_add_str(e, "message", res->message);
 	if (res->detail && *res->detail)
-		json_add_str(e, "detail", res->detail);
+		jval_add_str(e, "detail", res->detail);
 	json_object_array_add(in->errors, e);
 }
 
@@ -743,7 +745,7 @@ static int read_csv(struct request *r, struct import_in *in)
 	long n = count_csv_parse(r->arena, r->body, r->body_len, &in->rows, &bad_line, &msg);
 
 	if (n < 0) {
-		status_error(r, 400, "Invalid CSV",
+		envelope_status_error(r, 400, "Invalid CSV",
 		             arena_sprintf(r->arena, "line %zu: %s", bad_line, msg));
 		return -1;
 	}
@@ -753,12 +755,12 @@ static int read_csv(struct request *r, struct import_in *in)
 		in->nrows--;
 	}
 	if (in->nrows == 0) {
-		status_error(r, 400, "No rows to import",
+		envelope_status_error(r, 400, "No rows to import",
 		             "send CSV rows: bin code, sku, counted_qt, lot (header optional)");
 		return -1;
 	}
 	if (in->nrows > IMPORT_ROWS_MAX) {
-		status_error(
+		envelope_status_error(
 		    r, 400, "Too many rows",
 		    arena_sprintf(r->arena, "at most %d rows per import", IMPORT_ROWS_MAX));
 		return -1;
@@ -786,10 +788,10 @@ static void reply_import(struct request *r, const struct import_in *in, int rc,
 	struct json_object *o;
 
 	if (rc == COUNT_REFUSED) {
-		o = status_envelope(res->status, res->message, res->detail);
+		o = envelope_status(res->status, res->message, res->detail);
 		if (nerrors)
 			json_object_object_add(o, "errors", json_object_get(in->errors));
-		json_reply(r, res->status, o);
+		envelope_reply(r, res->status, o);
 		return;
 	}
 	if (rc != 0 && rc != DRY_RUN_DONE) {
@@ -797,15 +799,15 @@ static void reply_import(struct request *r, const struct import_in *in, int rc,
 		return;
 	}
 	if (in->dry_run) {
-		o = status_envelope(
+		o = envelope_status(
 		    200, "Import checked",
 		    arena_sprintf(r->arena, "%zu row(s), %zu invalid", in->nrows, nerrors));
-		json_add_bool(o, "valid", nerrors == 0);
-		json_add_int(o, "rows", (long long)in->nrows);
+		jval_add_bool(o, "valid", nerrors == 0);
+		jval_add_int(o, "rows", (long long)in->nrows);
 	} else {
-		o = status_envelope(200, "Count records imported successfully",
+		o = envelope_status(200, "Count records imported successfully",
 		                    arena_sprintf(r->arena, "%zu row(s)", in->imported));
-		json_add_int(o, "imported", (long long)in->imported);
+		jval_add_int(o, "imported", (long long)in->imported);
 	}
 	json_object_object_add(o, "errors", json_object_get(in->errors));
 	reply(r, o);

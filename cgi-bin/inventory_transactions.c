@@ -10,9 +10,13 @@
 #include "web/auth.h"
 #include "base/buf.h"
 #include "db/db.h"
+#include "db/paging.h"
+#include "web/row_json.h"
 #include "web/idempotency.h"
 #include "stock/itx.h"
-#include "web/json.h"
+#include "base/jval.h"
+#include "web/body.h"
+#include "web/envelope.h"
 #include "stock/ledger.h"
 #include "base/log.h"
 #include "web/req.h"
@@ -33,7 +37,7 @@ static const char *tenant_of(const struct request *r)
 
 static void send_internal(struct request *r)
 {
-	ondi_error(r, 500, "Internal server error");
+	envelope_ondi_error(r, 500, "Internal server error");
 }
 
 /*
@@ -49,11 +53,11 @@ static const char *path_id(struct request *r)
 	while (p && isspace((unsigned char)*p))
 		p++;
 	if (!p || !*p || strcmp(p, ":id") == 0) {
-		ondi_error(r, 400, "Transaction ID required");
+		envelope_ondi_error(r, 400, "Transaction ID required");
 		return NULL;
 	}
 	if (!valid_uuid(id)) {
-		ondi_error(r, 404, "Transaction not found");
+		envelope_ondi_error(r, 404, "Transaction not found");
 		return NULL;
 	}
 	return valid_id_norm(r->arena, id);
@@ -101,7 +105,7 @@ static void send_csv(struct request *r, struct itx_filter *f)
 
 	if ((status = auth_settle(r, &msg)) != 0 ||
 	    (status = itx_filter_confirm(r->arena, f, &none, &msg)) != 0) {
-		ondi_error(r, status, msg);
+		envelope_ondi_error(r, status, msg);
 		return;
 	}
 	itx_csv(r, f);
@@ -110,7 +114,7 @@ static void send_csv(struct request *r, struct itx_filter *f)
 static void handle_list(struct request *r)
 {
 	struct itx_filter f;
-	struct res_page pg;
+	struct paging pg;
 	struct db_rows rows;
 	struct buf *b;
 	long long counts[ITX_TYPES_MAX], total = 0;
@@ -118,15 +122,15 @@ static void handle_list(struct request *r)
 	int status;
 
 	if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
-		ondi_error(r, 400, "Invalid format");
+		envelope_ondi_error(r, 400, "Invalid format");
 		return;
 	}
-	if (res_parse_page(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
-		ondi_error(r, 400, msg);
+	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
+		envelope_ondi_error(r, 400, msg);
 		return;
 	}
 	if ((status = itx_filter_read(r->arena, tenant_of(r), &r->query, &f, &msg)) != 0) {
-		ondi_error(r, status, msg);
+		envelope_ondi_error(r, status, msg);
 		return;
 	}
 	if (format && strcmp(format, "csv") == 0) {
@@ -141,7 +145,7 @@ static void handle_list(struct request *r)
 	}
 	if ((status = auth_settle_probe(r, &rows, &msg)) != 0 ||
 	    (status = itx_filter_confirm(r->arena, &f, &rows, &msg)) != 0) {
-		ondi_error(r, status, msg);
+		envelope_ondi_error(r, status, msg);
 		return;
 	}
 	b = ondi_begin(r, "Inventory transactions retrieved successfully");
@@ -149,7 +153,7 @@ static void handle_list(struct request *r)
 	for (size_t i = 0; i < rows.nrows; i++) {
 		if (i)
 			buf_putc(b, ',');
-		db_row_json_write(b, &rows, i, r->arena);
+		row_json_write(b, &rows, i, r->arena);
 	}
 	buf_puts(b, "],\"stats\":{\"total\":");
 	buf_appendf(b, "%lld", total);
@@ -178,18 +182,18 @@ static void send_transaction(struct request *r, const char *id, const char *mess
 	case 0:
 		break;
 	case 1:
-		ondi_error(r, 404, "Transaction not found");
+		envelope_ondi_error(r, 404, "Transaction not found");
 		return;
 	case -1:
 		send_internal(r);
 		return;
 	default:
-		ondi_error(r, found, msg);
+		envelope_ondi_error(r, found, msg);
 		return;
 	}
 	b = ondi_begin(r, message);
 	buf_puts(b, ",\"inventory_transaction\":");
-	db_row_json_write(b, &rows, 0, r->arena);
+	row_json_write(b, &rows, 0, r->arena);
 	buf_putc(b, '}');
 }
 
@@ -210,8 +214,8 @@ static void handle_update(struct request *r)
 
 	if (!id)
 		return;
-	if (!(body = json_parse_body(r, &msg))) {
-		ondi_error(r, 400, msg);
+	if (!(body = body_json(r, &msg))) {
+		envelope_ondi_error(r, 400, msg);
 		return;
 	}
 	req_json_own(r, body);
@@ -219,23 +223,23 @@ static void handle_update(struct request *r)
 	{
 		(void)val;
 		if (strcmp(key, "notes") != 0) {
-			ondi_error(r, 400, "Only notes can be changed");
+			envelope_ondi_error(r, 400, "Only notes can be changed");
 			return;
 		}
 	}
-	if (!json_has(body, "notes")) {
-		ondi_error(r, 400, "Field required: notes");
+	if (!jval_has(body, "notes")) {
+		envelope_ondi_error(r, 400, "Field required: notes");
 		return;
 	}
-	notes = json_get_str(body, "notes", &ok);
+	notes = jval_str(body, "notes", &ok);
 	if (!ok) {
-		ondi_error(r, 400, "Invalid notes");
+		envelope_ondi_error(r, 400, "Invalid notes");
 		return;
 	}
 	if (notes && !*notes)
 		notes = NULL; /* as on create: empty means none */
 	if (!itx_notes_ok(notes)) {
-		ondi_error(r, 400, "Field too long: notes");
+		envelope_ondi_error(r, 400, "Field too long: notes");
 		return;
 	}
 	if (db_exec(r->arena, NULL,
@@ -246,7 +250,7 @@ static void handle_update(struct request *r)
 	}
 	/* The connection reports matched rows, so 0 means no such transaction. */
 	if (db_affected_rows() == 0) {
-		ondi_error(r, 404, "Transaction not found");
+		envelope_ondi_error(r, 404, "Transaction not found");
 		return;
 	}
 	send_transaction(r, id, "Transaction updated successfully");
@@ -263,15 +267,15 @@ static void handle_ledger_check(struct request *r)
 		send_internal(r);
 		return;
 	}
-	env = ondi_ok(chk.mismatches.nrows ? "Ledger mismatches found" : "Ledger consistent");
-	json_add_int(env, "stocks_checked", chk.stocks_checked);
+	env = envelope_ondi(chk.mismatches.nrows ? "Ledger mismatches found" : "Ledger consistent");
+	jval_add_int(env, "stocks_checked", chk.stocks_checked);
 	arr = json_object_new_array();
 	if (!arr)
 		log_fatal("inventory_transactions: out of memory (json)");
 	for (size_t i = 0; i < chk.mismatches.nrows; i++)
-		json_object_array_add(arr, db_row_json(&chk.mismatches, i));
+		json_object_array_add(arr, row_json(&chk.mismatches, i));
 	json_object_object_add(env, "mismatches", arr);
-	json_reply(r, 200, env);
+	envelope_reply(r, 200, env);
 }
 
 /* ---- create ------------------------------------------------------------ */
@@ -318,7 +322,7 @@ static int opt_str(struct request *r, struct json_object *body, const char *name
                    const char **msg)
 {
 	bool ok;
-	const char *v = json_get_str(body, name, &ok);
+	const char *v = jval_str(body, name, &ok);
 
 	if (!ok) {
 		*msg = invalid_msg(r, name);
@@ -367,7 +371,7 @@ static int parse_fields(struct request *r, struct json_object *body, struct itx_
 	    (st = req_str(r, body, "stock_id", &in->stock_id, msg)) != 0 ||
 	    (st = req_str(r, body, "transaction_type", type, msg)) != 0)
 		return st;
-	if (!json_get_int(body, "quantity", &in->quantity)) {
+	if (!jval_int(body, "quantity", &in->quantity)) {
 		struct json_object *q = NULL;
 
 		json_object_object_get_ex(body, "quantity", &q);
@@ -408,37 +412,37 @@ static void handle_create(struct request *r)
 	const char *msg = NULL;
 	int status;
 
-	if (!(body = json_parse_body(r, &msg))) {
-		ondi_error(r, 400, msg);
+	if (!(body = body_json(r, &msg))) {
+		envelope_ondi_error(r, 400, msg);
 		return;
 	}
 	req_json_own(r, body);
 	if ((status = parse_create(r, body, &in, &msg)) != 0) {
-		ondi_error(r, status, msg);
+		envelope_ondi_error(r, status, msg);
 		return;
 	}
 	if (idem_init(r, tenant_of(r), &k) < 0) {
-		ondi_error(r, 400, "Invalid idempotency key");
+		envelope_ondi_error(r, 400, "Invalid idempotency key");
 		return;
 	}
 	/* A stored answer is replayed before any transaction: only to a known caller. */
 	if (k.key && (status = auth_settle(r, &msg)) != 0) {
-		ondi_error(r, status, msg);
+		envelope_ondi_error(r, status, msg);
 		return;
 	}
 	in.settle = r;
 	switch (itx_create(r->arena, tenant_of(r), &in, &k, &res)) {
 	case ITX_CREATED:
-		json_reply_text(r, 201, res.body);
+		envelope_reply_text(r, 201, res.body);
 		break;
 	case ITX_REPLAYED:
 		idem_replay(r, res.status, res.body);
 		break;
 	case ITX_REFUSED:
-		ondi_error(r, res.status, res.message);
+		envelope_ondi_error(r, res.status, res.message);
 		break;
 	case ITX_KEY_REUSED:
-		ondi_error(r, 422, "Idempotency key reused with a different request");
+		envelope_ondi_error(r, 422, "Idempotency key reused with a different request");
 		break;
 	default:
 		send_internal(r);
@@ -460,7 +464,7 @@ static const struct route routes[] = {
 static const struct app inventory_transactions_app = {
     .name = "inventory_transactions",
     .routes = routes,
-    .error = ondi_error,
+    .error = envelope_ondi_error,
     .init = NULL,
 };
 

@@ -2,7 +2,7 @@
 #include <stddef.h>
 
 #include "web/app.h"
-#include "web/json.h"
+#include "web/envelope.h"
 #include "stock/master.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -55,7 +55,7 @@ static const struct route routes[] = {
 static const struct app master_data_app = {
 	.name = "master_data",
 	.routes = routes,
-	.error = ondi_error,
+	.error = envelope_ondi_error,
 	.init = NULL,
 };
 

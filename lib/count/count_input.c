@@ -8,7 +8,8 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "db/db.h"
-#include "web/json.h"
+#include "db/sql.h"
+#include "base/jval.h"
 #include "stock/ledger.h"
 #include "base/log.h"
 #include "web/resource.h"
@@ -221,19 +222,19 @@ static struct db_param value_param(const struct count_field *f, const struct cou
 }
 
 /* Binds one more parameter whose '?' the caller writes elsewhere. */
-static void add_param(struct res_sql *q, struct db_param p)
+static void add_param(struct sql *q, struct db_param p)
 {
-	res_sql_addp(q, "", p);
+	sql_addp(q, "", p);
 }
 
 int count_input_insert(struct arena *a, const char *tenant_id, const char *id, const char *code,
                        const char *user_id, const struct count_value *vals)
 {
-	struct res_sql q;
+	struct sql q;
 	struct buf values;
 	int rc;
 
-	res_sql_init(&q, a);
+	sql_init(&q, a);
 	buf_init(&values);
 	buf_puts(&q.text,
 	         "INSERT INTO count_sessions (id, tenant_id, code, created_by, created, status");
@@ -253,43 +254,43 @@ int count_input_insert(struct arena *a, const char *tenant_id, const char *id, c
 	buf_appendf(&q.text, ") VALUES (%s)", buf_cstr(&values));
 	rc = db_execv(a, NULL, buf_cstr(&q.text), q.params, q.n);
 	buf_release(&values);
-	res_sql_release(&q);
+	sql_release(&q);
 	return rc;
 }
 
 int count_input_update(struct arena *a, const char *tenant_id, const char *id,
                        const struct count_value *vals)
 {
-	struct res_sql q;
+	struct sql q;
 	int rc;
 
-	res_sql_init(&q, a);
+	sql_init(&q, a);
 	buf_puts(&q.text, "UPDATE count_sessions SET ");
 	for (size_t i = 0; count_fields[i].name; i++) {
 		if (!stored(i, vals))
 			continue;
 		buf_puts(&q.text, count_fields[i].name);
-		res_sql_addp(&q, " = ?, ", value_param(&count_fields[i], &vals[i]));
+		sql_addp(&q, " = ?, ", value_param(&count_fields[i], &vals[i]));
 	}
 	buf_puts(&q.text, "rev = rev + 1, updated_at = UTC_TIMESTAMP(6)");
-	res_sql_addp(&q, " WHERE tenant_id = ?", DBP_S(tenant_id));
-	res_sql_addp(&q, " AND id = ?", DBP_S(id));
+	sql_addp(&q, " WHERE tenant_id = ?", DBP_S(tenant_id));
+	sql_addp(&q, " AND id = ?", DBP_S(id));
 	rc = db_execv(a, NULL, buf_cstr(&q.text), q.params, q.n);
-	res_sql_release(&q);
+	sql_release(&q);
 	return rc;
 }
 
 int count_input_planned_change(struct arena *a, const char *tenant_id, const char *id,
                                const struct count_value *vals, const char **field)
 {
-	struct res_sql q;
+	struct sql q;
 	struct db_rows rows;
 	const char *names[16];
 	size_t n = 0;
 	int rc;
 
 	*field = NULL;
-	res_sql_init(&q, a);
+	sql_init(&q, a);
 	buf_puts(&q.text, "SELECT 1");
 	for (size_t i = 0; count_fields[i].name && n < 16; i++) {
 		if (!stored(i, vals) || !(count_fields[i].flags & COUNT_F_PLANNED))
@@ -297,13 +298,13 @@ int count_input_planned_change(struct arena *a, const char *tenant_id, const cha
 		/* <=> compares NULLs too; DATETIME columns compare with the DB form of the value.
 		 */
 		buf_appendf(&q.text, ", %s", count_fields[i].name);
-		res_sql_addp(&q, " <=> ?", value_param(&count_fields[i], &vals[i]));
+		sql_addp(&q, " <=> ?", value_param(&count_fields[i], &vals[i]));
 		names[n++] = count_fields[i].name;
 	}
-	res_sql_addp(&q, " FROM count_sessions WHERE tenant_id = ?", DBP_S(tenant_id));
-	res_sql_addp(&q, " AND id = ?", DBP_S(id));
+	sql_addp(&q, " FROM count_sessions WHERE tenant_id = ?", DBP_S(tenant_id));
+	sql_addp(&q, " AND id = ?", DBP_S(id));
 	rc = db_execv(a, &rows, buf_cstr(&q.text), q.params, q.n);
-	res_sql_release(&q);
+	sql_release(&q);
 	if (rc < 0 || rows.nrows == 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -392,7 +393,7 @@ static int parse_assignment(struct arena *a, struct json_object *o, size_t i,
 			           arena_sprintf(a, "Unknown field: assignments[%zu].%s", i, key),
 			           "an assignment has user_key and target_keys");
 	}
-	as->user_key = json_get_str(o, "user_key", &ok);
+	as->user_key = jval_str(o, "user_key", &ok);
 	if (!ok || (as->user_key && !*as->user_key))
 		return bad(msg, detail, arena_sprintf(a, "Invalid assignments[%zu].user_key", i),
 		           "user_key is user/<username> or a user id");
@@ -503,7 +504,7 @@ static int id_field(struct arena *a, struct json_object *o, const char *key, con
                     const char **msg, const char **detail)
 {
 	bool ok = true;
-	const char *s = json_get_str(o, key, &ok);
+	const char *s = jval_str(o, key, &ok);
 
 	if (!ok)
 		return bad(msg, detail, arena_sprintf(a, "Invalid %s", key),
@@ -532,13 +533,13 @@ int count_input_entry(struct arena *a, struct json_object *o, struct count_entry
 	if ((st = id_field(a, o, "bin_id", &e->bin_id, msg, detail)) != 0 ||
 	    (st = id_field(a, o, "item_id", &e->item_id, msg, detail)) != 0)
 		return st;
-	if (!json_has(o, "counted_qt"))
+	if (!jval_has(o, "counted_qt"))
 		return bad(msg, detail, "Field required: counted_qt", "");
-	if (!json_get_int(o, "counted_qt", &e->counted_qt) || e->counted_qt < 0 ||
+	if (!jval_int(o, "counted_qt", &e->counted_qt) || e->counted_qt < 0 ||
 	    e->counted_qt > LEDGER_QTY_MAX)
 		return bad(msg, detail, "Invalid counted_qt",
 		           "counted_qt must be a whole number of units, 0 or more");
-	e->lot_number = json_get_str(o, "lot_number", &ok);
+	e->lot_number = jval_str(o, "lot_number", &ok);
 	if (!ok)
 		return bad(msg, detail, "Invalid lot_number", "lot_number must be a string");
 	if (!e->lot_number || !*e->lot_number)

@@ -6,8 +6,11 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/csv.h"
+#include "web/csv_stream.h"
 #include "db/db.h"
-#include "web/json.h"
+#include "db/sql.h"
+#include "web/row_json.h"
+#include "base/jval.h"
 #include "base/log.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -47,7 +50,7 @@ static void to_bool(struct json_object *o, const char *key)
 	struct json_object *v;
 
 	if (json_object_object_get_ex(o, key, &v) && v)
-		json_add_bool(o, key, json_object_get_int64(v) != 0);
+		jval_add_bool(o, key, json_object_get_int64(v) != 0);
 }
 
 /* Turns stored serials at key into an array: JSON array text, or newline-separated (baseline). */
@@ -97,7 +100,7 @@ void count_view_init(struct count_view *v, const struct count_session *s, const 
 
 static struct json_object *session_json(const struct db_rows *rows, size_t i)
 {
-	struct json_object *o = db_row_json(rows, i);
+	struct json_object *o = row_json(rows, i);
 
 	to_bool(o, "blind_quantities");
 	to_bool(o, "blind_serials");
@@ -119,42 +122,42 @@ int count_view_session(struct arena *a, const char *tenant_id, const char *id,
 	return 0;
 }
 
-static void list_where(struct res_sql *q, const char *tenant_id, const struct count_list_filter *f)
+static void list_where(struct sql *q, const char *tenant_id, const struct count_list_filter *f)
 {
-	res_sql_addp(q, " WHERE s.tenant_id = ?", DBP_S(tenant_id));
+	sql_addp(q, " WHERE s.tenant_id = ?", DBP_S(tenant_id));
 	if (f->status)
-		res_sql_addp(q, " AND s.status = ?", DBP_S(f->status));
+		sql_addp(q, " AND s.status = ?", DBP_S(f->status));
 	if (f->type)
-		res_sql_addp(q, " AND s.type = ?", DBP_S(f->type));
+		sql_addp(q, " AND s.type = ?", DBP_S(f->type));
 	if (f->search) {
-		const char *pattern = res_like_pattern(q->a, f->search);
+		const char *pattern = sql_like_pattern(q->a, f->search);
 
-		res_sql_addp(q, " AND (s.code LIKE ? ESCAPE '!'", DBP_S(pattern));
-		res_sql_addp(q, " OR s.description LIKE ? ESCAPE '!'", DBP_S(pattern));
-		res_sql_addp(q, " OR s.notes LIKE ? ESCAPE '!')", DBP_S(pattern));
+		sql_addp(q, " AND (s.code LIKE ? ESCAPE '!'", DBP_S(pattern));
+		sql_addp(q, " OR s.description LIKE ? ESCAPE '!'", DBP_S(pattern));
+		sql_addp(q, " OR s.notes LIKE ? ESCAPE '!')", DBP_S(pattern));
 	}
 }
 
 int count_view_list(struct arena *a, const char *tenant_id, const struct count_list_filter *f,
                     struct json_object **out, long long *total)
 {
-	struct res_sql q;
+	struct sql q;
 	struct db_rows count, rows;
 	int rc = -1;
 
 	*out = NULL;
-	res_sql_init(&q, a);
+	sql_init(&q, a);
 	buf_puts(&q.text, "SELECT COUNT(*) FROM count_sessions s");
 	list_where(&q, tenant_id, f);
 	if (db_execv(a, &count, buf_cstr(&q.text), q.params, q.n) < 0 || count.nrows == 0)
 		goto out;
 	*total = count_cell_ll(&count, 0, 0);
-	res_sql_release(&q);
-	res_sql_init(&q, a);
+	sql_release(&q);
+	sql_init(&q, a);
 	buf_puts(&q.text, SESSION_SELECT);
 	list_where(&q, tenant_id, f);
-	res_sql_addp(&q, " ORDER BY s.created DESC, s.id DESC LIMIT ?", DBP_I(f->limit));
-	res_sql_addp(&q, " OFFSET ?", DBP_I(f->offset));
+	sql_addp(&q, " ORDER BY s.created DESC, s.id DESC LIMIT ?", DBP_I(f->limit));
+	sql_addp(&q, " OFFSET ?", DBP_I(f->offset));
 	if (db_execv(a, &rows, buf_cstr(&q.text), q.params, q.n) < 0)
 		goto out;
 	*out = checked(json_object_new_array());
@@ -162,7 +165,7 @@ int count_view_list(struct arena *a, const char *tenant_id, const struct count_l
 		json_object_array_add(*out, session_json(&rows, i));
 	rc = 0;
 out:
-	res_sql_release(&q);
+	sql_release(&q);
 	return rc;
 }
 
@@ -172,8 +175,8 @@ static struct json_object *progress_json(long long counted, long long total)
 {
 	struct json_object *o = checked(json_object_new_object());
 
-	json_add_int(o, "targets_counted", counted);
-	json_add_int(o, "targets_total", total);
+	jval_add_int(o, "targets_counted", counted);
+	jval_add_int(o, "targets_total", total);
 	return o;
 }
 
@@ -217,8 +220,8 @@ static struct json_object *assignments_json(const struct db_rows *rows, const st
 		if (strcmp(id, cur_id) != 0) {
 			cur = checked(json_object_new_object());
 			targets = checked(json_object_new_array());
-			json_add_str(cur, "_key", id);
-			json_add_str(cur, "user_key", db_cell(rows, i, 1));
+			jval_add_str(cur, "_key", id);
+			jval_add_str(cur, "user_key", db_cell(rows, i, 1));
 			json_object_object_add(cur, "target_keys", targets);
 			for (size_t p = 0; p < prog->nrows; p++) {
 				if (strcmp(db_cell(prog, p, 0), id) != 0)
@@ -269,8 +272,8 @@ int count_view_assignments(struct arena *a, const struct count_session *s,
 		return -1;
 	*assignments = assignments_json(&rows, &prog, &counted, &total);
 	*progress = progress_json(counted, total);
-	json_add_int(*progress, "records", count_cell_ll(&records, 0, 0));
-	json_add_int(*progress, "conflicts", conflicts);
+	jval_add_int(*progress, "records", count_cell_ll(&records, 0, 0));
+	jval_add_int(*progress, "conflicts", conflicts);
 	return 0;
 }
 
@@ -282,7 +285,7 @@ static struct json_object *rows_json(const struct db_rows *rows, const struct co
 	struct json_object *arr = checked(json_object_new_array());
 
 	for (size_t i = 0; i < rows->nrows; i++) {
-		struct json_object *o = db_row_json(rows, i);
+		struct json_object *o = row_json(rows, i);
 
 		to_bool(o, "conflict");
 		to_serials(o, "serials");
@@ -419,9 +422,9 @@ static struct json_object *variance_json(const struct db_rows *rows, size_t i, b
 			    o, line_labels[c],
 			    cell ? json_object_new_int64(count_cell_ll(rows, i, c)) : NULL);
 		else
-			json_add_str(o, line_labels[c], cell);
+			jval_add_str(o, line_labels[c], cell);
 	}
-	json_add_str(o, "lot_number", lot && *lot ? lot : NULL);
+	jval_add_str(o, "lot_number", lot && *lot ? lot : NULL);
 	to_bool(o, "conflict");
 	to_bool(o, "resolved");
 	to_serials(o, "system_serials");
@@ -449,9 +452,9 @@ int count_view_variances(struct arena *a, const char *tenant_id, const struct co
 		conflicts += count_cell_ll(&rows, i, COUNT_LINE_CONFLICT) != 0;
 	}
 	*summary = checked(json_object_new_object());
-	json_add_int(*summary, "lines", (long long)rows.nrows);
-	json_add_int(*summary, "variances", differ);
-	json_add_int(*summary, "conflicts", conflicts);
+	jval_add_int(*summary, "lines", (long long)rows.nrows);
+	jval_add_int(*summary, "variances", differ);
+	jval_add_int(*summary, "conflicts", conflicts);
 	return 0;
 }
 

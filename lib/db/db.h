@@ -76,7 +76,7 @@ const char *db_cell(const struct db_rows *rows, size_t row, size_t col);
 int db_col(const struct db_rows *rows, const char *name);
 
 /*
- * A cell's text as db_row_json shows it: times as ISO 8601 UTC
+ * A cell's text as the API shows it (web/row_json.h): times as ISO 8601 UTC
  * ("2023-06-15T10:30:00Z"), integers in decimal, the rest as it is; NULL for
  * SQL NULL. Copies into a only when the text differs from the cell.
  */
@@ -121,21 +121,7 @@ int db_transaction(db_txn_fn fn, void *ctx);
 /* A new random UUID (lower-case, 36 chars) in the arena. */
 char *db_uuid(struct arena *a);
 
-/*
- * Converts row of rows into a JSON object: DB_COL_INT cells become integers,
- * DB_COL_TIME cells ISO-8601 UTC strings ("2023-06-15T10:30:00Z"), NULL
- * cells null, others strings. A label "warehouse.name" nests as
- * {"warehouse": {"name": ...}}; a nested object whose cells are all NULL
- * becomes null. Returns a new json_object (caller owns).
- */
-struct json_object *db_row_json(const struct db_rows *rows, size_t row);
-
-/*
- * Appends the JSON text of db_row_json(rows, row), serialized as json_reply
- * does (plain, slashes unescaped), straight into b: no json-c objects, for
- * lists whose rows would otherwise cost hundreds of allocations each. Scratch
- * memory comes from arena a.
- */
-void db_row_json_write(struct buf *b, const struct db_rows *rows, size_t row, struct arena *a);
+/* A DATETIME, TIMESTAMP or DATE cell's text v as ISO 8601 UTC ("2023-06-15T10:30:00Z") in out. */
+void db_time_iso(const char *v, char *out, size_t n);
 
 #endif

@@ -10,9 +10,12 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/csv.h"
+#include "web/csv_stream.h"
 #include "db/db.h"
+#include "db/sql.h"
+#include "db/paging.h"
 #include "html/html.h"
-#include "web/json.h"
+#include <json-c/json.h>
 #include "base/log.h"
 #include "html/page.h"
 #include "web/req.h"
@@ -39,10 +42,10 @@ static const struct listing_col *find_sort(const struct listing *l, const char *
 static int parse_query(struct request *r, const struct listing *l, struct listing_query *q,
                        const char **msg)
 {
-	struct res_page pg;
+	struct paging pg;
 	const char *dir = req_query(r, "dir");
 
-	if (res_parse_page(req_query(r, "page"), req_query(r, "limit"), &pg, msg) < 0)
+	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, msg) < 0)
 		return 400;
 	q->page = pg.page;
 	q->limit = pg.limit;
@@ -622,13 +625,13 @@ int listing_sql_fetch(struct request *r, struct arena *a, const struct listing *
                       const struct listing_query *q, struct view *view, struct db_rows *rows,
                       long long *total, const char **msg)
 {
-	struct res_sql where;
+	struct sql where;
 	struct db_rows count;
 	const char *from;
 	int status = 500;
 
 	*msg = "Internal server error";
-	res_sql_init(&where, a);
+	sql_init(&where, a);
 	if (res_build_where(&where, l->res, &r->query, r->caller->tenant_id, msg) < 0) {
 		status = 400;
 		goto out;
@@ -644,13 +647,13 @@ int listing_sql_fetch(struct request *r, struct arena *a, const struct listing *
 		goto out;
 	buf_appendf(&where.text, " ORDER BY %s %s, t.id", q->sort->sort_sql,
 	            q->desc ? "DESC" : "ASC");
-	res_sql_addp(&where, " LIMIT ?", DBP_I(q->limit));
-	res_sql_addp(&where, " OFFSET ?", DBP_I((q->page - 1) * q->limit));
+	sql_addp(&where, " LIMIT ?", DBP_I(q->limit));
+	sql_addp(&where, " OFFSET ?", DBP_I((q->page - 1) * q->limit));
 	if (db_execv(a, rows, arena_sprintf(a, "%s%s%s", l->select, from, buf_cstr(&where.text)),
 	             where.params, where.n) < 0)
 		goto out;
 	status = 0;
 out:
-	res_sql_release(&where);
+	sql_release(&where);
 	return status;
 }

@@ -13,7 +13,7 @@
 
 struct arena;
 struct request;
-struct res_sql;
+struct sql;
 struct resource;
 
 /* How a cell shows its value. */

@@ -14,7 +14,7 @@
 #include "web/csrf.h"
 #include "base/env.h"
 #include "html/html.h"
-#include "web/json.h"
+#include "base/jval.h"
 #include "base/log.h"
 #include "web/req.h"
 #include "html/tpl.h"
@@ -83,9 +83,9 @@ void page_option(struct json_object *options, const char *value, const char *lab
 {
 	struct json_object *o = page_obj();
 
-	json_add_str(o, "value", value);
-	json_add_str(o, "label", label);
-	json_add_bool(o, "selected", current && value && strcasecmp(current, value) == 0);
+	jval_add_str(o, "value", value);
+	jval_add_str(o, "label", label);
+	jval_add_bool(o, "selected", current && value && strcasecmp(current, value) == 0);
 	json_object_array_add(options, o);
 }
 
@@ -116,9 +116,9 @@ static struct json_object *nav_json(const struct request *r, const char *section
 		if (!page_can(r, n->scopes))
 			continue;
 		o = page_obj();
-		json_add_str(o, "label", n->label);
-		json_add_str(o, "href", n->href);
-		json_add_bool(o, "current", section && strcmp(section, n->key) == 0);
+		jval_add_str(o, "label", n->label);
+		jval_add_str(o, "href", n->href);
+		jval_add_bool(o, "current", section && strcmp(section, n->key) == 0);
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -129,7 +129,7 @@ struct json_object *page_new(struct request *r, const char *title, const char *s
 	struct json_object *ctx = page_obj();
 
 	req_json_own(r, ctx);
-	json_add_str(ctx, "title", title);
+	jval_add_str(ctx, "title", title);
 	/*
 	 * The frame shows who the caller is and what they may do: a caller still
 	 * pending is settled first. A refusal is only recorded here; app_dispatch
@@ -142,10 +142,10 @@ struct json_object *page_new(struct request *r, const char *title, const char *s
 	if (r->caller) {
 		struct json_object *user = page_obj();
 
-		json_add_str(user, "username", r->caller->username);
+		jval_add_str(user, "username", r->caller->username);
 		json_object_object_add(ctx, "user", user);
 		json_object_object_add(ctx, "nav", nav_json(r, section));
-		json_add_str(ctx, "csrf", csrf_token(r->arena, auth_request_token(r)));
+		jval_add_str(ctx, "csrf", csrf_token(r->arena, auth_request_token(r)));
 	}
 	return ctx;
 }
@@ -233,8 +233,8 @@ void page_error(struct request *r, int status, const char *message)
 		return;
 	}
 	ctx = page_new(r, req_status_text(status), NULL);
-	json_add_int(ctx, "status", status);
-	json_add_str(ctx, "message", message);
+	jval_add_int(ctx, "status", status);
+	jval_add_str(ctx, "message", message);
 	page_render(r, status, "error", ctx);
 }
 

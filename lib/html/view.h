@@ -29,7 +29,7 @@ struct view *view_list(struct arena *a);
 
 /*
  * Sets key of map to a value (replacing an earlier one); str NULL is null, as
- * json_add_str. A map or list v is shared, not copied: what is added to it
+ * jval_add_str. A map or list v is shared, not copied: what is added to it
  * later shows in map too. v NULL unsets key (lookups go on to outer contexts).
  */
 void view_set(struct view *map, const char *key, struct view *v);

@@ -14,10 +14,15 @@
 #include "base/buf.h"
 #include "count/count_lock.h"
 #include "base/csv.h"
+#include "web/csv_stream.h"
 #include "db/db.h"
+#include "db/sql.h"
+#include "db/paging.h"
+#include "web/row_json.h"
 #include "web/idempotency.h"
 #include "stock/itx_sql.h"
-#include "web/json.h"
+#include "base/jval.h"
+#include "web/envelope.h"
 #include "stock/ledger.h"
 #include "base/log.h"
 #include "web/req.h"
@@ -158,28 +163,28 @@ int itx_filter_confirm(struct arena *a, struct itx_filter *f, const struct db_ro
 }
 
 /* Appends " WHERE ..." for f to q (items aliased i must be joined when f->search is set). */
-static void where_filter(struct res_sql *q, const struct itx_filter *f)
+static void where_filter(struct sql *q, const struct itx_filter *f)
 {
-	res_sql_addp(q, " WHERE t.tenant_id = ?", DBP_S(f->tenant_id));
+	sql_addp(q, " WHERE t.tenant_id = ?", DBP_S(f->tenant_id));
 	if (f->warehouse_id)
-		res_sql_addp(q, " AND t.warehouse_id = ?", DBP_S(f->warehouse_id));
+		sql_addp(q, " AND t.warehouse_id = ?", DBP_S(f->warehouse_id));
 	if (f->item_id)
-		res_sql_addp(q, " AND t.item_id = ?", DBP_S(f->item_id));
+		sql_addp(q, " AND t.item_id = ?", DBP_S(f->item_id));
 	if (f->stock_id) {
 		/* A stock's history includes the moves into it. */
-		res_sql_addp(q, " AND (t.stock_id = ?", DBP_S(f->stock_id));
-		res_sql_addp(q, " OR t.to_stock_id = ?)", DBP_S(f->stock_id));
+		sql_addp(q, " AND (t.stock_id = ?", DBP_S(f->stock_id));
+		sql_addp(q, " OR t.to_stock_id = ?)", DBP_S(f->stock_id));
 	}
 	if (f->type)
-		res_sql_addp(q, " AND t.transaction_type = ?", DBP_S(f->type));
+		sql_addp(q, " AND t.transaction_type = ?", DBP_S(f->type));
 	if (f->reference_type)
-		res_sql_addp(q, " AND t.reference_type = ?", DBP_S(f->reference_type));
+		sql_addp(q, " AND t.reference_type = ?", DBP_S(f->reference_type));
 	if (f->has_start)
-		res_sql_addp(q, " AND t.timestamp >= ?", DBP_S(f->start));
+		sql_addp(q, " AND t.timestamp >= ?", DBP_S(f->start));
 	if (f->has_end && f->end_is_date)
-		res_sql_addp(q, " AND t.timestamp < ? + INTERVAL 1 DAY", DBP_S(f->end));
+		sql_addp(q, " AND t.timestamp < ? + INTERVAL 1 DAY", DBP_S(f->end));
 	else if (f->has_end)
-		res_sql_addp(q, " AND t.timestamp <= ?", DBP_S(f->end));
+		sql_addp(q, " AND t.timestamp <= ?", DBP_S(f->end));
 	if (f->search) {
 		/* The type columns are ascii: a LIKE with a non-ASCII pattern on them is an
 		 * "illegal mix of collations" error unless they are converted first. */
@@ -190,12 +195,12 @@ static void where_filter(struct res_sql *q, const struct itx_filter *f)
 		                                   "t.reference_id",
 		                                   "t.notes",
 		                                   NULL};
-		const char *pattern = res_like_pattern(q->a, f->search);
+		const char *pattern = sql_like_pattern(q->a, f->search);
 
 		for (size_t i = 0; cols[i]; i++) {
 			buf_puts(&q->text, i ? " OR " : " AND (");
 			buf_puts(&q->text, cols[i]);
-			res_sql_addp(q, " LIKE ? ESCAPE '!'", DBP_S(pattern));
+			sql_addp(q, " LIKE ? ESCAPE '!'", DBP_S(pattern));
 		}
 		buf_puts(&q->text, ")");
 	}
@@ -216,27 +221,27 @@ static bool counted_filter(const struct itx_filter *f)
 }
 
 /* The stats from the trigger-kept counts: a few rows instead of counting the filtered index. */
-static void counts_query(struct res_sql *q, const struct itx_filter *f)
+static void counts_query(struct sql *q, const struct itx_filter *f)
 {
-	res_sql_addp(q,
+	sql_addp(q,
 	             "SELECT transaction_type, CAST(SUM(n) AS SIGNED) FROM"
 	             " inventory_transaction_counts WHERE tenant_id = ?",
 	             DBP_S(f->tenant_id));
 	if (f->warehouse_id)
-		res_sql_addp(q, " AND warehouse_id = ?", DBP_S(f->warehouse_id));
+		sql_addp(q, " AND warehouse_id = ?", DBP_S(f->warehouse_id));
 	if (f->type)
-		res_sql_addp(q, " AND transaction_type = ?", DBP_S(f->type));
+		sql_addp(q, " AND transaction_type = ?", DBP_S(f->type));
 	buf_puts(&q->text, " GROUP BY transaction_type");
 }
 
 int itx_stats(struct arena *a, const struct itx_filter *f, long long counts[ITX_TYPES_MAX],
               long long *total)
 {
-	struct res_sql q;
+	struct sql q;
 	struct db_rows rows;
 	int rc;
 
-	res_sql_init(&q, a);
+	sql_init(&q, a);
 	if (counted_filter(f)) {
 		counts_query(&q, f);
 	} else {
@@ -248,7 +253,7 @@ int itx_stats(struct arena *a, const struct itx_filter *f, long long counts[ITX_
 		buf_puts(&q.text, " GROUP BY t.transaction_type");
 	}
 	rc = db_execv(a, &rows, buf_cstr(&q.text), q.params, q.n);
-	res_sql_release(&q);
+	sql_release(&q);
 	if (rc < 0)
 		return -1;
 	*total = 0;
@@ -322,33 +327,33 @@ static const char *time_index(const struct itx_filter *f)
 }
 
 /* ", <the caller's user row>" when f asks for it (auth_settle_probe reads it). */
-static void probe_column(struct res_sql *q, const struct itx_filter *f)
+static void probe_column(struct sql *q, const struct itx_filter *f)
 {
 	if (!f->probe_user)
 		return;
 	struct db_param p[] = {DBP_S(f->probe_user), DBP_S(f->tenant_id)};
 
-	res_sql_addv(q, ", " AUTH_PROBE_COLUMN, p, 2);
+	sql_addv(q, ", " AUTH_PROBE_COLUMN, p, 2);
 }
 
-int itx_page(struct arena *a, const struct itx_filter *f, const struct res_page *pg,
+int itx_page(struct arena *a, const struct itx_filter *f, const struct paging *pg,
              enum itx_sort sort, bool desc, struct db_rows *out)
 {
 	return itx_page_columns(a, f, pg, sort, desc, ITX_ALL_COLUMNS, out);
 }
 
-int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct res_page *pg,
+int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct paging *pg,
                      enum itx_sort sort, bool desc, enum itx_columns cols, struct db_rows *out)
 {
 	const char *columns =
 	    cols == ITX_LISTING_COLUMNS ? TX_LISTING_COLUMNS : TX_FLAT_COLUMNS TX_NESTED_COLUMNS;
-	struct res_sql q;
+	struct sql q;
 	long long offset = (pg->page - 1) * pg->limit;
 	int rc;
 
 	if ((unsigned)sort >= sizeof(sort_specs) / sizeof(sort_specs[0]))
 		sort = ITX_SORT_TIME;
-	res_sql_init(&q, a);
+	sql_init(&q, a);
 	if (sort == ITX_SORT_TIME && desc && counted_filter(f) && offset <= DIRECT_OFFSET_MAX) {
 		/* STRAIGHT_JOIN: t first, read in index order; no join order to search. */
 		buf_puts(&q.text, "SELECT STRAIGHT_JOIN ");
@@ -359,8 +364,8 @@ int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct r
 		buf_puts(&q.text, TX_RELATED_PK);
 		where_filter(&q, f);
 		order_by(&q.text, sort, desc);
-		res_sql_addp(&q, " LIMIT ?", DBP_I(pg->limit));
-		res_sql_addp(&q, " OFFSET ?", DBP_I(offset));
+		sql_addp(&q, " LIMIT ?", DBP_I(pg->limit));
+		sql_addp(&q, " OFFSET ?", DBP_I(offset));
 		goto run;
 	}
 	buf_puts(&q.text, "SELECT ");
@@ -373,13 +378,13 @@ int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct r
 		buf_puts(&q.text, sort_specs[sort].join);
 	where_filter(&q, f);
 	order_by(&q.text, sort, desc);
-	res_sql_addp(&q, " LIMIT ?", DBP_I(pg->limit));
-	res_sql_addp(&q, " OFFSET ?", DBP_I(offset));
+	sql_addp(&q, " LIMIT ?", DBP_I(pg->limit));
+	sql_addp(&q, " OFFSET ?", DBP_I(offset));
 	buf_puts(&q.text, ") page JOIN inventory_transactions t ON t.id = page.id" TX_RELATED);
 	order_by(&q.text, sort, desc);
 run:
 	rc = db_execv(a, out, buf_cstr(&q.text), q.params, q.n);
-	res_sql_release(&q);
+	sql_release(&q);
 	return rc;
 }
 
@@ -430,22 +435,22 @@ static long csv_batch(const struct itx_filter *f, struct buf *out, char *after_t
                       char *after_id, size_t id_size)
 {
 	struct arena *a = arena_new(64 * 1024);
-	struct res_sql q;
+	struct sql q;
 	struct db_rows rows;
 	long n = -1;
 
-	res_sql_init(&q, a);
+	sql_init(&q, a);
 	buf_puts(&q.text, CSV_SELECT " FROM (SELECT t.id FROM inventory_transactions t");
 	if (f->search)
 		buf_puts(&q.text, ITEM_JOIN);
 	where_filter(&q, f);
 	if (*after_id) {
 		/* (timestamp, id) < (after_ts, after_id), written so the first part is a range. */
-		res_sql_addp(&q, " AND t.timestamp <= ?", DBP_S(after_ts));
-		res_sql_addp(&q, " AND (t.timestamp < ?", DBP_S(after_ts));
-		res_sql_addp(&q, " OR t.id < ?)", DBP_S(after_id));
+		sql_addp(&q, " AND t.timestamp <= ?", DBP_S(after_ts));
+		sql_addp(&q, " AND (t.timestamp < ?", DBP_S(after_ts));
+		sql_addp(&q, " OR t.id < ?)", DBP_S(after_id));
 	}
-	res_sql_addp(&q, TX_ORDER " LIMIT ?", DBP_I(CSV_BATCH));
+	sql_addp(&q, TX_ORDER " LIMIT ?", DBP_I(CSV_BATCH));
 	buf_puts(&q.text,
 	         ") page JOIN inventory_transactions t ON t.id = page.id" CSV_RELATED TX_ORDER);
 	if (db_execv(a, &rows, buf_cstr(&q.text), q.params, q.n) < 0)
@@ -461,7 +466,7 @@ static long csv_batch(const struct itx_filter *f, struct buf *out, char *after_t
 	}
 	n = (long)rows.nrows;
 out:
-	res_sql_release(&q);
+	sql_release(&q);
 	arena_free(a);
 	return n;
 }
@@ -1016,12 +1021,12 @@ static int build_response(struct create_ctx *c, const char *id)
 	tx_part = rows;
 	tx_part.ncols = TX_FLAT_NCOLS; /* one row: the stride does not matter */
 	stock_part = columns_from(&rows, TX_FLAT_NCOLS);
-	tx = db_row_json(&tx_part, 0);
-	stock = db_row_json(&stock_part, 0);
-	env = ondi_ok("Inventory transaction created successfully");
+	tx = row_json(&tx_part, 0);
+	stock = row_json(&stock_part, 0);
+	env = envelope_ondi("Inventory transaction created successfully");
 	json_object_object_add(env, "inventory_transaction", tx);
 	json_object_object_add(env, "updated_stock", stock);
-	c->body = json_text(c->a, env);
+	c->body = jval_text(c->a, env);
 	return 0;
 }
 

@@ -15,7 +15,7 @@ struct arena;
 struct idem;
 struct kvlist;
 struct request;
-struct res_page;
+struct paging;
 
 /* Column sizes of inventory_transactions, in characters. */
 #define ITX_REFERENCE_ID_MAX 100
@@ -109,11 +109,11 @@ enum itx_sort {
  * warehouse_id, item_id, stock_id, transaction_type, quantity, from_bin_id,
  * to_bin_id, reference_id, reference_type, notes, performed_by, timestamp,
  * delta, to_stock_id, to_delta) and its related records labelled
- * warehouse.*, item.*, stock.*, from_bin.*, to_bin.*, user.* (db_row_json
+ * warehouse.*, item.*, stock.*, from_bin.*, to_bin.*, user.* (row_json
  * nests them). The ids are picked from the ordered index first and only those
  * rows joined, so deep pages stay cheap. 0 or -1.
  */
-int itx_page(struct arena *a, const struct itx_filter *f, const struct res_page *pg,
+int itx_page(struct arena *a, const struct itx_filter *f, const struct paging *pg,
              enum itx_sort sort, bool desc, struct db_rows *out);
 
 /* The columns of a page: all of itx_page's, or what the admin listings show. */
@@ -126,7 +126,7 @@ enum itx_columns {
 };
 
 /* itx_page with a choice of columns. */
-int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct res_page *pg,
+int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct paging *pg,
                      enum itx_sort sort, bool desc, enum itx_columns cols, struct db_rows *out);
 
 /*

@@ -28,7 +28,7 @@
 #include "web/auth.h"
 #include "db/db.h"
 #include "base/env.h"
-#include "web/json.h"
+#include <json-c/json.h>
 #include "base/log.h"
 #include "web/req.h"
 #include "web/route.h"

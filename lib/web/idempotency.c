@@ -7,7 +7,7 @@
 
 #include "base/arena.h"
 #include "db/db.h"
-#include "web/json.h"
+#include "web/envelope.h"
 #include "base/log.h"
 #include "web/req.h"
 
@@ -139,6 +139,6 @@ void idem_purge(struct arena *a, const struct idem *k)
 
 void idem_replay(struct request *r, int status, const char *body)
 {
-	json_reply_text(r, status, body);
+	envelope_reply_text(r, status, body);
 	req_add_header(r, "Idempotent-Replayed", "true");
 }

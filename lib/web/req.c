@@ -8,43 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <json-c/json.h>
+
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/log.h"
-
-void kvlist_add(struct arena *a, struct kvlist *l, const char *key, const char *value)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct kv *items;
-
-		if (cap > SIZE_MAX / sizeof(*items))
-			log_fatal("kvlist: too many items");
-		items = arena_alloc(a, cap * sizeof(*items));
-		if (l->n)
-			memcpy(items, l->items, l->n * sizeof(*items));
-		l->items = items;
-		l->cap = cap;
-	}
-	l->items[l->n].key = key;
-	l->items[l->n].value = value;
-	l->n++;
-}
-
-const char *kvlist_get(const struct kvlist *l, const char *key)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].key, key) == 0)
-			return l->items[i].value;
-	return NULL;
-}
-
-const char *kvlist_get_nonempty(const struct kvlist *l, const char *key)
-{
-	const char *v = kvlist_get(l, key);
-
-	return v && *v ? v : NULL;
-}
 
 void req_init(struct request *r)
 {
@@ -499,4 +467,28 @@ const char *req_status_text(int status)
 	if (status >= 400 && status < 500)
 		return "Bad Request";
 	return "Internal Server Error";
+}
+
+void req_json_own(struct request *r, struct json_object *obj)
+{
+	if (!obj)
+		return;
+	if (r->json_owned_n == r->json_owned_cap) {
+		size_t cap = r->json_owned_cap ? r->json_owned_cap * 2 : 8;
+		struct json_object **items = arena_alloc(r->arena, cap * sizeof(*items));
+
+		if (r->json_owned_n)
+			memcpy(items, r->json_owned, r->json_owned_n * sizeof(*items));
+		r->json_owned = items;
+		r->json_owned_cap = cap;
+	}
+	r->json_owned[r->json_owned_n++] = obj;
+}
+
+void req_json_release_all(struct request *r)
+{
+	for (size_t i = 0; i < r->json_owned_n; i++)
+		json_object_put(r->json_owned[i]);
+	r->json_owned = NULL;
+	r->json_owned_n = r->json_owned_cap = 0;
 }

@@ -6,27 +6,11 @@
 #include <stddef.h>
 
 #include "base/buf.h"
+#include "base/kvlist.h"
 
 struct arena;
 struct json_object;
 
-struct kv {
-	const char *key;
-	const char *value;
-};
-
-/* Ordered key/value list; items live in the owning arena. */
-struct kvlist {
-	struct kv *items;
-	size_t n;
-	size_t cap;
-};
-
-void kvlist_add(struct arena *a, struct kvlist *l, const char *key, const char *value);
-/* First value for key, or NULL. */
-const char *kvlist_get(const struct kvlist *l, const char *key);
-/* Like kvlist_get, but "" counts as absent (the documents' example URLs send empty filters). */
-const char *kvlist_get_nonempty(const struct kvlist *l, const char *key);
 
 /* The authenticated caller, filled by auth_authenticate(). */
 struct caller {
@@ -77,7 +61,7 @@ struct request {
 	struct buf headers; /* extra header lines, each ending in "\r\n" */
 	struct buf out;     /* body */
 	bool sent;
-	const char *out_type; /* Content-Type req_finish uses when given NULL (json_reply sets it) */
+	const char *out_type; /* Content-Type req_finish uses when given NULL (envelope_reply sets it) */
 
 	/* Internals, reused from request to request. */
 	struct buf wire;                 /* the assembled response, sent in one write */
@@ -142,5 +126,10 @@ int req_finish(struct request *r, const char *content_type);
 
 /* Standard reason phrase for a status code ("Not Found"). */
 const char *req_status_text(int status);
+
+/* Registers obj to be released when the request ends (so handlers need not put it). */
+void req_json_own(struct request *r, struct json_object *obj);
+/* Releases every object registered with req_json_own (called by the app loop). */
+void req_json_release_all(struct request *r);
 
 #endif

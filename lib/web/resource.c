@@ -5,10 +5,15 @@
 #include <strings.h>
 
 #include "base/arena.h"
-#include "web/json.h"
+#include "base/jval.h"
+#include "web/body.h"
+#include "web/envelope.h"
 #include "base/log.h"
 #include "web/req.h"
+#include "web/row_json.h"
 #include "base/valid.h"
+#include "db/paging.h"
+#include "db/sql.h"
 
 /* Columns every resource has that only the server sets. */
 static const char *const auto_columns[] = { "id", "created_at", "updated_at", NULL };
@@ -112,14 +117,14 @@ static int parse_value(struct arena *a, const struct res_field *f, struct json_o
 	v->set = true;
 	if (f->kind == RES_INT) {
 		/* A JSON number only: "5" in quotes is a client bug worth reporting. */
-		if (!json_object_is_type(raw, json_type_int) || !json_get_int(body, f->name, &v->i) ||
+		if (!json_object_is_type(raw, json_type_int) || !jval_int(body, f->name, &v->i) ||
 		    v->i < f->min)
 			return invalid(a, f, msg);
 		if (f->max && v->i > f->max)
 			return fail400(a, "Field too large", f->name, msg);
 		return 0;
 	}
-	s = json_get_str(body, f->name, &ok);
+	s = jval_str(body, f->name, &ok);
 	if (!ok || !s)
 		return invalid(a, f, msg);
 	if (is_blank(s)) {
@@ -230,91 +235,6 @@ int res_validate(struct arena *a, const struct resource *res, struct json_object
 	return 0;
 }
 
-/* ---- paging, LIKE, SQL building ---- */
-
-/* NULL or "" gives dflt; otherwise a whole number >= 1. */
-static int parse_positive(const char *s, long long dflt, long long *out)
-{
-	if (!s || !*s) {
-		*out = dflt;
-		return 0;
-	}
-	if (!valid_int64(s, out) || *out < 1)
-		return -1;
-	return 0;
-}
-
-int res_parse_page(const char *page, const char *limit, struct res_page *out, const char **msg)
-{
-	if (parse_positive(page, 1, &out->page) < 0 || out->page > RES_PAGE_MAX) {
-		*msg = "Invalid page";
-		return -1;
-	}
-	if (parse_positive(limit, RES_LIMIT_DEFAULT, &out->limit) < 0) {
-		*msg = "Invalid limit";
-		return -1;
-	}
-	if (out->limit > RES_LIMIT_MAX)
-		out->limit = RES_LIMIT_MAX;
-	return 0;
-}
-
-char *res_like_pattern(struct arena *a, const char *term)
-{
-	size_t n = strlen(term);
-	char *out = arena_alloc(a, 2 * n + 3);
-	char *p = out;
-
-	*p++ = '%';
-	for (; *term; term++) {
-		if (*term == '!' || *term == '%' || *term == '_')
-			*p++ = '!';
-		*p++ = *term;
-	}
-	*p++ = '%';
-	*p = '\0';
-	return out;
-}
-
-void res_sql_init(struct res_sql *q, struct arena *a)
-{
-	memset(q, 0, sizeof *q);
-	q->a = a;
-	buf_init(&q->text);
-}
-
-static void sql_param(struct res_sql *q, struct db_param p)
-{
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 8;
-		struct db_param *grown = arena_alloc(q->a, cap * sizeof *grown);
-
-		if (q->n)
-			memcpy(grown, q->params, q->n * sizeof *grown);
-		q->params = grown;
-		q->cap = cap;
-	}
-	q->params[q->n++] = p;
-}
-
-void res_sql_addp(struct res_sql *q, const char *text, struct db_param p)
-{
-	buf_puts(&q->text, text);
-	sql_param(q, p);
-}
-
-void res_sql_addv(struct res_sql *q, const char *text, const struct db_param *p, size_t n)
-{
-	buf_puts(&q->text, text);
-	for (size_t i = 0; i < n; i++)
-		sql_param(q, p[i]);
-}
-
-void res_sql_release(struct res_sql *q)
-{
-	buf_release(&q->text);
-}
-
 /* A filter value as a parameter of the field's kind; -1 when it can never match. */
 static int filter_param(struct arena *a, const struct resource *res, const struct res_field *f,
 			const char *s, struct db_param *out)
@@ -353,9 +273,9 @@ static int filter_param(struct arena *a, const struct resource *res, const struc
 	return 0;
 }
 
-static void where_search(struct res_sql *q, const struct resource *res, const char *term)
+static void where_search(struct sql *q, const struct resource *res, const char *term)
 {
-	char *pattern = res_like_pattern(q->a, term);
+	char *pattern = sql_like_pattern(q->a, term);
 
 	buf_puts(&q->text, " AND (");
 	for (size_t i = 0; res->search[i]; i++) {
@@ -367,12 +287,12 @@ static void where_search(struct res_sql *q, const struct resource *res, const ch
 	buf_puts(&q->text, ")");
 }
 
-int res_build_where(struct res_sql *q, const struct resource *res, const struct kvlist *query,
+int res_build_where(struct sql *q, const struct resource *res, const struct kvlist *query,
 		    const char *tenant_id, const char **msg)
 {
 	const char *term = kvlist_get(query, "search");
 
-	res_sql_addp(q, " WHERE t.tenant_id = ?", DBP_S(tenant_id));
+	sql_addp(q, " WHERE t.tenant_id = ?", DBP_S(tenant_id));
 	for (size_t i = 0; res->fields[i].name; i++) {
 		const struct res_field *f = &res->fields[i];
 		const char *s = (f->flags & RES_FILTER) ? kvlist_get(query, f->name) : NULL;
@@ -439,16 +359,16 @@ static const char *tenant_of(const struct request *r)
 
 static void send_internal(struct request *r)
 {
-	ondi_error(r, 500, "Internal server error");
+	envelope_ondi_error(r, 500, "Internal server error");
 }
 
 static void send_not_found(struct request *r, const struct resource *res)
 {
-	ondi_error(r, 404, res ? arena_sprintf(r->arena, "%s not found", res->entity) : "Not found");
+	envelope_ondi_error(r, 404, res ? arena_sprintf(r->arena, "%s not found", res->entity) : "Not found");
 }
 
 /* SELECT list and FROM of the resource's JSON object (table alias t). */
-static void sql_select(struct buf *b, const struct resource *res)
+static void select_columns(struct buf *b, const struct resource *res)
 {
 	buf_puts(b, "SELECT t.id, t.tenant_id");
 	for (size_t i = 0; res->fields[i].name; i++)
@@ -462,7 +382,7 @@ static void sql_select(struct buf *b, const struct resource *res)
 }
 
 /* Runs head followed by q's text with q's parameters. */
-static int run_query(struct request *r, const struct buf *head, const struct res_sql *q,
+static int run_query(struct request *r, const struct buf *head, const struct sql *q,
 		     struct db_rows *rows)
 {
 	struct buf sql;
@@ -480,22 +400,22 @@ static int run_query(struct request *r, const struct buf *head, const struct res
 static int load_json(struct request *r, const struct resource *res, const char *id,
 		     struct json_object **out)
 {
-	struct res_sql q;
+	struct sql q;
 	struct buf head;
 	struct db_rows rows;
 	int rc;
 
 	buf_init(&head);
-	res_sql_init(&q, r->arena);
-	sql_select(&head, res);
-	res_sql_addp(&q, " WHERE t.tenant_id = ?", DBP_S(tenant_of(r)));
-	res_sql_addp(&q, " AND t.id = ?", DBP_S(id));
+	sql_init(&q, r->arena);
+	select_columns(&head, res);
+	sql_addp(&q, " WHERE t.tenant_id = ?", DBP_S(tenant_of(r)));
+	sql_addp(&q, " AND t.id = ?", DBP_S(id));
 	rc = run_query(r, &head, &q, &rows);
 	if (rc == 0 && rows.nrows == 0)
 		rc = 1;
 	if (rc == 0)
-		*out = db_row_json(&rows, 0);
-	res_sql_release(&q);
+		*out = row_json(&rows, 0);
+	sql_release(&q);
 	buf_release(&head);
 	return rc;
 }
@@ -516,9 +436,9 @@ static void send_row(struct request *r, const struct resource *res, const char *
 		send_not_found(r, res);
 		return;
 	}
-	env = ondi_ok(arena_sprintf(r->arena, "%s %s successfully", res->entity, verb));
+	env = envelope_ondi(arena_sprintf(r->arena, "%s %s successfully", res->entity, verb));
 	json_object_object_add(env, res->singular, obj);
-	json_reply(r, status, env);
+	envelope_reply(r, status, env);
 }
 
 /* The :id route parameter in lower case, or NULL (and a 404 sent) when it cannot name a row. */
@@ -533,7 +453,7 @@ static const char *path_id(struct request *r, const struct resource *res)
 	return valid_id_norm(r->arena, id);
 }
 
-static int count_rows(struct request *r, const struct resource *res, const struct res_sql *where,
+static int count_rows(struct request *r, const struct resource *res, const struct sql *where,
 		      long long *total)
 {
 	struct buf head;
@@ -554,28 +474,28 @@ static int count_rows(struct request *r, const struct resource *res, const struc
 }
 
 /* The page of rows as a JSON array (rows past the end give an empty one). */
-static int page_json(struct request *r, const struct resource *res, struct res_sql *where,
-		     const struct res_page *pg, struct json_object *arr)
+static int page_json(struct request *r, const struct resource *res, struct sql *where,
+		     const struct paging *pg, struct json_object *arr)
 {
 	struct buf head;
 	struct db_rows rows;
 	int rc;
 
 	buf_init(&head);
-	sql_select(&head, res);
-	res_sql_addp(where, RES_ORDER " LIMIT ?", DBP_I(pg->limit));
-	res_sql_addp(where, " OFFSET ?", DBP_I((pg->page - 1) * pg->limit));
+	select_columns(&head, res);
+	sql_addp(where, RES_ORDER " LIMIT ?", DBP_I(pg->limit));
+	sql_addp(where, " OFFSET ?", DBP_I((pg->page - 1) * pg->limit));
 	rc = run_query(r, &head, where, &rows);
 	buf_release(&head);
 	for (size_t i = 0; rc == 0 && i < rows.nrows; i++)
-		json_object_array_add(arr, db_row_json(&rows, i));
+		json_object_array_add(arr, row_json(&rows, i));
 	return rc;
 }
 
 void res_list(struct request *r, const struct resource *res)
 {
-	struct res_page pg;
-	struct res_sql where;
+	struct paging pg;
+	struct sql where;
 	struct json_object *env = NULL;
 	struct json_object *arr;
 	const char *msg = NULL;
@@ -585,17 +505,17 @@ void res_list(struct request *r, const struct resource *res)
 		send_not_found(r, res);
 		return;
 	}
-	if (res_parse_page(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
-		ondi_error(r, 400, msg);
+	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
+		envelope_ondi_error(r, 400, msg);
 		return;
 	}
-	res_sql_init(&where, r->arena);
+	sql_init(&where, r->arena);
 	if (res_build_where(&where, res, &r->query, tenant_of(r), &msg) < 0) {
-		ondi_error(r, 400, msg);
+		envelope_ondi_error(r, 400, msg);
 		goto out;
 	}
 	arr = json_object_new_array();
-	env = ondi_ok(arena_sprintf(r->arena, "%s retrieved successfully", res->entities));
+	env = envelope_ondi(arena_sprintf(r->arena, "%s retrieved successfully", res->entities));
 	json_object_object_add(env, res->plural, arr);
 	if (count_rows(r, res, &where, &total) < 0 ||
 	    (total > (pg.page - 1) * pg.limit && page_json(r, res, &where, &pg, arr) < 0)) {
@@ -603,12 +523,12 @@ void res_list(struct request *r, const struct resource *res)
 		send_internal(r);
 		goto out;
 	}
-	json_add_int(env, "page", pg.page);
-	json_add_int(env, "limit", pg.limit);
-	json_add_int(env, "total", total);
-	json_reply(r, 200, env);
+	jval_add_int(env, "page", pg.page);
+	jval_add_int(env, "limit", pg.limit);
+	jval_add_int(env, "total", total);
+	envelope_reply(r, 200, env);
 out:
-	res_sql_release(&where);
+	sql_release(&where);
 }
 
 void res_get(struct request *r, const struct resource *res)
@@ -631,15 +551,15 @@ static int begin_write(struct request *r, const struct resource *res, enum res_m
 	op->r = r;
 	op->res = res;
 	op->vals = arena_alloc(r->arena, (res_nfields(res) + 1) * sizeof *op->vals);
-	body = json_parse_body(r, &msg);
+	body = body_json(r, &msg);
 	if (!body) {
-		ondi_error(r, 400, msg ? msg : "Invalid JSON body");
+		envelope_ondi_error(r, 400, msg ? msg : "Invalid JSON body");
 		return -1;
 	}
 	status = res_validate(r->arena, res, body, mode, tenant_of(r), op->vals, &msg);
 	json_object_put(body);
 	if (status) {
-		ondi_error(r, status, msg);
+		envelope_ondi_error(r, status, msg);
 		return -1;
 	}
 	return 0;
@@ -649,7 +569,7 @@ static int begin_write(struct request *r, const struct resource *res, enum res_m
 static void finish_write(struct res_op *op, int rc, int status, const char *verb)
 {
 	if (op->status)
-		ondi_error(op->r, op->status, op->message);
+		envelope_ondi_error(op->r, op->status, op->message);
 	else if (rc != 0)
 		send_internal(op->r);
 	else
@@ -723,11 +643,11 @@ static int check_refs(struct res_op *op, enum res_mode mode)
 static int insert_row(struct res_op *op)
 {
 	const struct resource *res = op->res;
-	struct res_sql q;
+	struct sql q;
 	struct buf marks;
 	int rc;
 
-	res_sql_init(&q, op->r->arena);
+	sql_init(&q, op->r->arena);
 	buf_init(&marks);
 	buf_appendf(&q.text, "INSERT INTO %s (id, tenant_id", res->table);
 	buf_puts(&marks, "?, ?");
@@ -745,17 +665,17 @@ static int insert_row(struct res_op *op)
 	if (rc < 0)
 		rc = write_failed(op);
 	buf_release(&marks);
-	res_sql_release(&q);
+	sql_release(&q);
 	return rc;
 }
 
 static int update_row(struct res_op *op)
 {
 	const struct resource *res = op->res;
-	struct res_sql q;
+	struct sql q;
 	int rc;
 
-	res_sql_init(&q, op->r->arena);
+	sql_init(&q, op->r->arena);
 	buf_appendf(&q.text, "UPDATE %s SET ", res->table);
 	for (size_t i = 0; res->fields[i].name; i++) {
 		if (!op->vals[i].set)
@@ -764,12 +684,12 @@ static int update_row(struct res_op *op)
 		sql_param(&q, value_param(&res->fields[i], &op->vals[i]));
 	}
 	buf_puts(&q.text, "updated_at = UTC_TIMESTAMP(6)");
-	res_sql_addp(&q, " WHERE tenant_id = ?", DBP_S(tenant_of(op->r)));
-	res_sql_addp(&q, " AND id = ?", DBP_S(op->id));
+	sql_addp(&q, " WHERE tenant_id = ?", DBP_S(tenant_of(op->r)));
+	sql_addp(&q, " AND id = ?", DBP_S(op->id));
 	rc = db_execv(op->r->arena, NULL, buf_cstr(&q.text), q.params, q.n);
 	if (rc < 0)
 		rc = write_failed(op);
-	res_sql_release(&q);
+	sql_release(&q);
 	return rc;
 }
 

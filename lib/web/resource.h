@@ -9,6 +9,7 @@
 
 #include "base/buf.h"
 #include "db/db.h"
+#include "db/sql.h"
 
 struct arena;
 struct kvlist;
@@ -105,25 +106,6 @@ struct resource {
 	res_hook after_create;  /* after the INSERT, same transaction */
 };
 
-/* Paging of a list. */
-struct res_page {
-	long long page;  /* from 1 */
-	long long limit; /* 1..RES_LIMIT_MAX */
-};
-
-#define RES_LIMIT_DEFAULT 20
-#define RES_LIMIT_MAX 100
-#define RES_PAGE_MAX 1000000000LL
-
-/* SQL text with its bound parameters, built piecewise. */
-struct res_sql {
-	struct arena *a;
-	struct buf text;
-	struct db_param *params;
-	size_t n;
-	size_t cap;
-};
-
 enum res_mode { RES_CREATE = 0, RES_UPDATE };
 
 /* Route handlers: res_for_path() picks the resource, the res_* functions below do the work. */
@@ -165,27 +147,11 @@ int res_validate(struct arena *a, const struct resource *res, struct json_object
 		 const char **msg);
 
 /*
- * Parses page and limit query values (NULL or "" for the defaults); a limit
- * above RES_LIMIT_MAX is capped. 0, or -1 with *msg ("Invalid page", "Invalid limit").
- */
-int res_parse_page(const char *page, const char *limit, struct res_page *out, const char **msg);
-
-/* "%term%" for LIKE ... ESCAPE '!', with '!', '%' and '_' in term escaped. */
-char *res_like_pattern(struct arena *a, const char *term);
-
-void res_sql_init(struct res_sql *q, struct arena *a);
-/* Appends text and one bound parameter (for text with one '?'). */
-void res_sql_addp(struct res_sql *q, const char *text, struct db_param p);
-/* Appends text and its n bound parameters, in the order of their '?'. */
-void res_sql_addv(struct res_sql *q, const char *text, const struct db_param *p, size_t n);
-void res_sql_release(struct res_sql *q);
-
-/*
  * Appends " WHERE t.tenant_id = ?" and one condition per filter and search
  * term given in query. Returns 0, or -1 with *msg ("Invalid status") when a
  * filter value cannot match the field's kind.
  */
-int res_build_where(struct res_sql *q, const struct resource *res, const struct kvlist *query,
+int res_build_where(struct sql *q, const struct resource *res, const struct kvlist *query,
 		    const char *tenant_id, const char **msg);
 
 /* Hook helpers. */

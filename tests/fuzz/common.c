@@ -9,8 +9,9 @@
 
 #include "base/arena.h"
 #include "db/db.h"
+#include "web/row_json.h"
 #include "base/env.h"
-#include "web/json.h"
+#include <json-c/json.h>
 #include "base/log.h"
 
 #ifndef FUZZ_TEMPLATES_DIR
@@ -202,13 +203,13 @@ char *db_uuid(struct arena *a)
 {
 	NO_DB("db_uuid");
 }
-struct json_object *db_row_json(const struct db_rows *rows, size_t row)
+struct json_object *row_json(const struct db_rows *rows, size_t row)
 {
-	NO_DB("db_row_json");
+	NO_DB("row_json");
 }
-void db_row_json_write(struct buf *b, const struct db_rows *rows, size_t row, struct arena *a)
+void row_json_write(struct buf *b, const struct db_rows *rows, size_t row, struct arena *a)
 {
-	NO_DB("db_row_json_write");
+	NO_DB("row_json_write");
 }
 const char *db_cell_text(struct arena *a, const struct db_rows *rows, size_t row, size_t col)
 {

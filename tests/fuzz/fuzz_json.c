@@ -1,6 +1,6 @@
 /*
  * Fuzz driver: JSON request bodies and their validation. The input is a body
- * sent as application/json. It goes through json_parse_body and, when that
+ * sent as application/json. It goes through body_json and, when that
  * gives an object, through every validator of a JSON write: the four master
  * data resources (create and PATCH), an inventory transaction create
  * (itx_check_input), a count session with its assignments, and a counted line.
@@ -24,7 +24,8 @@
 #include "count/count_input.h"
 #include "fuzz.h"
 #include "stock/itx.h"
-#include "web/json.h"
+#include "base/jval.h"
+#include "web/body.h"
 #include "stock/ledger.h"
 #include "stock/master.h"
 #include "web/resource.h"
@@ -64,7 +65,7 @@ static void check_no_nul(struct json_object *v)
 
 static void check_round_trip(struct arena *a, struct json_object *obj)
 {
-	const char *text = json_text(a, json_object_get(obj));
+	const char *text = jval_text(a, json_object_get(obj));
 	struct json_object *again = json_tokener_parse(text);
 
 	if (!again || !json_object_equal(obj, again))
@@ -158,13 +159,13 @@ static bool itx_fields(struct json_object *body, struct itx_input *in, const cha
 	bool ok = true;
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const char *v = json_get_str(body, fields[i].name, &ok);
+		const char *v = jval_str(body, fields[i].name, &ok);
 
 		if (!ok)
 			return false;
 		*fields[i].out = v && *v ? v : NULL;
 	}
-	return *type && json_get_int(body, "quantity", &in->quantity);
+	return *type && jval_int(body, "quantity", &in->quantity);
 }
 
 static void check_itx(struct arena *a, struct json_object *body)
@@ -261,18 +262,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_req_env(&f, a, "CONTENT_LENGTH", cl, strlen(cl));
 	fuzz_req_body(&f, (const char *)data, size);
 	if (fuzz_req_read(&f, a) == REQ_OK && req_is_json(&f.r)) {
-		body = json_parse_body(&f.r, &err);
+		body = body_json(&f.r, &err);
 		if (body) {
 			req_json_own(&f.r, body);
 			if (!json_object_is_type(body, json_type_object) || err)
-				fuzz_fail("json_parse_body gave a non-object");
+				fuzz_fail("body_json gave a non-object");
 			check_no_nul(body);
 			check_round_trip(a, body);
 			check_resources(a, body);
 			check_itx(a, body);
 			check_count(a, body);
 		} else if (!err) {
-			fuzz_fail("json_parse_body refused without a message");
+			fuzz_fail("body_json refused without a message");
 		}
 	}
 	fuzz_req_release(&f);

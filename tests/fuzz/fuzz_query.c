@@ -28,6 +28,8 @@
 #include "html/page.h"
 #include "web/resource.h"
 #include "base/valid.h"
+#include "db/paging.h"
+#include "db/sql.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -104,20 +106,20 @@ static void check_value(struct arena *a, const char *v)
 
 static void check_filters(struct request *r)
 {
-	struct res_page pg;
+	struct paging pg;
 	struct itx_filter f;
 	const char *msg = NULL;
 
-	(void)res_parse_page(req_query(r, "page"), req_query(r, "limit"), &pg, &msg);
+	(void)paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg);
 	for (size_t i = 0; resources[i]; i++) {
-		struct res_sql q;
+		struct sql q;
 
-		res_sql_init(&q, r->arena);
+		sql_init(&q, r->arena);
 		if (res_build_where(&q, resources[i], &r->query, FUZZ_TENANT, &msg) == 0 &&
 		    count_char(buf_cstr(&q.text), '?') != q.n)
 			fuzz_fail("%s: SQL \"%s\" has %zu parameters", resources[i]->table,
 			          buf_cstr(&q.text), q.n);
-		res_sql_release(&q);
+		sql_release(&q);
 	}
 	/* A well-formed warehouse_id is looked up in the database: not this driver's part. */
 	if (!valid_uuid(kvlist_get_nonempty(&r->query, "warehouse_id")))

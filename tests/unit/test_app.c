@@ -32,7 +32,8 @@
 #include "web/auth.h"
 #include "base/buf.h"
 #include "db/db.h"
-#include "web/json.h"
+#include "base/jval.h"
+#include "web/envelope.h"
 #include "web/req.h"
 
 /* ---- stand-ins for lib/auth.c and lib/db.c ---- */
@@ -169,12 +170,12 @@ static int init_calls;
 
 static void h_ok(struct request *r)
 {
-	struct json_object *o = ondi_ok("ok");
+	struct json_object *o = envelope_ondi("ok");
 
 	handler_calls++;
-	json_add_str(o, "path", r->path);
-	json_add_str(o, "id", req_param(r, "id"));
-	json_reply(r, 200, o);
+	jval_add_str(o, "path", r->path);
+	jval_add_str(o, "id", req_param(r, "id"));
+	envelope_reply(r, 200, o);
 }
 
 static void h_echo(struct request *r)
@@ -204,10 +205,10 @@ static void h_lazy(struct request *r)
 
 	handler_calls++;
 	if (req_query(r, "admit") && (status = auth_settle(r, &msg)) != 0) {
-		ondi_error(r, status, msg);
+		envelope_ondi_error(r, status, msg);
 		return;
 	}
-	json_reply(r, 200, ondi_ok("lazy"));
+	envelope_reply(r, 200, envelope_ondi("lazy"));
 }
 
 static void h_crash(struct request *r)
@@ -217,7 +218,7 @@ static void h_crash(struct request *r)
 
 static void app_error(struct request *r, int status, const char *message)
 {
-	ondi_error(r, status, message);
+	envelope_ondi_error(r, status, message);
 }
 
 static int app_init(void)

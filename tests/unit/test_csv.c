@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/csv.h"
+#include "web/csv_stream.h"
 #include "web/req.h"
 
 /* One field on its own, as text. */

@@ -17,6 +17,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "db/db.h"
+#include "web/row_json.h"
 #include "base/env.h"
 #include "base/log.h"
 
@@ -591,7 +592,7 @@ static void test_row_json(void **state)
 	            " 'b' AS `a.b.c`, NULL AS `z.y.x`",
 	            "i", 40LL),
 	    0);
-	o = db_row_json(&rows, 0);
+	o = row_json(&rows, 0);
 	assert_string_equal(
 	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 	    "{\"id\":\"x1\",\"quantity\":40,\"timestamp\":\"2023-06-15T10:30:00Z\","
@@ -602,13 +603,13 @@ static void test_row_json(void **state)
 
 	/* An all-NULL row is still an object. */
 	assert_int_equal(db_exec(arena, &rows, "SELECT NULL AS a, NULL AS `b.c`", ""), 0);
-	o = db_row_json(&rows, 0);
+	o = row_json(&rows, 0);
 	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 	                    "{\"a\":null,\"b\":null}");
 	json_object_put(o);
 }
 
-/* db_row_json_write must write exactly what json-c makes of db_row_json. */
+/* row_json_write must write exactly what json-c makes of row_json. */
 static void test_row_json_write(void **state)
 {
 	static const char *const queries[] = {
@@ -632,9 +633,9 @@ static void test_row_json_write(void **state)
 		json_object *o;
 
 		assert_int_equal(db_exec(arena, &rows, queries[q], ""), 0);
-		o = db_row_json(&rows, 0);
+		o = row_json(&rows, 0);
 		buf_reset(&b);
-		db_row_json_write(&b, &rows, 0, arena);
+		row_json_write(&b, &rows, 0, arena);
 		assert_string_equal(
 		    buf_cstr(&b), json_object_to_json_string_ext(
 		                      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -643,7 +644,7 @@ static void test_row_json_write(void **state)
 	buf_release(&b);
 }
 
-/* The JSON value at a dotted label of a db_row_json object, as text (NULL for null/missing). */
+/* The JSON value at a dotted label of a row_json object, as text (NULL for null/missing). */
 static const char *json_text_at(json_object *o, const char *label)
 {
 	char key[128];
@@ -660,7 +661,7 @@ static const char *json_text_at(json_object *o, const char *label)
 	return json_object_get_string(o);
 }
 
-/* db_cell_text gives every cell's text as db_row_json shows it, without json-c. */
+/* db_cell_text gives every cell's text as row_json shows it, without json-c. */
 static void test_cell_text(void **state)
 {
 	static const char *const queries[] = {
@@ -681,7 +682,7 @@ static void test_cell_text(void **state)
 		json_object *o;
 
 		assert_int_equal(db_exec(arena, &rows, queries[q], ""), 0);
-		o = db_row_json(&rows, 0);
+		o = row_json(&rows, 0);
 		for (size_t c = 0; c < rows.ncols; c++) {
 			const char *want = json_text_at(o, rows.colnames[c]);
 			const char *got = db_cell_text(arena, &rows, 0, c);
@@ -721,7 +722,7 @@ static void test_rows_add_cols(void **state)
 	assert_null(db_cell(&rows, 1, 1));
 	assert_null(db_cell(&rows, 0, 3));
 	assert_null(db_cell(&rows, 1, 2));
-	o = db_row_json(&rows, 1);
+	o = row_json(&rows, 1);
 	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 	                    "{\"n\":2,\"s\":null,\"label\":null,\"other\":{\"x\":\"second\"}}");
 	json_object_put(o);

@@ -9,7 +9,9 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
-#include "web/json.h"
+#include "base/jval.h"
+#include "web/body.h"
+#include "web/envelope.h"
 #include "web/req.h"
 
 struct fixture {
@@ -43,7 +45,7 @@ static struct json_object *parse(struct fixture *x, const char *body, size_t len
 {
 	x->r.body = body;
 	x->r.body_len = len;
-	return json_parse_body(&x->r, err);
+	return body_json(&x->r, err);
 }
 
 static void expect_invalid(struct fixture *x, const char *body, size_t len)
@@ -65,7 +67,7 @@ static void test_parse_body(void **state)
 	o = parse(x, body, strlen(body), &err);
 	assert_non_null(o);
 	assert_null(err);
-	assert_string_equal(json_get_str(o, "name", NULL), "Main");
+	assert_string_equal(jval_str(o, "name", NULL), "Main");
 	json_object_put(o);
 
 	expect_invalid(x, "", 0);
@@ -92,11 +94,11 @@ static void test_parse_body(void **state)
 	expect_invalid(x, "{\"a\":\"\\ud800\\u0041\"}", 20);
 	o = parse(x, "{\"a\":\"\\ud83d\\udce6\"}", 20, &err);
 	assert_non_null(o);
-	assert_string_equal(json_get_str(o, "a", NULL), "\xf0\x9f\x93\xa6");
+	assert_string_equal(jval_str(o, "a", NULL), "\xf0\x9f\x93\xa6");
 	json_object_put(o);
 	o = parse(x, "{\"a\":\"\\\\u0000\"}", 15, &err);
 	assert_non_null(o); /* an escaped backslash followed by the text u0000 */
-	assert_string_equal(json_get_str(o, "a", NULL), "\\u0000");
+	assert_string_equal(jval_str(o, "a", NULL), "\\u0000");
 	json_object_put(o);
 	/* Nesting deeper than the limit. */
 	memset(deep, 0, sizeof(deep));
@@ -129,12 +131,12 @@ static void test_parse_body_escaped_nul(void **state)
 	/* An escaped backslash followed by u0000 is the text \u0000, which is fine. */
 	o = parse(x, literal, strlen(literal), &err);
 	assert_non_null(o);
-	assert_string_equal(json_get_str(o, "name", NULL), "a\\u0000b");
+	assert_string_equal(jval_str(o, "name", NULL), "a\\u0000b");
 	json_object_put(o);
 	/* Other escapes still decode. */
 	o = parse(x, escapes, strlen(escapes), &err);
 	assert_non_null(o);
-	assert_string_equal(json_get_str(o, "n", NULL), "A\xc3\xa9");
+	assert_string_equal(jval_str(o, "n", NULL), "A\xc3\xa9");
 	json_object_put(o);
 }
 
@@ -172,41 +174,41 @@ static void test_getters(void **state)
 	bool ok = false, bv = false;
 
 	assert_non_null(o);
-	assert_string_equal(json_get_str(o, "s", &ok), "text");
+	assert_string_equal(jval_str(o, "s", &ok), "text");
 	assert_true(ok);
-	assert_null(json_get_str(o, "n", &ok));
+	assert_null(jval_str(o, "n", &ok));
 	assert_true(ok);
-	assert_null(json_get_str(o, "missing", &ok));
+	assert_null(jval_str(o, "missing", &ok));
 	assert_true(ok);
-	assert_null(json_get_str(o, "i", &ok));
+	assert_null(jval_str(o, "i", &ok));
 	assert_false(ok);
-	assert_null(json_get_str(NULL, "s", NULL));
+	assert_null(jval_str(NULL, "s", NULL));
 
-	assert_true(json_has(o, "n"));
-	assert_true(json_has(o, "s"));
-	assert_false(json_has(o, "missing"));
-	assert_false(json_has(NULL, "s"));
+	assert_true(jval_has(o, "n"));
+	assert_true(jval_has(o, "s"));
+	assert_false(jval_has(o, "missing"));
+	assert_false(jval_has(NULL, "s"));
 
-	assert_true(json_get_int(o, "i", &v));
+	assert_true(jval_int(o, "i", &v));
 	assert_int_equal(v, -12);
-	assert_true(json_get_int(o, "max", &v));
+	assert_true(jval_int(o, "max", &v));
 	assert_true(v == 9223372036854775807LL);
-	assert_false(json_get_int(o, "big", &v));
-	assert_true(json_get_int(o, "si", &v));
+	assert_false(jval_int(o, "big", &v));
+	assert_true(jval_int(o, "si", &v));
 	assert_int_equal(v, 42);
-	assert_false(json_get_int(o, "sbad", &v));
-	assert_false(json_get_int(o, "d", &v));
-	assert_false(json_get_int(o, "n", &v));
-	assert_false(json_get_int(o, "missing", &v));
-	assert_false(json_get_int(o, "b", &v));
+	assert_false(jval_int(o, "sbad", &v));
+	assert_false(jval_int(o, "d", &v));
+	assert_false(jval_int(o, "n", &v));
+	assert_false(jval_int(o, "missing", &v));
+	assert_false(jval_int(o, "b", &v));
 
-	assert_true(json_get_bool(o, "b", &bv));
+	assert_true(jval_bool(o, "b", &bv));
 	assert_true(bv);
-	assert_true(json_get_bool(o, "f", &bv));
+	assert_true(jval_bool(o, "f", &bv));
 	assert_false(bv);
-	assert_false(json_get_bool(o, "i", &bv));
-	assert_false(json_get_bool(o, "n", &bv));
-	assert_false(json_get_bool(o, "missing", &bv));
+	assert_false(jval_bool(o, "i", &bv));
+	assert_false(jval_bool(o, "n", &bv));
+	assert_false(jval_bool(o, "missing", &bv));
 	json_object_put(o);
 }
 
@@ -215,13 +217,13 @@ static void test_reply_bytes(void **state)
 	struct fixture *x = *state;
 	struct json_object *o = json_object_new_object();
 
-	json_add_str(o, "path", "/warehousing/bins");
-	json_add_str(o, "none", NULL);
-	json_add_str(o, "quote", "a\"b\\c\n\xc3\xbc");
-	json_add_int(o, "n", -9000000000LL);
-	json_add_bool(o, "yes", true);
+	jval_add_str(o, "path", "/warehousing/bins");
+	jval_add_str(o, "none", NULL);
+	jval_add_str(o, "quote", "a\"b\\c\n\xc3\xbc");
+	jval_add_int(o, "n", -9000000000LL);
+	jval_add_bool(o, "yes", true);
 	buf_puts(&x->r.out, "old content");
-	json_reply(&x->r, 202, o);
+	envelope_reply(&x->r, 202, o);
 	assert_int_equal(x->r.status, 202);
 	assert_string_equal(x->r.out_type, "application/json");
 	assert_string_equal(buf_cstr(&x->r.out),
@@ -234,50 +236,50 @@ static void test_envelopes(void **state)
 	struct fixture *x = *state;
 	struct json_object *o;
 
-	o = ondi_ok("Bin created successfully");
-	json_add_int(o, "total", 1);
-	json_reply(&x->r, 201, o);
+	o = envelope_ondi("Bin created successfully");
+	jval_add_int(o, "total", 1);
+	envelope_reply(&x->r, 201, o);
 	assert_string_equal(
 	    buf_cstr(&x->r.out),
 	    "{\"success\":true,\"message\":\"Bin created successfully\",\"total\":1}");
 
-	ondi_error(&x->r, 404, "Bin not found");
+	envelope_ondi_error(&x->r, 404, "Bin not found");
 	assert_int_equal(x->r.status, 404);
 	assert_string_equal(buf_cstr(&x->r.out),
 	                    "{\"success\":false,\"message\":\"Bin not found\"}");
 
-	status_error(&x->r, 401, "Invalid token", "Signature verification failed");
+	envelope_status_error(&x->r, 401, "Invalid token", "Signature verification failed");
 	assert_int_equal(x->r.status, 401);
 	assert_string_equal(buf_cstr(&x->r.out), "{\"status\":401,\"message\":\"Invalid token\","
 	                                         "\"detail\":\"Signature verification failed\"}");
 
-	status_error(&x->r, 403, "Insufficient permissions", NULL);
+	envelope_status_error(&x->r, 403, "Insufficient permissions", NULL);
 	assert_string_equal(
 	    buf_cstr(&x->r.out),
 	    "{\"status\":403,\"message\":\"Insufficient permissions\",\"detail\":null}");
 
-	o = status_envelope(200, "User created", "ok");
-	json_add_str(o, "extra", "x");
-	json_reply(&x->r, 200, o);
+	o = envelope_status(200, "User created", "ok");
+	jval_add_str(o, "extra", "x");
+	envelope_reply(&x->r, 200, o);
 	assert_string_equal(
 	    buf_cstr(&x->r.out),
 	    "{\"status\":200,\"message\":\"User created\",\"detail\":\"ok\",\"extra\":\"x\"}");
 }
 
-/* A body stored as text and replayed later is byte for byte what json_reply sent. */
+/* A body stored as text and replayed later is byte for byte what envelope_reply sent. */
 static void test_text_and_replay(void **state)
 {
 	struct fixture *x = *state;
-	struct json_object *o = ondi_ok("Saved");
+	struct json_object *o = envelope_ondi("Saved");
 	const char *text;
 
-	json_add_str(o, "path", "a/b");
-	text = json_text(x->r.arena, json_object_get(o));
-	json_reply(&x->r, 201, o);
+	jval_add_str(o, "path", "a/b");
+	text = jval_text(x->r.arena, json_object_get(o));
+	envelope_reply(&x->r, 201, o);
 	assert_string_equal(text, buf_cstr(&x->r.out));
 	assert_string_equal(text, "{\"success\":true,\"message\":\"Saved\",\"path\":\"a/b\"}");
 
-	json_reply_text(&x->r, 201, text);
+	envelope_reply_text(&x->r, 201, text);
 	assert_int_equal(x->r.status, 201);
 	assert_string_equal(x->r.out_type, "application/json");
 	assert_string_equal(buf_cstr(&x->r.out), text);

@@ -10,6 +10,8 @@
 #include "base/arena.h"
 #include "web/req.h"
 #include "web/resource.h"
+#include "db/paging.h"
+#include "db/sql.h"
 
 #define TENANT "11111111-2222-3333-4444-555555555555"
 
@@ -211,31 +213,31 @@ static void test_validate_tenant(void **state)
 
 static void test_page(void **state)
 {
-	struct res_page pg;
+	struct paging pg;
 	const char *msg = NULL;
 
 	(void)state;
-	assert_int_equal(res_parse_page(NULL, NULL, &pg, &msg), 0);
+	assert_int_equal(paging_parse(NULL, NULL, &pg, &msg), 0);
 	assert_int_equal(pg.page, 1);
-	assert_int_equal(pg.limit, RES_LIMIT_DEFAULT);
-	assert_int_equal(res_parse_page("", "", &pg, &msg), 0);
-	assert_int_equal(pg.limit, RES_LIMIT_DEFAULT);
-	assert_int_equal(res_parse_page("3", "7", &pg, &msg), 0);
+	assert_int_equal(pg.limit, PAGING_LIMIT_DEFAULT);
+	assert_int_equal(paging_parse("", "", &pg, &msg), 0);
+	assert_int_equal(pg.limit, PAGING_LIMIT_DEFAULT);
+	assert_int_equal(paging_parse("3", "7", &pg, &msg), 0);
 	assert_int_equal(pg.page, 3);
 	assert_int_equal(pg.limit, 7);
-	assert_int_equal(res_parse_page("1", "1000", &pg, &msg), 0);
-	assert_int_equal(pg.limit, RES_LIMIT_MAX);
+	assert_int_equal(paging_parse("1", "1000", &pg, &msg), 0);
+	assert_int_equal(pg.limit, PAGING_LIMIT_MAX);
 
 	static const char *const bad_limits[] = { "0", "-1", "abc", "5x", " 5", "99999999999999999999" };
 	for (size_t i = 0; i < sizeof bad_limits / sizeof *bad_limits; i++) {
 		msg = NULL;
-		assert_int_equal(res_parse_page("1", bad_limits[i], &pg, &msg), -1);
+		assert_int_equal(paging_parse("1", bad_limits[i], &pg, &msg), -1);
 		assert_string_equal(msg, "Invalid limit");
 	}
 	static const char *const bad_pages[] = { "0", "-2", "x", "1.5", "1000000001" };
 	for (size_t i = 0; i < sizeof bad_pages / sizeof *bad_pages; i++) {
 		msg = NULL;
-		assert_int_equal(res_parse_page(bad_pages[i], "10", &pg, &msg), -1);
+		assert_int_equal(paging_parse(bad_pages[i], "10", &pg, &msg), -1);
 		assert_string_equal(msg, "Invalid page");
 	}
 }
@@ -244,19 +246,19 @@ static void test_like(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_string_equal(res_like_pattern(fx->a, "abc"), "%abc%");
-	assert_string_equal(res_like_pattern(fx->a, ""), "%%");
-	assert_string_equal(res_like_pattern(fx->a, "50%_off!"), "%50!%!_off!!%");
+	assert_string_equal(sql_like_pattern(fx->a, "abc"), "%abc%");
+	assert_string_equal(sql_like_pattern(fx->a, ""), "%%");
+	assert_string_equal(sql_like_pattern(fx->a, "50%_off!"), "%50!%!_off!!%");
 }
 
 /* Builds the WHERE clause for query pairs (NULL-terminated key, value list). */
-static int where(struct fixture *fx, struct res_sql *q, const char *const *pairs)
+static int where(struct fixture *fx, struct sql *q, const char *const *pairs)
 {
 	struct kvlist query = { 0 };
 
 	for (; pairs[0]; pairs += 2)
 		kvlist_add(fx->a, &query, pairs[0], pairs[1]);
-	res_sql_init(q, fx->a);
+	sql_init(q, fx->a);
 	fx->msg = NULL;
 	return res_build_where(q, &widgets, &query, TENANT, &fx->msg);
 }
@@ -264,7 +266,7 @@ static int where(struct fixture *fx, struct res_sql *q, const char *const *pairs
 static void test_where_plain(void **state)
 {
 	struct fixture *fx = *state;
-	struct res_sql q;
+	struct sql q;
 	static const char *const none[] = { "page", "2", "name", "ignored", NULL };
 
 	assert_int_equal(where(fx, &q, none), 0);
@@ -272,13 +274,13 @@ static void test_where_plain(void **state)
 	assert_int_equal(q.n, 1);
 	assert_int_equal(q.params[0].type, 's');
 	assert_string_equal(q.params[0].s, TENANT);
-	res_sql_release(&q);
+	sql_release(&q);
 }
 
 static void test_where_filters(void **state)
 {
 	struct fixture *fx = *state;
-	struct res_sql q;
+	struct sql q;
 	/* Given out of field order, with an empty value that counts as absent. */
 	static const char *const filters[] = { "size", "4", "colour", "green", "note", "",
 					       "box_id", "AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee", NULL };
@@ -291,13 +293,13 @@ static void test_where_filters(void **state)
 	assert_string_equal(q.params[2].s, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
 	assert_int_equal(q.params[3].type, 'i');
 	assert_int_equal(q.params[3].i, 4);
-	res_sql_release(&q);
+	sql_release(&q);
 }
 
 static void test_where_deleted_status(void **state)
 {
 	struct fixture *fx = *state;
-	struct res_sql q;
+	struct sql q;
 	static const char *const gone[] = { "status", "gone", NULL };
 	static const char *const colour_gone[] = { "colour", "gone", NULL };
 
@@ -305,33 +307,33 @@ static void test_where_deleted_status(void **state)
 	assert_int_equal(where(fx, &q, gone), 0);
 	assert_string_equal(buf_cstr(&q.text), " WHERE t.tenant_id = ? AND t.status = ?");
 	assert_string_equal(q.params[1].s, "gone");
-	res_sql_release(&q);
+	sql_release(&q);
 	/* deleted_status is accepted for the field named status only. */
 	assert_int_equal(where(fx, &q, colour_gone), -1);
 	assert_string_equal(fx->msg, "Invalid colour");
-	res_sql_release(&q);
+	sql_release(&q);
 	expect_error(fx, "{\"status\": \"gone\"}", RES_UPDATE, 400, "Invalid status");
 }
 
 static void test_where_invalid(void **state)
 {
 	struct fixture *fx = *state;
-	struct res_sql q;
+	struct sql q;
 	static const char *const bad_ref[] = { "box_id", "1; DROP TABLE x", NULL };
 	static const char *const bad_int[] = { "size", "four", NULL };
 
 	assert_int_equal(where(fx, &q, bad_ref), -1);
 	assert_string_equal(fx->msg, "Invalid box_id");
-	res_sql_release(&q);
+	sql_release(&q);
 	assert_int_equal(where(fx, &q, bad_int), -1);
 	assert_string_equal(fx->msg, "Invalid size");
-	res_sql_release(&q);
+	sql_release(&q);
 }
 
 static void test_where_search(void **state)
 {
 	struct fixture *fx = *state;
-	struct res_sql q;
+	struct sql q;
 	static const char *const search[] = { "search", "a_b", "note", "x'y", NULL };
 
 	assert_int_equal(where(fx, &q, search), 0);
@@ -343,22 +345,22 @@ static void test_where_search(void **state)
 	assert_string_equal(q.params[1].s, "x'y");
 	assert_string_equal(q.params[2].s, "%a!_b%");
 	assert_string_equal(q.params[3].s, "%a!_b%");
-	res_sql_release(&q);
+	sql_release(&q);
 }
 
 static void test_sql_params_grow(void **state)
 {
 	struct fixture *fx = *state;
-	struct res_sql q;
+	struct sql q;
 
-	res_sql_init(&q, fx->a);
+	sql_init(&q, fx->a);
 	for (long long i = 0; i < 50; i++)
-		res_sql_addp(&q, "?", DBP_I(i));
+		sql_addp(&q, "?", DBP_I(i));
 	assert_int_equal(q.n, 50);
 	assert_int_equal(q.params[0].i, 0);
 	assert_int_equal(q.params[49].i, 49);
 	assert_int_equal(strlen(buf_cstr(&q.text)), 50);
-	res_sql_release(&q);
+	sql_release(&q);
 }
 
 static void test_for_path(void **state)
