@@ -17,6 +17,7 @@
 #include "html/listing.h"
 #include "base/log.h"
 #include "stock/master.h"
+#include "web/master_resources.h"
 #include "html/page.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -298,7 +299,7 @@ static const struct listing stock_listing = {
     .filters = stock_filters,
     .default_sort = "warehouse",
     .fetch = listing_sql_fetch,
-    .res = &master_stocks,
+    .res = &master_resources_stocks,
     .select = "SELECT t.id AS id, w.code AS `warehouse.code`, b.code AS `bin.code`,"
               " i.sku AS `item.sku`, i.name AS `item.name`, t.lot_number AS lot_number,"
               " t.status AS status, t.quantity AS quantity, t.unit_of_measure AS unit_of_measure,"
@@ -321,7 +322,7 @@ static int load_stock(struct request *r, const char *id, struct json_object **ou
 	                          " t.unit_of_measure, t.status, t.lot_number, t.serial_number,"
 	                          " t.last_counted_at, t.updated_at, %s FROM stocks t %s"
 	                          " WHERE t.tenant_id = ? AND t.id = ?",
-	                          master_stocks.select_extra, master_stocks.joins),
+	                          master_resources_stocks.select_extra, master_resources_stocks.joins),
 	            "ss", r->caller->tenant_id, id) < 0)
 		return -1;
 	if (rows.nrows == 0)

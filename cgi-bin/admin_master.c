@@ -5,6 +5,7 @@
 #include "admin.h"
 #include "html/listing.h"
 #include "stock/master.h"
+#include "web/master_resources.h"
 #include "html/page.h"
 
 /* ---- warehouses -------------------------------------------------------------------- */
@@ -35,7 +36,7 @@ static const struct listing warehouse_listing = {
     .filters = warehouse_filters,
     .default_sort = "code",
     .fetch = listing_sql_fetch,
-    .res = &master_warehouses,
+    .res = &master_resources_warehouses,
     .select = "SELECT t.id AS id, t.code AS code, t.name AS name, t.address AS address,"
               " t.status AS status, t.created_at AS created_at, (SELECT COUNT(*) FROM bins b"
               " WHERE b.tenant_id = t.tenant_id AND b.warehouse_id = t.id) AS bins",
@@ -76,7 +77,7 @@ static const struct listing bin_listing = {
     .filters = bin_filters,
     .default_sort = "warehouse",
     .fetch = listing_sql_fetch,
-    .res = &master_bins,
+    .res = &master_resources_bins,
     .select = "SELECT t.id AS id, w.code AS warehouse_code, t.code AS code,"
               " t.location_type AS location_type, t.capacity AS capacity,"
               " t.security_level AS security_level, t.status AS status",
@@ -119,7 +120,7 @@ static const struct listing item_listing = {
     .filters = item_filters,
     .default_sort = "sku",
     .fetch = listing_sql_fetch,
-    .res = &master_items,
+    .res = &master_resources_items,
     .select =
         "SELECT t.id AS id, t.sku AS sku, t.name AS name, t.category AS category,"
         " t.unit_of_measure AS unit_of_measure, t.status AS status,"

@@ -4,6 +4,7 @@
 #include "web/app.h"
 #include "web/envelope.h"
 #include "stock/master.h"
+#include "web/master_resources.h"
 #include "web/req.h"
 #include "web/resource.h"
 
@@ -11,8 +12,8 @@
 #define WRITE_SCOPES "manage:operations:tenant"
 #define ITEM_WRITE_SCOPES "manage:operations:tenant library"
 
-static const struct resource *const resources[] = { &master_warehouses, &master_bins, &master_items,
-						    &master_stocks, NULL };
+static const struct resource *const resources[] = { &master_resources_warehouses, &master_resources_bins, &master_resources_items,
+						    &master_resources_stocks, NULL };
 
 /* The route table names the path; the path picks the descriptor. */
 static void handle_list(struct request *r)

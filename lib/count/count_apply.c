@@ -1,12 +1,11 @@
 /* Applying a completed count session: one count transaction per variance, on current stock. */
 #include "count/count_apply.h"
 
-#include <stdlib.h>
-#include <string.h>
 
 #include "base/arena.h"
 #include "db/db.h"
 #include "stock/ledger.h"
+#include "stock/ledger_post.h"
 
 /* One apply, inside its transaction. */
 struct apply {
@@ -42,14 +41,9 @@ static void line_of(const struct db_rows *rows, size_t i, struct line *l)
 	l->counted = count_cell_ll(rows, i, COUNT_LINE_COUNTED_QT);
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 /*
- * Locks the bins of the lines in id order before any stock record, as moves
- * do: two writers over the same records then queue instead of deadlocking.
+ * Locks the bins of the lines before any stock record, in the one order of
+ * every writer of stock (ledger_post_lock_bins).
  */
 static int lock_bins(struct apply *ap, const struct db_rows *lines)
 {
@@ -60,16 +54,7 @@ static int lock_bins(struct apply *ap, const struct db_rows *lines)
 	ids = arena_alloc(ap->a, lines->nrows * sizeof(*ids));
 	for (size_t i = 0; i < lines->nrows; i++)
 		ids[i] = db_cell(lines, i, COUNT_LINE_BIN_ID);
-	qsort(ids, lines->nrows, sizeof(*ids), cmp_str);
-	for (size_t i = 0; i < lines->nrows; i++) {
-		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
-			continue;
-		if (db_exec(ap->a, NULL,
-		            "SELECT id FROM bins WHERE tenant_id = ? AND id = ? FOR UPDATE", "ss",
-		            ap->tenant_id, ids[i]) < 0)
-			return -1;
-	}
-	return 0;
+	return ledger_post_lock_bins(ap->a, ap->tenant_id, ids, lines->nrows);
 }
 
 /* The line's stock records, locked: available ones first, then the fullest. */
@@ -107,54 +92,38 @@ static int create_stock(struct apply *ap, const struct line *l, struct stock *st
 	return 0;
 }
 
-/* Changes one stock record by change: the stock row, its count transaction, the adjustment row. */
+/* Changes one stock record by change: its count transaction (ledger_post), the adjustment row. */
 static int post_stock(struct apply *ap, const struct line *l, const struct stock *st,
                       long long change)
 {
 	struct arena *a = ap->a;
 	long long after = st->quantity + change, delta = 0;
-	const char *tx = db_uuid(a);
+	struct ledger_movement m = {0};
 
 	/* A count sets the record to a quantity, like a count transaction of the API. */
 	if (after > LEDGER_QTY_MAX ||
 	    ledger_delta("count", after, LEDGER_DIR_NONE, st->quantity, &delta) != LEDGER_OK)
 		return count_refuse(ap->res, 400, "Quantity too large",
 		                    arena_sprintf(a, "%s at bin %s", l->sku, l->bin_code));
-	if (db_exec(
-	        a, NULL,
-	        "UPDATE stocks SET quantity = ?, last_counted_at = ?, updated_at = UTC_TIMESTAMP(6)"
-	        " WHERE tenant_id = ? AND id = ?",
-	        "isss", after, ap->now, ap->tenant_id, st->id) < 0)
+	m.warehouse_id = st->warehouse_id;
+	m.item_id = l->item_id;
+	m.stock_id = st->id;
+	m.type = "count";
+	m.quantity = after;
+	m.delta = delta;
+	m.stamp = LEDGER_STAMP_COUNTED_AT;
+	m.to_bin_id = l->bin_id;
+	m.reference_id = ap->s->code;
+	m.reference_type = "audit";
+	m.notes = arena_sprintf(a, "Count session %s: counted %lld, baseline %lld", ap->s->code,
+	                        l->counted, l->baseline);
+	m.performed_by = ap->user_id;
+	m.timestamp = ap->now;
+	if (ledger_post(a, ap->tenant_id, &m) < 0)
 		return -1;
 	{
 		struct db_param p[] = {
-		    DBP_S(tx),
-		    DBP_S(ap->tenant_id),
-		    DBP_S(st->warehouse_id),
-		    DBP_S(l->item_id),
-		    DBP_S(st->id),
-		    DBP_I(after),
-		    DBP_I(delta),
-		    DBP_S(l->bin_id),
-		    DBP_S(ap->s->code),
-		    DBP_S(arena_sprintf(a, "Count session %s: counted %lld, baseline %lld",
-		                        ap->s->code, l->counted, l->baseline)),
-		    DBP_S(ap->user_id),
-		    DBP_S(ap->now),
-		};
-
-		if (db_execv(
-		        a, NULL,
-		        "INSERT INTO inventory_transactions (id, tenant_id, warehouse_id, item_id,"
-		        " stock_id, transaction_type, quantity, delta, to_bin_id, reference_id,"
-		        " reference_type, notes, performed_by, timestamp)"
-		        " VALUES (?, ?, ?, ?, ?, 'count', ?, ?, ?, ?, 'audit', ?, ?, ?)",
-		        p, sizeof(p) / sizeof(p[0])) < 0)
-			return -1;
-	}
-	{
-		struct db_param p[] = {
-		    DBP_S(ap->list_id), DBP_S(ap->tenant_id), DBP_S(ap->s->id),    DBP_S(tx),
+		    DBP_S(ap->list_id), DBP_S(ap->tenant_id), DBP_S(ap->s->id),    DBP_S(m.id),
 		    DBP_S(st->id),      DBP_S(l->bin_id),     DBP_S(l->item_id),   DBP_S(l->lot),
 		    DBP_I(l->baseline), DBP_I(l->counted),    DBP_I(st->quantity), DBP_I(after),
 		};

@@ -12,7 +12,6 @@
 #include "base/arena.h"
 #include "web/auth.h"
 #include "base/buf.h"
-#include "count/count_lock.h"
 #include "base/csv.h"
 #include "web/csv_stream.h"
 #include "db/db.h"
@@ -24,6 +23,7 @@
 #include "base/jval.h"
 #include "web/envelope.h"
 #include "stock/ledger.h"
+#include "stock/ledger_post.h"
 #include "base/log.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -586,11 +586,10 @@ struct create_ctx {
 	const char *message;
 	const char *body; /* the 201 response */
 	const char *id;   /* the new transaction */
-	/* effect */
+	/* effect: the movement posted to the ledger */
 	const char *now;
-	long long delta;
-	const char *to_stock_id;
-	long long to_delta;
+	struct ledger_movement m;
+	struct ledger_new_stock to_new;
 	const char *updated_stock_id;
 	/* The count-session lock check of this attempt (lock_ahead), for check_records. */
 	const char *lock_bin;
@@ -654,31 +653,22 @@ static long exists(struct create_ctx *c, const char *sql, const char *id)
  */
 static int lock_bins(struct create_ctx *c)
 {
-	const char *a = c->in->from_bin_id, *b = c->in->to_bin_id;
-	static const char sql[] = "SELECT id FROM bins WHERE tenant_id = ? AND id = ? FOR UPDATE";
+	const char *ids[] = {c->in->from_bin_id, c->in->to_bin_id};
 
-	if (strcmp(a, b) > 0) {
-		const char *t = a;
-
-		a = b;
-		b = t;
-	}
-	if (exists(c, sql, a) < 0 || exists(c, sql, b) < 0)
-		return -1;
-	return 0;
+	return ledger_post_lock_bins(c->a, c->tenant_id, ids, 2);
 }
 
 static bool takes_from_bin(const char *type);
 
 /*
- * count_lock_check for bin, run once per attempt: the shared locks it takes hold
+ * ledger_post_bin_frozen for bin, run once per attempt: the shared locks it takes hold
  * its answer until the transaction ends, so check_records reuses it when the
  * locked stock row still names the bin lock_ahead read.
  */
 static int bin_lock_state(struct create_ctx *c, const char *bin, const char **message)
 {
 	if (!c->lock_bin || !id_eq(c->lock_bin, bin)) {
-		c->lock_result = count_lock_check(c->a, c->tenant_id, bin, &c->lock_msg);
+		c->lock_result = ledger_post_bin_frozen(c->a, c->tenant_id, bin, &c->lock_msg);
 		c->lock_bin = bin;
 	}
 	*message = c->lock_msg;
@@ -757,24 +747,6 @@ static int lock_ahead(struct create_ctx *c)
 	           : 0;
 }
 
-/* Adds d to a stock row (count: sets it) and stamps it; the row is locked. */
-static int apply_delta(struct create_ctx *c, const char *stock_id, long long d, bool counted)
-{
-	struct arena *a = c->a;
-
-	if (counted)
-		return db_exec(
-		    a, NULL,
-		    "UPDATE stocks SET quantity = quantity + ?, updated_at = UTC_TIMESTAMP(6),"
-		    " last_counted_at = IF(last_counted_at IS NULL OR last_counted_at < ?, ?,"
-		    " last_counted_at) WHERE tenant_id = ? AND id = ?",
-		    "issss", d, c->now, c->now, c->tenant_id, stock_id);
-	return db_exec(a, NULL,
-	               "UPDATE stocks SET quantity = quantity + ?, updated_at = UTC_TIMESTAMP(6)"
-	               " WHERE tenant_id = ? AND id = ?",
-	               "iss", d, c->tenant_id, stock_id);
-}
-
 /* Finds and locks the record the moved units join: same item, lot, serial, status and unit. */
 static int find_destination(struct create_ctx *c, const struct stock_row *src,
                             struct stock_row *dst, bool *found)
@@ -807,10 +779,10 @@ static int find_destination(struct create_ctx *c, const struct stock_row *src,
  * otherwise the source gives quantity units to the matching destination
  * record, created when missing.
  */
-static int apply_move(struct create_ctx *c, const struct stock_row *src)
+static int plan_move(struct create_ctx *c, const struct stock_row *src)
 {
-	struct arena *a = c->a;
 	const struct itx_input *in = c->in;
+	struct ledger_movement *m = &c->m;
 	struct stock_row dst = {0};
 	long long unused;
 	bool found;
@@ -818,36 +790,33 @@ static int apply_move(struct create_ctx *c, const struct stock_row *src)
 	if (find_destination(c, src, &dst, &found) < 0)
 		return -1;
 	if (!found && in->quantity == src->quantity) {
-		c->delta = 0;
-		c->to_stock_id = src->id;
-		c->to_delta = 0;
+		m->delta = 0;
+		m->to_stock_id = src->id;
 		c->updated_stock_id = src->id;
-		return db_exec(a, NULL,
-		               "UPDATE stocks SET bin_id = ?, updated_at = UTC_TIMESTAMP(6)"
-		               " WHERE tenant_id = ? AND id = ?",
-		               "sss", in->to_bin_id, c->tenant_id, src->id);
+		return 0;
 	}
 	if (found && ledger_delta("receive", in->quantity, LEDGER_DIR_NONE, dst.quantity,
 	                          &unused) != LEDGER_OK)
 		return refuse(c, 400, "Quantity too large");
-	c->delta = -in->quantity;
-	c->to_delta = in->quantity;
-	if (apply_delta(c, src->id, c->delta, false) < 0)
-		return -1;
+	m->delta = -in->quantity;
+	m->to_delta = in->quantity;
 	if (found) {
-		c->to_stock_id = dst.id;
-		c->updated_stock_id = dst.id;
-		return apply_delta(c, dst.id, c->to_delta, false);
+		m->to_stock_id = dst.id;
+	} else {
+		c->to_new = (struct ledger_new_stock){
+		    .warehouse_id = src->warehouse_id,
+		    .item_id = src->item_id,
+		    .bin_id = in->to_bin_id,
+		    .unit_of_measure = src->unit_of_measure,
+		    .status = src->status,
+		    .lot_number = src->lot_number,
+		    .serial_number = src->serial_number,
+		};
+		m->to_new = &c->to_new;
+		m->to_stock_id = db_uuid(c->a);
 	}
-	c->to_stock_id = db_uuid(a);
-	c->updated_stock_id = c->to_stock_id;
-	return db_exec(a, NULL,
-	               "INSERT INTO stocks (id, tenant_id, warehouse_id, item_id, bin_id, quantity,"
-	               " unit_of_measure, status, lot_number, serial_number)"
-	               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	               "sssssissss", c->to_stock_id, c->tenant_id, src->warehouse_id, src->item_id,
-	               in->to_bin_id, in->quantity, src->unit_of_measure, src->status,
-	               src->lot_number, src->serial_number);
+	c->updated_stock_id = m->to_stock_id;
+	return 0;
 }
 
 /*
@@ -925,12 +894,12 @@ static int check_records(struct create_ctx *c, struct stock_row *src)
 	return 0;
 }
 
-/* Changes the stock for the transaction. 0, TXN_REFUSED or -1. */
-static int apply_effect(struct create_ctx *c, const struct stock_row *src)
+/* The stock change of the transaction, checked against the locked record. 0, TXN_REFUSED or -1. */
+static int plan_effect(struct create_ctx *c, const struct stock_row *src)
 {
 	const struct itx_input *in = c->in;
 
-	switch (ledger_delta(in->type, in->quantity, in->dir, src->quantity, &c->delta)) {
+	switch (ledger_delta(in->type, in->quantity, in->dir, src->quantity, &c->m.delta)) {
 	case LEDGER_OK:
 		break;
 	case LEDGER_INSUFFICIENT:
@@ -941,40 +910,31 @@ static int apply_effect(struct create_ctx *c, const struct stock_row *src)
 		return -1;
 	}
 	if (strcmp(in->type, "move") == 0)
-		return apply_move(c, src);
+		return plan_move(c, src);
 	c->updated_stock_id = src->id;
-	return apply_delta(c, src->id, c->delta, strcmp(in->type, "count") == 0);
+	if (strcmp(in->type, "count") == 0)
+		c->m.stamp = LEDGER_STAMP_COUNTED;
+	return 0;
 }
 
-static int insert_transaction(struct create_ctx *c, const char *id)
+/* The transaction as the ledger writer posts it, with the effect plan_effect chose. */
+static void fill_movement(struct create_ctx *c)
 {
 	const struct itx_input *in = c->in;
-	struct db_param p[] = {
-	    DBP_S(id),
-	    DBP_S(c->tenant_id),
-	    DBP_S(in->warehouse_id),
-	    DBP_S(in->item_id),
-	    DBP_S(in->stock_id),
-	    DBP_S(in->type),
-	    DBP_I(in->quantity),
-	    DBP_I(c->delta),
-	    DBP_S(in->from_bin_id),
-	    DBP_S(in->to_bin_id),
-	    DBP_S(c->to_stock_id),
-	    DBP_I(c->to_delta),
-	    DBP_S(in->reference_id),
-	    DBP_S(in->reference_type),
-	    DBP_S(in->notes),
-	    DBP_S(in->performed_by),
-	    DBP_S(c->now),
-	};
+	struct ledger_movement *m = &c->m;
 
-	return db_execv(c->a, NULL,
-	                "INSERT INTO inventory_transactions (id, tenant_id, warehouse_id, item_id,"
-	                " stock_id, transaction_type, quantity, delta, from_bin_id, to_bin_id,"
-	                " to_stock_id, to_delta, reference_id, reference_type, notes, performed_by,"
-	                " timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                p, sizeof(p) / sizeof(p[0]));
+	m->warehouse_id = in->warehouse_id;
+	m->item_id = in->item_id;
+	m->stock_id = in->stock_id;
+	m->type = in->type;
+	m->quantity = in->quantity;
+	m->from_bin_id = in->from_bin_id;
+	m->to_bin_id = in->to_bin_id;
+	m->reference_id = in->reference_id;
+	m->reference_type = in->reference_type;
+	m->notes = in->notes;
+	m->performed_by = in->performed_by;
+	m->timestamp = c->now;
 }
 
 /* The 201 body: the transaction as stored and the stock record it changed. */
@@ -1041,8 +1001,7 @@ static int create_txn(void *ctx)
 	c->status = 0;
 	c->message = NULL;
 	c->body = NULL;
-	c->to_stock_id = NULL;
-	c->to_delta = 0;
+	memset(&c->m, 0, sizeof(c->m));
 	c->updated_stock_id = NULL;
 	c->lock_bin = NULL; /* a new attempt holds no locks yet */
 	c->user_seen = NULL;
@@ -1057,10 +1016,14 @@ static int create_txn(void *ctx)
 	}
 	/* NULL: check_records reads the database's clock along with the warehouse. */
 	c->now = c->in->timestamp;
-	if ((rc = lock_ahead(c)) != 0 || (rc = check_records(c, &src)) != 0 || (rc = apply_effect(c, &src)) != 0)
+	if ((rc = lock_ahead(c)) != 0 || (rc = check_records(c, &src)) != 0 ||
+	    (rc = plan_effect(c, &src)) != 0)
 		return rc;
-	c->id = id = db_uuid(c->a);
-	if (insert_transaction(c, id) < 0 || build_response(c, id) < 0)
+	fill_movement(c);
+	if (ledger_post(c->a, c->tenant_id, &c->m) < 0)
+		return -1;
+	c->id = id = c->m.id;
+	if (build_response(c, id) < 0)
 		return -1;
 	return idem_store(c->a, c->idem, 201, c->body) < 0 ? -1 : 0;
 }

@@ -334,6 +334,17 @@ void res_op_set_str(struct res_op *op, const char *name, const char *s)
 	op->vals[i].s = s ? arena_strdup(op->r->arena, s) : NULL;
 }
 
+void res_op_set_int(struct res_op *op, const char *name, long long v)
+{
+	int i = res_field_index(op->res, name);
+
+	if (i < 0)
+		log_fatal("resource %s has no field %s", op->res->table, name);
+	op->vals[i].set = true;
+	op->vals[i].null = false;
+	op->vals[i].i = v;
+}
+
 long long res_op_int(const struct res_op *op, const char *name, long long dflt)
 {
 	int i = res_field_index(op->res, name);

@@ -75,6 +75,7 @@ struct res_op {
 	const struct resource *res;
 	const char *id;          /* the row's id */
 	struct res_value *vals;  /* one per field of res */
+	void *hook_data;         /* what a before hook leaves for its after hook */
 	int status;              /* set with message when the write is refused */
 	const char *message;
 };
@@ -159,6 +160,8 @@ int res_build_where(struct sql *q, const struct resource *res, const struct kvli
 const char *res_op_str(const struct res_op *op, const char *name);
 /* Sets field name to s (NULL stores SQL NULL). */
 void res_op_set_str(struct res_op *op, const char *name, const char *s);
+/* Sets integer field name to v. */
+void res_op_set_int(struct res_op *op, const char *name, long long v);
 /* The integer value of field name, or dflt when unset. */
 long long res_op_int(const struct res_op *op, const char *name, long long dflt);
 /* Records a refusal (status, message) and returns -1. */

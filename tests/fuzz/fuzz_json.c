@@ -28,13 +28,14 @@
 #include "web/body.h"
 #include "stock/ledger.h"
 #include "stock/master.h"
+#include "web/master_resources.h"
 #include "web/resource.h"
 #include "base/valid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct resource *const resources[] = {
-    &master_warehouses, &master_bins, &master_items, &master_stocks, NULL,
+    &master_resources_warehouses, &master_resources_bins, &master_resources_items, &master_resources_stocks, NULL,
 };
 
 /* No key or string of v (at any depth) holds a NUL byte. */

@@ -25,6 +25,7 @@
 #include "stock/ledger.h"
 #include "html/listing.h"
 #include "stock/master.h"
+#include "web/master_resources.h"
 #include "html/page.h"
 #include "web/resource.h"
 #include "base/valid.h"
@@ -39,7 +40,7 @@ static const struct page_nav nav[] = {
 };
 
 static const struct resource *const resources[] = {
-    &master_warehouses, &master_bins, &master_items, &master_stocks, NULL,
+    &master_resources_warehouses, &master_resources_bins, &master_resources_items, &master_resources_stocks, NULL,
 };
 
 /* Re-encodes the pairs, parses them again and wants the same pairs back. */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/count_lock.c against the devstack database (STOCKTAKE_TEST_DB_SOCKET, database
+ * Unit tests for lib/stock/ledger_post.c against the devstack database (STOCKTAKE_TEST_DB_SOCKET, database
  * STOCKTAKE_TEST_APP_DB_NAME or "stocktake", migrated): every case runs in a transaction that is
  * rolled back, so nothing stays behind. Skipped without a server or without the count tables.
  */
@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "base/arena.h"
-#include "count/count_lock.h"
+#include "stock/ledger_post.h"
 #include "db/db.h"
 #include "base/log.h"
 #include "unit_db.h"
@@ -130,7 +130,7 @@ static int check(const char *tenant, const char *bin, const char **msg)
 {
 	if (!have_db)
 		skip();
-	return count_lock_check(arena, tenant, bin, msg);
+	return ledger_post_bin_frozen(arena, tenant, bin, msg);
 }
 
 static void test_position_target_is_locked(void **state)
