@@ -11,6 +11,7 @@
 #include "db/paging.h"
 #include "web/row_json.h"
 #include "web/idempotency.h"
+#include "web/itx_api.h"
 #include "stock/itx.h"
 #include "base/jval.h"
 #include "stock/ledger.h"
@@ -155,20 +156,26 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 	struct itx_filter f;
 	struct paging pg = {q->page, q->limit};
 	long long counts[ITX_TYPES_MAX];
+	struct itx_read read;
 	int status;
 
 	(void)l;
 	if ((status = tx_filter(r, a, q, &f, msg)) != 0)
 		return status;
-	f.probe_user = auth_probe_user(r);
-	if (itx_stats(a, &f, counts, total) < 0 ||
-	    itx_page_columns(a, &f, &pg, tx_sort_of(q->sort), q->desc, ITX_LISTING_COLUMNS, rows) <
-	        0) {
+	f.probe = auth_probe(r);
+	if (itx_stats(a, &f, counts, total) < 0) {
 		*msg = "Internal server error";
 		return 500;
 	}
-	if ((status = auth_settle_probe(r, rows, msg)) != 0)
-		return status;
+	read = itx_page_columns(a, &f, &pg, tx_sort_of(q->sort), q->desc, ITX_LISTING_COLUMNS, rows);
+	if (read.outcome == ITX_READ_FAILED) {
+		*msg = "Internal server error";
+		return 500;
+	}
+	if (read.outcome == ITX_READ_REFUSED) {
+		*msg = read.message;
+		return read.status;
+	}
 	if (view)
 		tx_stats(r, view, counts);
 	return 0;
@@ -182,7 +189,7 @@ static int tx_csv(struct request *r, const struct listing *l, const char **msg)
 
 	if (status == 0 &&
 	    (status = itx_filter_parse(r->arena, r->caller->tenant_id, &r->query, &f, msg)) == 0)
-		itx_csv(r, &f);
+		itx_api_csv(r, &f);
 	return status;
 }
 
@@ -241,20 +248,19 @@ void admin_transaction(struct request *r)
 
 	if (!id)
 		return;
-	const char *msg = NULL;
-	int found = itx_get(r, r->caller->tenant_id, id, &rows, &msg);
+	struct itx_read read = itx_get(r->arena, r->caller->tenant_id, id, auth_probe(r), &rows);
 
-	switch (found) {
-	case 0:
+	switch (read.outcome) {
+	case ITX_READ_OK:
 		break;
-	case 1:
+	case ITX_READ_NONE:
 		page_error(r, 404, "Transaction not found");
 		return;
-	case -1:
-		page_error(r, 500, "Internal server error");
+	case ITX_READ_REFUSED:
+		page_error(r, read.status, read.message);
 		return;
 	default:
-		page_error(r, found, msg);
+		page_error(r, 500, "Internal server error");
 		return;
 	}
 	ctx = page_new(r, "Transaction", "transactions");
@@ -527,27 +533,13 @@ static const char *tx_input_of(struct request *r, const struct tx_form *f,
 	return NULL;
 }
 
-/* The id of the transaction in a stored create response. */
-static const char *created_id(struct request *r, const char *body)
-{
-	struct json_object *o = json_tokener_parse(body);
-	const char *id;
-
-	if (!o)
-		return NULL;
-	id = listing_str(o, "inventory_transaction.id");
-	id = id ? arena_strdup(r->arena, id) : NULL;
-	json_object_put(o);
-	return id;
-}
-
 void admin_transaction_create(struct request *r)
 {
 	struct kvlist form;
 	struct tx_form f = {0};
 	struct json_object *stock;
 	struct itx_input in;
-	struct itx_result res;
+	struct itx_api_result res;
 	struct idem k;
 	const char *error, *id = NULL;
 
@@ -571,17 +563,15 @@ void admin_transaction_create(struct request *r)
 		tx_form_page(r, 400, "The form is damaged. Please reload it.", &f, stock);
 		return;
 	}
-	switch (itx_create(r->arena, r->caller->tenant_id, &in, &k, &res)) {
-	case ITX_CREATED:
+	switch (itx_api_create(r->arena, r->caller->tenant_id, &in, &k, &res)) {
+	case ITX_API_CREATED:
+	case ITX_API_REPLAYED:
 		id = res.id;
 		break;
-	case ITX_REPLAYED:
-		id = created_id(r, res.body);
-		break;
-	case ITX_REFUSED:
+	case ITX_API_REFUSED:
 		tx_form_page(r, res.status, res.message, &f, stock);
 		return;
-	case ITX_KEY_REUSED:
+	case ITX_API_KEY_REUSED:
 		tx_form_page(r, 422,
 		             "This form was already sent with other values. Please reload it.", &f,
 		             stock);

@@ -13,6 +13,7 @@
 #include "db/paging.h"
 #include "web/row_json.h"
 #include "web/idempotency.h"
+#include "web/itx_api.h"
 #include "stock/itx.h"
 #include "base/jval.h"
 #include "web/body.h"
@@ -108,7 +109,7 @@ static void send_csv(struct request *r, struct itx_filter *f)
 		envelope_ondi_error(r, status, msg);
 		return;
 	}
-	itx_csv(r, f);
+	itx_api_csv(r, f);
 }
 
 static void handle_list(struct request *r)
@@ -118,6 +119,7 @@ static void handle_list(struct request *r)
 	struct db_rows rows;
 	struct buf *b;
 	long long counts[ITX_TYPES_MAX], total = 0;
+	struct itx_read read;
 	const char *msg = NULL, *format = kvlist_get_nonempty(&r->query, "format");
 	int status;
 
@@ -137,14 +139,21 @@ static void handle_list(struct request *r)
 		send_csv(r, &f);
 		return;
 	}
-	f.probe_user = auth_probe_user(r);
-	if (itx_stats(r->arena, &f, counts, &total) < 0 ||
-	    itx_page(r->arena, &f, &pg, ITX_SORT_TIME, true, &rows) < 0) {
+	f.probe = auth_probe(r);
+	if (itx_stats(r->arena, &f, counts, &total) < 0) {
 		send_internal(r);
 		return;
 	}
-	if ((status = auth_settle_probe(r, &rows, &msg)) != 0 ||
-	    (status = itx_filter_confirm(r->arena, &f, &rows, &msg)) != 0) {
+	read = itx_page(r->arena, &f, &pg, ITX_SORT_TIME, true, &rows);
+	if (read.outcome == ITX_READ_FAILED) {
+		send_internal(r);
+		return;
+	}
+	if (read.outcome == ITX_READ_REFUSED) {
+		envelope_ondi_error(r, read.status, read.message);
+		return;
+	}
+	if ((status = itx_filter_confirm(r->arena, &f, &rows, &msg)) != 0) {
 		envelope_ondi_error(r, status, msg);
 		return;
 	}
@@ -175,20 +184,19 @@ static void send_transaction(struct request *r, const char *id, const char *mess
 	struct db_rows rows;
 	struct buf *b;
 
-	const char *msg = NULL;
-	int found = itx_get(r, tenant_of(r), id, &rows, &msg);
+	struct itx_read read = itx_get(r->arena, tenant_of(r), id, auth_probe(r), &rows);
 
-	switch (found) {
-	case 0:
+	switch (read.outcome) {
+	case ITX_READ_OK:
 		break;
-	case 1:
+	case ITX_READ_NONE:
 		envelope_ondi_error(r, 404, "Transaction not found");
 		return;
-	case -1:
-		send_internal(r);
+	case ITX_READ_REFUSED:
+		envelope_ondi_error(r, read.status, read.message);
 		return;
 	default:
-		envelope_ondi_error(r, found, msg);
+		send_internal(r);
 		return;
 	}
 	b = ondi_begin(r, message);
@@ -406,7 +414,7 @@ static int parse_create(struct request *r, struct json_object *body, struct itx_
 static void handle_create(struct request *r)
 {
 	struct itx_input in;
-	struct itx_result res;
+	struct itx_api_result res;
 	struct idem k;
 	struct json_object *body;
 	const char *msg = NULL;
@@ -430,18 +438,18 @@ static void handle_create(struct request *r)
 		envelope_ondi_error(r, status, msg);
 		return;
 	}
-	in.settle = r;
-	switch (itx_create(r->arena, tenant_of(r), &in, &k, &res)) {
-	case ITX_CREATED:
+	in.probe = auth_probe(r);
+	switch (itx_api_create(r->arena, tenant_of(r), &in, &k, &res)) {
+	case ITX_API_CREATED:
 		envelope_reply_text(r, 201, res.body);
 		break;
-	case ITX_REPLAYED:
+	case ITX_API_REPLAYED:
 		idem_replay(r, res.status, res.body);
 		break;
-	case ITX_REFUSED:
+	case ITX_API_REFUSED:
 		envelope_ondi_error(r, res.status, res.message);
 		break;
-	case ITX_KEY_REUSED:
+	case ITX_API_KEY_REUSED:
 		envelope_ondi_error(r, 422, "Idempotency key reused with a different request");
 		break;
 	default:

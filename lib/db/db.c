@@ -98,10 +98,15 @@ static bool is_read(const char *sql)
 	return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "SHOW", 4) == 0;
 }
 
+static bool is_lock_conflict(unsigned int err)
+{
+	return err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT;
+}
+
 /* Errors a transaction survives by running again from the start. */
 static bool is_retryable(unsigned int err)
 {
-	return err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT || is_lost(err);
+	return is_lock_conflict(err) || is_lost(err);
 }
 
 /* Expected errors (handlers turn them into 409s or retries) must not flood the error log. */
@@ -762,6 +767,11 @@ unsigned int db_errno(void)
 const char *db_error(void)
 {
 	return db.errmsg;
+}
+
+bool db_lock_conflict(void)
+{
+	return is_lock_conflict(db_errno());
 }
 
 bool db_is_duplicate(void)

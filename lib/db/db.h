@@ -69,6 +69,13 @@ unsigned long long db_affected_rows(void);
 unsigned int db_errno(void);
 const char *db_error(void);
 bool db_is_duplicate(void);
+/*
+ * Whether the last error was a lock conflict (deadlock, lock wait timeout): a
+ * write that failed with one can run again and succeed. db_transaction
+ * already reruns its function on these (and on a lost connection); callers
+ * with their own rounds on top ask this instead of naming error numbers.
+ */
+bool db_lock_conflict(void);
 
 /* Cell text or NULL. */
 const char *db_cell(const struct db_rows *rows, size_t row, size_t col);

@@ -1,54 +1,36 @@
 /* Inventory transactions: list filters, pages, stats, CSV export, reading and creating one. */
 #include "stock/itx.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <json-c/json.h>
-
 #include "base/arena.h"
-#include "web/auth.h"
 #include "base/buf.h"
 #include "base/csv.h"
-#include "web/csv_stream.h"
+#include "base/kvlist.h"
+#include "base/log.h"
+#include "base/valid.h"
 #include "db/db.h"
-#include "db/sql.h"
 #include "db/paging.h"
-#include "web/row_json.h"
-#include "web/idempotency.h"
+#include "db/sql.h"
+#include "db/user_probe.h"
 #include "stock/itx_sql.h"
-#include "base/jval.h"
-#include "web/envelope.h"
 #include "stock/ledger.h"
 #include "stock/ledger_post.h"
-#include "base/log.h"
-#include "web/req.h"
-#include "web/resource.h"
-#include "base/valid.h"
 
 /* The status master data gives a deleted (deactivated) stock record. */
 #define STOCK_DELETED "inactive"
 
-/* Rows per query while streaming a CSV export. */
-#define CSV_BATCH 1000
-
-/* Server errors a write survives by running again (deadlock, lock wait timeout). */
-#define ER_LOCK_DEADLOCK_ 1213
-#define ER_LOCK_WAIT_TIMEOUT_ 1205
-/* db_transaction already tries 5 times; under heavy contention give it a few more rounds. */
-#define CREATE_ROUNDS 4
-
 /* db_transaction callback results besides 0 (commit) and -1 (DB error). */
 #define TXN_REFUSED 1 /* a business rule said no: c->status, c->message */
-#define TXN_TAKEN 2   /* the Idempotency-Key was committed by a concurrent request */
+#define TXN_STOPPED 2 /* the caller's begin hook said this attempt cannot go on */
 
 /* ---- shared SQL -------------------------------------------------------- */
 
 static const char tx_full_sql[] = TX_GET_SQL;
-static const char tx_full_probed_sql[] = TX_GET_SQL_WITH(", " AUTH_PROBE_COLUMN);
+static const char tx_full_probed_sql[] = TX_GET_SQL_WITH(", " USER_PROBE_COLUMN);
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -326,29 +308,51 @@ static const char *time_index(const struct itx_filter *f)
 	return " FORCE INDEX (ix_itx_tenant_time)";
 }
 
-/* ", <the caller's user row>" when f asks for it (auth_settle_probe reads it). */
-static void probe_column(struct sql *q, const struct itx_filter *f)
+/* The probe the read should carry: f's, unless a statement took it already. */
+static struct user_probe *pending(struct user_probe *p)
 {
-	if (!f->probe_user)
-		return;
-	struct db_param p[] = {DBP_S(f->probe_user), DBP_S(f->tenant_id)};
-
-	sql_addv(q, ", " AUTH_PROBE_COLUMN, p, 2);
+	return p && !p->taken ? p : NULL;
 }
 
-int itx_page(struct arena *a, const struct itx_filter *f, const struct paging *pg,
-             enum itx_sort sort, bool desc, struct db_rows *out)
+/* ", <the caller's user row>" when f carries a probe (user_probe_take reads it). */
+static void probe_column(struct sql *q, const struct itx_filter *f)
+{
+	struct user_probe *p = pending(f->probe);
+
+	if (!p)
+		return;
+	struct db_param params[] = {DBP_S(p->user_id), DBP_S(p->tenant_id)};
+
+	sql_addv(q, ", " USER_PROBE_COLUMN, params, 2);
+}
+
+/* The answer of a read: its rows, or the caller's refusal read with them. */
+static struct itx_read read_result(int rc, struct user_probe *p, struct db_rows *rows)
+{
+	struct itx_read r = {ITX_READ_OK, 0, NULL};
+
+	if (rc < 0) {
+		r.outcome = ITX_READ_FAILED;
+		return r;
+	}
+	if ((r.status = user_probe_take(p, rows, &r.message)) != 0)
+		r.outcome = ITX_READ_REFUSED;
+	return r;
+}
+
+struct itx_read itx_page(struct arena *a, const struct itx_filter *f, const struct paging *pg,
+                         enum itx_sort sort, bool desc, struct db_rows *out)
 {
 	return itx_page_columns(a, f, pg, sort, desc, ITX_ALL_COLUMNS, out);
 }
 
-int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct paging *pg,
+struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f, const struct paging *pg,
                      enum itx_sort sort, bool desc, enum itx_columns cols, struct db_rows *out)
 {
 	const char *columns =
 	    cols == ITX_LISTING_COLUMNS ? TX_LISTING_COLUMNS : TX_FLAT_COLUMNS TX_NESTED_COLUMNS;
 	struct sql q;
-	long long offset = (pg->page - 1) * pg->limit;
+	long long offset = paging_offset(pg);
 	int rc;
 
 	if ((unsigned)sort >= sizeof(sort_specs) / sizeof(sort_specs[0]))
@@ -383,31 +387,30 @@ int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct p
 	buf_puts(&q.text, ") page JOIN inventory_transactions t ON t.id = page.id" TX_RELATED);
 	order_by(&q.text, sort, desc);
 run:
-	rc = db_execv(a, out, buf_cstr(&q.text), q.params, q.n);
+	rc = sql_exec(&q, out);
 	sql_release(&q);
-	return rc;
+	return read_result(rc, f->probe, out);
 }
 
-int itx_get(struct request *r, const char *tenant_id, const char *id, struct db_rows *out,
-            const char **message)
+struct itx_read itx_get(struct arena *a, const char *tenant_id, const char *id,
+                        struct user_probe *probe, struct db_rows *out)
 {
-	const char *probe_user = auth_probe_user(r);
-	int rc = probe_user ? db_exec(r->arena, out, tx_full_probed_sql, "ssss", probe_user,
-	                              tenant_id, tenant_id, id)
-	                    : db_exec(r->arena, out, tx_full_sql, "ss", tenant_id, id);
-	int status;
+	struct user_probe *p = pending(probe);
+	struct itx_read r;
+	int rc = p ? db_exec(a, out, tx_full_probed_sql, "ssss", p->user_id, p->tenant_id,
+	                     tenant_id, id)
+	           : db_exec(a, out, tx_full_sql, "ss", tenant_id, id);
 
-	if (rc < 0)
-		return -1;
-	/* A refusal outranks "not found": the row is read on its own then. */
-	if ((status = auth_settle_probe(r, out, message)) != 0)
-		return status;
-	return out->nrows ? 0 : 1;
+	r = read_result(rc, p, out);
+	/* No row: the frame reads the user row on its own, and its refusal outranks "not found". */
+	if (r.outcome == ITX_READ_OK && out->nrows == 0)
+		r.outcome = ITX_READ_NONE;
+	return r;
 }
 
 /* ---- CSV export -------------------------------------------------------- */
 
-static const char csv_header[] =
+const char itx_csv_header[] =
     "id,timestamp,transaction_type,warehouse_code,item_sku,item_name,stock_id,quantity,"
     "from_bin_code,to_bin_code,reference_type,reference_id,performed_by,notes\r\n";
 
@@ -424,15 +427,7 @@ static const char csv_header[] =
 	" LEFT JOIN bins tb ON tb.id = t.to_bin_id AND tb.tenant_id = t.tenant_id"
 #define CSV_COLUMNS 14
 
-/*
- * One batch after the position (after_ts, after_id) (none at first), newest
- * first: keyset paging, so every batch starts with an index range instead of
- * an ever larger OFFSET, and ids are picked before rows are joined (as in
- * list_page). Each batch uses its own arena, so an export of a million rows
- * holds one batch in memory at a time. Returns rows read, or -1.
- */
-static long csv_batch(const struct itx_filter *f, struct buf *out, char *after_ts, size_t ts_size,
-                      char *after_id, size_t id_size)
+long itx_csv_batch(const struct itx_filter *f, struct itx_csv_cursor *cur, struct buf *out)
 {
 	struct arena *a = arena_new(64 * 1024);
 	struct sql q;
@@ -444,16 +439,16 @@ static long csv_batch(const struct itx_filter *f, struct buf *out, char *after_t
 	if (f->search)
 		buf_puts(&q.text, ITEM_JOIN);
 	where_filter(&q, f);
-	if (*after_id) {
-		/* (timestamp, id) < (after_ts, after_id), written so the first part is a range. */
-		sql_addp(&q, " AND t.timestamp <= ?", DBP_S(after_ts));
-		sql_addp(&q, " AND (t.timestamp < ?", DBP_S(after_ts));
-		sql_addp(&q, " OR t.id < ?)", DBP_S(after_id));
+	if (*cur->id) {
+		/* (timestamp, id) < (cur->ts, cur->id), written so the first part is a range. */
+		sql_addp(&q, " AND t.timestamp <= ?", DBP_S(cur->ts));
+		sql_addp(&q, " AND (t.timestamp < ?", DBP_S(cur->ts));
+		sql_addp(&q, " OR t.id < ?)", DBP_S(cur->id));
 	}
-	sql_addp(&q, TX_ORDER " LIMIT ?", DBP_I(CSV_BATCH));
+	sql_addp(&q, TX_ORDER " LIMIT ?", DBP_I(ITX_CSV_BATCH));
 	buf_puts(&q.text,
 	         ") page JOIN inventory_transactions t ON t.id = page.id" CSV_RELATED TX_ORDER);
-	if (db_execv(a, &rows, buf_cstr(&q.text), q.params, q.n) < 0)
+	if (sql_exec(&q, &rows) < 0)
 		goto out;
 	for (size_t i = 0; i < rows.nrows; i++) {
 		for (size_t c = 0; c < CSV_COLUMNS; c++)
@@ -461,37 +456,14 @@ static long csv_batch(const struct itx_filter *f, struct buf *out, char *after_t
 		csv_end_record(out);
 	}
 	if (rows.nrows) {
-		snprintf(after_id, id_size, "%s", db_cell(&rows, rows.nrows - 1, 0));
-		snprintf(after_ts, ts_size, "%s", db_cell(&rows, rows.nrows - 1, CSV_COLUMNS));
+		snprintf(cur->id, sizeof(cur->id), "%s", db_cell(&rows, rows.nrows - 1, 0));
+		snprintf(cur->ts, sizeof(cur->ts), "%s", db_cell(&rows, rows.nrows - 1, CSV_COLUMNS));
 	}
 	n = (long)rows.nrows;
 out:
 	sql_release(&q);
 	arena_free(a);
 	return n;
-}
-
-void itx_csv(struct request *r, const struct itx_filter *f)
-{
-	char after_ts[40] = "", after_id[40] = "";
-	struct buf out;
-	long n;
-
-	if (csv_stream_begin(r, "inventory-transactions.csv") < 0)
-		return;
-	buf_init(&out);
-	buf_puts(&out, csv_header);
-	do {
-		n = csv_batch(f, &out, after_ts, sizeof(after_ts), after_id, sizeof(after_id));
-		if (n < 0)
-			log_error(
-			    "inventory_transactions: CSV export cut short by a database error");
-		if (csv_stream_write(r, &out) < 0) {
-			log_warn("inventory_transactions: client left during the CSV export");
-			break;
-		}
-	} while (n == CSV_BATCH);
-	buf_release(&out);
 }
 
 /* ---- create ------------------------------------------------------------ */
@@ -581,11 +553,10 @@ struct create_ctx {
 	struct arena *a;
 	const char *tenant_id;
 	const struct itx_input *in;
-	const struct idem *idem;
+	const struct itx_hooks *hooks;
 	int status;
 	const char *message;
-	const char *body; /* the 201 response */
-	const char *id;   /* the new transaction */
+	const char *id; /* the new transaction */
 	/* effect: the movement posted to the ledger */
 	const char *now;
 	struct ledger_movement m;
@@ -691,24 +662,23 @@ static int bin_lock_state(struct create_ctx *c, const char *bin, const char **me
 
 static int read_stock_bin(struct create_ctx *c, struct db_rows *rows)
 {
-	struct request *r = c->in->settle;
-	const char *probe_user = r ? auth_probe_user(r) : NULL;
+	struct user_probe *p = pending(c->in->probe);
 	const char *msg = NULL;
 	int status, rc;
 
-	rc = probe_user ? db_exec(c->a, rows, STOCK_BIN_SQL ", " AUTH_PROBE_COLUMN, "ssssss",
-	                          c->tenant_id, c->in->stock_id, c->tenant_id, c->in->warehouse_id,
-	                          probe_user, c->tenant_id)
-	                : db_exec(c->a, rows, STOCK_BIN_SQL, "ssss", c->tenant_id, c->in->stock_id,
-	                          c->tenant_id, c->in->warehouse_id);
+	rc = p ? db_exec(c->a, rows, STOCK_BIN_SQL ", " USER_PROBE_COLUMN, "ssssss", c->tenant_id,
+	                 c->in->stock_id, c->tenant_id, c->in->warehouse_id, p->user_id,
+	                 p->tenant_id)
+	       : db_exec(c->a, rows, STOCK_BIN_SQL, "ssss", c->tenant_id, c->in->stock_id,
+	                 c->tenant_id, c->in->warehouse_id);
 	if (rc < 0 || rows->nrows != 1)
 		return -1;
 	c->warehouse_clock = db_cell(rows, 0, 1);
-	if (!probe_user)
+	if (!p)
 		return 0;
-	if ((status = auth_settle_probe(r, rows, &msg)) != 0)
+	if ((status = user_probe_take(p, rows, &msg)) != 0)
 		return status == 500 ? -1 : refuse(c, status, msg);
-	c->user_seen = r->caller->user_id;
+	c->user_seen = p->user_id;
 	return 0;
 }
 
@@ -967,11 +937,13 @@ static struct db_rows columns_from(const struct db_rows *rows, size_t first)
 	return v;
 }
 
-static int build_response(struct create_ctx *c, const char *id)
+/* Reads back what the attempt wrote and hands it to the caller's written hook. */
+static int read_back(struct create_ctx *c, const char *id)
 {
-	struct json_object *env, *tx, *stock;
 	struct db_rows rows, tx_part, stock_part;
 
+	if (!c->hooks || !c->hooks->written)
+		return 0;
 	if (db_exec(c->a, &rows, created_sql, "sss", c->updated_stock_id, c->tenant_id, id) < 0)
 		return -1;
 	if (rows.nrows == 0 || rows.ncols <= TX_FLAT_NCOLS) {
@@ -981,13 +953,18 @@ static int build_response(struct create_ctx *c, const char *id)
 	tx_part = rows;
 	tx_part.ncols = TX_FLAT_NCOLS; /* one row: the stride does not matter */
 	stock_part = columns_from(&rows, TX_FLAT_NCOLS);
-	tx = row_json(&tx_part, 0);
-	stock = row_json(&stock_part, 0);
-	env = envelope_ondi("Inventory transaction created successfully");
-	json_object_object_add(env, "inventory_transaction", tx);
-	json_object_object_add(env, "updated_stock", stock);
-	c->body = jval_text(c->a, env);
-	return 0;
+	return c->hooks->written(c->hooks->ctx, &tx_part, &stock_part);
+}
+
+/* The caller's begin hook: 0 to go on, TXN_STOPPED or -1. */
+static int begin_attempt(struct create_ctx *c)
+{
+	int rc;
+
+	if (!c->hooks || !c->hooks->begin)
+		return 0;
+	rc = c->hooks->begin(c->hooks->ctx);
+	return rc == ITX_HOOK_STOP ? TXN_STOPPED : rc;
 }
 
 /* One attempt of the create inside BEGIN ... COMMIT; db_transaction reruns it after a deadlock. */
@@ -1000,20 +977,13 @@ static int create_txn(void *ctx)
 
 	c->status = 0;
 	c->message = NULL;
-	c->body = NULL;
 	memset(&c->m, 0, sizeof(c->m));
 	c->updated_stock_id = NULL;
 	c->lock_bin = NULL; /* a new attempt holds no locks yet */
 	c->user_seen = NULL;
 	c->warehouse_clock = NULL;
-	switch (idem_claim(c->a, c->idem)) {
-	case IDEM_NEW:
-		break;
-	case IDEM_TAKEN:
-		return TXN_TAKEN;
-	default:
-		return -1;
-	}
+	if ((rc = begin_attempt(c)) != 0)
+		return rc;
 	/* NULL: check_records reads the database's clock along with the warehouse. */
 	c->now = c->in->timestamp;
 	if ((rc = lock_ahead(c)) != 0 || (rc = check_records(c, &src)) != 0 ||
@@ -1023,58 +993,22 @@ static int create_txn(void *ctx)
 	if (ledger_post(c->a, c->tenant_id, &c->m) < 0)
 		return -1;
 	c->id = id = c->m.id;
-	if (build_response(c, id) < 0)
-		return -1;
-	return idem_store(c->a, c->idem, 201, c->body) < 0 ? -1 : 0;
-}
-
-static bool busy_error(unsigned int err)
-{
-	return err == ER_LOCK_DEADLOCK_ || err == ER_LOCK_WAIT_TIMEOUT_;
-}
-
-/* What the key has stored: ITX_REPLAYED or ITX_KEY_REUSED (out filled), ITX_CREATED for nothing. */
-static enum itx_outcome stored(struct arena *a, const struct idem *k, struct itx_result *out)
-{
-	switch (idem_lookup(a, k, &out->status, &out->body)) {
-	case IDEM_NEW:
-		return ITX_CREATED;
-	case IDEM_REPLAY:
-		return ITX_REPLAYED;
-	case IDEM_MISMATCH:
-		return ITX_KEY_REUSED;
-	default:
-		return ITX_FAILED;
-	}
+	return read_back(c, id);
 }
 
 enum itx_outcome itx_create(struct arena *a, const char *tenant_id, const struct itx_input *in,
-                            const struct idem *k, struct itx_result *out)
+                            const struct itx_hooks *hooks, struct itx_result *out)
 {
 	struct create_ctx c = {0};
-	enum itx_outcome o;
-	int rc = -1;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	idem_purge(a, k);
-	if ((o = stored(a, k, out)) != ITX_CREATED)
-		return o;
 	c.a = a;
 	c.tenant_id = tenant_id;
 	c.in = in;
-	c.idem = k;
-	for (int round = 0; round < CREATE_ROUNDS; round++) {
-		rc = db_transaction(create_txn, &c);
-		/* A key whose holder rolled back after all is free again: try once more. */
-		if (rc == TXN_TAKEN && (o = stored(a, k, out)) != ITX_CREATED)
-			return o;
-		if (rc == TXN_TAKEN || (rc == -1 && busy_error(db_errno())))
-			continue;
-		break;
-	}
+	c.hooks = hooks;
+	rc = db_transaction(create_txn, &c);
 	if (rc == 0) {
-		out->status = 201;
-		out->body = c.body;
 		out->id = c.id;
 		return ITX_CREATED;
 	}
@@ -1083,5 +1017,5 @@ enum itx_outcome itx_create(struct arena *a, const char *tenant_id, const struct
 		out->message = c.message;
 		return ITX_REFUSED;
 	}
-	return ITX_FAILED;
+	return rc == TXN_STOPPED ? ITX_STOPPED : ITX_FAILED;
 }

@@ -1,7 +1,9 @@
 /*
  * Inventory transactions, the rows of the stock ledger: list filters, pages and
- * per-type stats, the CSV export, reading one, and creating one (the stock
- * effect, locking, idempotency). Shared by the JSON group and the admin pages.
+ * per-type stats, the CSV export's rows, reading one, and creating one (the
+ * rules, the locks, the stock effect through the ledger writer). Plain inputs
+ * and results; the JSON group and the admin pages turn them into answers
+ * (web/itx_api.h for what both need: the keyed create, the CSV stream).
  */
 #ifndef STOCKTAKE_ITX_H
 #define STOCKTAKE_ITX_H
@@ -12,10 +14,10 @@
 #include "stock/ledger.h"
 
 struct arena;
-struct idem;
+struct buf;
 struct kvlist;
-struct request;
 struct paging;
+struct user_probe;
 
 /* Column sizes of inventory_transactions, in characters. */
 #define ITX_REFERENCE_ID_MAX 100
@@ -46,10 +48,10 @@ struct itx_filter {
 	bool has_end;
 	bool end_is_date; /* a bare date as the end includes that whole day */
 	/*
-	 * Set by the caller of itx_filter_parse: itx_page also reads this user's row
-	 * (AUTH_PROBE_COLUMN, for auth_settle_probe).
+	 * Set by the caller of itx_filter_parse: itx_page's statement also reads
+	 * the caller's user row (db/user_probe.h). NULL: the caller is settled.
 	 */
-	const char *probe_user;
+	struct user_probe *probe;
 	/*
 	 * The warehouse named by the filter was not looked up (itx_filter_read): a
 	 * page holding one of its transactions proves it exists; itx_filter_confirm
@@ -104,6 +106,20 @@ enum itx_sort {
 	ITX_SORT_USER,
 };
 
+/* What a read of transactions came to. */
+enum itx_read_outcome {
+	ITX_READ_OK = 0, /* rows read */
+	ITX_READ_NONE,   /* itx_get: the tenant has no such transaction */
+	ITX_READ_REFUSED, /* the caller's user row, read along, refuses them: status, message */
+	ITX_READ_FAILED, /* database error (logged) */
+};
+
+struct itx_read {
+	enum itx_read_outcome outcome;
+	int status;          /* ITX_READ_REFUSED: 401 or 403 (500: a malformed user row) */
+	const char *message; /* ITX_READ_REFUSED: the client message */
+};
+
 /*
  * One page of the filtered set: the transaction's columns (id, tenant_id,
  * warehouse_id, item_id, stock_id, transaction_type, quantity, from_bin_id,
@@ -111,10 +127,11 @@ enum itx_sort {
  * delta, to_stock_id, to_delta) and its related records labelled
  * warehouse.*, item.*, stock.*, from_bin.*, to_bin.*, user.* (row_json
  * nests them). The ids are picked from the ordered index first and only those
- * rows joined, so deep pages stay cheap. 0 or -1.
+ * rows joined, so deep pages stay cheap. ITX_READ_OK (an empty page too),
+ * ITX_READ_REFUSED (f->probe's caller) or ITX_READ_FAILED.
  */
-int itx_page(struct arena *a, const struct itx_filter *f, const struct paging *pg,
-             enum itx_sort sort, bool desc, struct db_rows *out);
+struct itx_read itx_page(struct arena *a, const struct itx_filter *f, const struct paging *pg,
+                         enum itx_sort sort, bool desc, struct db_rows *out);
 
 /* The columns of a page: all of itx_page's, or what the admin listings show. */
 enum itx_columns {
@@ -126,24 +143,38 @@ enum itx_columns {
 };
 
 /* itx_page with a choice of columns. */
-int itx_page_columns(struct arena *a, const struct itx_filter *f, const struct paging *pg,
-                     enum itx_sort sort, bool desc, enum itx_columns cols, struct db_rows *out);
+struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
+                                 const struct paging *pg, enum itx_sort sort, bool desc,
+                                 enum itx_columns cols, struct db_rows *out);
+
+/* The export's header line: its columns, in the order of itx_csv_batch's fields. */
+extern const char itx_csv_header[];
+
+/* Rows per batch of the export. */
+#define ITX_CSV_BATCH 1000
+
+/* Where the export is: after the row (ts, id); empty at the start. */
+struct itx_csv_cursor {
+	char ts[40];
+	char id[40];
+};
 
 /*
- * Streams every row of the filtered set (all pages) to r as the CSV export
- * "inventory-transactions.csv", newest first, read in batches by keyset; a
- * database error after the first bytes can only cut the file short (logged).
+ * Appends the next batch of the filtered set as CSV records to out, newest
+ * first, and moves the cursor past it: keyset paging, so every batch starts
+ * with an index range instead of an ever larger OFFSET. Each batch uses an
+ * arena of its own, so an export of a million rows holds one batch in memory
+ * at a time. Rows read (fewer than ITX_CSV_BATCH: the last batch), or -1.
  */
-void itx_csv(struct request *r, const struct itx_filter *f);
+long itx_csv_batch(const struct itx_filter *f, struct itx_csv_cursor *cur, struct buf *out);
 
 /*
- * One transaction of the tenant with the columns of itx_page, read for r: a
- * pending caller's user row comes in the same statement and is settled
- * (auth_settle_probe). 0, 1 when none, -1 on DB errors, or the caller's
- * refusal (401, 403 or 500) with *message, answered instead of the rest.
+ * One transaction of the tenant with the columns of itx_page. With a probe
+ * (db/user_probe.h) the caller's user row comes in the same statement:
+ * ITX_READ_OK, ITX_READ_NONE, ITX_READ_REFUSED or ITX_READ_FAILED.
  */
-int itx_get(struct request *r, const char *tenant_id, const char *id, struct db_rows *out,
-            const char **message);
+struct itx_read itx_get(struct arena *a, const char *tenant_id, const char *id,
+                        struct user_probe *probe, struct db_rows *out);
 
 /* ---- create ----------------------------------------------------------------- */
 
@@ -163,11 +194,11 @@ struct itx_input {
 	const char *performed_by; /* NULL: the caller */
 	const char *timestamp;    /* DB form, or NULL for now */
 	/*
-	 * A request whose caller is still pending (auth_authenticate_deferred):
-	 * the create's first read also reads the caller's user row, and a
-	 * refusal rolls back before anything is written. NULL: already settled.
+	 * The caller's user row, read by the create's first statement
+	 * (db/user_probe.h): a refusal rolls back before anything is written.
+	 * NULL: the caller is settled.
 	 */
-	struct request *settle;
+	struct user_probe *probe;
 };
 
 /*
@@ -180,29 +211,44 @@ struct itx_input {
 int itx_check_input(struct arena *a, struct itx_input *in, const char *type, const char *direction,
                     const char *timestamp, const char *caller_id, const char **msg);
 
+/* What the caller runs inside the create's database transaction (the web layer: its key). */
+struct itx_hooks {
+	/* First in every attempt, before any lock: 0, ITX_HOOK_STOP, or -1. */
+	int (*begin)(void *ctx);
+	/*
+	 * After the ledger row, before COMMIT: the transaction as stored (its
+	 * flat columns, TX_FLAT_COLUMNS) and the stock record it changed (a
+	 * move's destination). 0, or -1 to roll back.
+	 */
+	int (*written)(void *ctx, const struct db_rows *transaction, const struct db_rows *stock);
+	void *ctx;
+};
+
+/* The begin hook's "this attempt cannot go on" (an Idempotency-Key held by another request). */
+#define ITX_HOOK_STOP 1
+
 enum itx_outcome {
-	ITX_CREATED = 0, /* body: the 201 response; id: the new transaction */
-	ITX_REPLAYED,    /* the key's stored response: status and body */
+	ITX_CREATED = 0, /* id: the new transaction */
 	ITX_REFUSED,     /* a business rule said no: status and message */
-	ITX_KEY_REUSED,  /* the Idempotency-Key belongs to another request */
-	ITX_FAILED,      /* database error (logged) */
+	ITX_STOPPED,     /* the begin hook stopped it (nothing written) */
+	ITX_FAILED,      /* database error (logged; db_lock_conflict() tells a retryable one) */
 };
 
 struct itx_result {
 	int status;
 	const char *message;
-	const char *body; /* JSON text of the ONDI answer */
 	const char *id;
 };
 
 /*
- * Creates the transaction: one database transaction (retried after deadlocks)
- * that claims the Idempotency-Key k (k->key may be NULL), locks the bins of a
- * move and the stock rows, checks the rules that need them (warehouse, stock,
- * item, performer, bins, quantity on hand), changes the stock and writes the
- * ledger row and the response the key keeps.
+ * Creates the transaction in one database transaction (db_transaction: rerun
+ * after a deadlock): runs hooks->begin, locks in the ledger writer's order
+ * (count sessions, bins, the stock rows), checks the rules that need them
+ * (warehouse, stock, item, performer, bins, bin freeze, quantity on hand),
+ * posts the movement (ledger_post) and hands what it wrote to hooks->written.
+ * hooks may be NULL.
  */
 enum itx_outcome itx_create(struct arena *a, const char *tenant_id, const struct itx_input *in,
-                            const struct idem *k, struct itx_result *out);
+                            const struct itx_hooks *hooks, struct itx_result *out);
 
 #endif

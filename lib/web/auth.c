@@ -14,6 +14,7 @@
 
 #include "base/arena.h"
 #include "db/db.h"
+#include "db/user_probe.h"
 #include "base/env.h"
 #include "base/log.h"
 #include "web/req.h"
@@ -645,15 +646,6 @@ static int verify_request_token(struct request *r, const char **message)
 	return 0;
 }
 
-/* The user's row as it is read, by auth_authenticate or along with a handler's query. */
-struct user_row {
-	const char *status;
-	const char *tenant_status;
-	const char *tokens_valid_after;
-	const char *scopes;
-	const char *username;
-};
-
 /*
  * The token alone is not enough: the user may since have been disabled or lost
  * scopes. Applies the row (NULL: no such user) to c. 0, or 401 with *message.
@@ -749,41 +741,20 @@ int auth_settle(struct request *r, const char **message)
 	return c->refused;
 }
 
-/* Splits the AUTH_PROBE_COLUMN text into u (fields in the arena). False when malformed. */
-static bool parse_probe(struct arena *a, const char *text, struct user_row *u)
+/* The probe's admit: the row read along with a handler's statement settles the caller. */
+static int admit_probe(void *ctx, const char *text, const char **message)
 {
-	const char **field[] = {&u->status, &u->tenant_status, &u->tokens_valid_after, &u->scopes};
-	const char *p = text;
-
-	/* The username comes last, so whatever it holds cannot shift the other fields. */
-	for (size_t i = 0; i < sizeof(field) / sizeof(field[0]); i++) {
-		const char *sep = strchr(p, AUTH_PROBE_SEPARATOR);
-		if (!sep)
-			return false;
-		*field[i] = arena_strndup(a, p, (size_t)(sep - p));
-		p = sep + 1;
-	}
-	u->username = p;
-	return true;
-}
-
-int auth_settle_probe(struct request *r, struct db_rows *rows, const char **message)
-{
+	struct request *r = ctx;
 	struct caller *c = r->caller;
-	int col = db_col(rows, AUTH_PROBE_LABEL);
-	const char *text, *msg = NULL;
+	const char *msg = NULL;
 	struct user_row u;
 	int rc;
 
-	if (col < 0)
-		return auth_settle(r, message);
-	text = rows->nrows ? db_cell(rows, 0, (size_t)col) : NULL;
-	db_rows_drop_col(rows, (size_t)col);
-	if (!c || !c->pending || rows->nrows == 0) /* no row: nothing read, auth_settle will */
-		return auth_settle(r, message);
+	if (!c || !c->pending)
+		return 0;
 	if (!text) {
 		rc = admit_user(r->arena, c, NULL, &msg);
-	} else if (!parse_probe(r->arena, text, &u)) {
+	} else if (!user_probe_parse(r->arena, text, &u)) {
 		log_error("auth: malformed user probe");
 		msg = "Internal server error";
 		rc = 500;
@@ -795,7 +766,17 @@ int auth_settle_probe(struct request *r, struct db_rows *rows, const char **mess
 	return rc;
 }
 
-const char *auth_probe_user(const struct request *r)
+struct user_probe *auth_probe(struct request *r)
 {
-	return r->caller && r->caller->pending ? r->caller->user_id : NULL;
+	struct user_probe *p;
+
+	if (!r->caller || !r->caller->pending)
+		return NULL;
+	p = arena_alloc(r->arena, sizeof(*p));
+	memset(p, 0, sizeof(*p));
+	p->user_id = r->caller->user_id;
+	p->tenant_id = r->caller->tenant_id;
+	p->admit = admit_probe;
+	p->ctx = r;
+	return p;
 }

@@ -8,6 +8,7 @@ struct arena;
 struct caller;
 struct db_rows;
 struct request;
+struct user_probe;
 
 /* Name of the HttpOnly cookie that carries the token for HTML pages. */
 #define AUTH_COOKIE "stocktake_token"
@@ -101,28 +102,13 @@ int auth_authenticate(struct request *r, const char **message);
 int auth_authenticate_deferred(struct request *r, const char *route_scopes, const char **message);
 
 /*
- * A column to add to a handler's query (before its FROM, so its two '?' come
- * first; bind the caller's user_id and tenant_id): the caller's user row as one
- * text, NULL when the user does not exist. Uncorrelated, so MariaDB reads it
- * once per execution, not once per row.
+ * The probe of a caller that auth_authenticate_deferred left pending, for the
+ * handler's first statement to read the user row with (db/user_probe.h: the
+ * mechanism and its order); NULL when the caller is settled. Its admit
+ * settles the caller as auth_settle would: the user's refusals, then the
+ * route's scopes.
  */
-#define AUTH_PROBE_LABEL "_caller"
-#define AUTH_PROBE_SEPARATOR '\x1f'
-#define AUTH_PROBE_COLUMN                                                                          \
-	"(SELECT CONCAT_WS(CHAR(31), pu.status, pt.status, pu.tokens_valid_after,"                 \
-	" IFNULL(pu.scopes, ''), pu.username) FROM users pu JOIN tenants pt ON pt.id = pu.tenant_id" \
-	" WHERE pu.id = ? AND pu.tenant_id = ?) AS " AUTH_PROBE_LABEL
-
-/*
- * Settles a pending caller from the AUTH_PROBE_COLUMN of rows, and removes
- * that column from rows. When rows has no row (the probe was not read), or no
- * such column, reads the user row on its own (auth_settle). Returns 0, or
- * 401/403 (or 500) with *message; the handler sends it instead of its answer.
- */
-int auth_settle_probe(struct request *r, struct db_rows *rows, const char **message);
-
-/* The user whose row a query should probe: the caller's while pending, else NULL. */
-const char *auth_probe_user(const struct request *r);
+struct user_probe *auth_probe(struct request *r);
 
 /*
  * Reads a pending caller's user row on its own round trip and applies it

@@ -21,7 +21,7 @@ struct caller {
 	long iat;          /* the token's issue time (0 when it had none) */
 	/*
 	 * auth_authenticate_deferred(): the token is verified but the user row
-	 * not read yet; a query of the handler reads it (auth_settle_probe), or
+	 * not read yet; a statement of the handler reads it (auth_probe, db/user_probe.h), or
 	 * auth_settle() does. Until then scope is the token's, username NULL.
 	 */
 	bool pending;

@@ -13,6 +13,7 @@
 
 #include "base/arena.h"
 #include "web/auth.h"
+#include "db/user_probe.h"
 #include "base/buf.h"
 #include "db/db.h"
 #include "base/env.h"
@@ -593,7 +594,7 @@ static void test_authenticate_db(void **state)
 	db_close();
 }
 
-/* ---- the user row read along with a handler's query (auth_settle_probe) ---- */
+/* ---- the user row read along with a handler's statement (auth_probe, user_probe_take) ---- */
 
 #define PROBE(status, tenant_status, valid_after, scopes, username)                                \
 	status "\x1f" tenant_status "\x1f" valid_after "\x1f" scopes "\x1f" username
@@ -626,7 +627,7 @@ static void probe_case(struct probe_case *p, const char *probe)
 	p->cells[4] = (char *)probe;
 	p->cells[5] = NULL;
 	p->names[0] = "a";
-	p->names[1] = AUTH_PROBE_LABEL;
+	p->names[1] = USER_PROBE_LABEL;
 	p->names[2] = "b";
 	p->types[0] = DB_COL_STR;
 	p->types[1] = DB_COL_STR;
@@ -641,7 +642,7 @@ static void test_settle_probe_admits(void **state)
 
 	/* The username comes last: a separator inside it cannot shift the other fields. */
 	probe_case(&p, PROBE("active", "active", "1699999999", "view:tenant", "odd\x1fname"));
-	assert_int_equal(auth_settle_probe(&p.r, &p.rows, &msg), 0);
+	assert_int_equal(user_probe_take(auth_probe(&p.r), &p.rows, &msg), 0);
 	assert_false(p.c.pending);
 	assert_int_equal(p.c.refused, 0);
 	assert_string_equal(p.c.username, "odd\x1fname");
@@ -657,7 +658,7 @@ static void test_settle_probe_admits(void **state)
 	assert_null(db_cell(&p.rows, 1, 1));
 	/* Settled: later calls keep the outcome without reading anything. */
 	assert_int_equal(auth_settle(&p.r, &msg), 0);
-	assert_null(auth_probe_user(&p.r));
+	assert_null(auth_probe(&p.r));
 }
 
 static void test_settle_probe_refuses(void **state)
@@ -682,7 +683,7 @@ static void test_settle_probe_refuses(void **state)
 		const char *msg = NULL;
 
 		probe_case(&p, cases[i].probe);
-		assert_int_equal(auth_settle_probe(&p.r, &p.rows, &msg), cases[i].status);
+		assert_int_equal(user_probe_take(auth_probe(&p.r), &p.rows, &msg), cases[i].status);
 		assert_string_equal(msg, cases[i].message);
 		assert_int_equal(p.rows.ncols, 2);
 		/* The refusal sticks: app_dispatch's own check gives the same answer. */
