@@ -171,6 +171,10 @@ bool db_is_duplicate(void)
 {
 	NO_DB("db_is_duplicate");
 }
+bool db_lock_conflict(void)
+{
+	NO_DB("db_lock_conflict");
+}
 const char *db_cell(const struct db_rows *rows, size_t row, size_t col)
 {
 	NO_DB("db_cell");
