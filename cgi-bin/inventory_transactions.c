@@ -87,16 +87,6 @@ static void put_names(struct buf *b, const char *key, const char *const *list)
 	buf_putc(b, ']');
 }
 
-/* Starts a 200 ONDI answer: {"success":true,"message":"<message>" (message needs no escaping). */
-static struct buf *ondi_begin(struct request *r, const char *message)
-{
-	buf_reset(&r->out);
-	buf_appendf(&r->out, "{\"success\":true,\"message\":\"%s\"", message);
-	r->status = 200;
-	r->out_type = "application/json";
-	return &r->out;
-}
-
 /* The export streams: who asks, and the warehouse, are checked before its first byte. */
 static void send_csv(struct request *r, struct itx_filter *f)
 {
@@ -157,7 +147,7 @@ static void handle_list(struct request *r)
 		envelope_ondi_error(r, status, msg);
 		return;
 	}
-	b = ondi_begin(r, "Inventory transactions retrieved successfully");
+	b = envelope_ondi_open(r, "Inventory transactions retrieved successfully");
 	buf_puts(b, ",\"inventory_transactions\":[");
 	for (size_t i = 0; i < rows.nrows; i++) {
 		if (i)
@@ -199,7 +189,7 @@ static void send_transaction(struct request *r, const char *id, const char *mess
 		send_internal(r);
 		return;
 	}
-	b = ondi_begin(r, message);
+	b = envelope_ondi_open(r, message);
 	buf_puts(b, ",\"inventory_transaction\":");
 	row_json_write(b, &rows, 0, r->arena);
 	buf_putc(b, '}');

@@ -48,6 +48,15 @@ struct json_object *envelope_ondi(const char *message)
 	return o;
 }
 
+struct buf *envelope_ondi_open(struct request *r, const char *message)
+{
+	buf_reset(&r->out);
+	buf_appendf(&r->out, "{\"success\":true,\"message\":\"%s\"", message);
+	r->status = 200;
+	r->out_type = "application/json";
+	return &r->out;
+}
+
 void envelope_ondi_error(struct request *r, int status, const char *message)
 {
 	struct json_object *o = checked(json_object_new_object());

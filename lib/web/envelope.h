@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+struct buf;
 struct request;
 
 /* Serializes obj (JVAL_OUT_FLAGS) as r's response with status, application/json; releases obj. */
@@ -20,6 +21,13 @@ void envelope_reply_text(struct request *r, int status, const char *body);
 
 /* ONDI envelope: {"success": true, "message": message}. The caller adds the data. */
 struct json_object *envelope_ondi(const char *message);
+/*
+ * Starts a 200 ONDI envelope as text in r->out, {"success":true,"message":"<message>", left
+ * open: the caller appends its data as JSON text (row_json_write) and the closing brace. For
+ * lists whose rows would cost many json-c objects. message is a constant of the caller's,
+ * written as it is (no character in it needs escaping).
+ */
+struct buf *envelope_ondi_open(struct request *r, const char *message);
 /* Sends {"success": false, "message": message} with the HTTP status. */
 void envelope_ondi_error(struct request *r, int status, const char *message);
 
