@@ -1,4 +1,4 @@
-/* Unit tests for lib/web/req.c: CGI parameters, paths, decoding, body cap, responses, owned JSON. */
+/* Unit tests for lib/web/req.c: CGI input, paths, decoding, body cap, responses, owned JSON. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
