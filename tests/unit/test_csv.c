@@ -1,4 +1,4 @@
-/* Unit tests for lib/csv.c: RFC 4180 quoting, formula protection, the streamed response. */
+/* Unit tests for lib/base/csv.c: RFC 4180 quoting and formula protection of fields and records. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +10,6 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/csv.h"
-#include "web/csv_stream.h"
-#include "web/req.h"
 
 /* One field on its own, as text. */
 static char *field(struct buf *b, const char *v)
@@ -83,64 +81,13 @@ static void test_record(void **state)
 	buf_release(&b);
 }
 
-/* A response sink for the streaming functions. */
-struct sink {
-	struct buf got;
-	int writes;
-};
-
-static int sink_write(void *ctx, const char *src, int n)
-{
-	struct sink *s = ctx;
-
-	buf_append(&s->got, src, (size_t)n);
-	s->writes++;
-	return 0;
-}
-
-static void test_stream(void **state)
-{
-	struct sink s = {0};
-	struct req_io io = {.write = sink_write, .ctx = &s};
-	struct request r;
-	struct buf body;
-
-	(void)state;
-	buf_init(&s.got);
-	buf_init(&body);
-	req_init(&r);
-	r.io = &io;
-	req_add_header(&r, "X-Test", "1");
-	assert_int_equal(csv_stream_begin(&r, "export.csv"), 0);
-	assert_true(r.sent);
-	assert_int_equal(r.status, 200);
-	buf_puts(&body, "a,b\r\n");
-	assert_int_equal(csv_stream_write(&r, &body), 0);
-	assert_int_equal(body.len, 0);
-	assert_string_equal(buf_cstr(&s.got),
-	                    "Status: 200 OK\r\n"
-	                    "Content-Type: text/csv; charset=utf-8\r\n"
-	                    "Content-Disposition: attachment; filename=\"export.csv\"\r\n"
-	                    "Cache-Control: no-store\r\n"
-	                    "X-Test: 1\r\n"
-	                    "\r\n"
-	                    "a,b\r\n");
-	/* A second start would send a second header block. */
-	assert_int_equal(csv_stream_begin(&r, "export.csv"), -1);
-	/* The app's own finish must not add anything after a stream. */
-	assert_int_equal(req_finish(&r, NULL), -1);
-	assert_int_equal(s.writes, 2);
-	buf_release(&body);
-	buf_release(&s.got);
-	req_release(&r);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_plain_and_null), cmocka_unit_test(test_quoting),
-	    cmocka_unit_test(test_formula_guard),  cmocka_unit_test(test_record),
-	    cmocka_unit_test(test_stream),
+	    cmocka_unit_test(test_plain_and_null),
+	    cmocka_unit_test(test_quoting),
+	    cmocka_unit_test(test_formula_guard),
+	    cmocka_unit_test(test_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,17 +1,21 @@
 /*
- * Unit tests for lib/stock/ledger_post.c against the devstack database (STOCKTAKE_TEST_DB_SOCKET, database
- * STOCKTAKE_TEST_APP_DB_NAME or "stocktake", migrated): every case runs in a transaction that is
- * rolled back, so nothing stays behind. Skipped without a server or without the count tables.
+ * Unit tests for lib/stock/ledger_post.c (postings, the bin lock order, bin freezes) against the
+ * devstack database (STOCKTAKE_TEST_DB_SOCKET, database STOCKTAKE_TEST_APP_DB_NAME or "stocktake",
+ * migrated): every case runs in a transaction that is rolled back, so nothing stays behind.
+ * Skipped without a server or without the count tables.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "base/arena.h"
+#include "stock/ledger.h"
 #include "stock/ledger_post.h"
 #include "db/db.h"
 #include "base/log.h"
@@ -25,6 +29,9 @@
 #define BIN_B "c4000000-0000-4000-8000-00000000000b"
 #define BIN_C "c4000000-0000-4000-8000-00000000000c"
 #define ITEM "c5000000-0000-4000-8000-000000000001"
+#define STOCK_A "ca000000-0000-4000-8000-00000000000a"     /* ITEM at bin A: 10 */
+#define STOCK_B "ca000000-0000-4000-8000-00000000000b"     /* ITEM at bin B: 4 */
+#define STOCK_OTHER "ca000000-0000-4000-8000-0000000000ff" /* OTHER_TENANT's: 6 */
 
 static struct arena *arena;
 static bool have_db;
@@ -59,13 +66,9 @@ static void run(const char *sql)
 	assert_int_equal(db_exec(arena, NULL, sql, NULL), 0);
 }
 
-/* A tenant with bins A, B, C; a started position session over A and a started product session
- * whose baseline found its item at B, both with lock_positions. */
-static int case_setup(void **state)
+/* Opens the case's transaction: a tenant with a user, a warehouse and bins A, B, C. */
+static void begin_with_bins(void)
 {
-	(void)state;
-	if (!have_db)
-		return 0;
 	arena_reset(arena);
 	assert_int_equal(db_begin(), 0);
 	run("INSERT INTO tenants (id, name) VALUES ('" TENANT "', 'lock test'), ('" OTHER_TENANT
@@ -77,6 +80,16 @@ static int case_setup(void **state)
 	run("INSERT INTO bins (id, tenant_id, warehouse_id, code) VALUES ('" BIN_A "', '" TENANT
 	    "', '" WAREHOUSE "', 'A'), ('" BIN_B "', '" TENANT "', '" WAREHOUSE "', 'B'), ('" BIN_C
 	    "', '" TENANT "', '" WAREHOUSE "', 'C')");
+}
+
+/* A tenant with bins A, B, C; a started position session over A and a started product session
+ * whose baseline found its item at B, both with lock_positions. */
+static int case_setup(void **state)
+{
+	(void)state;
+	if (!have_db)
+		return 0;
+	begin_with_bins();
 	run("INSERT INTO count_sessions (id, tenant_id, code, type, status, lock_positions, "
 	    "created,"
 	    " created_by, baseline_snapshot_key) VALUES"
@@ -168,6 +181,477 @@ static void test_unlocked_bins(void **state)
 	assert_int_equal(check(TENANT, BIN_B, &msg), 0);
 }
 
+/*
+ * The postings' fixture: ITEM at bin A (10 units) and at bin B (4), and another tenant's record,
+ * each with the ledger rows that explain its quantity, so the invariant holds from the start.
+ */
+static int post_setup(void **state)
+{
+	(void)state;
+	if (!have_db)
+		return 0;
+	begin_with_bins();
+	run("INSERT INTO items (id, tenant_id, sku, name, unit_of_measure) VALUES ('" ITEM
+	    "', '" TENANT "', 'SKU-1', 'Widget', 'box')");
+	run("INSERT INTO warehouses (id, tenant_id, name, code) VALUES"
+	    " ('c3000000-0000-4000-8000-0000000000ff', '" OTHER_TENANT "', 'W2', 'W2')");
+	run("INSERT INTO items (id, tenant_id, sku, name) VALUES"
+	    " ('c5000000-0000-4000-8000-0000000000ff', '" OTHER_TENANT "', 'SKU-1', 'Other')");
+	run("INSERT INTO stocks (id, tenant_id, warehouse_id, item_id, bin_id, quantity,"
+	    " unit_of_measure, last_counted_at) VALUES"
+	    " ('" STOCK_A "', '" TENANT "', '" WAREHOUSE "', '" ITEM "', '" BIN_A "', 10, 'box',"
+	    "  '2024-06-01 00:00:00'),"
+	    " ('" STOCK_B "', '" TENANT "', '" WAREHOUSE "', '" ITEM "', '" BIN_B
+	    "', 4, 'box', NULL),"
+	    " ('" STOCK_OTHER "', '" OTHER_TENANT "', 'c3000000-0000-4000-8000-0000000000ff',"
+	    "  'c5000000-0000-4000-8000-0000000000ff', NULL, 6, 'ea', NULL)");
+	run("INSERT INTO inventory_transactions (id, tenant_id, warehouse_id, item_id, stock_id,"
+	    " transaction_type, quantity, delta, to_bin_id, performed_by, timestamp) VALUES"
+	    " ('cb000000-0000-4000-8000-00000000000a', '" TENANT "', '" WAREHOUSE "', '" ITEM
+	    "', '" STOCK_A "', 'receive', 10, 10, '" BIN_A "', '" USER "', '2024-01-01 00:00:00'),"
+	    " ('cb000000-0000-4000-8000-00000000000b', '" TENANT "', '" WAREHOUSE "', '" ITEM
+	    "', '" STOCK_B "', 'receive', 4, 4, '" BIN_B "', '" USER "', '2024-01-01 00:00:00'),"
+	    " ('cb000000-0000-4000-8000-0000000000ff', '" OTHER_TENANT
+	    "', 'c3000000-0000-4000-8000-0000000000ff', 'c5000000-0000-4000-8000-0000000000ff',"
+	    " '" STOCK_OTHER "', 'receive', 6, 6, NULL, '" USER "', '2024-01-01 00:00:00')");
+	return 0;
+}
+
+/* One value of one row, as text (NULL for SQL NULL); the query must find exactly one row. */
+static const char *value(const char *sql, const char *arg)
+{
+	struct db_rows rows;
+
+	assert_int_equal(db_exec(arena, &rows, sql, "s", arg), 0);
+	assert_int_equal(rows.nrows, 1);
+	return db_cell(&rows, 0, 0);
+}
+
+static long long number(const char *sql, const char *arg)
+{
+	const char *v = value(sql, arg);
+
+	assert_non_null(v);
+	return strtoll(v, NULL, 10);
+}
+
+static long long quantity(const char *stock_id)
+{
+	return number("SELECT quantity FROM stocks WHERE id = ?", stock_id);
+}
+
+static long long ledger_rows(const char *tenant_id)
+{
+	return number("SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = ?", tenant_id);
+}
+
+/* A column of the ledger row with this id, as text. */
+static const char *row_col(const char *id, const char *col)
+{
+	char sql[200];
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM inventory_transactions WHERE id = ?", col);
+	return value(sql, id);
+}
+
+/*
+ * The ledger invariant for one record, by hand: its quantity equals SUM(delta) of its rows plus
+ * SUM(to_delta) of the moves into it. Then ledger_check_run over the tenant: no mismatch among
+ * its stocks, of which there are this many.
+ */
+static void expect_invariant(const char *stock_id, long long tenant_stocks)
+{
+	struct ledger_check chk;
+	long long sum =
+	    number("SELECT CAST(COALESCE((SELECT SUM(delta) FROM inventory_transactions"
+	           "  WHERE stock_id = s.id), 0) + COALESCE((SELECT SUM(to_delta)"
+	           "  FROM inventory_transactions WHERE to_stock_id = s.id), 0) AS SIGNED)"
+	           " FROM stocks s WHERE s.id = ?",
+	           stock_id);
+
+	assert_int_equal(quantity(stock_id), sum);
+	assert_int_equal(ledger_check_run(arena, TENANT, &chk), 0);
+	assert_int_equal(chk.stocks_checked, tenant_stocks);
+	assert_int_equal(chk.mismatches.nrows, 0);
+}
+
+/* A pick-like movement: the record loses delta, and one ledger row says so with the same delta. */
+static void test_post_pick(void **state)
+{
+	struct ledger_movement m = {
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .stock_id = STOCK_A,
+	    .type = "pick",
+	    .quantity = 3,
+	    .delta = -3,
+	    .from_bin_id = BIN_A,
+	    .reference_id = "SO-1",
+	    .reference_type = "order",
+	    .notes = "picked",
+	    .performed_by = USER,
+	};
+
+	(void)state;
+	if (!have_db)
+		skip();
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_non_null(m.id); /* made by ledger_post */
+	assert_int_equal(strlen(m.id), 36);
+	assert_int_equal(quantity(STOCK_A), 7);
+	assert_int_equal(quantity(STOCK_B), 4);
+	assert_int_equal(ledger_rows(TENANT), 3);
+	assert_int_equal(number("SELECT COUNT(*) FROM inventory_transactions WHERE stock_id = ?"
+	                        " AND delta = -3 AND quantity = 3",
+	                        STOCK_A),
+	                 1);
+	assert_string_equal(row_col(m.id, "tenant_id"), TENANT);
+	assert_string_equal(row_col(m.id, "warehouse_id"), WAREHOUSE);
+	assert_string_equal(row_col(m.id, "item_id"), ITEM);
+	assert_string_equal(row_col(m.id, "stock_id"), STOCK_A);
+	assert_string_equal(row_col(m.id, "transaction_type"), "pick");
+	assert_string_equal(row_col(m.id, "quantity"), "3");
+	assert_string_equal(row_col(m.id, "delta"), "-3");
+	assert_string_equal(row_col(m.id, "from_bin_id"), BIN_A);
+	assert_null(row_col(m.id, "to_bin_id"));
+	assert_null(row_col(m.id, "to_stock_id"));
+	assert_string_equal(row_col(m.id, "to_delta"), "0");
+	assert_string_equal(row_col(m.id, "reference_id"), "SO-1");
+	assert_string_equal(row_col(m.id, "reference_type"), "order");
+	assert_string_equal(row_col(m.id, "notes"), "picked");
+	assert_string_equal(row_col(m.id, "performed_by"), USER);
+	/* No timestamp given: the database's clock, now. */
+	assert_int_equal(number("SELECT TIMESTAMPDIFF(SECOND, timestamp, UTC_TIMESTAMP(6)) < 60"
+	                        " FROM inventory_transactions WHERE id = ?",
+	                        m.id),
+	                 1);
+	/* Not a count: last_counted_at is left alone. */
+	assert_string_equal(value("SELECT last_counted_at FROM stocks WHERE id = ?", STOCK_A),
+	                    "2024-06-01 00:00:00.000000");
+	expect_invariant(STOCK_A, 2);
+	/* The other tenant's record and ledger are untouched. */
+	assert_int_equal(quantity(STOCK_OTHER), 6);
+	assert_int_equal(ledger_rows(OTHER_TENANT), 1);
+}
+
+/* A given id and timestamp are the row's; a receive-like delta adds. */
+static void test_post_given_id_and_time(void **state)
+{
+	struct ledger_movement m = {
+	    .id = "cc000000-0000-4000-8000-000000000001",
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .stock_id = STOCK_B,
+	    .type = "receive",
+	    .quantity = 5,
+	    .delta = 5,
+	    .to_bin_id = BIN_B,
+	    .performed_by = USER,
+	    .timestamp = "2024-03-04 05:06:07.890123",
+	};
+
+	(void)state;
+	if (!have_db)
+		skip();
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_string_equal(m.id, "cc000000-0000-4000-8000-000000000001");
+	assert_int_equal(quantity(STOCK_B), 9);
+	assert_string_equal(row_col(m.id, "timestamp"), "2024-03-04 05:06:07.890123");
+	assert_string_equal(row_col(m.id, "delta"), "5");
+	assert_int_equal(ledger_rows(TENANT), 3);
+	expect_invariant(STOCK_B, 2);
+}
+
+/* A posting the stock cannot take (below 0) fails and leaves neither a change nor a row. */
+static void test_post_refused(void **state)
+{
+	struct ledger_movement m = {
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .stock_id = STOCK_B,
+	    .type = "pick",
+	    .quantity = 5,
+	    .delta = -5,
+	    .performed_by = USER,
+	};
+
+	(void)state;
+	if (!have_db)
+		skip();
+	assert_int_equal(ledger_post(arena, TENANT, &m), -1);
+	assert_int_equal(quantity(STOCK_B), 4);
+	assert_int_equal(ledger_rows(TENANT), 2);
+	expect_invariant(STOCK_B, 2);
+}
+
+/* A count's posting with LEDGER_STAMP_COUNTED: last_counted_at moves forward, never back. */
+static void test_stamp_counted(void **state)
+{
+	struct ledger_movement m = {
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .stock_id = STOCK_A,
+	    .type = "count",
+	    .quantity = 12,
+	    .delta = 2,
+	    .stamp = LEDGER_STAMP_COUNTED,
+	    .performed_by = USER,
+	    .timestamp = "2024-07-01 10:00:00.000000",
+	};
+
+	(void)state;
+	if (!have_db)
+		skip();
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_int_equal(quantity(STOCK_A), 12);
+	assert_string_equal(value("SELECT last_counted_at FROM stocks WHERE id = ?", STOCK_A),
+	                    "2024-07-01 10:00:00.000000");
+	/* An older count (posted late) changes the quantity but not the stamp. */
+	m.id = NULL;
+	m.quantity = 11;
+	m.delta = -1;
+	m.timestamp = "2024-05-01 00:00:00.000000";
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_int_equal(quantity(STOCK_A), 11);
+	assert_string_equal(value("SELECT last_counted_at FROM stocks WHERE id = ?", STOCK_A),
+	                    "2024-07-01 10:00:00.000000");
+	assert_string_equal(row_col(m.id, "timestamp"), "2024-05-01 00:00:00.000000");
+	/* A record never counted takes the first stamp. */
+	m = (struct ledger_movement){
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .stock_id = STOCK_B,
+	    .type = "count",
+	    .quantity = 4,
+	    .delta = 0,
+	    .stamp = LEDGER_STAMP_COUNTED,
+	    .performed_by = USER,
+	    .timestamp = "2023-02-03 04:05:06.000007",
+	};
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_int_equal(quantity(STOCK_B), 4);
+	assert_string_equal(value("SELECT last_counted_at FROM stocks WHERE id = ?", STOCK_B),
+	                    "2023-02-03 04:05:06.000007");
+	assert_int_equal(ledger_rows(TENANT), 5);
+	expect_invariant(STOCK_A, 2);
+	expect_invariant(STOCK_B, 2);
+}
+
+/* A count session's posting (LEDGER_STAMP_COUNTED_AT) sets last_counted_at, even to earlier. */
+static void test_stamp_counted_at(void **state)
+{
+	struct ledger_movement m = {
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .stock_id = STOCK_A,
+	    .type = "stock_adjustment",
+	    .quantity = 3,
+	    .delta = -3,
+	    .stamp = LEDGER_STAMP_COUNTED_AT,
+	    .reference_type = "audit",
+	    .performed_by = USER,
+	    .timestamp = "2024-05-15 08:00:00.000000",
+	};
+
+	(void)state;
+	if (!have_db)
+		skip();
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_int_equal(quantity(STOCK_A), 7);
+	assert_string_equal(value("SELECT last_counted_at FROM stocks WHERE id = ?", STOCK_A),
+	                    "2024-05-15 08:00:00.000000");
+	m.id = NULL;
+	m.stock_id = STOCK_B;
+	m.delta = 3;
+	m.timestamp = "2024-05-16 08:00:00.000000";
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_int_equal(quantity(STOCK_B), 7);
+	assert_string_equal(value("SELECT last_counted_at FROM stocks WHERE id = ?", STOCK_B),
+	                    "2024-05-16 08:00:00.000000");
+	assert_int_equal(ledger_rows(TENANT), 4);
+	expect_invariant(STOCK_A, 2);
+	expect_invariant(STOCK_B, 2);
+}
+
+/* Part of a record moves to a matching record in the destination bin: one row, both deltas. */
+static void test_move_partial_existing(void **state)
+{
+	struct ledger_movement m = {
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .stock_id = STOCK_A,
+	    .type = "move",
+	    .quantity = 3,
+	    .delta = -3,
+	    .from_bin_id = BIN_A,
+	    .to_bin_id = BIN_B,
+	    .to_stock_id = STOCK_B,
+	    .to_delta = 3,
+	    .performed_by = USER,
+	};
+
+	(void)state;
+	if (!have_db)
+		skip();
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_int_equal(quantity(STOCK_A), 7);
+	assert_int_equal(quantity(STOCK_B), 7);
+	assert_int_equal(ledger_rows(TENANT), 3);
+	assert_string_equal(row_col(m.id, "stock_id"), STOCK_A);
+	assert_string_equal(row_col(m.id, "delta"), "-3");
+	assert_string_equal(row_col(m.id, "to_stock_id"), STOCK_B);
+	assert_string_equal(row_col(m.id, "to_delta"), "3");
+	assert_string_equal(row_col(m.id, "from_bin_id"), BIN_A);
+	assert_string_equal(row_col(m.id, "to_bin_id"), BIN_B);
+	/* Both records stay where they were. */
+	assert_string_equal(value("SELECT bin_id FROM stocks WHERE id = ?", STOCK_A), BIN_A);
+	assert_string_equal(value("SELECT bin_id FROM stocks WHERE id = ?", STOCK_B), BIN_B);
+	expect_invariant(STOCK_A, 2);
+	expect_invariant(STOCK_B, 2);
+}
+
+/* Part of a record moves to a bin without a matching record: to_new creates it with to_delta. */
+static void test_move_to_new(void **state)
+{
+	const struct ledger_new_stock dest = {
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .bin_id = BIN_C,
+	    .unit_of_measure = "box",
+	    .status = "quarantine",
+	    .lot_number = "LOT-7",
+	    .serial_number = NULL,
+	};
+	struct ledger_movement m = {
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .stock_id = STOCK_A,
+	    .type = "move",
+	    .quantity = 4,
+	    .delta = -4,
+	    .from_bin_id = BIN_A,
+	    .to_bin_id = BIN_C,
+	    .to_stock_id = "ca000000-0000-4000-8000-00000000000c",
+	    .to_delta = 4,
+	    .to_new = &dest,
+	    .performed_by = USER,
+	};
+	const char *to = "ca000000-0000-4000-8000-00000000000c";
+
+	(void)state;
+	if (!have_db)
+		skip();
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_int_equal(quantity(STOCK_A), 6);
+	assert_int_equal(quantity(to), 4);
+	assert_string_equal(
+	    value("SELECT CONCAT_WS('|', tenant_id, warehouse_id, item_id, bin_id,"
+	          " unit_of_measure, status, lot_number, IFNULL(serial_number, '-'))"
+	          " FROM stocks WHERE id = ?",
+	          to),
+	    TENANT "|" WAREHOUSE "|" ITEM "|" BIN_C "|box|quarantine|LOT-7|-");
+	assert_int_equal(number("SELECT COUNT(*) FROM stocks WHERE tenant_id = ?", TENANT), 3);
+	assert_int_equal(ledger_rows(TENANT), 3);
+	assert_string_equal(row_col(m.id, "to_stock_id"), to);
+	assert_string_equal(row_col(m.id, "to_delta"), "4");
+	assert_string_equal(row_col(m.id, "delta"), "-4");
+	/* The new record has no ledger row of its own: the move's to_delta explains it. */
+	assert_int_equal(
+	    number("SELECT COUNT(*) FROM inventory_transactions WHERE stock_id = ?", to), 0);
+	expect_invariant(STOCK_A, 3);
+	expect_invariant(to, 3);
+}
+
+/* The whole record moves: its bin changes, its quantity does not, the row has both deltas 0. */
+static void test_move_whole_record(void **state)
+{
+	struct ledger_movement m = {
+	    .warehouse_id = WAREHOUSE,
+	    .item_id = ITEM,
+	    .stock_id = STOCK_A,
+	    .type = "move",
+	    .quantity = 10,
+	    .delta = 0,
+	    .from_bin_id = BIN_A,
+	    .to_bin_id = BIN_C,
+	    .to_stock_id = STOCK_A,
+	    .to_delta = 0,
+	    .performed_by = USER,
+	};
+
+	(void)state;
+	if (!have_db)
+		skip();
+	assert_int_equal(ledger_post(arena, TENANT, &m), 0);
+	assert_int_equal(quantity(STOCK_A), 10);
+	assert_string_equal(value("SELECT bin_id FROM stocks WHERE id = ?", STOCK_A), BIN_C);
+	assert_int_equal(number("SELECT COUNT(*) FROM stocks WHERE tenant_id = ?", TENANT), 2);
+	assert_int_equal(ledger_rows(TENANT), 3);
+	assert_string_equal(row_col(m.id, "quantity"), "10");
+	assert_string_equal(row_col(m.id, "delta"), "0");
+	assert_string_equal(row_col(m.id, "to_delta"), "0");
+	assert_string_equal(row_col(m.id, "to_stock_id"), STOCK_A);
+	assert_string_equal(row_col(m.id, "from_bin_id"), BIN_A);
+	assert_string_equal(row_col(m.id, "to_bin_id"), BIN_C);
+	expect_invariant(STOCK_A, 2);
+}
+
+/* The invariant check used above can fail: a quantity changed outside the ledger shows. */
+static void test_invariant_sees_drift(void **state)
+{
+	struct ledger_check chk;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	run("UPDATE stocks SET quantity = 11 WHERE id = '" STOCK_A "'");
+	assert_int_equal(ledger_check_run(arena, TENANT, &chk), 0);
+	assert_int_equal(chk.stocks_checked, 2);
+	assert_int_equal(chk.mismatches.nrows, 1);
+	assert_string_equal(db_cell(&chk.mismatches, 0, 0), STOCK_A);
+	assert_string_equal(db_cell(&chk.mismatches, 0, 1), "11");
+	assert_string_equal(db_cell(&chk.mismatches, 0, 2), "10");
+}
+
+/* Statements this connection has executed (prepared), itself included. */
+static long long executes(void)
+{
+	return number("SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS"
+	              " WHERE VARIABLE_NAME = ?",
+	              "COM_STMT_EXECUTE");
+}
+
+/* Bins are locked in id order, each once, whatever order and repeats the caller holds. */
+static void test_lock_bins(void **state)
+{
+	const char *ids[] = {BIN_C, BIN_A, BIN_C, BIN_B, BIN_A};
+	const char *one[] = {BIN_B};
+	long long base, before;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	/* What reading the counter costs by itself. */
+	before = executes();
+	base = executes() - before;
+	before = executes();
+	assert_int_equal(ledger_post_lock_bins(arena, TENANT, ids, 5), 0);
+	assert_int_equal(executes() - before - base, 3); /* one locking read per distinct bin */
+	assert_string_equal(ids[0], BIN_A);
+	assert_string_equal(ids[1], BIN_A);
+	assert_string_equal(ids[2], BIN_B);
+	assert_string_equal(ids[3], BIN_C);
+	assert_string_equal(ids[4], BIN_C);
+	before = executes();
+	assert_int_equal(ledger_post_lock_bins(arena, TENANT, one, 1), 0);
+	assert_int_equal(executes() - before - base, 1);
+	before = executes();
+	assert_int_equal(ledger_post_lock_bins(arena, TENANT, ids, 0), 0);
+	assert_int_equal(executes() - before - base, 0);
+	/* The locks are the transaction's: it still runs and can post after them. */
+	run("SELECT 1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +660,17 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_product_baseline_bin_is_locked, case_setup,
 	                                    case_teardown),
 	    cmocka_unit_test_setup_teardown(test_unlocked_bins, case_setup, case_teardown),
+#define P(fn) cmocka_unit_test_setup_teardown(fn, post_setup, case_teardown)
+	    P(test_post_pick),
+	    P(test_post_given_id_and_time),
+	    P(test_post_refused),
+	    P(test_stamp_counted),
+	    P(test_stamp_counted_at),
+	    P(test_move_partial_existing),
+	    P(test_move_to_new),
+	    P(test_move_whole_record),
+	    P(test_invariant_sees_drift),
+	    P(test_lock_bins),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

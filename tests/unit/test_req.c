@@ -1,10 +1,12 @@
-/* Unit tests for lib/req.c: CGI parameters, path choice, decoding, body cap, response bytes. */
+/* Unit tests for lib/web/req.c: CGI input, paths, decoding, body cap, responses, owned JSON. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <json-c/json.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -442,6 +444,29 @@ static void test_status_text(void **state)
 	assert_string_equal(req_status_text(999), "Internal Server Error");
 }
 
+/* Objects handed to the request are released once, with it. */
+static void test_owned(void **state)
+{
+	struct fixture *x = *state;
+	struct json_object *kept = json_object_new_string("kept");
+
+	x->r.arena = x->a; /* as req_read sets it: the list lives in the arena */
+	/* More than the first chunk of the list. */
+	for (int i = 0; i < 20; i++)
+		req_json_own(&x->r, json_object_new_int(i));
+	json_object_get(kept);
+	req_json_own(&x->r, kept);
+	req_json_own(&x->r, NULL);
+	assert_int_equal(x->r.json_owned_n, 21);
+	req_json_release_all(&x->r);
+	assert_int_equal(x->r.json_owned_n, 0);
+	assert_null(x->r.json_owned);
+	/* Our extra reference is still valid. */
+	assert_string_equal(json_object_get_string(kept), "kept");
+	json_object_put(kept);
+	req_json_release_all(&x->r);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -453,7 +478,7 @@ int main(void)
 	    T(test_urlencoded),       T(test_cookies),
 	    T(test_finish_json),      T(test_finish_defaults),
 	    T(test_header_injection), T(test_write_failure),
-	    T(test_status_text),
+	    T(test_status_text),      T(test_owned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

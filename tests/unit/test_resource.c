@@ -1,4 +1,4 @@
-/* Unit tests for lib/resource.c: body checks, WHERE building, LIKE escaping, paging (no DB). */
+/* Unit tests for lib/web/resource.c: body checks, WHERE building, field helpers (no DB). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,6 @@
 #include "base/arena.h"
 #include "web/req.h"
 #include "web/resource.h"
-#include "db/paging.h"
 #include "db/sql.h"
 
 #define TENANT "11111111-2222-3333-4444-555555555555"
@@ -211,46 +210,6 @@ static void test_validate_tenant(void **state)
 	expect_error(fx, "{\"tenant_id\": \"" TENANT "\"}", RES_UPDATE, 400, "No fields to update");
 }
 
-static void test_page(void **state)
-{
-	struct paging pg;
-	const char *msg = NULL;
-
-	(void)state;
-	assert_int_equal(paging_parse(NULL, NULL, &pg, &msg), 0);
-	assert_int_equal(pg.page, 1);
-	assert_int_equal(pg.limit, PAGING_LIMIT_DEFAULT);
-	assert_int_equal(paging_parse("", "", &pg, &msg), 0);
-	assert_int_equal(pg.limit, PAGING_LIMIT_DEFAULT);
-	assert_int_equal(paging_parse("3", "7", &pg, &msg), 0);
-	assert_int_equal(pg.page, 3);
-	assert_int_equal(pg.limit, 7);
-	assert_int_equal(paging_parse("1", "1000", &pg, &msg), 0);
-	assert_int_equal(pg.limit, PAGING_LIMIT_MAX);
-
-	static const char *const bad_limits[] = { "0", "-1", "abc", "5x", " 5", "99999999999999999999" };
-	for (size_t i = 0; i < sizeof bad_limits / sizeof *bad_limits; i++) {
-		msg = NULL;
-		assert_int_equal(paging_parse("1", bad_limits[i], &pg, &msg), -1);
-		assert_string_equal(msg, "Invalid limit");
-	}
-	static const char *const bad_pages[] = { "0", "-2", "x", "1.5", "1000000001" };
-	for (size_t i = 0; i < sizeof bad_pages / sizeof *bad_pages; i++) {
-		msg = NULL;
-		assert_int_equal(paging_parse(bad_pages[i], "10", &pg, &msg), -1);
-		assert_string_equal(msg, "Invalid page");
-	}
-}
-
-static void test_like(void **state)
-{
-	struct fixture *fx = *state;
-
-	assert_string_equal(sql_like_pattern(fx->a, "abc"), "%abc%");
-	assert_string_equal(sql_like_pattern(fx->a, ""), "%%");
-	assert_string_equal(sql_like_pattern(fx->a, "50%_off!"), "%50!%!_off!!%");
-}
-
 /* Builds the WHERE clause for query pairs (NULL-terminated key, value list). */
 static int where(struct fixture *fx, struct sql *q, const char *const *pairs)
 {
@@ -348,21 +307,6 @@ static void test_where_search(void **state)
 	sql_release(&q);
 }
 
-static void test_sql_params_grow(void **state)
-{
-	struct fixture *fx = *state;
-	struct sql q;
-
-	sql_init(&q, fx->a);
-	for (long long i = 0; i < 50; i++)
-		sql_addp(&q, "?", DBP_I(i));
-	assert_int_equal(q.n, 50);
-	assert_int_equal(q.params[0].i, 0);
-	assert_int_equal(q.params[49].i, 49);
-	assert_int_equal(strlen(buf_cstr(&q.text)), 50);
-	sql_release(&q);
-}
-
 static void test_for_path(void **state)
 {
 	static const struct resource *const set[] = { &widgets, &boxes, NULL };
@@ -411,14 +355,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_validate_nullable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_tenant, setup, teardown),
-		cmocka_unit_test(test_page),
-		cmocka_unit_test_setup_teardown(test_like, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where_plain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where_deleted_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where_invalid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where_search, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sql_params_grow, setup, teardown),
 		cmocka_unit_test(test_for_path),
 		cmocka_unit_test_setup_teardown(test_op_helpers, setup, teardown),
 	};
