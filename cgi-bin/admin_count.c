@@ -8,6 +8,8 @@
 #include "count/count.h"
 #include "count/count_input.h"
 #include "count/count_view.h"
+#include "web/count_body.h"
+#include "web/count_json.h"
 #include "db/db.h"
 #include "db/sql.h"
 #include "base/jval.h"
@@ -231,14 +233,14 @@ static int session_data(struct request *r, const struct count_session *s, struct
 	int rc = -1;
 
 	count_view_init(&v, s, r->caller->tenant_id, r->caller->user_id, r->caller->scope);
-	if (count_view_session(r->arena, r->caller->tenant_id, s->id, &doc) < 0 || !doc ||
-	    count_view_assignments(r->arena, s, &v, &assignments, &progress) < 0 ||
+	if (count_json_session(r->arena, r->caller->tenant_id, s->id, &doc) < 0 || !doc ||
+	    count_json_assignments(r->arena, s, &v, &assignments, &progress) < 0 ||
 	    label_assignments(r, s, assignments) < 0 ||
-	    (started && count_view_lines(r->arena, s, &v, &lines) < 0) ||
+	    (started && count_json_lines(r->arena, s, &v, &lines) < 0) ||
 	    (started &&
-	     count_view_records(r->arena, s, &v, RECORDS_SHOWN, 0, &records, &nrecords) < 0) ||
+	     count_json_records(r->arena, s, &v, RECORDS_SHOWN, 0, &records, &nrecords) < 0) ||
 	    (started && v.supervisor &&
-	     count_view_variances(r->arena, r->caller->tenant_id, s, &variances, &summary) < 0))
+	     count_json_variances(r->arena, r->caller->tenant_id, s, &variances, &summary) < 0))
 		goto out;
 	label_times(r, doc);
 	strip_user(doc, "created_by");
@@ -632,9 +634,9 @@ void admin_count_create(struct request *r)
 		return;
 	c.type = form_type(kvlist_get(&form, "type"));
 	c.vals = arena_alloc(r->arena, count_nfields() * sizeof(*c.vals));
-	if (count_input_session(r->arena, session_json(r, &form, c.type), true, c.vals, &msg,
+	if (count_body_session(r->arena, session_json(r, &form, c.type), true, c.vals, &msg,
 	                        &detail) != 0 ||
-	    count_input_assignments(r->arena, assignments_json(r, &form), &c.assignments, &c.n,
+	    count_body_assignments(r->arena, assignments_json(r, &form), &c.assignments, &c.n,
 	                            &msg, &detail) != 0) {
 		count_form_page(r, 400, with_detail(r, msg, detail), c.type, &form);
 		return;

@@ -8,6 +8,9 @@
 #include "count/count_csv.h"
 #include "count/count_input.h"
 #include "count/count_view.h"
+#include "web/count_body.h"
+#include "web/count_json.h"
+#include "web/count_download.h"
 #include "db/db.h"
 #include "base/jval.h"
 #include "web/body.h"
@@ -189,7 +192,7 @@ static void reply_session(struct request *r, const char *message, const char *ke
 {
 	struct json_object *doc, *o;
 
-	if (count_view_session(r->arena, tenant(r), key, &doc) < 0 || !doc) {
+	if (count_json_session(r->arena, tenant(r), key, &doc) < 0 || !doc) {
 		internal(r);
 		return;
 	}
@@ -255,9 +258,9 @@ static int parse_session_body(struct request *r, struct json_object *body, bool 
 	*n = 0;
 	if (!doc)
 		return -1;
-	if (count_input_session(r->arena, doc, creating, vals, &msg, &detail) != 0 ||
+	if (count_body_session(r->arena, doc, creating, vals, &msg, &detail) != 0 ||
 	    ((creating || (has_arr && doc != body)) &&
-	     count_input_assignments(r->arena, arr, assignments, n, &msg, &detail) != 0)) {
+	     count_body_assignments(r->arena, arr, assignments, n, &msg, &detail) != 0)) {
 		envelope_status_error(r, 400, msg, detail);
 		return -1;
 	}
@@ -458,7 +461,7 @@ static void handle_list(struct request *r)
 	    query_number(r, "offset", 0, 0, OFFSET_MAX, &f.offset) != 0)
 		return;
 	f.search = kvlist_get_nonempty(&r->query, "search");
-	if (count_view_list(r->arena, tenant(r), &f, &list, &total) < 0) {
+	if (count_json_list(r->arena, tenant(r), &f, &list, &total) < 0) {
 		internal(r);
 		return;
 	}
@@ -479,9 +482,9 @@ static void handle_get(struct request *r)
 	if (load_session(r, &s) != 0)
 		return;
 	count_view_init(&v, &s, tenant(r), r->caller->user_id, r->caller->scope);
-	if (count_view_session(r->arena, tenant(r), s.id, &doc) < 0 || !doc ||
-	    count_view_assignments(r->arena, &s, &v, &assignments, &progress) < 0 ||
-	    (s.baseline_snapshot_key && count_view_lines(r->arena, &s, &v, &lines) < 0)) {
+	if (count_json_session(r->arena, tenant(r), s.id, &doc) < 0 || !doc ||
+	    count_json_assignments(r->arena, &s, &v, &assignments, &progress) < 0 ||
+	    (s.baseline_snapshot_key && count_json_lines(r->arena, &s, &v, &lines) < 0)) {
 		json_object_put(doc);
 		json_object_put(assignments);
 		json_object_put(progress);
@@ -513,11 +516,11 @@ static void handle_variances(struct request *r)
 		return;
 	}
 	if (format && strcmp(format, "csv") == 0) {
-		if (count_view_variances_csv(r, &s) < 0)
+		if (count_download_variances(r, &s) < 0)
 			internal(r);
 		return;
 	}
-	if (count_view_variances(r->arena, tenant(r), &s, &lines, &summary) < 0) {
+	if (count_json_variances(r->arena, tenant(r), &s, &lines, &summary) < 0) {
 		internal(r);
 		return;
 	}
@@ -573,7 +576,7 @@ static int parse_entry(struct request *r, struct count_entry *e)
 
 	if (!body)
 		return -1;
-	if (count_input_entry(r->arena, body, e, &msg, &detail) != 0) {
+	if (count_body_entry(r->arena, body, e, &msg, &detail) != 0) {
 		envelope_status_error(r, 400, msg, detail);
 		return -1;
 	}
@@ -589,7 +592,7 @@ static void handle_record(struct request *r)
 	if (parse_entry(r, &in.e) != 0 || run_write(r, record_write, &in) != 0)
 		return;
 	count_view_init(&v, &in.s, tenant(r), r->caller->user_id, r->caller->scope);
-	if (count_view_record(r->arena, &in.s, &v, in.record_id, &rec) < 0 || !rec) {
+	if (count_json_record(r->arena, &in.s, &v, in.record_id, &rec) < 0 || !rec) {
 		internal(r);
 		return;
 	}
@@ -609,7 +612,7 @@ static void handle_records(struct request *r)
 	    query_number(r, "offset", 0, 0, OFFSET_MAX, &offset) != 0 || load_session(r, &s) != 0)
 		return;
 	count_view_init(&v, &s, tenant(r), r->caller->user_id, r->caller->scope);
-	if (count_view_records(r->arena, &s, &v, limit, offset, &list, &total) < 0) {
+	if (count_json_records(r->arena, &s, &v, limit, offset, &list, &total) < 0) {
 		internal(r);
 		return;
 	}
@@ -640,13 +643,7 @@ static void handle_resolve(struct request *r)
 
 	if (parse_entry(r, &in.e) != 0 || run_write(r, resolve_write, &in) != 0)
 		return;
-	line = json_object_new_object();
-	jval_add_str(line, "bin_id", in.e.bin_id);
-	jval_add_str(line, "item_id", in.e.item_id);
-	jval_add_str(line, "lot_number", *in.e.lot_number ? in.e.lot_number : NULL);
-	jval_add_int(line, "counted_qt", in.e.counted_qt);
-	json_object_object_add(line, "serials",
-	                       in.e.serials ? json_tokener_parse(in.e.serials) : NULL);
+	line = count_json_resolution(&in.e);
 	o = envelope_status(200, "Count conflict resolved successfully", in.s.id);
 	json_object_object_add(o, "resolution", line);
 	reply(r, o);
