@@ -8,6 +8,9 @@
 #include "count/count.h"
 #include "count/count_input.h"
 #include "count/count_view.h"
+#include "count/count_write.h"
+#include "web/count_body.h"
+#include "web/count_json.h"
 #include "db/db.h"
 #include "db/sql.h"
 #include "base/jval.h"
@@ -231,14 +234,14 @@ static int session_data(struct request *r, const struct count_session *s, struct
 	int rc = -1;
 
 	count_view_init(&v, s, r->caller->tenant_id, r->caller->user_id, r->caller->scope);
-	if (count_view_session(r->arena, r->caller->tenant_id, s->id, &doc) < 0 || !doc ||
-	    count_view_assignments(r->arena, s, &v, &assignments, &progress) < 0 ||
+	if (count_json_session(r->arena, r->caller->tenant_id, s->id, &doc) < 0 || !doc ||
+	    count_json_assignments(r->arena, s, &v, &assignments, &progress) < 0 ||
 	    label_assignments(r, s, assignments) < 0 ||
-	    (started && count_view_lines(r->arena, s, &v, &lines) < 0) ||
+	    (started && count_json_lines(r->arena, s, &v, &lines) < 0) ||
 	    (started &&
-	     count_view_records(r->arena, s, &v, RECORDS_SHOWN, 0, &records, &nrecords) < 0) ||
+	     count_json_records(r->arena, s, &v, RECORDS_SHOWN, 0, &records, &nrecords) < 0) ||
 	    (started && v.supervisor &&
-	     count_view_variances(r->arena, r->caller->tenant_id, s, &variances, &summary) < 0))
+	     count_json_variances(r->arena, r->caller->tenant_id, s, &variances, &summary) < 0))
 		goto out;
 	label_times(r, doc);
 	strip_user(doc, "created_by");
@@ -317,39 +320,20 @@ static const char *with_detail(struct request *r, const char *message, const cha
 	return detail && *detail ? arena_sprintf(r->arena, "%s: %s", message, detail) : message;
 }
 
-struct action_ctx {
-	struct request *r;
-	const char *id;
-	enum count_action action;
-	struct count_result res;
-};
-
-/* One attempt: lock the session, then the same transition the API runs. */
-static int action_txn(void *p)
-{
-	struct action_ctx *c = p;
-	struct count_session s;
-	int rc;
-
-	memset(&c->res, 0, sizeof(c->res));
-	rc = count_session_load(c->r->arena, c->r->caller->tenant_id, c->id, COUNT_UPDATE, &s);
-	if (rc > 0)
-		return count_refuse(&c->res, 404, "Count session not found", c->id);
-	if (rc < 0)
-		return -1;
-	return count_transition(c->r->arena, c->r->caller->tenant_id, &s, c->action,
-	                        c->r->caller->user_id, &c->res);
-}
-
 static void run_action(struct request *r, enum count_action action)
 {
-	struct action_ctx c = {.r = r, .action = action};
+	struct {
+		const char *id;
+		struct count_result res;
+	} c = {0};
 	struct kvlist form;
 	int rc;
 
 	if (!(c.id = admin_path_id(r, "Count session")) || !page_form(r, &form))
 		return;
-	rc = db_transaction(action_txn, &c);
+	/* The same action the API runs, in its own transaction. */
+	rc = count_write_action(r->arena, r->caller->tenant_id, c.id, action, r->caller->user_id,
+	                        &c.res);
 	if (rc == COUNT_REFUSED && c.res.status == 404) {
 		page_error(r, 404, "Count session not found");
 	} else if (rc == COUNT_REFUSED) {
@@ -600,31 +584,17 @@ static struct json_object *assignments_json(struct request *r, const struct kvli
 	return arr;
 }
 
-struct create_ctx {
-	struct request *r;
-	const char *type;
-	struct count_value *vals;
-	struct count_assignment *assignments;
-	size_t n;
-	const char *id;
-	struct count_result res;
-};
-
-/* The API's create, in this form's DB transaction. */
-static int create_txn(void *p)
-{
-	struct create_ctx *c = p;
-	struct request *r = c->r;
-
-	memset(&c->res, 0, sizeof(c->res));
-	return count_input_create(r->arena, r->caller->tenant_id, r->caller->user_id, c->vals,
-	                          c->assignments, c->n, &c->id, &c->res);
-}
-
 void admin_count_create(struct request *r)
 {
 	struct kvlist form;
-	struct create_ctx c = {.r = r};
+	struct {
+		const char *type;
+		struct count_value *vals;
+		struct count_assignment *assignments;
+		size_t n;
+		const char *id;
+		struct count_result res;
+	} c = {0};
 	const char *msg = NULL, *detail = NULL;
 	int rc;
 
@@ -632,14 +602,16 @@ void admin_count_create(struct request *r)
 		return;
 	c.type = form_type(kvlist_get(&form, "type"));
 	c.vals = arena_alloc(r->arena, count_nfields() * sizeof(*c.vals));
-	if (count_input_session(r->arena, session_json(r, &form, c.type), true, c.vals, &msg,
+	if (count_body_session(r->arena, session_json(r, &form, c.type), true, c.vals, &msg,
 	                        &detail) != 0 ||
-	    count_input_assignments(r->arena, assignments_json(r, &form), &c.assignments, &c.n,
+	    count_body_assignments(r->arena, assignments_json(r, &form), &c.assignments, &c.n,
 	                            &msg, &detail) != 0) {
 		count_form_page(r, 400, with_detail(r, msg, detail), c.type, &form);
 		return;
 	}
-	rc = db_transaction(create_txn, &c);
+	/* The API's create, in its own transaction. */
+	rc = count_write_create(r->arena, r->caller->tenant_id, r->caller->user_id, c.vals,
+	                        c.assignments, c.n, &c.id, &c.res);
 	if (rc == COUNT_REFUSED) {
 		count_form_page(r, c.res.status, with_detail(r, c.res.message, c.res.detail),
 		                c.type, &form);

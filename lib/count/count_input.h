@@ -1,11 +1,9 @@
-/* Request bodies of the count session endpoints: session fields, assignments, counted lines. */
+/* Count session fields (the document's, as columns) and the writes of create and update. */
 #ifndef STOCKTAKE_COUNT_INPUT_H
 #define STOCKTAKE_COUNT_INPUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
-
-#include <json-c/json.h>
 
 #include "count/count.h"
 
@@ -51,15 +49,8 @@ struct count_value {
 size_t count_nfields(void);
 /* Index of a field by name, or -1. */
 int count_field_index(const char *name);
-
-/*
- * Checks a count_session object and fills vals (count_nfields() entries).
- * creating: required fields must be there. Server fields are ignored. Returns
- * 0, or 400 with *msg ("Unknown field: x", "Field required: type", "Invalid x",
- * "Field too long: x") and *detail.
- */
-int count_input_session(struct arena *a, struct json_object *o, bool creating,
-                        struct count_value *vals, const char **msg, const char **detail);
+/* A given, non-null text value of vals (count_nfields() entries) by field name, else NULL. */
+const char *count_value_str(const struct count_value *vals, const char *name);
 
 /* Inserts a planned session with the given fields, code and creator (inside a transaction). */
 int count_input_insert(struct arena *a, const char *tenant_id, const char *id, const char *code,
@@ -93,29 +84,5 @@ int count_input_create(struct arena *a, const char *tenant_id, const char *user_
 /* Refuses a stored scheduled_end before scheduled_start (400). 0, COUNT_REFUSED or -1. */
 int count_input_schedule_check(struct arena *a, const char *tenant_id, const char *id,
                                struct count_result *res);
-
-/*
- * Checks the assignments array: objects with user_key ("user/<username>" or a
- * user id) and target_keys (a non-empty array of non-empty arrays of keys).
- * Returns 0, or 400 with *msg and *detail naming the place.
- */
-int count_input_assignments(struct arena *a, struct json_object *arr, struct count_assignment **out,
-                            size_t *n, const char **msg, const char **detail);
-
-/*
- * Checks a counted line: bin_id, item_id, counted_qt (0..LEDGER_QTY_MAX),
- * optional lot_number and serials (as many as counted_qt, no repeats).
- * Returns 0, or 400 with *msg and *detail.
- */
-int count_input_entry(struct arena *a, struct json_object *o, struct count_entry *e,
-                      const char **msg, const char **detail);
-
-/*
- * Serials as stored: v must be an array of counted_qt distinct non-empty
- * strings (at most COUNT_SERIAL_MAX characters, no control characters); *text
- * is their sorted JSON array. NULL v gives NULL. 0, or -1 with *msg.
- */
-int count_input_serials(struct arena *a, struct json_object *v, long long counted_qt,
-                        const char **text, const char **msg);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "base/arena.h"
 #include "count/count_input.h"
+#include "web/count_body.h"
 #include "fuzz.h"
 #include "stock/itx.h"
 #include "base/jval.h"
@@ -205,9 +206,9 @@ static void check_count(struct arena *a, struct json_object *body)
 	if (!json_object_object_get_ex(body, "count_session", &doc) ||
 	    !json_object_is_type(doc, json_type_object))
 		doc = body;
-	(void)count_input_session(a, doc, true, vals, &msg, &detail);
+	(void)count_body_session(a, doc, true, vals, &msg, &detail);
 	memset(vals, 0, count_nfields() * sizeof(*vals));
-	if (count_input_session(a, doc, false, vals, &msg, &detail) == 0) {
+	if (count_body_session(a, doc, false, vals, &msg, &detail) == 0) {
 		for (size_t i = 0; count_fields[i].name; i++)
 			if (vals[i].set && !vals[i].null && count_fields[i].kind == COUNT_F_TIME &&
 			    !fuzz_is_db_time(vals[i].s))
@@ -215,17 +216,17 @@ static void check_count(struct arena *a, struct json_object *body)
 				          count_fields[i].name, vals[i].s);
 	}
 	json_object_object_get_ex(body, "assignments", &arr);
-	if (count_input_assignments(a, arr, &as, &n, &msg, &detail) == 0) {
+	if (count_body_assignments(a, arr, &as, &n, &msg, &detail) == 0) {
 		for (size_t i = 0; i < n; i++)
 			if (as[i].ntargets == 0 || (!as[i].username && !as[i].user_id))
 				fuzz_fail("assignment %zu accepted without user or targets", i);
 	}
-	if (count_input_entry(a, body, &e, &msg, &detail) == 0) {
+	if (count_body_entry(a, body, &e, &msg, &detail) == 0) {
 		struct json_object *serials;
 
 		if (!e.bin_id || !*e.bin_id || !e.item_id || !*e.item_id || !e.lot_number ||
 		    e.counted_qt < 0 || e.counted_qt > LEDGER_QTY_MAX)
-			fuzz_fail("count_input_entry accepted an incomplete line");
+			fuzz_fail("count_body_entry accepted an incomplete line");
 		if (e.serials) {
 			serials = json_tokener_parse(e.serials);
 			if (!json_object_is_type(serials, json_type_array) ||
