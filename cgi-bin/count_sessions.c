@@ -13,6 +13,7 @@
 #include "web/count_json.h"
 #include "web/count_download.h"
 #include "db/db.h"
+#include "db/paging.h"
 #include "base/jval.h"
 #include "web/body.h"
 #include "web/envelope.h"
@@ -63,24 +64,16 @@ static void reply(struct request *r, struct json_object *o)
 	envelope_reply(r, 200, o);
 }
 
-/* A number query parameter within [min, max], dflt when absent. 0, or -1 with a reply sent. */
+/* A number query parameter (paging_number's rule), dflt when absent. 0, or -1 with a reply sent. */
 static int query_number(struct request *r, const char *name, long long dflt, long long min,
                         long long max, long long *out)
 {
-	const char *s = kvlist_get_nonempty(&r->query, name);
-
-	*out = dflt;
-	if (!s)
+	if (paging_number(req_query(r, name), dflt, min, max, out) == 0)
 		return 0;
-	if (!valid_int64(s, out) || *out < min) {
-		envelope_status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", name),
-		             arena_sprintf(r->arena, "%s must be a whole number of at least %lld",
-		                           name, min));
-		return -1;
-	}
-	if (*out > max)
-		*out = max;
-	return 0;
+	envelope_status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", name),
+	                      arena_sprintf(r->arena, "%s must be a whole number of at least %lld",
+	                                    name, min));
+	return -1;
 }
 
 /* A query parameter that must be one of list (absent or "" gives NULL). 0, or -1 with a reply. */

@@ -135,15 +135,6 @@ int count_targets_check(struct arena *a, const char *tenant_id, const char *sess
 int count_assignments_delete(struct arena *a, const char *tenant_id, const char *session_id);
 
 /*
- * Runs action on the session, which the caller has locked with COUNT_UPDATE,
- * inside the caller's transaction: checks the transition (409 naming the
- * current status), takes the snapshot the action needs, applies the variances
- * (COUNT_APPLY, see count_apply.h) and updates the row. 0, COUNT_REFUSED or -1.
- */
-int count_transition(struct arena *a, const char *tenant_id, const struct count_session *s,
-                     enum count_action action, const char *user_id, struct count_result *res);
-
-/*
  * Takes a snapshot of kind ("baseline", "post_count", "post_adjustment"): the
  * stock records (with a bin, not inactive) in the session's targets. Sets *id.
  */

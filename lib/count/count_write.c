@@ -5,6 +5,7 @@
 
 #include "base/arena.h"
 #include "base/valid.h"
+#include "count/count_transition.h"
 #include "db/db.h"
 
 /* import's result for a dry run: everything was checked, nothing may stay (rollback). */

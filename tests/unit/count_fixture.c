@@ -11,6 +11,7 @@
 
 #include "base/arena.h"
 #include "count/count_input.h"
+#include "count/count_transition.h"
 #include "db/db.h"
 #include "unit_db.h"
 
