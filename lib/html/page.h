@@ -40,8 +40,10 @@ int page_init(const struct page_nav *nav);
 struct view *page_new(struct request *r, const char *title, const char *section);
 
 /*
- * The same frame added to page, a map that already holds data (a listing
- * reads its rows first); its title, user, nav and csrf are replaced.
+ * The same frame added to page, a map that already holds data: a listing
+ * reads its rows first, so that a caller read along with them is settled
+ * before the frame shows it. Sets title, and user, nav and csrf when r has a
+ * caller, replacing what page held under those names.
  */
 void page_frame(struct request *r, struct view *page, const char *title, const char *section);
 

@@ -27,9 +27,10 @@ struct view *view_map(struct arena *a);
 struct view *view_list(struct arena *a);
 
 /*
- * Sets key of map to a value (replacing an earlier one); str NULL is null, as
- * jval_add_str. A map or list v is shared, not copied: what is added to it
- * later shows in map too. v NULL unsets key (lookups go on to outer contexts).
+ * Sets key of map to a value (replacing an earlier one); str NULL is null,
+ * which is there (it hides the name in outer contexts). A map or list v is
+ * shared, not copied: what is added to it later shows in map too. v NULL
+ * unsets key (lookups go on to outer contexts).
  */
 void view_set(struct view *map, const char *key, struct view *v);
 void view_set_str(struct view *map, const char *key, const char *str);
