@@ -2,6 +2,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "admin.h"
 #include "web/app.h"
 #include "base/arena.h"
@@ -11,7 +13,6 @@
 #include "base/env.h"
 #include "html/html.h"
 #include "stock/itx.h"
-#include "base/jval.h"
 #include "base/log.h"
 #include "html/page.h"
 #include "web/req.h"
@@ -45,6 +46,74 @@ const char *admin_path_id(struct request *r, const char *entity)
 	return valid_id_norm(r->arena, id);
 }
 
+/* ---- domain results as page data ------------------------------------------------------ */
+
+/* Sets key of map to j as admin_view_json converts it (key already in a); json-c's null is null. */
+static void set_json(struct arena *a, struct view *map, const char *key, struct json_object *j)
+{
+	switch (json_object_get_type(j)) {
+	case json_type_boolean:
+		view_set_bool(map, key, json_object_get_boolean(j));
+		break;
+	case json_type_int:
+		view_set_int(map, key, json_object_get_int64(j));
+		break;
+	case json_type_double:
+	case json_type_string:
+		view_set_str(map, key, arena_strdup(a, json_object_get_string(j)));
+		break;
+	case json_type_object:
+	case json_type_array:
+		view_set(map, key, admin_view_json(a, j));
+		break;
+	default:
+		view_set_str(map, key, NULL);
+	}
+}
+
+/* Appends j to list as set_json sets it. */
+static void push_json(struct arena *a, struct view *list, struct json_object *j)
+{
+	switch (json_object_get_type(j)) {
+	case json_type_boolean:
+		view_push_bool(list, json_object_get_boolean(j));
+		break;
+	case json_type_int:
+		view_push_int(list, json_object_get_int64(j));
+		break;
+	case json_type_double:
+	case json_type_string:
+		view_push_str(list, arena_strdup(a, json_object_get_string(j)));
+		break;
+	case json_type_object:
+	case json_type_array:
+		view_push(list, admin_view_json(a, j));
+		break;
+	default:
+		view_push_str(list, NULL);
+	}
+}
+
+struct view *admin_view_json(struct arena *a, struct json_object *j)
+{
+	struct view *v;
+
+	if (json_object_is_type(j, json_type_array)) {
+		v = view_list(a);
+		for (size_t i = 0; i < json_object_array_length(j); i++)
+			push_json(a, v, json_object_array_get_idx(j, i));
+		return v;
+	}
+	if (!json_object_is_type(j, json_type_object))
+		return NULL;
+	v = view_map(a);
+	json_object_object_foreach(j, key, val)
+	{
+		set_json(a, v, arena_strdup(a, key), val);
+	}
+	return v;
+}
+
 /* ---- sign in, sign out ------------------------------------------------------------- */
 
 /* Where to go after signing in: a page of ours, else the start page. */
@@ -61,7 +130,7 @@ static const char *safe_next(const char *next)
 static void login_page(struct request *r, int status, const char *error, const char *username,
                        const char *next)
 {
-	struct json_object *ctx = page_new(r, "Sign in", NULL);
+	struct view *page = page_new(r, "Sign in", NULL);
 	const char *nonce = csrf_nonce(r->arena);
 	const char *info = NULL;
 
@@ -70,12 +139,12 @@ static void login_page(struct request *r, int status, const char *error, const c
 		info = "You have signed out.";
 	else if (!error && next)
 		info = "Please sign in to continue.";
-	jval_add_str(ctx, "login_csrf", nonce);
-	jval_add_str(ctx, "next", safe_next(next));
-	jval_add_str(ctx, "error", error);
-	jval_add_str(ctx, "info", info);
-	jval_add_str(ctx, "username_value", username);
-	page_render(r, status, "login", ctx);
+	view_set_str(page, "login_csrf", nonce);
+	view_set_str(page, "next", safe_next(next));
+	view_set_str(page, "error", error);
+	view_set_str(page, "info", info);
+	view_set_str(page, "username_value", username);
+	page_render(r, status, "login", page);
 }
 
 static void login_form(struct request *r)
@@ -147,24 +216,24 @@ static void logout(struct request *r)
 
 /* ---- the start page ---------------------------------------------------------------- */
 
-static void add_card(struct json_object *cards, const char *label, const char *figure,
+static void add_card(struct request *r, struct view *cards, const char *label, const char *figure,
                      const char *href)
 {
-	struct json_object *o = page_obj();
+	struct view *o = view_map(r->arena);
 
-	jval_add_str(o, "label", label);
-	jval_add_str(o, "figure", figure ? figure : "0");
-	jval_add_str(o, "href", href);
-	json_object_array_add(cards, o);
+	view_set_str(o, "label", label);
+	view_set_str(o, "figure", figure ? figure : "0");
+	view_set_str(o, "href", href);
+	view_push(cards, o);
 }
 
-static int home_cards(struct request *r, struct json_object *ctx)
+static int home_cards(struct request *r, struct view *page)
 {
 	const char *t = r->caller->tenant_id;
-	struct json_object *cards = page_arr();
+	struct view *cards = view_list(r->arena);
 	struct db_rows rows;
 
-	json_object_object_add(ctx, "cards", cards);
+	view_set(page, "cards", cards);
 	if (db_exec(
 	        r->arena, &rows,
 	        "SELECT (SELECT COUNT(*) FROM stocks WHERE tenant_id = ? AND status <> 'inactive'),"
@@ -176,40 +245,38 @@ static int home_cards(struct request *r, struct json_object *ctx)
 	        "ssss", t, t, t, t) < 0)
 		return -1;
 	if (page_can(r, ADMIN_READ_SCOPES)) {
-		add_card(cards, "Stock records", db_cell(&rows, 0, 0), PAGE_ROOT "/stocks");
-		add_card(cards, "Transactions today", db_cell(&rows, 0, 1),
+		add_card(r, cards, "Stock records", db_cell(&rows, 0, 0), PAGE_ROOT "/stocks");
+		add_card(r, cards, "Transactions today", db_cell(&rows, 0, 1),
 		         PAGE_ROOT "/transactions");
-		add_card(cards, "Active items", db_cell(&rows, 0, 3), PAGE_ROOT "/items");
+		add_card(r, cards, "Active items", db_cell(&rows, 0, 3), PAGE_ROOT "/items");
 	}
 	if (page_can(r, ADMIN_COUNT_READ_SCOPES))
-		add_card(cards, "Open count sessions", db_cell(&rows, 0, 2),
+		add_card(r, cards, "Open count sessions", db_cell(&rows, 0, 2),
 		         PAGE_ROOT "/count-sessions?status=started");
-	jval_add_bool(ctx, "has_cards", json_object_array_length(cards) > 0);
+	view_set_bool(page, "has_cards", view_len(cards) > 0);
 	return 0;
 }
 
 static void home(struct request *r)
 {
-	struct json_object *ctx = page_new(r, "Overview", "home");
-	struct view *recent = NULL;
+	struct view *page = page_new(r, "Overview", "home");
 	const char *msg = "Internal server error";
 
-	if (home_cards(r, ctx) < 0) {
+	if (home_cards(r, page) < 0) {
 		page_error(r, 500, msg);
 		return;
 	}
 	if (page_can(r, ADMIN_READ_SCOPES)) {
 		/* The ten latest transactions, as the transactions page shows them. */
-		recent = view_map(r->arena);
 		listing_set_query(r, "limit", "10");
-		if (listing_table(r, &admin_transactions_listing, recent, &msg) != 0) {
+		if (listing_table(r, &admin_transactions_listing, page, &msg) != 0) {
 			page_error(r, 500, msg);
 			return;
 		}
-		view_set(recent, "pager", NULL);
-		view_set_bool(recent, "recent", true);
+		view_set(page, "pager", NULL);
+		view_set_bool(page, "recent", true);
 	}
-	page_render_view(r, 200, "home", ctx, recent);
+	page_render(r, 200, "home", page);
 }
 
 /* ---- routes ----------------------------------------------------------------------- */

@@ -5,7 +5,10 @@
 
 #include "html/listing.h"
 
+struct arena;
+struct json_object;
 struct request;
+struct view;
 
 /* The scopes of the JSON API behind each page, so pages allow exactly what the API allows. */
 #define ADMIN_READ_SCOPES "view:tenant manage:operations:tenant"
@@ -59,5 +62,13 @@ void admin_count_cancel(struct request *r);
 
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);
+
+/*
+ * A domain result that comes as json-c (the count views) as page data: an
+ * object as a map, an array as a list, other values as NULL. Keys and text
+ * are copied into a, so j can be released at once; a double is kept as the
+ * text json-c writes for it, so it renders as json-c shows it.
+ */
+struct view *admin_view_json(struct arena *a, struct json_object *j);
 
 #endif

@@ -93,24 +93,30 @@ void admin_count_sessions(struct request *r)
 /* ---- a session ------------------------------------------------------------------------- */
 
 /* "user/<name>" as the name alone, in place. */
-static void strip_user(struct json_object *o, const char *key)
+static void strip_user(struct view *o, const char *key)
 {
 	const char *v = listing_str(o, key);
 
 	if (v && strncmp(v, "user/", 5) == 0)
-		jval_add_str(o, key, v + 5);
+		view_set_str(o, key, v + 5);
 }
 
 /* Records as the page shows them: the counter's name, times as elsewhere. */
-static void label_records(struct request *r, struct json_object *records)
+static struct view *records_view(struct request *r, struct json_object *records)
 {
-	for (size_t i = 0; records && i < json_object_array_length(records); i++) {
-		struct json_object *rec = json_object_array_get_idx(records, i);
+	struct view *list = view_list(r->arena);
 
+	for (size_t i = 0; i < json_object_array_length(records); i++) {
+		struct view *rec = admin_view_json(r->arena, json_object_array_get_idx(records, i));
+
+		if (!rec) /* the count views' records are objects */
+			continue;
 		strip_user(rec, "user_key");
-		jval_add_str(rec, "recorded_at",
+		view_set_str(rec, "recorded_at",
 		             listing_time_text(r->arena, listing_str(rec, "recorded_at")));
+		view_push(list, rec);
 	}
+	return list;
 }
 
 /* Bin codes (position) or SKUs (product) of the session's target keys, by id. */
@@ -138,38 +144,46 @@ static const char *name_of(const struct db_rows *names, const char *id)
 	return id;
 }
 
-/* Adds to each assignment its user's name and its targets as text ("A-01-01, A-01-02"). */
-static int label_assignments(struct request *r, const struct count_session *s,
-                             struct json_object *assignments)
+/* The assignments with their user's name and their targets as text ("A-01-01, A-01-02"); NULL
+ * after a database error. */
+static struct view *assignments_view(struct request *r, const struct count_session *s,
+                                     struct json_object *assignments)
 {
 	struct db_rows names;
+	struct view *list;
 
 	if (target_names(r, s, &names) < 0)
-		return -1;
+		return NULL;
+	list = view_list(r->arena);
 	for (size_t i = 0; i < json_object_array_length(assignments); i++) {
-		struct json_object *g = json_object_array_get_idx(assignments, i), *targets;
+		struct view *g =
+		    admin_view_json(r->arena, json_object_array_get_idx(assignments, i));
+		const struct view *targets = listing_value(g, "target_keys");
 		struct buf b;
 
+		if (!g) /* the count views' assignments are objects */
+			continue;
 		buf_init(&b);
-		targets = listing_value(g, "target_keys");
-		for (size_t t = 0; targets && t < json_object_array_length(targets); t++) {
-			struct json_object *keys = json_object_array_get_idx(targets, t);
+		for (size_t t = 0; t < view_len(targets); t++) {
+			const struct view *keys = view_at(targets, t);
 
-			for (size_t k = 0; k < json_object_array_length(keys); k++)
-				buf_appendf(
-				    &b, "%s%s", b.len ? (k ? " + " : ", ") : "",
-				    name_of(&names, json_object_get_string(
-				                        json_object_array_get_idx(keys, k))));
+			for (size_t k = 0; k < view_len(keys); k++) {
+				const char *key = view_str(view_at(keys, k));
+
+				buf_appendf(&b, "%s%s", b.len ? (k ? " + " : ", ") : "",
+				            name_of(&names, key ? key : ""));
+			}
 		}
 		strip_user(g, "user_key");
-		jval_add_str(g, "targets", buf_cstr(&b));
+		view_set_str(g, "targets", arena_strdup(r->arena, buf_cstr(&b)));
 		buf_release(&b);
+		view_push(list, g);
 	}
-	return 0;
+	return list;
 }
 
 /* The lifecycle buttons the session's status and the caller's scopes allow. */
-static void add_actions(struct request *r, const struct count_session *s, struct json_object *ctx)
+static void add_actions(struct request *r, const struct count_session *s, struct view *page)
 {
 	static const struct {
 		enum count_action action;
@@ -182,28 +196,28 @@ static void add_actions(struct request *r, const struct count_session *s, struct
 	    {COUNT_APPLY, "Apply variances to stock", ADMIN_COUNT_APPLY_SCOPES, "primary"},
 	    {COUNT_CANCEL, "Cancel session", ADMIN_COUNT_CREATE_SCOPES, "danger"},
 	};
-	struct json_object *arr = page_arr();
+	struct view *list = view_list(r->arena);
 
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-		struct json_object *o;
+		struct view *o;
 
 		if (!count_next_status(s->status, actions[i].action) ||
 		    !page_can(r, actions[i].scopes))
 			continue;
-		o = page_obj();
-		jval_add_str(o, "label", actions[i].label);
-		jval_add_str(o, "style", actions[i].style);
-		jval_add_str(o, "action",
+		o = view_map(r->arena);
+		view_set_str(o, "label", actions[i].label);
+		view_set_str(o, "style", actions[i].style);
+		view_set_str(o, "action",
 		             arena_sprintf(r->arena, COUNT_PAGE "/%s/%s", s->id,
 		                           count_action_name(actions[i].action)));
-		json_object_array_add(arr, o);
+		view_push(list, o);
 	}
-	jval_add_bool(ctx, "has_actions", json_object_array_length(arr) > 0);
-	json_object_object_add(ctx, "actions", arr);
+	view_set_bool(page, "has_actions", view_len(list) > 0);
+	view_set(page, "actions", list);
 }
 
 /* Times of the session document shown as "YYYY-MM-DD HH:MM:SS". */
-static void label_times(struct request *r, struct json_object *doc)
+static void label_times(struct request *r, struct view *doc)
 {
 	static const char *const keys[] = {"scheduled_start", "scheduled_end", "created", "started",
 	                                   "completed",       "applied",       "canceled"};
@@ -212,23 +226,20 @@ static void label_times(struct request *r, struct json_object *doc)
 		const char *v = listing_str(doc, keys[i]);
 
 		if (v)
-			jval_add_str(doc, keys[i], listing_time_text(r->arena, v));
+			view_set_str(doc, keys[i], listing_time_text(r->arena, v));
 	}
 }
 
-/* Adds a json-c value to ctx under key (NULL stays absent). */
-static void put(struct json_object *ctx, const char *key, struct json_object *v)
-{
-	if (v)
-		json_object_object_add(ctx, key, v);
-}
-
-/* What the viewer may see of the session: the view decides, as in the API. */
-static int session_data(struct request *r, const struct count_session *s, struct json_object *ctx)
+/*
+ * What the viewer may see of the session: the view decides, as in the API.
+ * The count views answer json-c objects: they become page data at once.
+ */
+static int session_data(struct request *r, const struct count_session *s, struct view *page)
 {
 	struct count_view v;
 	struct json_object *doc = NULL, *assignments = NULL, *progress = NULL, *lines = NULL,
 	                   *records = NULL, *variances = NULL, *summary = NULL;
+	struct view *session, *assigned, *lines_v, *records_v = NULL, *variances_v;
 	long long nrecords = 0;
 	bool started = s->baseline_snapshot_key != NULL;
 	int rc = -1;
@@ -236,32 +247,37 @@ static int session_data(struct request *r, const struct count_session *s, struct
 	count_view_init(&v, s, r->caller->tenant_id, r->caller->user_id, r->caller->scope);
 	if (count_json_session(r->arena, r->caller->tenant_id, s->id, &doc) < 0 || !doc ||
 	    count_json_assignments(r->arena, s, &v, &assignments, &progress) < 0 ||
-	    label_assignments(r, s, assignments) < 0 ||
+	    !(assigned = assignments_view(r, s, assignments)) ||
 	    (started && count_json_lines(r->arena, s, &v, &lines) < 0) ||
 	    (started &&
 	     count_json_records(r->arena, s, &v, RECORDS_SHOWN, 0, &records, &nrecords) < 0) ||
 	    (started && v.supervisor &&
 	     count_json_variances(r->arena, r->caller->tenant_id, s, &variances, &summary) < 0))
 		goto out;
-	label_times(r, doc);
-	strip_user(doc, "created_by");
-	label_records(r, records);
-	jval_add_bool(ctx, "show_qty", v.show_qty);
-	jval_add_bool(ctx, "supervisor", v.supervisor);
-	jval_add_bool(ctx, "started", started);
-	jval_add_int(ctx, "records_total", nrecords);
-	jval_add_bool(ctx, "has_lines", lines && json_object_array_length(lines) > 0);
-	jval_add_bool(ctx, "has_records", records && json_object_array_length(records) > 0);
-	jval_add_bool(ctx, "has_variances", variances && json_object_array_length(variances) > 0);
-	jval_add_bool(ctx, "has_assignments", json_object_array_length(assignments) > 0);
-	put(ctx, "session", doc);
-	put(ctx, "assignments", assignments);
-	put(ctx, "progress", progress);
-	put(ctx, "lines", lines);
-	put(ctx, "records", records);
-	put(ctx, "variances", variances);
-	put(ctx, "summary", summary);
-	return 0;
+	session = admin_view_json(r->arena, doc);
+	label_times(r, session);
+	strip_user(session, "created_by");
+	lines_v = admin_view_json(r->arena, lines);
+	if (records)
+		records_v = records_view(r, records);
+	variances_v = admin_view_json(r->arena, variances);
+	view_set_bool(page, "show_qty", v.show_qty);
+	view_set_bool(page, "supervisor", v.supervisor);
+	view_set_bool(page, "started", started);
+	view_set_int(page, "records_total", nrecords);
+	view_set_bool(page, "has_lines", view_len(lines_v) > 0);
+	view_set_bool(page, "has_records", view_len(records_v) > 0);
+	view_set_bool(page, "has_variances", view_len(variances_v) > 0);
+	view_set_bool(page, "has_assignments", view_len(assigned) > 0);
+	/* Absent (NULL) stays absent. */
+	view_set(page, "session", session);
+	view_set(page, "assignments", assigned);
+	view_set(page, "progress", admin_view_json(r->arena, progress));
+	view_set(page, "lines", lines_v);
+	view_set(page, "records", records_v);
+	view_set(page, "variances", variances_v);
+	view_set(page, "summary", admin_view_json(r->arena, summary));
+	rc = 0;
 out:
 	json_object_put(doc);
 	json_object_put(assignments);
@@ -278,7 +294,7 @@ static void session_page(struct request *r, const char *id, int status, const ch
                          const char *error)
 {
 	struct count_session s;
-	struct json_object *ctx;
+	struct view *page;
 	int rc = count_session_load(r->arena, r->caller->tenant_id, id, COUNT_READ, &s);
 
 	if (rc != 0) {
@@ -286,15 +302,15 @@ static void session_page(struct request *r, const char *id, int status, const ch
 		           rc < 0 ? "Internal server error" : "Count session not found");
 		return;
 	}
-	ctx = page_new(r, arena_sprintf(r->arena, "Count session %s", s.code), "count");
-	if (session_data(r, &s, ctx) < 0) {
+	page = page_new(r, arena_sprintf(r->arena, "Count session %s", s.code), "count");
+	if (session_data(r, &s, page) < 0) {
 		page_error(r, 500, "Internal server error");
 		return;
 	}
-	add_actions(r, &s, ctx);
-	jval_add_str(ctx, "notice", notice);
-	jval_add_str(ctx, "error", error);
-	page_render(r, status, "count_session", ctx);
+	add_actions(r, &s, page);
+	view_set_str(page, "notice", notice);
+	view_set_str(page, "error", error);
+	page_render(r, status, "count_session", page);
 }
 
 void admin_count_session(struct request *r)
@@ -418,9 +434,9 @@ static int target_keys(struct request *r, bool position, const char *narrow, str
 }
 
 /*
- * The users and the target keys (bins or items) the assignment rows offer, as
- * a view in the request's arena: every row repeats both selects, thousands of
- * options, which as json-c objects left a worker's heap at 11 MiB.
+ * The users and the target keys (bins or items) the assignment rows offer:
+ * every row repeats both selects, thousands of options (as json-c objects
+ * they once left a worker's heap at 11 MiB).
  */
 static int form_rows(struct request *r, const char *type, const char *narrow,
                      const struct kvlist *form, struct view *view)
@@ -449,15 +465,15 @@ static int form_rows(struct request *r, const char *type, const char *narrow,
 		view_set_str(row, "user_name", uname);
 		view_set_str(row, "keys_name", kname);
 		for (size_t i = 0; i < users.nrows; i++)
-			page_option_view(r->arena, uopts, db_cell(&users, i, 0), db_cell(&users, i, 1),
-			                 form_has(form, uname, db_cell(&users, i, 0))
-			                     ? db_cell(&users, i, 0)
-			                     : NULL);
+			page_option(r->arena, uopts, db_cell(&users, i, 0), db_cell(&users, i, 1),
+			            form_has(form, uname, db_cell(&users, i, 0))
+			                ? db_cell(&users, i, 0)
+			                : NULL);
 		for (size_t i = 0; i < keys.nrows; i++)
-			page_option_view(r->arena, kopts, db_cell(&keys, i, 0), db_cell(&keys, i, 1),
-			                 form_has(form, kname, db_cell(&keys, i, 0))
-			                     ? db_cell(&keys, i, 0)
-			                     : NULL);
+			page_option(r->arena, kopts, db_cell(&keys, i, 0), db_cell(&keys, i, 1),
+			            form_has(form, kname, db_cell(&keys, i, 0))
+			                ? db_cell(&keys, i, 0)
+			                : NULL);
 		view_set(row, "users", uopts);
 		view_set(row, "keys", kopts);
 		view_push(rows, row);
@@ -469,40 +485,40 @@ static int form_rows(struct request *r, const char *type, const char *narrow,
 static void count_form_page(struct request *r, int status, const char *error, const char *type,
                             const struct kvlist *form)
 {
-	struct json_object *ctx = page_new(r, "New count session", "count");
+	struct view *page = page_new(r, "New count session", "count");
 	bool position = strcmp(type, "position") == 0;
 	/* What narrows the choice of targets: a warehouse's bins, or items matching a search. */
 	const char *narrow = form ? page_field(r, form, position ? "warehouse_id" : "item_search")
 	                          : req_query(r, position ? "warehouse_id" : "item_search");
-	struct view *view = view_map(r->arena), *warehouses = view_list(r->arena);
+	struct view *warehouses = view_list(r->arena);
 	struct db_rows rows;
 
 	if (narrow && !*narrow)
 		narrow = NULL;
-	jval_add_str(ctx, "error", error);
-	jval_add_str(ctx, "type", type);
-	jval_add_bool(ctx, "position", position);
-	jval_add_str(ctx, position ? "warehouse_id" : "item_search", narrow);
+	view_set_str(page, "error", error);
+	view_set_str(page, "type", type);
+	view_set_bool(page, "position", position);
+	view_set_str(page, position ? "warehouse_id" : "item_search", narrow);
 	for (size_t i = 0; session_texts[i]; i++)
-		jval_add_str(ctx, session_texts[i],
+		view_set_str(page, session_texts[i],
 		             form ? kvlist_get(form, session_texts[i]) : NULL);
 	for (size_t i = 0; session_flags[i]; i++)
-		jval_add_bool(ctx, session_flags[i], form_has(form, session_flags[i], "1"));
-	jval_add_str(ctx, "scheduled_start", form ? kvlist_get(form, "scheduled_start") : NULL);
-	jval_add_str(ctx, "scheduled_end", form ? kvlist_get(form, "scheduled_end") : NULL);
-	jval_add_str(ctx, "coverage_percentage",
+		view_set_bool(page, session_flags[i], form_has(form, session_flags[i], "1"));
+	view_set_str(page, "scheduled_start", form ? kvlist_get(form, "scheduled_start") : NULL);
+	view_set_str(page, "scheduled_end", form ? kvlist_get(form, "scheduled_end") : NULL);
+	view_set_str(page, "coverage_percentage",
 	             form ? kvlist_get(form, "coverage_percentage") : NULL);
-	view_set(view, "warehouses", warehouses);
+	view_set(page, "warehouses", warehouses);
 	if (db_exec(r->arena, &rows, ADMIN_WAREHOUSE_OPTIONS, "ss", r->caller->tenant_id, narrow) <
 	        0 ||
-	    form_rows(r, type, narrow, form, view) < 0) {
+	    form_rows(r, type, narrow, form, page) < 0) {
 		page_error(r, 500, "Internal server error");
 		return;
 	}
 	for (size_t i = 0; i < rows.nrows; i++)
-		page_option_view(r->arena, warehouses, db_cell(&rows, i, 0), db_cell(&rows, i, 1),
-		                 narrow);
-	page_render_view(r, status, "count_session_new", ctx, view);
+		page_option(r->arena, warehouses, db_cell(&rows, i, 0), db_cell(&rows, i, 1),
+		            narrow);
+	page_render(r, status, "count_session_new", page);
 }
 
 void admin_count_form(struct request *r)
@@ -522,11 +538,30 @@ static const char *form_time(struct request *r, const char *v)
 	return v;
 }
 
+/* json-c constructors of the create body the API takes; out of memory is fatal. */
+static struct json_object *body_obj(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		log_fatal("admin: out of memory (json)");
+	return o;
+}
+
+static struct json_object *body_arr(void)
+{
+	struct json_object *o = json_object_new_array();
+
+	if (!o)
+		log_fatal("admin: out of memory (json)");
+	return o;
+}
+
 /* The create body the API takes, built from the form, so the API's checks apply unchanged. */
 static struct json_object *session_json(struct request *r, const struct kvlist *form,
                                         const char *type)
 {
-	struct json_object *o = page_obj();
+	struct json_object *o = body_obj();
 	const char *pct = page_field(r, form, "coverage_percentage");
 	long long n;
 
@@ -556,7 +591,7 @@ static struct json_object *session_json(struct request *r, const struct kvlist *
 /* The assignments array: one per row with a user, each chosen key a target of its own. */
 static struct json_object *assignments_json(struct request *r, const struct kvlist *form)
 {
-	struct json_object *arr = page_arr();
+	struct json_object *arr = body_arr();
 
 	req_json_own(r, arr);
 	for (int n = 1; n <= FORM_ROWS; n++) {
@@ -566,15 +601,15 @@ static struct json_object *assignments_json(struct request *r, const struct kvli
 
 		if (!user)
 			continue;
-		g = page_obj();
-		targets = page_arr();
+		g = body_obj();
+		targets = body_arr();
 		jval_add_str(g, "user_key", user);
 		for (size_t i = 0; i < form->n; i++) {
 			struct json_object *keys;
 
 			if (strcmp(form->items[i].key, kname) != 0 || !*form->items[i].value)
 				continue;
-			keys = page_arr();
+			keys = body_arr();
 			json_object_array_add(keys, json_object_new_string(form->items[i].value));
 			json_object_array_add(targets, keys);
 		}

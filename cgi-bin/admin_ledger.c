@@ -9,7 +9,6 @@
 #include "web/auth.h"
 #include "db/db.h"
 #include "db/paging.h"
-#include "web/row_json.h"
 #include "web/idempotency.h"
 #include "web/itx_api.h"
 #include "stock/itx.h"
@@ -243,7 +242,7 @@ void admin_transactions(struct request *r)
 void admin_transaction(struct request *r)
 {
 	const char *id = admin_path_id(r, "Transaction");
-	struct json_object *ctx, *tx;
+	struct view *page;
 	struct db_rows rows;
 
 	if (!id)
@@ -263,12 +262,11 @@ void admin_transaction(struct request *r)
 		page_error(r, 500, "Internal server error");
 		return;
 	}
-	ctx = page_new(r, "Transaction", "transactions");
+	page = page_new(r, "Transaction", "transactions");
 	tx_decorate(r, r->arena, &rows);
-	tx = row_json(&rows, 0);
-	json_object_object_add(ctx, "tx", tx);
-	jval_add_bool(ctx, "created", req_query(r, "created") != NULL);
-	page_render(r, 200, "transaction", ctx);
+	view_set(page, "tx", view_row(r->arena, &rows, 0));
+	view_set_bool(page, "created", req_query(r, "created") != NULL);
+	page_render(r, 200, "transaction", page);
 }
 
 /* ---- stock ------------------------------------------------------------------------- */
@@ -318,7 +316,7 @@ void admin_stocks(struct request *r)
 }
 
 /* A stock record of the tenant with its warehouse, item and bin: 0, 1 when none, -1. */
-static int load_stock(struct request *r, const char *id, struct json_object **out)
+static int load_stock(struct request *r, const char *id, struct view **out)
 {
 	struct db_rows rows;
 
@@ -333,11 +331,10 @@ static int load_stock(struct request *r, const char *id, struct json_object **ou
 		return -1;
 	if (rows.nrows == 0)
 		return 1;
-	*out = row_json(&rows, 0);
-	req_json_own(r, *out);
-	jval_add_str(*out, "counted_label",
+	*out = view_row(r->arena, &rows, 0);
+	view_set_str(*out, "counted_label",
 	             listing_time_text(r->arena, listing_str(*out, "last_counted_at")));
-	jval_add_str(*out, "updated_label",
+	view_set_str(*out, "updated_label",
 	             listing_time_text(r->arena, listing_str(*out, "updated_at")));
 	return 0;
 }
@@ -345,8 +342,7 @@ static int load_stock(struct request *r, const char *id, struct json_object **ou
 void admin_stock(struct request *r)
 {
 	const char *id = admin_path_id(r, "Stock"), *msg = "Internal server error";
-	struct json_object *ctx, *stock = NULL;
-	struct view *history;
+	struct view *page, *stock = NULL;
 	int rc;
 
 	if (!id)
@@ -355,17 +351,16 @@ void admin_stock(struct request *r)
 		page_error(r, rc < 0 ? 500 : 404, rc < 0 ? msg : "Stock not found");
 		return;
 	}
-	ctx = page_new(r, "Stock record", "stocks");
-	json_object_object_add(ctx, "stock", json_object_get(stock));
-	jval_add_bool(ctx, "can_write", page_can(r, ADMIN_WRITE_SCOPES));
+	page = page_new(r, "Stock record", "stocks");
+	view_set(page, "stock", stock);
+	view_set_bool(page, "can_write", page_can(r, ADMIN_WRITE_SCOPES));
 	/* The ledger history: the transactions page's table for this record. */
 	listing_set_query(r, "stock_id", id);
-	history = view_map(r->arena);
-	if ((rc = listing_table(r, &admin_transactions_listing, history, &msg)) != 0) {
+	if ((rc = listing_table(r, &admin_transactions_listing, page, &msg)) != 0) {
 		page_error(r, rc, msg);
 		return;
 	}
-	page_render_view(r, 200, "stock", ctx, history);
+	page_render(r, 200, "stock", page);
 }
 
 /* ---- the new transaction form -------------------------------------------------------- */
@@ -383,30 +378,30 @@ struct tx_form {
 	const char *idem;
 };
 
-static void add_options(struct request *r, struct json_object *ctx, const char *key,
+static void add_options(struct request *r, struct view *page, const char *key,
                         const char *const *values, const char *current)
 {
-	struct json_object *arr = page_arr();
+	struct view *list = view_list(r->arena);
 
 	for (size_t i = 0; values[i]; i++)
-		page_option(arr, values[i], listing_label(r->arena, values[i]), current);
-	json_object_object_add(ctx, key, arr);
+		page_option(r->arena, list, values[i], listing_label(r->arena, values[i]), current);
+	view_set(page, key, list);
 }
 
 /* Options from sql (LISTING_OPTIONS) binding the tenant, param unless NULL, and current. */
-static int add_sql_options(struct request *r, struct json_object *ctx, const char *key,
-                           const char *sql, const char *param, const char *current)
+static int add_sql_options(struct request *r, struct view *page, const char *key, const char *sql,
+                           const char *param, const char *current)
 {
-	struct json_object *arr = page_arr();
+	struct view *list = view_list(r->arena);
 	struct db_rows rows;
 	int rc = param ? db_exec(r->arena, &rows, sql, "sss", r->caller->tenant_id, param, current)
 	               : db_exec(r->arena, &rows, sql, "ss", r->caller->tenant_id, current);
 
-	json_object_object_add(ctx, key, arr);
+	view_set(page, key, list);
 	if (rc < 0)
 		return -1;
 	for (size_t i = 0; i < rows.nrows; i++)
-		page_option(arr, db_cell(&rows, i, 0), db_cell(&rows, i, 1), current);
+		page_option(r->arena, list, db_cell(&rows, i, 0), db_cell(&rows, i, 1), current);
 	return 0;
 }
 
@@ -432,37 +427,36 @@ static int add_sql_options(struct request *r, struct json_object *ctx, const cha
 
 /* Renders the form; stock is the chosen record (NULL: a choice of records). */
 static void tx_form_page(struct request *r, int status, const char *error, const struct tx_form *f,
-                         struct json_object *stock)
+                         struct view *stock)
 {
-	struct json_object *ctx = page_new(r, "New transaction", "transactions");
+	struct view *page = page_new(r, "New transaction", "transactions");
 	const char *warehouse = stock ? listing_str(stock, "warehouse_id") : NULL;
 	int rc;
 
-	jval_add_str(ctx, "error", error);
-	jval_add_str(ctx, "idem", f->idem ? f->idem : db_uuid(r->arena));
-	jval_add_str(ctx, "quantity", f->quantity);
-	jval_add_str(ctx, "reference_id", f->reference_id);
-	jval_add_str(ctx, "notes", f->notes);
-	jval_add_str(ctx, "cancel_href",
+	view_set_str(page, "error", error);
+	view_set_str(page, "idem", f->idem ? f->idem : db_uuid(r->arena));
+	view_set_str(page, "quantity", f->quantity);
+	view_set_str(page, "reference_id", f->reference_id);
+	view_set_str(page, "notes", f->notes);
+	view_set_str(page, "cancel_href",
 	             stock ? arena_sprintf(r->arena, STOCK_PAGE "/%s", f->stock_id) : TX_PAGE);
-	if (stock)
-		json_object_object_add(ctx, "stock", json_object_get(stock));
-	add_options(r, ctx, "types", form_types, f->type);
-	add_options(r, ctx, "directions", directions, f->direction);
-	add_options(r, ctx, "reference_types", ledger_reference_types, f->reference_type);
-	rc = stock ? add_sql_options(r, ctx, "bins", MOVE_BIN_OPTIONS, warehouse, f->to_bin_id)
-	           : add_sql_options(r, ctx, "bins", ADMIN_BIN_OPTIONS, NULL, f->to_bin_id);
+	view_set(page, "stock", stock);
+	add_options(r, page, "types", form_types, f->type);
+	add_options(r, page, "directions", directions, f->direction);
+	add_options(r, page, "reference_types", ledger_reference_types, f->reference_type);
+	rc = stock ? add_sql_options(r, page, "bins", MOVE_BIN_OPTIONS, warehouse, f->to_bin_id)
+	           : add_sql_options(r, page, "bins", ADMIN_BIN_OPTIONS, NULL, f->to_bin_id);
 	if (rc == 0 && !stock)
-		rc = add_sql_options(r, ctx, "stock_options", STOCK_OPTIONS, NULL, f->stock_id);
+		rc = add_sql_options(r, page, "stock_options", STOCK_OPTIONS, NULL, f->stock_id);
 	if (rc < 0) {
 		page_error(r, 500, "Internal server error");
 		return;
 	}
-	page_render(r, status, "transaction_new", ctx);
+	page_render(r, status, "transaction_new", page);
 }
 
 /* The chosen stock record: 0 (or none chosen), or an error page sent (-1). */
-static int form_stock(struct request *r, const char *stock_id, struct json_object **stock)
+static int form_stock(struct request *r, const char *stock_id, struct view **stock)
 {
 	int rc;
 
@@ -479,7 +473,7 @@ static int form_stock(struct request *r, const char *stock_id, struct json_objec
 void admin_transaction_form(struct request *r)
 {
 	struct tx_form f = {0};
-	struct json_object *stock;
+	struct view *stock;
 
 	f.stock_id = req_query(r, "stock_id");
 	if (f.stock_id && !*f.stock_id)
@@ -506,8 +500,8 @@ static void read_tx_form(struct request *r, const struct kvlist *form, struct tx
  * from the stock record, so the rules the API checks on them hold by
  * construction; everything else goes through the API's checks.
  */
-static const char *tx_input_of(struct request *r, const struct tx_form *f,
-                               struct json_object *stock, struct itx_input *in)
+static const char *tx_input_of(struct request *r, const struct tx_form *f, const struct view *stock,
+                               struct itx_input *in)
 {
 	const char *msg = NULL;
 	bool from_bin = f->type && (strcmp(f->type, "pick") == 0 || strcmp(f->type, "move") == 0);
@@ -537,7 +531,7 @@ void admin_transaction_create(struct request *r)
 {
 	struct kvlist form;
 	struct tx_form f = {0};
-	struct json_object *stock;
+	struct view *stock;
 	struct itx_input in;
 	struct itx_api_result res;
 	struct idem k;

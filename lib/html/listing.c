@@ -15,7 +15,6 @@
 #include "db/sql.h"
 #include "db/paging.h"
 #include "html/html.h"
-#include <json-c/json.h>
 #include "base/log.h"
 #include "html/page.h"
 #include "web/req.h"
@@ -123,7 +122,7 @@ static char *page_link(struct request *r, const struct listing *l, const char *p
 
 /* ---- cells ------------------------------------------------------------------------ */
 
-struct json_object *listing_value(struct json_object *row, const char *key)
+const struct view *listing_value(const struct view *row, const char *key)
 {
 	char part[64];
 
@@ -134,25 +133,15 @@ struct json_object *listing_value(struct json_object *row, const char *key)
 			return NULL;
 		memcpy(part, key, n);
 		part[n] = '\0';
-		if (!json_object_object_get_ex(row, part, &row))
-			return NULL;
+		row = view_get(row, part);
 		key += n + (key[n] == '.');
 	}
 	return row;
 }
 
-const char *listing_str(struct json_object *row, const char *key)
+const char *listing_str(const struct view *row, const char *key)
 {
-	struct json_object *v = listing_value(row, key);
-
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-	case json_type_object:
-	case json_type_array:
-		return NULL;
-	default:
-		return json_object_get_string(v);
-	}
+	return view_str(listing_value(row, key));
 }
 
 const char *listing_time_text(struct arena *a, const char *iso)
@@ -456,7 +445,7 @@ static void add_choices(struct request *r, const struct db_rows *rows, const cha
 	for (size_t i = 0; i < rows->nrows; i++) {
 		const char *v = db_cell(rows, i, 0);
 
-		page_option_view(r->arena, options, v, db_cell(rows, i, 1), current);
+		page_option(r->arena, options, v, db_cell(rows, i, 1), current);
 		*found |= current && strcasecmp(current, v) == 0;
 	}
 }
@@ -471,13 +460,12 @@ static int select_options(struct request *r, const struct listing *l,
 	bool listed = false;
 
 	for (size_t i = 0; f->values && f->values[i]; i++)
-		page_option_view(r->arena, options, f->values[i],
-		                 listing_label(r->arena, f->values[i]), current);
+		page_option(r->arena, options, f->values[i], listing_label(r->arena, f->values[i]),
+		            current);
 	/* Deleted records carry a status no write takes, but the API's filter takes it. */
 	if (deleted && strcmp(f->name, "status") == 0 && f->values &&
 	    !valid_one_of(deleted, f->values))
-		page_option_view(r->arena, options, deleted, listing_label(r->arena, deleted),
-		                 current);
+		page_option(r->arena, options, deleted, listing_label(r->arena, deleted), current);
 	if (!f->options)
 		return 0;
 	if (read_choices(r, f, current, &rows, &chosen, found) < 0)
@@ -486,7 +474,7 @@ static int select_options(struct request *r, const struct listing *l,
 	add_choices(r, &chosen, current, options, &listed);
 	/* A value beyond the list's end (or from a link) stays chosen. */
 	if (current && *current && !listed)
-		page_option_view(r->arena, options, current, current, current);
+		page_option(r->arena, options, current, current, current);
 	return 0;
 }
 
@@ -586,7 +574,6 @@ void listing_page(struct request *r, const struct listing *l)
 	const char *format = req_query(r, "format"), *msg = "Internal server error";
 	const char *csv_set[] = {"format", "csv", "page", NULL, NULL};
 	struct listing_found *found;
-	struct json_object *ctx;
 	struct view *view;
 	int status;
 
@@ -608,7 +595,7 @@ void listing_page(struct request *r, const struct listing *l)
 		return;
 	}
 	/* After the rows: a fetch may read the caller's user row along (user_in_query routes). */
-	ctx = page_new(r, l->title, l->section);
+	page_frame(r, view, l->title, l->section);
 	if (l->new_href && page_can(r, l->new_scopes)) {
 		struct view *add = view_map(r->arena);
 
@@ -616,7 +603,7 @@ void listing_page(struct request *r, const struct listing *l)
 		view_set_str(add, "label", l->new_label);
 		view_set(view, "new", add);
 	}
-	page_render_view(r, 200, "list", ctx, view);
+	page_render(r, 200, "list", view);
 }
 
 /* ---- listings of a resource ----------------------------------------------------- */

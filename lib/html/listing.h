@@ -9,8 +9,6 @@
 
 #include <stdbool.h>
 
-#include <json-c/json.h>
-
 struct arena;
 struct request;
 struct sql;
@@ -26,7 +24,7 @@ enum listing_kind {
 
 struct listing_col {
 	const char *label;
-	const char *key; /* value in the row object; dotted for nested ("item.sku") */
+	const char *key; /* the rows' column label ("item.sku") */
 	enum listing_kind kind;
 	const char *sort;     /* ?sort= name, NULL when not sortable */
 	const char *sort_sql; /* for listing_sql_fetch: the ORDER BY expression */
@@ -139,10 +137,10 @@ struct listing {
 	const char *joins;  /* joins select needs beyond res's, or NULL */
 };
 
-/* The value at a dotted key ("item.sku") of a row object, or NULL. */
-struct json_object *listing_value(struct json_object *row, const char *key);
-/* The same as text; NULL for JSON null, objects and arrays. */
-const char *listing_str(struct json_object *row, const char *key);
+/* The value at a dotted key ("item.sku") of a record's map (view_row), or NULL. */
+const struct view *listing_value(const struct view *row, const char *key);
+/* The same when it is text; NULL for anything else (null, numbers, maps, lists, none). */
+const char *listing_str(const struct view *row, const char *key);
 
 /* "2023-06-15T10:30:00Z" as "2023-06-15 10:30:00" (times are UTC); other text unchanged. */
 const char *listing_time_text(struct arena *a, const char *iso);

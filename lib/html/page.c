@@ -14,7 +14,6 @@
 #include "web/csrf.h"
 #include "base/env.h"
 #include "html/html.h"
-#include "base/jval.h"
 #include "base/log.h"
 #include "web/req.h"
 #include "html/tpl.h"
@@ -60,37 +59,8 @@ int page_init(const struct page_nav *nav)
 	return 0;
 }
 
-struct json_object *page_obj(void)
-{
-	struct json_object *o = json_object_new_object();
-
-	if (!o)
-		log_fatal("page: out of memory (json)");
-	return o;
-}
-
-struct json_object *page_arr(void)
-{
-	struct json_object *o = json_object_new_array();
-
-	if (!o)
-		log_fatal("page: out of memory (json)");
-	return o;
-}
-
-void page_option(struct json_object *options, const char *value, const char *label,
+void page_option(struct arena *a, struct view *options, const char *value, const char *label,
                  const char *current)
-{
-	struct json_object *o = page_obj();
-
-	jval_add_str(o, "value", value);
-	jval_add_str(o, "label", label);
-	jval_add_bool(o, "selected", current && value && strcasecmp(current, value) == 0);
-	json_object_array_add(options, o);
-}
-
-void page_option_view(struct arena *a, struct view *options, const char *value, const char *label,
-                      const char *current)
 {
 	struct view *o = view_map(a);
 
@@ -106,30 +76,27 @@ bool page_can(const struct request *r, const char *scopes)
 }
 
 /* The navigation entries the caller may use; section is marked current. */
-static struct json_object *nav_json(const struct request *r, const char *section)
+static struct view *nav_view(const struct request *r, const char *section)
 {
-	struct json_object *arr = page_arr();
+	struct view *list = view_list(r->arena);
 
 	for (const struct page_nav *n = navigation; n && n->key; n++) {
-		struct json_object *o;
+		struct view *o;
 
 		if (!page_can(r, n->scopes))
 			continue;
-		o = page_obj();
-		jval_add_str(o, "label", n->label);
-		jval_add_str(o, "href", n->href);
-		jval_add_bool(o, "current", section && strcmp(section, n->key) == 0);
-		json_object_array_add(arr, o);
+		o = view_map(r->arena);
+		view_set_str(o, "label", n->label);
+		view_set_str(o, "href", n->href);
+		view_set_bool(o, "current", section && strcmp(section, n->key) == 0);
+		view_push(list, o);
 	}
-	return arr;
+	return list;
 }
 
-struct json_object *page_new(struct request *r, const char *title, const char *section)
+void page_frame(struct request *r, struct view *page, const char *title, const char *section)
 {
-	struct json_object *ctx = page_obj();
-
-	req_json_own(r, ctx);
-	jval_add_str(ctx, "title", title);
+	view_set_str(page, "title", title);
 	/*
 	 * The frame shows who the caller is and what they may do: a caller still
 	 * pending is settled first. A refusal is only recorded here; app_dispatch
@@ -140,30 +107,31 @@ struct json_object *page_new(struct request *r, const char *title, const char *s
 		auth_settle(r, &ignored);
 	}
 	if (r->caller) {
-		struct json_object *user = page_obj();
+		struct view *user = view_map(r->arena);
 
-		jval_add_str(user, "username", r->caller->username);
-		json_object_object_add(ctx, "user", user);
-		json_object_object_add(ctx, "nav", nav_json(r, section));
-		jval_add_str(ctx, "csrf", csrf_token(r->arena, auth_request_token(r)));
+		view_set_str(user, "username", r->caller->username);
+		view_set(page, "user", user);
+		view_set(page, "nav", nav_view(r, section));
+		view_set_str(page, "csrf", csrf_token(r->arena, auth_request_token(r)));
 	}
-	return ctx;
 }
 
-void page_render(struct request *r, int status, const char *template, struct json_object *ctx)
+struct view *page_new(struct request *r, const char *title, const char *section)
 {
-	page_render_view(r, status, template, ctx, NULL);
+	struct view *page = view_map(r->arena);
+
+	page_frame(r, page, title, section);
+	return page;
 }
 
-void page_render_view(struct request *r, int status, const char *template, struct json_object *ctx,
-                      const struct view *view)
+void page_render(struct request *r, int status, const char *template, const struct view *page)
 {
 	static const char fallback[] =
 	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error</title>"
 	    "</head><body><p>Internal server error</p></body></html>\n";
 
 	buf_reset(&r->out);
-	if (!templates || tpl_render_view(templates, template, ctx, view, &r->out) < 0) {
+	if (!templates || tpl_render(templates, template, page, &r->out) < 0) {
 		log_error("page: no template %s", template);
 		buf_reset(&r->out);
 		html_raw(&r->out, fallback, sizeof(fallback) - 1);
@@ -221,7 +189,7 @@ static const char *login_next(struct request *r)
 
 void page_error(struct request *r, int status, const char *message)
 {
-	struct json_object *ctx;
+	struct view *page;
 
 	if (status == 401) {
 		const char *next = login_next(r);
@@ -232,10 +200,10 @@ void page_error(struct request *r, int status, const char *message)
 		page_redirect(r, next ? next : PAGE_LOGIN);
 		return;
 	}
-	ctx = page_new(r, req_status_text(status), NULL);
-	jval_add_int(ctx, "status", status);
-	jval_add_str(ctx, "message", message);
-	page_render(r, status, "error", ctx);
+	page = page_new(r, req_status_text(status), NULL);
+	view_set_int(page, "status", status);
+	view_set_str(page, "message", message);
+	page_render(r, status, "error", page);
 }
 
 void page_stylesheet(struct request *r)

@@ -1,14 +1,13 @@
 /*
  * The frame of the server-rendered HTML pages: the templates (loaded once per
- * process), the layout's context, responses (pages, error pages, redirects,
- * the stylesheet), the session cookie, and forms with their CSRF token.
+ * process), the layout's data, responses (pages, error pages, redirects, the
+ * stylesheet), the session cookie, and forms with their CSRF token. A page's
+ * data is one view (html/view.h) in the request's arena.
  */
 #ifndef STOCKTAKE_PAGE_H
 #define STOCKTAKE_PAGE_H
 
 #include <stdbool.h>
-
-#include <json-c/json.h>
 
 struct arena;
 struct kvlist;
@@ -34,18 +33,22 @@ struct page_nav {
 int page_init(const struct page_nav *nav);
 
 /*
- * A new page context for the layout, owned by r: title, and when r has a
- * caller: user {username}, the navigation (section marked current) and csrf
- * (the session's form token). Handlers add their data to it.
+ * A new page's data for the layout, a map in r's arena: title, and when r has
+ * a caller: user {username}, the navigation nav (section marked current) and
+ * csrf (the session's form token). Handlers add their data to it.
  */
-struct json_object *page_new(struct request *r, const char *title, const char *section);
+struct view *page_new(struct request *r, const char *title, const char *section);
 
-/* Renders template with ctx as r's response: status, text/html, no-store. */
-void page_render(struct request *r, int status, const char *template, struct json_object *ctx);
+/*
+ * The same frame added to page, a map that already holds data: a listing
+ * reads its rows first, so that a caller read along with them is settled
+ * before the frame shows it. Sets title, and user, nav and csrf when r has a
+ * caller, replacing what page held under those names.
+ */
+void page_frame(struct request *r, struct view *page, const char *title, const char *section);
 
-/* The same with view (lib/view.h) as the innermost context: its names hide ctx's. */
-void page_render_view(struct request *r, int status, const char *template, struct json_object *ctx,
-                      const struct view *view);
+/* Renders template with page as r's response: status, text/html, no-store. */
+void page_render(struct request *r, int status, const char *template, const struct view *page);
 
 /*
  * An error page in the layout with status and message; for 401 a redirect to
@@ -83,16 +86,12 @@ bool page_can(const struct request *r, const char *scopes);
 /* A form field with blanks trimmed; NULL when absent or blank. */
 const char *page_field(struct request *r, const struct kvlist *form, const char *name);
 
-/* json-c constructors that treat out of memory as fatal. */
-struct json_object *page_obj(void);
-struct json_object *page_arr(void);
-
-/* Appends {"value": value, "label": label, "selected": value equals current} to options. */
-void page_option(struct json_object *options, const char *value, const char *label,
+/*
+ * Appends a select's option to the list options: a map {value, label,
+ * selected: value equals current, ignoring case (ids are ASCII compared as
+ * the database compares them)} allocated in a.
+ */
+void page_option(struct arena *a, struct view *options, const char *value, const char *label,
                  const char *current);
-
-/* The same for a view list (lib/view.h), the map allocated in a. */
-void page_option_view(struct arena *a, struct view *options, const char *value, const char *label,
-                      const char *current);
 
 #endif

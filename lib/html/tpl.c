@@ -1,5 +1,4 @@
-/* Templates: a Mustache subset parsed once, rendered from json-c values with context-aware
- * escaping. */
+/* Templates: a Mustache subset parsed once, rendered from views with context-aware escaping. */
 #include "html/tpl.h"
 
 #include <ctype.h>
@@ -732,159 +731,80 @@ void tpl_set_free(struct tpl_set *set)
 
 /* ---- rendering --------------------------------------------------------------- */
 
-/* A value being rendered: a view, a json-c value, or neither (nothing, null). */
-struct val {
-	const struct view *v;  /* never of kind VIEW_JSON: those are followed into j */
-	struct json_object *j; /* when v is NULL */
-};
-
-static struct val val_of_view(const struct view *v)
-{
-	struct val x = {v, NULL};
-
-	if (view_kind(v) == VIEW_JSON) {
-		x.v = NULL;
-		x.j = view_json(v);
-	}
-	return x;
-}
-
-static struct val val_of_json(struct json_object *j)
-{
-	struct val x = {NULL, j};
-
-	return x;
-}
-
+/* The values being rendered, outermost first: the context, then one per open section. */
 struct stack {
-	struct val frames[TPL_DEPTH + 2];
+	const struct view *frames[TPL_DEPTH + 2];
 	size_t n;
 };
 
-/* The member key of x, when x is a map or a JSON object holding it. */
-static bool member(struct val x, const char *key, struct val *out)
+/* Follows a dotted rest ("b.c") down from v; NULL when a step is missing. */
+static const struct view *descend(const struct view *v, const char *rest)
 {
-	struct json_object *j;
-
-	if (x.v) {
-		const struct view *v = view_get(x.v, key);
-
-		if (!v)
-			return false;
-		*out = val_of_view(v);
-		return true;
-	}
-	if (!json_object_is_type(x.j, json_type_object) || !json_object_object_get_ex(x.j, key, &j))
-		return false;
-	*out = val_of_json(j);
-	return true;
-}
-
-/* Follows a dotted rest ("b.c") down from x. */
-static struct val descend(struct val x, const char *rest)
-{
-	static const struct val none = {NULL, NULL};
 	char key[TPL_NAME_MAX];
 
-	while (*rest) {
+	while (*rest && v) {
 		size_t n = strcspn(rest, ".");
 
 		memcpy(key, rest, n);
 		key[n] = '\0';
-		if (!member(x, key, &x))
-			return none;
+		v = view_get(v, key);
 		rest += n + (rest[n] == '.');
 	}
-	return x;
+	return v;
 }
 
-/* The value of nd's name: the first frame (innermost first) holding its head wins. */
-static struct val lookup(const struct stack *st, const struct node *nd)
+/*
+ * The value of nd's name: the first frame (innermost first) holding its head
+ * wins, a null there too (it hides the outer ones). NULL renders as nothing.
+ */
+static const struct view *lookup(const struct stack *st, const struct node *nd)
 {
-	static const struct val none = {NULL, NULL};
-
 	if (nd->name[0] == '.' && nd->name[1] == '\0')
-		return st->n ? st->frames[st->n - 1] : none;
+		return st->n ? st->frames[st->n - 1] : NULL;
 	for (size_t i = st->n; i-- > 0;) {
-		struct val v;
+		const struct view *v = view_get(st->frames[i], nd->head);
 
-		if (member(st->frames[i], nd->head, &v))
+		if (v)
 			return *nd->rest ? descend(v, nd->rest) : v;
 	}
-	return none;
+	return NULL;
 }
 
-static bool truthy_json(struct json_object *v)
+/* Whether a section renders: numbers (0 too) are values to show, not absences. */
+static bool truthy(const struct view *v)
 {
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return false;
-	case json_type_boolean:
-		return json_object_get_boolean(v);
-	case json_type_int:
-	case json_type_double:
-		return true; /* 0 is a value to show, not an absence */
-	case json_type_string:
-		return json_object_get_string_len(v) > 0;
-	case json_type_array:
-		return json_object_array_length(v) > 0;
-	case json_type_object:
-		return true;
-	}
-	return false;
-}
-
-/* As truthy_json, for views. */
-static bool truthy(struct val x)
-{
-	const char *s;
-
-	if (!x.v)
-		return truthy_json(x.j);
-	switch (view_kind(x.v)) {
+	switch (view_kind(v)) {
 	case VIEW_BOOL:
-		return view_bool(x.v);
+		return view_bool(v);
 	case VIEW_INT:
 	case VIEW_MAP:
 		return true;
 	case VIEW_STR:
-		s = view_str(x.v);
-		return *s != '\0';
+		return *view_str(v) != '\0';
 	case VIEW_LIST:
-		return view_len(x.v) > 0;
+		return view_len(v) > 0;
 	default:
 		return false;
 	}
 }
 
 /* The text of a value (numbers in decimal, booleans as true/false), NULL for none. */
-static const char *text_of(struct val x, char *num, size_t numlen)
+static const char *text_of(const struct view *v, char *num, size_t numlen)
 {
-	if (!x.v) {
-		switch (json_object_get_type(x.j)) {
-		case json_type_string:
-		case json_type_int:
-		case json_type_double:
-		case json_type_boolean:
-			return json_object_get_string(x.j);
-		default:
-			return NULL;
-		}
-	}
-	switch (view_kind(x.v)) {
+	switch (view_kind(v)) {
 	case VIEW_STR:
-		return view_str(x.v);
+		return view_str(v);
 	case VIEW_INT:
-		snprintf(num, numlen, "%lld", view_int(x.v));
+		snprintf(num, numlen, "%lld", view_int(v));
 		return num;
 	case VIEW_BOOL:
-		return view_bool(x.v) ? "true" : "false";
+		return view_bool(v) ? "true" : "false";
 	default:
 		return NULL;
 	}
 }
 
-static void write_value(struct buf *out, enum esc e, struct val x)
+static void write_value(struct buf *out, enum esc e, const struct view *x)
 {
 	char num[32];
 	const char *s = text_of(x, num, sizeof(num));
@@ -913,7 +833,7 @@ static void render_range(const struct tpl *t, size_t from, size_t to, struct sta
                          struct buf *out);
 
 /* The body of section i once with x as the innermost context. */
-static void render_with(const struct tpl *t, size_t i, struct val x, struct stack *st,
+static void render_with(const struct tpl *t, size_t i, const struct view *x, struct stack *st,
                         struct buf *out)
 {
 	st->frames[st->n++] = x;
@@ -924,7 +844,7 @@ static void render_with(const struct tpl *t, size_t i, struct val x, struct stac
 static void render_section(const struct tpl *t, size_t i, struct stack *st, struct buf *out)
 {
 	const struct node *nd = &t->nodes[i];
-	struct val v = lookup(st, nd);
+	const struct view *v = lookup(st, nd);
 	bool yes = truthy(v);
 
 	if (nd->kind == N_INVERTED) {
@@ -938,18 +858,11 @@ static void render_section(const struct tpl *t, size_t i, struct stack *st, stru
 		log_warn("tpl: %s: sections nested too deep to render", t->name);
 		return;
 	}
-	if (v.v && view_kind(v.v) == VIEW_LIST) {
-		size_t n = view_len(v.v);
+	if (view_kind(v) == VIEW_LIST) {
+		size_t n = view_len(v);
 
 		for (size_t k = 0; k < n; k++)
-			render_with(t, i, val_of_view(view_at(v.v, k)), st, out);
-		return;
-	}
-	if (!v.v && json_object_is_type(v.j, json_type_array)) {
-		size_t n = json_object_array_length(v.j);
-
-		for (size_t k = 0; k < n; k++)
-			render_with(t, i, val_of_json(json_object_array_get_idx(v.j, k)), st, out);
+			render_with(t, i, view_at(v, k), st, out);
 		return;
 	}
 	render_with(t, i, v, st, out);
@@ -982,8 +895,7 @@ static void render_range(const struct tpl *t, size_t from, size_t to, struct sta
 	}
 }
 
-int tpl_render_view(const struct tpl_set *set, const char *name, struct json_object *ctx,
-                    const struct view *view, struct buf *out)
+int tpl_render(const struct tpl_set *set, const char *name, const struct view *ctx, struct buf *out)
 {
 	const struct tpl *t = find(set, name);
 	struct stack st = {.n = 0};
@@ -991,15 +903,7 @@ int tpl_render_view(const struct tpl_set *set, const char *name, struct json_obj
 	if (!t)
 		return -1;
 	if (ctx)
-		st.frames[st.n++] = val_of_json(ctx);
-	if (view)
-		st.frames[st.n++] = val_of_view(view);
+		st.frames[st.n++] = ctx;
 	render_range(t, 0, t->n, &st, out);
 	return 0;
-}
-
-int tpl_render(const struct tpl_set *set, const char *name, struct json_object *ctx,
-               struct buf *out)
-{
-	return tpl_render_view(set, name, ctx, NULL, out);
 }

@@ -1,14 +1,14 @@
 /*
- * Templates for the HTML pages: a Mustache subset rendered from json-c values
- * and views (lib/view.h), every inserted value escaped for the HTML context it
- * stands in.
+ * Templates for the HTML pages: a Mustache subset rendered from views
+ * (html/view.h), every inserted value escaped for the HTML context it stands
+ * in.
  *
  *   {{name}} {{a.b}} {{.}}   a value: strings as they are, numbers in decimal, null and
  *                            objects as nothing; names are looked up from the innermost
  *                            section outwards
- *   {{#name}}...{{/name}}    a section: once per element of an array, once for any other
+ *   {{#name}}...{{/name}}    a section: once per element of a list, once for any other
  *                            true value (pushed as the innermost context); skipped for
- *                            false, null, "" and [] (numbers, 0 too, are true)
+ *                            false, null, "" and empty lists (numbers, 0 too, are true)
  *   {{^name}}...{{/name}}    an inverted section: once when the value is false as above
  *   {{> other}}              a partial: the template "other" of the same set, in place
  *   {{! comment}}            nothing
@@ -27,8 +27,6 @@
 #define STOCKTAKE_TPL_H
 
 #include <stddef.h>
-
-#include <json-c/json.h>
 
 struct buf;
 struct tpl_set;
@@ -49,18 +47,14 @@ int tpl_set_link(struct tpl_set *set, char *err, size_t errlen);
  */
 struct tpl_set *tpl_load_dir(const char *dir);
 
-/* Renders template name with ctx (may be NULL) onto out. 0, or -1 when there is no such template.
- */
-int tpl_render(const struct tpl_set *set, const char *name, struct json_object *ctx,
-               struct buf *out);
-
 /*
- * The same with view (may be NULL) as the innermost context inside ctx: names
- * are looked up in view first, then in ctx. A view's maps, lists, text,
- * integers and booleans render as the json-c values of the same kind would.
+ * Renders template name with ctx (a map; NULL renders every name as nothing)
+ * as the outermost context onto out: text as it is, integers in decimal,
+ * booleans as true/false, null, maps and lists as nothing. 0, or -1 when
+ * there is no such template.
  */
-int tpl_render_view(const struct tpl_set *set, const char *name, struct json_object *ctx,
-                    const struct view *view, struct buf *out);
+int tpl_render(const struct tpl_set *set, const char *name, const struct view *ctx,
+               struct buf *out);
 
 /* Frees the set and its templates. NULL is accepted. */
 void tpl_set_free(struct tpl_set *set);

@@ -1,10 +1,12 @@
 /* Page data for the templates: maps, lists and scalars in the request's arena, freed with it. */
 #include "html/view.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/arena.h"
 #include "base/log.h"
+#include "db/db.h"
 
 /* Room a new map or list starts with: a cell, an option and a pager entry fit without growing. */
 #define VIEW_FIRST_CAP 4
@@ -23,7 +25,6 @@ struct view {
 		bool b;
 		long long i;
 		const char *s;
-		struct json_object *j;
 		struct container *c;
 	} u;
 };
@@ -142,23 +143,112 @@ void view_set_bool(struct view *map, const char *key, bool b)
 	v->u.b = b;
 }
 
-void view_set_json(struct view *map, const char *key, struct json_object *j)
+/* The new last slot of list, null. */
+static struct view *slot(struct view *list)
 {
-	struct view *v = &entry_of(map, key)->value;
+	struct container *c;
+	struct view *v;
 
-	v->kind = VIEW_JSON;
-	v->u.j = j;
+	if (!list || list->kind != VIEW_LIST)
+		log_fatal("view: push on something that is not a list");
+	c = list->u.c;
+	grow(c, sizeof(struct view));
+	v = (struct view *)c->items + c->n++;
+	v->kind = VIEW_NULL;
+	return v;
 }
 
 void view_push(struct view *list, struct view *v)
 {
-	struct container *c;
+	if (!v)
+		log_fatal("view: push of nothing");
+	*slot(list) = *v;
+}
 
-	if (!list || list->kind != VIEW_LIST || !v)
-		log_fatal("view: push on something that is not a list");
-	c = list->u.c;
-	grow(c, sizeof(struct view));
-	((struct view *)c->items)[c->n++] = *v;
+void view_push_str(struct view *list, const char *str)
+{
+	struct view *v = slot(list);
+
+	v->kind = str ? VIEW_STR : VIEW_NULL;
+	v->u.s = str;
+}
+
+void view_push_int(struct view *list, long long i)
+{
+	struct view *v = slot(list);
+
+	v->kind = VIEW_INT;
+	v->u.i = i;
+}
+
+void view_push_bool(struct view *list, bool b)
+{
+	struct view *v = slot(list);
+
+	v->kind = VIEW_BOOL;
+	v->u.b = b;
+}
+
+/* ---- a database row, nested as row_json nests it ---------------------------------------- */
+
+/* The map at key of map, made (in place of any other value) when there is none. */
+static struct view *child_map(struct arena *a, struct view *map, const char *key)
+{
+	struct entry *e = entry_of(map, key);
+
+	if (e->value.kind != VIEW_MAP)
+		e->value = *view_map(a);
+	return &e->value;
+}
+
+/* The map and the last key of a dotted label ("a.b.c": map a -> b, key c), as row_json splits. */
+static struct view *parent_of(struct arena *a, struct view *map, const char **label)
+{
+	const char *dot;
+
+	while ((dot = strchr(*label, '.')) != NULL && dot != *label && dot[1]) {
+		map = child_map(a, map, arena_strndup(a, *label, (size_t)(dot - *label)));
+		*label = dot + 1;
+	}
+	return map;
+}
+
+/* Makes the nested maps under map whose leaves are all null null; whether all of map is null. */
+static bool collapse_nulls(struct view *map)
+{
+	struct entry *e = map->u.c->items;
+	bool all_null = true;
+
+	for (size_t i = 0; i < map->u.c->n; i++) {
+		if (e[i].value.kind == VIEW_MAP && collapse_nulls(&e[i].value))
+			e[i].value.kind = VIEW_NULL;
+		else if (e[i].value.kind != VIEW_NULL)
+			all_null = false;
+	}
+	return all_null;
+}
+
+struct view *view_row(struct arena *a, const struct db_rows *rows, size_t row)
+{
+	struct view *map = view_map(a);
+	struct entry *e;
+
+	for (size_t c = 0; rows && c < rows->ncols; c++) {
+		const char *label = rows->colnames && rows->colnames[c] ? rows->colnames[c] : "";
+		struct view *parent = parent_of(a, map, &label);
+		const char *cell = db_cell(rows, row, c);
+
+		if (cell && rows->coltypes && rows->coltypes[c] == DB_COL_INT)
+			view_set_int(parent, label, strtoll(cell, NULL, 10));
+		else
+			view_set_str(parent, label, db_cell_text(a, rows, row, c));
+	}
+	/* Only nested maps collapse; the row itself stays a map. */
+	e = map->u.c->items;
+	for (size_t i = 0; i < map->u.c->n; i++)
+		if (e[i].value.kind == VIEW_MAP && collapse_nulls(&e[i].value))
+			e[i].value.kind = VIEW_NULL;
+	return map;
 }
 
 const struct view *view_get(const struct view *map, const char *key)
@@ -207,9 +297,4 @@ long long view_int(const struct view *v)
 const char *view_str(const struct view *v)
 {
 	return v && v->kind == VIEW_STR ? v->u.s : NULL;
-}
-
-struct json_object *view_json(const struct view *v)
-{
-	return v && v->kind == VIEW_JSON ? v->u.j : NULL;
 }

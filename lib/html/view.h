@@ -1,9 +1,9 @@
 /*
  * The data of a page for the templates, built in the request's arena: maps
- * of names to values, lists, text, integers, booleans, and json-c values
- * taken as they are. Nothing is freed one by one: the arena's reset frees it
- * all, which is why a listing builds its table, filters and pager here
- * instead of as json-c objects (one allocation and one free per value).
+ * of names to values, lists, text, integers and booleans. It is the one data
+ * model of the pages (the frame, listings, forms, records): nothing is freed
+ * one by one, the arena's reset frees it all, where json-c objects cost an
+ * allocation and a free per value and a reference count to keep right.
  *
  * Keys and text are not copied: pass string literals or memory that lives as
  * long as the view (the same arena, the request's rows). Out of memory is
@@ -15,11 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <json-c/json.h>
-
 struct arena;
+struct db_rows;
 
-enum view_kind { VIEW_NULL = 0, VIEW_BOOL, VIEW_INT, VIEW_STR, VIEW_LIST, VIEW_MAP, VIEW_JSON };
+enum view_kind { VIEW_NULL = 0, VIEW_BOOL, VIEW_INT, VIEW_STR, VIEW_LIST, VIEW_MAP };
 
 struct view;
 
@@ -28,19 +27,30 @@ struct view *view_map(struct arena *a);
 struct view *view_list(struct arena *a);
 
 /*
- * Sets key of map to a value (replacing an earlier one); str NULL is null, as
- * jval_add_str. A map or list v is shared, not copied: what is added to it
- * later shows in map too. v NULL unsets key (lookups go on to outer contexts).
+ * Sets key of map to a value (replacing an earlier one); str NULL is null,
+ * which is there (it hides the name in outer contexts). A map or list v is
+ * shared, not copied: what is added to it later shows in map too. v NULL
+ * unsets key (lookups go on to outer contexts).
  */
 void view_set(struct view *map, const char *key, struct view *v);
 void view_set_str(struct view *map, const char *key, const char *str);
 void view_set_int(struct view *map, const char *key, long long i);
 void view_set_bool(struct view *map, const char *key, bool b);
-/* A json-c value shown as the templates show json-c values; j stays owned by the caller. */
-void view_set_json(struct view *map, const char *key, struct json_object *j);
 
 /* Appends v (a map or list, shared as by view_set) to list. */
 void view_push(struct view *list, struct view *v);
+/* Appends a scalar to list; str NULL is null. */
+void view_push_str(struct view *list, const char *str);
+void view_push_int(struct view *list, long long i);
+void view_push_bool(struct view *list, bool b);
+
+/*
+ * Row row of rows as a map, shaped as the API's JSON of it (web/row_json.h):
+ * a label "warehouse.name" nests as warehouse -> name, a nested map whose
+ * cells are all NULL is null, NULL cells are null, integer columns integers,
+ * times ISO 8601 UTC text, the rest text. Text stays in rows (or in a).
+ */
+struct view *view_row(struct arena *a, const struct db_rows *rows, size_t row);
 
 /* The value of key in map; NULL when map is no map or lacks key (a null value is not NULL). */
 const struct view *view_get(const struct view *map, const char *key);
@@ -54,6 +64,5 @@ enum view_kind view_kind(const struct view *v);
 bool view_bool(const struct view *v);
 long long view_int(const struct view *v);
 const char *view_str(const struct view *v);
-struct json_object *view_json(const struct view *v);
 
 #endif

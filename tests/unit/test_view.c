@@ -1,4 +1,5 @@
-/* Unit tests for lib/view.c: maps, lists, scalars, replacing and unsetting, shared containers. */
+/* Unit tests for lib/html/view.c: maps, lists, scalars, replacing and unsetting, shared containers,
+ * database rows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,9 +8,9 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <json-c/json.h>
 
 #include "base/arena.h"
+#include "db/db.h"
 #include "html/view.h"
 
 static struct arena *arena;
@@ -31,7 +32,6 @@ static int teardown(void **state)
 static void test_scalars(void **state)
 {
 	struct view *m = view_map(arena);
-	struct json_object *j = json_object_new_string("json");
 
 	(void)state;
 	view_set_str(m, "s", "text");
@@ -39,7 +39,6 @@ static void test_scalars(void **state)
 	view_set_int(m, "i", -42);
 	view_set_bool(m, "yes", true);
 	view_set_bool(m, "no", false);
-	view_set_json(m, "j", j);
 	assert_int_equal(view_kind(view_get(m, "s")), VIEW_STR);
 	assert_string_equal(view_str(view_get(m, "s")), "text");
 	/* A null is there (it hides outer contexts), unlike a missing key. */
@@ -49,12 +48,82 @@ static void test_scalars(void **state)
 	assert_int_equal(view_int(view_get(m, "i")), -42);
 	assert_true(view_bool(view_get(m, "yes")));
 	assert_false(view_bool(view_get(m, "no")));
-	assert_ptr_equal(view_json(view_get(m, "j")), j);
+	assert_int_equal(view_kind(view_get(m, "no")), VIEW_BOOL);
 	/* The wrong kind reads as nothing. */
 	assert_null(view_str(view_get(m, "i")));
 	assert_int_equal(view_int(view_get(m, "s")), 0);
 	assert_null(view_get(view_get(m, "s"), "x"));
-	json_object_put(j);
+	assert_false(view_bool(view_get(m, "i")));
+	/* Text is not copied: the view holds the caller's pointer. */
+	{
+		static const char text[] = "kept";
+
+		view_set_str(m, "p", text);
+		assert_ptr_equal(view_str(view_get(m, "p")), text);
+	}
+}
+
+/* Lists hold scalars too, in order; a null element is there, of kind null. */
+static void test_list_scalars(void **state)
+{
+	struct view *l = view_list(arena), *m = view_map(arena);
+
+	(void)state;
+	view_push_str(l, "a");
+	view_push_int(l, 7);
+	view_push_bool(l, true);
+	view_push_str(l, NULL);
+	view_push(l, m);
+	assert_int_equal(view_len(l), 5);
+	assert_string_equal(view_str(view_at(l, 0)), "a");
+	assert_int_equal(view_int(view_at(l, 1)), 7);
+	assert_true(view_bool(view_at(l, 2)));
+	assert_non_null(view_at(l, 3));
+	assert_int_equal(view_kind(view_at(l, 3)), VIEW_NULL);
+	assert_int_equal(view_kind(view_at(l, 4)), VIEW_MAP);
+	assert_null(view_at(l, 5));
+	assert_null(view_get(l, "a")); /* a list is no map */
+}
+
+/* A result row as the API's JSON shows it: nested by dotted labels, all-null groups null. */
+static void test_row(void **state)
+{
+	const char *names[] = {"id",       "quantity",      "timestamp", "item.sku", "item.name",
+	                       "bin.code", "bin.zone.name", "note",      "amount"};
+	enum db_coltype types[] = {DB_COL_STR, DB_COL_INT, DB_COL_TIME, DB_COL_STR, DB_COL_STR,
+	                           DB_COL_STR, DB_COL_STR, DB_COL_STR,  DB_COL_DEC};
+	char *cells[] = {"t1",    "-5",   "2023-06-15 10:30:00",
+	                 "SKU-1", "Bolt", NULL,
+	                 NULL,    "",     "1.50",
+	                 "t2",    "0",    NULL,
+	                 NULL,    NULL,   "A-1",
+	                 NULL,    NULL,   NULL};
+	struct db_rows rows = {
+	    .nrows = 2, .ncols = 9, .cells = cells, .colnames = names, .coltypes = types};
+	struct view *r0, *r1;
+
+	(void)state;
+	r0 = view_row(arena, &rows, 0);
+	r1 = view_row(arena, &rows, 1);
+	assert_string_equal(view_str(view_get(r0, "id")), "t1");
+	assert_int_equal(view_kind(view_get(r0, "quantity")), VIEW_INT);
+	assert_int_equal(view_int(view_get(r0, "quantity")), -5);
+	assert_string_equal(view_str(view_get(r0, "timestamp")), "2023-06-15T10:30:00Z");
+	assert_string_equal(view_str(view_get(view_get(r0, "item"), "sku")), "SKU-1");
+	assert_string_equal(view_str(view_get(view_get(r0, "item"), "name")), "Bolt");
+	/* bin.code and bin.zone.name all NULL: bin is null, not a map of nulls. */
+	assert_non_null(view_get(r0, "bin"));
+	assert_int_equal(view_kind(view_get(r0, "bin")), VIEW_NULL);
+	assert_string_equal(view_str(view_get(r0, "note")), "");
+	assert_string_equal(view_str(view_get(r0, "amount")), "1.50");
+	/* Row 2: item all NULL is null; bin keeps its code, its zone (all NULL) null. */
+	assert_int_equal(view_int(view_get(r1, "quantity")), 0);
+	assert_int_equal(view_kind(view_get(r1, "timestamp")), VIEW_NULL);
+	assert_int_equal(view_kind(view_get(r1, "item")), VIEW_NULL);
+	assert_int_equal(view_kind(view_get(r1, "bin")), VIEW_MAP);
+	assert_string_equal(view_str(view_get(view_get(r1, "bin"), "code")), "A-1");
+	assert_int_equal(view_kind(view_get(view_get(r1, "bin"), "zone")), VIEW_NULL);
+	assert_int_equal(view_kind(view_get(r1, "note")), VIEW_NULL);
 }
 
 static void test_replace_and_unset(void **state)
@@ -119,10 +188,9 @@ static void test_shared_containers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_scalars),
-	    cmocka_unit_test(test_replace_and_unset),
-	    cmocka_unit_test(test_growth),
-	    cmocka_unit_test(test_shared_containers),
+	    cmocka_unit_test(test_scalars), cmocka_unit_test(test_list_scalars),
+	    cmocka_unit_test(test_row),     cmocka_unit_test(test_replace_and_unset),
+	    cmocka_unit_test(test_growth),  cmocka_unit_test(test_shared_containers),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,461 @@
+/* Unit tests for lib/html/listing.c without a database: labels, times, record values, the query,
+ * known choices, and a whole listing (table, sort links, pager, filters, page) over a fake fetch.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/env.h"
+#include "db/db.h"
+#include "html/listing.h"
+#include "html/page.h"
+#include "html/view.h"
+#include "web/req.h"
+
+static struct arena *a;
+
+static int setup(void **state)
+{
+	const char *src = getenv("STOCKTAKE_SRCDIR");
+	char dir[1024];
+
+	(void)state;
+	env_reset();
+	snprintf(dir, sizeof(dir), "%s/templates", src ? src : ".");
+	assert_int_equal(env_set("templates_dir", dir), 0);
+	assert_int_equal(page_init(NULL), 0);
+	a = arena_new(4096);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	arena_free(a);
+	env_reset();
+	return 0;
+}
+
+static void test_label(void **state)
+{
+	(void)state;
+	assert_string_equal(listing_label(a, "stock_adjustment"), "Stock adjustment");
+	assert_string_equal(listing_label(a, "receive"), "Receive");
+	assert_string_equal(listing_label(a, "Already"), "Already");
+	assert_string_equal(listing_label(a, "_x_"), " x ");
+	assert_string_equal(listing_label(a, ""), "");
+	assert_string_equal(listing_label(a, NULL), "");
+}
+
+static void test_time_text(void **state)
+{
+	const char *iso = "2023-06-15T10:30:00Z";
+
+	(void)state;
+	assert_string_equal(listing_time_text(a, iso), "2023-06-15 10:30:00");
+	assert_string_equal(iso, "2023-06-15T10:30:00Z"); /* a copy, not in place */
+	/* Anything else is shown as it is (the same pointer). */
+	iso = "2023-06-15T10:30:00.5Z";
+	assert_ptr_equal(listing_time_text(a, iso), iso);
+	iso = "2023-06-15 10:30:00Z";
+	assert_ptr_equal(listing_time_text(a, iso), iso);
+	iso = "2023-06-15T10:30:00+";
+	assert_ptr_equal(listing_time_text(a, iso), iso);
+	assert_null(listing_time_text(a, NULL));
+}
+
+static void test_value(void **state)
+{
+	struct view *row = view_map(a), *item = view_map(a), *list = view_list(a);
+
+	(void)state;
+	view_set_str(row, "id", "r1");
+	view_set_int(row, "quantity", 5);
+	view_set_str(row, "lot", NULL);
+	view_set_str(item, "sku", "SKU-1");
+	view_set(row, "item", item);
+	view_set(row, "list", list);
+	assert_string_equal(listing_str(row, "id"), "r1");
+	assert_string_equal(listing_str(row, "item.sku"), "SKU-1");
+	assert_ptr_equal(listing_value(row, "item"), view_get(row, "item"));
+	assert_int_equal(view_int(listing_value(row, "quantity")), 5);
+	/* Text only: numbers, null, maps and lists are no text. */
+	assert_null(listing_str(row, "quantity"));
+	assert_null(listing_str(row, "lot"));
+	assert_non_null(listing_value(row, "lot"));
+	assert_null(listing_str(row, "item"));
+	assert_null(listing_str(row, "list"));
+	assert_null(listing_value(row, "missing"));
+	assert_null(listing_value(row, "item.missing"));
+	assert_null(listing_value(row, "id.deeper"));
+	assert_null(listing_value(NULL, "id"));
+	assert_null(
+	    listing_value(row, "a_key_longer_than_the_sixty_four_bytes_a_part_of_a_key_may_have"));
+}
+
+/* ---- a listing over a fake fetch ---------------------------------------------------- */
+
+#define NROWS 45
+
+static const struct listing_col cols[] = {
+    {"Code", "code", LIST_TEXT, "code", NULL, "/admin/things/"},
+    {"Qty", "qty", LIST_NUM, "qty", NULL, NULL},
+    {"Status", "status", LIST_BADGE, NULL, NULL, NULL},
+    {"When", "at", LIST_TIME, "when", NULL, NULL},
+    {"Item", "item.sku", LIST_TEXT, NULL, NULL, NULL},
+    {0},
+};
+
+static const char *const statuses[] = {"active", "on_hold", NULL};
+
+static const struct listing_filter filters[] = {
+    {"search", "Search", LIST_IN_TEXT, NULL, NULL},
+    {"status", "Status", LIST_IN_SELECT, statuses, NULL},
+    {"from", "From", LIST_IN_DATE, NULL, NULL},
+    {"stock_id", "Stock", LIST_IN_HIDDEN, NULL, NULL},
+    {0},
+};
+
+static const char *names[] = {"id", "code", "qty", "status", "at", "item.sku"};
+static enum db_coltype types[] = {DB_COL_STR, DB_COL_STR,  DB_COL_INT,
+                                  DB_COL_STR, DB_COL_TIME, DB_COL_STR};
+/* What the fetch was asked for last. */
+static struct listing_query asked;
+
+/* Rows i of NROWS: id<i>, code "C<i>" (the first with markup), the page of q. */
+static int fake_fetch(struct request *r, struct arena *ar, const struct listing *l,
+                      const struct listing_query *q, struct view *view, struct db_rows *rows,
+                      long long *total, const char **msg)
+{
+	long long from = (q->page - 1) * q->limit;
+	size_t n = 0;
+
+	(void)r;
+	(void)l;
+	(void)msg;
+	asked = *q;
+	rows->ncols = 6;
+	rows->colnames = names;
+	rows->coltypes = types;
+	rows->cells = arena_alloc(ar, (size_t)q->limit * 6 * sizeof(char *));
+	for (long long i = from; i < NROWS && i < from + q->limit; i++, n++) {
+		char **c = rows->cells + n * 6;
+
+		c[0] = arena_sprintf(ar, "id/%lld", i);
+		c[1] = i ? arena_sprintf(ar, "C%lld", i) : arena_strdup(ar, "<C0 & co>");
+		c[2] = arena_sprintf(ar, "%lld", i * 10);
+		c[3] = arena_strdup(ar, i % 2 ? "on_hold" : "active");
+		c[4] = arena_strdup(ar, "2024-01-02 03:04:05");
+		c[5] = i % 3 ? arena_sprintf(ar, "S%lld", i) : NULL;
+	}
+	rows->nrows = n;
+	*total = NROWS;
+	if (view)
+		view_set_str(view, "fetched", "yes");
+	return 0;
+}
+
+static const struct listing things = {
+    .title = "Things <all>",
+    .path = "/admin/things",
+    .section = "things",
+    .csv_name = "things.csv",
+    .cols = cols,
+    .filters = filters,
+    .default_sort = "when",
+    .default_desc = true,
+    .fetch = fake_fetch,
+};
+
+struct fixture {
+	struct request r;
+	struct req_io io;
+	char *envp[4]; /* read again by req_query and req_header while the request lives */
+	struct buf sent;
+};
+
+static int sent_write(void *ctx, const char *src, int n)
+{
+	buf_append(ctx, src, (size_t)n);
+	return 0;
+}
+
+/* A GET of /admin/things?query. */
+static struct request *get(struct fixture *x, const char *query)
+{
+	x->envp[0] = "REQUEST_METHOD=GET";
+	x->envp[1] = "REQUEST_URI=/admin/things";
+	x->envp[2] = arena_sprintf(a, "QUERY_STRING=%s", query);
+	x->envp[3] = NULL;
+	req_init(&x->r);
+	buf_init(&x->sent);
+	x->io.write = sent_write;
+	x->io.ctx = &x->sent;
+	x->io.envp = x->envp;
+	assert_int_equal(req_read(&x->r, a, &x->io, 1024), REQ_OK);
+	return &x->r;
+}
+
+static void done(struct fixture *x)
+{
+	req_release(&x->r);
+	buf_release(&x->sent);
+}
+
+/* The string at key of the i-th map of list key of v. */
+static const char *at(const struct view *v, const char *list, size_t i, const char *key)
+{
+	return view_str(view_get(view_at(view_get(v, list), i), key));
+}
+
+static void test_table(void **state)
+{
+	struct fixture x;
+	struct request *r = get(&x, "page=2&limit=10&search=a%26b&junk=1&status=");
+	struct view *v = view_map(a);
+	const struct view *row, *cell, *pages;
+	const char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(listing_table(r, &things, v, &msg), 0);
+	assert_int_equal(asked.page, 2);
+	assert_int_equal(asked.limit, 10);
+	assert_string_equal(asked.sort->sort, "when");
+	assert_true(asked.desc);
+	assert_string_equal(view_str(view_get(v, "fetched")), "yes");
+	assert_int_equal(view_int(view_get(v, "total")), NROWS);
+	assert_int_equal(view_int(view_get(v, "first")), 11);
+	assert_int_equal(view_int(view_get(v, "last_row")), 20);
+	assert_true(view_bool(view_get(v, "has_rows")));
+	assert_true(view_bool(view_get(v, "any")));
+	/* Headers: sorted by "when", descending; links keep the filters (not junk, not empty ones).
+	 */
+	assert_string_equal(at(v, "columns", 0, "label"), "Code");
+	assert_string_equal(at(v, "columns", 0, "sort_href"),
+	                    "/admin/things?limit=10&search=a%26b&sort=code&dir=asc");
+	assert_string_equal(at(v, "columns", 1, "sort_href"),
+	                    "/admin/things?limit=10&search=a%26b&sort=qty&dir=desc");
+	assert_true(view_bool(view_get(view_at(view_get(v, "columns"), 1), "num")));
+	assert_null(at(v, "columns", 2, "sort_href"));
+	assert_string_equal(at(v, "columns", 3, "sort_href"),
+	                    "/admin/things?limit=10&search=a%26b&sort=when&dir=asc");
+	assert_string_equal(at(v, "columns", 3, "arrow"), "\xE2\x96\xBC");
+	assert_string_equal(at(v, "columns", 3, "aria_sort"), "descending");
+	assert_null(at(v, "columns", 0, "arrow"));
+	/* Cells: text as shown, the link with the id percent-encoded, alignment and badge. */
+	assert_int_equal(view_len(view_get(v, "rows")), 10);
+	row = view_get(view_at(view_get(v, "rows"), 0), "cells");
+	assert_int_equal(view_len(row), 5);
+	cell = view_at(row, 0);
+	assert_string_equal(view_str(view_get(cell, "text")), "C10");
+	assert_string_equal(view_str(view_get(cell, "href")), "/admin/things/id%2F10");
+	assert_string_equal(view_str(view_get(view_at(row, 1), "text")), "100");
+	assert_true(view_bool(view_get(view_at(row, 1), "num")));
+	assert_int_equal(view_kind(view_get(view_at(row, 1), "href")), VIEW_NULL);
+	assert_string_equal(view_str(view_get(view_at(row, 2), "text")), "active");
+	assert_true(view_bool(view_get(view_at(row, 2), "badge")));
+	assert_string_equal(view_str(view_get(view_at(row, 3), "text")), "2024-01-02 03:04:05");
+	assert_string_equal(view_str(view_get(view_at(row, 4), "text")), "S10");
+	/* A NULL cell shows as "". */
+	row = view_get(view_at(view_get(v, "rows"), 2), "cells");
+	assert_string_equal(view_str(view_get(view_at(row, 4), "text")), "");
+	/* Pager of 5 pages on page 2: 1 2 3 4 5 (span 2 around 2, then the last). */
+	pages = view_get(view_get(v, "pager"), "pages");
+	assert_int_equal(view_len(pages), 5);
+	assert_int_equal(view_int(view_get(view_at(pages, 1), "number")), 2);
+	assert_true(view_bool(view_get(view_at(pages, 1), "current")));
+	assert_string_equal(view_str(view_get(view_at(pages, 0), "href")),
+	                    "/admin/things?limit=10&search=a%26b&page=1");
+	assert_string_equal(view_str(view_get(view_get(v, "pager"), "prev")),
+	                    "/admin/things?limit=10&search=a%26b&page=1");
+	assert_string_equal(view_str(view_get(view_get(v, "pager"), "next")),
+	                    "/admin/things?limit=10&search=a%26b&page=3");
+	assert_int_equal(view_int(view_get(view_get(v, "pager"), "last")), 5);
+	done(&x);
+}
+
+static void test_pager_gaps(void **state)
+{
+	struct fixture x;
+	struct request *r = get(&x, "page=5&limit=5&sort=code&dir=asc");
+	struct view *v = view_map(a);
+	const struct view *pages;
+	const char *msg = NULL, *want[] = {"1", "gap", "3", "4", "5", "6", "7", "gap", "9"};
+
+	(void)state;
+	assert_int_equal(listing_table(r, &things, v, &msg), 0);
+	assert_string_equal(asked.sort->sort, "code");
+	assert_false(asked.desc);
+	/* The column sorted by turns round; the page is dropped from sort links. */
+	assert_string_equal(at(v, "columns", 0, "sort_href"),
+	                    "/admin/things?limit=5&sort=code&dir=desc");
+	assert_string_equal(at(v, "columns", 0, "aria_sort"), "ascending");
+	pages = view_get(view_get(v, "pager"), "pages");
+	assert_int_equal(view_len(pages), 9);
+	for (size_t i = 0; i < 9; i++) {
+		const struct view *p = view_at(pages, i);
+
+		if (strcmp(want[i], "gap") == 0) {
+			assert_true(view_bool(view_get(p, "gap")));
+			assert_int_equal(view_kind(view_get(p, "href")), VIEW_NULL);
+		} else {
+			assert_int_equal(view_int(view_get(p, "number")), atoll(want[i]));
+			assert_false(view_bool(view_get(p, "gap")));
+		}
+	}
+	done(&x);
+	/* One page needs no pager. */
+	r = get(&x, "limit=100");
+	v = view_map(a);
+	assert_int_equal(listing_table(r, &things, v, &msg), 0);
+	assert_null(view_get(v, "pager"));
+	assert_int_equal(view_int(view_get(v, "last_row")), NROWS);
+	done(&x);
+}
+
+/* page and limit as the API reads them: a limit above 100 is capped, a bad one refused (400). */
+static void test_page_and_limit(void **state)
+{
+	static const struct {
+		const char *query, *msg;
+		long long page, limit;
+	} cases[] = {
+	    {"", NULL, 1, 20},
+	    {"limit=1000&page=3", NULL, 3, 100},
+	    {"limit=abc", "Invalid limit", 0, 0},
+	    {"limit=0", "Invalid limit", 0, 0},
+	    {"page=x", "Invalid page", 0, 0},
+	    {"page=0", "Invalid page", 0, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fixture x;
+		struct request *r = get(&x, cases[i].query);
+		const char *msg = NULL;
+		int status = listing_table(r, &things, view_map(a), &msg);
+
+		if (cases[i].msg) {
+			assert_int_equal(status, 400);
+			assert_string_equal(msg, cases[i].msg);
+		} else {
+			assert_int_equal(status, 0);
+			assert_int_equal(asked.page, cases[i].page);
+			assert_int_equal(asked.limit, cases[i].limit);
+		}
+		done(&x);
+	}
+}
+
+static void test_set_query(void **state)
+{
+	struct fixture x;
+	struct request *r = get(&x, "limit=5&stock_id=a&stock_id=b");
+	struct view *v = view_map(a);
+	const char *msg = NULL;
+
+	(void)state;
+	listing_set_query(r, "stock_id", "s1");
+	listing_set_query(r, "limit", "10");
+	listing_set_query(r, "search", "new");
+	assert_string_equal(req_query(r, "stock_id"), "s1");
+	assert_string_equal(req_query(r, "limit"), "10");
+	assert_string_equal(req_query(r, "search"), "new");
+	assert_int_equal(listing_table(r, &things, v, &msg), 0);
+	assert_int_equal(asked.limit, 10);
+	/* The emptied second stock_id is left out of links. */
+	assert_string_equal(at(v, "columns", 0, "sort_href"),
+	                    "/admin/things?limit=10&stock_id=s1&search=new&sort=code&dir=asc");
+	done(&x);
+}
+
+static void test_known(void **state)
+{
+	const struct listing_found found[] = {
+	    {"warehouse_id", "w-1", true},
+	    {"item_id", "i-9", false},
+	    {0},
+	};
+	struct listing_query q = {.found = found}, none = {.found = NULL};
+	bool exists = false;
+
+	(void)state;
+	assert_true(listing_known(&q, "warehouse_id", "w-1", &exists));
+	assert_true(exists);
+	assert_true(listing_known(&q, "item_id", "i-9", &exists));
+	assert_false(exists);
+	/* Another value, another filter, no value or no form: not known, exists untouched. */
+	exists = true;
+	assert_false(listing_known(&q, "warehouse_id", "w-2", &exists));
+	assert_false(listing_known(&q, "bin_id", "w-1", &exists));
+	assert_false(listing_known(&q, "warehouse_id", NULL, &exists));
+	assert_false(listing_known(&none, "warehouse_id", "w-1", &exists));
+	assert_true(exists);
+}
+
+/* The whole page: filters, table and frame in the list template, every value escaped. */
+static void test_page(void **state)
+{
+	struct fixture x;
+	struct request *r = get(&x, "status=on_hold&search=%3Cq%3E&stock_id=s%221&limit=2");
+	const char *out;
+
+	(void)state;
+	listing_page(r, &things);
+	out = buf_cstr(&r->out);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(r->out_type, "text/html; charset=utf-8");
+	assert_non_null(strstr(out, "<title>Things &lt;all&gt; · Stocktake</title>"));
+	assert_non_null(strstr(out, "value=\"&lt;q&gt;\""));
+	assert_non_null(strstr(out, "<option value=\"on_hold\" selected>On hold</option>"));
+	assert_non_null(strstr(out, "<option value=\"active\">Active</option>"));
+	assert_non_null(strstr(out, "name=\"stock_id\" value=\"s&quot;1\""));
+	assert_non_null(strstr(out, "&lt;C0 &amp; co&gt;"));
+	assert_null(strstr(out, "<C0"));
+	assert_non_null(
+	    strstr(out, "href=\"/admin/things?status=on_hold&amp;search=%3Cq%3E&amp;stock_id=s%221"
+	                "&amp;limit=2&amp;format=csv\""));
+	assert_non_null(strstr(out, "45"));
+	done(&x);
+}
+
+/* The CSV of every page as the table shows it, read in batches, headers first. */
+static void test_csv(void **state)
+{
+	struct fixture x;
+	struct request *r = get(&x, "format=csv&page=3");
+	const char *out;
+
+	(void)state;
+	listing_page(r, &things);
+	out = buf_cstr(&x.sent);
+	assert_non_null(strstr(out, "things.csv"));
+	assert_non_null(strstr(out, "\r\n\r\nCode,Qty,Status,When,Item\r\n"));
+	assert_non_null(strstr(out, "\r\n<C0 & co>,0,active,2024-01-02 03:04:05,\r\n"));
+	assert_non_null(strstr(out, "\r\nC44,440,active,2024-01-02 03:04:05,S44\r\n"));
+	/* From the first page whatever page was asked for, in batches of 1000. */
+	assert_int_equal(asked.page, 1);
+	assert_int_equal(asked.limit, 1000);
+	done(&x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_label),      cmocka_unit_test(test_time_text),
+	    cmocka_unit_test(test_value),      cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_pager_gaps), cmocka_unit_test(test_page_and_limit),
+	    cmocka_unit_test(test_set_query),  cmocka_unit_test(test_known),
+	    cmocka_unit_test(test_page),       cmocka_unit_test(test_csv),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
