@@ -168,35 +168,49 @@ int count_view_lines(struct arena *a, const struct count_session *s, const struc
 	return db_execv(a, out, sql, p, sizeof(p) / sizeof(p[0]));
 }
 
+/*
+ * The records of a session, of every counter or of one (who: " AND k.user_id = ?"). Two texts,
+ * not one with "(? = 1 OR k.user_id = ?)": MariaDB 10.11 drops u.username from the ORDER BY of
+ * a prepared statement for good once an execution filtered on one user (u was constant then),
+ * so a supervisor's later page came out in k.id order.
+ */
+#define RECORDS_SQL(who)                                                                           \
+	"SELECT k.id AS _key, " LINE_NAMES ", k.counted_qt, k.serials,"                            \
+	" CONCAT('user/', u.username) AS user_key, k.source, k.recorded_at, k.updated_at,"         \
+	" IF(" COUNT_SQL_OPEN_CONFLICT ", 1, 0) AS conflict,"                                      \
+	" CAST(COALESCE(base.q, 0) AS SIGNED) AS system_qt, base.sr AS system_serials"             \
+	" FROM count_records k" LINE_JOINS                                                         \
+	" JOIN users u ON u.id = k.user_id AND u.tenant_id = k.tenant_id"                          \
+	" JOIN (" COUNT_SQL_COUNTS ") c ON c.bin_id = k.bin_id AND c.item_id = k.item_id"          \
+	" AND c.lot_number = k.lot_number" LINE_BASELINE_JOIN COUNT_SQL_RESOLUTION("k")            \
+	" WHERE k.tenant_id = ? AND k.session_id = ?" who " AND (? IS NULL OR k.id = ?)"           \
+	" ORDER BY b.code, i.sku, k.lot_number, u.username, k.id LIMIT ? OFFSET ?"
+
 /* Records of the session (one when record_id is set), the caller's own unless a supervisor. */
 static int records_query(struct arena *a, const struct count_session *s, const struct count_view *v,
                          const char *record_id, long long limit, long long offset,
                          struct db_rows *rows)
 {
-	struct db_param p[] = {
-	    DBP_S(v->tenant_id),  DBP_S(s->id),
-	    DBP_S(v->tenant_id),  DBP_S(s->baseline_snapshot_key),
-	    DBP_S(s->id),         DBP_S(v->tenant_id),
-	    DBP_S(v->tenant_id),  DBP_S(s->id),
-	    DBP_I(v->supervisor), DBP_S(v->user_id),
-	    DBP_S(record_id),     DBP_S(record_id),
-	    DBP_I(limit),         DBP_I(offset),
-	};
+	static const char all_sql[] = RECORDS_SQL("");
+	static const char own_sql[] = RECORDS_SQL(" AND k.user_id = ?");
+	struct db_param p[14];
+	size_t n = 0;
 
-	return db_execv(
-	    a, rows,
-	    "SELECT k.id AS _key, " LINE_NAMES ", k.counted_qt, k.serials,"
-	    " CONCAT('user/', u.username) AS user_key, k.source, k.recorded_at, k.updated_at,"
-	    " IF(" COUNT_SQL_OPEN_CONFLICT ", 1, 0) AS conflict,"
-	    " CAST(COALESCE(base.q, 0) AS SIGNED) AS system_qt, base.sr AS system_serials"
-	    " FROM count_records k" LINE_JOINS
-	    " JOIN users u ON u.id = k.user_id AND u.tenant_id = k.tenant_id"
-	    " JOIN (" COUNT_SQL_COUNTS ") c ON c.bin_id = k.bin_id AND c.item_id = k.item_id"
-	    " AND c.lot_number = k.lot_number" LINE_BASELINE_JOIN COUNT_SQL_RESOLUTION(
-	        "k") " WHERE k.tenant_id = ? AND k.session_id = ? AND (? = 1 OR k.user_id = ?)"
-	             " AND (? IS NULL OR k.id = ?)"
-	             " ORDER BY b.code, i.sku, k.lot_number, u.username, k.id LIMIT ? OFFSET ?",
-	    p, sizeof(p) / sizeof(p[0]));
+	p[n++] = DBP_S(v->tenant_id);
+	p[n++] = DBP_S(s->id);
+	p[n++] = DBP_S(v->tenant_id);
+	p[n++] = DBP_S(s->baseline_snapshot_key);
+	p[n++] = DBP_S(s->id);
+	p[n++] = DBP_S(v->tenant_id);
+	p[n++] = DBP_S(v->tenant_id);
+	p[n++] = DBP_S(s->id);
+	if (!v->supervisor)
+		p[n++] = DBP_S(v->user_id);
+	p[n++] = DBP_S(record_id);
+	p[n++] = DBP_S(record_id);
+	p[n++] = DBP_I(limit);
+	p[n++] = DBP_I(offset);
+	return db_execv(a, rows, v->supervisor ? all_sql : own_sql, p, n);
 }
 
 int count_view_records(struct arena *a, const struct count_session *s, const struct count_view *v,
