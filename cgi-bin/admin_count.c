@@ -5,22 +5,22 @@
 
 #include "admin.h"
 #include "base/arena.h"
+#include "base/jval.h"
+#include "base/log.h"
+#include "base/valid.h"
 #include "count/count.h"
 #include "count/count_input.h"
 #include "count/count_view.h"
 #include "count/count_write.h"
-#include "web/count_body.h"
-#include "web/count_json.h"
 #include "db/db.h"
 #include "db/sql.h"
-#include "base/jval.h"
 #include "html/listing.h"
-#include "base/log.h"
 #include "html/page.h"
+#include "html/view.h"
+#include "web/count_body.h"
+#include "web/count_json.h"
 #include "web/req.h"
 #include "web/resource.h"
-#include "base/valid.h"
-#include "html/view.h"
 
 #define COUNT_PAGE PAGE_ROOT "/count-sessions"
 /* Assignment rows of the create form (a page without scripts cannot add rows). */
@@ -638,9 +638,9 @@ void admin_count_create(struct request *r)
 	c.type = form_type(kvlist_get(&form, "type"));
 	c.vals = arena_alloc(r->arena, count_nfields() * sizeof(*c.vals));
 	if (count_body_session(r->arena, session_json(r, &form, c.type), true, c.vals, &msg,
-	                        &detail) != 0 ||
-	    count_body_assignments(r->arena, assignments_json(r, &form), &c.assignments, &c.n,
-	                            &msg, &detail) != 0) {
+	                       &detail) != 0 ||
+	    count_body_assignments(r->arena, assignments_json(r, &form), &c.assignments, &c.n, &msg,
+	                           &detail) != 0) {
 		count_form_page(r, 400, with_detail(r, msg, detail), c.type, &form);
 		return;
 	}

@@ -6,23 +6,23 @@
 
 #include "admin.h"
 #include "base/arena.h"
-#include "web/auth.h"
+#include "base/jval.h"
+#include "base/log.h"
+#include "base/valid.h"
 #include "db/db.h"
 #include "db/paging.h"
+#include "html/listing.h"
+#include "html/page.h"
+#include "html/view.h"
+#include "stock/itx.h"
+#include "stock/ledger.h"
+#include "stock/master.h"
+#include "web/auth.h"
 #include "web/idempotency.h"
 #include "web/itx_api.h"
-#include "stock/itx.h"
-#include "base/jval.h"
-#include "stock/ledger.h"
-#include "html/listing.h"
-#include "base/log.h"
-#include "stock/master.h"
 #include "web/master_resources.h"
-#include "html/page.h"
 #include "web/req.h"
 #include "web/resource.h"
-#include "base/valid.h"
-#include "html/view.h"
 
 #define TX_PAGE PAGE_ROOT "/transactions"
 #define STOCK_PAGE PAGE_ROOT "/stocks"
@@ -166,7 +166,8 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 		*msg = "Internal server error";
 		return 500;
 	}
-	read = itx_page_columns(a, &f, &pg, tx_sort_of(q->sort), q->desc, ITX_LISTING_COLUMNS, rows);
+	read =
+	    itx_page_columns(a, &f, &pg, tx_sort_of(q->sort), q->desc, ITX_LISTING_COLUMNS, rows);
 	if (read.outcome == ITX_READ_FAILED) {
 		*msg = "Internal server error";
 		return 500;
@@ -326,7 +327,8 @@ static int load_stock(struct request *r, const char *id, struct view **out)
 	                          " t.unit_of_measure, t.status, t.lot_number, t.serial_number,"
 	                          " t.last_counted_at, t.updated_at, %s FROM stocks t %s"
 	                          " WHERE t.tenant_id = ? AND t.id = ?",
-	                          master_resources_stocks.select_extra, master_resources_stocks.joins),
+	                          master_resources_stocks.select_extra,
+	                          master_resources_stocks.joins),
 	            "ss", r->caller->tenant_id, id) < 0)
 		return -1;
 	if (rows.nrows == 0)

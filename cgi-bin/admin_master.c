@@ -4,9 +4,9 @@
 
 #include "admin.h"
 #include "html/listing.h"
+#include "html/page.h"
 #include "stock/master.h"
 #include "web/master_resources.h"
-#include "html/page.h"
 
 /* ---- warehouses -------------------------------------------------------------------- */
 

@@ -7,23 +7,23 @@
 
 #include <json-c/json.h>
 
-#include "web/app.h"
 #include "base/arena.h"
-#include "web/auth.h"
 #include "base/buf.h"
-#include "db/db.h"
-#include "db/sql.h"
-#include "db/paging.h"
-#include "web/row_json.h"
 #include "base/env.h"
 #include "base/jval.h"
+#include "base/log.h"
+#include "base/valid.h"
+#include "db/db.h"
+#include "db/paging.h"
+#include "db/sql.h"
+#include "web/app.h"
+#include "web/auth.h"
 #include "web/body.h"
 #include "web/envelope.h"
-#include "base/log.h"
 #include "web/req.h"
 #include "web/resource.h"
 #include "web/route.h"
-#include "base/valid.h"
+#include "web/row_json.h"
 
 #define USER_COLS                                                                                  \
 	"SELECT id, tenant_id, username, first_name, last_name, email, scopes, status, "           \
@@ -356,12 +356,12 @@ static int scopes_field(struct request *r, struct json_object *o, const char **o
 		goto out;
 	}
 	if (!auth_scopes_valid(buf_cstr(&b))) {
-		envelope_status_error(r, 400, "Invalid scope",
-		             arena_sprintf(r->arena,
-		                           "Known scopes: admin library production operator "
-		                           "view:tenant manage:operations:tenant "
-		                           "inventory:count:create inventory:count:record "
-		                           "inventory:count:apply"));
+		envelope_status_error(
+		    r, 400, "Invalid scope",
+		    arena_sprintf(r->arena, "Known scopes: admin library production operator "
+		                            "view:tenant manage:operations:tenant "
+		                            "inventory:count:create inventory:count:record "
+		                            "inventory:count:apply"));
 		goto out;
 	}
 	/* Intersecting a list with itself drops repeats and extra blanks. */
@@ -458,7 +458,8 @@ static void users_list(struct request *r)
 		return;
 	}
 	if (status && *status && !valid_one_of(status, user_statuses)) {
-		envelope_status_error(r, 400, "Invalid status", "status must be active or disabled");
+		envelope_status_error(r, 400, "Invalid status",
+		                      "status must be active or disabled");
 		return;
 	}
 
@@ -525,8 +526,9 @@ static void users_create(struct request *r)
 	        in.last_name, in.email, in.has_scopes ? in.scopes : "",
 	        in.has_status ? in.status : "active") != 0) {
 		if (db_is_duplicate())
-			envelope_status_error(r, 409, "Username already exists",
-			             arena_sprintf(r->arena, "username %s is taken", in.username));
+			envelope_status_error(
+			    r, 409, "Username already exists",
+			    arena_sprintf(r->arena, "username %s is taken", in.username));
 		else
 			send_error(r, 500, "Internal server error");
 		return;
@@ -537,7 +539,8 @@ static void users_create(struct request *r)
 
 static void users_get(struct request *r)
 {
-	reply_user(r, 200, "User retrieved successfully", valid_id_norm(r->arena, req_param(r, "id")));
+	reply_user(r, 200, "User retrieved successfully",
+	           valid_id_norm(r->arena, req_param(r, "id")));
 }
 
 /* Adds "col = ?" with a string (NULL = SQL NULL) to an UPDATE's SET list. */
@@ -590,8 +593,9 @@ static void users_update(struct request *r)
 	}
 	if (np == 0) {
 		buf_release(&set);
-		envelope_status_error(r, 400, "No fields to update",
-		             "give any of first_name, last_name, email, scopes, password, status");
+		envelope_status_error(
+		    r, 400, "No fields to update",
+		    "give any of first_name, last_name, email, scopes, password, status");
 		return;
 	}
 	params[np++] = DBP_S(id);

@@ -2,24 +2,24 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "web/app.h"
 #include "base/arena.h"
+#include "base/jval.h"
+#include "base/log.h"
+#include "base/valid.h"
 #include "count/count.h"
 #include "count/count_csv.h"
 #include "count/count_input.h"
 #include "count/count_view.h"
 #include "count/count_write.h"
-#include "web/count_body.h"
-#include "web/count_json.h"
-#include "web/count_download.h"
 #include "db/db.h"
 #include "db/paging.h"
-#include "base/jval.h"
+#include "web/app.h"
 #include "web/body.h"
+#include "web/count_body.h"
+#include "web/count_download.h"
+#include "web/count_json.h"
 #include "web/envelope.h"
-#include "base/log.h"
 #include "web/req.h"
-#include "base/valid.h"
 
 #define BASE "/inventory/count-session"
 #define CREATE_SCOPES "inventory:count:create"
@@ -70,9 +70,9 @@ static int query_number(struct request *r, const char *name, long long dflt, lon
 {
 	if (paging_number(req_query(r, name), dflt, min, max, out) == 0)
 		return 0;
-	envelope_status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", name),
-	                      arena_sprintf(r->arena, "%s must be a whole number of at least %lld",
-	                                    name, min));
+	envelope_status_error(
+	    r, 400, arena_sprintf(r->arena, "Invalid %s", name),
+	    arena_sprintf(r->arena, "%s must be a whole number of at least %lld", name, min));
 	return -1;
 }
 
@@ -96,7 +96,7 @@ static struct json_object *body_object(struct request *r)
 
 	if (!o) {
 		envelope_status_error(r, 400, err ? err : "Invalid JSON body",
-		             "the body must be a JSON object");
+		                      "the body must be a JSON object");
 		return NULL;
 	}
 	req_json_own(r, o);
@@ -156,12 +156,14 @@ static struct json_object *session_part(struct request *r, struct json_object *b
 	if (!json_object_object_get_ex(body, "count_session", &o)) {
 		if (!wrapped)
 			return body;
-		envelope_status_error(r, 400, "Field required: count_session",
-		             "the body is {\"count_session\": {...}, \"assignments\": [...]}");
+		envelope_status_error(
+		    r, 400, "Field required: count_session",
+		    "the body is {\"count_session\": {...}, \"assignments\": [...]}");
 		return NULL;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
-		envelope_status_error(r, 400, "Invalid count_session", "count_session must be an object");
+		envelope_status_error(r, 400, "Invalid count_session",
+		                      "count_session must be an object");
 		return NULL;
 	}
 	return o;
@@ -220,12 +222,14 @@ static int parse_rev(struct request *r, struct json_object *body, long long *rev
 	if (!json_object_object_get_ex(body, "count_session", &doc))
 		doc = body;
 	if (!jval_has(doc, "_rev")) {
-		envelope_status_error(r, 400, "Field required: _rev",
-		             "send the _rev of the session you read; a stale one is refused (409)");
+		envelope_status_error(
+		    r, 400, "Field required: _rev",
+		    "send the _rev of the session you read; a stale one is refused (409)");
 		return -1;
 	}
 	if (!jval_int(doc, "_rev", rev)) {
-		envelope_status_error(r, 400, "Invalid _rev", "_rev is the value the session was read with");
+		envelope_status_error(r, 400, "Invalid _rev",
+		                      "_rev is the value the session was read with");
 		return -1;
 	}
 	return 0;
@@ -366,8 +370,9 @@ static void handle_variances(struct request *r)
 	    load_session(r, &s) != 0)
 		return;
 	if (!s.baseline_snapshot_key) {
-		envelope_status_error(r, 409, arena_sprintf(r->arena, "Count session is %s", s.status),
-		             "variances exist once a count session has started");
+		envelope_status_error(r, 409,
+		                      arena_sprintf(r->arena, "Count session is %s", s.status),
+		                      "variances exist once a count session has started");
 		return;
 	}
 	if (format && strcmp(format, "csv") == 0) {
@@ -484,7 +489,7 @@ static int read_csv(struct request *r, struct count_import *in)
 
 	if (n < 0) {
 		envelope_status_error(r, 400, "Invalid CSV",
-		             arena_sprintf(r->arena, "line %zu: %s", bad_line, msg));
+		                      arena_sprintf(r->arena, "line %zu: %s", bad_line, msg));
 		return -1;
 	}
 	in->rows = rows;
@@ -494,8 +499,9 @@ static int read_csv(struct request *r, struct count_import *in)
 		in->nrows--;
 	}
 	if (in->nrows == 0) {
-		envelope_status_error(r, 400, "No rows to import",
-		             "send CSV rows: bin code, sku, counted_qt, lot (header optional)");
+		envelope_status_error(
+		    r, 400, "No rows to import",
+		    "send CSV rows: bin code, sku, counted_qt, lot (header optional)");
 		return -1;
 	}
 	if (in->nrows > IMPORT_ROWS_MAX) {

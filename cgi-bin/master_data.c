@@ -1,9 +1,10 @@
-/* Master data endpoints (/warehousing/warehouses, bins, items, stocks): routes onto lib/master.c's descriptors. */
+/* Master data endpoints (/warehousing/warehouses, bins, items, stocks): routes onto lib/master.c's
+ * descriptors. */
 #include <stddef.h>
 
+#include "stock/master.h"
 #include "web/app.h"
 #include "web/envelope.h"
-#include "stock/master.h"
 #include "web/master_resources.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -12,8 +13,9 @@
 #define WRITE_SCOPES "manage:operations:tenant"
 #define ITEM_WRITE_SCOPES "manage:operations:tenant library"
 
-static const struct resource *const resources[] = { &master_resources_warehouses, &master_resources_bins, &master_resources_items,
-						    &master_resources_stocks, NULL };
+static const struct resource *const resources[] = {&master_resources_warehouses,
+                                                   &master_resources_bins, &master_resources_items,
+                                                   &master_resources_stocks, NULL};
 
 /* The route table names the path; the path picks the descriptor. */
 static void handle_list(struct request *r)
@@ -41,23 +43,21 @@ static void handle_delete(struct request *r)
 	res_delete(r, res_for_path(resources, r->path));
 }
 
-#define MASTER_ROUTES(base, write_scopes) \
-	RES_ROUTES(base, READ_SCOPES, write_scopes, handle_list, handle_create, handle_get, \
-		   handle_update, handle_delete)
+#define MASTER_ROUTES(base, write_scopes)                                                          \
+	RES_ROUTES(base, READ_SCOPES, write_scopes, handle_list, handle_create, handle_get,        \
+	           handle_update, handle_delete)
 
-static const struct route routes[] = {
-	MASTER_ROUTES("/warehousing/warehouses", WRITE_SCOPES),
-	MASTER_ROUTES("/warehousing/bins", WRITE_SCOPES),
-	MASTER_ROUTES("/warehousing/items", ITEM_WRITE_SCOPES),
-	MASTER_ROUTES("/warehousing/stocks", WRITE_SCOPES),
-	{ 0 }
-};
+static const struct route routes[] = {MASTER_ROUTES("/warehousing/warehouses", WRITE_SCOPES),
+                                      MASTER_ROUTES("/warehousing/bins", WRITE_SCOPES),
+                                      MASTER_ROUTES("/warehousing/items", ITEM_WRITE_SCOPES),
+                                      MASTER_ROUTES("/warehousing/stocks", WRITE_SCOPES),
+                                      {0}};
 
 static const struct app master_data_app = {
-	.name = "master_data",
-	.routes = routes,
-	.error = envelope_ondi_error,
-	.init = NULL,
+    .name = "master_data",
+    .routes = routes,
+    .error = envelope_ondi_error,
+    .init = NULL,
 };
 
 int main(int argc, char **argv)

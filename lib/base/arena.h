@@ -19,8 +19,7 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 
 /* printf into a fresh arena string. */
-char *arena_sprintf(struct arena *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+char *arena_sprintf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Bytes handed out since the last reset (for tests and memory checks). */
 size_t arena_used(const struct arena *a);

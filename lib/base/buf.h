@@ -17,8 +17,7 @@ void buf_init(struct buf *b);
 void buf_append(struct buf *b, const void *data, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
-void buf_appendf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The contents as a C string ("" for an empty buffer). */
 const char *buf_cstr(const struct buf *b);

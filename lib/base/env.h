@@ -6,25 +6,25 @@
 
 struct config {
 	/* MariaDB: socket wins over host/port when set. */
-	const char *db_host;      /* db_host, default "127.0.0.1" */
-	unsigned int db_port;     /* db_port, default 3306 */
-	const char *db_socket;    /* db_socket, default NULL */
-	const char *db_user;      /* db_user, default "stocktake" */
-	const char *db_password;  /* db_password, default "" */
-	const char *db_name;      /* db_name, default "stocktake" */
+	const char *db_host;     /* db_host, default "127.0.0.1" */
+	unsigned int db_port;    /* db_port, default 3306 */
+	const char *db_socket;   /* db_socket, default NULL */
+	const char *db_user;     /* db_user, default "stocktake" */
+	const char *db_password; /* db_password, default "" */
+	const char *db_name;     /* db_name, default "stocktake" */
 	/* db_nodes: Galera Cluster nodes in writer order (socket paths or host[:port]), default
 	 * NULL; when set it replaces db_socket/db_host (lib/db_nodes.h). */
 	const char *db_nodes;
 	/* JWT HS256: the secret is read from jwt_secret_file, or given inline as jwt_secret. */
-	const char *jwt_secret;   /* bytes of the secret (file contents, trailing newline cut) */
+	const char *jwt_secret; /* bytes of the secret (file contents, trailing newline cut) */
 	size_t jwt_secret_len;
-	const char *jwt_issuer;   /* jwt_issuer, default "stocktake" */
-	const char *jwt_audience; /* jwt_audience, default "stocktake-api" */
-	long jwt_ttl;             /* jwt_ttl seconds, default 3600 */
-	size_t body_max;          /* body_max bytes, default 1048576 */
-	const char *templates_dir;/* templates_dir, default TEMPLATES_DIR from configure */
-	int log_level;            /* log_level: debug|info|warn|error, default info */
-	int workers;              /* workers per handler pool, default 4 */
+	const char *jwt_issuer;    /* jwt_issuer, default "stocktake" */
+	const char *jwt_audience;  /* jwt_audience, default "stocktake-api" */
+	long jwt_ttl;              /* jwt_ttl seconds, default 3600 */
+	size_t body_max;           /* body_max bytes, default 1048576 */
+	const char *templates_dir; /* templates_dir, default TEMPLATES_DIR from configure */
+	int log_level;             /* log_level: debug|info|warn|error, default info */
+	int workers;               /* workers per handler pool, default 4 */
 	/* --listen sockets are mode 0660; this group (the web server's) may connect. */
 	const char *socket_group; /* socket_group, default NULL: the process's own group */
 };

@@ -1,4 +1,5 @@
-/* An ordered list of keys and values in an arena: query parameters, form fields, route parameters. */
+/* An ordered list of keys and values in an arena: query parameters, form fields, route parameters.
+ */
 #ifndef STOCKTAKE_KVLIST_H
 #define STOCKTAKE_KVLIST_H
 

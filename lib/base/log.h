@@ -11,8 +11,7 @@ void log_set_level(enum log_level level);
 /* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
 int log_level_parse(const char *s);
 
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_msg(LOGL_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOGL_INFO, __VA_ARGS__)
@@ -20,7 +19,6 @@ void log_msg(enum log_level level, const char *fmt, ...)
 #define log_error(...) log_msg(LOGL_ERROR, __VA_ARGS__)
 
 /* Logs and exits: for out of memory and broken start-up only. */
-void log_fatal(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -9,7 +9,8 @@
 bool valid_uuid(const char *s);
 
 struct arena;
-/* s lower-cased in the arena when it is a UUID (ids are stored that way); other text, and NULL, as it is. */
+/* s lower-cased in the arena when it is a UUID (ids are stored that way); other text, and NULL, as
+ * it is. */
 const char *valid_id_norm(struct arena *a, const char *s);
 
 /* s equals one of the NULL-terminated list. */
@@ -25,7 +26,8 @@ bool valid_int64(const char *s, long long *out);
  */
 bool valid_timestamp(const char *s, char *out, size_t outlen);
 
-/* Converts MariaDB "YYYY-MM-DD HH:MM:SS[.ffffff]" to "YYYY-MM-DDTHH:MM:SSZ" in out (>= 21 bytes). */
+/* Converts MariaDB "YYYY-MM-DD HH:MM:SS[.ffffff]" to "YYYY-MM-DDTHH:MM:SSZ" in out (>= 21 bytes).
+ */
 void valid_db_time_to_iso(const char *db, char *out, size_t outlen);
 
 /* Well-formed UTF-8 only: no overlong forms, surrogates or code points above U+10FFFF. */

@@ -9,10 +9,10 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/valid.h"
 #include "db/db.h"
 #include "db/db_batch.h"
 #include "stock/ledger.h"
-#include "base/valid.h"
 
 const char *const count_types[] = {"position", "product", NULL};
 const char *const count_statuses[] = {"planned", "started",  "completed",

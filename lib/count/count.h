@@ -52,7 +52,6 @@ int count_code_next(struct arena *a, const char *tenant_id, int year, const char
 int count_user_key_parse(struct arena *a, const char *key, const char **username,
                          const char **user_id);
 
-
 /* The stock column a session's target keys name: "bin_id" (position) or "item_id" (product). */
 const char *count_key_column(const char *type);
 /* The table target keys live in ("bins", "items") and its entity name ("Bin", "Item"). */

@@ -1,7 +1,6 @@
 /* Applying a completed count session: one count transaction per variance, on current stock. */
 #include "count/count_apply.h"
 
-
 #include "base/arena.h"
 #include "db/db.h"
 #include "stock/ledger.h"

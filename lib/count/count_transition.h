@@ -1,4 +1,5 @@
-/* A count session's transitions: the rule each action checks, its snapshot, its time, its status. */
+/* A count session's transitions: the rule each action checks, its snapshot, its time, its status.
+ */
 #ifndef STOCKTAKE_COUNT_TRANSITION_H
 #define STOCKTAKE_COUNT_TRANSITION_H
 

@@ -182,9 +182,9 @@ int count_view_lines(struct arena *a, const struct count_session *s, const struc
 	" FROM count_records k" LINE_JOINS                                                         \
 	" JOIN users u ON u.id = k.user_id AND u.tenant_id = k.tenant_id"                          \
 	" JOIN (" COUNT_SQL_COUNTS ") c ON c.bin_id = k.bin_id AND c.item_id = k.item_id"          \
-	" AND c.lot_number = k.lot_number" LINE_BASELINE_JOIN COUNT_SQL_RESOLUTION("k")            \
-	" WHERE k.tenant_id = ? AND k.session_id = ?" who " AND (? IS NULL OR k.id = ?)"           \
-	" ORDER BY b.code, i.sku, k.lot_number, u.username, k.id LIMIT ? OFFSET ?"
+	" AND c.lot_number = k.lot_number" LINE_BASELINE_JOIN COUNT_SQL_RESOLUTION(                \
+	    "k") " WHERE k.tenant_id = ? AND k.session_id = ?" who " AND (? IS NULL OR k.id = ?)"  \
+	         " ORDER BY b.code, i.sku, k.lot_number, u.username, k.id LIMIT ? OFFSET ?"
 
 /* Records of the session (one when record_id is set), the caller's own unless a supervisor. */
 static int records_query(struct arena *a, const struct count_session *s, const struct count_view *v,

@@ -18,10 +18,10 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
-#include "db/db_nodes.h"
 #include "base/env.h"
 #include "base/log.h"
 #include "base/valid.h"
+#include "db/db_nodes.h"
 
 #define STMT_CACHE_MAX 512 /* prepared statements kept per process; the server caps them too */
 #define STMT_BUCKETS 1024  /* hash buckets (power of two) */
@@ -693,7 +693,8 @@ int db_execv(struct arena *a, struct db_rows *out, const char *sql, const struct
 		if (attempt > 0)
 			return -1;
 		if (is_lost(db.err)) {
-			bool ran = db.err != CR_SERVER_GONE_ERROR; /* 2006: found gone before sending */
+			bool ran =
+			    db.err != CR_SERVER_GONE_ERROR; /* 2006: found gone before sending */
 
 			handle_lost();
 			if (db.in_txn)

@@ -19,20 +19,20 @@ struct db_rows {
 	size_t nrows;
 	size_t ncols;
 	char **cells;
-	const char **colnames;       /* column labels ("AS" aliases) */
-	enum db_coltype *coltypes;   /* integer, time (DATETIME/TIMESTAMP/DATE), decimal or string */
+	const char **colnames;     /* column labels ("AS" aliases) */
+	enum db_coltype *coltypes; /* integer, time (DATETIME/TIMESTAMP/DATE), decimal or string */
 };
 
 /* A bound parameter. */
 struct db_param {
-	char type;        /* 's' string (s NULL gives SQL NULL), 'i' integer, 'n' NULL */
+	char type; /* 's' string (s NULL gives SQL NULL), 'i' integer, 'n' NULL */
 	const char *s;
 	long long i;
 };
 
-#define DBP_S(x) ((struct db_param){ .type = 's', .s = (x) })
-#define DBP_I(x) ((struct db_param){ .type = 'i', .i = (x) })
-#define DBP_NULL ((struct db_param){ .type = 'n' })
+#define DBP_S(x) ((struct db_param){.type = 's', .s = (x)})
+#define DBP_I(x) ((struct db_param){.type = 'i', .i = (x)})
+#define DBP_NULL ((struct db_param){.type = 'n'})
 
 /* Connects with env_get() settings (UTC session time zone, utf8mb4). 0 or -1. */
 int db_connect(void);
@@ -52,8 +52,8 @@ bool db_unavailable(void);
  * fails (same errno) until db_rollback(): the server has already rolled back.
  * Returns 0, or -1 with db_errno()/db_error() set and logged.
  */
-int db_execv(struct arena *a, struct db_rows *out, const char *sql,
-	     const struct db_param *params, size_t nparams);
+int db_execv(struct arena *a, struct db_rows *out, const char *sql, const struct db_param *params,
+             size_t nparams);
 
 /*
  * Shorthand: types is one char per following argument: 's' const char *,

@@ -32,7 +32,8 @@ struct db_rows;
  */
 #define USER_PROBE_COLUMN                                                                          \
 	"(SELECT CONCAT_WS(CHAR(31), pu.status, pt.status, pu.tokens_valid_after,"                 \
-	" IFNULL(pu.scopes, ''), pu.username) FROM users pu JOIN tenants pt ON pt.id = pu.tenant_id" \
+	" IFNULL(pu.scopes, ''), pu.username) FROM users pu JOIN tenants pt ON pt.id = "           \
+	"pu.tenant_id"                                                                             \
 	" WHERE pu.id = ? AND pu.tenant_id = ?) AS " USER_PROBE_LABEL
 
 /* The fields of the user row, as the probe and the separate read return them. */
@@ -52,7 +53,7 @@ struct user_row {
 typedef int (*user_probe_admit_fn)(void *ctx, const char *text, const char **message);
 
 struct user_probe {
-	const char *user_id;   /* the column's two parameters */
+	const char *user_id; /* the column's two parameters */
 	const char *tenant_id;
 	user_probe_admit_fn admit;
 	void *ctx;

@@ -9,15 +9,15 @@
 #include <strings.h>
 
 #include "base/arena.h"
-#include "web/auth.h"
 #include "base/buf.h"
-#include "web/csrf.h"
 #include "base/env.h"
-#include "html/html.h"
 #include "base/log.h"
-#include "web/req.h"
+#include "html/html.h"
 #include "html/tpl.h"
 #include "html/view.h"
+#include "web/auth.h"
+#include "web/csrf.h"
+#include "web/req.h"
 
 #define STYLESHEET_MAX (256 * 1024)
 

@@ -11,8 +11,8 @@
 #include <strings.h>
 
 #include "base/buf.h"
-#include "html/html.h"
 #include "base/log.h"
+#include "html/html.h"
 #include "html/view.h"
 
 /* Sections nest at most this deep, partials included. */

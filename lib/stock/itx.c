@@ -101,7 +101,8 @@ int itx_filter_read(struct arena *a, const char *tenant_id, const struct kvlist 
 		return 400;
 	}
 	v = kvlist_get_nonempty(query, "timestamp_range_end");
-	if (!parse_bound(kvlist_get_nonempty(query, "timestamp_range_start"), f->start, &f->has_start) ||
+	if (!parse_bound(kvlist_get_nonempty(query, "timestamp_range_start"), f->start,
+	                 &f->has_start) ||
 	    !parse_bound(v, f->end, &f->has_end)) {
 		*msg = "Invalid timestamp";
 		return 400;
@@ -206,9 +207,9 @@ static bool counted_filter(const struct itx_filter *f)
 static void counts_query(struct sql *q, const struct itx_filter *f)
 {
 	sql_addp(q,
-	             "SELECT transaction_type, CAST(SUM(n) AS SIGNED) FROM"
-	             " inventory_transaction_counts WHERE tenant_id = ?",
-	             DBP_S(f->tenant_id));
+	         "SELECT transaction_type, CAST(SUM(n) AS SIGNED) FROM"
+	         " inventory_transaction_counts WHERE tenant_id = ?",
+	         DBP_S(f->tenant_id));
 	if (f->warehouse_id)
 		sql_addp(q, " AND warehouse_id = ?", DBP_S(f->warehouse_id));
 	if (f->type)
@@ -346,8 +347,9 @@ struct itx_read itx_page(struct arena *a, const struct itx_filter *f, const stru
 	return itx_page_columns(a, f, pg, sort, desc, ITX_ALL_COLUMNS, out);
 }
 
-struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f, const struct paging *pg,
-                     enum itx_sort sort, bool desc, enum itx_columns cols, struct db_rows *out)
+struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
+                                 const struct paging *pg, enum itx_sort sort, bool desc,
+                                 enum itx_columns cols, struct db_rows *out)
 {
 	const char *columns =
 	    cols == ITX_LISTING_COLUMNS ? TX_LISTING_COLUMNS : TX_FLAT_COLUMNS TX_NESTED_COLUMNS;
@@ -397,9 +399,9 @@ struct itx_read itx_get(struct arena *a, const char *tenant_id, const char *id,
 {
 	struct user_probe *p = pending(probe);
 	struct itx_read r;
-	int rc = p ? db_exec(a, out, tx_full_probed_sql, "ssss", p->user_id, p->tenant_id,
-	                     tenant_id, id)
-	           : db_exec(a, out, tx_full_sql, "ss", tenant_id, id);
+	int rc =
+	    p ? db_exec(a, out, tx_full_probed_sql, "ssss", p->user_id, p->tenant_id, tenant_id, id)
+	      : db_exec(a, out, tx_full_sql, "ss", tenant_id, id);
 
 	r = read_result(rc, p, out);
 	/* No row: the frame reads the user row on its own, and its refusal outranks "not found". */
@@ -457,7 +459,8 @@ long itx_csv_batch(const struct itx_filter *f, struct itx_csv_cursor *cur, struc
 	}
 	if (rows.nrows) {
 		snprintf(cur->id, sizeof(cur->id), "%s", db_cell(&rows, rows.nrows - 1, 0));
-		snprintf(cur->ts, sizeof(cur->ts), "%s", db_cell(&rows, rows.nrows - 1, CSV_COLUMNS));
+		snprintf(cur->ts, sizeof(cur->ts), "%s",
+		         db_cell(&rows, rows.nrows - 1, CSV_COLUMNS));
 	}
 	n = (long)rows.nrows;
 out:

@@ -21,12 +21,12 @@ struct user_probe;
 
 /* Column sizes of inventory_transactions, in characters. */
 #define ITX_REFERENCE_ID_MAX 100
-#define ITX_NOTES_MAX 16000 /* TEXT holds 65535 bytes: 16000 characters fit even at 4 bytes each   \
-	                     */
+#define ITX_NOTES_MAX                                                                              \
+	16000 /* TEXT holds 65535 bytes: 16000 characters fit even at 4 bytes each                 \
+	       */
 
 /* Room for a DATETIME text with microseconds. */
 #define ITX_TS_LEN 32
-
 
 /* Notes of at most ITX_NOTES_MAX characters (NULL is fine). */
 bool itx_notes_ok(const char *notes);
@@ -108,10 +108,10 @@ enum itx_sort {
 
 /* What a read of transactions came to. */
 enum itx_read_outcome {
-	ITX_READ_OK = 0, /* rows read */
-	ITX_READ_NONE,   /* itx_get: the tenant has no such transaction */
+	ITX_READ_OK = 0,  /* rows read */
+	ITX_READ_NONE,    /* itx_get: the tenant has no such transaction */
 	ITX_READ_REFUSED, /* the caller's user row, read along, refuses them: status, message */
-	ITX_READ_FAILED, /* database error (logged) */
+	ITX_READ_FAILED,  /* database error (logged) */
 };
 
 struct itx_read {

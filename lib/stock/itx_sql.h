@@ -1,4 +1,5 @@
-/* The SQL of a transaction with its related records: lib/itx.c's reads, and the benchmark floors. */
+/* The SQL of a transaction with its related records: lib/itx.c's reads, and the benchmark floors.
+ */
 #ifndef STOCKTAKE_ITX_SQL_H
 #define STOCKTAKE_ITX_SQL_H
 
@@ -71,7 +72,8 @@
 
 #define TX_ORDER " ORDER BY t.timestamp DESC, t.id DESC"
 
-/* One transaction as GET /warehousing/inventory-transactions/:id answers it, extra columns after. */
+/* One transaction as GET /warehousing/inventory-transactions/:id answers it, extra columns after.
+ */
 #define TX_GET_SQL_WITH(extra)                                                                     \
 	"SELECT " TX_FLAT_COLUMNS TX_NESTED_COLUMNS extra TX_JOINS                                 \
 	" WHERE t.tenant_id = ? AND t.id = ?"

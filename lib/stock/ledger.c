@@ -111,7 +111,8 @@ int ledger_check_run(struct arena *a, const char *tenant_id, struct ledger_check
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	/* Both reads in one transaction: InnoDB gives them one snapshot, so the count matches the list. */
+	/* Both reads in one transaction: InnoDB gives them one snapshot, so the count matches the
+	 * list. */
 	if (own_txn && db_begin() != 0)
 		return -1;
 	if (db_exec(a, &count, "SELECT COUNT(*) FROM stocks WHERE tenant_id = ?", "s", tenant_id) <

@@ -1,4 +1,5 @@
-/* The one writer of stock: stock rows and the ledger row of a movement, the lock order, bin freezes. */
+/* The one writer of stock: stock rows and the ledger row of a movement, the lock order, bin
+ * freezes. */
 #include "stock/ledger_post.h"
 
 #include <stdbool.h>
@@ -21,11 +22,10 @@ static int add_to_stock(struct arena *a, const char *tenant_id, const char *stoc
 		    " last_counted_at) WHERE tenant_id = ? AND id = ?",
 		    "issss", delta, when, when, tenant_id, stock_id);
 	case LEDGER_STAMP_COUNTED_AT:
-		return db_exec(
-		    a, NULL,
-		    "UPDATE stocks SET quantity = quantity + ?, last_counted_at = ?,"
-		    " updated_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ?",
-		    "isss", delta, when, tenant_id, stock_id);
+		return db_exec(a, NULL,
+		               "UPDATE stocks SET quantity = quantity + ?, last_counted_at = ?,"
+		               " updated_at = UTC_TIMESTAMP(6) WHERE tenant_id = ? AND id = ?",
+		               "isss", delta, when, tenant_id, stock_id);
 	case LEDGER_STAMP_NONE:
 		break;
 	}
@@ -76,23 +76,12 @@ static int change_stock(struct arena *a, const char *tenant_id, const struct led
 static int insert_row(struct arena *a, const char *tenant_id, const struct ledger_movement *m)
 {
 	struct db_param p[] = {
-	    DBP_S(m->id),
-	    DBP_S(tenant_id),
-	    DBP_S(m->warehouse_id),
-	    DBP_S(m->item_id),
-	    DBP_S(m->stock_id),
-	    DBP_S(m->type),
-	    DBP_I(m->quantity),
-	    DBP_I(m->delta),
-	    DBP_S(m->from_bin_id),
-	    DBP_S(m->to_bin_id),
-	    DBP_S(m->to_stock_id),
-	    DBP_I(m->to_delta),
-	    DBP_S(m->reference_id),
-	    DBP_S(m->reference_type),
-	    DBP_S(m->notes),
-	    DBP_S(m->performed_by),
-	    DBP_S(m->timestamp),
+	    DBP_S(m->id),           DBP_S(tenant_id),         DBP_S(m->warehouse_id),
+	    DBP_S(m->item_id),      DBP_S(m->stock_id),       DBP_S(m->type),
+	    DBP_I(m->quantity),     DBP_I(m->delta),          DBP_S(m->from_bin_id),
+	    DBP_S(m->to_bin_id),    DBP_S(m->to_stock_id),    DBP_I(m->to_delta),
+	    DBP_S(m->reference_id), DBP_S(m->reference_type), DBP_S(m->notes),
+	    DBP_S(m->performed_by), DBP_S(m->timestamp),
 	};
 
 	return db_execv(a, NULL,
@@ -124,8 +113,9 @@ int ledger_post_lock_bins(struct arena *a, const char *tenant_id, const char **i
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
 			continue;
-		if (db_exec(a, NULL, "SELECT id FROM bins WHERE tenant_id = ? AND id = ? FOR UPDATE",
-		            "ss", tenant_id, ids[i]) < 0)
+		if (db_exec(a, NULL,
+		            "SELECT id FROM bins WHERE tenant_id = ? AND id = ? FOR UPDATE", "ss",
+		            tenant_id, ids[i]) < 0)
 			return -1;
 	}
 	return 0;

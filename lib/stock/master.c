@@ -12,14 +12,13 @@ const char *const master_location_types[] = {"shelf", "bin", "rack", "zone", "ai
 const char *const master_stock_statuses[] = {"available", "reserved", "damaged", "quarantine",
                                              NULL};
 
-int master_item_unit(struct arena *a, const char *tenant_id, const char *item_id,
-                     const char **unit)
+int master_item_unit(struct arena *a, const char *tenant_id, const char *item_id, const char **unit)
 {
 	struct db_rows rows;
 
 	*unit = NULL;
-	if (db_exec(a, &rows, "SELECT unit_of_measure FROM items WHERE tenant_id = ? AND id = ?", "ss",
-	            tenant_id, item_id) < 0)
+	if (db_exec(a, &rows, "SELECT unit_of_measure FROM items WHERE tenant_id = ? AND id = ?",
+	            "ss", tenant_id, item_id) < 0)
 		return -1;
 	if (rows.nrows)
 		*unit = db_cell(&rows, 0, 0);

@@ -25,9 +25,9 @@
 #include <fcgiapp.h>
 
 #include "base/arena.h"
-#include "web/auth.h"
-#include "db/db.h"
 #include "base/env.h"
+#include "db/db.h"
+#include "web/auth.h"
 #include <json-c/json.h>
 #include "base/log.h"
 #include "web/req.h"
@@ -42,7 +42,7 @@
 #define APP_RESTART_DELAY 1 /* seconds before replacing a worker that died young (crash loop) */
 #define APP_STOP_GRACE 30   /* seconds workers get to finish before SIGKILL */
 #define APP_DRAIN_MAX (16u * 1024 * 1024)
-#define APP_EXIT_STARTUP 3 /* a worker's "cannot start" status: restarting would not help */
+#define APP_EXIT_STARTUP 3  /* a worker's "cannot start" status: restarting would not help */
 #define APP_RETRY_AFTER "1" /* seconds a client waits before retrying a 503 (DB restarting) */
 
 extern char **environ;
@@ -649,7 +649,8 @@ static int open_listen_socket(const char *path, const char *group, struct stat *
 		}
 		gid = gr->gr_gid;
 	}
-	/* Created 0660 (no window in which anyone may connect), then given to the web server's group. */
+	/* Created 0660 (no window in which anyone may connect), then given to the web server's
+	 * group. */
 	old_mask = umask(0117);
 	fd = FCGX_OpenSocket(path, APP_LISTEN_BACKLOG);
 	umask(old_mask);

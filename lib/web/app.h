@@ -9,8 +9,8 @@
 struct request;
 
 struct app {
-	const char *name;            /* "auth", "master_data": for logs and --routes */
-	const struct route *routes;  /* ends with a zeroed entry */
+	const char *name;           /* "auth", "master_data": for logs and --routes */
+	const struct route *routes; /* ends with a zeroed entry */
 	/* Sends an error in this group's envelope (ONDI or status envelope). */
 	void (*error)(struct request *r, int status, const char *message);
 	/* Once per process after config and DB are up; may be NULL. Returns 0 or -1. */

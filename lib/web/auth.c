@@ -13,10 +13,10 @@
 #include <jwt.h>
 
 #include "base/arena.h"
-#include "db/db.h"
-#include "db/user_probe.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "db/db.h"
+#include "db/user_probe.h"
 #include "web/req.h"
 
 const char *const auth_known_scopes[] = {
@@ -576,10 +576,11 @@ enum auth_login_result auth_login(struct arena *a, const char *username, const c
 	bool password_ok, active;
 
 	memset(out, 0, sizeof(*out));
-	if (db_exec(a, &rows,
-	            "SELECT u.id, u.tenant_id, u.password_hash, u.scopes, u.status, t.status, "
-	            "u.username FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.username = ?",
-	            "s", username) != 0)
+	if (db_exec(
+	        a, &rows,
+	        "SELECT u.id, u.tenant_id, u.password_hash, u.scopes, u.status, t.status, "
+	        "u.username FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.username = ?",
+	        "s", username) != 0)
 		return AUTH_LOGIN_ERROR;
 	if (rows.nrows == 0) {
 		/* Same work and same answer as a wrong password: no user enumeration. */

@@ -78,7 +78,8 @@ enum auth_login_result {
 enum auth_login_result auth_login(struct arena *a, const char *username, const char *password,
                                   struct caller *out);
 
-/* The token of r: "Authorization: Bearer <token>", else the AUTH_COOKIE cookie; NULL when neither. */
+/* The token of r: "Authorization: Bearer <token>", else the AUTH_COOKIE cookie; NULL when neither.
+ */
 const char *auth_request_token(const struct request *r);
 
 /*

@@ -107,7 +107,8 @@ struct json_object *body_json(const struct request *r, const char **err)
 	/* A NUL inside the body would make json-c stop early. */
 	if (memchr(r->body, '\0', r->body_len) || has_bad_escape(r->body, r->body_len))
 		return NULL;
-	/* json-c's own UTF-8 check lets overlong forms, surrogates and code points above U+10FFFF through. */
+	/* json-c's own UTF-8 check lets overlong forms, surrogates and code points above U+10FFFF
+	 * through. */
 	if (!valid_utf8(r->body))
 		return NULL;
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);

@@ -6,9 +6,9 @@
 #include <sys/random.h>
 
 #include "base/arena.h"
+#include "base/log.h"
 #include "db/db.h"
 #include "web/envelope.h"
-#include "base/log.h"
 #include "web/req.h"
 
 /* One request in this many also purges a batch of the tenant's expired keys. */

@@ -11,7 +11,6 @@
 struct arena;
 struct json_object;
 
-
 /* The authenticated caller, filled by auth_authenticate(). */
 struct caller {
 	const char *user_id;
@@ -52,16 +51,17 @@ struct request {
 	const char *content_type; /* CONTENT_TYPE or "" */
 	const char *body;         /* NUL-terminated, body_len bytes ("" when none) */
 	size_t body_len;
-	bool https;               /* HTTPS=on from the server */
+	bool https; /* HTTPS=on from the server */
 
-	struct caller *caller;    /* NULL until authenticated */
+	struct caller *caller; /* NULL until authenticated */
 
 	/* Response being built; sent by req_finish(). */
 	int status;
 	struct buf headers; /* extra header lines, each ending in "\r\n" */
 	struct buf out;     /* body */
 	bool sent;
-	const char *out_type; /* Content-Type req_finish uses when given NULL (envelope_reply sets it) */
+	const char
+	    *out_type; /* Content-Type req_finish uses when given NULL (envelope_reply sets it) */
 
 	/* Internals, reused from request to request. */
 	struct buf wire;                 /* the assembled response, sent in one write */
@@ -88,7 +88,7 @@ void req_release(struct request *r);
  * even then, for the access log.
  */
 enum req_read_result req_read(struct request *r, struct arena *a, const struct req_io *io,
-			      size_t body_max);
+                              size_t body_max);
 
 /* A CGI/FastCGI parameter ("REQUEST_METHOD", "HTTP_AUTHORIZATION"), or NULL. */
 const char *req_env(const struct request *r, const char *name);
@@ -96,12 +96,14 @@ const char *req_env(const struct request *r, const char *name);
 const char *req_header(const struct request *r, const char *name);
 /* A cookie value from the Cookie header, or NULL. */
 const char *req_cookie(const struct request *r, const char *name);
-/* Query parameter (decoded) or NULL; an empty value is "" (callers treat "" as absent where the docs do). */
+/* Query parameter (decoded) or NULL; an empty value is "" (callers treat "" as absent where the
+ * docs do). */
 const char *req_query(const struct request *r, const char *name);
 /* Route parameter or NULL. */
 const char *req_param(const struct request *r, const char *name);
 
-/* Percent-decodes n bytes of s; '+' becomes ' ' when plus_is_space. NULL if malformed (%zz, NUL byte). */
+/* Percent-decodes n bytes of s; '+' becomes ' ' when plus_is_space. NULL if malformed (%zz, NUL
+ * byte). */
 char *req_percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_space);
 /* Parses "a=1&b=2" (query string or x-www-form-urlencoded body) into out. -1 if malformed. */
 int req_parse_urlencoded(struct arena *a, const char *s, size_t n, struct kvlist *out);

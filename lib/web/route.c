@@ -77,7 +77,8 @@ const struct route *route_find(const struct route *routes, struct request *r, in
 
 	memset(&r->params, 0, sizeof(r->params));
 	for (const struct route *rt = routes; rt->method; rt++) {
-		/* route_match stores params only on a full match, so one call per route suffices. */
+		/* route_match stores params only on a full match, so one call per route suffices.
+		 */
 		if (method_matches(rt->method, r->method)) {
 			if (route_match(rt->pattern, r->path, r->arena, &r->params)) {
 				if (status)

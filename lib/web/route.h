@@ -11,8 +11,8 @@ struct request;
 typedef void (*route_handler)(struct request *r);
 
 struct route {
-	const char *method;   /* "GET", "POST", "PATCH", "PUT", "DELETE" */
-	const char *pattern;  /* "/warehousing/bins/:id": ":name" segments become route params */
+	const char *method;  /* "GET", "POST", "PATCH", "PUT", "DELETE" */
+	const char *pattern; /* "/warehousing/bins/:id": ":name" segments become route params */
 	route_handler handler;
 	/*
 	 * NULL: public. "": any authenticated caller. Otherwise space-separated

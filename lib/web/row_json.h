@@ -1,4 +1,5 @@
-/* Database rows as the API's JSON objects: nested by dotted labels, typed cells, as objects or text. */
+/* Database rows as the API's JSON objects: nested by dotted labels, typed cells, as objects or
+ * text. */
 #ifndef STOCKTAKE_ROW_JSON_H
 #define STOCKTAKE_ROW_JSON_H
 

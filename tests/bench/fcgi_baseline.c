@@ -90,17 +90,20 @@ enum floor_kind {
 
 static const char *const floor_sql[FLOOR_KINDS] = {
     [FLOOR_ONE] = "SELECT 1",
-    [FLOOR_ROW] = "SELECT " TX_FLAT_COLUMNS " FROM inventory_transactions t WHERE t.tenant_id = ? AND t.id = ?",
+    [FLOOR_ROW] = "SELECT " TX_FLAT_COLUMNS
+                  " FROM inventory_transactions t WHERE t.tenant_id = ? AND t.id = ?",
     [FLOOR_GET] = TX_GET_SQL,
     [FLOOR_LIST] = FLOOR_PAGE_SQL(TX_FLAT_COLUMNS TX_NESTED_COLUMNS),
     [FLOOR_LISTING] = FLOOR_PAGE_SQL(TX_LISTING_COLUMNS),
-    [FLOOR_TAKE] = "UPDATE " FLOOR_DB ".stocks SET quantity = quantity - 1, updated_at = UTC_TIMESTAMP(6)"
-                   " WHERE id = ? AND quantity >= 1",
-    [FLOOR_BOOK] = "INSERT INTO " FLOOR_DB ".inventory_transactions (id, tenant_id, warehouse_id, item_id,"
-                   " stock_id, transaction_type, quantity, delta, from_bin_id, reference_id,"
-                   " reference_type, performed_by, timestamp) SELECT UUID(), tenant_id, warehouse_id,"
-                   " item_id, id, 'pick', 1, -1, bin_id, 'BENCH-FLOOR', 'order', tenant_id,"
-                   " UTC_TIMESTAMP(6) FROM " FLOOR_DB ".stocks WHERE id = ?",
+    [FLOOR_TAKE] =
+        "UPDATE " FLOOR_DB ".stocks SET quantity = quantity - 1, updated_at = UTC_TIMESTAMP(6)"
+        " WHERE id = ? AND quantity >= 1",
+    [FLOOR_BOOK] =
+        "INSERT INTO " FLOOR_DB ".inventory_transactions (id, tenant_id, warehouse_id, item_id,"
+        " stock_id, transaction_type, quantity, delta, from_bin_id, reference_id,"
+        " reference_type, performed_by, timestamp) SELECT UUID(), tenant_id, warehouse_id,"
+        " item_id, id, 'pick', 1, -1, bin_id, 'BENCH-FLOOR', 'order', tenant_id,"
+        " UTC_TIMESTAMP(6) FROM " FLOOR_DB ".stocks WHERE id = ?",
 };
 
 static MYSQL *floor_db;
@@ -128,7 +131,8 @@ static int floor_setup(const char *socket_path)
 	    "CREATE DATABASE IF NOT EXISTS " FLOOR_DB,
 	    "DROP TABLE IF EXISTS " FLOOR_DB ".inventory_transactions, " FLOOR_DB ".stocks",
 	    "CREATE TABLE " FLOOR_DB ".stocks LIKE stocktake.stocks",
-	    "CREATE TABLE " FLOOR_DB ".inventory_transactions LIKE stocktake.inventory_transactions",
+	    "CREATE TABLE " FLOOR_DB
+	    ".inventory_transactions LIKE stocktake.inventory_transactions",
 	    "INSERT INTO " FLOOR_DB ".stocks SELECT * FROM stocktake.stocks ORDER BY id LIMIT 1000",
 	    "UPDATE " FLOOR_DB ".stocks SET quantity = 1000000000",
 	};
@@ -166,15 +170,18 @@ static int floor_open(const char *socket_path)
 		return -1;
 	for (int k = 0; k < FLOOR_KINDS; k++) {
 		floor_stmt[k] = mysql_stmt_init(floor_db);
-		if (!floor_stmt[k] || mysql_stmt_prepare(floor_stmt[k], floor_sql[k], strlen(floor_sql[k])) != 0) {
-			fprintf(stderr, "fcgi_baseline: %s: %s\n", floor_sql[k], mysql_stmt_error(floor_stmt[k]));
+		if (!floor_stmt[k] ||
+		    mysql_stmt_prepare(floor_stmt[k], floor_sql[k], strlen(floor_sql[k])) != 0) {
+			fprintf(stderr, "fcgi_baseline: %s: %s\n", floor_sql[k],
+			        mysql_stmt_error(floor_stmt[k]));
 			return -1;
 		}
 	}
 	return 0;
 }
 
-/* One round trip: bind the string parameters, execute, read every row; the number of rows, or -1. */
+/* One round trip: bind the string parameters, execute, read every row; the number of rows, or -1.
+ */
 static long floor_run(enum floor_kind k, char **args, int nargs)
 {
 	MYSQL_STMT *st = floor_stmt[k];
@@ -220,7 +227,8 @@ static int split_path(char *path, char **parts, int max)
 {
 	int n = 0;
 
-	for (char *save, *p = strtok_r(path, "/", &save); p && n < max; p = strtok_r(NULL, "/", &save))
+	for (char *save, *p = strtok_r(path, "/", &save); p && n < max;
+	     p = strtok_r(NULL, "/", &save))
 		parts[n++] = p;
 	return n;
 }
@@ -292,7 +300,8 @@ int main(int argc, char **argv)
 			db_socket = argv[i + 1];
 	}
 	if (!path || nworkers < 1 || nworkers > 256) {
-		fprintf(stderr, "usage: %s --listen SOCKET_PATH [--workers N] [--db-socket PATH]\n", argv[0]);
+		fprintf(stderr, "usage: %s --listen SOCKET_PATH [--workers N] [--db-socket PATH]\n",
+		        argv[0]);
 		return 2;
 	}
 	if (FCGX_Init() != 0 || (db_socket && floor_setup(db_socket) != 0))

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/env.h"
 #include "db/db.h"
 #include "web/row_json.h"
-#include "base/env.h"
 #include <json-c/json.h>
 #include "base/log.h"
 

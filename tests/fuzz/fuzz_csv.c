@@ -14,9 +14,9 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/csv.h"
 #include "count/count.h"
 #include "count/count_csv.h"
-#include "base/csv.h"
 #include "fuzz.h"
 #include "stock/ledger.h"
 

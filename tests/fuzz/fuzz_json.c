@@ -21,22 +21,26 @@
 #include <json-c/json.h>
 
 #include "base/arena.h"
+#include "base/jval.h"
+#include "base/valid.h"
 #include "count/count_input.h"
-#include "web/count_body.h"
 #include "fuzz.h"
 #include "stock/itx.h"
-#include "base/jval.h"
-#include "web/body.h"
 #include "stock/ledger.h"
 #include "stock/master.h"
+#include "web/body.h"
+#include "web/count_body.h"
 #include "web/master_resources.h"
 #include "web/resource.h"
-#include "base/valid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct resource *const resources[] = {
-    &master_resources_warehouses, &master_resources_bins, &master_resources_items, &master_resources_stocks, NULL,
+    &master_resources_warehouses,
+    &master_resources_bins,
+    &master_resources_items,
+    &master_resources_stocks,
+    NULL,
 };
 
 /* No key or string of v (at any depth) holds a NUL byte. */

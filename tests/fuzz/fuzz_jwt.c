@@ -22,10 +22,10 @@
 #include <openssl/hmac.h>
 
 #include "base/arena.h"
-#include "web/auth.h"
 #include "base/buf.h"
-#include "web/csrf.h"
 #include "fuzz.h"
+#include "web/auth.h"
+#include "web/csrf.h"
 #include "web/req.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

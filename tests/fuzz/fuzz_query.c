@@ -17,20 +17,20 @@
 #include <strings.h>
 
 #include "base/arena.h"
-#include "web/auth.h"
 #include "base/buf.h"
-#include "fuzz.h"
-#include "html/html.h"
-#include "stock/itx.h"
-#include "stock/ledger.h"
-#include "html/listing.h"
-#include "stock/master.h"
-#include "web/master_resources.h"
-#include "html/page.h"
-#include "web/resource.h"
 #include "base/valid.h"
 #include "db/paging.h"
 #include "db/sql.h"
+#include "fuzz.h"
+#include "html/html.h"
+#include "html/listing.h"
+#include "html/page.h"
+#include "stock/itx.h"
+#include "stock/ledger.h"
+#include "stock/master.h"
+#include "web/auth.h"
+#include "web/master_resources.h"
+#include "web/resource.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,7 +40,11 @@ static const struct page_nav nav[] = {
 };
 
 static const struct resource *const resources[] = {
-    &master_resources_warehouses, &master_resources_bins, &master_resources_items, &master_resources_stocks, NULL,
+    &master_resources_warehouses,
+    &master_resources_bins,
+    &master_resources_items,
+    &master_resources_stocks,
+    NULL,
 };
 
 /* Re-encodes the pairs, parses them again and wants the same pairs back. */

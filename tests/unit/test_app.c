@@ -1,10 +1,10 @@
 /* Unit tests for lib/app.c: dispatch rules, --routes, one CGI request, a preforked FastCGI pool. */
 
 /*
- * auth_authenticate(_deferred)/auth_settle/auth_scope_any are stand-ins defined here: link this test
- * without lib/auth.c. db_connect/db_close are weak stand-ins: without
- * lib/db.c they count calls; with it the real ones fail fast on the test
- * config's missing socket (slower start-up: the workers retry).
+ * auth_authenticate(_deferred)/auth_settle/auth_scope_any are stand-ins defined here: link this
+ * test without lib/auth.c. db_connect/db_close are weak stand-ins: without lib/db.c they count
+ * calls; with it the real ones fail fast on the test config's missing socket (slower start-up: the
+ * workers retry).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,12 +27,12 @@
 
 #include <cmocka.h>
 
-#include "web/app.h"
 #include "base/arena.h"
-#include "web/auth.h"
 #include "base/buf.h"
-#include "db/db.h"
 #include "base/jval.h"
+#include "db/db.h"
+#include "web/app.h"
+#include "web/auth.h"
 #include "web/envelope.h"
 #include "web/req.h"
 

@@ -12,11 +12,11 @@
 #include <jwt.h>
 
 #include "base/arena.h"
-#include "web/auth.h"
-#include "db/user_probe.h"
 #include "base/buf.h"
-#include "db/db.h"
 #include "base/env.h"
+#include "db/db.h"
+#include "db/user_probe.h"
+#include "web/auth.h"
 #include "web/req.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef-unit-test-secret"
@@ -675,7 +675,9 @@ static void test_settle_probe_refuses(void **state)
 	    {PROBE("active", "active", "1700000001", "view:tenant", "u"), 401, "Invalid token"},
 	    /* The route's scope was revoked: the token still names it. */
 	    {PROBE("active", "active", "0", "admin", "u"), 403, "Insufficient permissions"},
-	    {"active\x1f" "active", 500, "Internal server error"},
+	    {"active\x1f"
+	     "active",
+	     500, "Internal server error"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -1,4 +1,5 @@
-/* Unit tests for lib/count/count.c: lifecycle, codes, keys, scopes, refusals, import fields (no DB). */
+/* Unit tests for lib/count/count.c: lifecycle, codes, keys, scopes, refusals, import fields (no
+ * DB). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,8 +9,8 @@
 #include <cmocka.h>
 
 #include "base/arena.h"
-#include "count/count.h"
 #include "base/valid.h"
+#include "count/count.h"
 
 static struct arena *arena;
 
@@ -136,12 +137,9 @@ static void test_import_fields(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lifecycle),
-	    cmocka_unit_test(test_code_format),
-	    cmocka_unit_test(test_user_key),
-	    cmocka_unit_test(test_keys_and_scopes),
-	    cmocka_unit_test(test_refuse),
-	    cmocka_unit_test(test_import_fields),
+	    cmocka_unit_test(test_lifecycle), cmocka_unit_test(test_code_format),
+	    cmocka_unit_test(test_user_key),  cmocka_unit_test(test_keys_and_scopes),
+	    cmocka_unit_test(test_refuse),    cmocka_unit_test(test_import_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "count/count_write.h"
-#include "count_fixture.h"
 #include "base/arena.h"
 #include "base/log.h"
+#include "count/count_write.h"
+#include "count_fixture.h"
 #include "db/db.h"
 
 #define MISSING "DEAD0000-0000-4000-8000-00000000BEEF"

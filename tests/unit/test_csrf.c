@@ -10,9 +10,9 @@
 #include <cmocka.h>
 
 #include "base/arena.h"
+#include "base/env.h"
 #include "web/auth.h"
 #include "web/csrf.h"
-#include "base/env.h"
 
 #define SECRET "unit-test-secret-unit-test-secret-0123456789"
 

@@ -15,9 +15,9 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
-#include "db/db.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "db/db.h"
 
 #define LONG_TEXT (100 * 1024) /* beyond 64 KiB and far beyond the first fetch buffer */
 
@@ -666,10 +666,10 @@ static void test_rows_drop_col(void **state)
 	struct db_rows rows;
 
 	NEED_DB();
-	assert_int_equal(db_exec(arena, &rows,
-	                         "SELECT 1 AS n, 'a' AS s, 3 AS m UNION ALL SELECT 2, NULL, 4 ORDER BY n",
-	                         ""),
-	                 0);
+	assert_int_equal(
+	    db_exec(arena, &rows,
+	            "SELECT 1 AS n, 'a' AS s, 3 AS m UNION ALL SELECT 2, NULL, 4 ORDER BY n", ""),
+	    0);
 	db_rows_drop_col(&rows, 1);
 	assert_int_equal(rows.ncols, 2);
 	assert_int_equal(db_col(&rows, "s"), -1);

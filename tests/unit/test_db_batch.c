@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "base/arena.h"
+#include "base/log.h"
 #include "db/db.h"
 #include "db/db_batch.h"
-#include "base/log.h"
 #include "unit_db.h"
 
 #define ROWS_MAX 200

@@ -13,10 +13,10 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
-#include "db/db.h"
-#include "db/db_nodes.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "db/db.h"
+#include "db/db_nodes.h"
 
 static void test_parse_forms(void **state)
 {

@@ -49,7 +49,8 @@ static const char *expected_escape(int c)
 	static const struct {
 		int c;
 		const char *rep;
-	} entities[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
+	} entities[] = {
+	    {'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
 
 	for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
 		if (entities[i].c == c)

@@ -89,7 +89,8 @@ static void test_check_input_refusals(void **state)
 		if (cases[i].no_from)
 			in.from_bin_id = NULL;
 		if (cases[i].to_same)
-			in.to_bin_id = "D4000000-0000-4000-8000-0000000000AA"; /* BIN_A, other case */
+			in.to_bin_id =
+			    "D4000000-0000-4000-8000-0000000000AA"; /* BIN_A, other case */
 		if (cases[i].ref_only)
 			in.reference_id = "SO-1";
 		if (cases[i].bad_ref_type)
@@ -117,8 +118,8 @@ static void test_check_input_normalizes(void **state)
 	(void)state;
 	in.warehouse_id = "D3000000-0000-4000-8000-0000000000A1";
 	in.from_bin_id = "D4000000-0000-4000-8000-0000000000AA";
-	assert_int_equal(itx_check_input(arena, &in, "pick", NULL, "2026-01-02T03:04:05Z", USER, &msg),
-	                 0);
+	assert_int_equal(
+	    itx_check_input(arena, &in, "pick", NULL, "2026-01-02T03:04:05Z", USER, &msg), 0);
 	assert_string_equal(in.type, "pick");
 	assert_string_equal(in.warehouse_id, WAREHOUSE);
 	assert_string_equal(in.from_bin_id, BIN_A);
@@ -184,10 +185,11 @@ static void delete_tenant(void)
 {
 	struct db_rows tables;
 
-	if (db_exec(arena, &tables,
-	            "SELECT table_name FROM information_schema.columns WHERE table_schema = DATABASE()"
-	            " AND column_name = 'tenant_id'",
-	            NULL) < 0)
+	if (db_exec(
+	        arena, &tables,
+	        "SELECT table_name FROM information_schema.columns WHERE table_schema = DATABASE()"
+	        " AND column_name = 'tenant_id'",
+	        NULL) < 0)
 		return;
 	db_exec(arena, NULL, "SET FOREIGN_KEY_CHECKS = 0", NULL);
 	for (size_t i = 0; i < tables.nrows; i++)
@@ -231,16 +233,16 @@ static int case_setup(void **state)
 		return 0;
 	delete_tenant();
 	run("INSERT INTO tenants (id, name) VALUES ('" TENANT "', 'itx unit test')");
-	run("INSERT INTO users (id, tenant_id, username, password_hash) VALUES ('" USER "', '" TENANT
-	    "', 'itx-unit-test', 'x')");
+	run("INSERT INTO users (id, tenant_id, username, password_hash) VALUES ('" USER
+	    "', '" TENANT "', 'itx-unit-test', 'x')");
 	run("INSERT INTO warehouses (id, tenant_id, name, code) VALUES ('" WAREHOUSE "', '" TENANT
 	    "', 'W', 'W'), ('" OTHER_WAREHOUSE "', '" TENANT "', 'V', 'V')");
 	run("INSERT INTO bins (id, tenant_id, warehouse_id, code) VALUES ('" BIN_A "', '" TENANT
 	    "', '" WAREHOUSE "', 'A'), ('" BIN_B "', '" TENANT "', '" WAREHOUSE "', 'B')");
 	run("INSERT INTO items (id, tenant_id, sku, name) VALUES ('" ITEM "', '" TENANT
 	    "', 'SKU-1', 'One'), ('" OTHER_ITEM "', '" TENANT "', 'SKU-2', 'Two')");
-	run("INSERT INTO stocks (id, tenant_id, warehouse_id, item_id, bin_id, quantity) VALUES ('" STOCK
-	    "', '" TENANT "', '" WAREHOUSE "', '" ITEM "', '" BIN_A "', 0)");
+	run("INSERT INTO stocks (id, tenant_id, warehouse_id, item_id, bin_id, quantity) VALUES "
+	    "('" STOCK "', '" TENANT "', '" WAREHOUSE "', '" ITEM "', '" BIN_A "', 0)");
 	/* The opening stock through the ledger, so the invariant holds from the start. */
 	run("UPDATE stocks SET quantity = 10 WHERE id = '" STOCK "'");
 	run("INSERT INTO inventory_transactions (id, tenant_id, warehouse_id, item_id, stock_id,"
@@ -465,7 +467,11 @@ static void test_get_outcomes_and_the_probe(void **state)
 	assert_int_equal(fp.calls, 1);
 	assert_true(probe.taken);
 	assert_non_null(fp.text);
-	assert_int_equal(strncmp(fp.text, "active\x1f" "active\x1f", 14), 0);
+	assert_int_equal(strncmp(fp.text,
+	                         "active\x1f"
+	                         "active\x1f",
+	                         14),
+	                 0);
 	assert_int_equal(db_col(&rows, USER_PROBE_LABEL), -1);
 
 	/* A refusal is the read's answer. */

@@ -15,10 +15,10 @@
 #include <cmocka.h>
 
 #include "base/arena.h"
+#include "base/log.h"
+#include "db/db.h"
 #include "stock/ledger.h"
 #include "stock/ledger_post.h"
-#include "db/db.h"
-#include "base/log.h"
 #include "unit_db.h"
 
 #define TENANT "c0000000-0000-4000-8000-000000000001"

@@ -15,8 +15,8 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "db/db.h"
-#include "web/row_json.h"
 #include "unit_db.h"
+#include "web/row_json.h"
 
 static struct arena *arena;
 static bool have_db;

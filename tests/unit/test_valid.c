@@ -169,7 +169,9 @@ static void test_utf8_chars(void **state)
 	assert_int_equal(valid_utf8_chars(""), 0);
 	assert_int_equal(valid_utf8_chars("abc"), 3);
 	/* "Größe": 5 code points in 7 bytes; a 4-byte emoji counts once. */
-	assert_int_equal(valid_utf8_chars("Gr\xc3\xb6\xc3\x9f" "e"), 5);
+	assert_int_equal(valid_utf8_chars("Gr\xc3\xb6\xc3\x9f"
+	                                  "e"),
+	                 5);
 	assert_int_equal(valid_utf8_chars("\xf0\x9f\x93\xa6"), 1);
 }
 

@@ -3,8 +3,8 @@
 
 #include <stdlib.h>
 
-#include "db/db.h"
 #include "base/env.h"
+#include "db/db.h"
 
 int unit_db_connect(void)
 {
