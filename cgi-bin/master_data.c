@@ -1,4 +1,4 @@
-/* Master data endpoints (/warehousing/warehouses, bins, items, stocks): routes onto lib/master.c's
+/* Master data endpoints (/warehousing/warehouses, bins, items, stocks): routes onto lib/stock/master.c's
  * descriptors. */
 #include <stddef.h>
 

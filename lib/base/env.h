@@ -13,7 +13,7 @@ struct config {
 	const char *db_password; /* db_password, default "" */
 	const char *db_name;     /* db_name, default "stocktake" */
 	/* db_nodes: Galera Cluster nodes in writer order (socket paths or host[:port]), default
-	 * NULL; when set it replaces db_socket/db_host (lib/db_nodes.h). */
+	 * NULL; when set it replaces db_socket/db_host (lib/db/db_nodes.h). */
 	const char *db_nodes;
 	/* JWT HS256: the secret is read from jwt_secret_file, or given inline as jwt_secret. */
 	const char *jwt_secret; /* bytes of the secret (file contents, trailing newline cut) */

@@ -384,10 +384,9 @@ const char *listing_label(struct arena *a, const char *value)
 
 /*
  * The first LISTING_OPTIONS_MAX choices of o in key order, read in the order
- * of an index where the key has one (code, sku): without the derived table
- * and the two sorts of LISTING_OPTIONS, the 200 items of a bench tenant cost
- * MariaDB ~300 instead of ~450 µs. read_choices() puts the chosen value among
- * them as LISTING_OPTIONS does.
+ * of an index where the key has one (code, sku), without the derived table
+ * and the two sorts of LISTING_OPTIONS (docs/PERFORMANCE.md has the figures).
+ * read_choices() puts the chosen value among them as LISTING_OPTIONS does.
  */
 static const char *choices_sql(struct arena *a, const struct listing_options *o)
 {

@@ -188,7 +188,7 @@ def delete_sql(db, tenants):
 
 
 def check(db, tenants):
-    """Ledger check of lib/ledger.c per bench tenant, and the counts of migration 005 against the rows."""
+    """Ledger check of lib/stock/ledger.c per bench tenant, and the counts of migration 005 against the rows."""
     bad = 0
     for t in tenants:
         tid = ident(1, t, t)

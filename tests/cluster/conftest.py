@@ -60,7 +60,7 @@ def writable(n):
 
 
 def writer():
-    """The node the handlers write to: the first writable one in the configured order (lib/db_nodes.h)."""
+    """The node the handlers write to: the first writable one in the configured order (lib/db/db_nodes.h)."""
     for n in NODES:
         if writable(n):
             return n

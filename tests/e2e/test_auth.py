@@ -16,7 +16,7 @@ ALL_SCOPES = ("admin library production operator view:tenant manage:operations:t
 
 
 def _config():
-    """jwt_issuer / jwt_audience from the devstack config (defaults of lib/env.h otherwise)."""
+    """jwt_issuer / jwt_audience from the devstack config (defaults of lib/base/env.h otherwise)."""
     conf = {"jwt_issuer": "stocktake", "jwt_audience": "stocktake-api"}
     try:
         with open(os.path.join(ROOT, "var", "stocktake.conf")) as f:

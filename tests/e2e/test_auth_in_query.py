@@ -1,5 +1,5 @@
 """The transaction routes that check their caller's user row inside their own query (route flag
-user_in_query, lib/auth.c auth_settle_probe) answer exactly as if the row were read first:
+user_in_query, lib/db/user_probe.h, auth_probe in lib/web/auth.c) answer exactly as if the row were read first:
 a disabled, deleted or re-passworded user or a revoked scope is refused on every path of those
 routes (a row found, none found, a bad id, an unknown warehouse, the CSV stream, a pick with and
 without an Idempotency-Key) and nothing is written for them; the probe column never reaches a

@@ -1,5 +1,5 @@
 """E2E tests of count sessions with many assignments: more than one batch of users, assignments and
-targets (64 rows a statement, lib/db_batch.c), every row stored as given, and the refusals of a bad
+targets (64 rows a statement, lib/db/db_batch.c), every row stored as given, and the refusals of a bad
 user or key in the middle of a long list the same as they were when each row went in by itself."""
 import uuid
 

@@ -59,7 +59,7 @@ def rs256(signing_input):
 
 
 def csrf_for(token):
-    """The admin pages' form token for a session token (lib/csrf.c: HS256 of {"csrf": signature})."""
+    """The admin pages' form token for a session token (lib/web/csrf.c: HS256 of {"csrf": signature})."""
     parts = token.split(".")
     sig = parts[2] if len(parts) == 3 else ""
     signing_input = b64url(compact({"alg": "HS256", "typ": "JWT"})) + "." + b64url(compact({"csrf": sig}))

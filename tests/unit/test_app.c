@@ -1,8 +1,8 @@
-/* Unit tests for lib/app.c: dispatch rules, --routes, one CGI request, a preforked FastCGI pool. */
+/* Unit tests for lib/web/app.c: dispatch rules, --routes, one CGI request, a preforked FastCGI pool. */
 
 /*
  * auth_authenticate(_deferred)/auth_settle/auth_scope_any are stand-ins defined here: link this
- * test without lib/auth.c. db_connect/db_close are weak stand-ins: without lib/db.c they count
+ * test without lib/web/auth.c. db_connect/db_close are weak stand-ins: without lib/db/db.c they count
  * calls; with it the real ones fail fast on the test config's missing socket (slower start-up: the
  * workers retry).
  */
@@ -36,7 +36,7 @@
 #include "web/envelope.h"
 #include "web/req.h"
 
-/* ---- stand-ins for lib/auth.c and lib/db.c ---- */
+/* ---- stand-ins for lib/web/auth.c and lib/db/db.c ---- */
 
 static int auth_calls;
 static int db_connects;

@@ -1,4 +1,4 @@
-/* Unit tests for lib/arena.c: alignment, zeroing, growth, reset and string helpers. */
+/* Unit tests for lib/base/arena.c: alignment, zeroing, growth, reset and string helpers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

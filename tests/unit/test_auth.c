@@ -1,4 +1,4 @@
-/* Unit tests for lib/auth.c: JWT issue/verify and refusals, passwords, scopes, authenticate. */
+/* Unit tests for lib/web/auth.c: JWT issue/verify and refusals, passwords, scopes, authenticate. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/buf.c: appends, formatting, growth, reset and release. */
+/* Unit tests for lib/base/buf.c: appends, formatting, growth, reset and release. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/csrf.c: form tokens bound to the session token, nonces, constant-time
+/* Unit tests for lib/web/csrf.c: form tokens bound to the session token, nonces, constant-time
  * equality. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/db_batch.c: statement sizes and texts, and (against a live MariaDB,
+ * Unit tests for lib/db/db_batch.c: statement sizes and texts, and (against a live MariaDB,
  * STOCKTAKE_TEST_DB_SOCKET, else skipped) exact inserts and padded lookups of row counts around
  * the sizes, on a temporary table.
  */

@@ -1,4 +1,4 @@
-/* Unit tests for lib/html.c: text, attribute and URL escaping, the safe-URL check. */
+/* Unit tests for lib/html/html.c: text, attribute and URL escaping, the safe-URL check. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

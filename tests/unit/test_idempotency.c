@@ -1,4 +1,4 @@
-/* Unit tests for lib/idempotency.c: key syntax, the header (DB side: e2e tests). */
+/* Unit tests for lib/web/idempotency.c: key syntax, the header (DB side: e2e tests). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
