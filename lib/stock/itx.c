@@ -416,8 +416,7 @@ const char itx_csv_header[] =
     "id,timestamp,transaction_type,warehouse_code,item_sku,item_name,stock_id,quantity,"
     "from_bin_code,to_bin_code,reference_type,reference_id,performed_by,notes\r\n";
 
-/* The export's columns (itx_csv_header's order), then the keyset position (microsecond timestamp).
- */
+/* The export's columns (itx_csv_header's order), then the keyset position (a timestamp). */
 #define CSV_SELECT                                                                                 \
 	"SELECT t.id, DATE_FORMAT(t.timestamp, '%Y-%m-%dT%H:%i:%sZ'), t.transaction_type, w.code," \
 	" i.sku, i.name, t.stock_id, t.quantity, fb.code, tb.code, t.reference_type,"              \
