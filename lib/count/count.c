@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/valid.h"
+#include "base/words.h"
 #include "db/db.h"
 #include "db/db_batch.h"
 #include "stock/ledger.h"
@@ -130,48 +131,9 @@ const char *count_key_entity(const char *type)
 	return is_position(type) ? "Bin" : "Item";
 }
 
-/* The next space-separated word of *s (length, 0 at the end); the token's scope list format. */
-static size_t next_word(const char **s, const char **w)
-{
-	const char *p = *s;
-	size_t n = 0;
-
-	while (*p == ' ')
-		p++;
-	*w = p;
-	while (p[n] && p[n] != ' ')
-		n++;
-	*s = p + n;
-	return n;
-}
-
-/* Whether the space-separated list holds word (n bytes). */
-static bool has_word(const char *list, const char *word, size_t n)
-{
-	const char *w;
-	size_t len;
-
-	while ((len = next_word(&list, &w)) > 0)
-		if (len == n && memcmp(w, word, n) == 0)
-			return true;
-	return false;
-}
-
-bool count_scope_any(const char *scopes, const char *wanted)
-{
-	const char *w;
-	size_t n;
-
-	/* The scope test of the web layer's auth, here so the domain needs no HTTP layer. */
-	while ((n = next_word(&wanted, &w)) > 0)
-		if (has_word(scopes ? scopes : "", w, n))
-			return true;
-	return false;
-}
-
 bool count_is_supervisor(const char *scopes)
 {
-	return count_scope_any(scopes, COUNT_SUPERVISOR_SCOPES);
+	return words_any(scopes, COUNT_SUPERVISOR_SCOPES);
 }
 
 /* ---- codes ---------------------------------------------------------------- */

@@ -58,8 +58,6 @@ const char *count_key_column(const char *type);
 const char *count_key_table(const char *type);
 const char *count_key_entity(const char *type);
 
-/* Whether the space-separated scopes (NULL: none) hold any word of wanted. */
-bool count_scope_any(const char *scopes, const char *wanted);
 /* Whether the caller's scopes make them a supervisor (COUNT_SUPERVISOR_SCOPES). */
 bool count_is_supervisor(const char *scopes);
 

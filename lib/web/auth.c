@@ -15,6 +15,7 @@
 #include "base/arena.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "base/words.h"
 #include "db/db.h"
 #include "db/user_probe.h"
 #include "web/req.h"
@@ -474,56 +475,14 @@ bool auth_password_burn(const char *password)
 
 /* ---- scopes ---------------------------------------------------------- */
 
-/* Next space-separated word of *s: start in *w, length returned, 0 at the end. */
-static size_t next_word(const char **s, const char **w)
-{
-	const char *p = *s;
-	size_t n = 0;
-
-	while (*p == ' ')
-		p++;
-	*w = p;
-	while (p[n] && p[n] != ' ')
-		n++;
-	*s = p + n;
-	return n;
-}
-
-static bool list_has_word(const char *list, const char *word, size_t n)
-{
-	const char *w;
-	size_t len;
-
-	if (!list)
-		return false;
-	while ((len = next_word(&list, &w)) > 0)
-		if (len == n && memcmp(w, word, n) == 0)
-			return true;
-	return false;
-}
-
 bool auth_scope_has(const char *scope_list, const char *scope)
 {
-	if (!scope || !*scope)
-		return false;
-	return list_has_word(scope_list, scope, strlen(scope));
+	return words_has(scope_list, scope);
 }
 
 bool auth_scope_any(const char *scope_list, const char *required)
 {
-	const char *w;
-	size_t n;
-	bool any_required = false;
-
-	if (!required)
-		return true;
-	while ((n = next_word(&required, &w)) > 0) {
-		any_required = true;
-		if (list_has_word(scope_list, w, n))
-			return true;
-	}
-	/* An empty requirement is no requirement (route scopes "" = any caller). */
-	return !any_required;
+	return words_any(scope_list, required);
 }
 
 bool auth_scopes_valid(const char *scope_list)
@@ -533,7 +492,7 @@ bool auth_scopes_valid(const char *scope_list)
 
 	if (!scope_list)
 		return true;
-	while ((n = next_word(&scope_list, &w)) > 0) {
+	while ((n = words_next(&scope_list, &w)) > 0) {
 		bool known = false;
 		for (size_t i = 0; auth_known_scopes[i] && !known; i++)
 			known = strlen(auth_known_scopes[i]) == n &&
@@ -546,24 +505,7 @@ bool auth_scopes_valid(const char *scope_list)
 
 char *auth_scope_intersect(struct arena *a, const char *scope_a, const char *scope_b)
 {
-	size_t cap = scope_a ? strlen(scope_a) + 1 : 1;
-	char *out = arena_alloc(a, cap);
-	size_t o = 0;
-	const char *w;
-	size_t n;
-
-	if (!scope_a)
-		return out;
-	while ((n = next_word(&scope_a, &w)) > 0) {
-		if (!list_has_word(scope_b, w, n) || list_has_word(out, w, n))
-			continue;
-		if (o > 0)
-			out[o++] = ' ';
-		memcpy(out + o, w, n);
-		o += n;
-		out[o] = '\0';
-	}
-	return out;
+	return words_intersect(a, scope_a, scope_b);
 }
 
 /* ---- the caller of a request ----------------------------------------- */
