@@ -14,27 +14,30 @@
 #include "web/req.h"
 #include "web/resource.h"
 
+/* Every field reads empty values the master data way; PATCH may change the EDIT ones. */
+#define FIXED RES_EMPTY_RULES
+#define EDIT (RES_EMPTY_RULES | RES_PATCH)
 /* Flags of a business key: given on create, editable, and a list filter. */
-#define KEY_FLAGS (RES_REQUIRED | RES_PATCH | RES_FILTER)
+#define KEY_FLAGS (EDIT | FIELD_REQUIRED | RES_FILTER)
 /* Flags of optional text a list can filter on. */
-#define OPT_FILTER_FLAGS (RES_PATCH | RES_NULLABLE | RES_FILTER)
+#define OPT_FILTER_FLAGS (EDIT | FIELD_NULLABLE | RES_FILTER)
 
 /* Warehouses, bins and items are soft-deleted by setting this status. */
 #define STATUS_FIELD \
-	{ .name = "status", .kind = RES_ENUM, .flags = RES_PATCH | RES_FILTER, .values = master_active_inactive }
+	{ .name = "status", .kind = FIELD_ENUM, .flags = EDIT | RES_FILTER, .values = master_active_inactive }
 
 #define WAREHOUSE_REF \
-	{ .name = "warehouse_id", .kind = RES_REF, .flags = RES_REQUIRED | RES_FILTER, \
+	{ .name = "warehouse_id", .kind = FIELD_REF, .flags = FIXED | FIELD_REQUIRED | RES_FILTER, \
 	  .ref_table = "warehouses", .ref_entity = "Warehouse" }
 
 /* The delete guards: stock still on hand keeps the record active. */
 #define STOCK_ON_HAND(cond) \
 	"SELECT 1 FROM stocks WHERE tenant_id = ? AND " cond " AND quantity > 0 LIMIT 1 LOCK IN SHARE MODE"
 
-static const struct res_field warehouse_fields[] = {
-	{ .name = "name", .kind = RES_STRING, .flags = RES_REQUIRED | RES_PATCH, .max_len = 200 },
-	{ .name = "code", .kind = RES_STRING, .flags = KEY_FLAGS, .max_len = 50 },
-	{ .name = "address", .kind = RES_STRING, .flags = RES_PATCH | RES_NULLABLE, .max_len = 500 },
+static const struct field warehouse_fields[] = {
+	{ .name = "name", .kind = FIELD_TEXT, .flags = EDIT | FIELD_REQUIRED, .max_len = 200 },
+	{ .name = "code", .kind = FIELD_TEXT, .flags = KEY_FLAGS, .max_len = 50 },
+	{ .name = "address", .kind = FIELD_TEXT, .flags = EDIT | FIELD_NULLABLE, .max_len = 500 },
 	STATUS_FIELD,
 	{ 0 }
 };
@@ -62,13 +65,13 @@ const struct resource master_resources_warehouses = {
 };
 
 /* A bin stays in its warehouse: moving it would strand the stock rows that name both. */
-static const struct res_field bin_fields[] = {
+static const struct field bin_fields[] = {
 	WAREHOUSE_REF,
-	{ .name = "code", .kind = RES_STRING, .flags = KEY_FLAGS, .max_len = 50 },
-	{ .name = "location_type", .kind = RES_ENUM, .flags = RES_PATCH | RES_FILTER,
+	{ .name = "code", .kind = FIELD_TEXT, .flags = KEY_FLAGS, .max_len = 50 },
+	{ .name = "location_type", .kind = FIELD_ENUM, .flags = EDIT | RES_FILTER,
 	  .values = master_location_types },
-	{ .name = "capacity", .kind = RES_INT, .flags = RES_PATCH | RES_NULLABLE, .min = 0 },
-	{ .name = "security_level", .kind = RES_STRING, .flags = RES_PATCH | RES_NULLABLE, .max_len = 50 },
+	{ .name = "capacity", .kind = FIELD_INT, .flags = EDIT | FIELD_NULLABLE, .min = 0 },
+	{ .name = "security_level", .kind = FIELD_TEXT, .flags = EDIT | FIELD_NULLABLE, .max_len = 50 },
 	STATUS_FIELD,
 	{ 0 }
 };
@@ -95,13 +98,13 @@ const struct resource master_resources_bins = {
 	.guard_msg = "Cannot delete bin while stock remains",
 };
 
-static const struct res_field item_fields[] = {
-	{ .name = "sku", .kind = RES_STRING, .flags = KEY_FLAGS, .max_len = 100 },
-	{ .name = "name", .kind = RES_STRING, .flags = RES_REQUIRED | RES_PATCH, .max_len = 200 },
-	{ .name = "category", .kind = RES_STRING, .flags = OPT_FILTER_FLAGS, .max_len = 100 },
+static const struct field item_fields[] = {
+	{ .name = "sku", .kind = FIELD_TEXT, .flags = KEY_FLAGS, .max_len = 100 },
+	{ .name = "name", .kind = FIELD_TEXT, .flags = EDIT | FIELD_REQUIRED, .max_len = 200 },
+	{ .name = "category", .kind = FIELD_TEXT, .flags = OPT_FILTER_FLAGS, .max_len = 100 },
 	/* TEXT holds 65535 bytes: 16000 characters fit even at 4 bytes each. */
-	{ .name = "description", .kind = RES_STRING, .flags = RES_PATCH | RES_NULLABLE, .max_len = 16000 },
-	{ .name = "unit_of_measure", .kind = RES_STRING, .flags = RES_PATCH, .max_len = 20 },
+	{ .name = "description", .kind = FIELD_TEXT, .flags = EDIT | FIELD_NULLABLE, .max_len = 16000 },
+	{ .name = "unit_of_measure", .kind = FIELD_TEXT, .flags = EDIT, .max_len = 20 },
 	STATUS_FIELD,
 	{ 0 }
 };
@@ -133,22 +136,22 @@ const struct resource master_resources_items = {
  * place change only through inventory transactions so the ledger explains
  * every unit; PATCH edits the descriptive fields.
  */
-static const struct res_field stock_fields[] = {
+static const struct field stock_fields[] = {
 	WAREHOUSE_REF,
-	{ .name = "item_id", .kind = RES_REF, .flags = RES_REQUIRED | RES_FILTER,
+	{ .name = "item_id", .kind = FIELD_REF, .flags = FIXED | FIELD_REQUIRED | RES_FILTER,
 	  .ref_table = "items", .ref_entity = "Item" },
-	{ .name = "bin_id", .kind = RES_REF, .flags = RES_NULLABLE | RES_FILTER,
+	{ .name = "bin_id", .kind = FIELD_REF, .flags = FIXED | FIELD_NULLABLE | RES_FILTER,
 	  .ref_table = "bins", .ref_entity = "Bin", .ref_match = "warehouse_id",
 	  .ref_mismatch_msg = "Bin does not belong to warehouse",
 	  .fixed_msg = "Bin changes only through inventory transactions" },
-	{ .name = "quantity", .kind = RES_INT, .min = 0, .max = LEDGER_QTY_MAX,
+	{ .name = "quantity", .kind = FIELD_INT, .flags = FIXED | FIELD_TOO_LARGE, .min = 0, .max = LEDGER_QTY_MAX,
 	  .invalid_msg = "Quantity must be a non-negative integer",
 	  .fixed_msg = "Quantity changes only through inventory transactions" },
-	{ .name = "unit_of_measure", .kind = RES_STRING, .flags = RES_PATCH, .max_len = 20 },
-	{ .name = "status", .kind = RES_ENUM, .flags = RES_PATCH | RES_FILTER, .values = master_stock_statuses },
-	{ .name = "lot_number", .kind = RES_STRING, .flags = OPT_FILTER_FLAGS, .max_len = 100 },
-	{ .name = "serial_number", .kind = RES_STRING, .flags = RES_PATCH | RES_NULLABLE, .max_len = 100 },
-	{ .name = "last_counted_at", .kind = RES_TIMESTAMP, .flags = RES_READONLY },
+	{ .name = "unit_of_measure", .kind = FIELD_TEXT, .flags = EDIT, .max_len = 20 },
+	{ .name = "status", .kind = FIELD_ENUM, .flags = EDIT | RES_FILTER, .values = master_stock_statuses },
+	{ .name = "lot_number", .kind = FIELD_TEXT, .flags = OPT_FILTER_FLAGS, .max_len = 100 },
+	{ .name = "serial_number", .kind = FIELD_TEXT, .flags = EDIT | FIELD_NULLABLE, .max_len = 100 },
+	{ .name = "last_counted_at", .kind = FIELD_TIME, .flags = FIXED | RES_READONLY },
 	{ 0 }
 };
 

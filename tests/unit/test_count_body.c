@@ -38,7 +38,7 @@ static struct json_object *parse(const char *text)
 }
 
 /* Runs count_body_session on text; returns the status and leaves the message in *msg. */
-static int session_status(const char *text, bool creating, struct count_value *vals,
+static int session_status(const char *text, bool creating, struct field_value *vals,
                           const char **msg)
 {
 	struct json_object *o = parse(text);
@@ -53,7 +53,7 @@ static int session_status(const char *text, bool creating, struct count_value *v
 
 static void test_session_document_example(void **state)
 {
-	struct count_value vals[64];
+	struct field_value vals[64];
 	const char *msg = NULL;
 
 	(void)state;
@@ -89,7 +89,7 @@ static void test_session_document_example(void **state)
 
 static void test_session_refusals(void **state)
 {
-	struct count_value vals[64];
+	struct field_value vals[64];
 	const char *msg = NULL;
 
 	(void)state;

@@ -15,17 +15,17 @@
 #include "count/count_input.h"
 #include "count_case.h"
 
-static struct count_value *values(void)
+static struct field_value *values(void)
 {
-	struct count_value *vals = arena_alloc(arena, count_nfields() * sizeof(*vals));
+	struct field_value *vals = arena_alloc(arena, count_nfields() * sizeof(*vals));
 
 	memset(vals, 0, count_nfields() * sizeof(*vals));
 	return vals;
 }
 
-static void set(struct count_value *vals, const char *name, const char *s, long long i)
+static void set(struct field_value *vals, const char *name, const char *s, long long i)
 {
-	vals[count_field_index(name)] = (struct count_value){.set = true, .s = s, .i = i};
+	vals[count_field_index(name)] = (struct field_value){.set = true, .s = s, .i = i};
 }
 
 static const char *text(const char *sql, const char *id)
@@ -66,7 +66,7 @@ static void test_create_generates_a_code(void **state)
 
 static void test_create_refusals(void **state)
 {
-	struct count_value *vals = values();
+	struct field_value *vals = values();
 	struct count_result res = {0};
 	static const char *keys[] = {FX_BIN_A};
 	struct count_target target = {keys, 1};
@@ -112,7 +112,7 @@ static void test_code_free(void **state)
 
 static void test_update_and_planned_change(void **state)
 {
-	struct count_value *vals = values();
+	struct field_value *vals = values();
 	const char *id, *field = "x";
 
 	(void)state;
@@ -140,7 +140,7 @@ static void test_update_and_planned_change(void **state)
 
 static void test_schedule_check(void **state)
 {
-	struct count_value *vals = values();
+	struct field_value *vals = values();
 	struct count_result res = {0};
 	const char *id;
 

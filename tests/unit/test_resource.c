@@ -16,20 +16,24 @@
 
 static const char *const colours[] = { "red", "green", NULL };
 
+/* Every field reads empty values the master data way. */
+#define RULES RES_EMPTY_RULES
+
 /* A made-up resource with one field of every kind and flag. */
-static const struct res_field widget_fields[] = {
-	{ .name = "name", .kind = RES_STRING, .flags = RES_REQUIRED | RES_PATCH, .max_len = 5 },
-	{ .name = "note", .kind = RES_STRING, .flags = RES_PATCH | RES_NULLABLE | RES_FILTER,
+static const struct field widget_fields[] = {
+	{ .name = "name", .kind = FIELD_TEXT, .flags = RULES | FIELD_REQUIRED | RES_PATCH, .max_len = 5 },
+	{ .name = "note", .kind = FIELD_TEXT, .flags = RULES | RES_PATCH | FIELD_NULLABLE | RES_FILTER,
 	  .max_len = 10 },
-	{ .name = "colour", .kind = RES_ENUM, .flags = RES_PATCH | RES_FILTER, .values = colours },
-	{ .name = "box_id", .kind = RES_REF, .flags = RES_REQUIRED | RES_FILTER, .ref_table = "boxes",
-	  .ref_entity = "Box" },
-	{ .name = "size", .kind = RES_INT, .flags = RES_PATCH | RES_FILTER, .min = 1, .max = 100 },
-	{ .name = "count", .kind = RES_INT, .invalid_msg = "Count must be a non-negative integer",
-	  .fixed_msg = "Count is fixed" },
-	{ .name = "seen_at", .kind = RES_TIMESTAMP, .flags = RES_PATCH | RES_NULLABLE },
-	{ .name = "checked_at", .kind = RES_TIMESTAMP, .flags = RES_READONLY },
-	{ .name = "status", .kind = RES_ENUM, .flags = RES_PATCH | RES_FILTER, .values = colours },
+	{ .name = "colour", .kind = FIELD_ENUM, .flags = RULES | RES_PATCH | RES_FILTER, .values = colours },
+	{ .name = "box_id", .kind = FIELD_REF, .flags = RULES | FIELD_REQUIRED | RES_FILTER,
+	  .ref_table = "boxes", .ref_entity = "Box" },
+	{ .name = "size", .kind = FIELD_INT, .flags = RULES | FIELD_TOO_LARGE | RES_PATCH | RES_FILTER,
+	  .min = 1, .max = 100 },
+	{ .name = "count", .kind = FIELD_INT, .flags = RULES,
+	  .invalid_msg = "Count must be a non-negative integer", .fixed_msg = "Count is fixed" },
+	{ .name = "seen_at", .kind = FIELD_TIME, .flags = RULES | RES_PATCH | FIELD_NULLABLE },
+	{ .name = "checked_at", .kind = FIELD_TIME, .flags = RULES | RES_READONLY },
+	{ .name = "status", .kind = FIELD_ENUM, .flags = RULES | RES_PATCH | RES_FILTER, .values = colours },
 	{ 0 }
 };
 
@@ -59,7 +63,7 @@ static const struct resource boxes = {
 
 struct fixture {
 	struct arena *a;
-	struct res_value vals[16];
+	struct field_value vals[16];
 	const char *msg;
 };
 
