@@ -138,6 +138,34 @@ static void test_update_and_planned_change(void **state)
 	assert_string_equal(field, "blind_serials");
 }
 
+/* The table's kinds as parameters: integers and booleans as numbers, a cleared field as NULL. */
+static void test_update_kinds(void **state)
+{
+	struct field_value *vals = values();
+	const char *id;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	fx_session(arena, "CNT-KINDS", false, &id);
+	set(vals, "coverage_percentage", NULL, 40);
+	set(vals, "lock_positions", NULL, 1);
+	set(vals, "notes", "first", 0);
+	assert_int_equal(count_input_update(arena, FX_TENANT, id, vals), 0);
+	assert_string_equal(
+	    text("SELECT CONCAT(coverage_percentage, ' ', lock_positions, ' ', notes)"
+	         " FROM count_sessions WHERE id = ?",
+	         id),
+	    "40 1 first");
+	vals = values();
+	vals[count_field_index("notes")] = (struct field_value){.set = true, .null = true};
+	assert_int_equal(count_input_update(arena, FX_TENANT, id, vals), 0);
+	assert_string_equal(text("SELECT CONCAT(notes IS NULL, ' ', coverage_percentage, ' ', rev)"
+	                         " FROM count_sessions WHERE id = ?",
+	                         id),
+	                    "1 40 3");
+}
+
 static void test_schedule_check(void **state)
 {
 	struct field_value *vals = values();
@@ -166,6 +194,7 @@ int main(void)
 	    DB_CASE(test_create_refusals),
 	    DB_CASE(test_code_free),
 	    DB_CASE(test_update_and_planned_change),
+	    DB_CASE(test_update_kinds),
 	    DB_CASE(test_schedule_check),
 	};
 

@@ -184,6 +184,43 @@ static void test_validate_nullable(void **state)
 	assert_true(fx->vals[1].null);
 }
 
+/* Blank text and null as master data reads them (RES_EMPTY_RULES on every field). */
+static void test_validate_blank(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* Blank text clears a nullable field of any text kind, "" as well. */
+	assert_int_equal(check(fx, "{\"note\": \" \\t \"}", RES_UPDATE), 0);
+	assert_true(fx->vals[1].set && fx->vals[1].null);
+	assert_int_equal(check(fx, "{\"seen_at\": \"\"}", RES_UPDATE), 0);
+	assert_true(fx->vals[6].set && fx->vals[6].null);
+	/* Blank text where NULL cannot be stored: required, else invalid (never the default). */
+	expect_error(fx, "{\"name\": \"\", " BOX "}", RES_CREATE, 400, "Field required: name");
+	expect_error(fx, "{\"name\": \"abc\", \"box_id\": \" \"}", RES_CREATE, 400,
+		     "Field required: box_id");
+	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"colour\": \"  \"}", RES_CREATE, 400,
+		     "Invalid colour");
+	expect_error(fx, "{\"colour\": \"\"}", RES_UPDATE, 400, "Invalid colour");
+	/* A null leaves an optional field its default on create, and clears a nullable one. */
+	assert_int_equal(check(fx, "{\"name\": \"abc\", " BOX ", \"colour\": null}", RES_CREATE), 0);
+	assert_false(fx->vals[2].set);
+	assert_int_equal(check(fx, "{\"name\": \"abc\", " BOX ", \"seen_at\": null}", RES_CREATE), 0);
+	assert_true(fx->vals[6].set && fx->vals[6].null);
+	expect_error(fx, "{\"colour\": null}", RES_UPDATE, 400, "Invalid colour");
+	expect_error(fx, "{\"name\": \"abc\", \"box_id\": null}", RES_CREATE, 400,
+		     "Field required: box_id");
+	/* invalid_msg also answers a wrong null, and the too-large message only where flagged. */
+	expect_error(fx, "{\"count\": null}", RES_UPDATE, 400, "Count is fixed");
+	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"count\": \"\"}", RES_CREATE, 400,
+		     "Count must be a non-negative integer");
+	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"count\": 99999999999999999999}", RES_CREATE,
+		     400, "Count must be a non-negative integer");
+	/* Keys first: an unknown key is named before a wrong value. */
+	expect_error(fx, "{\"size\": \"x\", \"bogus\": 1}", RES_UPDATE, 400, "Unknown field: bogus");
+	/* Fields in table order: the first at fault is named. */
+	expect_error(fx, "{\"size\": 0, \"name\": 5}", RES_UPDATE, 400, "Invalid name");
+}
+
 static void test_validate_keys(void **state)
 {
 	struct fixture *fx = *state;
@@ -357,6 +394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_validate_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_nullable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validate_blank, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_tenant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_where_plain, setup, teardown),
