@@ -233,8 +233,8 @@ const char *count_value_str(const struct field_value *vals, const char *name)
 }
 
 int count_input_create(struct arena *a, const char *tenant_id, const char *user_id,
-                       const struct field_value *vals, const struct count_assignment *as,
-                       size_t n, const char **id, struct count_result *res)
+                       const struct field_value *vals, const struct count_assignment *as, size_t n,
+                       const char **id, struct count_result *res)
 {
 	const char *code = count_value_str(vals, "code");
 	time_t now = time(NULL);
@@ -247,14 +247,15 @@ int count_input_create(struct arena *a, const char *tenant_id, const char *user_
 		return rc;
 	if (!code && count_code_next(a, tenant_id, tm.tm_year + 1900, &code) < 0)
 		return -1;
-	/* A concurrent create may take the code between the check and the insert: the unique key says so. */
+	/* A concurrent create may take the code between the check and the insert: the unique key
+	 * says so. */
 	if (count_input_insert(a, tenant_id, *id, code, user_id, vals) < 0)
 		return db_is_duplicate()
 		           ? count_refuse(res, 409, "Count session code already exists", code)
 		           : -1;
 	/* A new session has nothing to replace: no DELETE (and none of the gap locks it takes). */
-	if ((rc = count_assignments_insert(a, tenant_id, *id, count_value_str(vals, "type"), as, n, res)) !=
-	    0)
+	if ((rc = count_assignments_insert(a, tenant_id, *id, count_value_str(vals, "type"), as, n,
+	                                   res)) != 0)
 		return rc;
 	return count_input_schedule_check(a, tenant_id, *id, res);
 }

@@ -56,8 +56,8 @@ int count_code_free(struct arena *a, const char *tenant_id, const char *code, co
  * 0, COUNT_REFUSED or -1.
  */
 int count_input_create(struct arena *a, const char *tenant_id, const char *user_id,
-                       const struct field_value *vals, const struct count_assignment *as,
-                       size_t n, const char **id, struct count_result *res);
+                       const struct field_value *vals, const struct count_assignment *as, size_t n,
+                       const char **id, struct count_result *res);
 
 /* Refuses a stored scheduled_end before scheduled_start (400). 0, COUNT_REFUSED or -1. */
 int count_input_schedule_check(struct arena *a, const char *tenant_id, const char *id,

@@ -31,7 +31,8 @@ int count_body_session(struct arena *a, struct json_object *o, bool creating,
 		if (i < 0)
 			return bad(msg, detail, arena_sprintf(a, "Unknown field: %s", key),
 			           "see the count_session document for the accepted fields");
-		if ((st = field_check(a, &count_fields[i], v, creating, &vals[i], msg, detail)) != 0)
+		if ((st = field_check(a, &count_fields[i], v, creating, &vals[i], msg, detail)) !=
+		    0)
 			return st;
 	}
 	return creating ? field_missing(a, count_fields, vals, msg, detail) : 0;

@@ -24,7 +24,8 @@ static const struct field widget_fields[] = {
 	{ .name = "name", .kind = FIELD_TEXT, .flags = RULES | FIELD_REQUIRED | RES_PATCH, .max_len = 5 },
 	{ .name = "note", .kind = FIELD_TEXT, .flags = RULES | RES_PATCH | FIELD_NULLABLE | RES_FILTER,
 	  .max_len = 10 },
-	{ .name = "colour", .kind = FIELD_ENUM, .flags = RULES | RES_PATCH | RES_FILTER, .values = colours },
+	{ .name = "colour", .kind = FIELD_ENUM, .flags = RULES | RES_PATCH | RES_FILTER,
+	  .values = colours },
 	{ .name = "box_id", .kind = FIELD_REF, .flags = RULES | FIELD_REQUIRED | RES_FILTER,
 	  .ref_table = "boxes", .ref_entity = "Box" },
 	{ .name = "size", .kind = FIELD_INT, .flags = RULES | FIELD_TOO_LARGE | RES_PATCH | RES_FILTER,
@@ -33,7 +34,8 @@ static const struct field widget_fields[] = {
 	  .invalid_msg = "Count must be a non-negative integer", .fixed_msg = "Count is fixed" },
 	{ .name = "seen_at", .kind = FIELD_TIME, .flags = RULES | RES_PATCH | FIELD_NULLABLE },
 	{ .name = "checked_at", .kind = FIELD_TIME, .flags = RULES | RES_READONLY },
-	{ .name = "status", .kind = FIELD_ENUM, .flags = RULES | RES_PATCH | RES_FILTER, .values = colours },
+	{ .name = "status", .kind = FIELD_ENUM, .flags = RULES | RES_PATCH | RES_FILTER,
+	  .values = colours },
 	{ 0 }
 };
 
