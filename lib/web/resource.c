@@ -16,7 +16,7 @@
 #include "db/sql.h"
 
 /* Columns every resource has that only the server sets. */
-static const char *const auto_columns[] = { "id", "created_at", "updated_at", NULL };
+static const char *const auto_columns[] = {"id", "created_at", "updated_at", NULL};
 
 /* Lists are newest first; id breaks ties so pages never overlap (rows may share a created_at). */
 #define RES_ORDER " ORDER BY t.created_at DESC, t.id DESC"
@@ -60,9 +60,10 @@ static bool same_tenant(struct json_object *v, const char *caller_tenant)
 
 /* Every key of the body must be a field this mode may write; tenant_id only as the caller's. */
 static int check_keys(struct arena *a, const struct resource *res, struct json_object *body,
-		      enum res_mode mode, const char *caller_tenant, const char **msg)
+                      enum res_mode mode, const char *caller_tenant, const char **msg)
 {
-	json_object_object_foreach(body, key, val) {
+	json_object_object_foreach(body, key, val)
+	{
 		const struct field *f;
 		int fi;
 
@@ -92,8 +93,8 @@ static int check_keys(struct arena *a, const struct resource *res, struct json_o
 }
 
 int res_validate(struct arena *a, const struct resource *res, struct json_object *body,
-		 enum res_mode mode, const char *caller_tenant, struct field_value *vals,
-		 const char **msg)
+                 enum res_mode mode, const char *caller_tenant, struct field_value *vals,
+                 const char **msg)
 {
 	const char *detail = NULL; /* the ONDI envelope has a message only */
 	size_t nset = 0;
@@ -130,7 +131,7 @@ int res_validate(struct arena *a, const struct resource *res, struct json_object
 
 /* A filter value as a parameter of the field's kind; -1 when it can never match. */
 static int filter_param(struct arena *a, const struct resource *res, const struct field *f,
-			const char *s, struct db_param *out)
+                        const char *s, struct db_param *out)
 {
 	char when[32];
 	long long i;
@@ -181,7 +182,7 @@ static void where_search(struct sql *q, const struct resource *res, const char *
 }
 
 int res_build_where(struct sql *q, const struct resource *res, const struct kvlist *query,
-		    const char *tenant_id, const char **msg)
+                    const char *tenant_id, const char **msg)
 {
 	const char *term = kvlist_get(query, "search");
 
@@ -268,7 +269,8 @@ static void send_internal(struct request *r)
 
 static void send_not_found(struct request *r, const struct resource *res)
 {
-	envelope_ondi_error(r, 404, res ? arena_sprintf(r->arena, "%s not found", res->entity) : "Not found");
+	envelope_ondi_error(
+	    r, 404, res ? arena_sprintf(r->arena, "%s not found", res->entity) : "Not found");
 }
 
 /* SELECT list and FROM of the resource's JSON object (table alias t). */
@@ -287,7 +289,7 @@ static void select_columns(struct buf *b, const struct resource *res)
 
 /* Runs head followed by q's text with q's parameters. */
 static int run_query(struct request *r, const struct buf *head, const struct sql *q,
-		     struct db_rows *rows)
+                     struct db_rows *rows)
 {
 	struct buf sql;
 	int rc;
@@ -302,7 +304,7 @@ static int run_query(struct request *r, const struct buf *head, const struct sql
 
 /* The resource's JSON object for id: 0, 1 when there is none in the tenant, -1 on a DB error. */
 static int load_json(struct request *r, const struct resource *res, const char *id,
-		     struct json_object **out)
+                     struct json_object **out)
 {
 	struct sql q;
 	struct buf head;
@@ -326,7 +328,7 @@ static int load_json(struct request *r, const struct resource *res, const char *
 
 /* Sends {"success": true, "message": "<Entity> <verb> successfully", "<singular>": {...}}. */
 static void send_row(struct request *r, const struct resource *res, const char *id, int status,
-		     const char *verb)
+                     const char *verb)
 {
 	struct json_object *obj = NULL;
 	struct json_object *env;
@@ -358,7 +360,7 @@ static const char *path_id(struct request *r, const struct resource *res)
 }
 
 static int count_rows(struct request *r, const struct resource *res, const struct sql *where,
-		      long long *total)
+                      long long *total)
 {
 	struct buf head;
 	struct db_rows rows;
@@ -379,7 +381,7 @@ static int count_rows(struct request *r, const struct resource *res, const struc
 
 /* The page of rows as a JSON array (rows past the end give an empty one). */
 static int page_json(struct request *r, const struct resource *res, struct sql *where,
-		     const struct paging *pg, struct json_object *arr)
+                     const struct paging *pg, struct json_object *arr)
 {
 	struct buf head;
 	struct db_rows rows;
@@ -445,7 +447,7 @@ void res_get(struct request *r, const struct resource *res)
 
 /* Parses and validates the body into a fresh op; sends the error and returns -1 when it fails. */
 static int begin_write(struct request *r, const struct resource *res, enum res_mode mode,
-		       struct res_op *op)
+                       struct res_op *op)
 {
 	struct json_object *body;
 	const char *msg = NULL;
@@ -498,7 +500,7 @@ static int write_failed(struct res_op *op)
 
 /* A referenced row: in the tenant (404), active (400), and matching ref_match on create (400). */
 static int check_ref(struct res_op *op, const struct field *f, const struct field_value *v,
-		     enum res_mode mode)
+                     enum res_mode mode)
 {
 	struct arena *a = op->r->arena;
 	bool match = mode == RES_CREATE && f->ref_match;
@@ -508,9 +510,9 @@ static int check_ref(struct res_op *op, const struct field *f, const struct fiel
 
 	/* A shared lock keeps the row from being soft-deleted before this write commits. */
 	sql = arena_sprintf(a,
-			    "SELECT status%s%s FROM %s WHERE tenant_id = ? AND id = ?"
-			    " LOCK IN SHARE MODE",
-			    match ? ", " : "", match ? f->ref_match : "", f->ref_table);
+	                    "SELECT status%s%s FROM %s WHERE tenant_id = ? AND id = ?"
+	                    " LOCK IN SHARE MODE",
+	                    match ? ", " : "", match ? f->ref_match : "", f->ref_table);
 	if (db_exec(a, &rows, sql, "ss", tenant_of(op->r), v->s) < 0)
 		return -1;
 	if (rows.nrows == 0)
@@ -518,7 +520,8 @@ static int check_ref(struct res_op *op, const struct field *f, const struct fiel
 	if (!db_cell(&rows, 0, 0) || strcmp(db_cell(&rows, 0, 0), "active") != 0)
 		return res_fail(op, 400, arena_sprintf(a, "%s is inactive", f->ref_entity));
 	want = match ? res_op_str(op, f->ref_match) : NULL;
-	if (match && (!want || !db_cell(&rows, 0, 1) || strcasecmp(want, db_cell(&rows, 0, 1)) != 0))
+	if (match &&
+	    (!want || !db_cell(&rows, 0, 1) || strcasecmp(want, db_cell(&rows, 0, 1)) != 0))
 		return res_fail(op, 400, f->ref_mismatch_msg);
 	return 0;
 }
@@ -593,8 +596,8 @@ static int lock_row(struct res_op *op)
 {
 	struct arena *a = op->r->arena;
 	struct db_rows rows;
-	const char *sql = arena_sprintf(a, "SELECT id FROM %s WHERE tenant_id = ? AND id = ? FOR UPDATE",
-					op->res->table);
+	const char *sql = arena_sprintf(
+	    a, "SELECT id FROM %s WHERE tenant_id = ? AND id = ? FOR UPDATE", op->res->table);
 
 	if (db_exec(a, &rows, sql, "ss", tenant_of(op->r), op->id) < 0)
 		return -1;

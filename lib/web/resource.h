@@ -41,10 +41,10 @@ struct resource;
 struct res_op {
 	struct request *r;
 	const struct resource *res;
-	const char *id;          /* the row's id */
+	const char *id;           /* the row's id */
 	struct field_value *vals; /* one per field of res */
-	void *hook_data;         /* what a before hook leaves for its after hook */
-	int status;              /* set with message when the write is refused */
+	void *hook_data;          /* what a before hook leaves for its after hook */
+	int status;               /* set with message when the write is refused */
 	const char *message;
 };
 
@@ -58,11 +58,12 @@ struct resource {
 	const char *plural;   /* JSON key of a list: "bins" */
 	const char *entity;   /* "Bin": messages "Bin created successfully", "Bin not found" */
 	const char *entities; /* "Bins": "Bins retrieved successfully" */
-	const struct field *fields; /* ends with a zeroed entry */
+	const struct field *fields;       /* ends with a zeroed entry */
 	const struct res_unique *uniques; /* ends with a zeroed entry; may be NULL */
 	const char *const *search; /* column expressions the `search` parameter matches with LIKE */
-	const char *select_extra;  /* more select items (joined columns labelled "item.sku"), or NULL */
-	const char *joins;         /* JOIN clauses for select_extra and search, or NULL */
+	const char
+	    *select_extra; /* more select items (joined columns labelled "item.sku"), or NULL */
+	const char *joins; /* JOIN clauses for select_extra and search, or NULL */
 	/* The status DELETE sets ("inactive"); lists accept it as a status filter. */
 	const char *deleted_status;
 	/*
@@ -78,11 +79,12 @@ struct resource {
 enum res_mode { RES_CREATE = 0, RES_UPDATE };
 
 /* Route handlers: res_for_path() picks the resource, the res_* functions below do the work. */
-#define RES_ROUTES(base, read_scopes, write_scopes, list, create, get, update, remove) \
-	{ "GET", base, list, read_scopes }, { "POST", base, create, write_scopes }, \
-		{ "GET", base "/:id", get, read_scopes }, \
-		{ "PATCH", base "/:id", update, write_scopes }, \
-		{ "DELETE", base "/:id", remove, write_scopes }
+#define RES_ROUTES(base, read_scopes, write_scopes, list, create, get, update, remove)             \
+	{"GET", base, list, read_scopes}, {"POST", base, create, write_scopes},                    \
+	    {"GET", base "/:id", get, read_scopes}, {"PATCH", base "/:id", update, write_scopes},  \
+	{                                                                                          \
+		"DELETE", base "/:id", remove, write_scopes                                        \
+	}
 
 /* The resource whose path is path or a prefix of it ending at '/', from a NULL-terminated set. */
 const struct resource *res_for_path(const struct resource *const *set, const char *path);
@@ -112,8 +114,8 @@ size_t res_nfields(const struct resource *res);
  * Does not touch the database (references are checked later).
  */
 int res_validate(struct arena *a, const struct resource *res, struct json_object *body,
-		 enum res_mode mode, const char *caller_tenant, struct field_value *vals,
-		 const char **msg);
+                 enum res_mode mode, const char *caller_tenant, struct field_value *vals,
+                 const char **msg);
 
 /*
  * Appends " WHERE t.tenant_id = ?" and one condition per filter and search
@@ -121,7 +123,7 @@ int res_validate(struct arena *a, const struct resource *res, struct json_object
  * filter value cannot match the field's kind.
  */
 int res_build_where(struct sql *q, const struct resource *res, const struct kvlist *query,
-		    const char *tenant_id, const char **msg);
+                    const char *tenant_id, const char **msg);
 
 /* Hook helpers. */
 /* The value of field name in op (NULL when unset or null). */
