@@ -31,9 +31,9 @@
 /* ---- the listing --------------------------------------------------------------------- */
 
 /* The list filters of GET /inventory/count-session (status, type, search), for res_build_where. */
-static const struct res_field session_filter_fields[] = {
-    {.name = "status", .kind = RES_ENUM, .flags = RES_FILTER, .values = count_statuses},
-    {.name = "type", .kind = RES_ENUM, .flags = RES_FILTER, .values = count_types},
+static const struct field session_filter_fields[] = {
+    {.name = "status", .kind = FIELD_ENUM, .flags = RES_FILTER, .values = count_statuses},
+    {.name = "type", .kind = FIELD_ENUM, .flags = RES_FILTER, .values = count_types},
     {0},
 };
 
@@ -624,7 +624,7 @@ void admin_count_create(struct request *r)
 	struct kvlist form;
 	struct {
 		const char *type;
-		struct count_value *vals;
+		struct field_value *vals;
 		struct count_assignment *assignments;
 		size_t n;
 		const char *id;

@@ -142,7 +142,7 @@ static void reply_session(struct request *r, const char *message, const char *ke
 /* ---- create ------------------------------------------------------------------ */
 
 struct create_in {
-	struct count_value *vals;
+	struct field_value *vals;
 	struct count_assignment *assignments;
 	size_t nassignments;
 	const char *id;
@@ -172,7 +172,7 @@ static struct json_object *session_part(struct request *r, struct json_object *b
 /* Parses the session fields (and, when present or required, the assignments). 0, or -1 with a
  * reply. */
 static int parse_session_body(struct request *r, struct json_object *body, bool creating,
-                              struct count_value *vals, struct count_assignment **assignments,
+                              struct field_value *vals, struct count_assignment **assignments,
                               size_t *n)
 {
 	struct json_object *doc = session_part(r, body, creating), *arr = NULL;
@@ -238,7 +238,7 @@ static int parse_rev(struct request *r, struct json_object *body, long long *rev
 static void handle_update(struct request *r)
 {
 	struct count_update in = {0};
-	struct count_value *vals;
+	struct field_value *vals;
 	struct count_assignment *assignments;
 	struct count_result res;
 	struct json_object *body = body_object(r);

@@ -13,32 +13,34 @@ static const char *const no_values[] = {NULL};
 
 #define SERVER_FIELD(n)                                                                            \
 	{                                                                                          \
-		.name = n, .kind = COUNT_F_SERVER, .values = no_values                             \
+		.name = n, .kind = FIELD_SERVER, .values = no_values                               \
 	}
 #define BOOL_FIELD(n)                                                                              \
 	{                                                                                          \
-		.name = n, .kind = COUNT_F_BOOL, .flags = COUNT_F_PLANNED,                         \
+		.name = n, .kind = FIELD_BOOL, .flags = COUNT_F_PLANNED,                           \
 		.hint = n " must be true or false"                                                 \
 	}
+/* Optional text: null or "" clears it. */
+#define CLEARABLE_TEXT (FIELD_NULLABLE | FIELD_EMPTY_NULL)
 
 /* In the document's order; our own fields (lock_positions, applied, canceled) among them. */
-const struct count_field count_fields[] = {
+const struct field count_fields[] = {
     SERVER_FIELD("_id"),
     SERVER_FIELD("_key"),
     SERVER_FIELD("_rev"),
     {.name = "code",
-     .kind = COUNT_F_TEXT,
+     .kind = FIELD_TEXT,
      .flags = COUNT_F_PLANNED,
      .max_len = COUNT_CODE_MAX,
      .hint = "code must be a non-empty string"},
     {.name = "description",
-     .kind = COUNT_F_TEXT,
-     .flags = COUNT_F_NULLABLE,
+     .kind = FIELD_TEXT,
+     .flags = CLEARABLE_TEXT,
      .max_len = COUNT_DESCRIPTION_MAX,
      .hint = "description must be a string"},
     {.name = "type",
-     .kind = COUNT_F_ENUM,
-     .flags = COUNT_F_REQUIRED | COUNT_F_PLANNED,
+     .kind = FIELD_ENUM,
+     .flags = FIELD_REQUIRED | COUNT_F_PLANNED,
      .values = count_types,
      .hint = "type must be position or product"},
     SERVER_FIELD("status"),
@@ -46,16 +48,18 @@ const struct count_field count_fields[] = {
     BOOL_FIELD("blind_serials"),
     BOOL_FIELD("lock_positions"),
     {.name = "coverage_percentage",
-     .kind = COUNT_F_PERCENT,
-     .flags = COUNT_F_NULLABLE,
+     .kind = FIELD_INT,
+     .flags = FIELD_NULLABLE,
+     .min = 0,
+     .max = 100,
      .hint = "coverage_percentage must be an integer from 0 to 100"},
     {.name = "scheduled_start",
-     .kind = COUNT_F_TIME,
-     .flags = COUNT_F_PLANNED | COUNT_F_NULLABLE,
+     .kind = FIELD_TIME,
+     .flags = COUNT_F_PLANNED | FIELD_NULLABLE,
      .hint = "scheduled_start must be an ISO 8601 date-time"},
     {.name = "scheduled_end",
-     .kind = COUNT_F_TIME,
-     .flags = COUNT_F_NULLABLE,
+     .kind = FIELD_TIME,
+     .flags = FIELD_NULLABLE,
      .hint = "scheduled_end must be an ISO 8601 date-time"},
     SERVER_FIELD("created"),
     SERVER_FIELD("created_by"),
@@ -68,49 +72,33 @@ const struct count_field count_fields[] = {
     SERVER_FIELD("post_adjustment_snapshot_key"),
     SERVER_FIELD("adjustment_list_key"),
     {.name = "notes",
-     .kind = COUNT_F_TEXT,
-     .flags = COUNT_F_NULLABLE,
+     .kind = FIELD_TEXT,
+     .flags = CLEARABLE_TEXT,
      .max_len = COUNT_TEXT_MAX,
      .hint = "notes must be a string"},
     {.name = "extra",
-     .kind = COUNT_F_TEXT,
-     .flags = COUNT_F_NULLABLE,
+     .kind = FIELD_TEXT,
+     .flags = CLEARABLE_TEXT,
      .max_len = COUNT_TEXT_MAX,
      .hint = "extra must be a string"},
     {0}};
 
 size_t count_nfields(void)
 {
-	size_t n = 0;
-
-	while (count_fields[n].name)
-		n++;
-	return n;
+	return field_count(count_fields);
 }
 
 int count_field_index(const char *name)
 {
-	for (size_t i = 0; count_fields[i].name; i++)
-		if (strcmp(count_fields[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	return field_index(count_fields, name);
 }
 
 /* ---- storing session fields ------------------------------------------------------ */
 
 /* The fields a write stores: given, and not set by the server. */
-static bool stored(size_t i, const struct count_value *vals)
+static bool stored(size_t i, const struct field_value *vals)
 {
-	return count_fields[i].kind != COUNT_F_SERVER && vals[i].set;
-}
-
-static struct db_param value_param(const struct count_field *f, const struct count_value *v)
-{
-	if (v->null)
-		return DBP_NULL;
-	if (f->kind == COUNT_F_BOOL || f->kind == COUNT_F_PERCENT)
-		return DBP_I(v->i);
-	return DBP_S(v->s);
+	return count_fields[i].kind != FIELD_SERVER && vals[i].set;
 }
 
 /* Binds one more parameter whose '?' the caller writes elsewhere. */
@@ -120,7 +108,7 @@ static void add_param(struct sql *q, struct db_param p)
 }
 
 int count_input_insert(struct arena *a, const char *tenant_id, const char *id, const char *code,
-                       const char *user_id, const struct count_value *vals)
+                       const char *user_id, const struct field_value *vals)
 {
 	struct sql q;
 	struct buf values;
@@ -141,7 +129,7 @@ int count_input_insert(struct arena *a, const char *tenant_id, const char *id, c
 			continue;
 		buf_appendf(&q.text, ", %s", count_fields[i].name);
 		buf_puts(&values, ", ?");
-		add_param(&q, value_param(&count_fields[i], &vals[i]));
+		add_param(&q, field_param(&count_fields[i], &vals[i]));
 	}
 	buf_appendf(&q.text, ") VALUES (%s)", buf_cstr(&values));
 	rc = db_execv(a, NULL, buf_cstr(&q.text), q.params, q.n);
@@ -151,7 +139,7 @@ int count_input_insert(struct arena *a, const char *tenant_id, const char *id, c
 }
 
 int count_input_update(struct arena *a, const char *tenant_id, const char *id,
-                       const struct count_value *vals)
+                       const struct field_value *vals)
 {
 	struct sql q;
 	int rc;
@@ -162,7 +150,7 @@ int count_input_update(struct arena *a, const char *tenant_id, const char *id,
 		if (!stored(i, vals))
 			continue;
 		buf_puts(&q.text, count_fields[i].name);
-		sql_addp(&q, " = ?, ", value_param(&count_fields[i], &vals[i]));
+		sql_addp(&q, " = ?, ", field_param(&count_fields[i], &vals[i]));
 	}
 	buf_puts(&q.text, "rev = rev + 1, updated_at = UTC_TIMESTAMP(6)");
 	sql_addp(&q, " WHERE tenant_id = ?", DBP_S(tenant_id));
@@ -173,7 +161,7 @@ int count_input_update(struct arena *a, const char *tenant_id, const char *id,
 }
 
 int count_input_planned_change(struct arena *a, const char *tenant_id, const char *id,
-                               const struct count_value *vals, const char **field)
+                               const struct field_value *vals, const char **field)
 {
 	struct sql q;
 	struct db_rows rows;
@@ -190,7 +178,7 @@ int count_input_planned_change(struct arena *a, const char *tenant_id, const cha
 		/* <=> compares NULLs too; DATETIME columns compare with the DB form of the value.
 		 */
 		buf_appendf(&q.text, ", %s", count_fields[i].name);
-		sql_addp(&q, " <=> ?", value_param(&count_fields[i], &vals[i]));
+		sql_addp(&q, " <=> ?", field_param(&count_fields[i], &vals[i]));
 		names[n++] = count_fields[i].name;
 	}
 	sql_addp(&q, " FROM count_sessions WHERE tenant_id = ?", DBP_S(tenant_id));
@@ -237,16 +225,16 @@ int count_code_free(struct arena *a, const char *tenant_id, const char *code, co
 	return 0;
 }
 
-const char *count_value_str(const struct count_value *vals, const char *name)
+const char *count_value_str(const struct field_value *vals, const char *name)
 {
-	const struct count_value *v = &vals[count_field_index(name)];
+	const struct field_value *v = &vals[count_field_index(name)];
 
 	return v->set && !v->null ? v->s : NULL;
 }
 
 int count_input_create(struct arena *a, const char *tenant_id, const char *user_id,
-                       const struct count_value *vals, const struct count_assignment *as,
-                       size_t n, const char **id, struct count_result *res)
+                       const struct field_value *vals, const struct count_assignment *as, size_t n,
+                       const char **id, struct count_result *res)
 {
 	const char *code = count_value_str(vals, "code");
 	time_t now = time(NULL);
@@ -259,14 +247,15 @@ int count_input_create(struct arena *a, const char *tenant_id, const char *user_
 		return rc;
 	if (!code && count_code_next(a, tenant_id, tm.tm_year + 1900, &code) < 0)
 		return -1;
-	/* A concurrent create may take the code between the check and the insert: the unique key says so. */
+	/* A concurrent create may take the code between the check and the insert: the unique key
+	 * says so. */
 	if (count_input_insert(a, tenant_id, *id, code, user_id, vals) < 0)
 		return db_is_duplicate()
 		           ? count_refuse(res, 409, "Count session code already exists", code)
 		           : -1;
 	/* A new session has nothing to replace: no DELETE (and none of the gap locks it takes). */
-	if ((rc = count_assignments_insert(a, tenant_id, *id, count_value_str(vals, "type"), as, n, res)) !=
-	    0)
+	if ((rc = count_assignments_insert(a, tenant_id, *id, count_value_str(vals, "type"), as, n,
+	                                   res)) != 0)
 		return rc;
 	return count_input_schedule_check(a, tenant_id, *id, res);
 }

@@ -20,7 +20,7 @@ struct write {
 	int (*fn)(struct write *w);
 	struct count_result res;
 	/* inputs of the write at hand */
-	const struct count_value *vals;
+	const struct field_value *vals;
 	const struct count_assignment *as;
 	size_t nas;
 	const struct count_update *update;
@@ -77,7 +77,7 @@ static int create_fn(struct write *w)
 }
 
 int count_write_create(struct arena *a, const char *tenant_id, const char *user_id,
-                       const struct count_value *vals, const struct count_assignment *as, size_t n,
+                       const struct field_value *vals, const struct count_assignment *as, size_t n,
                        const char **id, struct count_result *res)
 {
 	struct write w = {.a = a,

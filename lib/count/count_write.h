@@ -21,12 +21,12 @@ struct arena;
 
 /* Creates a planned session with its assignments (count_input_create). Sets *id. */
 int count_write_create(struct arena *a, const char *tenant_id, const char *user_id,
-                       const struct count_value *vals, const struct count_assignment *as, size_t n,
+                       const struct field_value *vals, const struct count_assignment *as, size_t n,
                        const char **id, struct count_result *res);
 
 /* A PUT: the fields given, the assignments (NULL keeps them) and the _rev it was read with. */
 struct count_update {
-	const struct count_value *vals;
+	const struct field_value *vals;
 	const struct count_assignment *assignments;
 	size_t nassignments;
 	long long rev;

@@ -18,99 +18,24 @@ static int bad(const char **msg, const char **detail, const char *m, const char 
 	return 400;
 }
 
-/* A text value of at most max characters. 0, or 400. */
-static int text_value(struct arena *a, const char *name, const char *s, size_t max,
-                      const char **out, const char **msg, const char **detail)
-{
-	if (!valid_text(s, max * 4))
-		return bad(msg, detail, arena_sprintf(a, "Invalid %s", name),
-		           arena_sprintf(a, "%s must be non-blank text", name));
-	if (valid_utf8_chars(s) > max)
-		return bad(msg, detail, arena_sprintf(a, "Field too long: %s", name),
-		           arena_sprintf(a, "%s takes at most %zu characters", name, max));
-	*out = arena_strdup(a, s);
-	return 0;
-}
-
-/* One non-null value of field f. 0, or 400. */
-static int field_value(struct arena *a, const struct count_field *f, struct json_object *v,
-                       struct count_value *out, const char **msg, const char **detail)
-{
-	const char *invalid = arena_sprintf(a, "Invalid %s", f->name);
-	char when[32];
-
-	switch (f->kind) {
-	case COUNT_F_TEXT:
-		if (!json_object_is_type(v, json_type_string))
-			return bad(msg, detail, invalid, f->hint);
-		/* Empty optional text clears the field. */
-		if (!*json_object_get_string(v) && (f->flags & COUNT_F_NULLABLE)) {
-			out->null = true;
-			return 0;
-		}
-		return text_value(a, f->name, json_object_get_string(v), f->max_len, &out->s, msg,
-		                  detail);
-	case COUNT_F_ENUM:
-		if (!json_object_is_type(v, json_type_string) ||
-		    !valid_one_of(json_object_get_string(v), f->values))
-			return bad(msg, detail, invalid, f->hint);
-		out->s = arena_strdup(a, json_object_get_string(v));
-		return 0;
-	case COUNT_F_BOOL:
-		if (!json_object_is_type(v, json_type_boolean))
-			return bad(msg, detail, invalid, f->hint);
-		out->i = json_object_get_boolean(v);
-		return 0;
-	case COUNT_F_PERCENT:
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-		    json_object_get_int64(v) > 100)
-			return bad(msg, detail, invalid, f->hint);
-		out->i = json_object_get_int64(v);
-		return 0;
-	case COUNT_F_TIME:
-		if (!json_object_is_type(v, json_type_string) ||
-		    !valid_timestamp(json_object_get_string(v), when, sizeof(when)))
-			return bad(msg, detail, invalid, f->hint);
-		out->s = arena_strdup(a, when);
-		return 0;
-	default:
-		return 0;
-	}
-}
-
 int count_body_session(struct arena *a, struct json_object *o, bool creating,
-                       struct count_value *vals, const char **msg, const char **detail)
+                       struct field_value *vals, const char **msg, const char **detail)
 {
 	int st;
 
+	/* In the body's order, so the first key at fault is the one named. */
 	json_object_object_foreach(o, key, v)
 	{
 		int i = count_field_index(key);
-		const struct count_field *f;
 
 		if (i < 0)
 			return bad(msg, detail, arena_sprintf(a, "Unknown field: %s", key),
 			           "see the count_session document for the accepted fields");
-		f = &count_fields[i];
-		if (f->kind == COUNT_F_SERVER)
-			continue;
-		vals[i].set = true;
-		if (!v) {
-			if (!(f->flags & COUNT_F_NULLABLE))
-				return bad(msg, detail, arena_sprintf(a, "Invalid %s", key),
-				           f->hint);
-			vals[i].null = true;
-			continue;
-		}
-		if ((st = field_value(a, f, v, &vals[i], msg, detail)) != 0)
+		if ((st = field_check(a, &count_fields[i], v, creating, &vals[i], msg, detail)) !=
+		    0)
 			return st;
 	}
-	for (size_t i = 0; creating && count_fields[i].name; i++)
-		if ((count_fields[i].flags & COUNT_F_REQUIRED) && !vals[i].set)
-			return bad(msg, detail,
-			           arena_sprintf(a, "Field required: %s", count_fields[i].name),
-			           "");
-	return 0;
+	return creating ? field_missing(a, count_fields, vals, msg, detail) : 0;
 }
 
 /* ---- assignments ----------------------------------------------------------- */
@@ -281,6 +206,13 @@ int count_body_serials(struct arena *a, struct json_object *v, long long counted
 static const char *const entry_keys[] = {"bin_id",     "item_id", "counted_qt",
                                          "lot_number", "serials", NULL};
 
+/* A line's lot: text, with null, "" or no key for none. */
+static const struct field lot_field = {.name = "lot_number",
+                                       .kind = FIELD_TEXT,
+                                       .flags = FIELD_NULLABLE | FIELD_EMPTY_NULL,
+                                       .max_len = COUNT_LOT_MAX,
+                                       .hint = "lot_number must be a string"};
+
 /* A required id field, lower-cased when it is a UUID (other text cannot name a row). */
 static int id_field(struct arena *a, struct json_object *o, const char *key, const char **out,
                     const char **msg, const char **detail)
@@ -300,8 +232,8 @@ static int id_field(struct arena *a, struct json_object *o, const char *key, con
 int count_body_entry(struct arena *a, struct json_object *o, struct count_entry *e,
                      const char **msg, const char **detail)
 {
-	struct json_object *serials = NULL;
-	bool ok = true;
+	struct json_object *serials = NULL, *lot = NULL;
+	struct field_value lot_value = {0};
 	int st;
 
 	memset(e, 0, sizeof(*e));
@@ -321,14 +253,10 @@ int count_body_entry(struct arena *a, struct json_object *o, struct count_entry 
 	    e->counted_qt > LEDGER_QTY_MAX)
 		return bad(msg, detail, "Invalid counted_qt",
 		           "counted_qt must be a whole number of units, 0 or more");
-	e->lot_number = jval_str(o, "lot_number", &ok);
-	if (!ok)
-		return bad(msg, detail, "Invalid lot_number", "lot_number must be a string");
-	if (!e->lot_number || !*e->lot_number)
-		e->lot_number = "";
-	else if ((st = text_value(a, "lot_number", e->lot_number, COUNT_LOT_MAX, &e->lot_number,
-	                          msg, detail)) != 0)
+	json_object_object_get_ex(o, "lot_number", &lot);
+	if (lot && (st = field_check(a, &lot_field, lot, true, &lot_value, msg, detail)) != 0)
 		return st;
+	e->lot_number = lot_value.set && !lot_value.null ? lot_value.s : "";
 	json_object_object_get_ex(o, "serials", &serials);
 	if (count_body_serials(a, serials, e->counted_qt, &e->serials, detail) < 0) {
 		*msg = "Invalid serials";

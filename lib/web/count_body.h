@@ -10,6 +10,7 @@
 
 #include "count/count.h"
 #include "count/count_input.h"
+#include "db/field.h"
 
 struct arena;
 
@@ -20,7 +21,7 @@ struct arena;
  * "Field too long: x") and *detail.
  */
 int count_body_session(struct arena *a, struct json_object *o, bool creating,
-                       struct count_value *vals, const char **msg, const char **detail);
+                       struct field_value *vals, const char **msg, const char **detail);
 
 /*
  * Checks the assignments array: objects with user_key ("user/<username>" or a

@@ -16,7 +16,7 @@
 #include "db/sql.h"
 
 /* Columns every resource has that only the server sets. */
-static const char *const auto_columns[] = { "id", "created_at", "updated_at", NULL };
+static const char *const auto_columns[] = {"id", "created_at", "updated_at", NULL};
 
 /* Lists are newest first; id breaks ties so pages never overlap (rows may share a created_at). */
 #define RES_ORDER " ORDER BY t.created_at DESC, t.id DESC"
@@ -34,126 +34,20 @@ const struct resource *res_for_path(const struct resource *const *set, const cha
 
 size_t res_nfields(const struct resource *res)
 {
-	size_t n = 0;
-
-	while (res->fields[n].name)
-		n++;
-	return n;
+	return field_count(res->fields);
 }
 
 int res_field_index(const struct resource *res, const char *name)
 {
-	for (size_t i = 0; res->fields[i].name; i++)
-		if (strcmp(res->fields[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	return field_index(res->fields, name);
 }
 
 /* ---- validation (no database) ---- */
-
-static bool is_blank(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	return *s == '\0';
-}
-
-static int invalid(struct arena *a, const struct res_field *f, const char **msg)
-{
-	*msg = f->invalid_msg ? f->invalid_msg : arena_sprintf(a, "Invalid %s", f->name);
-	return 400;
-}
 
 static int fail400(struct arena *a, const char *what, const char *name, const char **msg)
 {
 	*msg = arena_sprintf(a, "%s: %s", what, name);
 	return 400;
-}
-
-/* Text kinds: the JSON string checked and normalized for its kind. */
-static int parse_text(struct arena *a, const struct res_field *f, const char *s,
-		      struct res_value *v, const char **msg)
-{
-	char when[32];
-
-	switch (f->kind) {
-	case RES_STRING:
-		/* valid_text counts bytes; a character is at most 4 of them, so count characters after. */
-		if (!valid_text(s, f->max_len * 4))
-			return invalid(a, f, msg);
-		if (valid_utf8_chars(s) > f->max_len)
-			return fail400(a, "Field too long", f->name, msg);
-		v->s = arena_strdup(a, s);
-		return 0;
-	case RES_ENUM:
-		if (!valid_one_of(s, f->values))
-			return invalid(a, f, msg);
-		v->s = arena_strdup(a, s);
-		return 0;
-	case RES_REF:
-		if (!valid_uuid(s))
-			return invalid(a, f, msg);
-		v->s = valid_id_norm(a, s);
-		return 0;
-	case RES_TIMESTAMP:
-		if (!valid_timestamp(s, when, sizeof when))
-			return invalid(a, f, msg);
-		v->s = arena_strdup(a, when);
-		return 0;
-	case RES_INT:
-		break;
-	}
-	return invalid(a, f, msg);
-}
-
-/* A present, non-null value of field f in body. */
-static int parse_value(struct arena *a, const struct res_field *f, struct json_object *body,
-		       struct res_value *v, const char **msg)
-{
-	struct json_object *raw = json_object_object_get(body, f->name);
-	const char *s;
-	bool ok = true;
-
-	v->set = true;
-	if (f->kind == RES_INT) {
-		/* A JSON number only: "5" in quotes is a client bug worth reporting. */
-		if (!json_object_is_type(raw, json_type_int) || !jval_int(body, f->name, &v->i) ||
-		    v->i < f->min)
-			return invalid(a, f, msg);
-		if (f->max && v->i > f->max)
-			return fail400(a, "Field too large", f->name, msg);
-		return 0;
-	}
-	s = jval_str(body, f->name, &ok);
-	if (!ok || !s)
-		return invalid(a, f, msg);
-	if (is_blank(s)) {
-		/* An empty optional text clears it; an empty required one is as good as missing. */
-		if (f->flags & RES_NULLABLE) {
-			v->null = true;
-			return 0;
-		}
-		if (f->flags & RES_REQUIRED)
-			return fail400(a, "Field required", f->name, msg);
-		return invalid(a, f, msg);
-	}
-	return parse_text(a, f, s, v, msg);
-}
-
-/* JSON null: clears nullable fields; on create a non-nullable optional field keeps its default. */
-static int parse_null(struct arena *a, const struct res_field *f, enum res_mode mode,
-		      struct res_value *v, const char **msg)
-{
-	if (f->flags & RES_NULLABLE) {
-		v->set = true;
-		v->null = true;
-		return 0;
-	}
-	if (f->flags & RES_REQUIRED)
-		return fail400(a, "Field required", f->name, msg);
-	if (mode == RES_CREATE)
-		return 0;
-	return invalid(a, f, msg);
 }
 
 static bool same_tenant(struct json_object *v, const char *caller_tenant)
@@ -166,10 +60,11 @@ static bool same_tenant(struct json_object *v, const char *caller_tenant)
 
 /* Every key of the body must be a field this mode may write; tenant_id only as the caller's. */
 static int check_keys(struct arena *a, const struct resource *res, struct json_object *body,
-		      enum res_mode mode, const char *caller_tenant, const char **msg)
+                      enum res_mode mode, const char *caller_tenant, const char **msg)
 {
-	json_object_object_foreach(body, key, val) {
-		const struct res_field *f;
+	json_object_object_foreach(body, key, val)
+	{
+		const struct field *f;
 		int fi;
 
 		if (strcmp(key, "tenant_id") == 0) {
@@ -198,9 +93,10 @@ static int check_keys(struct arena *a, const struct resource *res, struct json_o
 }
 
 int res_validate(struct arena *a, const struct resource *res, struct json_object *body,
-		 enum res_mode mode, const char *caller_tenant, struct res_value *vals,
-		 const char **msg)
+                 enum res_mode mode, const char *caller_tenant, struct field_value *vals,
+                 const char **msg)
 {
+	const char *detail = NULL; /* the ONDI envelope has a message only */
 	size_t nset = 0;
 	int status;
 
@@ -211,19 +107,17 @@ int res_validate(struct arena *a, const struct resource *res, struct json_object
 	status = check_keys(a, res, body, mode, caller_tenant, msg);
 	if (status)
 		return status;
+	/* In the table's order, so the first field at fault is the one named. */
 	for (size_t i = 0; res->fields[i].name; i++) {
-		const struct res_field *f = &res->fields[i];
+		const struct field *f = &res->fields[i];
 		struct json_object *v = NULL;
 
 		if (!json_object_object_get_ex(body, f->name, &v)) {
-			if (mode == RES_CREATE && (f->flags & RES_REQUIRED))
-				return fail400(a, "Field required", f->name, msg);
+			if (mode == RES_CREATE && (f->flags & FIELD_REQUIRED))
+				return field_required(a, f, msg, &detail);
 			continue;
 		}
-		if (json_object_get_type(v) == json_type_null)
-			status = parse_null(a, f, mode, &vals[i], msg);
-		else
-			status = parse_value(a, f, body, &vals[i], msg);
+		status = field_check(a, f, v, mode == RES_CREATE, &vals[i], msg, &detail);
 		if (status)
 			return status;
 		nset += vals[i].set;
@@ -236,14 +130,14 @@ int res_validate(struct arena *a, const struct resource *res, struct json_object
 }
 
 /* A filter value as a parameter of the field's kind; -1 when it can never match. */
-static int filter_param(struct arena *a, const struct resource *res, const struct res_field *f,
-			const char *s, struct db_param *out)
+static int filter_param(struct arena *a, const struct resource *res, const struct field *f,
+                        const char *s, struct db_param *out)
 {
 	char when[32];
 	long long i;
 
 	switch (f->kind) {
-	case RES_ENUM:
+	case FIELD_ENUM:
 		/* Soft-deleted rows carry deleted_status, which need not be a writable value. */
 		if (!valid_one_of(s, f->values) &&
 		    !(res->deleted_status && strcmp(f->name, "status") == 0 &&
@@ -251,22 +145,22 @@ static int filter_param(struct arena *a, const struct resource *res, const struc
 			return -1;
 		*out = DBP_S(s);
 		return 0;
-	case RES_REF:
+	case FIELD_REF:
 		if (!valid_uuid(s))
 			return -1;
 		*out = DBP_S(valid_id_norm(a, s));
 		return 0;
-	case RES_INT:
+	case FIELD_INT:
 		if (!valid_int64(s, &i))
 			return -1;
 		*out = DBP_I(i);
 		return 0;
-	case RES_TIMESTAMP:
+	case FIELD_TIME:
 		if (!valid_timestamp(s, when, sizeof when))
 			return -1;
 		*out = DBP_S(arena_strdup(a, when));
 		return 0;
-	case RES_STRING:
+	default: /* text is matched as it is */
 		break;
 	}
 	*out = DBP_S(s);
@@ -288,13 +182,13 @@ static void where_search(struct sql *q, const struct resource *res, const char *
 }
 
 int res_build_where(struct sql *q, const struct resource *res, const struct kvlist *query,
-		    const char *tenant_id, const char **msg)
+                    const char *tenant_id, const char **msg)
 {
 	const char *term = kvlist_get(query, "search");
 
 	sql_addp(q, " WHERE t.tenant_id = ?", DBP_S(tenant_id));
 	for (size_t i = 0; res->fields[i].name; i++) {
-		const struct res_field *f = &res->fields[i];
+		const struct field *f = &res->fields[i];
 		const char *s = (f->flags & RES_FILTER) ? kvlist_get(query, f->name) : NULL;
 		struct db_param p;
 
@@ -375,7 +269,8 @@ static void send_internal(struct request *r)
 
 static void send_not_found(struct request *r, const struct resource *res)
 {
-	envelope_ondi_error(r, 404, res ? arena_sprintf(r->arena, "%s not found", res->entity) : "Not found");
+	envelope_ondi_error(
+	    r, 404, res ? arena_sprintf(r->arena, "%s not found", res->entity) : "Not found");
 }
 
 /* SELECT list and FROM of the resource's JSON object (table alias t). */
@@ -394,7 +289,7 @@ static void select_columns(struct buf *b, const struct resource *res)
 
 /* Runs head followed by q's text with q's parameters. */
 static int run_query(struct request *r, const struct buf *head, const struct sql *q,
-		     struct db_rows *rows)
+                     struct db_rows *rows)
 {
 	struct buf sql;
 	int rc;
@@ -409,7 +304,7 @@ static int run_query(struct request *r, const struct buf *head, const struct sql
 
 /* The resource's JSON object for id: 0, 1 when there is none in the tenant, -1 on a DB error. */
 static int load_json(struct request *r, const struct resource *res, const char *id,
-		     struct json_object **out)
+                     struct json_object **out)
 {
 	struct sql q;
 	struct buf head;
@@ -433,7 +328,7 @@ static int load_json(struct request *r, const struct resource *res, const char *
 
 /* Sends {"success": true, "message": "<Entity> <verb> successfully", "<singular>": {...}}. */
 static void send_row(struct request *r, const struct resource *res, const char *id, int status,
-		     const char *verb)
+                     const char *verb)
 {
 	struct json_object *obj = NULL;
 	struct json_object *env;
@@ -465,7 +360,7 @@ static const char *path_id(struct request *r, const struct resource *res)
 }
 
 static int count_rows(struct request *r, const struct resource *res, const struct sql *where,
-		      long long *total)
+                      long long *total)
 {
 	struct buf head;
 	struct db_rows rows;
@@ -486,7 +381,7 @@ static int count_rows(struct request *r, const struct resource *res, const struc
 
 /* The page of rows as a JSON array (rows past the end give an empty one). */
 static int page_json(struct request *r, const struct resource *res, struct sql *where,
-		     const struct paging *pg, struct json_object *arr)
+                     const struct paging *pg, struct json_object *arr)
 {
 	struct buf head;
 	struct db_rows rows;
@@ -552,7 +447,7 @@ void res_get(struct request *r, const struct resource *res)
 
 /* Parses and validates the body into a fresh op; sends the error and returns -1 when it fails. */
 static int begin_write(struct request *r, const struct resource *res, enum res_mode mode,
-		       struct res_op *op)
+                       struct res_op *op)
 {
 	struct json_object *body;
 	const char *msg = NULL;
@@ -587,15 +482,6 @@ static void finish_write(struct res_op *op, int rc, int status, const char *verb
 		send_row(op->r, op->res, op->id, status, verb);
 }
 
-static struct db_param value_param(const struct res_field *f, const struct res_value *v)
-{
-	if (v->null)
-		return DBP_NULL;
-	if (f->kind == RES_INT)
-		return DBP_I(v->i);
-	return DBP_S(v->s);
-}
-
 /* A failed INSERT/UPDATE: a unique key collision becomes its 409, anything else a DB error. */
 static int write_failed(struct res_op *op)
 {
@@ -613,8 +499,8 @@ static int write_failed(struct res_op *op)
 }
 
 /* A referenced row: in the tenant (404), active (400), and matching ref_match on create (400). */
-static int check_ref(struct res_op *op, const struct res_field *f, const struct res_value *v,
-		     enum res_mode mode)
+static int check_ref(struct res_op *op, const struct field *f, const struct field_value *v,
+                     enum res_mode mode)
 {
 	struct arena *a = op->r->arena;
 	bool match = mode == RES_CREATE && f->ref_match;
@@ -624,9 +510,9 @@ static int check_ref(struct res_op *op, const struct res_field *f, const struct 
 
 	/* A shared lock keeps the row from being soft-deleted before this write commits. */
 	sql = arena_sprintf(a,
-			    "SELECT status%s%s FROM %s WHERE tenant_id = ? AND id = ?"
-			    " LOCK IN SHARE MODE",
-			    match ? ", " : "", match ? f->ref_match : "", f->ref_table);
+	                    "SELECT status%s%s FROM %s WHERE tenant_id = ? AND id = ?"
+	                    " LOCK IN SHARE MODE",
+	                    match ? ", " : "", match ? f->ref_match : "", f->ref_table);
 	if (db_exec(a, &rows, sql, "ss", tenant_of(op->r), v->s) < 0)
 		return -1;
 	if (rows.nrows == 0)
@@ -634,7 +520,8 @@ static int check_ref(struct res_op *op, const struct res_field *f, const struct 
 	if (!db_cell(&rows, 0, 0) || strcmp(db_cell(&rows, 0, 0), "active") != 0)
 		return res_fail(op, 400, arena_sprintf(a, "%s is inactive", f->ref_entity));
 	want = match ? res_op_str(op, f->ref_match) : NULL;
-	if (match && (!want || !db_cell(&rows, 0, 1) || strcasecmp(want, db_cell(&rows, 0, 1)) != 0))
+	if (match &&
+	    (!want || !db_cell(&rows, 0, 1) || strcasecmp(want, db_cell(&rows, 0, 1)) != 0))
 		return res_fail(op, 400, f->ref_mismatch_msg);
 	return 0;
 }
@@ -642,9 +529,9 @@ static int check_ref(struct res_op *op, const struct res_field *f, const struct 
 static int check_refs(struct res_op *op, enum res_mode mode)
 {
 	for (size_t i = 0; op->res->fields[i].name; i++) {
-		const struct res_field *f = &op->res->fields[i];
+		const struct field *f = &op->res->fields[i];
 
-		if (f->kind == RES_REF && op->vals[i].set && !op->vals[i].null &&
+		if (f->kind == FIELD_REF && op->vals[i].set && !op->vals[i].null &&
 		    check_ref(op, f, &op->vals[i], mode) < 0)
 			return -1;
 	}
@@ -669,7 +556,7 @@ static int insert_row(struct res_op *op)
 			continue;
 		buf_appendf(&q.text, ", %s", res->fields[i].name);
 		buf_puts(&marks, ", ?");
-		sql_param(&q, value_param(&res->fields[i], &op->vals[i]));
+		sql_param(&q, field_param(&res->fields[i], &op->vals[i]));
 	}
 	buf_appendf(&q.text, ") VALUES (%s)", buf_cstr(&marks));
 	rc = db_execv(op->r->arena, NULL, buf_cstr(&q.text), q.params, q.n);
@@ -692,7 +579,7 @@ static int update_row(struct res_op *op)
 		if (!op->vals[i].set)
 			continue;
 		buf_appendf(&q.text, "%s = ?, ", res->fields[i].name);
-		sql_param(&q, value_param(&res->fields[i], &op->vals[i]));
+		sql_param(&q, field_param(&res->fields[i], &op->vals[i]));
 	}
 	buf_puts(&q.text, "updated_at = UTC_TIMESTAMP(6)");
 	sql_addp(&q, " WHERE tenant_id = ?", DBP_S(tenant_of(op->r)));
@@ -709,8 +596,8 @@ static int lock_row(struct res_op *op)
 {
 	struct arena *a = op->r->arena;
 	struct db_rows rows;
-	const char *sql = arena_sprintf(a, "SELECT id FROM %s WHERE tenant_id = ? AND id = ? FOR UPDATE",
-					op->res->table);
+	const char *sql = arena_sprintf(
+	    a, "SELECT id FROM %s WHERE tenant_id = ? AND id = ? FOR UPDATE", op->res->table);
 
 	if (db_exec(a, &rows, sql, "ss", tenant_of(op->r), op->id) < 0)
 		return -1;

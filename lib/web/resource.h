@@ -9,50 +9,26 @@
 
 #include "base/buf.h"
 #include "db/db.h"
+#include "db/field.h"
 #include "db/sql.h"
 
 struct arena;
 struct kvlist;
 struct request;
 
-/* What a field holds and so how its JSON value is checked. */
-enum res_kind {
-	RES_STRING = 0, /* text of at most max_len characters */
-	RES_INT,        /* JSON integer >= min */
-	RES_ENUM,       /* one of values */
-	RES_REF,        /* UUID of a ref_table row of the caller's tenant */
-	RES_TIMESTAMP,  /* ISO 8601, stored as UTC DATETIME */
-};
-
-/* Field flags. */
-#define RES_REQUIRED (1u << 0) /* must be given on create */
-#define RES_PATCH (1u << 1)    /* may be changed by PATCH */
-#define RES_FILTER (1u << 2)   /* list filter: ?name=value matches exactly */
-#define RES_NULLABLE (1u << 3) /* the column takes NULL; JSON null or "" clears it */
-#define RES_READONLY (1u << 4) /* returned, never accepted from a client */
-
-/* One column of a resource, in the order the JSON object shows it. */
-struct res_field {
-	const char *name; /* column and JSON key */
-	enum res_kind kind;
-	unsigned flags;
-	size_t max_len;            /* RES_STRING: characters (the column's VARCHAR size) */
-	const char *const *values; /* RES_ENUM: NULL-terminated */
-	long long min;             /* RES_INT: smallest value (0 unless set) */
-	long long max;             /* RES_INT: largest value, 0 for no limit ("Field too large: <name>") */
-	const char *invalid_msg;   /* replaces "Invalid <name>" */
-	/* PATCH of a field without RES_PATCH: replaces "Field cannot be changed: <name>". */
-	const char *fixed_msg;
-	/* RES_REF: the row must exist in the tenant ("<ref_entity> not found", 404) and be active. */
-	const char *ref_table;
-	const char *ref_entity;
-	/*
-	 * RES_REF: this resource's field ref_match must equal the referenced row's
-	 * column of that name (checked on create; such refs are not patchable).
-	 */
-	const char *ref_match;
-	const char *ref_mismatch_msg;
-};
+/*
+ * The fields of a resource are struct field (db/field.h), checked by field_check(). Flags the
+ * engine reads besides the validator's:
+ */
+#define RES_PATCH FIELD_OWNER_FLAG(0)    /* may be changed by PATCH */
+#define RES_FILTER FIELD_OWNER_FLAG(1)   /* list filter: ?name=value matches exactly */
+#define RES_READONLY FIELD_OWNER_FLAG(2) /* returned, never accepted from a client */
+/*
+ * How master data reads empty values, on every field of its tables: text of blanks is null
+ * (cleared when FIELD_NULLABLE), and a null where NULL cannot be stored reads as the field
+ * missing ("Field required: x" when FIELD_REQUIRED, the column's default on create).
+ */
+#define RES_EMPTY_RULES (FIELD_BLANK_NULL | FIELD_NULL_MISSING)
 
 /* A unique key of the table and the 409 message when a write collides with it. */
 struct res_unique {
@@ -60,23 +36,15 @@ struct res_unique {
 	const char *message;
 };
 
-/* Per-request state of one write, handed to hooks. */
-struct res_value {
-	bool set;      /* given in the body or by a hook */
-	bool null;     /* store SQL NULL */
-	const char *s; /* text of strings, enums, refs (lower case), timestamps (DB form) */
-	long long i;   /* RES_INT */
-};
-
 struct resource;
 
 struct res_op {
 	struct request *r;
 	const struct resource *res;
-	const char *id;          /* the row's id */
-	struct res_value *vals;  /* one per field of res */
-	void *hook_data;         /* what a before hook leaves for its after hook */
-	int status;              /* set with message when the write is refused */
+	const char *id;           /* the row's id */
+	struct field_value *vals; /* one per field of res */
+	void *hook_data;          /* what a before hook leaves for its after hook */
+	int status;               /* set with message when the write is refused */
 	const char *message;
 };
 
@@ -90,11 +58,12 @@ struct resource {
 	const char *plural;   /* JSON key of a list: "bins" */
 	const char *entity;   /* "Bin": messages "Bin created successfully", "Bin not found" */
 	const char *entities; /* "Bins": "Bins retrieved successfully" */
-	const struct res_field *fields; /* ends with a zeroed entry */
+	const struct field *fields;       /* ends with a zeroed entry */
 	const struct res_unique *uniques; /* ends with a zeroed entry; may be NULL */
 	const char *const *search; /* column expressions the `search` parameter matches with LIKE */
-	const char *select_extra;  /* more select items (joined columns labelled "item.sku"), or NULL */
-	const char *joins;         /* JOIN clauses for select_extra and search, or NULL */
+	const char
+	    *select_extra; /* more select items (joined columns labelled "item.sku"), or NULL */
+	const char *joins; /* JOIN clauses for select_extra and search, or NULL */
 	/* The status DELETE sets ("inactive"); lists accept it as a status filter. */
 	const char *deleted_status;
 	/*
@@ -110,11 +79,12 @@ struct resource {
 enum res_mode { RES_CREATE = 0, RES_UPDATE };
 
 /* Route handlers: res_for_path() picks the resource, the res_* functions below do the work. */
-#define RES_ROUTES(base, read_scopes, write_scopes, list, create, get, update, remove) \
-	{ "GET", base, list, read_scopes }, { "POST", base, create, write_scopes }, \
-		{ "GET", base "/:id", get, read_scopes }, \
-		{ "PATCH", base "/:id", update, write_scopes }, \
-		{ "DELETE", base "/:id", remove, write_scopes }
+#define RES_ROUTES(base, read_scopes, write_scopes, list, create, get, update, remove)             \
+	{"GET", base, list, read_scopes}, {"POST", base, create, write_scopes},                    \
+	    {"GET", base "/:id", get, read_scopes}, {"PATCH", base "/:id", update, write_scopes},  \
+	{                                                                                          \
+		"DELETE", base "/:id", remove, write_scopes                                        \
+	}
 
 /* The resource whose path is path or a prefix of it ending at '/', from a NULL-terminated set. */
 const struct resource *res_for_path(const struct resource *const *set, const char *path);
@@ -144,8 +114,8 @@ size_t res_nfields(const struct resource *res);
  * Does not touch the database (references are checked later).
  */
 int res_validate(struct arena *a, const struct resource *res, struct json_object *body,
-		 enum res_mode mode, const char *caller_tenant, struct res_value *vals,
-		 const char **msg);
+                 enum res_mode mode, const char *caller_tenant, struct field_value *vals,
+                 const char **msg);
 
 /*
  * Appends " WHERE t.tenant_id = ?" and one condition per filter and search
@@ -153,7 +123,7 @@ int res_validate(struct arena *a, const struct resource *res, struct json_object
  * filter value cannot match the field's kind.
  */
 int res_build_where(struct sql *q, const struct resource *res, const struct kvlist *query,
-		    const char *tenant_id, const char **msg);
+                    const char *tenant_id, const char **msg);
 
 /* Hook helpers. */
 /* The value of field name in op (NULL when unset or null). */

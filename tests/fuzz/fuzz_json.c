@@ -90,31 +90,34 @@ static bool is_lower_uuid(const char *s)
 }
 
 /* What res_validate accepted fits the columns. */
-static void check_res_values(const struct resource *res, const struct res_value *vals)
+static void check_res_values(const struct resource *res, const struct field_value *vals)
 {
 	for (size_t i = 0; res->fields[i].name; i++) {
-		const struct res_field *f = &res->fields[i];
-		const struct res_value *v = &vals[i];
+		const struct field *f = &res->fields[i];
+		const struct field_value *v = &vals[i];
 		bool ok = true;
 
 		if (!v->set || v->null)
 			continue;
 		switch (f->kind) {
-		case RES_STRING:
+		case FIELD_TEXT:
 			ok = v->s && valid_text(v->s, f->max_len * 4) &&
 			     valid_utf8_chars(v->s) <= f->max_len;
 			break;
-		case RES_ENUM:
+		case FIELD_ENUM:
 			ok = v->s && valid_one_of(v->s, f->values);
 			break;
-		case RES_REF:
+		case FIELD_REF:
 			ok = is_lower_uuid(v->s);
 			break;
-		case RES_TIMESTAMP:
+		case FIELD_TIME:
 			ok = fuzz_is_db_time(v->s);
 			break;
-		case RES_INT:
+		case FIELD_INT:
 			ok = v->i >= f->min && (!f->max || v->i <= f->max);
+			break;
+		default: /* master data has no other kinds */
+			ok = false;
 			break;
 		}
 		if (!ok)
@@ -128,7 +131,7 @@ static void check_resources(struct arena *a, struct json_object *body)
 	for (size_t r = 0; resources[r]; r++) {
 		for (int mode = RES_CREATE; mode <= RES_UPDATE; mode++) {
 			const struct resource *res = resources[r];
-			struct res_value *vals =
+			struct field_value *vals =
 			    arena_alloc(a, (res_nfields(res) + 1) * sizeof(*vals));
 			const char *msg = NULL;
 
@@ -201,7 +204,7 @@ static void check_itx(struct arena *a, struct json_object *body)
 static void check_count(struct arena *a, struct json_object *body)
 {
 	struct json_object *doc = NULL, *arr = NULL;
-	struct count_value *vals = arena_alloc(a, count_nfields() * sizeof(*vals));
+	struct field_value *vals = arena_alloc(a, count_nfields() * sizeof(*vals));
 	struct count_assignment *as;
 	struct count_entry e;
 	const char *msg = NULL, *detail = NULL;
@@ -214,7 +217,7 @@ static void check_count(struct arena *a, struct json_object *body)
 	memset(vals, 0, count_nfields() * sizeof(*vals));
 	if (count_body_session(a, doc, false, vals, &msg, &detail) == 0) {
 		for (size_t i = 0; count_fields[i].name; i++)
-			if (vals[i].set && !vals[i].null && count_fields[i].kind == COUNT_F_TIME &&
+			if (vals[i].set && !vals[i].null && count_fields[i].kind == FIELD_TIME &&
 			    !fuzz_is_db_time(vals[i].s))
 				fuzz_fail("count session %s accepted as \"%s\"",
 				          count_fields[i].name, vals[i].s);

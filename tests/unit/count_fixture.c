@@ -63,7 +63,7 @@ void fx_end(void)
 
 void fx_session(struct arena *a, const char *code, bool blind, const char **id)
 {
-	struct count_value *vals = arena_alloc(a, count_nfields() * sizeof(*vals));
+	struct field_value *vals = arena_alloc(a, count_nfields() * sizeof(*vals));
 	static const char *keys[] = {FX_BIN_A};
 	struct count_target target = {keys, 1};
 	struct count_assignment as[] = {
@@ -76,10 +76,10 @@ void fx_session(struct arena *a, const char *code, bool blind, const char **id)
 	struct count_result res = {0};
 
 	memset(vals, 0, count_nfields() * sizeof(*vals));
-	vals[count_field_index("type")] = (struct count_value){.set = true, .s = "position"};
-	vals[count_field_index("blind_quantities")] = (struct count_value){.set = true, .i = blind};
+	vals[count_field_index("type")] = (struct field_value){.set = true, .s = "position"};
+	vals[count_field_index("blind_quantities")] = (struct field_value){.set = true, .i = blind};
 	if (code)
-		vals[count_field_index("code")] = (struct count_value){.set = true, .s = code};
+		vals[count_field_index("code")] = (struct field_value){.set = true, .s = code};
 	assert_int_equal(count_input_create(a, FX_TENANT, FX_USER1, vals, as, 2, id, &res), 0);
 }
 

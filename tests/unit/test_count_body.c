@@ -38,7 +38,7 @@ static struct json_object *parse(const char *text)
 }
 
 /* Runs count_body_session on text; returns the status and leaves the message in *msg. */
-static int session_status(const char *text, bool creating, struct count_value *vals,
+static int session_status(const char *text, bool creating, struct field_value *vals,
                           const char **msg)
 {
 	struct json_object *o = parse(text);
@@ -53,7 +53,7 @@ static int session_status(const char *text, bool creating, struct count_value *v
 
 static void test_session_document_example(void **state)
 {
-	struct count_value vals[64];
+	struct field_value vals[64];
 	const char *msg = NULL;
 
 	(void)state;
@@ -89,7 +89,7 @@ static void test_session_document_example(void **state)
 
 static void test_session_refusals(void **state)
 {
-	struct count_value vals[64];
+	struct field_value vals[64];
 	const char *msg = NULL;
 
 	(void)state;
@@ -134,6 +134,70 @@ static void test_session_refusals(void **state)
 	/* Empty optional text clears it. */
 	assert_int_equal(session_status("{\"notes\": \"\"}", false, vals, &msg), 0);
 	assert_true(vals[count_field_index("notes")].null);
+}
+
+/* count_body_session on text that it refuses: the message and detail must be these. */
+static void session_refused(const char *text, bool creating, const char *msg, const char *detail)
+{
+	struct field_value vals[64];
+	struct json_object *o = parse(text);
+	const char *m = NULL, *d = NULL;
+
+	memset(vals, 0, sizeof(vals));
+	assert_int_equal(count_body_session(arena, o, creating, vals, &m, &d), 400);
+	json_object_put(o);
+	assert_string_equal(m, msg);
+	assert_string_equal(d, detail);
+}
+
+/* The count table's data as the one validator reads it: hints, empty values, nulls. */
+static void test_session_details(void **state)
+{
+	struct field_value vals[64];
+	const char *msg = NULL;
+
+	(void)state;
+	session_refused("{\"type\": \"shelf\"}", true, "Invalid type",
+	                "type must be position or product");
+	/* A null where none is stored is a wrong value, not a missing one (res says otherwise). */
+	session_refused("{\"type\": null}", true, "Invalid type",
+	                "type must be position or product");
+	session_refused("{\"code\": null}", false, "Invalid code",
+	                "code must be a non-empty string");
+	session_refused("{}", true, "Field required: type", "");
+	session_refused("{\"bogus\": 1}", false, "Unknown field: bogus",
+	                "see the count_session document for the accepted fields");
+	/* Text of blanks is checked as text: only "" clears a nullable text. */
+	session_refused("{\"code\": \"  \"}", false, "Invalid code", "code must be non-blank text");
+	session_refused("{\"code\": \"\"}", false, "Invalid code", "code must be non-blank text");
+	session_refused("{\"notes\": \"  \"}", false, "Invalid notes",
+	                "notes must be non-blank text");
+	session_refused("{\"code\": 7}", false, "Invalid code", "code must be a non-empty string");
+	session_refused("{\"code\": \"1234567890123456789012345678901234567890123456789012345\"}",
+	                false, "Field too long: code", "code takes at most 50 characters");
+	/* Over 100 is "Invalid", not "Field too large" (no FIELD_TOO_LARGE). */
+	session_refused("{\"coverage_percentage\": 101}", false, "Invalid coverage_percentage",
+	                "coverage_percentage must be an integer from 0 to 100");
+	session_refused("{\"coverage_percentage\": \"5\"}", false, "Invalid coverage_percentage",
+	                "coverage_percentage must be an integer from 0 to 100");
+	session_refused("{\"blind_serials\": null}", false, "Invalid blind_serials",
+	                "blind_serials must be true or false");
+	session_refused("{\"scheduled_start\": \"\"}", false, "Invalid scheduled_start",
+	                "scheduled_start must be an ISO 8601 date-time");
+	/* Nulls clear the nullable ones. */
+	assert_int_equal(session_status("{\"coverage_percentage\": null, \"scheduled_end\": null,"
+	                                " \"description\": null}",
+	                                false, vals, &msg),
+	                 0);
+	assert_true(vals[count_field_index("coverage_percentage")].set);
+	assert_true(vals[count_field_index("coverage_percentage")].null);
+	assert_true(vals[count_field_index("scheduled_end")].null);
+	assert_true(vals[count_field_index("description")].null);
+	assert_int_equal(
+	    session_status("{\"type\": \"product\", \"lock_positions\": false}", true, vals, &msg),
+	    0);
+	assert_true(vals[count_field_index("lock_positions")].set);
+	assert_int_equal(vals[count_field_index("lock_positions")].i, 0);
 }
 
 /* count_body_assignments on text: status, message in *msg. */
@@ -245,6 +309,44 @@ static void test_entry(void **state)
 	assert_string_equal(msg, "Unknown field: qty");
 }
 
+/* count_body_entry on text that it refuses: the message and detail must be these. */
+static void entry_refused(const char *text, const char *msg, const char *detail)
+{
+	struct count_entry e;
+	struct json_object *o = parse(text);
+	const char *m = NULL, *d = NULL;
+
+	assert_int_equal(count_body_entry(arena, o, &e, &m, &d), 400);
+	json_object_put(o);
+	assert_string_equal(m, msg);
+	assert_string_equal(d, detail);
+}
+
+/* lot_number goes through the same validator: null, "" or no key for none. */
+static void test_entry_lot(void **state)
+{
+	struct count_entry e;
+	const char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(
+	    entry_status("{" BIN ", " ITEM ", \"counted_qt\": 1, \"lot_number\": null}", &e, &msg),
+	    0);
+	assert_string_equal(e.lot_number, "");
+	assert_int_equal(
+	    entry_status("{" BIN ", " ITEM ", \"counted_qt\": 1, \"lot_number\": \"\"}", &e, &msg),
+	    0);
+	assert_string_equal(e.lot_number, "");
+	entry_refused("{" BIN ", " ITEM ", \"counted_qt\": 1, \"lot_number\": 5}",
+	              "Invalid lot_number", "lot_number must be a string");
+	entry_refused("{" BIN ", " ITEM ", \"counted_qt\": 1, \"lot_number\": \"  \"}",
+	              "Invalid lot_number", "lot_number must be non-blank text");
+	entry_refused("{" BIN ", " ITEM ", \"counted_qt\": 1, \"lot_number\": \""
+	              "12345678901234567890123456789012345678901234567890"
+	              "12345678901234567890123456789012345678901234567890X\"}",
+	              "Field too long: lot_number", "lot_number takes at most 100 characters");
+}
+
 static void test_serials(void **state)
 {
 	struct json_object *v;
@@ -278,8 +380,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_session_document_example),
 	    cmocka_unit_test(test_session_refusals),
+	    cmocka_unit_test(test_session_details),
 	    cmocka_unit_test(test_assignments),
 	    cmocka_unit_test(test_entry),
+	    cmocka_unit_test(test_entry_lot),
 	    cmocka_unit_test(test_serials),
 	};
 

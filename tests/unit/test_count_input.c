@@ -15,17 +15,17 @@
 #include "count/count_input.h"
 #include "count_case.h"
 
-static struct count_value *values(void)
+static struct field_value *values(void)
 {
-	struct count_value *vals = arena_alloc(arena, count_nfields() * sizeof(*vals));
+	struct field_value *vals = arena_alloc(arena, count_nfields() * sizeof(*vals));
 
 	memset(vals, 0, count_nfields() * sizeof(*vals));
 	return vals;
 }
 
-static void set(struct count_value *vals, const char *name, const char *s, long long i)
+static void set(struct field_value *vals, const char *name, const char *s, long long i)
 {
-	vals[count_field_index(name)] = (struct count_value){.set = true, .s = s, .i = i};
+	vals[count_field_index(name)] = (struct field_value){.set = true, .s = s, .i = i};
 }
 
 static const char *text(const char *sql, const char *id)
@@ -66,7 +66,7 @@ static void test_create_generates_a_code(void **state)
 
 static void test_create_refusals(void **state)
 {
-	struct count_value *vals = values();
+	struct field_value *vals = values();
 	struct count_result res = {0};
 	static const char *keys[] = {FX_BIN_A};
 	struct count_target target = {keys, 1};
@@ -112,7 +112,7 @@ static void test_code_free(void **state)
 
 static void test_update_and_planned_change(void **state)
 {
-	struct count_value *vals = values();
+	struct field_value *vals = values();
 	const char *id, *field = "x";
 
 	(void)state;
@@ -138,9 +138,37 @@ static void test_update_and_planned_change(void **state)
 	assert_string_equal(field, "blind_serials");
 }
 
+/* The table's kinds as parameters: integers and booleans as numbers, a cleared field as NULL. */
+static void test_update_kinds(void **state)
+{
+	struct field_value *vals = values();
+	const char *id;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	fx_session(arena, "CNT-KINDS", false, &id);
+	set(vals, "coverage_percentage", NULL, 40);
+	set(vals, "lock_positions", NULL, 1);
+	set(vals, "notes", "first", 0);
+	assert_int_equal(count_input_update(arena, FX_TENANT, id, vals), 0);
+	assert_string_equal(
+	    text("SELECT CONCAT(coverage_percentage, ' ', lock_positions, ' ', notes)"
+	         " FROM count_sessions WHERE id = ?",
+	         id),
+	    "40 1 first");
+	vals = values();
+	vals[count_field_index("notes")] = (struct field_value){.set = true, .null = true};
+	assert_int_equal(count_input_update(arena, FX_TENANT, id, vals), 0);
+	assert_string_equal(text("SELECT CONCAT(notes IS NULL, ' ', coverage_percentage, ' ', rev)"
+	                         " FROM count_sessions WHERE id = ?",
+	                         id),
+	                    "1 40 3");
+}
+
 static void test_schedule_check(void **state)
 {
-	struct count_value *vals = values();
+	struct field_value *vals = values();
 	struct count_result res = {0};
 	const char *id;
 
@@ -166,6 +194,7 @@ int main(void)
 	    DB_CASE(test_create_refusals),
 	    DB_CASE(test_code_free),
 	    DB_CASE(test_update_and_planned_change),
+	    DB_CASE(test_update_kinds),
 	    DB_CASE(test_schedule_check),
 	};
 

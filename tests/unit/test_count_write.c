@@ -83,7 +83,7 @@ static void test_missing_session(void **state)
 /* A refused create leaves nothing behind: the session it inserted first is rolled back. */
 static void test_refused_create_leaves_nothing(void **state)
 {
-	struct count_value *vals = arena_alloc(arena, count_nfields() * sizeof(*vals));
+	struct field_value *vals = arena_alloc(arena, count_nfields() * sizeof(*vals));
 	static const char *keys[] = {FX_BIN_A};
 	struct count_target target = {keys, 1};
 	struct count_assignment nobody = {.user_key = "user/nobody-at-all",
@@ -105,8 +105,8 @@ static void test_refused_create_leaves_nothing(void **state)
 	tenant = db_cell(&rows, 0, 0);
 	user = db_cell(&rows, 0, 1);
 	memset(vals, 0, count_nfields() * sizeof(*vals));
-	vals[count_field_index("type")] = (struct count_value){.set = true, .s = "position"};
-	vals[count_field_index("code")] = (struct count_value){.set = true, .s = "CNT-WRITE-UNIT"};
+	vals[count_field_index("type")] = (struct field_value){.set = true, .s = "position"};
+	vals[count_field_index("code")] = (struct field_value){.set = true, .s = "CNT-WRITE-UNIT"};
 	/* The session goes in first; the unknown user then refuses it all. */
 	assert_int_equal(count_write_create(arena, tenant, user, vals, &nobody, 1, &id, &res),
 	                 COUNT_REFUSED);

@@ -14,52 +14,72 @@
 
 #define TENANT "11111111-2222-3333-4444-555555555555"
 
-static const char *const colours[] = { "red", "green", NULL };
+static const char *const colours[] = {"red", "green", NULL};
+
+/* Every field reads empty values the master data way. */
+#define RULES RES_EMPTY_RULES
 
 /* A made-up resource with one field of every kind and flag. */
-static const struct res_field widget_fields[] = {
-	{ .name = "name", .kind = RES_STRING, .flags = RES_REQUIRED | RES_PATCH, .max_len = 5 },
-	{ .name = "note", .kind = RES_STRING, .flags = RES_PATCH | RES_NULLABLE | RES_FILTER,
-	  .max_len = 10 },
-	{ .name = "colour", .kind = RES_ENUM, .flags = RES_PATCH | RES_FILTER, .values = colours },
-	{ .name = "box_id", .kind = RES_REF, .flags = RES_REQUIRED | RES_FILTER, .ref_table = "boxes",
-	  .ref_entity = "Box" },
-	{ .name = "size", .kind = RES_INT, .flags = RES_PATCH | RES_FILTER, .min = 1, .max = 100 },
-	{ .name = "count", .kind = RES_INT, .invalid_msg = "Count must be a non-negative integer",
-	  .fixed_msg = "Count is fixed" },
-	{ .name = "seen_at", .kind = RES_TIMESTAMP, .flags = RES_PATCH | RES_NULLABLE },
-	{ .name = "checked_at", .kind = RES_TIMESTAMP, .flags = RES_READONLY },
-	{ .name = "status", .kind = RES_ENUM, .flags = RES_PATCH | RES_FILTER, .values = colours },
-	{ 0 }
-};
+static const struct field widget_fields[] = {
+    {.name = "name", .kind = FIELD_TEXT, .flags = RULES | FIELD_REQUIRED | RES_PATCH, .max_len = 5},
+    {.name = "note",
+     .kind = FIELD_TEXT,
+     .flags = RULES | RES_PATCH | FIELD_NULLABLE | RES_FILTER,
+     .max_len = 10},
+    {.name = "colour",
+     .kind = FIELD_ENUM,
+     .flags = RULES | RES_PATCH | RES_FILTER,
+     .values = colours},
+    {.name = "box_id",
+     .kind = FIELD_REF,
+     .flags = RULES | FIELD_REQUIRED | RES_FILTER,
+     .ref_table = "boxes",
+     .ref_entity = "Box"},
+    {.name = "size",
+     .kind = FIELD_INT,
+     .flags = RULES | FIELD_TOO_LARGE | RES_PATCH | RES_FILTER,
+     .min = 1,
+     .max = 100},
+    {.name = "count",
+     .kind = FIELD_INT,
+     .flags = RULES,
+     .invalid_msg = "Count must be a non-negative integer",
+     .fixed_msg = "Count is fixed"},
+    {.name = "seen_at", .kind = FIELD_TIME, .flags = RULES | RES_PATCH | FIELD_NULLABLE},
+    {.name = "checked_at", .kind = FIELD_TIME, .flags = RULES | RES_READONLY},
+    {.name = "status",
+     .kind = FIELD_ENUM,
+     .flags = RULES | RES_PATCH | RES_FILTER,
+     .values = colours},
+    {0}};
 
-static const char *const widget_search[] = { "t.name", "b.label", NULL };
+static const char *const widget_search[] = {"t.name", "b.label", NULL};
 
 static const struct resource widgets = {
-	.path = "/warehousing/widgets",
-	.table = "widgets",
-	.singular = "widget",
-	.plural = "widgets",
-	.entity = "Widget",
-	.entities = "Widgets",
-	.fields = widget_fields,
-	.search = widget_search,
-	.deleted_status = "gone",
+    .path = "/warehousing/widgets",
+    .table = "widgets",
+    .singular = "widget",
+    .plural = "widgets",
+    .entity = "Widget",
+    .entities = "Widgets",
+    .fields = widget_fields,
+    .search = widget_search,
+    .deleted_status = "gone",
 };
 
 static const struct resource boxes = {
-	.path = "/warehousing/boxes",
-	.table = "boxes",
-	.singular = "box",
-	.plural = "boxes",
-	.entity = "Box",
-	.entities = "Boxes",
-	.fields = widget_fields,
+    .path = "/warehousing/boxes",
+    .table = "boxes",
+    .singular = "box",
+    .plural = "boxes",
+    .entity = "Box",
+    .entities = "Boxes",
+    .fields = widget_fields,
 };
 
 struct fixture {
 	struct arena *a;
-	struct res_value vals[16];
+	struct field_value vals[16];
 	const char *msg;
 };
 
@@ -96,7 +116,7 @@ static int check(struct fixture *fx, const char *text, enum res_mode mode)
 }
 
 static void expect_error(struct fixture *fx, const char *text, enum res_mode mode, int status,
-			 const char *msg)
+                         const char *msg)
 {
 	assert_int_equal(check(fx, text, mode), status);
 	assert_string_equal(fx->msg, msg);
@@ -108,8 +128,11 @@ static void test_validate_create_ok(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_int_equal(check(fx, "{\"name\": \"abc\", " BOX ", \"size\": 3, \"colour\": \"red\","
-				   " \"seen_at\": \"2023-06-15T12:30:00+02:00\"}", RES_CREATE), 0);
+	assert_int_equal(check(fx,
+	                       "{\"name\": \"abc\", " BOX ", \"size\": 3, \"colour\": \"red\","
+	                       " \"seen_at\": \"2023-06-15T12:30:00+02:00\"}",
+	                       RES_CREATE),
+	                 0);
 	assert_true(fx->vals[0].set);
 	assert_string_equal(fx->vals[0].s, "abc");
 	assert_false(fx->vals[1].set);
@@ -136,7 +159,8 @@ static void test_validate_types(void **state)
 	struct fixture *fx = *state;
 
 	expect_error(fx, "{\"name\": 5, " BOX "}", RES_CREATE, 400, "Invalid name");
-	expect_error(fx, "{\"name\": \"abc\", \"box_id\": \"nope\"}", RES_CREATE, 400, "Invalid box_id");
+	expect_error(fx, "{\"name\": \"abc\", \"box_id\": \"nope\"}", RES_CREATE, 400,
+	             "Invalid box_id");
 	expect_error(fx, "{\"colour\": \"blue\"}", RES_UPDATE, 400, "Invalid colour");
 	expect_error(fx, "{\"size\": \"big\"}", RES_UPDATE, 400, "Invalid size");
 	expect_error(fx, "{\"size\": 0}", RES_UPDATE, 400, "Invalid size");
@@ -148,7 +172,7 @@ static void test_validate_types(void **state)
 	assert_int_equal(check(fx, "{\"size\": 100}", RES_UPDATE), 0);
 	expect_error(fx, "{\"seen_at\": \"yesterday\"}", RES_UPDATE, 400, "Invalid seen_at");
 	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"count\": -1}", RES_CREATE, 400,
-		     "Count must be a non-negative integer");
+	             "Count must be a non-negative integer");
 	/* null on a non-nullable optional field: fine on create (default), not on update. */
 	assert_int_equal(check(fx, "{\"name\": \"abc\", " BOX ", \"size\": null}", RES_CREATE), 0);
 	assert_false(fx->vals[4].set);
@@ -161,11 +185,10 @@ static void test_validate_length(void **state)
 
 	expect_error(fx, "{\"name\": \"abcdef\"}", RES_UPDATE, 400, "Field too long: name");
 	/* Five characters of two bytes each still fit a five-character column. */
-	assert_int_equal(check(fx, "{\"name\": \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}",
-			       RES_UPDATE),
-			 0);
-	expect_error(fx, "{\"name\": \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}", RES_UPDATE,
-		     400, "Field too long: name");
+	assert_int_equal(
+	    check(fx, "{\"name\": \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}", RES_UPDATE), 0);
+	expect_error(fx, "{\"name\": \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}",
+	             RES_UPDATE, 400, "Field too long: name");
 }
 
 static void test_validate_nullable(void **state)
@@ -180,19 +203,60 @@ static void test_validate_nullable(void **state)
 	assert_true(fx->vals[1].null);
 }
 
+/* Blank text and null as master data reads them (RES_EMPTY_RULES on every field). */
+static void test_validate_blank(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* Blank text clears a nullable field of any text kind, "" as well. */
+	assert_int_equal(check(fx, "{\"note\": \" \\t \"}", RES_UPDATE), 0);
+	assert_true(fx->vals[1].set && fx->vals[1].null);
+	assert_int_equal(check(fx, "{\"seen_at\": \"\"}", RES_UPDATE), 0);
+	assert_true(fx->vals[6].set && fx->vals[6].null);
+	/* Blank text where NULL cannot be stored: required, else invalid (never the default). */
+	expect_error(fx, "{\"name\": \"\", " BOX "}", RES_CREATE, 400, "Field required: name");
+	expect_error(fx, "{\"name\": \"abc\", \"box_id\": \" \"}", RES_CREATE, 400,
+	             "Field required: box_id");
+	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"colour\": \"  \"}", RES_CREATE, 400,
+	             "Invalid colour");
+	expect_error(fx, "{\"colour\": \"\"}", RES_UPDATE, 400, "Invalid colour");
+	/* A null leaves an optional field its default on create, and clears a nullable one. */
+	assert_int_equal(check(fx, "{\"name\": \"abc\", " BOX ", \"colour\": null}", RES_CREATE),
+	                 0);
+	assert_false(fx->vals[2].set);
+	assert_int_equal(check(fx, "{\"name\": \"abc\", " BOX ", \"seen_at\": null}", RES_CREATE),
+	                 0);
+	assert_true(fx->vals[6].set && fx->vals[6].null);
+	expect_error(fx, "{\"colour\": null}", RES_UPDATE, 400, "Invalid colour");
+	expect_error(fx, "{\"name\": \"abc\", \"box_id\": null}", RES_CREATE, 400,
+	             "Field required: box_id");
+	/* invalid_msg also answers a wrong null, and the too-large message only where flagged. */
+	expect_error(fx, "{\"count\": null}", RES_UPDATE, 400, "Count is fixed");
+	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"count\": \"\"}", RES_CREATE, 400,
+	             "Count must be a non-negative integer");
+	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"count\": 99999999999999999999}",
+	             RES_CREATE, 400, "Count must be a non-negative integer");
+	/* Keys first: an unknown key is named before a wrong value. */
+	expect_error(fx, "{\"size\": \"x\", \"bogus\": 1}", RES_UPDATE, 400,
+	             "Unknown field: bogus");
+	/* Fields in table order: the first at fault is named. */
+	expect_error(fx, "{\"size\": 0, \"name\": 5}", RES_UPDATE, 400, "Invalid name");
+}
+
 static void test_validate_keys(void **state)
 {
 	struct fixture *fx = *state;
 
 	expect_error(fx, "{\"bogus\": 1}", RES_UPDATE, 400, "Unknown field: bogus");
 	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"bogus\": 1}", RES_CREATE, 400,
-		     "Unknown field: bogus");
+	             "Unknown field: bogus");
 	expect_error(fx, "{\"id\": \"x\"}", RES_UPDATE, 400, "Field is read-only: id");
-	expect_error(fx, "{\"created_at\": \"x\"}", RES_UPDATE, 400, "Field is read-only: created_at");
+	expect_error(fx, "{\"created_at\": \"x\"}", RES_UPDATE, 400,
+	             "Field is read-only: created_at");
 	expect_error(fx, "{\"checked_at\": \"2023-01-01\"}", RES_UPDATE, 400,
-		     "Field is read-only: checked_at");
+	             "Field is read-only: checked_at");
 	expect_error(fx, "{\"box_id\": \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"}", RES_UPDATE, 400,
-		     "Field cannot be changed: box_id");
+	             "Field cannot be changed: box_id");
 	expect_error(fx, "{\"count\": 3}", RES_UPDATE, 400, "Count is fixed");
 	expect_error(fx, "{}", RES_UPDATE, 400, "No fields to update");
 	expect_error(fx, "[1]", RES_UPDATE, 400, "Invalid JSON body");
@@ -203,8 +267,9 @@ static void test_validate_tenant(void **state)
 	struct fixture *fx = *state;
 
 	expect_error(fx, "{\"tenant_id\": \"99999999-2222-3333-4444-555555555555\", \"size\": 2}",
-		     RES_UPDATE, 403, "Insufficient permissions");
-	expect_error(fx, "{\"tenant_id\": 7, \"size\": 2}", RES_UPDATE, 403, "Insufficient permissions");
+	             RES_UPDATE, 403, "Insufficient permissions");
+	expect_error(fx, "{\"tenant_id\": 7, \"size\": 2}", RES_UPDATE, 403,
+	             "Insufficient permissions");
 	assert_int_equal(check(fx, "{\"tenant_id\": \"" TENANT "\", \"size\": 2}", RES_UPDATE), 0);
 	/* tenant_id alone changes nothing. */
 	expect_error(fx, "{\"tenant_id\": \"" TENANT "\"}", RES_UPDATE, 400, "No fields to update");
@@ -213,7 +278,7 @@ static void test_validate_tenant(void **state)
 /* Builds the WHERE clause for query pairs (NULL-terminated key, value list). */
 static int where(struct fixture *fx, struct sql *q, const char *const *pairs)
 {
-	struct kvlist query = { 0 };
+	struct kvlist query = {0};
 
 	for (; pairs[0]; pairs += 2)
 		kvlist_add(fx->a, &query, pairs[0], pairs[1]);
@@ -226,7 +291,7 @@ static void test_where_plain(void **state)
 {
 	struct fixture *fx = *state;
 	struct sql q;
-	static const char *const none[] = { "page", "2", "name", "ignored", NULL };
+	static const char *const none[] = {"page", "2", "name", "ignored", NULL};
 
 	assert_int_equal(where(fx, &q, none), 0);
 	assert_string_equal(buf_cstr(&q.text), " WHERE t.tenant_id = ?");
@@ -241,12 +306,15 @@ static void test_where_filters(void **state)
 	struct fixture *fx = *state;
 	struct sql q;
 	/* Given out of field order, with an empty value that counts as absent. */
-	static const char *const filters[] = { "size", "4", "colour", "green", "note", "",
-					       "box_id", "AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee", NULL };
+	static const char *const filters[] = {
+	    "size", "4", "colour", "green",
+	    "note", "",  "box_id", "AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee",
+	    NULL};
 
 	assert_int_equal(where(fx, &q, filters), 0);
-	assert_string_equal(buf_cstr(&q.text),
-			    " WHERE t.tenant_id = ? AND t.colour = ? AND t.box_id = ? AND t.size = ?");
+	assert_string_equal(
+	    buf_cstr(&q.text),
+	    " WHERE t.tenant_id = ? AND t.colour = ? AND t.box_id = ? AND t.size = ?");
 	assert_int_equal(q.n, 4);
 	assert_string_equal(q.params[1].s, "green");
 	assert_string_equal(q.params[2].s, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
@@ -259,8 +327,8 @@ static void test_where_deleted_status(void **state)
 {
 	struct fixture *fx = *state;
 	struct sql q;
-	static const char *const gone[] = { "status", "gone", NULL };
-	static const char *const colour_gone[] = { "colour", "gone", NULL };
+	static const char *const gone[] = {"status", "gone", NULL};
+	static const char *const colour_gone[] = {"colour", "gone", NULL};
 
 	/* Soft-deleted rows can be listed although "gone" is not a writable status. */
 	assert_int_equal(where(fx, &q, gone), 0);
@@ -278,8 +346,8 @@ static void test_where_invalid(void **state)
 {
 	struct fixture *fx = *state;
 	struct sql q;
-	static const char *const bad_ref[] = { "box_id", "1; DROP TABLE x", NULL };
-	static const char *const bad_int[] = { "size", "four", NULL };
+	static const char *const bad_ref[] = {"box_id", "1; DROP TABLE x", NULL};
+	static const char *const bad_int[] = {"size", "four", NULL};
 
 	assert_int_equal(where(fx, &q, bad_ref), -1);
 	assert_string_equal(fx->msg, "Invalid box_id");
@@ -293,12 +361,12 @@ static void test_where_search(void **state)
 {
 	struct fixture *fx = *state;
 	struct sql q;
-	static const char *const search[] = { "search", "a_b", "note", "x'y", NULL };
+	static const char *const search[] = {"search", "a_b", "note", "x'y", NULL};
 
 	assert_int_equal(where(fx, &q, search), 0);
 	assert_string_equal(buf_cstr(&q.text),
-			    " WHERE t.tenant_id = ? AND t.note = ?"
-			    " AND (t.name LIKE ? ESCAPE '!' OR b.label LIKE ? ESCAPE '!')");
+	                    " WHERE t.tenant_id = ? AND t.note = ?"
+	                    " AND (t.name LIKE ? ESCAPE '!' OR b.label LIKE ? ESCAPE '!')");
 	assert_int_equal(q.n, 4);
 	/* Values travel as parameters, never as SQL text. */
 	assert_string_equal(q.params[1].s, "x'y");
@@ -309,7 +377,7 @@ static void test_where_search(void **state)
 
 static void test_for_path(void **state)
 {
-	static const struct resource *const set[] = { &widgets, &boxes, NULL };
+	static const struct resource *const set[] = {&widgets, &boxes, NULL};
 
 	(void)state;
 	assert_ptr_equal(res_for_path(set, "/warehousing/widgets"), &widgets);
@@ -322,8 +390,8 @@ static void test_for_path(void **state)
 static void test_op_helpers(void **state)
 {
 	struct fixture *fx = *state;
-	struct request r = { .arena = fx->a };
-	struct res_op op = { .r = &r, .res = &widgets, .vals = fx->vals };
+	struct request r = {.arena = fx->a};
+	struct res_op op = {.r = &r, .res = &widgets, .vals = fx->vals};
 
 	memset(fx->vals, 0, sizeof fx->vals);
 	assert_null(res_op_str(&op, "note"));
@@ -348,20 +416,21 @@ static void test_op_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_validate_create_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_validate_required, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_validate_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_validate_length, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_validate_nullable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_validate_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_validate_tenant, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_where_plain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_where_filters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_where_deleted_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_where_invalid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_where_search, setup, teardown),
-		cmocka_unit_test(test_for_path),
-		cmocka_unit_test_setup_teardown(test_op_helpers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_create_ok, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_required, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_types, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_length, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_nullable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_blank, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_tenant, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_where_plain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_where_filters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_where_deleted_status, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_where_invalid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_where_search, setup, teardown),
+	    cmocka_unit_test(test_for_path),
+	    cmocka_unit_test_setup_teardown(test_op_helpers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
