@@ -1,5 +1,7 @@
-/* Master data endpoints (/warehousing/warehouses, bins, items, stocks): routes onto lib/stock/master.c's
- * descriptors. */
+/*
+ * Master data endpoints (/warehousing/warehouses, bins, items, stocks): routes onto the CRUD
+ * engine's descriptors (web/master_resources.c).
+ */
 #include <stddef.h>
 
 #include "stock/master.h"

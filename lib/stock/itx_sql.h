@@ -1,4 +1,4 @@
-/* The SQL of a transaction with its related records: lib/stock/itx.c's reads, and the benchmark floors.
+/* The SQL of a transaction with its related records: stock/itx.c's reads, and the benchmark floors.
  */
 #ifndef STOCKTAKE_ITX_SQL_H
 #define STOCKTAKE_ITX_SQL_H

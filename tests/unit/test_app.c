@@ -1,8 +1,8 @@
-/* Unit tests for lib/web/app.c: dispatch rules, --routes, one CGI request, a preforked FastCGI pool. */
+/* Unit tests for web/app.c: dispatch rules, --routes, one CGI request, a preforked FastCGI pool. */
 
 /*
  * auth_authenticate(_deferred)/auth_settle/auth_scope_any are stand-ins defined here: link this
- * test without lib/web/auth.c. db_connect/db_close are weak stand-ins: without lib/db/db.c they count
+ * test without web/auth.c. db_connect/db_close are weak stand-ins: without db/db.c they count
  * calls; with it the real ones fail fast on the test config's missing socket (slower start-up: the
  * workers retry).
  */

@@ -1,4 +1,4 @@
-/* Unit tests for lib/count/count_csv.c: records, quoting, line numbers, header detection, errors. */
+/* Unit tests for count/count_csv.c: records, quoting, line numbers, header detection, errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

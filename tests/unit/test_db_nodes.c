@@ -1,4 +1,4 @@
-/* Unit tests for lib/db/db_nodes.c: list parsing, node judging, writer choice against a live server.
+/* Unit tests for db/db_nodes.c: list parsing, node judging, writer choice against a live server.
  */
 #include <setjmp.h>
 #include <stdarg.h>

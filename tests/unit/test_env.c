@@ -1,4 +1,4 @@
-/* Unit tests for lib/base/env.c: defaults, file syntax, value checks, secret file, file < environment.
+/* Unit tests for base/env.c: defaults, file syntax, value checks, secret file, file < environment.
  */
 #include <setjmp.h>
 #include <stdarg.h>

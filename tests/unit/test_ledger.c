@@ -1,4 +1,4 @@
-/* Unit tests for lib/stock/ledger.c: type names, quantities and each type's effect on stock (no DB). */
+/* Unit tests for stock/ledger.c: type names, quantities and each type's effect on stock (no DB). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

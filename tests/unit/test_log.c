@@ -1,4 +1,4 @@
-/* Unit tests for lib/base/log.c: level parsing, filtering, line format, one-line sanitizing, fatal exit.
+/* Unit tests for base/log.c: level parsing, filtering, line format, sanitizing, fatal exit.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/web/route.c: segment matching, parameters, trailing slash, 404 vs 405, Allow list.
+/* Unit tests for web/route.c: segment matching, parameters, trailing slash, 404 vs 405, Allow list.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/base/valid.c: uuids, enums, integers, timestamps with offsets, text and e-mail. */
+/* Unit tests for base/valid.c: uuids, enums, integers, timestamps with offsets, text and e-mail. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
