@@ -146,6 +146,23 @@ int count_view_assignments(struct arena *a, const struct count_session *s,
 
 /* ---- lines and records --------------------------------------------------------------- */
 
+/*
+ * Blind counting: what v may not see leaves the rows, columns and all, so no
+ * answer built from them (JSON or page) can show it.
+ */
+static int hide_blind(int rc, const struct count_view *v, struct db_rows *rows)
+{
+	int col;
+
+	if (rc < 0)
+		return rc;
+	if (!v->show_qty && (col = db_col(rows, "system_qt")) >= 0)
+		db_rows_drop_col(rows, (size_t)col);
+	if (!v->show_serials && (col = db_col(rows, "system_serials")) >= 0)
+		db_rows_drop_col(rows, (size_t)col);
+	return rc;
+}
+
 int count_view_lines(struct arena *a, const struct count_session *s, const struct count_view *v,
                      struct db_rows *out)
 {
@@ -165,7 +182,7 @@ int count_view_lines(struct arena *a, const struct count_session *s, const struc
 	    DBP_S(v->user_id),
 	};
 
-	return db_execv(a, out, sql, p, sizeof(p) / sizeof(p[0]));
+	return hide_blind(db_execv(a, out, sql, p, sizeof(p) / sizeof(p[0])), v, out);
 }
 
 /*
@@ -210,7 +227,7 @@ static int records_query(struct arena *a, const struct count_session *s, const s
 	p[n++] = DBP_S(record_id);
 	p[n++] = DBP_I(limit);
 	p[n++] = DBP_I(offset);
-	return db_execv(a, rows, v->supervisor ? all_sql : own_sql, p, n);
+	return hide_blind(db_execv(a, rows, v->supervisor ? all_sql : own_sql, p, n), v, rows);
 }
 
 int count_view_records(struct arena *a, const struct count_session *s, const struct count_view *v,

@@ -48,16 +48,6 @@ static void to_serials(struct json_object *o, const char *key)
 	json_object_object_add(o, key, arr);
 }
 
-/* Leaves out what the caller may not see: the fields go, not just their values. */
-static void apply_view(struct json_object *o, const struct count_view *v)
-{
-	to_serials(o, "system_serials");
-	if (!v->show_qty)
-		json_object_object_del(o, "system_qt");
-	if (!v->show_serials)
-		json_object_object_del(o, "system_serials");
-}
-
 /* ---- sessions ---------------------------------------------------------------- */
 
 static struct json_object *session_json(const struct db_rows *rows, size_t i)
@@ -172,8 +162,8 @@ int count_json_assignments(struct arena *a, const struct count_session *s,
 
 /* ---- lines and records --------------------------------------------------------------- */
 
-/* The rows as an array of objects, each trimmed to what v shows. */
-static struct json_object *rows_json(const struct db_rows *rows, const struct count_view *v)
+/* The rows as an array of objects (the count view left out what its viewer may not see). */
+static struct json_object *rows_json(const struct db_rows *rows)
 {
 	struct json_object *arr = checked(json_object_new_array());
 
@@ -182,7 +172,7 @@ static struct json_object *rows_json(const struct db_rows *rows, const struct co
 
 		to_bool(o, "conflict");
 		to_serials(o, "serials");
-		apply_view(o, v);
+		to_serials(o, "system_serials");
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -196,7 +186,7 @@ int count_json_lines(struct arena *a, const struct count_session *s, const struc
 	*out = NULL;
 	if (count_view_lines(a, s, v, &rows) < 0)
 		return -1;
-	*out = rows_json(&rows, v);
+	*out = rows_json(&rows);
 	return 0;
 }
 
@@ -209,7 +199,7 @@ int count_json_records(struct arena *a, const struct count_session *s, const str
 	*out = NULL;
 	if (count_view_records(a, s, v, limit, offset, &rows, total) < 0)
 		return -1;
-	*out = rows_json(&rows, v);
+	*out = rows_json(&rows);
 	return 0;
 }
 
@@ -222,7 +212,7 @@ int count_json_record(struct arena *a, const struct count_session *s, const stru
 	*out = NULL;
 	if (count_view_record(a, s, v, record_id, &rows) < 0)
 		return -1;
-	arr = rows_json(&rows, v);
+	arr = rows_json(&rows);
 	if (json_object_array_length(arr))
 		*out = json_object_get(json_object_array_get_idx(arr, 0));
 	json_object_put(arr);

@@ -165,6 +165,15 @@ static void test_lines_follow_the_view(void **state)
 	assert_string_equal(cell(&rows, 0, "bin_code"), "A-01");
 	assert_string_equal(cell(&rows, 0, "sku"), "SKU-1");
 	assert_null(cell(&rows, 0, "lot_number"));
+	/* Blind quantities: the system's quantity is not even read out (its serials are, as
+	 * the session does not hide them). */
+	assert_false(v.show_qty);
+	assert_true(v.show_serials);
+	assert_int_equal(db_col(&rows, "system_qt"), -1);
+	assert_true(db_col(&rows, "system_serials") >= 0);
+	count_view_init(&v, &s, FX_TENANT, FX_USER2, "inventory:count:apply");
+	assert_true(v.show_qty);
+	assert_int_equal(count_view_lines(arena, &s, &v, &rows), 0);
 	assert_string_equal(cell(&rows, 0, "system_qt"), "10");
 }
 
