@@ -2,8 +2,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
-
 #include "admin.h"
 #include "base/arena.h"
 #include "base/env.h"
@@ -44,74 +42,6 @@ const char *admin_path_id(struct request *r, const char *entity)
 		return NULL;
 	}
 	return valid_id_norm(r->arena, id);
-}
-
-/* ---- domain results as page data ------------------------------------------------------ */
-
-/* Sets key of map to j as admin_view_json converts it (key already in a); json-c's null is null. */
-static void set_json(struct arena *a, struct view *map, const char *key, struct json_object *j)
-{
-	switch (json_object_get_type(j)) {
-	case json_type_boolean:
-		view_set_bool(map, key, json_object_get_boolean(j));
-		break;
-	case json_type_int:
-		view_set_int(map, key, json_object_get_int64(j));
-		break;
-	case json_type_double:
-	case json_type_string:
-		view_set_str(map, key, arena_strdup(a, json_object_get_string(j)));
-		break;
-	case json_type_object:
-	case json_type_array:
-		view_set(map, key, admin_view_json(a, j));
-		break;
-	default:
-		view_set_str(map, key, NULL);
-	}
-}
-
-/* Appends j to list as set_json sets it. */
-static void push_json(struct arena *a, struct view *list, struct json_object *j)
-{
-	switch (json_object_get_type(j)) {
-	case json_type_boolean:
-		view_push_bool(list, json_object_get_boolean(j));
-		break;
-	case json_type_int:
-		view_push_int(list, json_object_get_int64(j));
-		break;
-	case json_type_double:
-	case json_type_string:
-		view_push_str(list, arena_strdup(a, json_object_get_string(j)));
-		break;
-	case json_type_object:
-	case json_type_array:
-		view_push(list, admin_view_json(a, j));
-		break;
-	default:
-		view_push_str(list, NULL);
-	}
-}
-
-struct view *admin_view_json(struct arena *a, struct json_object *j)
-{
-	struct view *v;
-
-	if (json_object_is_type(j, json_type_array)) {
-		v = view_list(a);
-		for (size_t i = 0; i < json_object_array_length(j); i++)
-			push_json(a, v, json_object_array_get_idx(j, i));
-		return v;
-	}
-	if (!json_object_is_type(j, json_type_object))
-		return NULL;
-	v = view_map(a);
-	json_object_object_foreach(j, key, val)
-	{
-		set_json(a, v, arena_strdup(a, key), val);
-	}
-	return v;
 }
 
 /* ---- sign in, sign out ------------------------------------------------------------- */

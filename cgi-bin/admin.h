@@ -63,12 +63,4 @@ void admin_count_cancel(struct request *r);
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);
 
-/*
- * A domain result that comes as json-c (the count views) as page data: an
- * object as a map, an array as a list, other values as NULL. Keys and text
- * are copied into a, so j can be released at once; a double is kept as the
- * text json-c writes for it, so it renders as json-c shows it.
- */
-struct view *admin_view_json(struct arena *a, struct json_object *j);
-
 #endif

@@ -17,6 +17,7 @@
 #include "html/listing.h"
 #include "html/page.h"
 #include "html/view.h"
+#include "html/view_json.h"
 #include "web/count_body.h"
 #include "web/count_json.h"
 #include "web/req.h"
@@ -107,7 +108,7 @@ static struct view *records_view(struct request *r, struct json_object *records)
 	struct view *list = view_list(r->arena);
 
 	for (size_t i = 0; i < json_object_array_length(records); i++) {
-		struct view *rec = admin_view_json(r->arena, json_object_array_get_idx(records, i));
+		struct view *rec = view_json_of(r->arena, json_object_array_get_idx(records, i));
 
 		if (!rec) /* the count views' records are objects */
 			continue;
@@ -156,8 +157,7 @@ static struct view *assignments_view(struct request *r, const struct count_sessi
 		return NULL;
 	list = view_list(r->arena);
 	for (size_t i = 0; i < json_object_array_length(assignments); i++) {
-		struct view *g =
-		    admin_view_json(r->arena, json_object_array_get_idx(assignments, i));
+		struct view *g = view_json_of(r->arena, json_object_array_get_idx(assignments, i));
 		const struct view *targets = listing_value(g, "target_keys");
 		struct buf b;
 
@@ -254,13 +254,13 @@ static int session_data(struct request *r, const struct count_session *s, struct
 	    (started && v.supervisor &&
 	     count_json_variances(r->arena, r->caller->tenant_id, s, &variances, &summary) < 0))
 		goto out;
-	session = admin_view_json(r->arena, doc);
+	session = view_json_of(r->arena, doc);
 	label_times(r, session);
 	strip_user(session, "created_by");
-	lines_v = admin_view_json(r->arena, lines);
+	lines_v = view_json_of(r->arena, lines);
 	if (records)
 		records_v = records_view(r, records);
-	variances_v = admin_view_json(r->arena, variances);
+	variances_v = view_json_of(r->arena, variances);
 	view_set_bool(page, "show_qty", v.show_qty);
 	view_set_bool(page, "supervisor", v.supervisor);
 	view_set_bool(page, "started", started);
@@ -272,11 +272,11 @@ static int session_data(struct request *r, const struct count_session *s, struct
 	/* Absent (NULL) stays absent. */
 	view_set(page, "session", session);
 	view_set(page, "assignments", assigned);
-	view_set(page, "progress", admin_view_json(r->arena, progress));
+	view_set(page, "progress", view_json_of(r->arena, progress));
 	view_set(page, "lines", lines_v);
 	view_set(page, "records", records_v);
 	view_set(page, "variances", variances_v);
-	view_set(page, "summary", admin_view_json(r->arena, summary));
+	view_set(page, "summary", view_json_of(r->arena, summary));
 	rc = 0;
 out:
 	json_object_put(doc);

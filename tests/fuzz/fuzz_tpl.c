@@ -29,6 +29,7 @@
 #include "html/html.h"
 #include "html/tpl.h"
 #include "html/view.h"
+#include "html/view_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -129,61 +130,11 @@ static void walk_strings(struct json_object *v)
 	}
 }
 
-static struct view *view_of(struct arena *a, struct json_object *j, bool reverse);
-
-/* Appends j to list as view_of converts it. */
-static void push_of(struct arena *a, struct view *list, struct json_object *j, bool reverse)
-{
-	switch (json_object_get_type(j)) {
-	case json_type_boolean:
-		view_push_bool(list, json_object_get_boolean(j));
-		break;
-	case json_type_int:
-		view_push_int(list, json_object_get_int64(j));
-		break;
-	case json_type_double:
-	case json_type_string:
-		view_push_str(list, arena_strdup(a, json_object_get_string(j)));
-		break;
-	case json_type_object:
-	case json_type_array:
-		view_push(list, view_of(a, j, reverse));
-		break;
-	default:
-		view_push_str(list, NULL);
-	}
-}
-
-/* Sets key of map to j as view_of converts it. */
-static void set_of(struct arena *a, struct view *map, const char *key, struct json_object *j,
-                   bool reverse)
-{
-	switch (json_object_get_type(j)) {
-	case json_type_boolean:
-		view_set_bool(map, key, json_object_get_boolean(j));
-		break;
-	case json_type_int:
-		view_set_int(map, key, json_object_get_int64(j));
-		break;
-	case json_type_double:
-	case json_type_string:
-		view_set_str(map, key, arena_strdup(a, json_object_get_string(j)));
-		break;
-	case json_type_object:
-	case json_type_array:
-		view_set(map, key, view_of(a, j, reverse));
-		break;
-	default:
-		view_set_str(map, key, NULL);
-	}
-}
-
 /*
- * The view of a JSON value: objects as maps (keys in reverse order, each set
- * first to a placeholder, when reverse), arrays as lists, doubles as their
- * text; NULL for a scalar. Keys and text are copied into a.
+ * The view of a JSON value with each map's keys in reverse order, each set first
+ * to a placeholder; scalars as view_json_set and view_json_push make them.
  */
-static struct view *view_of(struct arena *a, struct json_object *j, bool reverse)
+static struct view *reversed_of(struct arena *a, struct json_object *j)
 {
 	struct view *v;
 	const char **keys;
@@ -192,8 +143,15 @@ static struct view *view_of(struct arena *a, struct json_object *j, bool reverse
 
 	if (json_object_is_type(j, json_type_array)) {
 		v = view_list(a);
-		for (size_t i = 0; i < json_object_array_length(j); i++)
-			push_of(a, v, json_object_array_get_idx(j, i), reverse);
+		for (size_t i = 0; i < json_object_array_length(j); i++) {
+			struct json_object *e = json_object_array_get_idx(j, i);
+			struct view *nested = reversed_of(a, e);
+
+			if (nested)
+				view_push(v, nested);
+			else
+				view_json_push(a, v, e);
+		}
 		return v;
 	}
 	if (!json_object_is_type(j, json_type_object))
@@ -208,12 +166,14 @@ static struct view *view_of(struct arena *a, struct json_object *j, bool reverse
 		keys[n] = arena_strdup(a, key);
 		vals[n++] = val;
 	}
-	for (size_t k = 0; k < n; k++) {
-		size_t i = reverse ? n - 1 - k : k;
+	while (n-- > 0) {
+		struct view *nested = reversed_of(a, vals[n]);
 
-		if (reverse)
-			view_set_str(v, keys[i], "placeholder");
-		set_of(a, v, keys[i], vals[i], reverse);
+		view_set_str(v, keys[n], "placeholder");
+		if (nested)
+			view_set(v, keys[n], nested);
+		else
+			view_json_set(a, v, keys[n], vals[n]);
 	}
 	return v;
 }
@@ -227,8 +187,8 @@ static int render_both(const struct tpl_set *set, const char *name, struct json_
 	int rc;
 
 	buf_init(&again);
-	rc = tpl_render(set, name, view_of(a, ctx, false), out);
-	if (rc == 0 && tpl_render(set, name, view_of(a, ctx, true), &again) < 0)
+	rc = tpl_render(set, name, view_json_of(a, ctx), out);
+	if (rc == 0 && tpl_render(set, name, reversed_of(a, ctx), &again) < 0)
 		fuzz_fail("template %s renders once but not twice", name);
 	if (rc == 0 &&
 	    (again.len != out->len || memcmp(buf_cstr(&again), buf_cstr(out), out->len) != 0))

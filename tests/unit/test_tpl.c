@@ -1,5 +1,5 @@
 /* Unit tests for lib/html/tpl.c: views' values, sections, partials, escaping by HTML context,
- * parse errors, loading. Contexts are written as JSON text and turned into views (view_of). */
+ * parse errors, loading. Contexts are written as JSON text and turned into views (view_json_of). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,75 +16,10 @@
 #include "base/buf.h"
 #include "html/tpl.h"
 #include "html/view.h"
+#include "html/view_json.h"
 
 static char out[8192];
 static char err[512];
-
-static struct view *view_of(struct arena *a, struct json_object *j);
-
-/* Appends j to list as view_of converts it. */
-static void push_of(struct arena *a, struct view *list, struct json_object *j)
-{
-	switch (json_object_get_type(j)) {
-	case json_type_boolean:
-		view_push_bool(list, json_object_get_boolean(j));
-		break;
-	case json_type_int:
-		view_push_int(list, json_object_get_int64(j));
-		break;
-	case json_type_double:
-	case json_type_string:
-		view_push_str(list, arena_strdup(a, json_object_get_string(j)));
-		break;
-	case json_type_object:
-	case json_type_array:
-		view_push(list, view_of(a, j));
-		break;
-	default:
-		view_push_str(list, NULL);
-	}
-}
-
-/*
- * The view a JSON text stands for, so that cases read short: objects are
- * maps, arrays lists, doubles their text; keys and text copied into a.
- */
-static struct view *view_of(struct arena *a, struct json_object *j)
-{
-	struct view *v;
-
-	if (json_object_is_type(j, json_type_array)) {
-		v = view_list(a);
-		for (size_t i = 0; i < json_object_array_length(j); i++)
-			push_of(a, v, json_object_array_get_idx(j, i));
-		return v;
-	}
-	v = view_map(a);
-	json_object_object_foreach(j, key, val)
-	{
-		const char *k = arena_strdup(a, key);
-
-		switch (json_object_get_type(val)) {
-		case json_type_boolean:
-			view_set_bool(v, k, json_object_get_boolean(val));
-			break;
-		case json_type_int:
-			view_set_int(v, k, json_object_get_int64(val));
-			break;
-		case json_type_double:
-		case json_type_string:
-			view_set_str(v, k, arena_strdup(a, json_object_get_string(val)));
-			break;
-		case json_type_object:
-		case json_type_array:
-			view_set(v, k, view_of(a, val));
-			break;
-		default:
-			view_set_str(v, k, NULL);
-		}
-	}
-	return v;
-}
 
 /*
  * Parses src as template "t" (and partials "p" = psrc when given) and renders
@@ -117,7 +52,7 @@ static const char *render_with(const char *src, const char *psrc, const char *ct
 
 	if (ctx_json && !j)
 		fail_msg("bad JSON in the test: %s", ctx_json);
-	render_view(src, psrc, j ? view_of(a, j) : NULL);
+	render_view(src, psrc, j ? view_json_of(a, j) : NULL);
 	json_object_put(j);
 	arena_free(a);
 	return out;
