@@ -15,44 +15,9 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "count/count_view.h"
+#include "count_case.h"
 #include "count_fixture.h"
 #include "db/db.h"
-
-static struct arena *arena;
-static bool have_db;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	arena = arena_new(4096);
-	log_set_level(LOGL_ERROR);
-	have_db = fx_connect(arena);
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	db_close();
-	arena_free(arena);
-	return 0;
-}
-
-static int case_setup(void **state)
-{
-	(void)state;
-	if (have_db)
-		fx_begin(arena);
-	return 0;
-}
-
-static int case_teardown(void **state)
-{
-	(void)state;
-	if (have_db)
-		fx_end();
-	return 0;
-}
 
 /* A started session (baseline: 10 in bin A) with its view for user (a supervisor or not). */
 static void started(const char *user, bool supervisor, bool blind, struct count_session *s,

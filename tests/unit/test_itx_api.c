@@ -46,25 +46,10 @@ static void run(const char *sql)
 	assert_int_equal(db_exec(arena, NULL, sql, NULL), 0);
 }
 
-/* Every row of TENANT, in every table that has a tenant_id, and the tenant. */
+/* Every row of TENANT (unit_db_delete_tenant). */
 static void delete_tenant(void)
 {
-	struct db_rows tables;
-
-	if (db_exec(
-	        arena, &tables,
-	        "SELECT table_name FROM information_schema.columns WHERE table_schema = DATABASE()"
-	        " AND column_name = 'tenant_id'",
-	        NULL) < 0)
-		return;
-	db_exec(arena, NULL, "SET FOREIGN_KEY_CHECKS = 0", NULL);
-	for (size_t i = 0; i < tables.nrows; i++)
-		db_exec(arena, NULL,
-		        arena_sprintf(arena, "DELETE FROM `%s` WHERE tenant_id = ?",
-		                      db_cell(&tables, i, 0)),
-		        "s", TENANT);
-	db_exec(arena, NULL, "DELETE FROM tenants WHERE id = ?", "s", TENANT);
-	db_exec(arena, NULL, "SET FOREIGN_KEY_CHECKS = 1", NULL);
+	unit_db_delete_tenant(arena, TENANT);
 }
 
 static int group_setup(void **state)

@@ -40,3 +40,23 @@ int unit_db_connect(void)
 		return -1;
 	return hold_the_database();
 }
+
+void unit_db_delete_tenant(struct arena *a, const char *tenant_id)
+{
+	struct db_rows tables;
+
+	if (db_exec(
+	        a, &tables,
+	        "SELECT table_name FROM information_schema.columns WHERE table_schema = DATABASE()"
+	        " AND column_name = 'tenant_id'",
+	        NULL) < 0)
+		return;
+	db_exec(a, NULL, "SET FOREIGN_KEY_CHECKS = 0", NULL);
+	for (size_t i = 0; i < tables.nrows; i++)
+		db_exec(a, NULL,
+		        arena_sprintf(a, "DELETE FROM `%s` WHERE tenant_id = ?",
+		                      db_cell(&tables, i, 0)),
+		        "s", tenant_id);
+	db_exec(a, NULL, "DELETE FROM tenants WHERE id = ?", "s", tenant_id);
+	db_exec(a, NULL, "SET FOREIGN_KEY_CHECKS = 1", NULL);
+}

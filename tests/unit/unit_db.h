@@ -9,4 +9,13 @@
  */
 int unit_db_connect(void);
 
+struct arena;
+
+/*
+ * Deletes every row of tenant_id, in every table with a tenant_id column, and
+ * the tenant: for cases whose code commits its own transactions (itx_create),
+ * so fixtures cannot simply be rolled back.
+ */
+void unit_db_delete_tenant(struct arena *a, const char *tenant_id);
+
 #endif
