@@ -24,6 +24,11 @@ bool user_probe_parse(struct arena *a, const char *text, struct user_row *u)
 	return true;
 }
 
+struct user_probe *user_probe_pending(struct user_probe *p)
+{
+	return p && !p->taken ? p : NULL;
+}
+
 int user_probe_take(struct user_probe *p, struct db_rows *rows, const char **message)
 {
 	int col = db_col(rows, USER_PROBE_LABEL);

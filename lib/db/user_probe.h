@@ -60,6 +60,9 @@ struct user_probe {
 	bool taken; /* a statement read the row and admit ran */
 };
 
+/* p, when a statement should still carry its column; NULL for no probe or one already taken. */
+struct user_probe *user_probe_pending(struct user_probe *p);
+
 /*
  * After the statement that carried USER_PROBE_COLUMN: removes the column from
  * rows and, when rows has a row, admits the user row it read (p->taken). With

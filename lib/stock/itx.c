@@ -309,16 +309,10 @@ static const char *time_index(const struct itx_filter *f)
 	return " FORCE INDEX (ix_itx_tenant_time)";
 }
 
-/* The probe the read should carry: f's, unless a statement took it already. */
-static struct user_probe *pending(struct user_probe *p)
-{
-	return p && !p->taken ? p : NULL;
-}
-
 /* ", <the caller's user row>" when f carries a probe (user_probe_take reads it). */
 static void probe_column(struct sql *q, const struct itx_filter *f)
 {
-	struct user_probe *p = pending(f->probe);
+	struct user_probe *p = user_probe_pending(f->probe);
 
 	if (!p)
 		return;
@@ -397,7 +391,7 @@ run:
 struct itx_read itx_get(struct arena *a, const char *tenant_id, const char *id,
                         struct user_probe *probe, struct db_rows *out)
 {
-	struct user_probe *p = pending(probe);
+	struct user_probe *p = user_probe_pending(probe);
 	struct itx_read r;
 	int rc =
 	    p ? db_exec(a, out, tx_full_probed_sql, "ssss", p->user_id, p->tenant_id, tenant_id, id)
@@ -665,7 +659,7 @@ static int bin_lock_state(struct create_ctx *c, const char *bin, const char **me
 
 static int read_stock_bin(struct create_ctx *c, struct db_rows *rows)
 {
-	struct user_probe *p = pending(c->in->probe);
+	struct user_probe *p = user_probe_pending(c->in->probe);
 	const char *msg = NULL;
 	int status, rc;
 

@@ -384,6 +384,18 @@ static void test_take_column_first_and_last(void **state)
 	assert_string_equal(db_cell(&last, 1, 0), "p2");
 }
 
+/* A statement carries the column while the probe is there and not taken. */
+static void test_pending(void **state)
+{
+	struct user_probe p = {0};
+
+	(void)state;
+	assert_null(user_probe_pending(NULL));
+	assert_ptr_equal(user_probe_pending(&p), &p);
+	p.taken = true;
+	assert_null(user_probe_pending(&p));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +411,7 @@ int main(void)
 	    cmocka_unit_test(test_take_taken_probe_not_admitted_twice),
 	    cmocka_unit_test(test_take_rows_without_column),
 	    cmocka_unit_test(test_take_column_first_and_last),
+	    cmocka_unit_test(test_pending),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
