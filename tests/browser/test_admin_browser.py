@@ -12,6 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from conftest import WIDTH, auth_headers, db_query, screenshot, sign_in, unique, url, wait_replaced
+from pagecheck import look
 
 DEMO_WAREHOUSE = "30000000-0000-4000-8000-000000000001"
 DEMO_STOCK = "60000000-0000-4000-8000-000000000001"
@@ -220,7 +221,7 @@ def test_main_pages(admin_browser, out_dir, name, path):
     b.get(url(path))
     assert b.find_element(By.CSS_SELECTOR, "header.topbar")
     assert "Internal server error" not in b.page_source
-    screenshot(b, out_dir, name)
+    look(b, name)
 
 
 @pytest.mark.parametrize("name,path", [
