@@ -64,7 +64,8 @@ def test_sign_in(browser, out_dir):
     browser.get(url("/admin/transactions"))
     assert "/admin/login" in browser.current_url
     assert "Please sign in to continue." in browser.page_source
-    screenshot(browser, out_dir, "login")
+    look(browser, "login")
+    browser.refresh()  # look() fetched the page again, which set a new form cookie
     browser.find_element(By.ID, "username").send_keys("demo-admin")
     browser.find_element(By.ID, "password").send_keys("wrong")
     click(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
@@ -88,7 +89,7 @@ def test_filter_and_page_transactions(admin_browser, place, out_dir):
     assert text_of(b, "p.summary") == "Showing 1–20 of 25"
     assert len(rows(b)) == 20
     assert {r.find_elements(By.TAG_NAME, "td")[1].text for r in rows(b)} == {"Pick"}
-    screenshot(b, out_dir, "transactions-filtered")
+    look(b, "transactions-filtered")
     # Numbers sort largest first on the first click, the other way round on the next.
     click(b, b.find_element(By.LINK_TEXT, "Quantity"))
     assert "dir=desc" in b.current_url
@@ -132,7 +133,7 @@ def test_create_count_session_through_the_form(admin_browser, place, out_dir):
     b = admin_browser
     b.get(url("/admin/count-sessions"))
     click(b, b.find_element(By.LINK_TEXT, "New count session"))
-    screenshot(b, out_dir, "count-session-new")
+    look(b, "count-session-new")
     b.get(url("/admin/count-sessions/new?warehouse_id=" + place["warehouse"]["id"]))
     description = unique("Browser count")
     b.find_element(By.ID, "description").send_keys(description)
@@ -159,7 +160,7 @@ def test_create_count_session_through_the_form(admin_browser, place, out_dir):
         {"bin_id": place["bins"][0]["id"], "item_id": place["item"]["id"], "counted_qt": 170})
     b.refresh()
     assert "Variances" in b.page_source and "170" in b.page_source
-    screenshot(b, out_dir, "count-session")
+    look(b, "count-session")
 
 
 def test_stored_script_is_shown_as_text(admin_browser, place, out_dir):
@@ -176,7 +177,7 @@ def test_stored_script_is_shown_as_text(admin_browser, place, out_dir):
     assert text_of(b, "p.notes") == evil
     assert "<img src=x onerror=alert(2)>" in b.find_element(By.TAG_NAME, "main").text
     assert not b.find_elements(By.CSS_SELECTOR, "main script, main img")
-    screenshot(b, out_dir, "transaction")
+    look(b, "transaction")
     b.get(url("/admin/transactions?search=" + place["ref"][:5] + "&reference_type=order"))
     with pytest.raises(NoAlertPresentException):
         b.switch_to.alert.text
@@ -189,7 +190,7 @@ def test_new_transaction_form(admin_browser, place, out_dir):
     Select(b.find_element(By.ID, "transaction_type")).select_by_value("move")
     b.find_element(By.ID, "quantity").send_keys("7")
     Select(b.find_element(By.ID, "to_bin_id")).select_by_value(place["bins"][1]["id"])
-    screenshot(b, out_dir, "transaction-new")
+    look(b, "transaction-new")
     click(b, b.find_element(By.XPATH, "//button[text()='Create transaction']"))
     assert "Transaction created." in b.page_source
     assert text_of(b, "h1").startswith("Move of 7")
@@ -255,4 +256,4 @@ def test_counter_sees_no_system_quantities(browser, place, out_dir):
     headers = [th.text for th in b.find_elements(By.CSS_SELECTOR, "th")]
     assert "System quantity" not in headers and "System" not in headers
     assert "Variances" not in b.page_source and not b.find_elements(By.CSS_SELECTOR, "form button")[1:]
-    screenshot(b, out_dir, "count-session-counter")
+    look(b, "count-session-counter")
