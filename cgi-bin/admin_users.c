@@ -44,7 +44,8 @@ static const struct listing_col user_cols[] = {
     {"Username", "username", LIST_TEXT, "username", "t.username", USERS_PAGE "/"},
     {"Name", "name", LIST_TEXT, "name", "name", NULL},
     {"E-mail", "email", LIST_TEXT, "email", "t.email", NULL},
-    {"Scopes", "scopes", LIST_TEXT, NULL, NULL, NULL},
+    {"Administrator", "administrator", LIST_TEXT, NULL, NULL, NULL},
+    {"Scopes", "scope_count", LIST_NUM, "scopes", "scope_count", NULL},
     {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
     {"Created (UTC)", "created_at", LIST_TIME, "created", "t.created_at", NULL},
     {0},
@@ -71,7 +72,10 @@ static const struct listing user_listing = {
     .res = &user_filters,
     /* Never the password hash. */
     .select = "SELECT t.id AS id, t.username AS username, TRIM(CONCAT(COALESCE(t.first_name, ''),"
-              " ' ', COALESCE(t.last_name, ''))) AS name, t.email AS email, t.scopes AS scopes,"
+              " ' ', COALESCE(t.last_name, ''))) AS name, t.email AS email,"
+              " IF(FIND_IN_SET('admin', REPLACE(t.scopes, ' ', ',')) > 0, 'yes', '')"
+              " AS administrator, (LENGTH(t.scopes) - LENGTH(REPLACE(t.scopes, ' ', ''))"
+              " + (t.scopes <> '')) AS scope_count,"
               " t.status AS status, t.created_at AS created_at",
 };
 
