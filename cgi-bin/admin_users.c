@@ -288,9 +288,10 @@ static struct view *edit_page(struct request *r, const char *id, const struct kv
 	view_set_str(page, "status", status);
 	view_set_bool(page, "active", strcmp(status, "active") == 0);
 	view_set_bool(page, "self", strcmp(id, r->caller->user_id) == 0);
+	/* To the second, as the listings show times. */
 	view_set_str(
 	    page, "created_at",
-	    listing_time_text(r->arena, db_cell(&rows, 0, (size_t)db_col(&rows, "created_at"))));
+	    arena_strndup(r->arena, db_cell(&rows, 0, (size_t)db_col(&rows, "created_at")), 19));
 	scope_choices(r, page,
 	              form ? form_scopes(r, form)
 	                   : db_cell(&rows, 0, (size_t)db_col(&rows, "scopes")));

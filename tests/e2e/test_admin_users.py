@@ -248,3 +248,9 @@ def test_other_tenants_user_is_404(made):
     assert user_row(name)[3] == "active" and user_row(name)[4] == "Test"
     assert "/admin/users/" + uid not in page(acme, "/admin/users?search=" + name).text
     page(acme, "/admin/users/not-a-uuid", status=404)
+
+
+def test_edit_page_shows_creation_time_to_the_second(admin_s, made):
+    _, uid = made
+    text = page(admin_s, "/admin/users/" + uid).text
+    assert re.search(r"Created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", text), text[:3000]
