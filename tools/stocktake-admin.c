@@ -35,21 +35,26 @@ static int read_line(FILE *in, char *buf, size_t size)
 	return 0;
 }
 
-/* Prompts on the terminal with echo off and reads one line. 0 or -1. */
+/*
+ * Prompts on the terminal and reads one line with echo off. Echo goes off
+ * before the prompt shows, so nothing typed at once is shown; typed-ahead
+ * input is kept (TCSANOW, not TCSAFLUSH). 0 or -1.
+ */
 static int ask_hidden(const char *prompt, char *buf, size_t size)
 {
 	struct termios old, quiet;
 	int rc;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
 	if (tcgetattr(STDIN_FILENO, &old) != 0)
 		return -1;
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &quiet) != 0)
+		return -1;
+	fputs(prompt, stderr);
+	fflush(stderr);
 	rc = read_line(stdin, buf, size);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	tcsetattr(STDIN_FILENO, TCSANOW, &old);
 	fputc('\n', stderr);
 	return rc;
 }

@@ -165,3 +165,44 @@ def test_usage_errors_exit_2_and_help_exits_0(fresh):
     assert r.returncode == 2 and "create-tenant needs --admin USERNAME" in r.stderr
     r = tool(fresh, "reset-password", "boss", "--password", "x")
     assert r.returncode == 2 and "unknown option" in r.stderr
+
+
+def on_terminal(fresh, args, typed):
+    """Runs stocktake-admin on a pseudo-terminal, typing each line of typed at its prompts;
+    returns (exit status, everything the terminal showed)."""
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(ADMIN_TOOL, [ADMIN_TOOL, "--config", fresh["conf"]] + args)
+    shown, lines = b"", list(typed)
+    prompts = [b"New password for", b"The same password again:"]
+    while True:
+        ready, _, _ = select.select([fd], [], [], 20)
+        assert ready, shown
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+        # Each line is typed once its prompt shows, as a person would.
+        if lines and prompts and prompts[0] in shown:
+            prompts.pop(0)
+            os.write(fd, lines.pop(0).encode() + b"\n")
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_password_prompts_on_a_terminal_do_not_echo(fresh):
+    tool(fresh, "create-tenant", "Terminal Ltd", "--admin", "tty-boss", stdin=PASSWORD + "\n")
+    rc, shown = on_terminal(fresh, ["reset-password", "tty-boss"], ["typed on tty 1", "typed on tty 2"])
+    assert rc == 1 and "the two passwords differ" in shown
+    rc, shown = on_terminal(fresh, ["reset-password", "tty-boss"], ["typed on tty 1", "typed on tty 1"])
+    assert rc == 0, shown
+    assert "New password for tty-boss:" in shown and "The same password again:" in shown
+    assert "typed on tty" not in shown  # echo was off
+    status, _, _ = cgi(fresh, "auth", "POST", "/api/auth", content_type="application/x-www-form-urlencoded",
+                       body=form({"username": "tty-boss", "password": "typed on tty 1"}))
+    assert status == 200
