@@ -30,6 +30,7 @@ static const struct page_nav nav[] = {
     {"warehouses", "Warehouses", PAGE_ROOT "/warehouses", ADMIN_READ_SCOPES},
     {"bins", "Bins", PAGE_ROOT "/bins", ADMIN_READ_SCOPES},
     {"items", "Items", PAGE_ROOT "/items", ADMIN_READ_SCOPES},
+    {"users", "Users", PAGE_ROOT "/users", ADMIN_USERS_SCOPES},
     {0},
 };
 
@@ -238,6 +239,16 @@ static const struct route routes[] = {
      ADMIN_COUNT_CREATE_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions/:id/cancel", admin_count_cancel, ADMIN_COUNT_CREATE_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions/:id/apply", admin_count_apply, ADMIN_COUNT_APPLY_SCOPES},
+    {"GET", PAGE_ROOT "/users", admin_users, ADMIN_USERS_SCOPES},
+    {"POST", PAGE_ROOT "/users", admin_user_create, ADMIN_USERS_SCOPES},
+    {"GET", PAGE_ROOT "/users/new", admin_user_form, ADMIN_USERS_SCOPES},
+    {"GET", PAGE_ROOT "/users/:id", admin_user, ADMIN_USERS_SCOPES},
+    {"POST", PAGE_ROOT "/users/:id", admin_user_update, ADMIN_USERS_SCOPES},
+    {"POST", PAGE_ROOT "/users/:id/disable", admin_user_disable, ADMIN_USERS_SCOPES},
+    {"POST", PAGE_ROOT "/users/:id/enable", admin_user_enable, ADMIN_USERS_SCOPES},
+    {"POST", PAGE_ROOT "/users/:id/password", admin_user_password, ADMIN_USERS_SCOPES},
+    {"GET", PAGE_ROOT "/account", admin_account, ""},
+    {"POST", PAGE_ROOT "/account/password", admin_account_password, ""},
     {0},
 };
 

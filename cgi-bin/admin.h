@@ -17,6 +17,7 @@ struct view;
 	"view:tenant inventory:count:create inventory:count:record inventory:count:apply"
 #define ADMIN_COUNT_CREATE_SCOPES "inventory:count:create"
 #define ADMIN_COUNT_APPLY_SCOPES "inventory:count:apply"
+#define ADMIN_USERS_SCOPES "admin"
 
 /*
  * Choices of warehouses, items and bins for filters (struct listing_options)
@@ -59,6 +60,18 @@ void admin_count_start(struct request *r);
 void admin_count_complete(struct request *r);
 void admin_count_apply(struct request *r);
 void admin_count_cancel(struct request *r);
+
+/* admin_users.c: users (ADMIN_USERS_SCOPES), and every user's own password. */
+void admin_users(struct request *r);
+void admin_user(struct request *r);
+void admin_user_form(struct request *r);
+void admin_user_create(struct request *r);
+void admin_user_update(struct request *r);
+void admin_user_disable(struct request *r);
+void admin_user_enable(struct request *r);
+void admin_user_password(struct request *r);
+void admin_account(struct request *r);
+void admin_account_password(struct request *r);
 
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);

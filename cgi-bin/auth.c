@@ -7,6 +7,8 @@
 
 #include <json-c/json.h>
 
+#include "account/scope.h"
+#include "account/user.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/env.h"
@@ -24,19 +26,6 @@
 #include "web/resource.h"
 #include "web/route.h"
 #include "web/row_json.h"
-
-#define USER_COLS                                                                                  \
-	"SELECT id, tenant_id, username, first_name, last_name, email, scopes, status, "           \
-	"created_at, updated_at FROM users"
-
-#define USERNAME_MIN 3
-#define USERNAME_MAX 100
-#define PASSWORD_MIN 8
-#define PASSWORD_MAX 512 /* CRYPT_MAX_PASSPHRASE_SIZE */
-#define NAME_MAX_LEN 100
-#define EMAIL_MAX 254
-
-static const char *const user_statuses[] = {"active", "disabled", NULL};
 
 /* ---- replies ----------------------------------------------------------- */
 
@@ -85,20 +74,22 @@ static struct json_object *user_json(struct arena *a, const struct db_rows *rows
 /* Loads a user of the caller's tenant: 0 found; 1 not found, -1 DB error (both replied). */
 static int load_user(struct request *r, const char *id, struct db_rows *rows)
 {
-	if (!id || !valid_uuid(id)) {
-		send_error(r, 404, "User not found");
-		return 1;
-	}
-	if (db_exec(r->arena, rows, USER_COLS " WHERE id = ? AND tenant_id = ?", "ss", id,
-	            r->caller->tenant_id) != 0) {
+	int rc = user_load(r->arena, r->caller->tenant_id, id, rows);
+
+	if (rc < 0)
 		send_error(r, 500, "Internal server error");
-		return -1;
-	}
-	if (rows->nrows == 0) {
+	else if (rc > 0)
 		send_error(r, 404, "User not found");
-		return 1;
-	}
-	return 0;
+	return rc;
+}
+
+/* Replies with a refusal of the user rules, or 500 after a database error (rc -1). */
+static void refused(struct request *r, int rc, const struct user_result *res)
+{
+	if (rc == USER_REFUSED)
+		envelope_status_error(r, res->status, res->message, res->detail);
+	else
+		send_error(r, 500, "Internal server error");
 }
 
 /* Replies {"status", "message", "detail": id, "user": {...}} for the user id. */
@@ -185,7 +176,7 @@ static int check_login_input(struct request *r, const struct login_input *in)
 		            "invalid_request");
 		return -1;
 	}
-	if (in->scope && !auth_scopes_valid(in->scope)) {
+	if (in->scope && !scope_list_valid(in->scope)) {
 		oauth_error(r, 400, "Invalid scope",
 		            "The requested scope contains an unknown scope", "invalid_scope");
 		return -1;
@@ -287,25 +278,9 @@ static void me(struct request *r)
 
 /* ---- user input ------------------------------------------------------- */
 
-/* The fields of a create or update body that were given. */
-struct user_input {
-	const char *username, *password, *first_name, *last_name, *email, *scopes, *status;
-	bool has_username, has_password, has_first_name, has_last_name, has_email, has_scopes,
-	    has_status;
-};
-
 static void invalid(struct request *r, const char *field, const char *detail)
 {
 	envelope_status_error(r, 400, arena_sprintf(r->arena, "Invalid %s", field), detail);
-}
-
-static bool username_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < USERNAME_MIN || n > USERNAME_MAX)
-		return false;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-") == n;
 }
 
 /*
@@ -326,7 +301,7 @@ static int text_field(struct request *r, struct json_object *o, const char *key,
 	return 0;
 }
 
-/* scopes: an array of strings or a space-separated string, every word a known scope. */
+/* scopes: an array of strings or a space-separated string (the user rules check the words). */
 static int scopes_field(struct request *r, struct json_object *o, const char **out, bool *has)
 {
 	struct json_object *v = NULL;
@@ -355,30 +330,14 @@ static int scopes_field(struct request *r, struct json_object *o, const char **o
 		        "scopes must be an array of strings or a space-separated string");
 		goto out;
 	}
-	if (!auth_scopes_valid(buf_cstr(&b))) {
-		envelope_status_error(
-		    r, 400, "Invalid scope",
-		    arena_sprintf(r->arena, "Known scopes: admin library production operator "
-		                            "view:tenant manage:operations:tenant "
-		                            "inventory:count:create inventory:count:record "
-		                            "inventory:count:apply"));
-		goto out;
-	}
-	/* Intersecting a list with itself drops repeats and extra blanks. */
-	*out = auth_scope_intersect(r->arena, buf_cstr(&b), buf_cstr(&b));
+	*out = arena_strdup(r->arena, buf_cstr(&b));
 	rc = 0;
 out:
 	buf_release(&b);
 	return rc;
 }
 
-/* Reads and validates a create (creating) or update body. 0, or -1 with a reply sent. */
-/* 1..NAME_MAX_LEN characters (the columns are VARCHAR(100): characters, not bytes). */
-static bool name_ok(const char *s)
-{
-	return valid_text(s, NAME_MAX_LEN * 4) && valid_utf8_chars(s) <= NAME_MAX_LEN;
-}
-
+/* Reads a create (creating) or update body; the user rules check it. 0, or -1 with a reply sent. */
 static int read_user_input(struct request *r, bool creating, struct user_input *in)
 {
 	const char *err = NULL;
@@ -401,41 +360,6 @@ static int read_user_input(struct request *r, bool creating, struct user_input *
 	    text_field(r, o, "status", false, &in->status, &in->has_status) ||
 	    scopes_field(r, o, &in->scopes, &in->has_scopes))
 		return -1;
-
-	if (creating && (!in->username || !*in->username)) {
-		send_error(r, 400, "Field required: username");
-		return -1;
-	}
-	if (creating && (!in->password || !*in->password)) {
-		send_error(r, 400, "Field required: password");
-		return -1;
-	}
-	if (in->has_username && !username_ok(in->username)) {
-		invalid(r, "username", "username must be 3-100 characters of A-Z a-z 0-9 . _ @ -");
-		return -1;
-	}
-	if (in->has_password &&
-	    (strlen(in->password) < PASSWORD_MIN || strlen(in->password) > PASSWORD_MAX)) {
-		invalid(r, "password", "password must be 8 to 512 characters");
-		return -1;
-	}
-	if (in->has_first_name && in->first_name && !name_ok(in->first_name)) {
-		invalid(r, "first_name", "first_name must be 1-100 characters");
-		return -1;
-	}
-	if (in->has_last_name && in->last_name && !name_ok(in->last_name)) {
-		invalid(r, "last_name", "last_name must be 1-100 characters");
-		return -1;
-	}
-	if (in->has_email && in->email &&
-	    (strlen(in->email) > EMAIL_MAX || !valid_email(in->email))) {
-		invalid(r, "email", "email must be a valid e-mail address");
-		return -1;
-	}
-	if (in->has_status && !valid_one_of(in->status, user_statuses)) {
-		invalid(r, "status", "status must be active or disabled");
-		return -1;
-	}
 	return 0;
 }
 
@@ -443,14 +367,11 @@ static int read_user_input(struct request *r, bool creating, struct user_input *
 
 static void users_list(struct request *r)
 {
-	const char *search = req_query(r, "search");
 	const char *status = req_query(r, "status");
 	struct paging pg;
 	const char *msg;
-	struct db_param params[8];
-	size_t np = 0;
-	struct buf where;
-	struct db_rows count, rows;
+	struct db_rows rows;
+	long long total = 0;
 	struct json_object *o, *arr;
 
 	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
@@ -462,75 +383,34 @@ static void users_list(struct request *r)
 		                      "status must be active or disabled");
 		return;
 	}
-
-	buf_init(&where);
-	buf_puts(&where, " WHERE tenant_id = ?");
-	params[np++] = DBP_S(r->caller->tenant_id);
-	if (status && *status) {
-		buf_puts(&where, " AND status = ?");
-		params[np++] = DBP_S(status);
+	if (user_list(r->arena, r->caller->tenant_id, req_query(r, "search"), status, pg.limit,
+	              (pg.page - 1) * pg.limit, &rows, &total) != 0) {
+		send_error(r, 500, "Internal server error");
+		return;
 	}
-	if (search && *search) {
-		char *pat = sql_like_pattern(r->arena, search);
-		buf_puts(&where, " AND (username LIKE ? ESCAPE '!' OR first_name LIKE ? ESCAPE '!'"
-		                 " OR last_name LIKE ? ESCAPE '!' OR email LIKE ? ESCAPE '!')");
-		for (int i = 0; i < 4; i++)
-			params[np++] = DBP_S(pat);
-	}
-	if (db_execv(r->arena, &count,
-	             arena_sprintf(r->arena, "SELECT COUNT(*) FROM users%s", buf_cstr(&where)),
-	             params, np) != 0)
-		goto fail;
-	params[np++] = DBP_I(pg.limit);
-	params[np++] = DBP_I((pg.page - 1) * pg.limit);
-	if (db_execv(r->arena, &rows,
-	             arena_sprintf(r->arena, USER_COLS "%s ORDER BY username LIMIT ? OFFSET ?",
-	                           buf_cstr(&where)),
-	             params, np) != 0)
-		goto fail;
-	buf_release(&where);
-
 	arr = json_object_new_array();
 	for (size_t i = 0; i < rows.nrows; i++)
 		json_object_array_add(arr, user_json(r->arena, &rows, i));
 	o = envelope_status(200, "Users retrieved successfully", "");
 	json_object_object_add(o, "users", arr);
-	jval_add_int(o, "total", atoll(db_cell(&count, 0, 0)));
+	jval_add_int(o, "total", total);
 	jval_add_int(o, "page", pg.page);
 	jval_add_int(o, "limit", pg.limit);
 	envelope_reply(r, 200, o);
-	return;
-fail:
-	buf_release(&where);
-	send_error(r, 500, "Internal server error");
 }
 
 static void users_create(struct request *r)
 {
 	struct user_input in;
-	const char *id, *hash;
+	struct user_result res;
+	const char *id = NULL;
+	int rc;
 
 	if (read_user_input(r, true, &in) != 0)
 		return;
-	hash = auth_password_hash(r->arena, in.password);
-	if (!hash) {
-		send_error(r, 500, "Internal server error");
-		return;
-	}
-	id = db_uuid(r->arena);
-	if (db_exec(
-	        r->arena, NULL,
-	        "INSERT INTO users (id, tenant_id, username, password_hash, first_name, last_name, "
-	        "email, scopes, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	        "sssssssss", id, r->caller->tenant_id, in.username, hash, in.first_name,
-	        in.last_name, in.email, in.has_scopes ? in.scopes : "",
-	        in.has_status ? in.status : "active") != 0) {
-		if (db_is_duplicate())
-			envelope_status_error(
-			    r, 409, "Username already exists",
-			    arena_sprintf(r->arena, "username %s is taken", in.username));
-		else
-			send_error(r, 500, "Internal server error");
+	rc = user_create(r->arena, r->caller->tenant_id, &in, &id, &res);
+	if (rc != 0) {
+		refused(r, rc, &res);
 		return;
 	}
 	log_info("auth: user %s (%s) created by %s", id, in.username, r->caller->user_id);
@@ -543,72 +423,20 @@ static void users_get(struct request *r)
 	           valid_id_norm(r->arena, req_param(r, "id")));
 }
 
-/* Adds "col = ?" with a string (NULL = SQL NULL) to an UPDATE's SET list. */
-static void set_col(struct buf *set, struct db_param *params, size_t *np, const char *col,
-                    const char *value)
-{
-	buf_appendf(set, "%s = ?, ", col);
-	params[(*np)++] = DBP_S(value);
-}
-
 static void users_update(struct request *r)
 {
-	/* Lower-cased like stored ids, so the self checks below see an upper-cased own id too. */
+	/* Lower-cased like stored ids, so the self checks see an upper-cased own id too. */
 	const char *id = valid_id_norm(r->arena, req_param(r, "id"));
 	struct user_input in;
+	struct user_result res;
 	struct db_rows rows;
-	struct db_param params[10];
-	size_t np = 0;
-	struct buf set;
 	int rc;
 
 	if (load_user(r, id, &rows) != 0 || read_user_input(r, false, &in) != 0)
 		return;
-	if (in.has_status && strcmp(in.status, "disabled") == 0 &&
-	    strcmp(id, r->caller->user_id) == 0) {
-		envelope_status_error(r, 409, "Cannot disable your own account", id);
-		return;
-	}
-	buf_init(&set);
-	if (in.has_first_name)
-		set_col(&set, params, &np, "first_name", in.first_name);
-	if (in.has_last_name)
-		set_col(&set, params, &np, "last_name", in.last_name);
-	if (in.has_email)
-		set_col(&set, params, &np, "email", in.email);
-	if (in.has_scopes)
-		set_col(&set, params, &np, "scopes", in.scopes);
-	if (in.has_status)
-		set_col(&set, params, &np, "status", in.status);
-	if (in.has_password) {
-		const char *hash = auth_password_hash(r->arena, in.password);
-		if (!hash) {
-			buf_release(&set);
-			send_error(r, 500, "Internal server error");
-			return;
-		}
-		set_col(&set, params, &np, "password_hash", hash);
-		/* Every token issued before now stops working (see auth_authenticate). */
-		buf_puts(&set, "tokens_valid_after = UNIX_TIMESTAMP(), ");
-	}
-	if (np == 0) {
-		buf_release(&set);
-		envelope_status_error(
-		    r, 400, "No fields to update",
-		    "give any of first_name, last_name, email, scopes, password, status");
-		return;
-	}
-	params[np++] = DBP_S(id);
-	params[np++] = DBP_S(r->caller->tenant_id);
-	rc = db_execv(r->arena, NULL,
-	              arena_sprintf(r->arena,
-	                            "UPDATE users SET %supdated_at = UTC_TIMESTAMP(6) "
-	                            "WHERE id = ? AND tenant_id = ?",
-	                            buf_cstr(&set)),
-	              params, np);
-	buf_release(&set);
+	rc = user_update(r->arena, r->caller->tenant_id, id, r->caller->user_id, &in, &res);
 	if (rc != 0) {
-		send_error(r, 500, "Internal server error");
+		refused(r, rc, &res);
 		return;
 	}
 	log_info("auth: user %s updated by %s", id, r->caller->user_id);
@@ -618,21 +446,17 @@ static void users_update(struct request *r)
 /* DELETE disables: the user's rows stay referenced by the ledger (performed_by). */
 static void users_disable(struct request *r)
 {
-	/* Lower-cased like stored ids, so the self checks below see an upper-cased own id too. */
+	/* Lower-cased like stored ids, so the self check sees an upper-cased own id too. */
 	const char *id = valid_id_norm(r->arena, req_param(r, "id"));
+	struct user_result res;
 	struct db_rows rows;
+	int rc;
 
 	if (load_user(r, id, &rows) != 0)
 		return;
-	if (strcmp(id, r->caller->user_id) == 0) {
-		envelope_status_error(r, 409, "Cannot disable your own account", id);
-		return;
-	}
-	if (db_exec(r->arena, NULL,
-	            "UPDATE users SET status = 'disabled', updated_at = UTC_TIMESTAMP(6) "
-	            "WHERE id = ? AND tenant_id = ?",
-	            "ss", id, r->caller->tenant_id) != 0) {
-		send_error(r, 500, "Internal server error");
+	rc = user_disable(r->arena, r->caller->tenant_id, id, r->caller->user_id, &res);
+	if (rc != 0) {
+		refused(r, rc, &res);
 		return;
 	}
 	log_info("auth: user %s disabled by %s", id, r->caller->user_id);

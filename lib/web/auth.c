@@ -1,8 +1,6 @@
-/* Authentication: JWT HS256 issue/verify, yescrypt passwords, scope lists, the request's caller. */
+/* Authentication: JWT HS256 issue/verify, password logins, scope lists, the request's caller. */
 #include "web/auth.h"
 
-#include <crypt.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include <json-c/json.h>
 #include <jwt.h>
 
+#include "account/password.h"
 #include "base/arena.h"
 #include "base/env.h"
 #include "base/log.h"
@@ -20,31 +19,10 @@
 #include "db/user_probe.h"
 #include "web/req.h"
 
-const char *const auth_known_scopes[] = {
-    "admin",
-    "library",
-    "production",
-    "operator",
-    "view:tenant",
-    "manage:operations:tenant",
-    "inventory:count:create",
-    "inventory:count:record",
-    "inventory:count:apply",
-    NULL,
-};
-
 /* Longer tokens are refused before any parsing: ours are a few hundred bytes. */
 #define AUTH_TOKEN_MAX 4096
 /* Tolerated clock skew for iat in the future. */
 #define AUTH_IAT_SKEW 60
-
-/*
- * A real yescrypt hash of a random throw-away password. Logins of unknown
- * users are checked against it so that they cost as much time as wrong
- * passwords and reveal nothing about which usernames exist.
- */
-static const char dummy_hash[] =
-    "$y$j9T$YBCV/xlmrwFlN.wOsk8fG/$.cWLPizDcOfPGkKZREj54Tbu4GGCuKVWKJUD.7AE09.";
 
 /* ---- tokens ---------------------------------------------------------- */
 
@@ -418,61 +396,6 @@ out:
 	return res;
 }
 
-/* ---- passwords ------------------------------------------------------- */
-
-char *auth_password_hash(struct arena *a, const char *password)
-{
-	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-	struct crypt_data *cd;
-	char *out = NULL;
-	const char *h;
-
-	if (!password)
-		return NULL;
-	if (!crypt_gensalt_rn("$y$", 0, NULL, 0, setting, sizeof setting)) {
-		log_error("auth: crypt_gensalt_rn: %s", strerror(errno));
-		return NULL;
-	}
-	cd = calloc(1, sizeof *cd);
-	if (!cd)
-		log_fatal("auth: out of memory");
-	h = crypt_rn(password, setting, cd, (int)sizeof *cd);
-	if (h && h[0] != '*')
-		out = arena_strdup(a, h);
-	else
-		log_error("auth: crypt_rn failed: %s", strerror(errno));
-	explicit_bzero(cd, sizeof *cd);
-	free(cd);
-	return out;
-}
-
-bool auth_password_verify(const char *password, const char *hash)
-{
-	struct crypt_data *cd;
-	const char *h;
-	bool ok = false;
-
-	if (!password || !hash || hash[0] == '\0' || hash[0] == '*')
-		return false;
-	cd = calloc(1, sizeof *cd);
-	if (!cd)
-		log_fatal("auth: out of memory");
-	/* crypt takes the setting (method, cost, salt) from the stored hash itself. */
-	h = crypt_rn(password, hash, cd, (int)sizeof *cd);
-	if (h && h[0] != '*') {
-		size_t n = strlen(hash);
-		ok = strlen(h) == n && consttime_equal(h, hash, n);
-	}
-	explicit_bzero(cd, sizeof *cd);
-	free(cd);
-	return ok;
-}
-
-bool auth_password_burn(const char *password)
-{
-	return auth_password_verify(password ? password : "", dummy_hash);
-}
-
 /* ---- scopes ---------------------------------------------------------- */
 
 bool auth_scope_has(const char *scope_list, const char *scope)
@@ -483,24 +406,6 @@ bool auth_scope_has(const char *scope_list, const char *scope)
 bool auth_scope_any(const char *scope_list, const char *required)
 {
 	return words_any(scope_list, required);
-}
-
-bool auth_scopes_valid(const char *scope_list)
-{
-	const char *w;
-	size_t n;
-
-	if (!scope_list)
-		return true;
-	while ((n = words_next(&scope_list, &w)) > 0) {
-		bool known = false;
-		for (size_t i = 0; auth_known_scopes[i] && !known; i++)
-			known = strlen(auth_known_scopes[i]) == n &&
-			        memcmp(auth_known_scopes[i], w, n) == 0;
-		if (!known)
-			return false;
-	}
-	return true;
 }
 
 char *auth_scope_intersect(struct arena *a, const char *scope_a, const char *scope_b)
@@ -526,11 +431,11 @@ enum auth_login_result auth_login(struct arena *a, const char *username, const c
 		return AUTH_LOGIN_ERROR;
 	if (rows.nrows == 0) {
 		/* Same work and same answer as a wrong password: no user enumeration. */
-		auth_password_burn(password);
+		password_burn(password);
 		return AUTH_LOGIN_REFUSED;
 	}
 	user_id = db_cell(&rows, 0, 0);
-	password_ok = auth_password_verify(password, db_cell(&rows, 0, 2));
+	password_ok = password_verify(password, db_cell(&rows, 0, 2));
 	active = strcmp(db_cell(&rows, 0, 4), "active") == 0 &&
 	         strcmp(db_cell(&rows, 0, 5), "active") == 0;
 	if (!password_ok || !active) {

@@ -1,4 +1,4 @@
-/* Authentication: JWT HS256 tokens, yescrypt passwords, scopes, the caller of a request. */
+/* Authentication: JWT HS256 tokens, password logins, scopes, the caller of a request. */
 #ifndef STOCKTAKE_AUTH_H
 #define STOCKTAKE_AUTH_H
 
@@ -12,9 +12,6 @@ struct user_probe;
 
 /* Name of the HttpOnly cookie that carries the token for HTML pages. */
 #define AUTH_COOKIE "stocktake_token"
-
-/* Every scope the service knows, NULL-terminated. */
-extern const char *const auth_known_scopes[];
 
 enum auth_result {
 	AUTH_OK = 0,
@@ -39,16 +36,6 @@ char *auth_token_issue(struct arena *a, const char *user_id, const char *tenant_
 enum auth_result auth_token_verify(struct arena *a, const char *token, long now,
                                    struct caller *out);
 
-/* yescrypt hash of password ("$y$..."), in the arena; NULL on failure. */
-char *auth_password_hash(struct arena *a, const char *password);
-/* Checks password against a crypt(3) hash with a constant-time compare. */
-bool auth_password_verify(const char *password, const char *hash);
-/*
- * Spends the time of one password check against a throw-away hash (always
- * false): used for unknown usernames so logins do not reveal which exist.
- */
-bool auth_password_burn(const char *password);
-
 /* scope_list (space-separated) contains scope. */
 bool auth_scope_has(const char *scope_list, const char *scope);
 /*
@@ -56,8 +43,6 @@ bool auth_scope_has(const char *scope_list, const char *scope);
  * NULL required is no requirement (true).
  */
 bool auth_scope_any(const char *scope_list, const char *required);
-/* Every word of scope_list is a known scope. */
-bool auth_scopes_valid(const char *scope_list);
 /* Words of a present in b, space-separated, in the arena. */
 char *auth_scope_intersect(struct arena *a, const char *scope_a, const char *scope_b);
 

@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "account/scope.h"
 #include "base/arena.h"
 #include "base/buf.h"
 #include "fuzz.h"
@@ -143,7 +144,7 @@ static void check_csrf(struct arena *a, const char *token, const struct caller *
 	if (csrf_valid(a, token, token))
 		fuzz_fail("a session token is its own csrf token");
 	if (ok) {
-		(void)auth_scopes_valid(c->scope);
+		(void)scope_list_valid(c->scope);
 		(void)auth_scope_any(c->scope, "admin view:tenant");
 		(void)auth_scope_intersect(a, c->scope, "admin operator view:tenant");
 	}

@@ -55,6 +55,10 @@ def test_the_copy_keeps_the_layers(tree):
     ("base/buf.c", '#include "db/db.h"', 'base includes "db/db.h" from db'),
     ("web/req.h", '#include "html/page.h"', 'web includes "html/page.h" from html'),
     ("stock/itx.c", '#include "count/count.h"', 'stock includes "count/count.h" from count'),
+    # The users' rules sit under the domain of stock: they never see the request or the ledger.
+    ("account/user.c", '#include "web/auth.h"', 'account includes "web/auth.h" from web'),
+    ("account/user.c", '#include "stock/ledger.h"', 'account includes "stock/ledger.h" from stock'),
+    ("db/db.c", '#include "account/user.h"', 'db includes "account/user.h" from account'),
     # An include that names no folder could be anything (json.h was json-c's or ours).
     ("stock/itx.c", '#include "arena.h"', '"arena.h" names no layer folder'),
     ("web/app.c", '#include "tests/fuzz.h"', 'is not in a layer folder'),
@@ -78,6 +82,9 @@ def test_a_wrong_include_fails(tree, rel, include, why):
     ("count/count.c", '#include "stock/ledger.h"'),
     ("stock/itx.c", '#include "db/sql.h"'),
     ("db/sql.c", '#include "base/arena.h"'),
+    ("web/auth.c", '#include "account/user.h"'),
+    ("stock/itx.c", '#include "account/scope.h"'),
+    ("account/user.c", '#include "db/sql.h"'),
     ("web/app.c", '#include "web/req.h"'),
     ("db/db_nodes.c", "#include <mysql.h>"),
 ])

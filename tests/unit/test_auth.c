@@ -375,41 +375,6 @@ static void test_config_change_invalidates(void **state)
 	assert_int_equal(verify(tok), AUTH_OK);
 }
 
-/* ---- passwords ---- */
-
-static void test_password_hash_verify(void **state)
-{
-	char *h = auth_password_hash(A, "correct horse");
-	char *h2 = auth_password_hash(A, "correct horse");
-
-	assert_non_null(h);
-	assert_int_equal(strncmp(h, "$y$", 3), 0);
-	assert_string_not_equal(h, h2); /* fresh salt each time */
-	assert_true(auth_password_verify("correct horse", h));
-	assert_true(auth_password_verify("correct horse", h2));
-	assert_false(auth_password_verify("correct horsE", h));
-	assert_false(auth_password_verify("", h));
-	assert_false(auth_password_verify(NULL, h));
-}
-
-static void test_password_malformed_hash(void **state)
-{
-	char *h = auth_password_hash(A, "pw");
-
-	assert_false(auth_password_verify("pw", NULL));
-	assert_false(auth_password_verify("pw", ""));
-	assert_false(auth_password_verify("pw", "*"));
-	assert_false(auth_password_verify("pw", "*0"));
-	assert_false(auth_password_verify("pw", "!locked"));
-	assert_false(auth_password_verify("pw", "$y$"));
-	assert_false(auth_password_verify("pw", "$y$j9T$"));
-	assert_false(auth_password_verify("pw", "$zz$nonsense"));
-	/* A truncated hash re-hashes to the full one and must not match. */
-	assert_false(auth_password_verify("pw", arena_strndup(A, h, strlen(h) - 3)));
-	assert_false(auth_password_burn("pw"));
-	assert_false(auth_password_burn(NULL));
-}
-
 /* ---- scopes ---- */
 
 static void test_scope_has_any(void **state)
@@ -430,22 +395,6 @@ static void test_scope_has_any(void **state)
 	assert_false(auth_scope_any(NULL, "admin"));
 	assert_true(auth_scope_any("", ""));
 	assert_true(auth_scope_any(NULL, NULL));
-}
-
-static void test_scopes_valid(void **state)
-{
-	for (size_t i = 0; auth_known_scopes[i]; i++)
-		assert_true(auth_scopes_valid(auth_known_scopes[i]));
-	assert_true(auth_scopes_valid(
-	    "admin library production operator view:tenant manage:operations:tenant "
-	    "inventory:count:create inventory:count:record inventory:count:apply"));
-	assert_true(auth_scopes_valid(""));
-	assert_true(auth_scopes_valid(" admin "));
-	assert_false(auth_scopes_valid("admin superuser"));
-	assert_false(auth_scopes_valid("Admin"));
-	assert_false(auth_scopes_valid("admin,library"));
-	assert_false(auth_scopes_valid("view"));
-	assert_false(auth_scopes_valid("admin\tlibrary"));
 }
 
 static void test_scope_intersect(void **state)
@@ -718,10 +667,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wrong_aud, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_sub_or_tenant, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_change_invalidates, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_password_hash_verify, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_password_malformed_hash, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scope_has_any, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_scopes_valid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scope_intersect, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_authenticate_db, setup, teardown),
 	};

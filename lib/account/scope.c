@@ -1,0 +1,47 @@
+/* The scopes a user can hold (the names the API accepts, each with what it allows). */
+#include "account/scope.h"
+
+#include <string.h>
+
+#include "base/words.h"
+
+const struct scope_info scope_known[] = {
+    {"admin", "Manage users (create, scopes, disable, passwords); run the ledger check"},
+    {"library", "Create and change items (products)"},
+    {"production", "Production plans (kept for API clients; no page uses it)"},
+    {"operator", "The operator panel (kept for API clients; no page uses it)"},
+    {"view:tenant", "See stock, transactions and master data"},
+    {"manage:operations:tenant", "Record transactions and change master data"},
+    {"inventory:count:create", "Plan, start, complete and cancel count sessions"},
+    {"inventory:count:record", "Record counts in the sessions one is assigned to"},
+    {"inventory:count:apply", "Apply a completed count's variances to stock"},
+    {0},
+};
+
+static bool known(const char *w, size_t n)
+{
+	for (size_t i = 0; scope_known[i].name; i++)
+		if (strlen(scope_known[i].name) == n && memcmp(scope_known[i].name, w, n) == 0)
+			return true;
+	return false;
+}
+
+bool scope_list_valid(const char *scope_list)
+{
+	const char *w;
+	size_t n;
+
+	if (!scope_list)
+		return true;
+	while ((n = words_next(&scope_list, &w)) > 0)
+		if (!known(w, n))
+			return false;
+	return true;
+}
+
+const char *scope_known_detail(void)
+{
+	return "Known scopes: admin library production operator view:tenant "
+	       "manage:operations:tenant inventory:count:create inventory:count:record "
+	       "inventory:count:apply";
+}
