@@ -17,6 +17,8 @@ struct view;
 	"view:tenant inventory:count:create inventory:count:record inventory:count:apply"
 #define ADMIN_COUNT_CREATE_SCOPES "inventory:count:create"
 #define ADMIN_COUNT_APPLY_SCOPES "inventory:count:apply"
+/* POST /inventory/count-session/{key}/records: the counter's screen. */
+#define ADMIN_COUNT_RECORD_SCOPES "inventory:count:record"
 
 /*
  * Choices of warehouses, items and bins for filters (struct listing_options)
@@ -59,6 +61,17 @@ void admin_count_start(struct request *r);
 void admin_count_complete(struct request *r);
 void admin_count_apply(struct request *r);
 void admin_count_cancel(struct request *r);
+
+/* admin_counting.c: the counter's started sessions and the screen to record counts. */
+int admin_counting_init(void);
+void admin_counting_list(struct request *r);
+void admin_counting_screen(struct request *r);
+void admin_counting_record(struct request *r);
+/* GET /admin/counting.js: the screen's optional script, read at start-up (admin_counting_init). */
+void admin_counting_script(struct request *r);
+/* Adds "your_counts" (the started sessions the caller counts in) and "has_your_counts" to page,
+ * for the partial your_counts. 0 or -1. */
+int admin_counting_yours(struct request *r, struct view *page);
 
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);
