@@ -185,7 +185,7 @@ static int home_cards(struct request *r, struct view *page)
 		add_card(r, cards, "Open count sessions", db_cell(&rows, 0, 2),
 		         PAGE_ROOT "/count-sessions?status=started");
 	view_set_bool(page, "has_cards", view_len(cards) > 0);
-	if (page_can(r, ADMIN_COUNT_RECORD_SCOPES) && admin_counting_yours(r, page) < 0)
+	if (page_can(r, ADMIN_COUNT_RECORD_SCOPES) && admin_counting_yours(r, page, 5) < 0)
 		return -1;
 	return 0;
 }

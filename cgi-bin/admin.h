@@ -3,6 +3,8 @@
 #ifndef STOCKTAKE_ADMIN_H
 #define STOCKTAKE_ADMIN_H
 
+#include <stddef.h>
+
 #include "html/listing.h"
 
 struct arena;
@@ -69,9 +71,10 @@ void admin_counting_screen(struct request *r);
 void admin_counting_record(struct request *r);
 /* GET /admin/counting.js: the screen's optional script, read at start-up (admin_counting_init). */
 void admin_counting_script(struct request *r);
-/* Adds "your_counts" (the started sessions the caller counts in) and "has_your_counts" to page,
- * for the partial your_counts. 0 or -1. */
-int admin_counting_yours(struct request *r, struct view *page);
+/* Adds "your_counts" (the started sessions the caller counts in, the first max of them, 0: all),
+ * "has_your_counts" and "your_counts_more" (when some were left out) to page, for the partial
+ * your_counts. 0 or -1. */
+int admin_counting_yours(struct request *r, struct view *page, size_t max);
 
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);

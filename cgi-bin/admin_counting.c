@@ -75,14 +75,14 @@ void admin_counting_script(struct request *r)
 
 /* ---- your counts ------------------------------------------------------------------------- */
 
-int admin_counting_yours(struct request *r, struct view *page)
+int admin_counting_yours(struct request *r, struct view *page, size_t max)
 {
 	struct view *list = view_list(r->arena);
 	struct db_rows rows;
 
 	if (count_scan_sessions(r->arena, r->caller->tenant_id, r->caller->user_id, &rows) < 0)
 		return -1;
-	for (size_t i = 0; i < rows.nrows; i++) {
+	for (size_t i = 0; i < rows.nrows && (!max || i < max); i++) {
 		struct view *o = view_map(r->arena);
 
 		view_set_str(o, "code", db_cell(&rows, i, COUNT_SCAN_SESSION_CODE));
@@ -97,6 +97,9 @@ int admin_counting_yours(struct request *r, struct view *page)
 	}
 	view_set(page, "your_counts", list);
 	view_set_bool(page, "has_your_counts", rows.nrows > 0);
+	if (max && rows.nrows > max)
+		view_set_str(page, "your_counts_more",
+		             arena_sprintf(r->arena, "All %zu of your counts", rows.nrows));
 	return 0;
 }
 
@@ -104,7 +107,7 @@ void admin_counting_list(struct request *r)
 {
 	struct view *page = page_new(r, "Your counts", "counting");
 
-	if (admin_counting_yours(r, page) < 0) {
+	if (admin_counting_yours(r, page, 0) < 0) {
 		page_error(r, 500, "Internal server error");
 		return;
 	}

@@ -147,6 +147,6 @@ int count_scan_sessions(struct arena *a, const char *tenant_id, const char *user
 	               " FROM count_assignments g JOIN count_sessions s ON s.id = g.session_id"
 	               " AND s.tenant_id = g.tenant_id"
 	               " WHERE g.tenant_id = ? AND g.user_id = ? AND s.status = 'started'"
-	               " ORDER BY s.started, s.code",
+	               " ORDER BY s.started DESC, s.code DESC",
 	               "ss", tenant_id, user_id);
 }

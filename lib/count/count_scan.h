@@ -77,7 +77,7 @@ enum count_scan_session_col {
 	COUNT_SCAN_SESSION_DONE, /* targets every key of which user_id has counted */
 };
 
-/* The started sessions user_id is assigned to, oldest start first, with their progress. 0 or -1. */
+/* The started sessions user_id is assigned to, latest start first, with their progress. 0 or -1. */
 int count_scan_sessions(struct arena *a, const char *tenant_id, const char *user_id,
                         struct db_rows *out);
 

@@ -90,6 +90,9 @@ def test_whole_count_by_keyboard_at_phone_width(browser, counting):
     try:
         b.get(url("/admin/counting"))
         look(b, "counting-your-counts")
+        b.get(url("/admin/"))
+        assert b.find_element(By.ID, "your-counts-title").text == "Your counts"
+        look(b, "counting-overview")
         b.get(screen)
         look(b, "counting-screen-empty")
         no_sideways_scroll(b)

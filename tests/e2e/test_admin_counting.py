@@ -140,7 +140,7 @@ def test_records_and_import_take_codes_and_barcodes(admin, operator, s):
     y, b = s["items"]["Y"], s["bins"]["B"]
     resp = cs("POST", "/%s/records/import" % key, operator, csv="bin,sku,counted_qt\n%s,%s,8\n" % (b["code"], y["barcode"]))
     assert ok(resp, "Count records imported successfully")["imported"] == 1
-    assert my_records(key) == [[a["code"], x["sku"], "", "4"], [b["code"], y["sku"], "", "8"]]
+    assert sorted(my_records(key)) == sorted([[a["code"], x["sku"], "", "4"], [b["code"], y["sku"], "", "8"]])
 
 
 # ---- the counter's screen, step by step ------------------------------------------------------------
@@ -329,6 +329,13 @@ def test_your_counts(admin, counter, s):
     text = page(counter, "/admin/counting").text
     m = re.search(r"<strong>%s</strong>.*?(\d+) of (\d+) counted" % re.escape(code), text, re.S)
     assert m and m.groups() == ("1", "2")
+    # The overview shows the first five, and a link to all of them when there are more.
+    for _ in range(6):
+        started(admin, s, names="A")
+    home = page(counter, "/admin/").text
+    assert home.count('class="button primary count-go"') == 5
+    n = int(re.search(r"All (\d+) of your counts", home).group(1))
+    assert n >= 7 and page(counter, "/admin/counting").text.count('class="button primary count-go"') == n
     acted(admin, key, "cancel", "canceled")
     assert screen_path(key) not in page(counter, "/admin/counting").text
     # Without the record scope there is no such page, and the overview shows no such panel.
