@@ -27,6 +27,7 @@ static const struct page_nav nav[] = {
     {"transactions", "Transactions", PAGE_ROOT "/transactions", ADMIN_READ_SCOPES},
     {"stocks", "Stock", PAGE_ROOT "/stocks", ADMIN_READ_SCOPES},
     {"count", "Count sessions", PAGE_ROOT "/count-sessions", ADMIN_COUNT_READ_SCOPES},
+    {"counting", "Your counts", PAGE_ROOT "/counting", ADMIN_COUNT_RECORD_SCOPES},
     {"warehouses", "Warehouses", PAGE_ROOT "/warehouses", ADMIN_READ_SCOPES},
     {"bins", "Bins", PAGE_ROOT "/bins", ADMIN_READ_SCOPES},
     {"items", "Items", PAGE_ROOT "/items", ADMIN_READ_SCOPES},
@@ -185,6 +186,8 @@ static int home_cards(struct request *r, struct view *page)
 		add_card(r, cards, "Open count sessions", db_cell(&rows, 0, 2),
 		         PAGE_ROOT "/count-sessions?status=started");
 	view_set_bool(page, "has_cards", view_len(cards) > 0);
+	if (page_can(r, ADMIN_COUNT_RECORD_SCOPES) && admin_counting_yours(r, page, 5) < 0)
+		return -1;
 	return 0;
 }
 
@@ -249,12 +252,18 @@ static const struct route routes[] = {
     {"POST", PAGE_ROOT "/users/:id/password", admin_user_password, ADMIN_USERS_SCOPES},
     {"GET", PAGE_ROOT "/account", admin_account, ""},
     {"POST", PAGE_ROOT "/account/password", admin_account_password, ""},
+    {"GET", PAGE_ROOT "/counting", admin_counting_list, ADMIN_COUNT_RECORD_SCOPES},
+    {"GET", PAGE_ROOT "/counting.js", admin_counting_script, NULL},
+    {"GET", PAGE_ROOT "/count-sessions/:id/count", admin_counting_screen,
+     ADMIN_COUNT_RECORD_SCOPES},
+    {"POST", PAGE_ROOT "/count-sessions/:id/count", admin_counting_record,
+     ADMIN_COUNT_RECORD_SCOPES},
     {0},
 };
 
 static int admin_init(void)
 {
-	return page_init(nav);
+	return page_init(nav) < 0 || admin_counting_init() < 0 ? -1 : 0;
 }
 
 static const struct app admin_app = {

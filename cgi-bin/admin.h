@@ -3,6 +3,8 @@
 #ifndef STOCKTAKE_ADMIN_H
 #define STOCKTAKE_ADMIN_H
 
+#include <stddef.h>
+
 #include "html/listing.h"
 
 struct arena;
@@ -18,6 +20,8 @@ struct view;
 #define ADMIN_COUNT_CREATE_SCOPES "inventory:count:create"
 #define ADMIN_COUNT_APPLY_SCOPES "inventory:count:apply"
 #define ADMIN_USERS_SCOPES "admin"
+/* POST /inventory/count-session/{key}/records: the counter's screen. */
+#define ADMIN_COUNT_RECORD_SCOPES "inventory:count:record"
 
 /*
  * Choices of warehouses, items and bins for filters (struct listing_options)
@@ -72,6 +76,17 @@ void admin_user_enable(struct request *r);
 void admin_user_password(struct request *r);
 void admin_account(struct request *r);
 void admin_account_password(struct request *r);
+/* admin_counting.c: the counter's started sessions and the screen to record counts. */
+int admin_counting_init(void);
+void admin_counting_list(struct request *r);
+void admin_counting_screen(struct request *r);
+void admin_counting_record(struct request *r);
+/* GET /admin/counting.js: the screen's optional script, read at start-up (admin_counting_init). */
+void admin_counting_script(struct request *r);
+/* Adds "your_counts" (the started sessions the caller counts in, the first max of them, 0: all),
+ * "has_your_counts" and "your_counts_more" (when some were left out) to page, for the partial
+ * your_counts. 0 or -1. */
+int admin_counting_yours(struct request *r, struct view *page, size_t max);
 
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);

@@ -93,6 +93,7 @@ void admin_bins(struct request *r)
 
 static const struct listing_col item_cols[] = {
     {"SKU", "sku", LIST_TEXT, "sku", "t.sku", PAGE_ROOT "/stocks?item_id="},
+    {"Barcode", "barcode", LIST_TEXT, "barcode", "t.barcode", NULL},
     {"Name", "name", LIST_TEXT, "name", "t.name", NULL},
     {"Category", "category", LIST_TEXT, "category", "t.category", NULL},
     {"Unit", "unit_of_measure", LIST_TEXT, NULL, NULL, NULL},
@@ -122,7 +123,8 @@ static const struct listing item_listing = {
     .fetch = listing_sql_fetch,
     .res = &master_resources_items,
     .select =
-        "SELECT t.id AS id, t.sku AS sku, t.name AS name, t.category AS category,"
+        "SELECT t.id AS id, t.sku AS sku, t.barcode AS barcode, t.name AS name,"
+        " t.category AS category,"
         " t.unit_of_measure AS unit_of_measure, t.status AS status,"
         " CAST((SELECT COALESCE(SUM(s.quantity), 0) FROM stocks s WHERE s.tenant_id = t.tenant_id"
         " AND s.item_id = t.id AND s.status <> 'inactive') AS SIGNED) AS on_hand",

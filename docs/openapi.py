@@ -341,7 +341,10 @@ def count_sessions(paths, schemas, status_ok):
               "system_serials": dict(serials, description="Baseline serials (left out for blind counters)")}
     schemas["CountLine"] = {"type": "object", "properties": dict(line, **system)}
     schemas["CountRecordInput"] = {"type": "object", "required": ["bin_id", "item_id", "counted_qt"], "properties": {
-        "bin_id": UUID, "item_id": UUID, "counted_qt": s("integer", minimum=0),
+        "bin_id": s("string", description="The bin's id; records also take its code (extension: a code used in "
+                    "several warehouses is the one among the caller's targets)"),
+        "item_id": s("string", description="The item's id; records also take its SKU or barcode (extension)"),
+        "counted_qt": s("integer", minimum=0),
         "lot_number": s("string", maxLength=100),
         "serials": s("array", items=s("string", maxLength=100), description="As many distinct serials as "
                      "counted_qt")}}
@@ -436,7 +439,7 @@ def count_sessions(paths, schemas, status_ok):
         "responses": dict({"200": status_ok({"resolution": ref("CountRecordInput")},
                                             "Count conflict resolved successfully")}, **errors(400, 409))}}
     paths[base + "/{key}/records/import"] = {"post": {
-        "summary": "Import counts from CSV rows: bin code (or id), sku, counted_qt, lot (header optional)",
+        "summary": "Import counts from CSV rows: bin code (or id), sku (or barcode), counted_qt, lot (header optional)",
         "tags": tag, "description": scopes_note(record_scopes) + " dry_run=true reports every bad row with its line "
         "number and imports nothing; otherwise a file with any bad row is refused (400 with all errors) and a good "
         "one imported in one transaction. At most 5000 rows.", "security": security(record_scopes),
@@ -513,14 +516,18 @@ def build():
             "capacity": s("integer", minimum=0), "security_level": s("string"),
             "status": s("string", enum=["active", "inactive"])}},
         "Item": {"type": "object", "properties": {
-            "id": UUID, "tenant_id": UUID, "sku": s("string"), "name": s("string"), "category": NULLSTR,
-            "description": NULLSTR, "unit_of_measure": s("string"),
+            "id": UUID, "tenant_id": UUID, "sku": s("string"),
+            "barcode": {"type": ["string", "null"], "maxLength": 64,
+                        "description": "Extension: what a scanner reads off the product; null when none"},
+            "name": s("string"), "category": NULLSTR, "description": NULLSTR, "unit_of_measure": s("string"),
             "status": s("string", enum=["active", "inactive"]), "created_at": TIME, "updated_at": TIME}},
         "ItemCreate": {"type": "object", "required": ["sku", "name"], "properties": {
-            "sku": s("string"), "name": s("string"), "category": s("string"), "description": s("string"),
+            "sku": s("string"), "barcode": s("string", maxLength=64, description="Optional; unique per tenant; printable characters without "
+                       "spaces (extension: what a scanner reads; count lines take it where they take the SKU)"), "name": s("string"), "category": s("string"), "description": s("string"),
             "unit_of_measure": s("string"), "status": s("string", enum=["active", "inactive"])}},
         "ItemPatch": {"type": "object", "properties": {
-            "sku": s("string"), "name": s("string"), "category": s("string"), "description": s("string"),
+            "sku": s("string"), "barcode": s("string", maxLength=64, description="Optional; unique per tenant; printable characters without "
+                       "spaces (extension: what a scanner reads; count lines take it where they take the SKU)"), "name": s("string"), "category": s("string"), "description": s("string"),
             "unit_of_measure": s("string"), "status": s("string", enum=["active", "inactive"])}},
         "Stock": {"type": "object", "properties": {
             "id": UUID, "tenant_id": UUID, "warehouse_id": UUID, "item_id": UUID, "bin_id": {"type": ["string", "null"]},
@@ -603,7 +610,7 @@ def build():
     master_resource(paths, "/warehousing/bins", "Bin", "bin", "bins", "Bin",
                     ["warehouse_id", "code", "location_type", "status"], WRITE, "BinCreate", "BinPatch")
     master_resource(paths, "/warehousing/items", "Item", "item", "items", "Item",
-                    ["sku", "category", "status"], WRITE + ["library"], "ItemCreate", "ItemPatch")
+                    ["sku", "barcode", "category", "status"], WRITE + ["library"], "ItemCreate", "ItemPatch")
     master_resource(paths, "/warehousing/stocks", "Stock", "stock", "stocks", "Stock",
                     ["warehouse_id", "item_id", "bin_id", "status", "lot_number"], WRITE, "StockCreate", "StockPatch")
     inventory_transactions(paths, schemas)

@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/valid.h"
 #include "base/words.h"
+#include "count/count_scan.h"
 #include "db/db.h"
 #include "db/db_batch.h"
 #include "stock/ledger.h"
@@ -705,30 +706,21 @@ static int import_bin(struct arena *a, const char *tenant_id, const struct count
                       const char *user_id, const char *bin, struct count_entry *e,
                       struct count_result *res)
 {
-	struct db_rows rows;
-
-	/* Candidates in the caller's targets first: two of them, or none there, is ambiguous. */
-	if (db_exec(
-	        a, &rows,
-	        "SELECT b.id, EXISTS (SELECT 1 FROM count_targets t JOIN count_assignments g"
-	        "  ON g.id = t.assignment_id WHERE t.tenant_id = b.tenant_id AND t.session_id = ?"
-	        "  AND g.user_id = ? AND t.key_id = b.id) AS mine"
-	        " FROM bins b WHERE b.tenant_id = ? AND (b.code = ? OR b.id = ?)"
-	        " ORDER BY mine DESC, b.id LIMIT 2",
-	        "sssss", s->id, user_id, tenant_id, bin,
-	        valid_uuid(bin) ? valid_id_norm(a, bin) : NULL) < 0)
-		return -1;
-	if (rows.nrows == 0)
+	switch (count_scan_bin(a, tenant_id, s, user_id, bin, &e->bin_id)) {
+	case COUNT_FOUND_ONE:
+		return 0;
+	case COUNT_FOUND_NONE:
 		return count_refuse(res, 400, arena_sprintf(a, "Unknown bin: %s", bin), NULL);
-	if (rows.nrows > 1 && count_cell_ll(&rows, 0, 1) == count_cell_ll(&rows, 1, 1))
+	case COUNT_FOUND_MANY:
 		return count_refuse(res, 400,
 		                    arena_sprintf(a,
 		                                  "Ambiguous bin code %s: it is used in several "
 		                                  "warehouses; give the bin id",
 		                                  bin),
 		                    NULL);
-	e->bin_id = db_cell(&rows, 0, 0);
-	return 0;
+	default:
+		return -1;
+	}
 }
 
 int count_import_fields(struct arena *a, const char *const *fields, size_t nfields,
@@ -762,19 +754,17 @@ int count_import_row(struct arena *a, const char *tenant_id, const struct count_
                      const char *user_id, const char *const *fields, size_t nfields,
                      struct count_entry *e, struct count_result *res)
 {
-	struct db_rows rows;
 	int rc;
 
 	if ((rc = count_import_fields(a, fields, nfields, e, res)) != 0)
 		return rc;
 	if ((rc = import_bin(a, tenant_id, s, user_id, fields[0], e, res)) != 0)
 		return rc;
-	if (db_exec(a, &rows, "SELECT id FROM items WHERE tenant_id = ? AND sku = ?", "ss",
-	            tenant_id, fields[1]) < 0)
+	/* The item's SKU, or its barcode when a scanner filled the column. */
+	if ((rc = count_scan_item(a, tenant_id, fields[1], &e->item_id)) < 0)
 		return -1;
-	if (rows.nrows == 0)
+	if (rc == COUNT_FOUND_NONE)
 		return count_refuse(res, 400, arena_sprintf(a, "Unknown sku: %s", fields[1]), NULL);
-	e->item_id = db_cell(&rows, 0, 0);
 	if ((rc = count_entry_check(a, tenant_id, s, user_id, e, res)) != 0)
 		return rc;
 	return 0;

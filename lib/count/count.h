@@ -188,7 +188,7 @@ int count_import_fields(struct arena *a, const char *const *fields, size_t nfiel
                         struct count_entry *e, struct count_result *res);
 
 /*
- * One import row: bin (code, or id), sku, counted_qt and an optional lot,
+ * One import row: bin (code, or id), sku (or the item's barcode), counted_qt and an optional lot,
  * resolved into e and checked like a record (count_entry_check). A bin code
  * used in several warehouses is the one among the caller's targets when that
  * settles it. 0, COUNT_REFUSED (res->message says what is wrong with the row)

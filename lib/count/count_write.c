@@ -5,6 +5,7 @@
 
 #include "base/arena.h"
 #include "base/valid.h"
+#include "count/count_scan.h"
 #include "count/count_transition.h"
 #include "db/db.h"
 
@@ -220,12 +221,16 @@ static int counting_allowed(struct write *w)
 
 static int record_fn(struct write *w)
 {
+	struct count_entry e;
 	int rc;
 
+	/* A bin code, SKU or barcode where an id is expected: what a scanner or a form gives. */
 	if ((rc = counting_allowed(w)) != 0 ||
-	    (rc = count_entry_check(w->a, w->tenant_id, &w->s, w->user_id, w->entry, &w->res)) != 0)
+	    (rc = count_scan_entry(w->a, w->tenant_id, &w->s, w->user_id, w->entry, &e, &w->res)) !=
+	        0 ||
+	    (rc = count_entry_check(w->a, w->tenant_id, &w->s, w->user_id, &e, &w->res)) != 0)
 		return rc;
-	return count_record_put(w->a, w->tenant_id, w->s.id, w->user_id, w->entry, "api", &w->id);
+	return count_record_put(w->a, w->tenant_id, w->s.id, w->user_id, &e, "api", &w->id);
 }
 
 int count_write_record(struct arena *a, const char *tenant_id, const char *key, const char *user_id,

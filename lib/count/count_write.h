@@ -50,8 +50,9 @@ int count_write_action(struct arena *a, const char *tenant_id, const char *key,
 
 /*
  * Records user_id's count of a line while the session is started and the user
- * assigned (403 otherwise), within their targets. Sets *s (the session) and
- * *record_id.
+ * assigned (403 otherwise), within their targets. e's bin_id may be a bin code
+ * and its item_id a SKU or barcode (count_scan_entry). Sets *s (the session)
+ * and *record_id.
  */
 int count_write_record(struct arena *a, const char *tenant_id, const char *key, const char *user_id,
                        const struct count_entry *e, struct count_session *s, const char **record_id,

@@ -61,6 +61,15 @@ static bool is_blank(const char *s)
 	return *s == '\0';
 }
 
+/* Printable ASCII without spaces: what a scanner types for a barcode. */
+static bool is_code(const char *s)
+{
+	for (; *s; s++)
+		if (*s <= ' ' || *s > '~')
+			return false;
+	return true;
+}
+
 /* Text the flags read as null. */
 static bool reads_as_null(const struct field *f, const char *s)
 {
@@ -123,6 +132,12 @@ static int text_value(struct arena *a, const struct field *f, const char *s,
 			return fail(msg, detail, arena_sprintf(a, "Field too long: %s", f->name),
 			            arena_sprintf(a, "%s takes at most %zu characters", f->name,
 			                          f->max_len));
+		if ((f->flags & FIELD_CODE) && !is_code(s))
+			return invalid(
+			    a, f,
+			    arena_sprintf(a, "%s must be printable characters without spaces",
+			                  f->name),
+			    msg, detail);
 		out->s = arena_strdup(a, s);
 		break;
 	case FIELD_ENUM:

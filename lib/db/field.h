@@ -39,6 +39,11 @@ enum field_kind {
 #define FIELD_NULL_MISSING (1u << 4)
 /* FIELD_INT above max: "Field too large: <name>" instead of "Invalid <name>". */
 #define FIELD_TOO_LARGE (1u << 5)
+/*
+ * FIELD_TEXT that is a code a scanner types (a barcode): printable ASCII without spaces, else
+ * "Invalid <name>" with "<name> must be printable characters without spaces".
+ */
+#define FIELD_CODE (1u << 6)
 /* Flag n (0..15) of the table's owner (resource, count session); the validator ignores it. */
 #define FIELD_OWNER_FLAG(n) (1u << (16 + (n)))
 

@@ -103,6 +103,8 @@ const struct resource master_resources_bins = {
 
 static const struct field item_fields[] = {
     {.name = "sku", .kind = FIELD_TEXT, .flags = KEY_FLAGS, .max_len = 100},
+    /* Optional, unique per tenant: what a scanner reads off the product (count lines take it). */
+    {.name = "barcode", .kind = FIELD_TEXT, .flags = OPT_FILTER_FLAGS | FIELD_CODE, .max_len = 64},
     {.name = "name", .kind = FIELD_TEXT, .flags = EDIT | FIELD_REQUIRED, .max_len = 200},
     {.name = "category", .kind = FIELD_TEXT, .flags = OPT_FILTER_FLAGS, .max_len = 100},
     /* TEXT holds 65535 bytes: 16000 characters fit even at 4 bytes each. */
@@ -111,9 +113,10 @@ static const struct field item_fields[] = {
     STATUS_FIELD,
     {0}};
 
-static const struct res_unique item_uniques[] = {{"uq_items_sku", "SKU already exists"}, {0}};
+static const struct res_unique item_uniques[] = {
+    {"uq_items_sku", "SKU already exists"}, {"uq_items_barcode", "Barcode already exists"}, {0}};
 
-static const char *const item_search[] = {"t.sku", "t.name", "t.category", NULL};
+static const char *const item_search[] = {"t.sku", "t.name", "t.category", "t.barcode", NULL};
 
 const struct resource master_resources_items = {
     .path = "/warehousing/items",

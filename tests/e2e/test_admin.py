@@ -387,7 +387,7 @@ def test_transactions_listing_filters_sort_pages_and_csv(admin, admin_web):
     ("/admin/stocks", "Warehouse,Bin,SKU"),
     ("/admin/warehouses", "Code,Name,Address"),
     ("/admin/bins", "Warehouse,Code,Type"),
-    ("/admin/items", "SKU,Name,Category"),
+    ("/admin/items", "SKU,Barcode,Name,Category"),
     ("/admin/count-sessions", "Code,Description,Type"),
 ])
 def test_every_listing_downloads_csv_of_its_filter(admin_web, path, header):

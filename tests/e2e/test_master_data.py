@@ -272,8 +272,8 @@ def test_bin_filters(admin):
 def test_item_crud(admin, demo_tenant_id):
     sku = unique("SKU")
     it = new_item(admin, sku=sku, name="Widget", category="Tools", description="A widget")
-    assert set(it) == {"id", "tenant_id", "sku", "name", "category", "description", "unit_of_measure", "status",
-                       "created_at", "updated_at"}
+    assert set(it) == {"id", "tenant_id", "sku", "barcode", "name", "category", "description", "unit_of_measure",
+                       "status", "created_at", "updated_at"}
     assert (it["sku"], it["name"], it["category"], it["description"], it["unit_of_measure"], it["status"]) == \
         (sku, "Widget", "Tools", "A widget", "ea", "active")
     assert it["tenant_id"] == demo_tenant_id

@@ -88,6 +88,31 @@ static void test_text(void **state)
 	       "label takes at most 5 characters");
 }
 
+/* FIELD_CODE: a barcode is printable ASCII without spaces; the text rules apply first. */
+static void test_code(void **state)
+{
+	static const struct field f = {.name = "barcode",
+	                               .kind = FIELD_TEXT,
+	                               .flags = FIELD_CODE | FIELD_NULLABLE | FIELD_BLANK_NULL,
+	                               .max_len = 13};
+
+	(void)state;
+	expect_ok(&f, "\"4006381333931\"", true);
+	assert_string_equal(val.s, "4006381333931");
+	expect_ok(&f, "\"ABC-123/x~!\"", true);
+	expect(&f, "\"400 638\"", true, "Invalid barcode",
+	       "barcode must be printable characters without spaces");
+	expect(&f, "\"40\\t06\"", true, "Invalid barcode",
+	       "barcode must be printable characters without spaces");
+	expect(&f, "\"\xc3\xa9t\xc3\xa9\"", true, "Invalid barcode",
+	       "barcode must be printable characters without spaces");
+	expect(&f, "\"40063813339310\"", true, "Field too long: barcode",
+	       "barcode takes at most 13 characters");
+	/* Blank is none, as for any nullable master data text. */
+	expect_ok(&f, "\"  \"", true);
+	assert_true(val.null);
+}
+
 static void test_enum_ref_time(void **state)
 {
 	static const struct field colour = {
@@ -327,6 +352,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_text, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_code, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enum_ref_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_int, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bool_server, setup, teardown),

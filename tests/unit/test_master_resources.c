@@ -129,6 +129,7 @@ static void test_items(void **state)
 	const struct resource *r = &master_resources_items;
 	static const struct expect_field want[] = {
 	    {"sku", FIELD_TEXT, EDIT | FIELD_REQUIRED | RES_FILTER, 100},
+	    {"barcode", FIELD_TEXT, EDIT | FIELD_NULLABLE | RES_FILTER | FIELD_CODE, 64},
 	    {"name", FIELD_TEXT, EDIT | FIELD_REQUIRED, 200},
 	    {"category", FIELD_TEXT, EDIT | FIELD_NULLABLE | RES_FILTER, 100},
 	    {"description", FIELD_TEXT, EDIT | FIELD_NULLABLE, 16000},
@@ -143,11 +144,13 @@ static void test_items(void **state)
 	assert_string_equal(r->plural, "items");
 	assert_string_equal(r->entity, "Item");
 	assert_string_equal(r->entities, "Items");
-	assert_fields(r, want, 6);
-	assert_ptr_equal(r->fields[5].values, master_active_inactive);
+	assert_fields(r, want, 7);
+	assert_ptr_equal(r->fields[6].values, master_active_inactive);
 	assert_string_equal(r->uniques[0].key, "uq_items_sku");
 	assert_string_equal(r->uniques[0].message, "SKU already exists");
-	assert_null(r->uniques[1].key);
+	assert_string_equal(r->uniques[1].key, "uq_items_barcode");
+	assert_string_equal(r->uniques[1].message, "Barcode already exists");
+	assert_null(r->uniques[2].key);
 	assert_string_equal(r->guard_msg, "Cannot delete item while stock remains");
 	assert_non_null(strstr(r->guard_sql, "item_id = ?"));
 }
