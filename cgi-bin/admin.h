@@ -130,6 +130,14 @@ const char *admin_pick_code(struct request *r, enum admin_pick_kind kind, const 
 /* Adds the picker's view to field: kind, find_href, value, error, matches. */
 void admin_pick_view(struct request *r, struct view *field, enum admin_pick_kind kind,
                      const struct admin_pick *p, const char *typed);
+/*
+ * A listing's picker filter (LIST_IN_PICKER): the code typed in parameter text
+ * becomes the id filter param; a given param shows its code in text. An
+ * unknown or ambiguous code answers 303 to the find page, whose results lead
+ * back to back with param set. false when the answer is sent.
+ */
+bool admin_pick_filter(struct request *r, enum admin_pick_kind kind, const char *text,
+                       const char *param, const char *back);
 /* GET /admin/search/items|bins|stocks?q=&warehouse_id=: JSON {"results": [...]}, at most 20. */
 void admin_search_items(struct request *r);
 void admin_search_bins(struct request *r);

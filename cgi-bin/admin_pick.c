@@ -12,6 +12,9 @@
 #include "base/log.h"
 #include "base/valid.h"
 #include "db/db.h"
+#include "base/buf.h"
+#include "html/html.h"
+#include "html/listing.h"
 #include "html/page.h"
 #include "html/view.h"
 #include "stock/master_pick.h"
@@ -103,6 +106,42 @@ void admin_pick_view(struct request *r, struct view *field, enum admin_pick_kind
 		view_set_str(field, "error", p->error);
 	view_set(field, "matches", p->matches);
 	view_set_bool(field, "has_matches", view_len(p->matches) > 0);
+}
+
+bool admin_pick_filter(struct request *r, enum admin_pick_kind kind, const char *text,
+                       const char *param, const char *back)
+{
+	const char *typed = req_query(r, text), *id = req_query(r, param);
+	struct admin_pick p;
+
+	if (typed && *typed) {
+		if (admin_pick_resolve(r, kind, typed, NULL, NULL, &p) < 0) {
+			page_error(r, 500, "Internal server error");
+			return false;
+		}
+		if (!p.id) {
+			struct buf b;
+
+			buf_init(&b);
+			buf_appendf(&b, PAGE_ROOT "/find/%s?for=%s&param=%s&q=", kinds[kind].path,
+			            back, param);
+			html_url_arg(&b, typed);
+			page_redirect(r, arena_strdup(r->arena, buf_cstr(&b)));
+			buf_release(&b);
+			return false;
+		}
+		listing_set_query(r, param, p.id);
+		listing_set_query(r, text, p.code);
+		return true;
+	}
+	/* A link (a sort, a page, another page's) names the id: show its code. */
+	if (id && *id && valid_uuid(id)) {
+		const char *code = admin_pick_code(r, kind, id);
+
+		if (code)
+			listing_set_query(r, text, code);
+	}
+	return true;
 }
 
 /* ---- the JSON search ---- */

@@ -70,11 +70,11 @@ static int exact_item(struct arena *a, const char *t, const char *typed, struct 
 /* ---- bins ---- */
 
 /* Bins are reached through the tenant's warehouses, then (tenant, warehouse, code) ranges. */
-#define BIN_COLS                                                                                   \
-	"SELECT b.id, CONCAT(w.code, ' / ', b.code) AS code, CONCAT(w.code, ' / ', b.code,"        \
-	" IF(b.location_type IS NULL, '', CONCAT(' · ', b.location_type)),"                       \
-	" IF(b.status = 'active', '', ' (inactive)')) AS label FROM warehouses w"                  \
-	" JOIN bins b ON b.tenant_id = w.tenant_id AND b.warehouse_id = w.id WHERE w.tenant_id = " \
+#define BIN_COLS                                                                                    \
+	"SELECT b.id, CONCAT(w.code, ' / ', b.code) AS code, CONCAT(w.code, ' / ', b.code,"         \
+	" IF(b.location_type IS NULL, '', CONCAT(' · ', CONVERT(b.location_type USING utf8mb4)))," \
+	" IF(b.status = 'active', '', ' (inactive)')) AS label FROM warehouses w"                   \
+	" JOIN bins b ON b.tenant_id = w.tenant_id AND b.warehouse_id = w.id WHERE w.tenant_id = "  \
 	"?"
 
 /* A bin query: codes compared with op ("=" or "LIKE"), optional warehouse code and id. */
