@@ -228,7 +228,12 @@ static void form_page(struct request *r, const struct admin_form *af, const stru
 	view_set_str(page, "error", st->error);
 	view_set_bool(page, "has_field_errors", any && !st->error);
 	view_set_str(page, "action", edit ? record_href(r, af, st->id) : af->path);
-	view_set_str(page, "cancel_href", edit ? record_href(r, af, st->id) : af->path);
+	view_set_str(page, "cancel_href", af->path);
+	/* The API's DELETE, behind its confirmation page. */
+	if (edit && st->record && listing_str(st->record, "status") &&
+	    strcmp(listing_str(st->record, "status"), "inactive") != 0)
+		view_set_str(page, "deactivate_href",
+		             arena_sprintf(r->arena, "%s/deactivate", record_href(r, af, st->id)));
 	view_set_str(page, "submit",
 	             edit ? "Save changes" : arena_sprintf(r->arena, "Create %s", af->name));
 	page_render(r, status, "master_form", page);
