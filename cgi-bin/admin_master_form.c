@@ -31,12 +31,13 @@ static const struct {
 	const char *table;
 	const char *name;
 	const char *hint;
+	bool create_only; /* it tells what an empty field creates */
 } hints[] = {
-    {"stocks", "item_id", "SKU or the start of a SKU or name."},
-    {"stocks", "bin_id", "Bin code, or \"WAREHOUSE / BIN\". Empty for stock without a bin."},
-    {"stocks", "quantity", "Opening stock: posted to the ledger as initial stock."},
-    {"stocks", "unit_of_measure", "Empty: the item's unit."},
-    {"items", "unit_of_measure", "Empty: ea (each)."},
+    {"stocks", "item_id", "SKU or the start of a SKU or name.", true},
+    {"stocks", "bin_id", "Bin code, or \"WAREHOUSE / BIN\". Empty for stock without a bin.", true},
+    {"stocks", "quantity", "Opening stock: posted to the ledger as initial stock.", true},
+    {"stocks", "unit_of_measure", "Empty: the item's unit.", true},
+    {"items", "unit_of_measure", "Empty: ea (each).", true},
 };
 
 static const char *field_label(struct arena *a, const struct field *f)
@@ -47,11 +48,13 @@ static const char *field_label(struct arena *a, const struct field *f)
 	return listing_label(a, f->name);
 }
 
-static const char *field_hint(const struct admin_form *af, const struct field *f)
+static const char *field_hint(const struct admin_form *af, const struct field *f,
+                              enum res_mode mode)
 {
 	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
 		if (strcmp(hints[i].table, af->res->table) == 0 &&
-		    strcmp(hints[i].name, f->name) == 0)
+		    strcmp(hints[i].name, f->name) == 0 &&
+		    (mode == RES_CREATE || !hints[i].create_only))
 			return hints[i].hint;
 	return NULL;
 }
@@ -157,7 +160,7 @@ static int field_view(struct request *r, const struct admin_form *af, const stru
                       size_t i, struct view *o)
 {
 	const struct field *f = &af->res->fields[i];
-	const char *value = st->values[i], *hint = field_hint(af, f), *msg = st->msgs[i];
+	const char *value = st->values[i], *hint = field_hint(af, f, st->mode), *msg = st->msgs[i];
 	enum admin_pick_kind kind;
 
 	if (st->mode == RES_UPDATE && !editable(f, st->mode))
@@ -183,11 +186,13 @@ static int field_view(struct request *r, const struct admin_form *af, const stru
 	case FIELD_ENUM:
 		view_set_bool(o, "is_select", true);
 		view_set_bool(o, "blank_choice", !(f->flags & FIELD_REQUIRED));
+		view_set_str(o, "blank_label", "Default");
 		add_enum_options(r, o, f, value);
 		return 0;
 	case FIELD_REF:
 		view_set_bool(o, "is_select", true);
 		view_set_bool(o, "blank_choice", true);
+		view_set_str(o, "blank_label", "Choose…");
 		return add_warehouse_options(r, o, value);
 	case FIELD_INT:
 		view_set_bool(o, "is_number", true);
@@ -204,7 +209,10 @@ static void form_page(struct request *r, const struct admin_form *af, const stru
                       int status)
 {
 	bool edit = st->mode == RES_UPDATE;
-	const char *title = edit ? arena_sprintf(r->arena, "Edit %s", af->name)
+	const char *code =
+	    edit && af->code_field ? st->values[res_field_index(af->res, af->code_field)] : NULL;
+	const char *title = edit ? (code ? arena_sprintf(r->arena, "Edit %s %s", af->name, code)
+	                                 : arena_sprintf(r->arena, "Edit %s", af->name))
 	                         : arena_sprintf(r->arena, "New %s", af->name);
 	struct view *page = page_new(r, title, af->section), *fields = view_list(r->arena);
 	bool any = false;
@@ -532,6 +540,7 @@ void admin_form_edit(struct request *r, const struct admin_form *af)
 	view_set(page, "details", details_view(r, af, &st));
 	view_set(page, "record", st.record);
 	view_set_str(page, "list_href", af->path);
+	view_set_str(page, "list_label", arena_sprintf(r->arena, "All %ss", af->name));
 	view_set_str(page, "edit_href",
 	             arena_sprintf(r->arena, "%s%s%s", af->record, st.id, af->edit_tail));
 	view_set_str(page, "stock_href",
