@@ -388,3 +388,69 @@ def test_search_reads_an_index_range(admin):
         "EXPLAIN SELECT s.id FROM items i JOIN stocks s ON s.tenant_id = i.tenant_id AND s.item_id = i.id"
         " WHERE i.tenant_id = ? AND i.sku LIKE 'ITEM%' LIMIT 20", tenant)
     assert all(r[3] in ("range", "ref", "eq_ref") and r[5] for r in stocks), stocks
+
+
+# ---- at 100,000 items, bins and stock records ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def big_tenant():
+    """A scratch tenant with 100,000 items, 100,000 bins (20 warehouses) and 100,000 stock records, and a
+    signed-in admin of it; removed afterwards."""
+    tenant, user = str(uuid.uuid4()), unique("big-admin")
+    db_query("INSERT INTO tenants (id, name) VALUES (?, ?)", tenant, unique("Big"))
+    db_query("INSERT INTO users (id, tenant_id, username, password_hash, scopes) SELECT ?, ?, ?, password_hash,"
+             " 'view:tenant manage:operations:tenant' FROM users WHERE username = 'demo-viewer'",
+             str(uuid.uuid4()), tenant, user)
+    db_query("INSERT INTO warehouses (id, tenant_id, name, code) SELECT UUID(), ?, CONCAT('Hall ', seq),"
+             " CONCAT('H', LPAD(seq, 2, '0')) FROM seq_1_to_20", tenant)
+    db_query("INSERT INTO items (id, tenant_id, sku, name) SELECT UUID(), ?, CONCAT('BIG-', LPAD(seq, 6, '0')),"
+             " CONCAT('Part ', seq) FROM seq_1_to_100000", tenant)
+    db_query("INSERT INTO bins (id, tenant_id, warehouse_id, code) SELECT UUID(), w.tenant_id, w.id,"
+             " CONCAT('R', LPAD(s.seq, 5, '0')) FROM warehouses w JOIN seq_1_to_5000 s"
+             " WHERE w.tenant_id = ?", tenant)
+    db_query("INSERT INTO stocks (id, tenant_id, warehouse_id, item_id) SELECT UUID(), i.tenant_id,"
+             " (SELECT id FROM warehouses WHERE tenant_id = i.tenant_id AND code = 'H01'), i.id"
+             " FROM items i WHERE i.tenant_id = ?", tenant)
+    db_query("ANALYZE TABLE items, bins, stocks, warehouses")
+    yield {"tenant": tenant, "web": sign_in(user, "demo-viewer")}
+    for table in ("stocks", "bins", "items", "warehouses", "users"):
+        db_query("DELETE FROM %s WHERE tenant_id = ?" % table, tenant)
+    db_query("DELETE FROM tenants WHERE id = ?", tenant)
+
+
+def explain(sql, *params):
+    """(table, access type, key, estimated rows) of each step of sql's plan."""
+    return [(r[2], r[3], r[5], int(r[8] or 0)) for r in db_query("EXPLAIN " + sql, *params)]
+
+
+def test_search_at_100000_rows_reads_index_ranges(big_tenant):
+    t = big_tenant["tenant"]
+    plan = explain(
+        "SELECT id, code, label FROM ((SELECT id, sku AS code, CONCAT(sku, ' · ', name) AS label FROM items"
+        " WHERE tenant_id = ? AND sku LIKE 'BIG-0123%' ESCAPE '!' ORDER BY sku LIMIT 20) UNION"
+        " (SELECT id, sku, CONCAT(sku, ' · ', name) FROM items WHERE tenant_id = ? AND name LIKE 'BIG-0123%'"
+        " ESCAPE '!' ORDER BY name LIMIT 20)) x ORDER BY code LIMIT 20", t, t)
+    steps = [p for p in plan if p[0] == "items"]
+    assert len(steps) == 2 and all(p[1] == "range" and p[2] for p in steps), plan
+    assert all(p[3] < 1000 for p in steps), plan
+    plan = explain(
+        "SELECT b.id FROM warehouses w JOIN bins b ON b.tenant_id = w.tenant_id AND b.warehouse_id = w.id"
+        " WHERE w.tenant_id = ? AND b.code LIKE 'R0012%' ESCAPE '!' ORDER BY w.code, b.code LIMIT 20", t)
+    b = [p for p in plan if p[0] == "b"][0]
+    assert b[1] in ("range", "ref") and b[2] and b[3] < 1000, plan
+    plan = explain(
+        "SELECT s.id FROM items i JOIN stocks s ON s.tenant_id = i.tenant_id AND s.item_id = i.id"
+        " WHERE i.tenant_id = ? AND i.sku LIKE 'BIG-0123%' ESCAPE '!' AND s.status <> 'inactive' LIMIT 20", t)
+    assert all(p[1] in ("range", "ref", "eq_ref") and p[2] and p[3] < 1000 for p in plan), plan
+    # The endpoints themselves: twenty at most, quickly.
+    web = big_tenant["web"]
+    base = page(web, "/admin/").url.replace("/admin/", "/admin/search/")
+    for kind, q, first in (("items", "BIG-0123", "BIG-012300"), ("bins", "H02 / R001", "H02 / R00100"),
+                           ("stocks", "BIG-0999", "H01 / - / BIG-099900")):
+        r = web.get(base + kind, params={"q": q}, timeout=10)
+        assert r.status_code == 200 and r.elapsed.total_seconds() < 0.5, (kind, r.elapsed)
+        results = r.json()["results"]
+        assert len(results) == 20 and results[0]["code"] == first, results[:2]
+    # A typed code resolves at that size too.
+    r = page(web, "/admin/stocks?item=BIG-054321").text
+    assert "Showing 1–1 of 1" in r
