@@ -413,6 +413,7 @@ static struct view *picker_field(struct request *r, enum admin_pick_kind kind, c
 	view_set_str(o, "name", name);
 	view_set_str(o, "label", label);
 	view_set_str(o, "hint", hint);
+	view_set_bool(o, "required", false);
 	admin_pick_view(r, o, kind, p, typed);
 	view_set_str(o, "described_by",
 	             p->error ? arena_sprintf(r->arena, "%s-hint %s-error", name, name)
@@ -444,9 +445,10 @@ static void tx_form_page(struct request *r, int status, const char *error, const
 
 	view_set_str(page, "error", error);
 	view_set_str(page, "idem", f->idem ? f->idem : db_uuid(r->arena));
-	view_set_str(page, "quantity", f->quantity);
-	view_set_str(page, "reference_id", f->reference_id);
-	view_set_str(page, "notes", f->notes);
+	/* Named apart from the stock record's keys: the form's fields stand inside its section. */
+	view_set_str(page, "typed_quantity", f->quantity);
+	view_set_str(page, "typed_reference_id", f->reference_id);
+	view_set_str(page, "typed_notes", f->notes);
 	view_set_str(page, "cancel_href",
 	             stock ? arena_sprintf(r->arena, STOCK_PAGE "/%s", f->stock_id) : TX_PAGE);
 	view_set(page, "stock", stock);

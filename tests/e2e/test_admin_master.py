@@ -324,6 +324,8 @@ def test_new_transaction_form_finds_its_stock_record_and_move_bin(admin, admin_w
     r = page(admin_web, "/admin/transactions/new?stock=" + unique("NONE"), status=400).text
     assert "No stock record matches" in r
     form = page(admin_web, "/admin/transactions/new?stock_id=" + stock["id"]).text
+    # The form's own fields start empty (the record's quantity is not a quantity to move).
+    assert 'name="quantity" type="number" min="1" step="1" value=""' in form
     r = post(admin_web, "/admin/transactions", {"stock_id": stock["id"], "transaction_type": "move",
                                                 "quantity": "2", "to_bin": unique("NOBIN"),
                                                 "idem": str(uuid.uuid4())}, token=form_token(form))
