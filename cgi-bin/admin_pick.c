@@ -102,8 +102,10 @@ void admin_pick_view(struct request *r, struct view *field, enum admin_pick_kind
 	view_set_str(field, "find_href",
 	             arena_sprintf(r->arena, PAGE_ROOT "/find/%s?q=%s", kinds[kind].path, ""));
 	view_set_str(field, "value", p->code ? p->code : typed);
-	/* Set even when NULL: a page's own "error" must not show beside the field. */
-	view_set_str(field, "error", p->error);
+	/* Set even when NULL (a page's own "error" must not show beside the field), but a message
+	 * the caller put there (the API's, about the record picked) stays. */
+	if (p->error || view_kind(view_get(field, "error")) != VIEW_STR)
+		view_set_str(field, "error", p->error);
 	view_set(field, "matches", p->matches);
 	view_set_bool(field, "has_matches", view_len(p->matches) > 0);
 }
