@@ -119,6 +119,17 @@ static void state_init(struct request *r, const struct admin_form *af, enum res_
 	memset(st->picks, 0, n * sizeof(*st->picks));
 }
 
+/* What a person calls the stored record (its SKU, its code, "WAREHOUSE / BIN / SKU"), or NULL. */
+static const char *record_code(struct request *r, const struct admin_form *af,
+                               const struct form_state *st)
+{
+	if (af->code_field)
+		return listing_str(st->record, af->code_field);
+	if (strcmp(af->res->table, "stocks") == 0)
+		return admin_pick_code(r, ADMIN_PICK_STOCK, st->id);
+	return NULL;
+}
+
 /* ---- rendering ---- */
 
 static void add_enum_options(struct request *r, struct view *o, const struct field *f,
@@ -209,8 +220,7 @@ static void form_page(struct request *r, const struct admin_form *af, const stru
                       int status)
 {
 	bool edit = st->mode == RES_UPDATE;
-	const char *code =
-	    edit && af->code_field ? st->values[res_field_index(af->res, af->code_field)] : NULL;
+	const char *code = edit ? record_code(r, af, st) : NULL;
 	const char *title = edit ? (code ? arena_sprintf(r->arena, "Edit %s %s", af->name, code)
 	                                 : arena_sprintf(r->arena, "Edit %s", af->name))
 	                         : arena_sprintf(r->arena, "New %s", af->name);
@@ -564,14 +574,13 @@ void admin_form_update(struct request *r, const struct admin_form *af)
 static void confirm_page(struct request *r, const struct admin_form *af,
                          const struct form_state *st, int status, const char *error)
 {
-	const char *code = af->code_field ? st->values[res_field_index(af->res, af->code_field)]
-	                                  : listing_str(st->record, "id");
+	const char *code = record_code(r, af, st);
 	struct view *page =
 	    page_new(r, arena_sprintf(r->arena, "Deactivate %s", af->name), af->section);
 
 	view_set_str(page, "entity", af->res->entity);
 	view_set_str(page, "name", af->name);
-	view_set_str(page, "code", code);
+	view_set_str(page, "code", code ? code : "");
 	view_set_str(page, "error", error);
 	view_set_str(page, "action",
 	             arena_sprintf(r->arena, "%s/deactivate", record_href(r, af, st->id)));
