@@ -215,6 +215,17 @@ static void home(struct request *r)
 
 /* ---- routes ----------------------------------------------------------------------- */
 
+/* The routes of one master data entity's form pages (handlers prefix_new, prefix, ...). */
+#define MASTER_FORM_ROUTES(base, prefix)                                                           \
+	{"POST", PAGE_ROOT base, prefix##_create, ADMIN_WRITE_SCOPES},                             \
+	    {"GET", PAGE_ROOT base "/new", prefix##_new, ADMIN_WRITE_SCOPES},                      \
+	    {"GET", PAGE_ROOT base "/:id", prefix, ADMIN_READ_SCOPES},                             \
+	    {"POST", PAGE_ROOT base "/:id", prefix##_update, ADMIN_WRITE_SCOPES},                  \
+	    {"GET", PAGE_ROOT base "/:id/deactivate", prefix##_confirm, ADMIN_WRITE_SCOPES},       \
+	{                                                                                          \
+		"POST", PAGE_ROOT base "/:id/deactivate", prefix##_deactivate, ADMIN_WRITE_SCOPES  \
+	}
+
 /* Fixed paths come before the ":id" patterns that would take them for ids. */
 static const struct route routes[] = {
     {"GET", PAGE_ROOT, home, ""},
@@ -229,10 +240,28 @@ static const struct route routes[] = {
     {"GET", PAGE_ROOT "/transactions/:id", admin_transaction, ADMIN_READ_SCOPES,
      .user_in_query = true},
     {"GET", PAGE_ROOT "/stocks", admin_stocks, ADMIN_READ_SCOPES},
+    {"POST", PAGE_ROOT "/stocks", admin_stock_create, ADMIN_WRITE_SCOPES},
+    {"GET", PAGE_ROOT "/stocks/new", admin_stock_new, ADMIN_WRITE_SCOPES},
     {"GET", PAGE_ROOT "/stocks/:id", admin_stock, ADMIN_READ_SCOPES},
+    {"POST", PAGE_ROOT "/stocks/:id", admin_stock_update, ADMIN_WRITE_SCOPES},
+    {"GET", PAGE_ROOT "/stocks/:id/edit", admin_stock_edit, ADMIN_WRITE_SCOPES},
+    {"GET", PAGE_ROOT "/stocks/:id/deactivate", admin_stock_confirm, ADMIN_WRITE_SCOPES},
+    {"POST", PAGE_ROOT "/stocks/:id/deactivate", admin_stock_deactivate, ADMIN_WRITE_SCOPES},
     {"GET", PAGE_ROOT "/warehouses", admin_warehouses, ADMIN_READ_SCOPES},
     {"GET", PAGE_ROOT "/bins", admin_bins, ADMIN_READ_SCOPES},
     {"GET", PAGE_ROOT "/items", admin_items, ADMIN_READ_SCOPES},
+    /* Master data forms (admin_master.c): new, record (its form), deactivate. */
+    MASTER_FORM_ROUTES("/warehouses", admin_warehouse),
+    MASTER_FORM_ROUTES("/bins", admin_bin),
+    MASTER_FORM_ROUTES("/items", admin_item),
+    /* Search pickers (admin_pick.c): suggestions while typing, the find page, the script. */
+    {"GET", PAGE_ROOT "/search/items", admin_search_items, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/search/bins", admin_search_bins, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/search/stocks", admin_search_stocks, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/find/items", admin_find_items, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/find/bins", admin_find_bins, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/find/stocks", admin_find_stocks, ADMIN_READ_SCOPES},
+    {"GET", PAGE_ROOT "/picker.js", admin_picker_js, NULL},
     {"GET", PAGE_ROOT "/count-sessions", admin_count_sessions, ADMIN_COUNT_READ_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions", admin_count_create, ADMIN_COUNT_CREATE_SCOPES},
     {"GET", PAGE_ROOT "/count-sessions/new", admin_count_form, ADMIN_COUNT_CREATE_SCOPES},
@@ -263,7 +292,9 @@ static const struct route routes[] = {
 
 static int admin_init(void)
 {
-	return page_init(nav) < 0 || admin_counting_init() < 0 ? -1 : 0;
+	if (page_init(nav) < 0 || admin_counting_init() < 0)
+		return -1;
+	return admin_pick_init();
 }
 
 static const struct app admin_app = {

@@ -54,6 +54,107 @@ void admin_warehouses(struct request *r);
 void admin_bins(struct request *r);
 void admin_items(struct request *r);
 
+/* admin_master.c: the master data forms (admin_master_form.c does the work). */
+void admin_warehouse_new(struct request *r);
+void admin_warehouse_create(struct request *r);
+void admin_warehouse(struct request *r);
+void admin_warehouse_update(struct request *r);
+void admin_warehouse_confirm(struct request *r);
+void admin_warehouse_deactivate(struct request *r);
+void admin_bin_new(struct request *r);
+void admin_bin_create(struct request *r);
+void admin_bin(struct request *r);
+void admin_bin_update(struct request *r);
+void admin_bin_confirm(struct request *r);
+void admin_bin_deactivate(struct request *r);
+void admin_item_new(struct request *r);
+void admin_item_create(struct request *r);
+void admin_item(struct request *r);
+void admin_item_update(struct request *r);
+void admin_item_confirm(struct request *r);
+void admin_item_deactivate(struct request *r);
+
+/* admin_stock_form.c: new, edit and deactivate a stock record. */
+void admin_stock_new(struct request *r);
+void admin_stock_create(struct request *r);
+void admin_stock_edit(struct request *r);
+void admin_stock_update(struct request *r);
+void admin_stock_confirm(struct request *r);
+void admin_stock_deactivate(struct request *r);
+
+/*
+ * admin_master_form.c: a create/edit form built from a resource's fields
+ * (web/resource.h), checked and written by the API's own code.
+ */
+struct admin_form {
+	const struct resource *res;
+	const char *path;       /* the listing: "/admin/items"; records at path/<id> */
+	const char *record;     /* the record's page is record + id: "/admin/items/" */
+	const char *edit_tail;  /* its edit form is record + id + edit_tail ("" or "/edit") */
+	const char *section;    /* navigation entry */
+	const char *name;       /* "item", as in "New item", "Item created." */
+	const char *code_field; /* what a person calls the record by: "sku", or NULL */
+	const char *fixed_hint; /* shown on edit by the fields that cannot change, or NULL */
+};
+/* GET .../new: the empty form. */
+void admin_form_new(struct request *r, const struct admin_form *f);
+/* POST to the listing's path: create; 303 to the record, or the form again with the messages. */
+void admin_form_create(struct request *r, const struct admin_form *f);
+/* GET the record's edit page (the details only, for callers without the write scope). */
+void admin_form_edit(struct request *r, const struct admin_form *f);
+/* POST to the record: update its editable fields. */
+void admin_form_update(struct request *r, const struct admin_form *f);
+/* GET .../deactivate: the confirmation; POST: the API's DELETE (soft delete with its guard). */
+void admin_form_confirm(struct request *r, const struct admin_form *f);
+void admin_form_deactivate(struct request *r, const struct admin_form *f);
+/* The notice a redirect after a write asked for (?saved=created|updated|deactivated), or NULL. */
+const char *admin_form_notice(struct request *r, const char *name);
+
+/*
+ * admin_pick.c: search pickers for items, bins and stock records. A picker is
+ * a text field taking a code (SKU, "WAREHOUSE / BIN", "WAREHOUSE / BIN /
+ * SKU") or an id, resolved on the server; /admin/picker.js fills suggestions
+ * from GET /admin/search/<kind>?q= when scripts run.
+ */
+enum admin_pick_kind { ADMIN_PICK_ITEM = 0, ADMIN_PICK_BIN, ADMIN_PICK_STOCK };
+/* The outcome of a picker field. */
+struct admin_pick {
+	const char *id;       /* the record, or NULL */
+	const char *code;     /* its code, to show in the field again */
+	const char *error;    /* "No item matches ..." when none or several, else NULL */
+	struct view *matches; /* the candidates when several: maps {id, code, label} */
+};
+/*
+ * Resolves typed (the field's text; chosen, an id picked among earlier matches,
+ * wins when given) within warehouse_id (or NULL). 0, or -1 on a DB error.
+ */
+int admin_pick_resolve(struct request *r, enum admin_pick_kind kind, const char *typed,
+                       const char *chosen, const char *warehouse_id, struct admin_pick *out);
+/* The code of the record id (for a field showing a stored reference), or NULL. */
+const char *admin_pick_code(struct request *r, enum admin_pick_kind kind, const char *id);
+/* Adds the picker's view to field: kind, find_href, value, error, matches. */
+void admin_pick_view(struct request *r, struct view *field, enum admin_pick_kind kind,
+                     const struct admin_pick *p, const char *typed);
+/*
+ * A listing's picker filter (LIST_IN_PICKER): the code typed in parameter text
+ * becomes the id filter param; a given param shows its code in text. An
+ * unknown or ambiguous code answers 303 to the find page, whose results lead
+ * back to back with param set. false when the answer is sent.
+ */
+bool admin_pick_filter(struct request *r, enum admin_pick_kind kind, const char *text,
+                       const char *param, const char *back);
+/* GET /admin/search/items|bins|stocks?q=&warehouse_id=: JSON {"results": [...]}, at most 20. */
+void admin_search_items(struct request *r);
+void admin_search_bins(struct request *r);
+void admin_search_stocks(struct request *r);
+/* GET /admin/find/items|bins|stocks?q=: the same search as a page (no script needed). */
+void admin_find_items(struct request *r);
+void admin_find_bins(struct request *r);
+void admin_find_stocks(struct request *r);
+/* GET /admin/picker.js: the script, read at start-up; admin_pick_init loads it. */
+void admin_picker_js(struct request *r);
+int admin_pick_init(void);
+
 /* admin_count.c: count sessions. */
 extern const struct listing admin_count_listing;
 void admin_count_sessions(struct request *r);

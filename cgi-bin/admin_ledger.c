@@ -211,7 +211,7 @@ static const struct listing_filter tx_filters[] = {
     {"transaction_type", "Type", LIST_IN_SELECT, ledger_types, NULL},
     {"reference_type", "Reference type", LIST_IN_SELECT, ledger_reference_types, NULL},
     {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_WAREHOUSE_CHOICES)},
-    {"item_id", "Item", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_ITEM_CHOICES)},
+    {"item_id", "Item", LIST_IN_PICKER, NULL, NULL, "items", "item"},
     {"timestamp_range_start", "From", LIST_IN_DATE, NULL, NULL},
     {"timestamp_range_end", "To", LIST_IN_DATE, NULL, NULL},
     {"stock_id", "Stock record", LIST_IN_HIDDEN, NULL, NULL},
@@ -237,7 +237,8 @@ const struct listing admin_transactions_listing = {
 
 void admin_transactions(struct request *r)
 {
-	listing_page(r, &admin_transactions_listing);
+	if (admin_pick_filter(r, ADMIN_PICK_ITEM, "item", "item_id", TX_PAGE))
+		listing_page(r, &admin_transactions_listing);
 }
 
 void admin_transaction(struct request *r)
@@ -288,8 +289,8 @@ static const struct listing_col stock_cols[] = {
 static const struct listing_filter stock_filters[] = {
     {"search", "Search", LIST_IN_TEXT, NULL, NULL},
     {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_WAREHOUSE_CHOICES)},
-    {"bin_id", "Bin", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_BIN_CHOICES)},
-    {"item_id", "Item", LIST_IN_SELECT, NULL, LISTING_CHOICES(ADMIN_ITEM_CHOICES)},
+    {"bin_id", "Bin", LIST_IN_PICKER, NULL, NULL, "bins", "bin"},
+    {"item_id", "Item", LIST_IN_PICKER, NULL, NULL, "items", "item"},
     {"status", "Status", LIST_IN_SELECT, master_stock_statuses, NULL},
     {"lot_number", "Lot", LIST_IN_TEXT, NULL, NULL},
     {0},
@@ -305,6 +306,9 @@ static const struct listing stock_listing = {
     .default_sort = "warehouse",
     .fetch = listing_sql_fetch,
     .res = &master_resources_stocks,
+    .new_href = STOCK_PAGE "/new",
+    .new_label = "New stock record",
+    .new_scopes = ADMIN_WRITE_SCOPES,
     .select = "SELECT t.id AS id, w.code AS `warehouse.code`, b.code AS `bin.code`,"
               " i.sku AS `item.sku`, i.name AS `item.name`, t.lot_number AS lot_number,"
               " t.status AS status, t.quantity AS quantity, t.unit_of_measure AS unit_of_measure,"
@@ -313,7 +317,9 @@ static const struct listing stock_listing = {
 
 void admin_stocks(struct request *r)
 {
-	listing_page(r, &stock_listing);
+	if (admin_pick_filter(r, ADMIN_PICK_ITEM, "item", "item_id", STOCK_PAGE) &&
+	    admin_pick_filter(r, ADMIN_PICK_BIN, "bin", "bin_id", STOCK_PAGE))
+		listing_page(r, &stock_listing);
 }
 
 /* A stock record of the tenant with its warehouse, item and bin: 0, 1 when none, -1. */
@@ -338,6 +344,7 @@ static int load_stock(struct request *r, const char *id, struct view **out)
 	             listing_time_text(r->arena, listing_str(*out, "last_counted_at")));
 	view_set_str(*out, "updated_label",
 	             listing_time_text(r->arena, listing_str(*out, "updated_at")));
+	view_set_bool(*out, "inactive", strcmp(listing_str(*out, "status"), "inactive") == 0);
 	return 0;
 }
 
@@ -356,6 +363,7 @@ void admin_stock(struct request *r)
 	page = page_new(r, "Stock record", "stocks");
 	view_set(page, "stock", stock);
 	view_set_bool(page, "can_write", page_can(r, ADMIN_WRITE_SCOPES));
+	view_set_str(page, "notice", admin_form_notice(r, "Stock record"));
 	/* The ledger history: the transactions page's table for this record. */
 	listing_set_query(r, "stock_id", id);
 	if ((rc = listing_table(r, &admin_transactions_listing, page, &msg)) != 0) {
@@ -378,6 +386,11 @@ struct tx_form {
 	const char *reference_id;
 	const char *notes;
 	const char *idem;
+	/* The pickers: the typed codes, and their outcome when they did not resolve. */
+	const char *stock;
+	const char *to_bin;
+	struct admin_pick stock_pick;
+	struct admin_pick to_bin_pick;
 };
 
 static void add_options(struct request *r, struct view *page, const char *key,
@@ -390,70 +403,71 @@ static void add_options(struct request *r, struct view *page, const char *key,
 	view_set(page, key, list);
 }
 
-/* Options from sql (LISTING_OPTIONS) binding the tenant, param unless NULL, and current. */
-static int add_sql_options(struct request *r, struct view *page, const char *key, const char *sql,
-                           const char *param, const char *current)
+/* A picker's field view for the template: name, label, hint, typed value, outcome. */
+static struct view *picker_field(struct request *r, enum admin_pick_kind kind, const char *name,
+                                 const char *label, const char *hint, const char *typed,
+                                 const struct admin_pick *p)
 {
-	struct view *list = view_list(r->arena);
-	struct db_rows rows;
-	int rc = param ? db_exec(r->arena, &rows, sql, "sss", r->caller->tenant_id, param, current)
-	               : db_exec(r->arena, &rows, sql, "ss", r->caller->tenant_id, current);
+	struct view *o = view_map(r->arena);
 
-	view_set(page, key, list);
-	if (rc < 0)
-		return -1;
-	for (size_t i = 0; i < rows.nrows; i++)
-		page_option(r->arena, list, db_cell(&rows, i, 0), db_cell(&rows, i, 1), current);
-	return 0;
+	view_set_str(o, "name", name);
+	view_set_str(o, "label", label);
+	view_set_str(o, "hint", hint);
+	view_set_bool(o, "required", false);
+	admin_pick_view(r, o, kind, p, typed);
+	view_set_str(o, "described_by",
+	             p->error ? arena_sprintf(r->arena, "%s-hint %s-error", name, name)
+	                      : arena_sprintf(r->arena, "%s-hint", name));
+	return o;
 }
 
-/* The stock records a transaction can name, for the form without a chosen record. */
-#define STOCK_OPTIONS                                                                              \
-	LISTING_OPTIONS(                                                                           \
-	    "s.id",                                                                                \
-	    "CONCAT(w.code, ' / ', COALESCE(b.code, '-'), ' · ', i.sku, ' ', i.name,"             \
-	    " IF(s.lot_number IS NULL, '', CONCAT(' · lot ', s.lot_number)),"                     \
-	    " ' · ', s.quantity, ' ', s.unit_of_measure)",                                         \
-	    "CONCAT(w.code, '/', COALESCE(b.code, ''), '/', i.sku)",                               \
-	    "FROM stocks s"                                                                        \
-	    " JOIN warehouses w ON w.id = s.warehouse_id AND w.tenant_id = s.tenant_id"            \
-	    " JOIN items i ON i.id = s.item_id AND i.tenant_id = s.tenant_id"                      \
-	    " LEFT JOIN bins b ON b.id = s.bin_id AND b.tenant_id = s.tenant_id"                   \
-	    " WHERE s.tenant_id = ? AND s.status <> 'inactive' AND w.status = 'active'")
+/* The stock search is a GET: its matches and the find page's results lead back with the record. */
+static void stock_links(struct request *r, const struct view *picker, const struct tx_form *f)
+{
+	struct view *o = (struct view *)picker;
 
-/* Bins a move can go to: the active bins of the warehouse. */
-#define MOVE_BIN_OPTIONS                                                                           \
-	LISTING_OPTIONS(                                                                           \
-	    "id", "code", "code",                                                                  \
-	    "FROM bins WHERE tenant_id = ? AND warehouse_id = ? AND status = 'active'")
+	view_set_str(o, "find_href",
+	             PAGE_ROOT "/find/stocks?for=" TX_PAGE "/new&param=stock_id&q=");
+	for (size_t i = 0; i < view_len(f->stock_pick.matches); i++) {
+		struct view *m = (struct view *)view_at(f->stock_pick.matches, i);
 
-/* Renders the form; stock is the chosen record (NULL: a choice of records). */
+		view_set_str(m, "href",
+		             arena_sprintf(r->arena, TX_PAGE "/new?stock_id=%s",
+		                           view_str(view_get(m, "id"))));
+	}
+}
+
+/* Renders the form; stock is the chosen record (NULL: the search for one). */
 static void tx_form_page(struct request *r, int status, const char *error, const struct tx_form *f,
                          struct view *stock)
 {
 	struct view *page = page_new(r, "New transaction", "transactions");
-	const char *warehouse = stock ? listing_str(stock, "warehouse_id") : NULL;
-	int rc;
 
 	view_set_str(page, "error", error);
 	view_set_str(page, "idem", f->idem ? f->idem : db_uuid(r->arena));
-	view_set_str(page, "quantity", f->quantity);
-	view_set_str(page, "reference_id", f->reference_id);
-	view_set_str(page, "notes", f->notes);
+	/* Named apart from the stock record's keys: the form's fields stand inside its section. */
+	view_set_str(page, "typed_quantity", f->quantity);
+	view_set_str(page, "typed_reference_id", f->reference_id);
+	view_set_str(page, "typed_notes", f->notes);
 	view_set_str(page, "cancel_href",
 	             stock ? arena_sprintf(r->arena, STOCK_PAGE "/%s", f->stock_id) : TX_PAGE);
 	view_set(page, "stock", stock);
 	add_options(r, page, "types", form_types, f->type);
 	add_options(r, page, "directions", directions, f->direction);
 	add_options(r, page, "reference_types", ledger_reference_types, f->reference_type);
-	rc = stock ? add_sql_options(r, page, "bins", MOVE_BIN_OPTIONS, warehouse, f->to_bin_id)
-	           : add_sql_options(r, page, "bins", ADMIN_BIN_OPTIONS, NULL, f->to_bin_id);
-	if (rc == 0 && !stock)
-		rc = add_sql_options(r, page, "stock_options", STOCK_OPTIONS, NULL, f->stock_id);
-	if (rc < 0) {
-		page_error(r, 500, "Internal server error");
-		return;
-	}
+	view_set(page, "stock_picker",
+	         picker_field(r, ADMIN_PICK_STOCK, "stock", "Stock record",
+	                      "\"WAREHOUSE / BIN / SKU\", a SKU, or the start of one.", f->stock,
+	                      &f->stock_pick));
+	view_set(page, "to_bin_picker",
+	         picker_field(r, ADMIN_PICK_BIN, "to_bin", "Move to bin",
+	                      "Moves only: a bin code of the same warehouse.",
+	                      f->to_bin_pick.id || f->to_bin_pick.error
+	                          ? f->to_bin
+	                          : (f->to_bin_id ? admin_pick_code(r, ADMIN_PICK_BIN, f->to_bin_id)
+	                                          : f->to_bin),
+	                      &f->to_bin_pick));
+	stock_links(r, view_get(page, "stock_picker"), f);
 	page_render(r, status, "transaction_new", page);
 }
 
@@ -480,8 +494,18 @@ void admin_transaction_form(struct request *r)
 	f.stock_id = req_query(r, "stock_id");
 	if (f.stock_id && !*f.stock_id)
 		f.stock_id = NULL;
+	f.stock = req_query(r, "stock");
+	/* The search for a record: a code typed or scanned, or an id from the find page. */
+	if (!f.stock_id && f.stock && *f.stock) {
+		if (admin_pick_resolve(r, ADMIN_PICK_STOCK, f.stock, NULL, NULL, &f.stock_pick) <
+		    0) {
+			page_error(r, 500, "Internal server error");
+			return;
+		}
+		f.stock_id = f.stock_pick.id;
+	}
 	if (form_stock(r, f.stock_id, &stock) == 0)
-		tx_form_page(r, 200, NULL, &f, stock);
+		tx_form_page(r, f.stock_pick.error ? 400 : 200, NULL, &f, stock);
 }
 
 static void read_tx_form(struct request *r, const struct kvlist *form, struct tx_form *f)
@@ -491,6 +515,7 @@ static void read_tx_form(struct request *r, const struct kvlist *form, struct tx
 	f->direction = page_field(r, form, "adjustment_direction");
 	f->quantity = page_field(r, form, "quantity");
 	f->to_bin_id = page_field(r, form, "to_bin_id");
+	f->to_bin = page_field(r, form, "to_bin");
 	f->reference_type = page_field(r, form, "reference_type");
 	f->reference_id = page_field(r, form, "reference_id");
 	f->notes = page_field(r, form, "notes");
@@ -529,6 +554,30 @@ static const char *tx_input_of(struct request *r, const struct tx_form *f, const
 	return NULL;
 }
 
+/*
+ * The move target typed as a bin code (or picked among earlier matches), in
+ * the record's warehouse, into f->to_bin_id; a to_bin_id sent as it is (an
+ * older form, a script) stays. Moves only. 0, or -1 after an error page.
+ */
+static int resolve_to_bin(struct request *r, const struct kvlist *form, struct tx_form *f,
+                          const struct view *stock)
+{
+	const char *chosen = page_field(r, form, "to_bin_pick");
+
+	if (!f->type || strcmp(f->type, "move") != 0 || (!f->to_bin && !chosen))
+		return 0;
+	if (admin_pick_resolve(r, ADMIN_PICK_BIN, f->to_bin, chosen,
+	                       listing_str(stock, "warehouse_id"), &f->to_bin_pick) < 0) {
+		page_error(r, 500, "Internal server error");
+		return -1;
+	}
+	if (f->to_bin_pick.id) {
+		f->to_bin_id = f->to_bin_pick.id;
+		f->to_bin = f->to_bin_pick.code;
+	}
+	return 0;
+}
+
 void admin_transaction_create(struct request *r)
 {
 	struct kvlist form;
@@ -548,6 +597,12 @@ void admin_transaction_create(struct request *r)
 	}
 	if (form_stock(r, f.stock_id, &stock) < 0)
 		return;
+	if (resolve_to_bin(r, &form, &f, stock) < 0)
+		return;
+	if (f.to_bin_pick.error) {
+		tx_form_page(r, 400, NULL, &f, stock);
+		return;
+	}
 	if ((error = tx_input_of(r, &f, stock, &in))) {
 		tx_form_page(r, 400, error, &f, stock);
 		return;

@@ -501,6 +501,12 @@ static int filters_view(struct request *r, const struct listing *l, struct view 
 		view_set_bool(o, "is_hidden", f->input == LIST_IN_HIDDEN && v && *v);
 		view_set_bool(o, "is_select", f->input == LIST_IN_SELECT);
 		view_set(o, "options", options);
+		if (f->input == LIST_IN_PICKER) {
+			view_set_bool(o, "is_picker", true);
+			view_set_str(o, "picker", f->picker);
+			view_set_str(o, "text", f->text);
+			view_set_str(o, "text_value", req_query(r, f->text));
+		}
 		if (f->input != LIST_IN_SELECT)
 			continue;
 		if (select_options(r, l, f, v, options, &(*found)[n]) < 0)

@@ -31,7 +31,18 @@ struct listing_col {
 	const char *link;     /* cells link to link + the row's id */
 };
 
-enum listing_input { LIST_IN_TEXT = 0, LIST_IN_SELECT, LIST_IN_DATE, LIST_IN_HIDDEN };
+/*
+ * LIST_IN_PICKER: a text field (named text, below) taking a code that the page
+ * resolves into the filter's id before the listing runs; picker names the
+ * search the page's script asks for suggestions ("items": /admin/search/items).
+ */
+enum listing_input {
+	LIST_IN_TEXT = 0,
+	LIST_IN_SELECT,
+	LIST_IN_DATE,
+	LIST_IN_HIDDEN,
+	LIST_IN_PICKER
+};
 
 /*
  * Choices of a select read from the database: SELECT value, label ... from_where
@@ -52,6 +63,8 @@ struct listing_filter {
 	const char *const *values; /* LIST_IN_SELECT: fixed choices (NULL-terminated) */
 	/* LIST_IN_SELECT: choices from the database (LISTING_CHOICES), or NULL */
 	const struct listing_options *options;
+	const char *picker; /* LIST_IN_PICKER: the search ("items", "bins") */
+	const char *text;   /* LIST_IN_PICKER: the text field's parameter ("item") */
 };
 
 /* The listing_options of value, label, key, from_where, for a filter's initializer. */

@@ -49,7 +49,7 @@ static const struct field warehouse_fields[] = {
     {0}};
 
 static const struct res_unique warehouse_uniques[] = {
-    {"uq_warehouses_code", "Warehouse code already exists"}, {0}};
+    {"uq_warehouses_code", "Warehouse code already exists", "code"}, {0}};
 
 static const char *const warehouse_search[] = {"t.name", "t.code", "t.address", NULL};
 
@@ -82,7 +82,7 @@ static const struct field bin_fields[] = {
     {0}};
 
 static const struct res_unique bin_uniques[] = {
-    {"uq_bins_code", "Bin code already exists in this warehouse"}, {0}};
+    {"uq_bins_code", "Bin code already exists in this warehouse", "code"}, {0}};
 
 static const char *const bin_search[] = {"t.code", "t.security_level", NULL};
 
@@ -114,7 +114,9 @@ static const struct field item_fields[] = {
     {0}};
 
 static const struct res_unique item_uniques[] = {
-    {"uq_items_sku", "SKU already exists"}, {"uq_items_barcode", "Barcode already exists"}, {0}};
+    {"uq_items_sku", "SKU already exists", "sku"},
+    {"uq_items_barcode", "Barcode already exists", "barcode"},
+    {0}};
 
 static const char *const item_search[] = {"t.sku", "t.name", "t.category", "t.barcode", NULL};
 

@@ -92,11 +92,38 @@ static int check_keys(struct arena *a, const struct resource *res, struct json_o
 	return 0;
 }
 
+/* One field of the body: missing (required on create) or its value checked into *val. */
+static int check_field(struct arena *a, const struct field *f, struct json_object *body,
+                       enum res_mode mode, struct field_value *val, const char **msg)
+{
+	const char *detail = NULL; /* the ONDI envelope has a message only */
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(body, f->name, &v)) {
+		if (mode == RES_CREATE && (f->flags & FIELD_REQUIRED))
+			return field_required(a, f, msg, &detail);
+		return 0;
+	}
+	return field_check(a, f, v, mode == RES_CREATE, val, msg, &detail);
+}
+
+int res_validate_each(struct arena *a, const struct resource *res, struct json_object *body,
+                      enum res_mode mode, struct field_value *vals, const char **msgs)
+{
+	int status = 0;
+
+	for (size_t i = 0; res->fields[i].name; i++) {
+		msgs[i] = NULL;
+		if (check_field(a, &res->fields[i], body, mode, &vals[i], &msgs[i]))
+			status = 400;
+	}
+	return status;
+}
+
 int res_validate(struct arena *a, const struct resource *res, struct json_object *body,
                  enum res_mode mode, const char *caller_tenant, struct field_value *vals,
                  const char **msg)
 {
-	const char *detail = NULL; /* the ONDI envelope has a message only */
 	size_t nset = 0;
 	int status;
 
@@ -109,15 +136,7 @@ int res_validate(struct arena *a, const struct resource *res, struct json_object
 		return status;
 	/* In the table's order, so the first field at fault is the one named. */
 	for (size_t i = 0; res->fields[i].name; i++) {
-		const struct field *f = &res->fields[i];
-		struct json_object *v = NULL;
-
-		if (!json_object_object_get_ex(body, f->name, &v)) {
-			if (mode == RES_CREATE && (f->flags & FIELD_REQUIRED))
-				return field_required(a, f, msg, &detail);
-			continue;
-		}
-		status = field_check(a, f, v, mode == RES_CREATE, &vals[i], msg, &detail);
+		status = check_field(a, &res->fields[i], body, mode, &vals[i], msg);
 		if (status)
 			return status;
 		nset += vals[i].set;
@@ -453,10 +472,7 @@ static int begin_write(struct request *r, const struct resource *res, enum res_m
 	const char *msg = NULL;
 	int status;
 
-	memset(op, 0, sizeof *op);
-	op->r = r;
-	op->res = res;
-	op->vals = arena_alloc(r->arena, (res_nfields(res) + 1) * sizeof *op->vals);
+	res_op_init(r, res, NULL, op);
 	body = body_json(r, &msg);
 	if (!body) {
 		envelope_ondi_error(r, 400, msg ? msg : "Invalid JSON body");
@@ -491,10 +507,14 @@ static int write_failed(struct res_op *op)
 	if (!db_is_duplicate())
 		return -1;
 	for (; u && u->key; u++)
-		if (err && strstr(err, u->key))
+		if (err && strstr(err, u->key)) {
+			op->field = u->field;
 			return res_fail(op, 409, u->message);
-	if (op->res->uniques && op->res->uniques[0].key)
+		}
+	if (op->res->uniques && op->res->uniques[0].key) {
+		op->field = op->res->uniques[0].field;
 		return res_fail(op, 409, op->res->uniques[0].message);
+	}
 	return res_fail(op, 409, arena_sprintf(op->r->arena, "%s already exists", op->res->entity));
 }
 
@@ -515,6 +535,7 @@ static int check_ref(struct res_op *op, const struct field *f, const struct fiel
 	                    match ? ", " : "", match ? f->ref_match : "", f->ref_table);
 	if (db_exec(a, &rows, sql, "ss", tenant_of(op->r), v->s) < 0)
 		return -1;
+	op->field = f->name;
 	if (rows.nrows == 0)
 		return res_fail(op, 404, arena_sprintf(a, "%s not found", f->ref_entity));
 	if (!db_cell(&rows, 0, 0) || strcmp(db_cell(&rows, 0, 0), "active") != 0)
@@ -523,6 +544,7 @@ static int check_ref(struct res_op *op, const struct field *f, const struct fiel
 	if (match &&
 	    (!want || !db_cell(&rows, 0, 1) || strcasecmp(want, db_cell(&rows, 0, 1)) != 0))
 		return res_fail(op, 400, f->ref_mismatch_msg);
+	op->field = NULL;
 	return 0;
 }
 
@@ -615,8 +637,10 @@ static int check_guard(struct res_op *op)
 		return 0;
 	if (db_exec(op->r->arena, &rows, op->res->guard_sql, "ss", tenant_of(op->r), op->id) < 0)
 		return -1;
-	if (rows.nrows)
+	if (rows.nrows) {
+		op->field = "status";
 		return res_fail(op, 409, op->res->guard_msg);
+	}
 	return 0;
 }
 
@@ -625,6 +649,7 @@ static void op_restart(struct res_op *op)
 {
 	op->status = 0;
 	op->message = NULL;
+	op->field = NULL;
 }
 
 static int create_txn(void *ctx)
@@ -664,6 +689,44 @@ static int update_txn(void *ctx)
 	return update_row(op);
 }
 
+void res_op_init(struct request *r, const struct resource *res, const char *id, struct res_op *op)
+{
+	memset(op, 0, sizeof *op);
+	op->r = r;
+	op->res = res;
+	op->id = id;
+	op->vals = arena_alloc(r->arena, (res_nfields(res) + 1) * sizeof *op->vals);
+	memset(op->vals, 0, (res_nfields(res) + 1) * sizeof *op->vals);
+}
+
+/* The status of a finished write: 0, the refusal a step recorded, or 500. */
+static int write_status(struct res_op *op, int rc)
+{
+	if (op->status)
+		return op->status;
+	if (rc != 0) {
+		op->message = "Internal server error";
+		return 500;
+	}
+	return 0;
+}
+
+int res_write(struct res_op *op, enum res_mode mode)
+{
+	if (mode == RES_CREATE) {
+		op->id = db_uuid(op->r->arena);
+		return write_status(op, db_transaction(create_txn, op));
+	}
+	return write_status(op, db_transaction(update_txn, op));
+}
+
+int res_deactivate(struct res_op *op)
+{
+	res_op_set_str(op, "status", op->res->deleted_status);
+	/* The same path as a PATCH of status, so the guard and the lock apply once. */
+	return write_status(op, db_transaction(update_txn, op));
+}
+
 void res_create(struct request *r, const struct resource *res)
 {
 	struct res_op op;
@@ -675,8 +738,7 @@ void res_create(struct request *r, const struct resource *res)
 	}
 	if (begin_write(r, res, RES_CREATE, &op) < 0)
 		return;
-	op.id = db_uuid(r->arena);
-	rc = db_transaction(create_txn, &op);
+	rc = res_write(&op, RES_CREATE);
 	finish_write(&op, rc, 201, "created");
 }
 
@@ -689,7 +751,7 @@ void res_update(struct request *r, const struct resource *res)
 	if (!id || begin_write(r, res, RES_UPDATE, &op) < 0)
 		return;
 	op.id = id;
-	rc = db_transaction(update_txn, &op);
+	rc = res_write(&op, RES_UPDATE);
 	finish_write(&op, rc, 200, "updated");
 }
 
@@ -701,13 +763,7 @@ void res_delete(struct request *r, const struct resource *res)
 
 	if (!id)
 		return;
-	memset(&op, 0, sizeof op);
-	op.r = r;
-	op.res = res;
-	op.id = id;
-	op.vals = arena_alloc(r->arena, (res_nfields(res) + 1) * sizeof *op.vals);
-	res_op_set_str(&op, "status", res->deleted_status);
-	/* The same path as a PATCH of status, so the guard and the lock apply once. */
-	rc = db_transaction(update_txn, &op);
+	res_op_init(r, res, id, &op);
+	rc = res_deactivate(&op);
 	finish_write(&op, rc, 200, "deleted");
 }

@@ -34,6 +34,7 @@ struct request;
 struct res_unique {
 	const char *key; /* index name in the schema ("uq_bins_code") */
 	const char *message;
+	const char *field; /* the field a form shows the message beside ("code"), or NULL */
 };
 
 struct resource;
@@ -46,6 +47,7 @@ struct res_op {
 	void *hook_data;          /* what a before hook leaves for its after hook */
 	int status;               /* set with message when the write is refused */
 	const char *message;
+	const char *field; /* the field the refusal concerns ("sku", "bin_id"), or NULL */
 };
 
 /* A hook runs inside the write's transaction; 0 to go on, -1 after res_fail() or on a DB error. */
@@ -116,6 +118,29 @@ size_t res_nfields(const struct resource *res);
 int res_validate(struct arena *a, const struct resource *res, struct json_object *body,
                  enum res_mode mode, const char *caller_tenant, struct field_value *vals,
                  const char **msg);
+
+/*
+ * The checks of res_validate on every field of res, for a form that shows
+ * each message beside its field: msgs[i] is field i's message ("Field
+ * required: name", "Invalid capacity") or NULL. The body holds only fields
+ * of res (a form builds it), so the key checks of res_validate do not apply.
+ * Returns 400 when any field is at fault, else 0.
+ */
+int res_validate_each(struct arena *a, const struct resource *res, struct json_object *body,
+                      enum res_mode mode, struct field_value *vals, const char **msgs);
+
+/*
+ * Writes without an HTTP answer, for the admin pages; the API's handlers use
+ * them too. res_op_init prepares op (zeroed vals, id NULL for a create);
+ * res_write runs a create (op->id set to the new row) or an update of op->id
+ * with the checked vals, res_deactivate the soft delete of op->id, each in one
+ * transaction with the reference checks, hooks and guard of the API. They
+ * return 0, or the HTTP status with op->message (and op->field when the
+ * refusal concerns one field); 500 "Internal server error" on a DB error.
+ */
+void res_op_init(struct request *r, const struct resource *res, const char *id, struct res_op *op);
+int res_write(struct res_op *op, enum res_mode mode);
+int res_deactivate(struct res_op *op);
 
 /*
  * Appends " WHERE t.tenant_id = ?" and one condition per filter and search

@@ -9,7 +9,8 @@ import pytest
 import requests
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import WIDTH, auth_headers, db_query, screenshot, sign_in, unique, url, wait_replaced
 from pagecheck import look
@@ -189,7 +190,12 @@ def test_new_transaction_form(admin_browser, place, out_dir):
     click(b, b.find_element(By.LINK_TEXT, "New transaction"))
     Select(b.find_element(By.ID, "transaction_type")).select_by_value("move")
     b.find_element(By.ID, "quantity").send_keys("7")
-    Select(b.find_element(By.ID, "to_bin_id")).select_by_value(place["bins"][1]["id"])
+    # The move target is a search picker: its suggestion, chosen by keyboard.
+    to_bin = b.find_element(By.ID, "to_bin")
+    to_bin.send_keys(place["bins"][1]["code"])
+    WebDriverWait(b, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.picker-list:not([hidden]) li"))
+    to_bin.send_keys(Keys.ARROW_DOWN, Keys.ENTER)
+    assert to_bin.get_attribute("value") == "%s / %s" % (place["warehouse"]["code"], place["bins"][1]["code"])
     look(b, "transaction-new")
     click(b, b.find_element(By.XPATH, "//button[text()='Create transaction']"))
     assert "Transaction created." in b.page_source

@@ -413,6 +413,38 @@ static void test_op_helpers(void **state)
 	assert_int_equal(res_nfields(&widgets), 9);
 }
 
+/* Every field's message at once, each the one res_validate gives for it alone. */
+static void test_validate_each(void **state)
+{
+	struct fixture *fx = *state;
+	struct json_object *body = json_tokener_parse(
+	    "{\"name\": \"\", \"size\": 500, \"count\": \"x\", \"colour\": \"red\"}");
+	const char *msgs[16];
+	size_t name = (size_t)res_field_index(&widgets, "name"),
+	       size = (size_t)res_field_index(&widgets, "size"),
+	       count = (size_t)res_field_index(&widgets, "count"),
+	       box = (size_t)res_field_index(&widgets, "box_id"),
+	       colour = (size_t)res_field_index(&widgets, "colour");
+
+	assert_non_null(body);
+	memset(fx->vals, 0, sizeof fx->vals);
+	assert_int_equal(res_validate_each(fx->a, &widgets, body, RES_CREATE, fx->vals, msgs), 400);
+	assert_string_equal(msgs[name], "Field required: name");
+	assert_string_equal(msgs[box], "Field required: box_id");
+	assert_string_equal(msgs[size], "Field too large: size");
+	assert_string_equal(msgs[count], "Count must be a non-negative integer");
+	assert_null(msgs[colour]);
+	assert_true(fx->vals[colour].set);
+	json_object_put(body);
+	/* Nothing at fault: 0, and the values checked as res_validate checks them. */
+	body = json_tokener_parse("{\"name\": \"n\", " BOX ", \"size\": 5}");
+	memset(fx->vals, 0, sizeof fx->vals);
+	assert_int_equal(res_validate_each(fx->a, &widgets, body, RES_CREATE, fx->vals, msgs), 0);
+	assert_string_equal(fx->vals[box].s, "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+	assert_int_equal(fx->vals[size].i, 5);
+	json_object_put(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +456,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_validate_blank, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_validate_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_validate_tenant, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_each, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_where_plain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_where_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_where_deleted_status, setup, teardown),
