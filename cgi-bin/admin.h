@@ -17,6 +17,8 @@ struct view;
 	"view:tenant inventory:count:create inventory:count:record inventory:count:apply"
 #define ADMIN_COUNT_CREATE_SCOPES "inventory:count:create"
 #define ADMIN_COUNT_APPLY_SCOPES "inventory:count:apply"
+/* The API's import of count records (POST .../records/import). */
+#define ADMIN_COUNT_IMPORT_SCOPES "inventory:count:record"
 
 /*
  * Choices of warehouses, items and bins for filters (struct listing_options)
@@ -59,6 +61,34 @@ void admin_count_start(struct request *r);
 void admin_count_complete(struct request *r);
 void admin_count_apply(struct request *r);
 void admin_count_cancel(struct request *r);
+
+/* What a refused form of the session page held, shown again beside it. */
+struct admin_count_retry {
+	const char *form;       /* "resolve" or "upload" */
+	const char *line;       /* resolve: the line's key, "bin_id/item_id/lot_number" */
+	const char *counted_qt; /* resolve: as typed */
+	const char *serials;    /* resolve: as typed, one a line */
+	const char *message;    /* the API's message and detail */
+};
+/* "message: detail" of a refusal, or the message alone (detail NULL or ""). */
+const char *admin_count_message(struct request *r, const char *message, const char *detail);
+/* The session page with status, a notice or an error above it, and a refused form (or NULL). */
+void admin_count_session_page(struct request *r, const char *id, int status, const char *notice,
+                              const char *error, const struct admin_count_retry *retry);
+
+/* admin_count_review.c: reviewing a session: conflicts, CSV upload, variances, apply. */
+struct count_session;
+struct count_view;
+/*
+ * The session page's review data: open conflicts with their resolve forms, the
+ * upload form, the variances sorted by size with bars. 0 or -1.
+ */
+int admin_count_review(struct request *r, const struct count_session *s, const struct count_view *v,
+                       const struct admin_count_retry *retry, struct view *page);
+void admin_count_resolve(struct request *r);
+void admin_count_upload(struct request *r);
+void admin_count_import(struct request *r);
+void admin_count_apply_form(struct request *r);
 
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);
