@@ -83,11 +83,17 @@ static void add_choice(struct arena *a, struct view *choices, const char *qt, co
 	view_push(choices, o);
 }
 
+/* A conflict being built: its map and, in it, the lists records are added to. */
+struct conflict {
+	struct view *map, *counts, *choices;
+};
+
 /* A new conflict (one line) from the first of its records, row i. */
-static struct view *conflict_of(struct request *r, const struct db_rows *rows, size_t i,
-                                const char *key, size_t n)
+static struct conflict conflict_of(struct request *r, const struct db_rows *rows, size_t i,
+                                   const char *key, size_t n)
 {
-	struct view *c = view_map(r->arena);
+	struct conflict cf = {view_map(r->arena), view_list(r->arena), view_list(r->arena)};
+	struct view *c = cf.map;
 	int sys = db_col(rows, "system_qt");
 
 	view_set_int(c, "n", (long long)n);
@@ -101,13 +107,13 @@ static struct view *conflict_of(struct request *r, const struct db_rows *rows, s
 	/* The view leaves the column out of what the caller may not see. */
 	if (sys >= 0)
 		view_set_str(c, "system_qt", db_cell(rows, i, (size_t)sys));
-	view_set(c, "counts", view_list(r->arena));
-	view_set(c, "choices", view_list(r->arena));
-	return c;
+	view_set(c, "counts", cf.counts);
+	view_set(c, "choices", cf.choices);
+	return cf;
 }
 
 /* One counter's count of the conflict's line, and the choice of taking it. */
-static void add_count(struct request *r, struct view *conflict, const struct db_rows *rows,
+static void add_count(struct request *r, const struct conflict *cf, const struct db_rows *rows,
                       size_t i)
 {
 	struct view *o = view_map(r->arena);
@@ -121,8 +127,8 @@ static void add_count(struct request *r, struct view *conflict, const struct db_
 	view_set_str(o, "serials", serials);
 	view_set_str(o, "recorded_at",
 	             listing_time_text(r->arena, cell(r->arena, rows, i, "recorded_at")));
-	view_push((struct view *)listing_value(conflict, "counts"), o);
-	add_choice(r->arena, (struct view *)listing_value(conflict, "choices"), qt, serials);
+	view_push(cf->counts, o);
+	add_choice(r->arena, cf->choices, qt, serials);
 }
 
 /* What a refused resolution of this line held: its message and the values typed. */
@@ -153,7 +159,8 @@ static int conflicts_data(struct request *r, const struct count_session *s,
                           const struct count_view *v, const struct admin_count_retry *retry,
                           struct view *page)
 {
-	struct view *list = view_list(r->arena), *cur = NULL;
+	struct view *list = view_list(r->arena);
+	struct conflict cur = {0};
 	struct db_rows rows = {0};
 	const char *cur_key = "";
 	bool can = strcmp(s->status, "started") == 0 && page_can(r, ADMIN_COUNT_APPLY_SCOPES);
@@ -169,13 +176,13 @@ static int conflicts_data(struct request *r, const struct count_session *s,
 		                           cell(r->arena, &rows, i, "item_id"),
 		                           cell(r->arena, &rows, i, "lot_number"));
 
-		if (!cur || strcmp(key, cur_key) != 0) {
+		if (!cur.map || strcmp(key, cur_key) != 0) {
 			cur = conflict_of(r, &rows, i, key, view_len(list) + 1);
 			cur_key = key;
-			shown |= can && add_retry(cur, retry);
-			view_push(list, cur);
+			shown |= can && add_retry(cur.map, retry);
+			view_push(list, cur.map);
 		}
-		add_count(r, cur, &rows, i);
+		add_count(r, &cur, &rows, i);
 	}
 	/* A refusal whose conflict the page does not offer to resolve (gone, or not now). */
 	if (retry && strcmp(retry->form, "resolve") == 0 && !shown)
@@ -303,27 +310,22 @@ int admin_count_review(struct request *r, const struct count_session *s, const s
 static struct json_object *serials_json(const char *text)
 {
 	struct json_object *arr;
-	const char *p = text;
 
 	if (!text || !*text)
 		return NULL;
 	arr = json_object_new_array();
-	while (*p) {
-		size_t n = strcspn(p, "\r\n");
+	for (const char *p = text; *p; p += strspn(p, "\r\n")) {
+		size_t n = strcspn(p, "\r\n"), start = 0, end = n;
 
 		/* Blanks around a serial are not part of it; empty lines are skipped. */
-		while (n && (*p == ' ' || *p == '\t'))
-			p++, n--;
-		{
-			size_t m = n;
-
-			while (m && (p[m - 1] == ' ' || p[m - 1] == '\t'))
-				m--;
-			if (m)
-				json_object_array_add(arr, json_object_new_string_len(p, (int)m));
-		}
+		while (start < end && (p[start] == ' ' || p[start] == '\t'))
+			start++;
+		while (end > start && (p[end - 1] == ' ' || p[end - 1] == '\t'))
+			end--;
+		if (end > start)
+			json_object_array_add(
+			    arr, json_object_new_string_len(p + start, (int)(end - start)));
 		p += n;
-		p += strspn(p, "\r\n");
 	}
 	return arr;
 }

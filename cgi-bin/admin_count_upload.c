@@ -3,7 +3,6 @@
 
 #include "admin.h"
 #include "base/arena.h"
-#include "base/kvlist.h"
 #include "base/log.h"
 #include "count/count.h"
 #include "count/count_csv.h"
@@ -144,32 +143,44 @@ static const char *part_text(struct request *r, const struct multipart_part *p)
 	return p ? arena_strndup(r->arena, p->data, p->len) : NULL;
 }
 
-/* POST .../upload (multipart/form-data: csrf, file): the dry run of the file. */
-void admin_count_upload(struct request *r)
+/*
+ * Reads a multipart/form-data form into *parts and checks its "csrf" part,
+ * like page_form for the other forms. Returns the number of parts, or -1
+ * after sending the error page (400 malformed, 403 missing or wrong token).
+ */
+static long upload_form(struct request *r, struct multipart_part **parts)
 {
 	static const struct multipart_limits limits = {.max_parts = UPLOAD_PARTS_MAX};
-	struct upload u = {0};
-	struct multipart_part *parts;
-	const struct multipart_part *file;
 	const char *msg = NULL;
-	long n;
+	long n =
+	    multipart_parse(r->arena, r->content_type, r->body, r->body_len, &limits, parts, &msg);
 
-	if (!(u.id = admin_path_id(r, "Count session")))
-		return;
-	if ((n = multipart_parse(r->arena, r->content_type, r->body, r->body_len, &limits, &parts,
-	                         &msg)) < 0) {
+	if (n < 0) {
 		page_error(r, 400,
 		           arena_sprintf(r->arena, "The upload could not be read: %s.", msg));
-		return;
+		return -1;
 	}
 	if (!csrf_valid(r->arena, auth_request_token(r),
-	                part_text(r, multipart_get(parts, (size_t)n, "csrf")))) {
+	                part_text(r, multipart_get(*parts, (size_t)n, "csrf")))) {
 		log_warn("admin: %s %s refused: missing or wrong form token", r->method, r->path);
 		page_error(r, 403,
 		           "This form has expired or did not come from this site. "
 		           "Please go back, reload the page and try again.");
-		return;
+		return -1;
 	}
+	return n;
+}
+
+/* POST .../upload (multipart/form-data: csrf, file): the dry run of the file. */
+void admin_count_upload(struct request *r)
+{
+	struct upload u = {0};
+	struct multipart_part *parts;
+	const struct multipart_part *file;
+	long n;
+
+	if (!(u.id = admin_path_id(r, "Count session")) || (n = upload_form(r, &parts)) < 0)
+		return;
 	file = multipart_get(parts, (size_t)n, "file");
 	if (!file || !file->filename || !*file->filename) {
 		upload_refused(r, u.id, 400, "Choose a CSV file to upload.");
@@ -182,22 +193,29 @@ void admin_count_upload(struct request *r)
 	run_import(r, &u, true);
 }
 
-/* POST .../import (the dry run's form: csrf, filename, csv): the import of the checked rows. */
+/*
+ * POST .../import (the dry run's form: csrf, filename, csv): the import of the
+ * checked rows. The form is multipart too: the CSV travels as it is, where
+ * percent-encoding would make a file of half the body limit too large.
+ */
 void admin_count_import(struct request *r)
 {
 	struct upload u = {0};
-	struct kvlist form;
+	struct multipart_part *parts;
+	const struct multipart_part *csv;
+	long n;
 
-	if (!(u.id = admin_path_id(r, "Count session")) || !page_form(r, &form))
+	if (!(u.id = admin_path_id(r, "Count session")) || (n = upload_form(r, &parts)) < 0)
 		return;
-	u.filename = page_field(r, &form, "filename");
-	u.text = kvlist_get(&form, "csv");
-	if (!u.filename)
+	csv = multipart_get(parts, (size_t)n, "csv");
+	u.filename = part_text(r, multipart_get(parts, (size_t)n, "filename"));
+	if (!u.filename || !*u.filename)
 		u.filename = "the file";
-	if (!u.text) {
+	if (!csv) {
 		upload_refused(r, u.id, 400, "Choose a CSV file to upload.");
 		return;
 	}
-	u.len = strlen(u.text);
+	u.text = csv->data;
+	u.len = csv->len;
 	run_import(r, &u, false);
 }

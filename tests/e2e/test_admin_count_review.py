@@ -146,6 +146,14 @@ def upload(session, key, body, name="count.csv", token=None, fields=None):
                         files={"file": (name, body, "text/csv")}, allow_redirects=False, timeout=30)
 
 
+def import_rows(session, key, csv_text, token=None, filename="count.csv"):
+    """Posts the dry run's import form (multipart, as the page sends it)."""
+    if token is None:
+        token = form_token(page(session, "/admin/").text)
+    return session.post(BASE_URL + PAGES + key + "/import", allow_redirects=False, timeout=30,
+                        files={"csrf": (None, token), "filename": (None, filename), "csv": (None, csv_text)})
+
+
 def imported(key, user="demo-admin"):
     return [tuple(row) for row in db_query(
         "SELECT b.code, i.sku, r.lot_number, r.counted_qt, r.source FROM count_records r"
@@ -170,7 +178,8 @@ def test_upload_dry_run_then_import(web, admin, s):
 
     hidden = html.unescape(re.search(r'name="csv" value="([^"]*)"', r.text).group(1))
     assert hidden.replace("\r\n", "\n") == csv_text.replace("\r\n", "\n")
-    r = post(web, PAGES + key + "/import", {"filename": "count.csv", "csv": hidden}, token=form_token(r.text))
+    assert 'action="%s%s/import" enctype="multipart/form-data"' % (PAGES, key) in r.text
+    r = import_rows(web, key, hidden, token=form_token(r.text))
     assert r.status_code == 303, r.text
     assert r.headers["Location"] == PAGES + key + "?done=imported&rows=2"
     assert sorted(imported(key)) == sorted([(a, x, "", "4", "import"), (b, z, "L1", "6", "import")])
@@ -193,7 +202,7 @@ def test_upload_with_bad_rows_stores_nothing(web, admin, s):
     assert "/import" not in r.text and "Import 4 rows" not in t
     assert imported(key) == []
     # Posting the import of those rows anyway: the API refuses them all again.
-    r = post(web, PAGES + key + "/import", {"filename": "x.csv", "csv": csv_text})
+    r = import_rows(web, key, csv_text)
     assert r.status_code == 400, r.text
     assert "Import refused: invalid rows: 3 of 4 row(s) invalid; nothing was imported" in text(r)
     assert imported(key) == []
@@ -226,6 +235,13 @@ def test_upload_refusals(web, viewer_web, counter_web, acme_web, admin, s):
     assert r.status_code == 400 and "Invalid CSV: line 1:" in text(r)
     r = upload(web, key, "bin,sku,counted_qt\n", token=token)
     assert r.status_code == 400 and "No rows to import" in text(r)
+    # The import form checks its token and its parts like the upload.
+    r = web.post(BASE_URL + PAGES + key + "/import", data={"csrf": token, "csv": good}, allow_redirects=False)
+    assert r.status_code == 400 and "must be sent as multipart/form-data" in text(r)
+    r = import_rows(web, key, good, token="forged")
+    assert r.status_code == 403
+    r = web.post(BASE_URL + PAGES + key + "/import", files={"csrf": (None, token)}, allow_redirects=False)
+    assert r.status_code == 400 and "Choose a CSV file to upload." in text(r)
     # Scopes and tenants: the import's scope (a viewer has none), another tenant's session.
     r = upload(viewer_web, key, good)
     assert r.status_code == 403
