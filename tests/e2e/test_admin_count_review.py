@@ -172,7 +172,7 @@ def test_upload_dry_run_then_import(web, admin, s):
     clean(r)
     t = text(r)
     assert "Checked count.csv: 2 rows. Nothing has been stored yet." in t
-    assert "2 %s %s – 4 OK" % (a, x) in t and "3 %s %s L1 6 OK" % (b, z) in t
+    assert "2 OK %s %s – 4" % (a, x) in t and "3 OK %s %s L1 6" % (b, z) in t
     assert "Import 2 rows" in t
     assert imported(key) == []
 
@@ -195,10 +195,10 @@ def test_upload_with_bad_rows_stores_nothing(web, admin, s):
     clean(r)
     t = text(r)
     assert "3 of 4 rows cannot be imported" in t
-    assert "2 %s NOPE-SKU – 1 Unknown sku: NOPE-SKU" % a in t
-    assert "3 %s %s – many Invalid counted_qt: many" % (a, x) in t
+    assert "2 Unknown sku: NOPE-SKU %s NOPE-SKU – 1" % a in t
+    assert "3 Invalid counted_qt: many %s %s – many" % (a, x) in t
     assert "Duplicate line: the same bin, sku and lot are on line 1" in t
-    assert "1 %s %s – 3 OK" % (a, x) in t
+    assert "1 OK %s %s – 3" % (a, x) in t
     assert "/import" not in r.text and "Import 4 rows" not in t
     assert imported(key) == []
     # Posting the import of those rows anyway: the API refuses them all again.
