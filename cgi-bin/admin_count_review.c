@@ -293,9 +293,14 @@ int admin_count_review(struct request *r, const struct count_session *s, const s
                        const struct admin_count_retry *retry, struct view *page)
 {
 	bool upload = retry && strcmp(retry->form, "upload") == 0;
-	/* Uploads are the API's import: a started session, the import's scope. */
+	/* Uploads are the API's import: a started session, the import's scope, an assignment. */
 	bool can = strcmp(s->status, "started") == 0 && page_can(r, ADMIN_COUNT_IMPORT_SCOPES);
+	int assigned =
+	    can ? count_is_assigned(r->arena, r->caller->tenant_id, s->id, r->caller->user_id) : 0;
 
+	if (assigned < 0)
+		return -1;
+	can = assigned == 1;
 	view_set_bool(page, "can_upload", can);
 	view_set_str(page, "upload_error", upload && can ? retry->message : NULL);
 	if (upload && !can)

@@ -260,10 +260,13 @@ def test_upload_refusals(web, viewer_web, counter_web, acme_web, admin, s):
     assert imported(key) == [] and imported(other, "demo-operator") == []
 
 
-def test_upload_form_only_for_the_import_scope(web, viewer_web, admin, s):
+def test_upload_form_only_for_assigned_callers_with_the_import_scope(web, viewer_web, counter_web, admin, s):
     key = started(admin, s)
     assert 'enctype="multipart/form-data"' in page(web, PAGES + key).text
     assert 'enctype="multipart/form-data"' not in page(viewer_web, PAGES + key).text
+    other = create(admin, simple_body(None, assignments=[{"user_key": ADMIN_KEY, "target_keys": targets(s, "A")}]))
+    acted(admin, other, "start", "started")
+    assert 'enctype="multipart/form-data"' not in page(counter_web, PAGES + other).text
 
 
 # ---- variances ----------------------------------------------------------------------------------
