@@ -287,6 +287,12 @@ static const struct route routes[] = {
      ADMIN_COUNT_RECORD_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions/:id/count", admin_counting_record,
      ADMIN_COUNT_RECORD_SCOPES},
+    {"GET", PAGE_ROOT "/count-sessions/:id/apply", admin_count_apply_form,
+     ADMIN_COUNT_APPLY_SCOPES},
+    {"POST", PAGE_ROOT "/count-sessions/:id/resolve", admin_count_resolve,
+     ADMIN_COUNT_APPLY_SCOPES},
+    {"POST", PAGE_ROOT "/count-sessions/:id/upload", admin_count_upload, ADMIN_COUNT_IMPORT_SCOPES},
+    {"POST", PAGE_ROOT "/count-sessions/:id/import", admin_count_import, ADMIN_COUNT_IMPORT_SCOPES},
     {0},
 };
 

@@ -22,6 +22,8 @@ struct view;
 #define ADMIN_USERS_SCOPES "admin"
 /* POST /inventory/count-session/{key}/records: the counter's screen. */
 #define ADMIN_COUNT_RECORD_SCOPES "inventory:count:record"
+/* The API's import of count records (POST .../records/import). */
+#define ADMIN_COUNT_IMPORT_SCOPES "inventory:count:record"
 
 /*
  * Choices of warehouses, items and bins for filters (struct listing_options)
@@ -188,6 +190,33 @@ void admin_counting_script(struct request *r);
  * "has_your_counts" and "your_counts_more" (when some were left out) to page, for the partial
  * your_counts. 0 or -1. */
 int admin_counting_yours(struct request *r, struct view *page, size_t max);
+/* What a refused form of the session page held, shown again beside it. */
+struct admin_count_retry {
+	const char *form;       /* "resolve" or "upload" */
+	const char *line;       /* resolve: the line's key, "bin_id/item_id/lot_number" */
+	const char *counted_qt; /* resolve: as typed */
+	const char *serials;    /* resolve: as typed, one a line */
+	const char *message;    /* the API's message and detail */
+};
+/* "message: detail" of a refusal, or the message alone (detail NULL or ""). */
+const char *admin_count_message(struct request *r, const char *message, const char *detail);
+/* The session page with status, a notice or an error above it, and a refused form (or NULL). */
+void admin_count_session_page(struct request *r, const char *id, int status, const char *notice,
+                              const char *error, const struct admin_count_retry *retry);
+
+/* admin_count_review.c: reviewing a session: conflicts, CSV upload, variances, apply. */
+struct count_session;
+struct count_view;
+/*
+ * The session page's review data: open conflicts with their resolve forms, the
+ * upload form, the variances sorted by size with bars. 0 or -1.
+ */
+int admin_count_review(struct request *r, const struct count_session *s, const struct count_view *v,
+                       const struct admin_count_retry *retry, struct view *page);
+void admin_count_resolve(struct request *r);
+void admin_count_upload(struct request *r);
+void admin_count_import(struct request *r);
+void admin_count_apply_form(struct request *r);
 
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);

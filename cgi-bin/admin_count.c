@@ -1,4 +1,5 @@
 /* Admin pages of cycle counting: the count sessions listing, a session, the create form, lifecycle.
+ * Reviewing a session (conflicts, uploads, variances, apply) is admin_count_review.c.
  */
 #include <string.h>
 #include <time.h>
@@ -190,11 +191,12 @@ static void add_actions(struct request *r, const struct count_session *s, struct
 		const char *label;
 		const char *scopes;
 		const char *style;
+		bool link; /* a page that asks first (the apply's confirmation), not a form */
 	} actions[] = {
-	    {COUNT_START, "Start count", ADMIN_COUNT_CREATE_SCOPES, "primary"},
-	    {COUNT_COMPLETE, "Complete count", ADMIN_COUNT_CREATE_SCOPES, "primary"},
-	    {COUNT_APPLY, "Apply variances to stock", ADMIN_COUNT_APPLY_SCOPES, "primary"},
-	    {COUNT_CANCEL, "Cancel session", ADMIN_COUNT_CREATE_SCOPES, "danger"},
+	    {COUNT_START, "Start count", ADMIN_COUNT_CREATE_SCOPES, "primary", false},
+	    {COUNT_COMPLETE, "Complete count", ADMIN_COUNT_CREATE_SCOPES, "primary", false},
+	    {COUNT_APPLY, "Apply variances to stock…", ADMIN_COUNT_APPLY_SCOPES, "primary", true},
+	    {COUNT_CANCEL, "Cancel session", ADMIN_COUNT_CREATE_SCOPES, "danger", false},
 	};
 	struct view *list = view_list(r->arena);
 
@@ -207,6 +209,7 @@ static void add_actions(struct request *r, const struct count_session *s, struct
 		o = view_map(r->arena);
 		view_set_str(o, "label", actions[i].label);
 		view_set_str(o, "style", actions[i].style);
+		view_set_bool(o, "link", actions[i].link);
 		view_set_str(o, "action",
 		             arena_sprintf(r->arena, COUNT_PAGE "/%s/%s", s->id,
 		                           count_action_name(actions[i].action)));
@@ -234,12 +237,13 @@ static void label_times(struct request *r, struct view *doc)
  * What the viewer may see of the session: the view decides, as in the API.
  * The count views answer json-c objects: they become page data at once.
  */
-static int session_data(struct request *r, const struct count_session *s, struct view *page)
+static int session_data(struct request *r, const struct count_session *s,
+                        const struct admin_count_retry *retry, struct view *page)
 {
 	struct count_view v;
 	struct json_object *doc = NULL, *assignments = NULL, *progress = NULL, *lines = NULL,
-	                   *records = NULL, *variances = NULL, *summary = NULL;
-	struct view *session, *assigned, *lines_v, *records_v = NULL, *variances_v;
+	                   *records = NULL;
+	struct view *session, *assigned, *lines_v, *records_v = NULL;
 	long long nrecords = 0;
 	bool started = s->baseline_snapshot_key != NULL;
 	int rc = -1;
@@ -251,8 +255,7 @@ static int session_data(struct request *r, const struct count_session *s, struct
 	    (started && count_json_lines(r->arena, s, &v, &lines) < 0) ||
 	    (started &&
 	     count_json_records(r->arena, s, &v, RECORDS_SHOWN, 0, &records, &nrecords) < 0) ||
-	    (started && v.supervisor &&
-	     count_json_variances(r->arena, r->caller->tenant_id, s, &variances, &summary) < 0))
+	    (started && admin_count_review(r, s, &v, retry, page) < 0))
 		goto out;
 	session = view_json_of(r->arena, doc);
 	label_times(r, session);
@@ -260,14 +263,12 @@ static int session_data(struct request *r, const struct count_session *s, struct
 	lines_v = view_json_of(r->arena, lines);
 	if (records)
 		records_v = records_view(r, records);
-	variances_v = view_json_of(r->arena, variances);
 	view_set_bool(page, "show_qty", v.show_qty);
 	view_set_bool(page, "supervisor", v.supervisor);
 	view_set_bool(page, "started", started);
 	view_set_int(page, "records_total", nrecords);
 	view_set_bool(page, "has_lines", view_len(lines_v) > 0);
 	view_set_bool(page, "has_records", view_len(records_v) > 0);
-	view_set_bool(page, "has_variances", view_len(variances_v) > 0);
 	view_set_bool(page, "has_assignments", view_len(assigned) > 0);
 	/* Absent (NULL) stays absent. */
 	view_set(page, "session", session);
@@ -275,8 +276,6 @@ static int session_data(struct request *r, const struct count_session *s, struct
 	view_set(page, "progress", view_json_of(r->arena, progress));
 	view_set(page, "lines", lines_v);
 	view_set(page, "records", records_v);
-	view_set(page, "variances", variances_v);
-	view_set(page, "summary", view_json_of(r->arena, summary));
 	rc = 0;
 out:
 	json_object_put(doc);
@@ -284,14 +283,11 @@ out:
 	json_object_put(progress);
 	json_object_put(lines);
 	json_object_put(records);
-	json_object_put(variances);
-	json_object_put(summary);
 	return rc;
 }
 
-/* The session page, with a notice (done) or an error above it. */
-static void session_page(struct request *r, const char *id, int status, const char *notice,
-                         const char *error)
+void admin_count_session_page(struct request *r, const char *id, int status, const char *notice,
+                              const char *error, const struct admin_count_retry *retry)
 {
 	struct count_session s;
 	struct view *page;
@@ -303,35 +299,50 @@ static void session_page(struct request *r, const char *id, int status, const ch
 		return;
 	}
 	page = page_new(r, arena_sprintf(r->arena, "Count session %s", s.code), "count");
-	if (session_data(r, &s, page) < 0) {
+	view_set_str(page, "session_id", s.id);
+	/* Before the data: a refused form the page cannot show puts its message here instead. */
+	view_set_str(page, "notice", notice);
+	view_set_str(page, "error", error);
+	if (session_data(r, &s, retry, page) < 0) {
 		page_error(r, 500, "Internal server error");
 		return;
 	}
 	add_actions(r, &s, page);
-	view_set_str(page, "notice", notice);
-	view_set_str(page, "error", error);
 	page_render(r, status, "count_session", page);
+}
+
+/* The notice of ?done=: a lifecycle step, a resolved conflict, an import of ?rows= rows. */
+static const char *done_notice(struct request *r, const char *done)
+{
+	static const char *const steps[] = {"created", "started",  "completed",
+	                                    "applied", "canceled", NULL};
+	const char *rows = req_query(r, "rows");
+	long long n;
+
+	if (!done)
+		return NULL;
+	if (valid_one_of(done, steps))
+		return arena_sprintf(r->arena, "Count session %s.", done);
+	if (strcmp(done, "resolved") == 0)
+		return "Conflict resolved: the line counts as the quantity you chose.";
+	if (strcmp(done, "imported") == 0 && rows && valid_int64(rows, &n) && n >= 0)
+		return arena_sprintf(r->arena, "%lld count record%s imported from the CSV file.", n,
+		                     n == 1 ? "" : "s");
+	return NULL;
 }
 
 void admin_count_session(struct request *r)
 {
 	const char *id = admin_path_id(r, "Count session");
-	const char *done = req_query(r, "done");
-	static const char *const notices[] = {"created", "started",  "completed",
-	                                      "applied", "canceled", NULL};
 
 	if (id)
-		session_page(r, id, 200,
-		             done && valid_one_of(done, notices)
-		                 ? arena_sprintf(r->arena, "Count session %s.", done)
-		                 : NULL,
-		             NULL);
+		admin_count_session_page(r, id, 200, done_notice(r, req_query(r, "done")), NULL,
+		                         NULL);
 }
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
-/* "message: detail", or the message alone. */
-static const char *with_detail(struct request *r, const char *message, const char *detail)
+const char *admin_count_message(struct request *r, const char *message, const char *detail)
 {
 	return detail && *detail ? arena_sprintf(r->arena, "%s: %s", message, detail) : message;
 }
@@ -354,8 +365,8 @@ static void run_action(struct request *r, enum count_action action)
 		page_error(r, 404, "Count session not found");
 	} else if (rc == COUNT_REFUSED) {
 		/* The session page again, with the reason (409: not in a status that allows it). */
-		session_page(r, c.id, c.res.status, NULL,
-		             with_detail(r, c.res.message, c.res.detail));
+		admin_count_session_page(r, c.id, c.res.status, NULL,
+		                         admin_count_message(r, c.res.message, c.res.detail), NULL);
 	} else if (rc != 0) {
 		page_error(r, 500, "Internal server error");
 	} else {
@@ -641,15 +652,15 @@ void admin_count_create(struct request *r)
 	                       &detail) != 0 ||
 	    count_body_assignments(r->arena, assignments_json(r, &form), &c.assignments, &c.n, &msg,
 	                           &detail) != 0) {
-		count_form_page(r, 400, with_detail(r, msg, detail), c.type, &form);
+		count_form_page(r, 400, admin_count_message(r, msg, detail), c.type, &form);
 		return;
 	}
 	/* The API's create, in its own transaction. */
 	rc = count_write_create(r->arena, r->caller->tenant_id, r->caller->user_id, c.vals,
 	                        c.assignments, c.n, &c.id, &c.res);
 	if (rc == COUNT_REFUSED) {
-		count_form_page(r, c.res.status, with_detail(r, c.res.message, c.res.detail),
-		                c.type, &form);
+		count_form_page(r, c.res.status,
+		                admin_count_message(r, c.res.message, c.res.detail), c.type, &form);
 		return;
 	}
 	if (rc != 0) {

@@ -34,7 +34,6 @@
 #define RECORDS_LIMIT_DEFAULT 100
 #define RECORDS_LIMIT_MAX 1000
 #define OFFSET_MAX 1000000000LL
-#define IMPORT_ROWS_MAX 5000
 
 /* ---- replies and small helpers ------------------------------------------- */
 
@@ -482,32 +481,11 @@ static void handle_resolve(struct request *r)
 /* Reads the CSV body into rows (header dropped). 0, or -1 with a reply sent. */
 static int read_csv(struct request *r, struct count_import *in)
 {
-	size_t bad_line = 0;
-	const char *msg = NULL;
-	struct count_csv_row *rows;
-	long n = count_csv_parse(r->arena, r->body, r->body_len, &rows, &bad_line, &msg);
+	struct count_result res;
 
-	if (n < 0) {
-		envelope_status_error(r, 400, "Invalid CSV",
-		                      arena_sprintf(r->arena, "line %zu: %s", bad_line, msg));
-		return -1;
-	}
-	in->rows = rows;
-	in->nrows = (size_t)n;
-	if (in->nrows && count_csv_is_header(&in->rows[0])) {
-		in->rows++;
-		in->nrows--;
-	}
-	if (in->nrows == 0) {
-		envelope_status_error(
-		    r, 400, "No rows to import",
-		    "send CSV rows: bin code, sku, counted_qt, lot (header optional)");
-		return -1;
-	}
-	if (in->nrows > IMPORT_ROWS_MAX) {
-		envelope_status_error(
-		    r, 400, "Too many rows",
-		    arena_sprintf(r->arena, "at most %d rows per import", IMPORT_ROWS_MAX));
+	if (count_csv_import_rows(r->arena, r->body, r->body_len, &in->rows, &in->nrows, &res) !=
+	    0) {
+		envelope_status_error(r, res.status, res.message, res.detail);
 		return -1;
 	}
 	return 0;

@@ -1,6 +1,8 @@
 /* Applying a completed count session: one count transaction per variance, on current stock. */
 #include "count/count_apply.h"
 
+#include <string.h>
+
 #include "base/arena.h"
 #include "db/db.h"
 #include "stock/ledger.h"
@@ -19,7 +21,7 @@ struct apply {
 
 /* A counted line of count_lines() and the stock record a part of its change goes to. */
 struct line {
-	const char *bin_id, *bin_code, *item_id, *sku, *lot;
+	const char *bin_id, *bin_code, *item_id, *sku, *item_name, *lot;
 	long long baseline, counted;
 };
 
@@ -35,6 +37,7 @@ static void line_of(const struct db_rows *rows, size_t i, struct line *l)
 	l->bin_code = db_cell(rows, i, COUNT_LINE_BIN_CODE);
 	l->item_id = db_cell(rows, i, COUNT_LINE_ITEM_ID);
 	l->sku = db_cell(rows, i, COUNT_LINE_SKU);
+	l->item_name = db_cell(rows, i, COUNT_LINE_ITEM_NAME);
 	l->lot = db_cell(rows, i, COUNT_LINE_LOT);
 	l->baseline = count_cell_ll(rows, i, COUNT_LINE_SYSTEM_QT);
 	l->counted = count_cell_ll(rows, i, COUNT_LINE_COUNTED_QT);
@@ -56,16 +59,64 @@ static int lock_bins(struct apply *ap, const struct db_rows *lines)
 	return ledger_post_lock_bins(ap->a, ap->tenant_id, ids, lines->nrows);
 }
 
-/* The line's stock records, locked: available ones first, then the fullest. */
-static int lock_stocks(struct apply *ap, const struct line *l, struct db_rows *rows)
+/* The line's stock records, available ones first, then the fullest (the order a loss is taken). */
+#define STOCKS_SQL                                                                                 \
+	"SELECT id, warehouse_id, quantity FROM stocks WHERE tenant_id = ? AND bin_id = ?"         \
+	" AND item_id = ? AND COALESCE(lot_number, '') = ? AND status <> 'inactive'"               \
+	" ORDER BY status = 'available' DESC, serial_number IS NULL DESC, quantity DESC, id"
+
+/* The line's stock records, locked for the apply (lock) or only read for a plan. */
+static int read_stocks(struct apply *ap, const struct line *l, bool lock, struct db_rows *rows)
 {
-	return db_exec(
-	    ap->a, rows,
-	    "SELECT id, warehouse_id, quantity FROM stocks WHERE tenant_id = ? AND bin_id = ?"
-	    " AND item_id = ? AND COALESCE(lot_number, '') = ? AND status <> 'inactive'"
-	    " ORDER BY status = 'available' DESC, serial_number IS NULL DESC,"
-	    " quantity DESC, id FOR UPDATE",
-	    "ssss", ap->tenant_id, l->bin_id, l->item_id, l->lot);
+	return db_exec(ap->a, rows, lock ? STOCKS_SQL " FOR UPDATE" : STOCKS_SQL, "ssss",
+	               ap->tenant_id, l->bin_id, l->item_id, l->lot);
+}
+
+/*
+ * The records of rows as stocks (one slot at least: a line without records
+ * gets a new one, quantity 0) and how the line's change splits over them:
+ * part[i] for st[i], a gain all to the first, a loss taken from the records in
+ * order until it is covered. Refuses (409) a change that would make stock
+ * negative. Sets *n (slots), 0, or COUNT_REFUSED.
+ */
+static int split_change(struct apply *ap, const struct line *l, const struct db_rows *rows,
+                        struct stock **st, long long **part, size_t *n)
+{
+	long long change = l->counted - l->baseline, total = 0, left = change;
+
+	*n = rows->nrows ? rows->nrows : 1;
+	*st = arena_alloc(ap->a, *n * sizeof(**st));
+	*part = arena_alloc(ap->a, *n * sizeof(**part));
+	for (size_t i = 0; i < *n; i++) {
+		(*st)[i].id = rows->nrows ? db_cell(rows, i, 0) : NULL;
+		(*st)[i].warehouse_id = rows->nrows ? db_cell(rows, i, 1) : NULL;
+		(*st)[i].quantity = rows->nrows ? count_cell_ll(rows, i, 2) : 0;
+		total += (*st)[i].quantity;
+	}
+	if (total + change < 0)
+		return count_refuse(
+		    ap->res, 409, "Stock would become negative",
+		    arena_sprintf(
+		        ap->a,
+		        "%s at bin %s: %lld now, count %lld against baseline %lld changes "
+		        "it by %lld",
+		        l->sku, l->bin_code, total, l->counted, l->baseline, change));
+	for (size_t i = 0; i < *n; i++) {
+		long long q = (*st)[i].quantity;
+
+		(*part)[i] = left > 0 ? left : (left < -q ? -q : left);
+		left -= (*part)[i];
+	}
+	return 0;
+}
+
+/* A count sets a record to quantity after, which must fit the ledger. */
+static int check_after(struct apply *ap, const struct line *l, long long after)
+{
+	return after > LEDGER_QTY_MAX
+	           ? count_refuse(ap->res, 400, "Quantity too large",
+	                          arena_sprintf(ap->a, "%s at bin %s", l->sku, l->bin_code))
+	           : 0;
 }
 
 /* A new, empty stock record for a line found where the system had none. */
@@ -100,7 +151,7 @@ static int post_stock(struct apply *ap, const struct line *l, const struct stock
 	struct ledger_movement m = {0};
 
 	/* A count sets the record to a quantity, like a count transaction of the API. */
-	if (after > LEDGER_QTY_MAX ||
+	if (check_after(ap, l, after) != 0 ||
 	    ledger_delta("count", after, LEDGER_DIR_NONE, st->quantity, &delta) != LEDGER_OK)
 		return count_refuse(ap->res, 400, "Quantity too large",
 		                    arena_sprintf(a, "%s at bin %s", l->sku, l->bin_code));
@@ -137,49 +188,24 @@ static int post_stock(struct apply *ap, const struct line *l, const struct stock
 	}
 }
 
-/*
- * Adds the line's variance to its current stock: a gain goes to the first
- * record, a loss is taken from the records in order until it is covered.
- */
+/* Adds the line's variance to its current stock, split as split_change says. */
 static int post_line(struct apply *ap, const struct line *l)
 {
-	long long change = l->counted - l->baseline, total = 0, left;
 	struct db_rows rows;
 	struct stock *st;
+	long long *part;
 	size_t n;
 	int rc;
 
-	if (lock_stocks(ap, l, &rows) < 0)
+	if (read_stocks(ap, l, true, &rows) < 0)
 		return -1;
-	n = rows.nrows ? rows.nrows : 1;
-	st = arena_alloc(ap->a, n * sizeof(*st));
-	for (size_t i = 0; i < rows.nrows; i++) {
-		st[i].id = db_cell(&rows, i, 0);
-		st[i].warehouse_id = db_cell(&rows, i, 1);
-		st[i].quantity = count_cell_ll(&rows, i, 2);
-		total += st[i].quantity;
-	}
-	if (total + change < 0)
-		return count_refuse(
-		    ap->res, 409, "Stock would become negative",
-		    arena_sprintf(
-		        ap->a,
-		        "%s at bin %s: %lld now, count %lld against baseline %lld changes "
-		        "it by %lld",
-		        l->sku, l->bin_code, total, l->counted, l->baseline, change));
+	if ((rc = split_change(ap, l, &rows, &st, &part, &n)) != 0)
+		return rc;
 	if (rows.nrows == 0 && create_stock(ap, l, &st[0]) < 0)
 		return -1;
-	left = change;
-	for (size_t i = 0; i < n && left != 0; i++) {
-		long long part =
-		    left > 0 ? left : (left < -st[i].quantity ? -st[i].quantity : left);
-
-		if (part == 0)
-			continue;
-		if ((rc = post_stock(ap, l, &st[i], part)) != 0)
+	for (size_t i = 0; i < n; i++)
+		if (part[i] != 0 && (rc = post_stock(ap, l, &st[i], part[i])) != 0)
 			return rc;
-		left -= part;
-	}
 	return 0;
 }
 
@@ -192,6 +218,16 @@ static int stamp_counted(struct apply *ap, const struct line *l)
 	               "sssss", ap->now, ap->tenant_id, l->bin_id, l->item_id, l->lot);
 }
 
+/* Refuses (409) while a line of lines is in open conflict. 0 or COUNT_REFUSED. */
+static int no_conflicts(const struct db_rows *lines, struct count_result *res)
+{
+	for (size_t i = 0; i < lines->nrows; i++)
+		if (count_cell_ll(lines, i, COUNT_LINE_CONFLICT))
+			return count_refuse(res, 409, "Count session has unresolved conflicts",
+			                    "resolve every conflict before applying");
+	return 0;
+}
+
 int count_apply_post(struct arena *a, const char *tenant_id, const struct count_session *s,
                      const char *user_id, const char **list_id, struct count_result *res)
 {
@@ -201,10 +237,8 @@ int count_apply_post(struct arena *a, const char *tenant_id, const struct count_
 
 	if (!(ap.now = count_now(a)) || count_lines(a, tenant_id, s, &lines) < 0)
 		return -1;
-	for (size_t i = 0; i < lines.nrows; i++)
-		if (count_cell_ll(&lines, i, COUNT_LINE_CONFLICT))
-			return count_refuse(res, 409, "Count session has unresolved conflicts",
-			                    "resolve every conflict before applying");
+	if ((rc = no_conflicts(&lines, res)) != 0)
+		return rc;
 	if (lock_bins(&ap, &lines) < 0)
 		return -1;
 	for (size_t i = 0; i < lines.nrows; i++) {
@@ -217,5 +251,80 @@ int count_apply_post(struct arena *a, const char *tenant_id, const struct count_
 			return -1;
 	}
 	*list_id = ap.list_id;
+	return 0;
+}
+
+/* ---- the plan --------------------------------------------------------------------------- */
+
+/* The steps of one line, appended to plan (grown in the arena). */
+static int plan_line(struct apply *ap, const struct line *l, struct count_apply_plan *plan,
+                     size_t *cap)
+{
+	struct db_rows rows;
+	struct stock *st;
+	long long *part;
+	size_t n;
+	int rc;
+
+	if (read_stocks(ap, l, false, &rows) < 0)
+		return -1;
+	if ((rc = split_change(ap, l, &rows, &st, &part, &n)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct count_apply_step *step;
+
+		if (part[i] == 0)
+			continue;
+		if ((rc = check_after(ap, l, st[i].quantity + part[i])) != 0)
+			return rc;
+		if (plan->nsteps == *cap) {
+			struct count_apply_step *grown;
+
+			*cap = *cap ? *cap * 2 : 8;
+			grown = arena_alloc(ap->a, *cap * sizeof(*grown));
+			if (plan->nsteps)
+				memcpy(grown, plan->steps, plan->nsteps * sizeof(*grown));
+			plan->steps = grown;
+		}
+		step = &plan->steps[plan->nsteps++];
+		*step = (struct count_apply_step){
+		    .bin_code = l->bin_code,
+		    .sku = l->sku,
+		    .item_name = l->item_name,
+		    .lot = l->lot,
+		    .baseline = l->baseline,
+		    .counted = l->counted,
+		    .stock_id = st[i].id,
+		    .before = st[i].quantity,
+		    .after = st[i].quantity + part[i],
+		};
+	}
+	return 0;
+}
+
+int count_apply_plan(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     struct count_apply_plan *plan, struct count_result *res)
+{
+	struct apply ap = {a, tenant_id, s, NULL, NULL, NULL, res};
+	struct db_rows lines;
+	size_t cap = 0;
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	if (count_lines(a, tenant_id, s, &lines) < 0)
+		return -1;
+	if ((rc = no_conflicts(&lines, res)) != 0)
+		return rc;
+	for (size_t i = 0; i < lines.nrows; i++) {
+		struct line l;
+
+		line_of(&lines, i, &l);
+		plan->lines++;
+		if (l.counted == l.baseline)
+			continue;
+		plan->variances++;
+		if ((rc = plan_line(&ap, &l, plan, &cap)) != 0)
+			return rc;
+	}
 	return 0;
 }

@@ -2,6 +2,8 @@
 #ifndef STOCKTAKE_COUNT_APPLY_H
 #define STOCKTAKE_COUNT_APPLY_H
 
+#include <stddef.h>
+
 #include "count/count.h"
 
 struct arena;
@@ -21,5 +23,32 @@ struct arena;
  */
 int count_apply_post(struct arena *a, const char *tenant_id, const struct count_session *s,
                      const char *user_id, const char **list_id, struct count_result *res);
+
+/* One count transaction an apply would post: a stock record of a line, from before to after. */
+struct count_apply_step {
+	const char *bin_code, *sku, *item_name, *lot; /* the line; lot "" for none */
+	long long baseline, counted;                  /* the line's quantities */
+	const char *stock_id;                         /* NULL: a new record (none was there) */
+	long long before, after;                      /* the record's quantity */
+};
+
+/* What applying would do now: its count transactions, in the order it would post them. */
+struct count_apply_plan {
+	struct count_apply_step *steps; /* in the arena */
+	size_t nsteps;
+	size_t lines;     /* counted lines */
+	size_t variances; /* of them, lines whose count differs from the baseline */
+};
+
+/*
+ * The plan of count_apply_post on current stock, read without locks or
+ * writes, by the same rules: a step per stock record a variance changes (a
+ * gain one step, a loss as many as the records it is taken from), the same
+ * refusals (409 open conflicts or stock that would become negative, 400 a
+ * quantity too large). Stock may move before the apply, which plans again.
+ * Returns 0, COUNT_REFUSED or -1.
+ */
+int count_apply_plan(struct arena *a, const char *tenant_id, const struct count_session *s,
+                     struct count_apply_plan *plan, struct count_result *res);
 
 #endif

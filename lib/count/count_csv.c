@@ -181,3 +181,31 @@ bool count_csv_is_header(const struct count_csv_row *row)
 			return true;
 	return false;
 }
+
+int count_csv_import_rows(struct arena *a, const char *text, size_t len,
+                          const struct count_csv_row **rows, size_t *n, struct count_result *res)
+{
+	size_t bad_line = 0;
+	const char *msg = NULL;
+	struct count_csv_row *all;
+	long got = count_csv_parse(a, text, len, &all, &bad_line, &msg);
+
+	if (got < 0)
+		return count_refuse(res, 400, "Invalid CSV",
+		                    arena_sprintf(a, "line %zu: %s", bad_line, msg));
+	*rows = all;
+	*n = (size_t)got;
+	if (*n && count_csv_is_header(&all[0])) {
+		(*rows)++;
+		(*n)--;
+	}
+	if (*n == 0)
+		return count_refuse(
+		    res, 400, "No rows to import",
+		    "send CSV rows: bin code, sku, counted_qt, lot (header optional)");
+	if (*n > COUNT_IMPORT_ROWS_MAX)
+		return count_refuse(
+		    res, 400, "Too many rows",
+		    arena_sprintf(a, "at most %d rows per import", COUNT_IMPORT_ROWS_MAX));
+	return 0;
+}

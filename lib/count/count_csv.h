@@ -5,7 +5,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "count/count.h"
+
 struct arena;
+
+/* Rows one import may hold. */
+#define COUNT_IMPORT_ROWS_MAX 5000
 
 /* One record: its fields (unquoted, unquoted fields trimmed of blanks) and its first line. */
 struct count_csv_row {
@@ -26,5 +31,13 @@ long count_csv_parse(struct arena *a, const char *text, size_t len, struct count
 
 /* Whether row is the optional header of an import: its first field names the bin column. */
 bool count_csv_is_header(const struct count_csv_row *row);
+
+/*
+ * The rows of an import's CSV text (len bytes), the header dropped, in the
+ * arena. 0, or COUNT_REFUSED with res 400: "Invalid CSV" ("line N: why"), "No
+ * rows to import" or "Too many rows" (over COUNT_IMPORT_ROWS_MAX).
+ */
+int count_csv_import_rows(struct arena *a, const char *text, size_t len,
+                          const struct count_csv_row **rows, size_t *n, struct count_result *res);
 
 #endif

@@ -203,13 +203,21 @@ int count_view_lines(struct arena *a, const struct count_session *s, const struc
 	    "k") " WHERE k.tenant_id = ? AND k.session_id = ?" who " AND (? IS NULL OR k.id = ?)"  \
 	         " ORDER BY b.code, i.sku, k.lot_number, u.username, k.id LIMIT ? OFFSET ?"
 
-/* Records of the session (one when record_id is set), the caller's own unless a supervisor. */
+/*
+ * Records of the session (one when record_id is set; only those of lines in
+ * open conflict when conflicts), the caller's own unless a supervisor.
+ */
 static int records_query(struct arena *a, const struct count_session *s, const struct count_view *v,
-                         const char *record_id, long long limit, long long offset,
+                         const char *record_id, bool conflicts, long long limit, long long offset,
                          struct db_rows *rows)
 {
 	static const char all_sql[] = RECORDS_SQL("");
 	static const char own_sql[] = RECORDS_SQL(" AND k.user_id = ?");
+	static const char all_open_sql[] = RECORDS_SQL(" AND " COUNT_SQL_OPEN_CONFLICT);
+	static const char own_open_sql[] =
+	    RECORDS_SQL(" AND k.user_id = ? AND " COUNT_SQL_OPEN_CONFLICT);
+	const char *sql = v->supervisor ? (conflicts ? all_open_sql : all_sql)
+	                                : (conflicts ? own_open_sql : own_sql);
 	struct db_param p[14];
 	size_t n = 0;
 
@@ -227,7 +235,7 @@ static int records_query(struct arena *a, const struct count_session *s, const s
 	p[n++] = DBP_S(record_id);
 	p[n++] = DBP_I(limit);
 	p[n++] = DBP_I(offset);
-	return hide_blind(db_execv(a, rows, v->supervisor ? all_sql : own_sql, p, n), v, rows);
+	return hide_blind(db_execv(a, rows, sql, p, n), v, rows);
 }
 
 int count_view_records(struct arena *a, const struct count_session *s, const struct count_view *v,
@@ -239,7 +247,7 @@ int count_view_records(struct arena *a, const struct count_session *s, const str
 	            "SELECT COUNT(*) FROM count_records WHERE tenant_id = ? AND session_id = ?"
 	            " AND (? = 1 OR user_id = ?)",
 	            "ssis", v->tenant_id, s->id, (long long)v->supervisor, v->user_id) < 0 ||
-	    records_query(a, s, v, NULL, limit, offset, out) < 0)
+	    records_query(a, s, v, NULL, false, limit, offset, out) < 0)
 		return -1;
 	*total = count_cell_ll(&count, 0, 0);
 	return 0;
@@ -248,7 +256,13 @@ int count_view_records(struct arena *a, const struct count_session *s, const str
 int count_view_record(struct arena *a, const struct count_session *s, const struct count_view *v,
                       const char *record_id, struct db_rows *out)
 {
-	return records_query(a, s, v, record_id, 1, 0, out);
+	return records_query(a, s, v, record_id, false, 1, 0, out);
+}
+
+int count_view_conflicts(struct arena *a, const struct count_session *s, const struct count_view *v,
+                         long long limit, struct db_rows *out)
+{
+	return records_query(a, s, v, NULL, true, limit, 0, out);
 }
 
 /* ---- variances ------------------------------------------------------------------- */

@@ -98,6 +98,14 @@ int count_view_records(struct arena *a, const struct count_session *s, const str
 int count_view_record(struct arena *a, const struct count_session *s, const struct count_view *v,
                       const char *record_id, struct db_rows *out);
 
+/*
+ * The records of the lines in open conflict (counts that differ, nobody
+ * resolved them), as count_view_records shows them, by line then counter: all
+ * counters' for supervisors, the caller's own otherwise. At most limit. 0 or -1.
+ */
+int count_view_conflicts(struct arena *a, const struct count_session *s, const struct count_view *v,
+                         long long limit, struct db_rows *out);
+
 /* The variances' summary. */
 struct count_variance_summary {
 	long long lines;

@@ -100,7 +100,8 @@ def runs(built):
 
 
 def test_drivers_and_corpora():
-    assert DRIVERS == ["fuzz_csv", "fuzz_json", "fuzz_jwt", "fuzz_query", "fuzz_tpl"]
+    assert DRIVERS == ["fuzz_csv", "fuzz_json", "fuzz_jwt", "fuzz_multipart", "fuzz_query",
+                       "fuzz_tpl"]
     for d in DRIVERS:
         n = len(corpus_files(d))
         assert 5 <= n <= 500, "%s: %d corpus files" % (d, n)

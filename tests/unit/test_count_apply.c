@@ -140,13 +140,133 @@ static void test_conflicts_refuse(void **state)
 	assert_int_equal(number("SELECT quantity FROM stocks WHERE id = '" FX_STOCK "'"), 10);
 }
 
+/* The plan of a loss covered by one record: one step, 10 -> 7; the apply posts exactly it. */
+static void test_plan_one_step(void **state)
+{
+	struct count_session s;
+	struct count_result res = {0};
+	struct count_apply_plan plan;
+	const char *list = NULL;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	completed(7, &s);
+	assert_int_equal(count_apply_plan(arena, FX_TENANT, &s, &plan, &res), 0);
+	assert_int_equal(plan.lines, 1);
+	assert_int_equal(plan.variances, 1);
+	assert_int_equal(plan.nsteps, 1);
+	assert_string_equal(plan.steps[0].bin_code, "A-01");
+	assert_string_equal(plan.steps[0].sku, "SKU-1");
+	assert_string_equal(plan.steps[0].item_name, "Widget");
+	assert_string_equal(plan.steps[0].lot, "");
+	assert_string_equal(plan.steps[0].stock_id, FX_STOCK);
+	assert_int_equal(plan.steps[0].baseline, 10);
+	assert_int_equal(plan.steps[0].counted, 7);
+	assert_int_equal(plan.steps[0].before, 10);
+	assert_int_equal(plan.steps[0].after, 7);
+	/* A plan writes nothing. */
+	assert_int_equal(number("SELECT quantity FROM stocks WHERE id = '" FX_STOCK "'"), 10);
+	assert_int_equal(count_apply_post(arena, FX_TENANT, &s, FX_USER1, &list, &res), 0);
+	assert_int_equal(
+	    number("SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = '" FX_TENANT "'"),
+	    (long long)plan.nsteps);
+}
+
+/*
+ * A loss of 8 over two records (10 moved to 5 + 5 during the count): two
+ * steps, the fuller record first, as the apply posts them.
+ */
+static void test_plan_split_loss(void **state)
+{
+	struct count_session s;
+	struct count_result res = {0};
+	struct count_apply_plan plan;
+	const char *list = NULL;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	completed(2, &s);
+	fx_run(arena, "UPDATE stocks SET quantity = 6 WHERE id = '" FX_STOCK "'");
+	fx_run(arena, "INSERT INTO stocks (id, tenant_id, warehouse_id, item_id, bin_id, quantity)"
+	              " VALUES ('d6000000-0000-4000-8000-000000000002', '" FX_TENANT
+	              "', '" FX_WAREHOUSE "', '" FX_ITEM "', '" FX_BIN_A "', 4)");
+	assert_int_equal(count_apply_plan(arena, FX_TENANT, &s, &plan, &res), 0);
+	assert_int_equal(plan.variances, 1);
+	assert_int_equal(plan.nsteps, 2);
+	assert_string_equal(plan.steps[0].stock_id, FX_STOCK);
+	assert_int_equal(plan.steps[0].before, 6);
+	assert_int_equal(plan.steps[0].after, 0);
+	assert_int_equal(plan.steps[1].before, 4);
+	assert_int_equal(plan.steps[1].after, 2);
+	assert_int_equal(count_apply_post(arena, FX_TENANT, &s, FX_USER1, &list, &res), 0);
+	assert_int_equal(
+	    number("SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = '" FX_TENANT "'"),
+	    2);
+}
+
+/* No variance: no step. */
+static void test_plan_nothing(void **state)
+{
+	struct count_session s;
+	struct count_result res = {0};
+	struct count_apply_plan plan;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	completed(10, &s);
+	assert_int_equal(count_apply_plan(arena, FX_TENANT, &s, &plan, &res), 0);
+	assert_int_equal(plan.lines, 1);
+	assert_int_equal(plan.variances, 0);
+	assert_int_equal(plan.nsteps, 0);
+}
+
+static void test_plan_conflict(void **state)
+{
+	struct count_session s;
+	struct count_result res = {0};
+	struct count_apply_plan plan;
+	const char *id;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	fx_session(arena, "CNT-PLAN", false, &id);
+	fx_action(arena, id, COUNT_START);
+	fx_record(arena, id, FX_USER1, 7);
+	fx_record(arena, id, FX_USER2, 8);
+	fx_load(arena, id, &s);
+	assert_int_equal(count_apply_plan(arena, FX_TENANT, &s, &plan, &res), COUNT_REFUSED);
+	assert_int_equal(res.status, 409);
+	assert_string_equal(res.message, "Count session has unresolved conflicts");
+}
+
+static void test_plan_negative(void **state)
+{
+	struct count_session s;
+	struct count_result res = {0};
+	struct count_apply_plan plan;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	completed(7, &s);
+	fx_run(arena, "UPDATE stocks SET quantity = 1 WHERE id = '" FX_STOCK "'");
+	assert_int_equal(count_apply_plan(arena, FX_TENANT, &s, &plan, &res), COUNT_REFUSED);
+	assert_int_equal(res.status, 409);
+	assert_string_equal(res.message, "Stock would become negative");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    DB_CASE(test_variance_posts_a_count),
-	    DB_CASE(test_no_variance_posts_nothing),
-	    DB_CASE(test_stock_never_negative),
-	    DB_CASE(test_conflicts_refuse),
+	    DB_CASE(test_variance_posts_a_count), DB_CASE(test_no_variance_posts_nothing),
+	    DB_CASE(test_stock_never_negative),   DB_CASE(test_conflicts_refuse),
+	    DB_CASE(test_plan_one_step),          DB_CASE(test_plan_split_loss),
+	    DB_CASE(test_plan_nothing),           DB_CASE(test_plan_conflict),
+	    DB_CASE(test_plan_negative),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -128,6 +128,42 @@ static void test_header(void **state)
 	assert_false(count_csv_is_header(NULL));
 }
 
+/* An import's rows: header dropped, the API's refusals for bad text, no rows and too many. */
+static void test_import_rows(void **state)
+{
+	const struct count_csv_row *rows;
+	struct count_result res = {0};
+	size_t n = 0;
+	char *big;
+
+	(void)state;
+	assert_int_equal(
+	    count_csv_import_rows(arena, "bin,sku,counted_qt\nA,S,1\nB,S,2\n", 31, &rows, &n, &res),
+	    0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].line, 2);
+	assert_string_equal(rows[1].fields[0], "B");
+	assert_int_equal(count_csv_import_rows(arena, "A,\"S\n", 5, &rows, &n, &res),
+	                 COUNT_REFUSED);
+	assert_int_equal(res.status, 400);
+	assert_string_equal(res.message, "Invalid CSV");
+	assert_non_null(strstr(res.detail, "line 1: "));
+	assert_int_equal(count_csv_import_rows(arena, "bin,sku\n\n", 9, &rows, &n, &res),
+	                 COUNT_REFUSED);
+	assert_string_equal(res.message, "No rows to import");
+	big = arena_alloc(arena, (COUNT_IMPORT_ROWS_MAX + 1) * 4 + 1);
+	for (int i = 0; i <= COUNT_IMPORT_ROWS_MAX; i++)
+		memcpy(big + i * 4, "a,b\n", 4);
+	assert_int_equal(
+	    count_csv_import_rows(arena, big, (COUNT_IMPORT_ROWS_MAX + 1) * 4, &rows, &n, &res),
+	    COUNT_REFUSED);
+	assert_string_equal(res.message, "Too many rows");
+	assert_string_equal(res.detail, "at most 5000 rows per import");
+	assert_int_equal(
+	    count_csv_import_rows(arena, big, COUNT_IMPORT_ROWS_MAX * 4, &rows, &n, &res), 0);
+	assert_int_equal(n, COUNT_IMPORT_ROWS_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +172,7 @@ int main(void)
 	    cmocka_unit_test(test_quoted_fields),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_header),
+	    cmocka_unit_test(test_import_rows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

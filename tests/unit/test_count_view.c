@@ -215,6 +215,39 @@ static void test_variances(void **state)
 	buf_release(&csv);
 }
 
+/* Only the records of lines in open conflict; a blind view still hides the system quantity. */
+static void test_conflicts(void **state)
+{
+	struct count_session s;
+	struct count_view v;
+	struct db_rows rows;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	started(FX_USER1, true, true, &s, &v);
+	fx_record(arena, s.id, FX_USER1, 7);
+	fx_record(arena, s.id, FX_USER2, 7);
+	assert_int_equal(count_view_conflicts(arena, &s, &v, 100, &rows), 0);
+	assert_int_equal(rows.nrows, 0);
+	fx_record(arena, s.id, FX_USER2, 9);
+	assert_int_equal(count_view_conflicts(arena, &s, &v, 100, &rows), 0);
+	assert_int_equal(rows.nrows, 2);
+	assert_string_equal(cell(&rows, 0, "user_key"), "user/counter-one");
+	assert_string_equal(cell(&rows, 0, "counted_qt"), "7");
+	assert_string_equal(cell(&rows, 1, "user_key"), "user/counter-two");
+	assert_string_equal(cell(&rows, 1, "counted_qt"), "9");
+	assert_string_equal(cell(&rows, 1, "conflict"), "1");
+	assert_string_equal(cell(&rows, 1, "bin_code"), "A-01");
+	assert_string_equal(cell(&rows, 1, "system_qt"), "10");
+	/* A counter sees only their own record, and no system quantity in a blind session. */
+	count_view_init(&v, &s, FX_TENANT, FX_USER2, "inventory:count:record");
+	assert_int_equal(count_view_conflicts(arena, &s, &v, 100, &rows), 0);
+	assert_int_equal(rows.nrows, 1);
+	assert_string_equal(cell(&rows, 0, "counted_qt"), "9");
+	assert_true(db_col(&rows, "system_qt") < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +257,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lines_follow_the_view, case_setup, case_teardown),
 	    cmocka_unit_test_setup_teardown(test_records_own_or_all, case_setup, case_teardown),
 	    cmocka_unit_test_setup_teardown(test_variances, case_setup, case_teardown),
+	    cmocka_unit_test_setup_teardown(test_conflicts, case_setup, case_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
