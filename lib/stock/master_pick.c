@@ -64,9 +64,10 @@ static int exact_item(struct arena *a, const char *t, const char *typed, struct 
 	if (valid_uuid(typed))
 		return db_exec(a, rows, ITEM_COLS " WHERE tenant_id = ? AND id = ?", "ss", t,
 		               valid_id_norm(a, typed));
-	/* A scanner reads the product's barcode; people type the SKU. Both are unique per tenant. */
-	return db_exec(a, rows, ITEM_COLS " WHERE tenant_id = ? AND (sku = ? OR barcode = ?)", "sss", t,
-	               typed, typed);
+	/* A scanner reads the product's barcode; people type the SKU. Both are unique per tenant.
+	 */
+	return db_exec(a, rows, ITEM_COLS " WHERE tenant_id = ? AND (sku = ? OR barcode = ?)",
+	               "sss", t, typed, typed);
 }
 
 /* ---- bins ---- */

@@ -117,10 +117,11 @@ def test_item_deactivate_needs_confirmation_and_passes_the_api_guard(admin, admi
     r = post(admin_web, "/admin/items/%s/deactivate" % item["id"], {}, token=form_token(confirm))
     assert r.status_code == 409 and "Cannot delete item while stock remains" in r.text
     assert row("items", item["id"], "status") == ["active"]
-    # Emptied through the ledger (a pick), so the ledger check of later suites stays clean.
-    call("POST", "inventory-transactions", admin, {
+    # Emptied through the ledger (an adjustment), so the ledger check of later suites stays clean.
+    r = call("POST", "inventory-transactions", admin, {
         "warehouse_id": wh["id"], "item_id": item["id"], "stock_id": stock["id"],
-        "transaction_type": "pick", "quantity": 3})
+        "transaction_type": "stock_adjustment", "adjustment_direction": "decrease", "quantity": 3})
+    assert r.status_code == 201, r.text
     assert row("stocks", stock["id"], "quantity") == ["0"]
     r = post(admin_web, "/admin/items/%s/deactivate" % item["id"], {})
     assert r.status_code == 303 and "saved=deactivated" in r.headers["Location"]
