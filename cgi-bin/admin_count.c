@@ -53,8 +53,8 @@ static const struct listing_col session_cols[] = {
     {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
     {"Blind", "blind", LIST_TEXT, NULL, NULL, NULL},
     {"Counters", "counters", LIST_NUM, "counters", "counters", NULL},
-    {"Scheduled (UTC)", "scheduled_start", LIST_TIME, "scheduled", "t.scheduled_start", NULL},
-    {"Created (UTC)", "created", LIST_TIME, "created", "t.created", NULL},
+    {"Scheduled", "scheduled_start", LIST_TIME, "scheduled", "t.scheduled_start", NULL},
+    {"Created", "created", LIST_TIME, "created", "t.created", NULL},
     {0},
 };
 
@@ -114,7 +114,7 @@ static struct view *records_view(struct request *r, struct json_object *records)
 			continue;
 		strip_user(rec, "user_key");
 		view_set_str(rec, "recorded_at",
-		             listing_time_text(r->arena, listing_str(rec, "recorded_at")));
+		             page_time_text(r, listing_str(rec, "recorded_at")));
 		view_push(list, rec);
 	}
 	return list;
@@ -226,7 +226,7 @@ static void label_times(struct request *r, struct view *doc)
 		const char *v = listing_str(doc, keys[i]);
 
 		if (v)
-			view_set_str(doc, keys[i], listing_time_text(r->arena, v));
+			view_set_str(doc, keys[i], page_time_text(r, v));
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/jval.h"
 #include "base/log.h"
+#include "base/tz.h"
 #include "base/valid.h"
 #include "db/db.h"
 #include "db/paging.h"
@@ -66,7 +67,6 @@ static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows
 	    delta_col = db_col(rows, "delta"), ts = db_col(rows, "timestamp");
 	size_t c = db_rows_add_cols(a, rows, tx_labels);
 
-	(void)r;
 	for (size_t i = 0; i < rows->nrows; i++) {
 #define CELL(col) ((col) < 0 ? NULL : db_cell_text(a, rows, i, (size_t)(col)))
 		const char *user = joined(a, CELL(first), " ", CELL(last));
@@ -81,7 +81,7 @@ static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows
 		            delta && *delta != '-' && strcmp(delta, "0") != 0
 		                ? joined(a, "", "+", delta)
 		                : delta);
-		db_set_cell(rows, i, c + 6, listing_time_text(a, CELL(ts)));
+		db_set_cell(rows, i, c + 6, tz_text(a, page_zone(r), CELL(ts)));
 #undef CELL
 	}
 }
@@ -194,7 +194,7 @@ static int tx_csv(struct request *r, const struct listing *l, const char **msg)
 }
 
 static const struct listing_col tx_cols[] = {
-    {"Time (UTC)", "timestamp", LIST_TIME, "time", NULL, TX_PAGE "/"},
+    {"Time", "timestamp", LIST_TIME, "time", NULL, TX_PAGE "/"},
     {"Type", "type_label", LIST_TEXT, "type", NULL, NULL},
     {"Reference", "reference", LIST_TEXT, "reference", NULL, NULL},
     {"Warehouse", "warehouse.code", LIST_TEXT, "warehouse", NULL, NULL},
@@ -281,7 +281,7 @@ static const struct listing_col stock_cols[] = {
     {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
     {"Quantity", "quantity", LIST_NUM, "quantity", "t.quantity", NULL},
     {"Unit", "unit_of_measure", LIST_TEXT, NULL, NULL, NULL},
-    {"Last counted (UTC)", "last_counted_at", LIST_TIME, "counted", "t.last_counted_at", NULL},
+    {"Last counted", "last_counted_at", LIST_TIME, "counted", "t.last_counted_at", NULL},
     {0},
 };
 
@@ -335,9 +335,8 @@ static int load_stock(struct request *r, const char *id, struct view **out)
 		return 1;
 	*out = view_row(r->arena, &rows, 0);
 	view_set_str(*out, "counted_label",
-	             listing_time_text(r->arena, listing_str(*out, "last_counted_at")));
-	view_set_str(*out, "updated_label",
-	             listing_time_text(r->arena, listing_str(*out, "updated_at")));
+	             page_time_text(r, listing_str(*out, "last_counted_at")));
+	view_set_str(*out, "updated_label", page_time_text(r, listing_str(*out, "updated_at")));
 	return 0;
 }
 

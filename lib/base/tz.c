@@ -167,6 +167,16 @@ bool tz_parse_utc(const char *s, time_t *out)
 	return true;
 }
 
+const char *tz_text(struct arena *a, const char *zone, const char *utc)
+{
+	char out[TZ_TEXT_SIZE];
+	time_t t;
+
+	if (!tz_parse_utc(utc, &t) || tz_format(zone, t, out) < 0)
+		return utc;
+	return arena_strdup(a, out);
+}
+
 time_t tz_day_start(const char *zone, time_t t)
 {
 	struct tm tm;

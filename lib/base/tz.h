@@ -53,6 +53,12 @@ int tz_format(const char *zone, time_t t, char *out);
 bool tz_parse_utc(const char *s, time_t *out);
 
 /*
+ * A UTC time as the database or the API gives it (tz_parse_utc) as local
+ * "YYYY-MM-DD HH:MM:SS" in zone, in a; other text (and NULL) unchanged.
+ */
+const char *tz_text(struct arena *a, const char *zone, const char *utc);
+
+/*
  * The UTC instant at which the local day holding t begins in zone (its
  * midnight, or the first instant after it when a clock change skips
  * midnight).

@@ -128,6 +128,28 @@ static void test_days(void **state)
 	                 utc("2023-06-15 07:00:00"));
 }
 
+static void test_text(void **state)
+{
+	struct arena *a = arena_new(1024);
+	const char *iso = "2023-06-15T10:30:00Z";
+
+	(void)state;
+	assert_string_equal(tz_text(a, "UTC", iso), "2023-06-15 10:30:00");
+	assert_string_equal(tz_text(a, "Europe/Berlin", iso), "2023-06-15 12:30:00");
+	assert_string_equal(tz_text(a, "Europe/Berlin", "2023-06-15 10:30:00.25"),
+	                    "2023-06-15 12:30:00");
+	assert_string_equal(iso, "2023-06-15T10:30:00Z"); /* a copy, not in place */
+	/* Anything else is shown as it is (the same pointer). */
+	iso = "2023-06-15 10:30:00Z";
+	assert_ptr_equal(tz_text(a, "Europe/Berlin", iso), iso);
+	iso = "2023-06-15T10:30:00+";
+	assert_ptr_equal(tz_text(a, "Europe/Berlin", iso), iso);
+	iso = "never";
+	assert_ptr_equal(tz_text(a, "Europe/Berlin", iso), iso);
+	assert_null(tz_text(a, "Europe/Berlin", NULL));
+	arena_free(a);
+}
+
 /* 1000 conversions alternating two zones, the worst case of a worker serving two tenants. */
 static void test_speed(void **state)
 {
@@ -157,6 +179,7 @@ int main(void)
 	    cmocka_unit_test(test_valid), cmocka_unit_test(test_zones),
 	    cmocka_unit_test(test_parse), cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_days),  cmocka_unit_test(test_speed),
+	    cmocka_unit_test(test_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
