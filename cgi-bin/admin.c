@@ -30,6 +30,7 @@ static const struct page_nav nav[] = {
     {"warehouses", "Warehouses", PAGE_ROOT "/warehouses", ADMIN_READ_SCOPES},
     {"bins", "Bins", PAGE_ROOT "/bins", ADMIN_READ_SCOPES},
     {"items", "Items", PAGE_ROOT "/items", ADMIN_READ_SCOPES},
+    {"settings", "Settings", PAGE_ROOT "/settings", ADMIN_SETTINGS_SCOPES},
     {0},
 };
 
@@ -238,6 +239,8 @@ static const struct route routes[] = {
      ADMIN_COUNT_CREATE_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions/:id/cancel", admin_count_cancel, ADMIN_COUNT_CREATE_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions/:id/apply", admin_count_apply, ADMIN_COUNT_APPLY_SCOPES},
+    {"GET", PAGE_ROOT "/settings", admin_settings, ADMIN_SETTINGS_SCOPES},
+    {"POST", PAGE_ROOT "/settings", admin_settings_save, ADMIN_SETTINGS_SCOPES},
     {0},
 };
 

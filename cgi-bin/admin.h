@@ -17,6 +17,8 @@ struct view;
 	"view:tenant inventory:count:create inventory:count:record inventory:count:apply"
 #define ADMIN_COUNT_CREATE_SCOPES "inventory:count:create"
 #define ADMIN_COUNT_APPLY_SCOPES "inventory:count:apply"
+/* The tenant's settings: its administrators (charts). */
+#define ADMIN_SETTINGS_SCOPES "admin"
 
 /*
  * Choices of warehouses, items and bins for filters (struct listing_options)
@@ -59,6 +61,10 @@ void admin_count_start(struct request *r);
 void admin_count_complete(struct request *r);
 void admin_count_apply(struct request *r);
 void admin_count_cancel(struct request *r);
+
+/* admin_settings.c: the tenant's settings (time zone). */
+void admin_settings(struct request *r);
+void admin_settings_save(struct request *r);
 
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);
