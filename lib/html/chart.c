@@ -138,15 +138,20 @@ static void set_num(struct arena *a, struct view *m, const char *key, double x)
 	buf_release(&b);
 }
 
-/* The local date (or time of day, for spans under two days) of t as a short label. */
-static const char *time_label(struct arena *a, const char *zone, time_t t, bool clock)
+/* What a time axis labels: the time of day, the day, or the month. */
+enum time_unit { BY_CLOCK, BY_DAY, BY_MONTH };
+
+/* The local time of t as a short label of unit. */
+static const char *time_label(struct arena *a, const char *zone, time_t t, enum time_unit unit)
 {
 	struct tm tm;
 
 	if (tz_local(zone, t, &tm) < 0)
 		return "";
-	if (clock)
+	if (unit == BY_CLOCK)
 		return arena_sprintf(a, "%02d:%02d", tm.tm_hour, tm.tm_min);
+	if (unit == BY_MONTH)
+		return arena_sprintf(a, "%s %d", months[tm.tm_mon], tm.tm_year + 1900);
 	return arena_sprintf(a, "%d %s", tm.tm_mday, months[tm.tm_mon]);
 }
 
@@ -158,18 +163,33 @@ static double x_of_time(time_t t, time_t t0, time_t t1)
 static struct view *time_ticks(struct arena *a, const char *zone, time_t t0, time_t t1)
 {
 	struct view *ticks = view_list(a);
-	bool clock = t1 - t0 < 2 * 86400;
+	/* Hours under two days, months (with the year) beyond half a year, else days. */
+	enum time_unit unit = t1 - t0 < 2 * 86400     ? BY_CLOCK
+	                      : t1 - t0 > 183 * 86400 ? BY_MONTH
+	                                              : BY_DAY;
 
 	for (int i = 0; i < 4; i++) {
 		time_t t = t0 + (time_t)((double)(t1 - t0) * i / 3);
 		struct view *tick = view_map(a);
 
 		set_num(a, tick, "pos", x_of_time(t, t0, t1));
-		view_set_str(tick, "label", time_label(a, zone, t, clock));
+		view_set_str(tick, "label", time_label(a, zone, t, unit));
 		view_set_str(tick, "anchor", i == 0 ? "start" : i == 3 ? "end" : "middle");
 		view_push(ticks, tick);
 	}
 	return ticks;
+}
+
+/* The plot's edges and where the axis labels stand, for the templates' gridlines and labels. */
+static void set_frame(struct view *m)
+{
+	view_set_str(m, "view_box", "0 0 " CHART_DIM);
+	view_set_int(m, "left", CHART_LEFT);
+	view_set_int(m, "right", CHART_W - CHART_RIGHT);
+	view_set_int(m, "top", CHART_TOP);
+	view_set_int(m, "bottom", CHART_H - CHART_BOTTOM);
+	view_set_int(m, "ylabel_x", CHART_LEFT - 6);
+	view_set_int(m, "xlabel_y", CHART_H - 6);
 }
 
 /* The step path through pts and, closed down to base, the area under it. */
@@ -226,7 +246,7 @@ struct view *chart_step(struct arena *a, const struct chart_point *pts, size_t n
 	t1 = end > pts[n - 1].t ? end : pts[n - 1].t;
 	if (t1 <= t0)
 		t1 = t0 + 1;
-	view_set_str(m, "view_box", "0 0 " CHART_DIM);
+	set_frame(m);
 	view_set(m, "y_ticks", y_ticks(a, (double)lo, (double)hi, &s));
 	view_set(m, "x_ticks", time_ticks(a, zone, t0, t1));
 	set_num(a, m, "zero_y", y_of(&s, 0));
@@ -290,7 +310,7 @@ struct view *chart_bars(struct arena *a, size_t ncols, const char *const *col_la
 			t += counts[i * nseries + k] > 0 ? (double)counts[i * nseries + k] : 0;
 		max = t > max ? t : max;
 	}
-	view_set_str(m, "view_box", "0 0 " CHART_DIM);
+	set_frame(m);
 	view_set(m, "y_ticks", y_ticks(a, 0, max, &s));
 	view_set_int(m, "max", (long long)max);
 	view_set_bool(m, "empty", max == 0);

@@ -35,7 +35,8 @@ struct chart_point {
  * A step chart of pts (n of them, in time order) up to end (the last step
  * extends to it; an end before the last point is the last point), times
  * labelled in zone. The map: empty (true when n is 0, nothing else set),
- * view_box, line (the step path), area (the path filled under it down to the
+ * the frame (view_box; left, right, top, bottom: the plot's edges; ylabel_x
+ * and xlabel_y: where axis labels stand), line (the step path), area (the path filled under it down to the
  * zero line), zero_y, y_ticks and x_ticks ({pos, label}: pos is y or x),
  * last_x, last_y (the current value's marker), min and max (the values).
  */
@@ -45,7 +46,7 @@ struct view *chart_step(struct arena *a, const struct chart_point *pts, size_t n
 /*
  * A stacked bar chart: ncols bars (labels col_labels) of nseries stacked
  * segments each, counts[col * nseries + s] (negative counts are drawn as 0).
- * The map: view_box, max (the highest total), y_ticks and x_ticks as above
+ * The map: the frame as above, max (the highest total), y_ticks and x_ticks as above
  * (at most 6 labels under the bars), bars ({x, w, label, total, segs: {y, h,
  * series}}, series the index for the stylesheet's colour classes; empty
  * segments left out), legend ({label, series}) and empty (no count at all).

@@ -123,6 +123,10 @@ static void test_step_steps(void **state)
 	               "Asia/Tokyo");
 	assert_string_equal(view_str(view_get(view_at(view_get(m, "x_ticks"), 0), "label")),
 	                    "15 Jun");
+	/* Beyond half a year the labels are months with their year. */
+	m = chart_step(a, (struct chart_point[]){{1686780000, 1}}, 1, 1686780000 + 400 * 86400,
+	               "UTC");
+	assert_string_equal(labels(view_get(m, "x_ticks")), "Jun 2023 Oct 2023 Mar 2024 Jul 2024");
 }
 
 static void test_step_negative(void **state)
