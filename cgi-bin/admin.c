@@ -160,7 +160,7 @@ static void add_card(struct request *r, struct view *cards, const char *label, c
 
 static int home_cards(struct request *r, struct view *page)
 {
-	const char *t = r->caller->tenant_id;
+	const char *t = r->caller->tenant_id, *today = admin_today_start(r);
 	struct view *cards = view_list(r->arena);
 	struct db_rows rows;
 
@@ -169,11 +169,11 @@ static int home_cards(struct request *r, struct view *page)
 	        r->arena, &rows,
 	        "SELECT (SELECT COUNT(*) FROM stocks WHERE tenant_id = ? AND status <> 'inactive'),"
 	        " (SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = ?"
-	        "  AND timestamp >= UTC_DATE()),"
+	        "  AND timestamp >= ?),"
 	        " (SELECT COUNT(*) FROM count_sessions WHERE tenant_id = ?"
 	        "  AND status IN ('planned', 'started')),"
 	        " (SELECT COUNT(*) FROM items WHERE tenant_id = ? AND status = 'active')",
-	        "ssss", t, t, t, t) < 0)
+	        "sssss", t, t, today, t, t) < 0)
 		return -1;
 	if (page_can(r, ADMIN_READ_SCOPES)) {
 		add_card(r, cards, "Stock records", db_cell(&rows, 0, 0), PAGE_ROOT "/stocks");
@@ -193,7 +193,7 @@ static void home(struct request *r)
 	struct view *page = page_new(r, "Overview", "home");
 	const char *msg = "Internal server error";
 
-	if (home_cards(r, page) < 0) {
+	if (home_cards(r, page) < 0 || admin_overview(r, page) < 0) {
 		page_error(r, 500, msg);
 		return;
 	}

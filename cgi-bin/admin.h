@@ -62,6 +62,15 @@ void admin_count_complete(struct request *r);
 void admin_count_apply(struct request *r);
 void admin_count_cancel(struct request *r);
 
+/*
+ * admin_overview.c: the overview's charts, each for callers with its scopes:
+ * transactions per day (days_chart, days_rows) and the open count sessions
+ * with their progress (open_sessions, show_sessions). 0 or -1.
+ */
+int admin_overview(struct request *r, struct view *page);
+/* The start of the tenant's today (page_zone) as UTC DATETIME text, for "today" counts. */
+const char *admin_today_start(struct request *r);
+
 /* admin_settings.c: the tenant's settings (time zone). */
 void admin_settings(struct request *r);
 void admin_settings_save(struct request *r);

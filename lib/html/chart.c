@@ -281,12 +281,23 @@ static struct view *bar_segments(struct arena *a, const long long *c, size_t nse
 	return segs;
 }
 
-static struct view *legend(struct arena *a, size_t nseries, const char *const *labels)
+/* The series that have counts (all of them when none has), each keeping its index and colour. */
+static struct view *legend(struct arena *a, size_t ncols, size_t nseries, const char *const *labels,
+                           const long long *counts)
 {
 	struct view *list = view_list(a);
+	bool any = false;
 
+	for (size_t i = 0; i < ncols * nseries; i++)
+		any |= counts[i] > 0;
 	for (size_t k = 0; k < nseries; k++) {
 		struct view *o = view_map(a);
+		bool used = !any;
+
+		for (size_t i = 0; i < ncols && !used; i++)
+			used = counts[i * nseries + k] > 0;
+		if (!used)
+			continue;
 
 		view_set_str(o, "label", labels[k]);
 		view_set_int(o, "series", (long long)k);
@@ -336,7 +347,7 @@ struct view *chart_bars(struct arena *a, size_t ncols, const char *const *col_la
 	}
 	view_set(m, "bars", bars);
 	view_set(m, "x_ticks", xt);
-	view_set(m, "legend", legend(a, nseries, series_labels));
+	view_set(m, "legend", legend(a, ncols, nseries, series_labels, counts));
 	return m;
 }
 

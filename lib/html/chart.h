@@ -36,9 +36,9 @@ struct chart_point {
  * extends to it; an end before the last point is the last point), times
  * labelled in zone. The map: empty (true when n is 0, nothing else set),
  * the frame (view_box; left, right, top, bottom: the plot's edges; ylabel_x
- * and xlabel_y: where axis labels stand), line (the step path), area (the path filled under it down to the
- * zero line), zero_y, y_ticks and x_ticks ({pos, label}: pos is y or x),
- * last_x, last_y (the current value's marker), min and max (the values).
+ * and xlabel_y: where axis labels stand), line (the step path), area (the path filled under it down
+ * to the zero line), zero_y, y_ticks and x_ticks ({pos, label}: pos is y or x), last_x, last_y (the
+ * current value's marker), min and max (the values).
  */
 struct view *chart_step(struct arena *a, const struct chart_point *pts, size_t n, time_t end,
                         const char *zone);
@@ -49,7 +49,8 @@ struct view *chart_step(struct arena *a, const struct chart_point *pts, size_t n
  * The map: the frame as above, max (the highest total), y_ticks and x_ticks as above
  * (at most 6 labels under the bars), bars ({x, w, label, total, segs: {y, h,
  * series}}, series the index for the stylesheet's colour classes; empty
- * segments left out), legend ({label, series}) and empty (no count at all).
+ * segments left out), legend ({label, series} of the series with a count
+ * above 0, or of all when none has one) and empty (no count at all).
  */
 struct view *chart_bars(struct arena *a, size_t ncols, const char *const *col_labels,
                         size_t nseries, const char *const *series_labels, const long long *counts);

@@ -208,6 +208,17 @@ static void test_bars_empty_and_many(void **state)
 	assert_string_equal(labels(view_get(m, "y_ticks")), "0 1");
 	/* At most six labels, the last day among them. */
 	assert_string_equal(labels(view_get(m, "x_ticks")), "d5 d10 d15 d20 d25 d30");
+	assert_string_equal(labels(view_get(m, "legend")), "All");
+	/* A series without counts has no legend entry; the others keep their colours. */
+	counts[3] = 2;
+	m = chart_bars(a, 10, days, 3, (const char *[]){"A", "B", "C"}, counts);
+	assert_string_equal(labels(view_get(m, "legend")), "A");
+	assert_int_equal(view_int(view_get(view_at(view_get(m, "legend"), 0), "series")), 0);
+	counts[3] = 0;
+	counts[5] = 1;
+	m = chart_bars(a, 10, days, 3, (const char *[]){"A", "B", "C"}, counts);
+	assert_string_equal(labels(view_get(m, "legend")), "C");
+	assert_int_equal(view_int(view_get(view_at(view_get(m, "legend"), 0), "series")), 2);
 	m = chart_bars(a, 0, NULL, 0, NULL, NULL);
 	assert_int_equal(view_len(view_get(m, "bars")), 0);
 }
