@@ -196,7 +196,8 @@ static int tx_csv(struct request *r, const struct listing *l, const char **msg)
 	return status;
 }
 
-/* The ledger's columns; the stock page's table adds the balance after each transaction. */
+/* The ledger's columns; the stock page's table adds the balance after each transaction, beside
+ * the change. */
 #define TX_COLUMNS                                                                                 \
 	{"Time", "timestamp", LIST_TIME, "time", NULL, TX_PAGE "/"},                               \
 	    {"Type", "type_label", LIST_TEXT, "type", NULL, NULL},                                 \
@@ -205,13 +206,17 @@ static int tx_csv(struct request *r, const struct listing *l, const char **msg)
 	    {"Item", "item_label", LIST_TEXT, "item", NULL, NULL},                                 \
 	    {"Bins", "bins", LIST_TEXT, NULL, NULL, NULL},                                         \
 	    {"Quantity", "quantity", LIST_NUM, "quantity", NULL, NULL},                            \
-	    {"Change", "delta_label", LIST_NUM, NULL, NULL, NULL},                                 \
+	{                                                                                          \
+		"Change", "delta_label", LIST_NUM, NULL, NULL, NULL                                \
+	}
+#define TX_USER_COLUMN                                                                             \
 	{                                                                                          \
 		"User", "user_name", LIST_TEXT, "user", NULL, NULL                                 \
 	}
 
 static const struct listing_col tx_cols[] = {
     TX_COLUMNS,
+    TX_USER_COLUMN,
     {0},
 };
 
@@ -386,6 +391,7 @@ static int stock_tx_fetch(struct request *r, struct arena *a, const struct listi
 static const struct listing_col stock_tx_cols[] = {
     TX_COLUMNS,
     {"Balance", "balance", LIST_NUM, NULL, NULL, NULL},
+    TX_USER_COLUMN,
     {0},
 };
 
@@ -449,15 +455,23 @@ static void chart_words(struct request *r, struct view *chart, const struct view
 static int stock_history(struct request *r, struct view *page, const struct view *stock)
 {
 	struct arena *a = r->arena;
-	struct view *chart, *data = view_list(a), *balances = view_map(a);
+	struct view *chart, *wide, *data = view_list(a), *balances = view_map(a);
+	struct chart_point *pts;
 	struct ledger_history h;
 
 	if (ledger_history(a, r->caller->tenant_id, listing_str(stock, "id"),
 	                   view_int(view_get(stock, "quantity")), STOCK_HISTORY_MAX, &h) < 0)
 		return -1;
-	chart = chart_step(a, chart_points(a, &h), h.n ? h.n + 1 : 0, time(NULL), page_zone(r));
-	if (h.n)
+	pts = chart_points(a, &h);
+	/* Two drawings of one chart: wide screens show the wide one, phones the narrow one (CSS).
+	 */
+	chart = chart_step(a, pts, h.n ? h.n + 1 : 0, time(NULL), page_zone(r), CHART_W);
+	wide = chart_step(a, pts, h.n ? h.n + 1 : 0, time(NULL), page_zone(r), CHART_WIDE);
+	if (h.n) {
 		chart_words(r, chart, stock, &h);
+		chart_words(r, wide, stock, &h);
+	}
+	view_set(page, "chart_wide", wide);
 	for (size_t i = 0; i < h.n; i++) {
 		struct view *o = view_map(a);
 

@@ -89,7 +89,9 @@ static void settings_page(struct request *r, int status, const char *error, cons
 	view_set_str(page, "error", error);
 	view_set_str(page, "chosen", chosen);
 	view_set_bool(page, "saved", !error && req_query(r, "saved") != NULL);
-	view_set(page, "zone_groups", zone_groups(r, chosen ? chosen : page_zone(r)));
+	/* A refused name cannot be chosen: the list shows the stored zone, the message the name. */
+	view_set(page, "zone_groups",
+	         zone_groups(r, chosen && tz_valid(chosen) ? chosen : page_zone(r)));
 	page_render(r, status, "settings", page);
 }
 

@@ -10,7 +10,8 @@
 #include "base/tz.h"
 #include "html/view.h"
 
-#define PLOT_W (CHART_W - CHART_LEFT - CHART_RIGHT)
+/* The plot's width in a chart w units wide. */
+#define PLOT_W(w) ((double)(w)-CHART_LEFT - CHART_RIGHT)
 #define PLOT_H (CHART_H - CHART_TOP - CHART_BOTTOM)
 #define Y_TICKS 4
 #define X_LABELS 6
@@ -155,37 +156,47 @@ static const char *time_label(struct arena *a, const char *zone, time_t t, enum 
 	return arena_sprintf(a, "%d %s", tm.tm_mday, months[tm.tm_mon]);
 }
 
-static double x_of_time(time_t t, time_t t0, time_t t1)
+/* A time axis: from t0 to t1 over the plot of a chart w units wide. */
+struct time_axis {
+	time_t t0, t1;
+	int w;
+};
+
+static double x_of_time(const struct time_axis *ax, time_t t)
 {
-	return CHART_LEFT + (double)(t - t0) / (double)(t1 - t0) * PLOT_W;
+	return CHART_LEFT + (double)(t - ax->t0) / (double)(ax->t1 - ax->t0) * PLOT_W(ax->w);
 }
 
-static struct view *time_ticks(struct arena *a, const char *zone, time_t t0, time_t t1)
+/* A label per 100 units or so (4 on the narrow chart), the first and last at the plot's ends. */
+static struct view *time_ticks(struct arena *a, const char *zone, const struct time_axis *ax)
 {
 	struct view *ticks = view_list(a);
+	time_t t0 = ax->t0, t1 = ax->t1;
+	int nt = ax->w / 100 < 4 ? 4 : ax->w / 100;
 	/* Hours under two days, months (with the year) beyond half a year, else days. */
 	enum time_unit unit = t1 - t0 < 2 * 86400     ? BY_CLOCK
 	                      : t1 - t0 > 183 * 86400 ? BY_MONTH
 	                                              : BY_DAY;
 
-	for (int i = 0; i < 4; i++) {
-		time_t t = t0 + (time_t)((double)(t1 - t0) * i / 3);
+	for (int i = 0; i < nt; i++) {
+		time_t t = t0 + (time_t)((double)(t1 - t0) * i / (nt - 1));
 		struct view *tick = view_map(a);
 
-		set_num(a, tick, "pos", x_of_time(t, t0, t1));
+		set_num(a, tick, "pos", x_of_time(ax, t));
 		view_set_str(tick, "label", time_label(a, zone, t, unit));
-		view_set_str(tick, "anchor", i == 0 ? "start" : i == 3 ? "end" : "middle");
+		view_set_str(tick, "anchor", i == 0 ? "start" : i == nt - 1 ? "end" : "middle");
 		view_push(ticks, tick);
 	}
 	return ticks;
 }
 
 /* The plot's edges and where the axis labels stand, for the templates' gridlines and labels. */
-static void set_frame(struct view *m)
+static void set_frame(struct arena *a, struct view *m, int w)
 {
-	view_set_str(m, "view_box", "0 0 " CHART_DIM);
+	view_set_str(m, "view_box", arena_sprintf(a, "0 0 %d %d", w, CHART_H));
+	view_set_int(m, "width", w);
 	view_set_int(m, "left", CHART_LEFT);
-	view_set_int(m, "right", CHART_W - CHART_RIGHT);
+	view_set_int(m, "right", w - CHART_RIGHT);
 	view_set_int(m, "top", CHART_TOP);
 	view_set_int(m, "bottom", CHART_H - CHART_BOTTOM);
 	view_set_int(m, "ylabel_x", CHART_LEFT - 6);
@@ -194,7 +205,7 @@ static void set_frame(struct view *m)
 
 /* The step path through pts and, closed down to base, the area under it. */
 static void step_paths(struct arena *a, struct view *m, const struct chart_point *pts, size_t n,
-                       time_t t0, time_t t1, const struct scale *s)
+                       const struct time_axis *ax, const struct scale *s)
 {
 	double base = y_of(s, 0), x = CHART_LEFT, y = y_of(s, (double)pts[0].v);
 	struct buf line;
@@ -205,7 +216,7 @@ static void step_paths(struct arena *a, struct view *m, const struct chart_point
 	buf_puts(&line, " ");
 	put_num(&line, y);
 	for (size_t i = 1; i < n; i++) {
-		x = x_of_time(pts[i].t < t0 ? t0 : pts[i].t, t0, t1);
+		x = x_of_time(ax, pts[i].t < ax->t0 ? ax->t0 : pts[i].t);
 		y = y_of(s, (double)pts[i].v);
 		buf_puts(&line, "H");
 		put_num(&line, x);
@@ -213,8 +224,8 @@ static void step_paths(struct arena *a, struct view *m, const struct chart_point
 		put_num(&line, y);
 	}
 	buf_puts(&line, "H");
-	put_num(&line, CHART_LEFT + PLOT_W);
-	set_num(a, m, "last_x", CHART_LEFT + PLOT_W);
+	put_num(&line, CHART_LEFT + PLOT_W(ax->w));
+	set_num(a, m, "last_x", CHART_LEFT + PLOT_W(ax->w));
 	set_num(a, m, "last_y", y);
 	view_set_str(m, "line", arena_strdup(a, buf_cstr(&line)));
 	buf_puts(&line, "V");
@@ -227,11 +238,11 @@ static void step_paths(struct arena *a, struct view *m, const struct chart_point
 }
 
 struct view *chart_step(struct arena *a, const struct chart_point *pts, size_t n, time_t end,
-                        const char *zone)
+                        const char *zone, int width)
 {
 	struct view *m = view_map(a);
+	struct time_axis ax = {0, 0, width < CHART_W ? CHART_W : width};
 	long long lo, hi;
-	time_t t0, t1;
 	struct scale s;
 
 	view_set_bool(m, "empty", n == 0);
@@ -242,17 +253,17 @@ struct view *chart_step(struct arena *a, const struct chart_point *pts, size_t n
 		lo = pts[i].v < lo ? pts[i].v : lo;
 		hi = pts[i].v > hi ? pts[i].v : hi;
 	}
-	t0 = pts[0].t;
-	t1 = end > pts[n - 1].t ? end : pts[n - 1].t;
-	if (t1 <= t0)
-		t1 = t0 + 1;
-	set_frame(m);
+	ax.t0 = pts[0].t;
+	ax.t1 = end > pts[n - 1].t ? end : pts[n - 1].t;
+	if (ax.t1 <= ax.t0)
+		ax.t1 = ax.t0 + 1;
+	set_frame(a, m, ax.w);
 	view_set(m, "y_ticks", y_ticks(a, (double)lo, (double)hi, &s));
-	view_set(m, "x_ticks", time_ticks(a, zone, t0, t1));
+	view_set(m, "x_ticks", time_ticks(a, zone, &ax));
 	set_num(a, m, "zero_y", y_of(&s, 0));
 	view_set_int(m, "min", lo);
 	view_set_int(m, "max", hi);
-	step_paths(a, m, pts, n, t0, t1, &s);
+	step_paths(a, m, pts, n, &ax, &s);
 	return m;
 }
 
@@ -310,7 +321,7 @@ struct view *chart_bars(struct arena *a, size_t ncols, const char *const *col_la
                         size_t nseries, const char *const *series_labels, const long long *counts)
 {
 	struct view *m = view_map(a), *bars = view_list(a), *xt = view_list(a);
-	double slot = ncols ? (double)PLOT_W / (double)ncols : PLOT_W, max = 0;
+	double slot = ncols ? PLOT_W(CHART_W) / (double)ncols : PLOT_W(CHART_W), max = 0;
 	size_t every = ncols > X_LABELS ? (ncols + X_LABELS - 1) / X_LABELS : 1;
 	struct scale s;
 
@@ -321,7 +332,7 @@ struct view *chart_bars(struct arena *a, size_t ncols, const char *const *col_la
 			t += counts[i * nseries + k] > 0 ? (double)counts[i * nseries + k] : 0;
 		max = t > max ? t : max;
 	}
-	set_frame(m);
+	set_frame(a, m, CHART_W);
 	view_set(m, "y_ticks", y_ticks(a, 0, max, &s));
 	view_set_int(m, "max", (long long)max);
 	view_set_bool(m, "empty", max == 0);

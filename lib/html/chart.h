@@ -15,15 +15,17 @@
 struct arena;
 struct view;
 
-/* The viewBox of the step and bar charts, and the plot area inside it (room for the labels). */
-#define CHART_W 440
-#define CHART_H 200
+/*
+ * The viewBox of the charts (a step chart may be wider: CHART_WIDE for wide
+ * screens) and the plot area inside it (room for the labels).
+ */
+#define CHART_W 400
+#define CHART_WIDE 800
+#define CHART_H 220
 #define CHART_LEFT 44
 #define CHART_RIGHT 8
 #define CHART_TOP 10
 #define CHART_BOTTOM 24
-/* "W H" of the viewBox, for its text. */
-#define CHART_DIM "440 200"
 
 /* One step of a step chart: the value from time t on (until the next point). */
 struct chart_point {
@@ -34,14 +36,15 @@ struct chart_point {
 /*
  * A step chart of pts (n of them, in time order) up to end (the last step
  * extends to it; an end before the last point is the last point), times
- * labelled in zone. The map: empty (true when n is 0, nothing else set),
- * the frame (view_box; left, right, top, bottom: the plot's edges; ylabel_x
- * and xlabel_y: where axis labels stand), line (the step path), area (the path filled under it down
- * to the zero line), zero_y, y_ticks and x_ticks ({pos, label}: pos is y or x), last_x, last_y (the
+ * labelled in zone, in a viewBox width units wide (at least CHART_W; wider
+ * charts get more time labels, about one per 100 units). The map: empty (true when n is 0, nothing
+ * else set), the frame (view_box, width; left, right, top, bottom: the plot's edges; ylabel_x and
+ * xlabel_y: where axis labels stand), line (the step path), area (the path filled under it down to
+ * the zero line), zero_y, y_ticks and x_ticks ({pos, label}: pos is y or x), last_x, last_y (the
  * current value's marker), min and max (the values).
  */
 struct view *chart_step(struct arena *a, const struct chart_point *pts, size_t n, time_t end,
-                        const char *zone);
+                        const char *zone, int width);
 
 /*
  * A stacked bar chart: ncols bars (labels col_labels) of nseries stacked

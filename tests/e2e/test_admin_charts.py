@@ -179,12 +179,15 @@ def db_balances(stock_id):
 def ledger_rows(page_text):
     """(transaction id, balance cell) of each row of the stock page's ledger table."""
     section = page_text.split("<h2>Ledger history</h2>", 1)[1]
+    heads = [text(h) for h in re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", section, re.S)]
+    at = heads.index("Balance")
+    assert heads[at - 1] == "Change"  # beside the change it follows from
     rows = []
     for tr in re.findall(r"<tr>\s*(.*?)</tr>", section, re.S):
         m = re.search(r'href="/admin/transactions/([0-9a-f-]{36})"', tr)
         cells = re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
         if m:
-            rows.append((m.group(1), text(cells[-1])))
+            rows.append((m.group(1), text(cells[at])))
     return rows
 
 
@@ -217,18 +220,21 @@ def test_stock_page_chart_and_its_text_alternative(admin_web):
     api_tx(admin, p, transaction_type="pick", quantity=60, from_bin_id=p["bin"]["id"])
     sid = p["stock"]["id"]
     r = page(admin_web, "/admin/stocks/" + sid).text
-    svg = re.search(r"<svg class=\"chart\"[^>]*>.*?</svg>", r, re.S)
-    assert svg, r
-    svg = svg.group(0)
+    svgs = re.findall(r"<svg class=\"chart chart-w\d+\"[^>]*>.*?</svg>", r, re.S)
+    # One chart drawn for wide screens and for phones; the stylesheet shows one of them.
+    assert [re.search(r'viewBox="([^"]+)"', s).group(1) for s in svgs] == ["0 0 800 220", "0 0 400 220"]
+    svg = svgs[1]
+    assert r.count('id="stock-chart-desc"') == 1
     assert 'role="img"' in svg and 'aria-labelledby="stock-chart-heading"' in svg
     assert 'aria-describedby="stock-chart-desc"' in svg and "<title>Quantity over time</title>" in svg
     assert '<h2 id="stock-chart-heading">Quantity over time</h2>' in r
     desc = re.search(r'<p class="chart-caption" id="stock-chart-desc">(.*?)</p>', r).group(1)
     assert "3 transactions" in desc and "40 ea now" in desc and "highest 100" in desc
-    assert 'viewBox="0 0 440 200"' in svg and "<script" not in r and "http" not in svg
-    # The step line ends at the current quantity: the y of the tick labelled 40.
-    path = re.search(r'class="chart-line" d="([^"]+)"', svg).group(1)
-    assert path.startswith("M") and path.count("V") == 3
+    assert "<script" not in r and "http" not in svg
+    # A step per transaction (the first from the opening 0).
+    for s in svgs:
+        path = re.search(r'class="chart-line" d="([^"]+)"', s).group(1)
+        assert path.startswith("M") and path.count("V") == 3
     # The text alternative: every transaction with the quantity after it, as in the database.
     details = r.split('<details class="chart-data">', 1)[1].split("</details>", 1)[0]
     body_rows = re.findall(r"<tr><td>(.*?)</td><td class=\"num\">(.*?)</td><td class=\"num\">(.*?)</td></tr>", details)

@@ -76,7 +76,7 @@ static void test_short(void **state)
 
 static void test_step_empty(void **state)
 {
-	struct view *m = chart_step(a, NULL, 0, 1000, "UTC");
+	struct view *m = chart_step(a, NULL, 0, 1000, "UTC", CHART_W);
 
 	(void)state;
 	assert_true(view_bool(view_get(m, "empty")));
@@ -86,22 +86,22 @@ static void test_step_empty(void **state)
 static void test_step_one_point(void **state)
 {
 	struct chart_point p = {1686825000, 40};
-	struct view *m = chart_step(a, &p, 1, 1686825000 + 3 * 86400, "UTC");
+	struct view *m = chart_step(a, &p, 1, 1686825000 + 3 * 86400, "UTC", CHART_W);
 
 	(void)state;
 	assert_false(view_bool(view_get(m, "empty")));
-	assert_string_equal(str(m, "view_box"), "0 0 440 200");
+	assert_string_equal(str(m, "view_box"), "0 0 400 220");
 	/* 0..40 in steps of 10: 40 is the top of the plot, a flat line across it. */
 	assert_string_equal(labels(view_get(m, "y_ticks")), "0 10 20 30 40");
-	assert_string_equal(str(m, "line"), "M44.0 10.0H432.0");
-	assert_string_equal(str(m, "area"), "M44.0 10.0H432.0V176.0H44.0Z");
+	assert_string_equal(str(m, "line"), "M44.0 10.0H392.0");
+	assert_string_equal(str(m, "area"), "M44.0 10.0H392.0V196.0H44.0Z");
 	assert_true(num(m, "zero_y") == PLOT_BOTTOM);
 	assert_true(num(m, "last_x") == PLOT_RIGHT);
 	assert_true(num(m, "last_y") == CHART_TOP);
 	assert_string_equal(labels(view_get(m, "x_ticks")), "15 Jun 16 Jun 17 Jun 18 Jun");
 	/* A single point with no time after it still spans the plot. */
-	m = chart_step(a, &p, 1, 0, "UTC");
-	assert_string_equal(str(m, "line"), "M44.0 10.0H432.0");
+	m = chart_step(a, &p, 1, 0, "UTC", CHART_W);
+	assert_string_equal(str(m, "line"), "M44.0 10.0H392.0");
 	assert_string_equal(labels(view_get(m, "x_ticks")), "10:30 10:30 10:30 10:30");
 }
 
@@ -109,45 +109,53 @@ static void test_step_steps(void **state)
 {
 	/* 100 at t=0, 50 at half time, 150 at three quarters, until t=4000. */
 	struct chart_point p[] = {{0, 100}, {2000, 50}, {3000, 150}};
-	struct view *m = chart_step(a, p, 3, 4000, "UTC");
+	struct view *m = chart_step(a, p, 3, 4000, "UTC", CHART_W);
 
 	(void)state;
-	/* 0..150 in steps of 50 over 166 units: 50 is 55.33 units. */
+	/* 0..150 in steps of 50 over 186 units: 50 is 62 units. */
 	assert_string_equal(labels(view_get(m, "y_ticks")), "0 50 100 150");
-	assert_string_equal(str(m, "line"), "M44.0 65.3H238.0V120.7H335.0V10.0H432.0");
+	assert_string_equal(str(m, "line"), "M44.0 72.0H218.0V134.0H305.0V10.0H392.0");
 	assert_int_equal(view_int(view_get(m, "min")), 50);
 	assert_int_equal(view_int(view_get(m, "max")), 150);
 	assert_string_equal(labels(view_get(m, "x_ticks")), "00:00 00:22 00:44 01:06");
 	/* Local days: the same instant is a day later in Tokyo. */
 	m = chart_step(a, (struct chart_point[]){{1686780000, 1}}, 1, 1686780000 + 5 * 86400,
-	               "Asia/Tokyo");
+	               "Asia/Tokyo", CHART_W);
 	assert_string_equal(view_str(view_get(view_at(view_get(m, "x_ticks"), 0), "label")),
 	                    "15 Jun");
 	/* Beyond half a year the labels are months with their year. */
 	m = chart_step(a, (struct chart_point[]){{1686780000, 1}}, 1, 1686780000 + 400 * 86400,
-	               "UTC");
+	               "UTC", CHART_W);
 	assert_string_equal(labels(view_get(m, "x_ticks")), "Jun 2023 Oct 2023 Mar 2024 Jul 2024");
+	/* The wide chart: twice the units, the same steps drawn twice as wide, eight labels. */
+	m = chart_step(a, p, 3, 4000, "UTC", CHART_WIDE);
+	assert_string_equal(str(m, "view_box"), "0 0 800 220");
+	assert_string_equal(str(m, "line"), "M44.0 72.0H418.0V134.0H605.0V10.0H792.0");
+	assert_int_equal(view_len(view_get(m, "x_ticks")), 8);
+	/* Narrower than CHART_W is CHART_W. */
+	m = chart_step(a, p, 3, 4000, "UTC", 100);
+	assert_string_equal(str(m, "view_box"), "0 0 400 220");
 }
 
 static void test_step_negative(void **state)
 {
 	struct chart_point p[] = {{0, -20}, {10, 30}};
-	struct view *m = chart_step(a, p, 2, 20, "UTC");
+	struct view *m = chart_step(a, p, 2, 20, "UTC", CHART_W);
 
 	(void)state;
-	/* A span of 50 in steps of 20: -20..40 over 166 units, zero a third up. */
+	/* A span of 50 in steps of 20: -20..40 over 186 units, zero a third up. */
 	assert_string_equal(labels(view_get(m, "y_ticks")), "-20 0 20 40");
-	assert_string_equal(str(m, "zero_y"), "120.7");
-	assert_string_equal(str(m, "line"), "M44.0 176.0H238.0V37.7H432.0");
+	assert_string_equal(str(m, "zero_y"), "134.0");
+	assert_string_equal(str(m, "line"), "M44.0 196.0H218.0V41.0H392.0");
 	/* The area closes on the zero line, above and below it. */
-	assert_string_equal(str(m, "area"), "M44.0 176.0H238.0V37.7H432.0V120.7H44.0Z");
+	assert_string_equal(str(m, "area"), "M44.0 196.0H218.0V41.0H392.0V134.0H44.0Z");
 }
 
 static void test_step_huge(void **state)
 {
 	struct chart_point p[] = {
 	    {0, 9000000000000000000LL}, {10, 1}, {20, -9000000000000000000LL}};
-	struct view *m = chart_step(a, p, 3, 30, "UTC");
+	struct view *m = chart_step(a, p, 3, 30, "UTC", CHART_W);
 	const struct view *ticks = view_get(m, "y_ticks");
 
 	(void)state;
@@ -174,16 +182,16 @@ static void test_bars(void **state)
 	assert_int_equal(view_int(view_get(m, "max")), 10);
 	assert_string_equal(labels(view_get(m, "y_ticks")), "0 5 10");
 	assert_int_equal(view_len(bars), 3);
-	/* Slots of 388/3 units, bars 70% of them centred. */
-	assert_string_equal(str(view_at(bars, 0), "x"), "63.4");
-	assert_string_equal(str(view_at(bars, 0), "w"), "90.5");
-	/* Bar 1: 3 receives at the bottom, 1 pick on top; 166 units for 10. */
+	/* Slots of 348/3 units, bars 70% of them centred. */
+	assert_string_equal(str(view_at(bars, 0), "x"), "61.4");
+	assert_string_equal(str(view_at(bars, 0), "w"), "81.2");
+	/* Bar 1: 3 receives at the bottom, 1 pick on top; 186 units for 10. */
 	segs = view_get(view_at(bars, 0), "segs");
 	assert_int_equal(view_len(segs), 2);
-	assert_string_equal(str(view_at(segs, 0), "y"), "126.2");
-	assert_string_equal(str(view_at(segs, 0), "h"), "49.8");
+	assert_string_equal(str(view_at(segs, 0), "y"), "140.2");
+	assert_string_equal(str(view_at(segs, 0), "h"), "55.8");
 	assert_int_equal(view_int(view_get(view_at(segs, 1), "series")), 1);
-	assert_string_equal(str(view_at(segs, 1), "y"), "109.6");
+	assert_string_equal(str(view_at(segs, 1), "y"), "121.6");
 	assert_int_equal(view_int(view_get(view_at(bars, 0), "total")), 4);
 	/* Bar 2 has nothing; bar 3 a negative count, drawn as nothing. */
 	assert_int_equal(view_len(view_get(view_at(bars, 1), "segs")), 0);
