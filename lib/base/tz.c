@@ -116,6 +116,15 @@ static void use_zone(const char *zone)
 	snprintf(current, sizeof(current), "%s", zone);
 }
 
+bool tz_usable(const char *name)
+{
+	if (!name)
+		return false;
+	use_zone(name);
+	/* A name use_zone refused is UTC for the conversions; UTC itself is usable. */
+	return !current_utc || strcmp(name, "UTC") == 0;
+}
+
 int tz_local(const char *zone, time_t t, struct tm *out)
 {
 	use_zone(zone ? zone : TZ_DEFAULT);

@@ -26,6 +26,13 @@ struct arena;
 bool tz_valid(const char *name);
 
 /*
+ * tz_valid for the zone conversions use, checked once per change of zone
+ * like the conversions themselves (no file is read while the zone stays the
+ * same): for a page that names its zone on every request.
+ */
+bool tz_usable(const char *name);
+
+/*
  * The zones to offer in a choice: every zone of the database's zone.tab (one
  * per country region) and "UTC", sorted by name, in a (NULL-terminated).
  * Returns how many; 0 (and a list of "UTC" alone) when zone.tab is missing.

@@ -82,11 +82,11 @@ const char *page_zone(struct request *r)
 	if (r->caller->time_zone)
 		return r->caller->time_zone;
 	r->caller->time_zone = TZ_DEFAULT;
-	/* The name was checked when it was set; checked again so a page never names a wrong zone.
-	 */
+	/* The name was checked when it was set; checked again (once per change of zone in this
+	 * worker) so a page never names a zone its times are not in. */
 	if (db_exec(r->arena, &rows, "SELECT time_zone FROM tenants WHERE id = ?", "s",
 	            r->caller->tenant_id) == 0 &&
-	    rows.nrows == 1 && (zone = db_cell(&rows, 0, 0)) && tz_valid(zone))
+	    rows.nrows == 1 && (zone = db_cell(&rows, 0, 0)) && tz_usable(zone))
 		r->caller->time_zone = zone;
 	return r->caller->time_zone;
 }

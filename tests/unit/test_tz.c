@@ -43,6 +43,18 @@ static void test_valid(void **state)
 	assert_false(tz_valid("<script>"));
 }
 
+static void test_usable(void **state)
+{
+	(void)state;
+	assert_true(tz_usable("UTC"));
+	assert_true(tz_usable("Europe/Berlin"));
+	assert_true(tz_usable("Europe/Berlin")); /* the same zone: nothing read again */
+	assert_false(tz_usable("Nowhere/Atlantis"));
+	assert_false(tz_usable("../../etc/passwd"));
+	assert_false(tz_usable(NULL));
+	assert_true(tz_usable("Asia/Tokyo"));
+}
+
 static void test_zones(void **state)
 {
 	struct arena *a = arena_new(4096);
@@ -176,10 +188,10 @@ static void test_speed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid), cmocka_unit_test(test_zones),
-	    cmocka_unit_test(test_parse), cmocka_unit_test(test_format),
-	    cmocka_unit_test(test_days),  cmocka_unit_test(test_speed),
-	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_valid),  cmocka_unit_test(test_usable),
+	    cmocka_unit_test(test_zones),  cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_format), cmocka_unit_test(test_days),
+	    cmocka_unit_test(test_speed),  cmocka_unit_test(test_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
