@@ -7,6 +7,7 @@
 #include "base/arena.h"
 #include "base/jval.h"
 #include "base/log.h"
+#include "base/tz.h"
 #include "base/valid.h"
 #include "count/count.h"
 #include "count/count_input.h"
@@ -526,16 +527,13 @@ void admin_count_form(struct request *r)
 	count_form_page(r, 200, NULL, form_type(req_query(r, "type")), NULL);
 }
 
-/* A datetime-local value ("2026-05-20T08:00") is UTC on this form: it becomes ISO 8601. */
+/* A datetime-local value ("2026-05-20T08:00") is in the tenant's time zone: it becomes ISO 8601
+ * UTC; anything else goes to the API's checks as it is. */
 static const char *form_time(struct request *r, const char *v)
 {
-	size_t n = v ? strlen(v) : 0;
+	const char *iso = tz_iso_of_local(r->arena, page_zone(r), v);
 
-	if (n == 16 && v[10] == 'T')
-		return arena_sprintf(r->arena, "%s:00Z", v);
-	if (n == 19 && v[10] == 'T')
-		return arena_sprintf(r->arena, "%sZ", v);
-	return v;
+	return iso ? iso : v;
 }
 
 /* json-c constructors of the create body the API takes; out of memory is fatal. */

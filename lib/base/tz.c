@@ -186,6 +186,32 @@ const char *tz_text(struct arena *a, const char *zone, const char *utc)
 	return arena_strdup(a, out);
 }
 
+const char *tz_iso_of_local(struct arena *a, const char *zone, const char *local)
+{
+	struct tm tm = {0}, utc;
+	int used = 0;
+	time_t t;
+
+	if (!local ||
+	    (sscanf(local, "%4d-%2d-%2dT%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	            &tm.tm_hour, &tm.tm_min, &used) != 5 ||
+	     used != 16) ||
+	    (local[16] &&
+	     (sscanf(local + 16, ":%2d%n", &tm.tm_sec, &used) != 1 || used != 3 || local[19])) ||
+	    tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+		return NULL;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_isdst = -1;
+	use_zone(zone ? zone : TZ_DEFAULT);
+	t = current_utc ? timegm(&tm) : mktime(&tm);
+	if (!gmtime_r(&t, &utc) || utc.tm_year < -1900 || utc.tm_year > 9999 - 1900)
+		return NULL;
+	return arena_sprintf(a, "%04d-%02d-%02dT%02d:%02d:%02dZ", utc.tm_year + 1900,
+	                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+}
+
 time_t tz_day_start(const char *zone, time_t t)
 {
 	struct tm tm;

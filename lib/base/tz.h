@@ -66,6 +66,15 @@ bool tz_parse_utc(const char *s, time_t *out);
 const char *tz_text(struct arena *a, const char *zone, const char *utc);
 
 /*
+ * A wall-clock time of zone as a form gives it ("2026-05-20T08:00", seconds
+ * optional) as ISO 8601 UTC ("2026-05-20T06:00:00Z"), in a; NULL for other
+ * text. A time that a clock change skips or repeats is read as mktime does
+ * with tm_isdst -1 (the hour before the change, for a repeated one, as
+ * glibc picks it).
+ */
+const char *tz_iso_of_local(struct arena *a, const char *zone, const char *local);
+
+/*
  * The UTC instant at which the local day holding t begins in zone (its
  * midnight, or the first instant after it when a clock change skips
  * midnight).

@@ -353,3 +353,23 @@ def test_overview_count_progress_per_session_and_assignment(admin_web):
     # Completed sessions leave the overview.
     requests.post(url(COUNT_API + "/%s/cancel" % key), headers=admin, timeout=30)
     assert key not in page(admin_web, "/admin/").text
+
+
+def test_count_session_form_reads_times_in_the_tenant_zone(admin_web):
+    admin = auth_headers("demo-admin")
+    p = place(admin, 3)
+    operator_id = db_query("SELECT id FROM users WHERE username = 'demo-operator'")[0][0]
+    with tenant_zone(tenant_of("demo-admin"), "Europe/Berlin"):
+        form = page(admin_web, "/admin/count-sessions/new?warehouse_id=" + p["warehouse"]["id"]).text
+        assert '<label for="scheduled_start">Scheduled start (Europe/Berlin)</label>' in form
+        r = post(admin_web, "/admin/count-sessions",
+                 {"type": "position", "description": unique("zone form"), "scheduled_start": "2026-06-01T09:00",
+                  "scheduled_end": "2026-12-10T18:30", "user_1": operator_id, "keys_1": [p["bin"]["id"]]},
+                 token=form_token(form))
+        assert r.status_code == 303, r.text[:1000]
+        key = re.search(r"/admin/count-sessions/([0-9a-f-]{36})", r.headers["Location"]).group(1)
+        start, end = db_query("SELECT scheduled_start, scheduled_end FROM count_sessions WHERE id = ?", key)[0]
+        assert start.startswith("2026-06-01 07:00:00")  # summer time, UTC+2
+        assert end.startswith("2026-12-10 17:30:00")  # winter time, UTC+1
+        shown = page(admin_web, "/admin/count-sessions/" + key).text
+        assert "<dt>Scheduled (Europe/Berlin)</dt><dd>2026-06-01 09:00:00" in shown

@@ -162,6 +162,32 @@ static void test_text(void **state)
 	arena_free(a);
 }
 
+static void test_iso_of_local(void **state)
+{
+	struct arena *a = arena_new(1024);
+
+	(void)state;
+	assert_string_equal(tz_iso_of_local(a, "UTC", "2026-05-20T08:00"), "2026-05-20T08:00:00Z");
+	assert_string_equal(tz_iso_of_local(a, "Europe/Berlin", "2026-05-20T08:00"),
+	                    "2026-05-20T06:00:00Z");
+	assert_string_equal(tz_iso_of_local(a, "Europe/Berlin", "2026-01-20T08:00:30"),
+	                    "2026-01-20T07:00:30Z");
+	assert_string_equal(tz_iso_of_local(a, "America/New_York", "2026-01-01T00:00"),
+	                    "2026-01-01T05:00:00Z");
+	assert_string_equal(tz_iso_of_local(a, "Asia/Kathmandu", "2026-01-01T05:45"),
+	                    "2026-01-01T00:00:00Z");
+	/* Through the clock change (02:00 -> 03:00 on 2026-03-29 in Berlin). */
+	assert_string_equal(tz_iso_of_local(a, "Europe/Berlin", "2026-03-29T03:30"),
+	                    "2026-03-29T01:30:00Z");
+	assert_null(tz_iso_of_local(a, "UTC", "2026-05-20"));
+	assert_null(tz_iso_of_local(a, "UTC", "2026-05-20T08:00Z"));
+	assert_null(tz_iso_of_local(a, "UTC", "2026-05-20T25:00"));
+	assert_null(tz_iso_of_local(a, "UTC", "2026-05-20T08:00:00.5"));
+	assert_null(tz_iso_of_local(a, "UTC", "soon"));
+	assert_null(tz_iso_of_local(a, "UTC", NULL));
+	arena_free(a);
+}
+
 /* 1000 conversions alternating two zones, the worst case of a worker serving two tenants. */
 static void test_speed(void **state)
 {
@@ -188,10 +214,11 @@ static void test_speed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid),  cmocka_unit_test(test_usable),
-	    cmocka_unit_test(test_zones),  cmocka_unit_test(test_parse),
-	    cmocka_unit_test(test_format), cmocka_unit_test(test_days),
-	    cmocka_unit_test(test_speed),  cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_valid),        cmocka_unit_test(test_usable),
+	    cmocka_unit_test(test_zones),        cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_format),       cmocka_unit_test(test_days),
+	    cmocka_unit_test(test_speed),        cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_iso_of_local),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
