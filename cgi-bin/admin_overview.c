@@ -24,6 +24,8 @@
 #define TYPES_MAX 16
 
 static const char *const weekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 const char *admin_today_start(struct request *r)
 {
@@ -118,7 +120,7 @@ static int overview_days(struct request *r, struct view *page)
 		struct tm tm;
 
 		tz_local(zone, bounds[d] + 12 * 3600, &tm);
-		labels[d] = arena_sprintf(r->arena, "%d/%d", tm.tm_mday, tm.tm_mon + 1);
+		labels[d] = arena_sprintf(r->arena, "%d %s", tm.tm_mday, months[tm.tm_mon]);
 	}
 	chart = chart_bars(r->arena, OVERVIEW_DAYS, labels, ntypes, types, counts);
 	rows = day_rows(r, chart, counts, ntypes, bounds);
@@ -158,6 +160,8 @@ static struct view *session_view(struct request *r, const struct db_rows *s, siz
 	view_set_str(o, "description", db_cell(s, i, COUNT_OV_DESCRIPTION));
 	view_set(o, "progress", chart_progress(r->arena, counted, targets));
 	view_set(o, "assignments", assignments);
+	/* The session's own bar only says something new when it sums several assignments. */
+	view_set_bool(o, "several", view_len(assignments) > 1);
 	return o;
 }
 

@@ -14,7 +14,7 @@
 #define PLOT_W(w) ((double)(w)-CHART_LEFT - CHART_RIGHT)
 #define PLOT_H (CHART_H - CHART_TOP - CHART_BOTTOM)
 #define Y_TICKS 4
-#define X_LABELS 6
+#define X_LABELS 5
 
 /* Without libm: the values here are far from the ranges where these need care. */
 static double absd(double x)

@@ -50,7 +50,7 @@ struct view *chart_step(struct arena *a, const struct chart_point *pts, size_t n
  * A stacked bar chart: ncols bars (labels col_labels) of nseries stacked
  * segments each, counts[col * nseries + s] (negative counts are drawn as 0).
  * The map: the frame as above, max (the highest total), y_ticks and x_ticks as above
- * (at most 6 labels under the bars), bars ({x, w, label, total, segs: {y, h,
+ * (at most 5 labels under the bars), bars ({x, w, label, total, segs: {y, h,
  * series}}, series the index for the stylesheet's colour classes; empty
  * segments left out), legend ({label, series} of the series with a count
  * above 0, or of all when none has one) and empty (no count at all).

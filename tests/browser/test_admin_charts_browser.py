@@ -84,7 +84,8 @@ def test_overview_charts(admin_browser, history):
     chart = d.find_element(By.CSS_SELECTOR, "svg.chart[aria-labelledby='days-chart-heading']")
     assert chart.get_attribute("role") == "img"
     assert len(d.find_elements(By.CSS_SELECTOR, "svg.chart rect")) >= 28  # a bar (or more) per busy day
-    assert "Month-end count, aisle C" in d.find_element(By.CSS_SELECTOR, ".sessions-panel").text
+    sessions = d.find_element(By.CSS_SELECTOR, ".sessions-panel").text
+    assert "Month-end count, aisle C" in sessions and "All targets" in sessions  # two assignments
     look(d, "charts-overview")
     assert no_sideways_scroll(d)
     assert smallest_label_px(d) >= 10
