@@ -32,6 +32,7 @@ static const struct page_nav nav[] = {
     {"bins", "Bins", PAGE_ROOT "/bins", ADMIN_READ_SCOPES},
     {"items", "Items", PAGE_ROOT "/items", ADMIN_READ_SCOPES},
     {"users", "Users", PAGE_ROOT "/users", ADMIN_USERS_SCOPES},
+    {"settings", "Settings", PAGE_ROOT "/settings", ADMIN_SETTINGS_SCOPES},
     {0},
 };
 
@@ -161,7 +162,7 @@ static void add_card(struct request *r, struct view *cards, const char *label, c
 
 static int home_cards(struct request *r, struct view *page)
 {
-	const char *t = r->caller->tenant_id;
+	const char *t = r->caller->tenant_id, *today = admin_today_start(r);
 	struct view *cards = view_list(r->arena);
 	struct db_rows rows;
 
@@ -170,11 +171,11 @@ static int home_cards(struct request *r, struct view *page)
 	        r->arena, &rows,
 	        "SELECT (SELECT COUNT(*) FROM stocks WHERE tenant_id = ? AND status <> 'inactive'),"
 	        " (SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = ?"
-	        "  AND timestamp >= UTC_DATE()),"
+	        "  AND timestamp >= ?),"
 	        " (SELECT COUNT(*) FROM count_sessions WHERE tenant_id = ?"
 	        "  AND status IN ('planned', 'started')),"
 	        " (SELECT COUNT(*) FROM items WHERE tenant_id = ? AND status = 'active')",
-	        "ssss", t, t, t, t) < 0)
+	        "sssss", t, t, today, t, t) < 0)
 		return -1;
 	if (page_can(r, ADMIN_READ_SCOPES)) {
 		add_card(r, cards, "Stock records", db_cell(&rows, 0, 0), PAGE_ROOT "/stocks");
@@ -196,7 +197,7 @@ static void home(struct request *r)
 	struct view *page = page_new(r, "Overview", "home");
 	const char *msg = "Internal server error";
 
-	if (home_cards(r, page) < 0) {
+	if (home_cards(r, page) < 0 || admin_overview(r, page) < 0) {
 		page_error(r, 500, msg);
 		return;
 	}
@@ -293,6 +294,8 @@ static const struct route routes[] = {
      ADMIN_COUNT_APPLY_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions/:id/upload", admin_count_upload, ADMIN_COUNT_IMPORT_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions/:id/import", admin_count_import, ADMIN_COUNT_IMPORT_SCOPES},
+    {"GET", PAGE_ROOT "/settings", admin_settings, ADMIN_SETTINGS_SCOPES},
+    {"POST", PAGE_ROOT "/settings", admin_settings_save, ADMIN_SETTINGS_SCOPES},
     {0},
 };
 

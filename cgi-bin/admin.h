@@ -24,6 +24,8 @@ struct view;
 #define ADMIN_COUNT_RECORD_SCOPES "inventory:count:record"
 /* The API's import of count records (POST .../records/import). */
 #define ADMIN_COUNT_IMPORT_SCOPES "inventory:count:record"
+/* The tenant's settings: its administrators (charts). */
+#define ADMIN_SETTINGS_SCOPES "admin"
 
 /*
  * Choices of warehouses, items and bins for filters (struct listing_options)
@@ -217,6 +219,18 @@ void admin_count_resolve(struct request *r);
 void admin_count_upload(struct request *r);
 void admin_count_import(struct request *r);
 void admin_count_apply_form(struct request *r);
+/*
+ * admin_overview.c: the overview's charts, each for callers with its scopes:
+ * transactions per day (days_chart, days_rows) and the open count sessions
+ * with their progress (open_sessions, show_sessions). 0 or -1.
+ */
+int admin_overview(struct request *r, struct view *page);
+/* The start of the tenant's today (page_zone) as UTC DATETIME text, for "today" counts. */
+const char *admin_today_start(struct request *r);
+
+/* admin_settings.c: the tenant's settings (time zone). */
+void admin_settings(struct request *r);
+void admin_settings_save(struct request *r);
 
 /* The :id route parameter as a lower-case UUID, or NULL after a 404 page naming entity. */
 const char *admin_path_id(struct request *r, const char *entity);

@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/jval.h"
 #include "base/log.h"
+#include "base/tz.h"
 #include "base/valid.h"
 #include "count/count.h"
 #include "count/count_input.h"
@@ -54,8 +55,8 @@ static const struct listing_col session_cols[] = {
     {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
     {"Blind", "blind", LIST_TEXT, NULL, NULL, NULL},
     {"Counters", "counters", LIST_NUM, "counters", "counters", NULL},
-    {"Scheduled (UTC)", "scheduled_start", LIST_TIME, "scheduled", "t.scheduled_start", NULL},
-    {"Created (UTC)", "created", LIST_TIME, "created", "t.created", NULL},
+    {"Scheduled", "scheduled_start", LIST_TIME, "scheduled", "t.scheduled_start", NULL},
+    {"Created", "created", LIST_TIME, "created", "t.created", NULL},
     {0},
 };
 
@@ -115,7 +116,7 @@ static struct view *records_view(struct request *r, struct json_object *records)
 			continue;
 		strip_user(rec, "user_key");
 		view_set_str(rec, "recorded_at",
-		             listing_time_text(r->arena, listing_str(rec, "recorded_at")));
+		             page_time_text(r, listing_str(rec, "recorded_at")));
 		view_push(list, rec);
 	}
 	return list;
@@ -229,7 +230,7 @@ static void label_times(struct request *r, struct view *doc)
 		const char *v = listing_str(doc, keys[i]);
 
 		if (v)
-			view_set_str(doc, keys[i], listing_time_text(r->arena, v));
+			view_set_str(doc, keys[i], page_time_text(r, v));
 	}
 }
 
@@ -537,16 +538,13 @@ void admin_count_form(struct request *r)
 	count_form_page(r, 200, NULL, form_type(req_query(r, "type")), NULL);
 }
 
-/* A datetime-local value ("2026-05-20T08:00") is UTC on this form: it becomes ISO 8601. */
+/* A datetime-local value ("2026-05-20T08:00") is in the tenant's time zone: it becomes ISO 8601
+ * UTC; anything else goes to the API's checks as it is. */
 static const char *form_time(struct request *r, const char *v)
 {
-	size_t n = v ? strlen(v) : 0;
+	const char *iso = tz_iso_of_local(r->arena, page_zone(r), v);
 
-	if (n == 16 && v[10] == 'T')
-		return arena_sprintf(r->arena, "%s:00Z", v);
-	if (n == 19 && v[10] == 'T')
-		return arena_sprintf(r->arena, "%sZ", v);
-	return v;
+	return iso ? iso : v;
 }
 
 /* json-c constructors of the create body the API takes; out of memory is fatal. */

@@ -125,8 +125,7 @@ static void add_count(struct request *r, const struct conflict *cf, const struct
 	view_set_str(o, "user", strncmp(user, "user/", 5) == 0 ? user + 5 : user);
 	view_set_str(o, "counted_qt", qt);
 	view_set_str(o, "serials", serials);
-	view_set_str(o, "recorded_at",
-	             listing_time_text(r->arena, cell(r->arena, rows, i, "recorded_at")));
+	view_set_str(o, "recorded_at", page_time_text(r, cell(r->arena, rows, i, "recorded_at")));
 	view_push(cf->counts, o);
 	add_choice(r->arena, cf->choices, qt, serials);
 }

@@ -216,8 +216,7 @@ static int records_view(struct request *r, const struct count_session *s,
 	for (size_t i = 0; i < rows.nrows; i++) {
 		struct view *o = view_row(r->arena, &rows, i);
 
-		view_set_str(o, "updated_at",
-		             listing_time_text(r->arena, listing_str(o, "updated_at")));
+		view_set_str(o, "updated_at", page_time_text(r, listing_str(o, "updated_at")));
 		view_push(list, o);
 	}
 	view_set(page, "records", list);

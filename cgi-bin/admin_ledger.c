@@ -3,19 +3,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admin.h"
 #include "base/arena.h"
 #include "base/jval.h"
 #include "base/log.h"
+#include "base/tz.h"
 #include "base/valid.h"
 #include "db/db.h"
 #include "db/paging.h"
+#include "html/chart.h"
 #include "html/listing.h"
 #include "html/page.h"
 #include "html/view.h"
 #include "stock/itx.h"
 #include "stock/ledger.h"
+#include "stock/ledger_history.h"
 #include "stock/master.h"
 #include "web/auth.h"
 #include "web/idempotency.h"
@@ -66,7 +70,6 @@ static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows
 	    delta_col = db_col(rows, "delta"), ts = db_col(rows, "timestamp");
 	size_t c = db_rows_add_cols(a, rows, tx_labels);
 
-	(void)r;
 	for (size_t i = 0; i < rows->nrows; i++) {
 #define CELL(col) ((col) < 0 ? NULL : db_cell_text(a, rows, i, (size_t)(col)))
 		const char *user = joined(a, CELL(first), " ", CELL(last));
@@ -81,7 +84,7 @@ static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows
 		            delta && *delta != '-' && strcmp(delta, "0") != 0
 		                ? joined(a, "", "+", delta)
 		                : delta);
-		db_set_cell(rows, i, c + 6, listing_time_text(a, CELL(ts)));
+		db_set_cell(rows, i, c + 6, tz_text(a, page_zone(r), CELL(ts)));
 #undef CELL
 	}
 }
@@ -193,16 +196,27 @@ static int tx_csv(struct request *r, const struct listing *l, const char **msg)
 	return status;
 }
 
+/* The ledger's columns; the stock page's table adds the balance after each transaction, beside
+ * the change. */
+#define TX_COLUMNS                                                                                 \
+	{"Time", "timestamp", LIST_TIME, "time", NULL, TX_PAGE "/"},                               \
+	    {"Type", "type_label", LIST_TEXT, "type", NULL, NULL},                                 \
+	    {"Reference", "reference", LIST_TEXT, "reference", NULL, NULL},                        \
+	    {"Warehouse", "warehouse.code", LIST_TEXT, "warehouse", NULL, NULL},                   \
+	    {"Item", "item_label", LIST_TEXT, "item", NULL, NULL},                                 \
+	    {"Bins", "bins", LIST_TEXT, NULL, NULL, NULL},                                         \
+	    {"Quantity", "quantity", LIST_NUM, "quantity", NULL, NULL},                            \
+	{                                                                                          \
+		"Change", "delta_label", LIST_NUM, NULL, NULL, NULL                                \
+	}
+#define TX_USER_COLUMN                                                                             \
+	{                                                                                          \
+		"User", "user_name", LIST_TEXT, "user", NULL, NULL                                 \
+	}
+
 static const struct listing_col tx_cols[] = {
-    {"Time (UTC)", "timestamp", LIST_TIME, "time", NULL, TX_PAGE "/"},
-    {"Type", "type_label", LIST_TEXT, "type", NULL, NULL},
-    {"Reference", "reference", LIST_TEXT, "reference", NULL, NULL},
-    {"Warehouse", "warehouse.code", LIST_TEXT, "warehouse", NULL, NULL},
-    {"Item", "item_label", LIST_TEXT, "item", NULL, NULL},
-    {"Bins", "bins", LIST_TEXT, NULL, NULL, NULL},
-    {"Quantity", "quantity", LIST_NUM, "quantity", NULL, NULL},
-    {"Change", "delta_label", LIST_NUM, NULL, NULL, NULL},
-    {"User", "user_name", LIST_TEXT, "user", NULL, NULL},
+    TX_COLUMNS,
+    TX_USER_COLUMN,
     {0},
 };
 
@@ -282,7 +296,7 @@ static const struct listing_col stock_cols[] = {
     {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
     {"Quantity", "quantity", LIST_NUM, "quantity", "t.quantity", NULL},
     {"Unit", "unit_of_measure", LIST_TEXT, NULL, NULL, NULL},
-    {"Last counted (UTC)", "last_counted_at", LIST_TIME, "counted", "t.last_counted_at", NULL},
+    {"Last counted", "last_counted_at", LIST_TIME, "counted", "t.last_counted_at", NULL},
     {0},
 };
 
@@ -341,10 +355,144 @@ static int load_stock(struct request *r, const char *id, struct view **out)
 		return 1;
 	*out = view_row(r->arena, &rows, 0);
 	view_set_str(*out, "counted_label",
-	             listing_time_text(r->arena, listing_str(*out, "last_counted_at")));
-	view_set_str(*out, "updated_label",
-	             listing_time_text(r->arena, listing_str(*out, "updated_at")));
+	             page_time_text(r, listing_str(*out, "last_counted_at")));
+	view_set_str(*out, "updated_label", page_time_text(r, listing_str(*out, "updated_at")));
 	view_set_bool(*out, "inactive", strcmp(listing_str(*out, "status"), "inactive") == 0);
+	return 0;
+}
+
+/* ---- the stock record's history: chart and balances --------------------------------- */
+
+/* The stock page reads this many of the record's latest transactions for its chart and balances. */
+#define STOCK_HISTORY_MAX 500
+
+/*
+ * The ledger table of the stock page: the transactions listing's rows (its
+ * links, sorts and pages stay the transactions page's) with the balance after
+ * each transaction, from the page's "balances" (id -> balance) that
+ * stock_history set.
+ */
+static int stock_tx_fetch(struct request *r, struct arena *a, const struct listing *l,
+                          const struct listing_query *q, struct view *view, struct db_rows *rows,
+                          long long *total, const char **msg)
+{
+	static const char *const cols[] = {"balance", NULL};
+	const struct view *balances = view_get(view, "balances");
+	int status = tx_fetch(r, a, l, q, view, rows, total, msg), id_col;
+	size_t c;
+
+	if (status != 0 || (id_col = db_col(rows, "id")) < 0)
+		return status;
+	c = db_rows_add_cols(a, rows, cols);
+	for (size_t i = 0; i < rows->nrows; i++) {
+		const struct view *b = view_get(balances, db_cell(rows, i, (size_t)id_col));
+
+		/* Older than the history read: no balance rather than a wrong one. */
+		db_set_cell(rows, i, c,
+		            view_kind(b) == VIEW_INT ? arena_sprintf(a, "%lld", view_int(b))
+		                                     : NULL);
+	}
+	return 0;
+}
+
+static const struct listing_col stock_tx_cols[] = {
+    TX_COLUMNS,
+    {"Balance", "balance", LIST_NUM, NULL, NULL, NULL},
+    TX_USER_COLUMN,
+    {0},
+};
+
+static const struct listing stock_tx_listing = {
+    .title = "Inventory transactions",
+    .path = TX_PAGE,
+    .section = "transactions",
+    .csv_name = "inventory-transactions.csv",
+    .cols = stock_tx_cols,
+    .filters = tx_filters,
+    .default_sort = "time",
+    .default_desc = true,
+    .fetch = stock_tx_fetch,
+    .csv = tx_csv,
+    .decorate = tx_decorate,
+};
+
+/* "+5", "-3", "0". */
+static const char *signed_text(struct arena *a, long long v)
+{
+	return arena_sprintf(a, v > 0 ? "+%lld" : "%lld", v);
+}
+
+/* The chart's points, oldest first: the opening quantity, then the balance after each step. */
+static struct chart_point *chart_points(struct arena *a, const struct ledger_history *h)
+{
+	struct chart_point *pts = arena_alloc(a, (h->n + 1) * sizeof(*pts));
+
+	for (size_t i = 0; i < h->n; i++) {
+		const struct ledger_step *s = &h->steps[h->n - 1 - i];
+		time_t t = 0;
+
+		(void)tz_parse_utc(s->timestamp, &t);
+		if (i == 0)
+			pts[0] = (struct chart_point){t, h->opening};
+		pts[i + 1] = (struct chart_point){t, s->after};
+	}
+	return pts;
+}
+
+/* The chart's title and description, which screen readers read for it. */
+static void chart_words(struct request *r, struct view *chart, const struct view *stock,
+                        const struct ledger_history *h)
+{
+	const char *unit = listing_str(stock, "unit_of_measure");
+	const struct ledger_step *oldest = &h->steps[h->n - 1];
+
+	view_set_str(chart, "id", "stock-chart");
+	view_set_str(chart, "title", "Quantity over time");
+	view_set_str(
+	    chart, "desc",
+	    arena_sprintf(r->arena,
+	                  "Step chart of %zu transaction%s: %lld %s before %s, %lld %s now; "
+	                  "lowest %lld, highest %lld.",
+	                  h->n, h->n == 1 ? "" : "s", h->opening, unit ? unit : "",
+	                  page_time_text(r, oldest->timestamp), h->steps[0].after, unit ? unit : "",
+	                  view_int(view_get(chart, "min")), view_int(view_get(chart, "max"))));
+}
+
+/* The chart, its data table (the text alternative) and the balances of the ledger table. */
+static int stock_history(struct request *r, struct view *page, const struct view *stock)
+{
+	struct arena *a = r->arena;
+	struct view *chart, *wide, *data = view_list(a), *balances = view_map(a);
+	struct chart_point *pts;
+	struct ledger_history h;
+
+	if (ledger_history(a, r->caller->tenant_id, listing_str(stock, "id"),
+	                   view_int(view_get(stock, "quantity")), STOCK_HISTORY_MAX, &h) < 0)
+		return -1;
+	pts = chart_points(a, &h);
+	/* Two drawings of one chart: wide screens show the wide one, phones the narrow one (CSS).
+	 */
+	chart = chart_step(a, pts, h.n ? h.n + 1 : 0, time(NULL), page_zone(r), CHART_W);
+	wide = chart_step(a, pts, h.n ? h.n + 1 : 0, time(NULL), page_zone(r), CHART_WIDE);
+	if (h.n) {
+		chart_words(r, chart, stock, &h);
+		chart_words(r, wide, stock, &h);
+	}
+	view_set(page, "chart_wide", wide);
+	for (size_t i = 0; i < h.n; i++) {
+		struct view *o = view_map(a);
+
+		view_set_str(o, "time", page_time_text(r, h.steps[i].timestamp));
+		view_set_str(o, "change", signed_text(a, h.steps[i].change));
+		view_set_int(o, "after", h.steps[i].after);
+		view_push(data, o);
+		view_set_int(balances, h.steps[i].id, h.steps[i].after);
+	}
+	view_set(page, "chart", chart);
+	view_set(page, "chart_rows", data);
+	view_set_int(page, "chart_n", (long long)h.n);
+	view_set_bool(page, "chart_more", h.more);
+	view_set(page, "balances", balances);
 	return 0;
 }
 
@@ -363,10 +511,13 @@ void admin_stock(struct request *r)
 	page = page_new(r, "Stock record", "stocks");
 	view_set(page, "stock", stock);
 	view_set_bool(page, "can_write", page_can(r, ADMIN_WRITE_SCOPES));
-	view_set_str(page, "notice", admin_form_notice(r, "Stock record"));
-	/* The ledger history: the transactions page's table for this record. */
+	if (stock_history(r, page, stock) < 0) {
+		page_error(r, 500, msg);
+		return;
+	}
+	/* The ledger history: the transactions page's table for this record, with balances. */
 	listing_set_query(r, "stock_id", id);
-	if ((rc = listing_table(r, &admin_transactions_listing, page, &msg)) != 0) {
+	if ((rc = listing_table(r, &stock_tx_listing, page, &msg)) != 0) {
 		page_error(r, rc, msg);
 		return;
 	}

@@ -16,7 +16,7 @@ static const struct listing_col warehouse_cols[] = {
     {"Address", "address", LIST_TEXT, NULL, NULL, NULL},
     {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
     {"Bins", "bins", LIST_NUM, "bins", "bins", NULL},
-    {"Created (UTC)", "created_at", LIST_TIME, "created", "t.created_at", NULL},
+    {"Created", "created_at", LIST_TIME, "created", "t.created_at", NULL},
     {0},
 };
 

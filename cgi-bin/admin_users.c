@@ -47,7 +47,7 @@ static const struct listing_col user_cols[] = {
     {"Administrator", "administrator", LIST_TEXT, NULL, NULL, NULL},
     {"Scopes", "scope_count", LIST_NUM, "scopes", "scope_count", NULL},
     {"Status", "status", LIST_BADGE, "status", "t.status", NULL},
-    {"Created (UTC)", "created_at", LIST_TIME, "created", "t.created_at", NULL},
+    {"Created", "created_at", LIST_TIME, "created", "t.created_at", NULL},
     {0},
 };
 

@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/csv.h"
 #include "base/log.h"
+#include "base/tz.h"
 #include "base/valid.h"
 #include "db/db.h"
 #include "db/paging.h"
@@ -144,26 +145,23 @@ const char *listing_str(const struct view *row, const char *key)
 	return view_str(listing_value(row, key));
 }
 
-const char *listing_time_text(struct arena *a, const char *iso)
-{
-	char *t;
-
-	if (!iso || strlen(iso) != 20 || iso[10] != 'T' || iso[19] != 'Z')
-		return iso;
-	t = arena_strndup(a, iso, 19);
-	t[10] = ' ';
-	return t;
-}
-
-/* The text a cell shows ("" for none): the row's column col (-1: no such column). */
-static const char *cell_text(struct arena *a, const struct listing_col *c,
+/* The text a cell shows ("" for none): the row's column col (-1: no such column), in a. */
+static const char *cell_text(struct request *r, struct arena *a, const struct listing_col *c,
                              const struct db_rows *rows, size_t row, int col)
 {
 	const char *s = col < 0 ? NULL : db_cell_text(a, rows, row, (size_t)col);
 
 	if (!s)
 		return "";
-	return c->kind == LIST_TIME ? listing_time_text(a, s) : s;
+	return c->kind == LIST_TIME ? tz_text(a, page_zone(r), s) : s;
+}
+
+/* A column's header: a time column names the zone its times are in. */
+static const char *col_label(struct request *r, const struct listing_col *c)
+{
+	if (c->kind != LIST_TIME)
+		return c->label;
+	return arena_sprintf(r->arena, "%s (%s)", c->label, page_zone(r));
 }
 
 /* The column of each of l's columns in rows (-1 when rows have none). */
@@ -200,7 +198,7 @@ static struct view *cells_view(struct request *r, const struct listing *l,
 			html_url_arg(scratch, id);
 			href = arena_strndup(a, buf_cstr(scratch), scratch->len);
 		}
-		view_set_str(cell, "text", cell_text(a, c, rows, row, idx[i]));
+		view_set_str(cell, "text", cell_text(r, a, c, rows, row, idx[i]));
 		view_set_str(cell, "href", href);
 		view_set_bool(cell, "num", c->kind == LIST_NUM);
 		view_set_bool(cell, "badge", c->kind == LIST_BADGE);
@@ -224,7 +222,7 @@ static struct view *columns_view(struct request *r, const struct listing *l,
 		    sorted ? (q->desc ? "asc" : "desc") : (c->kind == LIST_TEXT ? "asc" : "desc");
 		const char *set[] = {"sort", c->sort, "dir", dir, "page", NULL, NULL};
 
-		view_set_str(o, "label", c->label);
+		view_set_str(o, "label", col_label(r, c));
 		view_set_bool(o, "num", c->kind == LIST_NUM);
 		view_set_str(o, "sort_href", c->sort ? link_to(r, l, path, set) : NULL);
 		view_set_str(o, "arrow",
@@ -535,7 +533,7 @@ static int csv_pages(struct request *r, const struct listing *l, const char **ms
 	q.found = NULL;
 	buf_init(&out);
 	for (const struct listing_col *c = l->cols; c->label; c++)
-		csv_field(&out, c->label, c == l->cols);
+		csv_field(&out, col_label(r, c), c == l->cols);
 	csv_end_record(&out);
 	do {
 		struct arena *a = arena_new(64 * 1024);
@@ -553,7 +551,7 @@ static int csv_pages(struct request *r, const struct listing *l, const char **ms
 			size_t k = 0;
 
 			for (const struct listing_col *c = l->cols; c->label; c++, k++)
-				csv_field(&out, cell_text(a, c, &rows, i, idx[k]), c == l->cols);
+				csv_field(&out, cell_text(r, a, c, &rows, i, idx[k]), c == l->cols);
 			csv_end_record(&out);
 		}
 		arena_free(a);

@@ -18,7 +18,8 @@ struct resource;
 enum listing_kind {
 	LIST_TEXT = 0,
 	LIST_NUM,   /* right-aligned */
-	LIST_TIME,  /* ISO 8601 UTC shown as "YYYY-MM-DD HH:MM:SS" */
+	LIST_TIME,  /* ISO 8601 UTC shown as "YYYY-MM-DD HH:MM:SS" in the tenant's time zone, which
+	               the  header names: "Time" is shown as "Time (Europe/Berlin)" */
 	LIST_BADGE, /* a status: a badge styled by its value */
 };
 
@@ -154,9 +155,6 @@ struct listing {
 const struct view *listing_value(const struct view *row, const char *key);
 /* The same when it is text; NULL for anything else (null, numbers, maps, lists, none). */
 const char *listing_str(const struct view *row, const char *key);
-
-/* "2023-06-15T10:30:00Z" as "2023-06-15 10:30:00" (times are UTC); other text unchanged. */
-const char *listing_time_text(struct arena *a, const char *iso);
 
 /* "stock_adjustment" as "Stock adjustment": an enum value as a label. */
 const char *listing_label(struct arena *a, const char *value);

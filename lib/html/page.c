@@ -12,6 +12,8 @@
 #include "base/buf.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "base/tz.h"
+#include "db/db.h"
 #include "html/html.h"
 #include "html/tpl.h"
 #include "html/view.h"
@@ -70,6 +72,30 @@ void page_option(struct arena *a, struct view *options, const char *value, const
 	view_push(options, o);
 }
 
+const char *page_zone(struct request *r)
+{
+	struct db_rows rows;
+	const char *zone;
+
+	if (!r->caller)
+		return TZ_DEFAULT;
+	if (r->caller->time_zone)
+		return r->caller->time_zone;
+	r->caller->time_zone = TZ_DEFAULT;
+	/* The name was checked when it was set; checked again (once per change of zone in this
+	 * worker) so a page never names a zone its times are not in. */
+	if (db_exec(r->arena, &rows, "SELECT time_zone FROM tenants WHERE id = ?", "s",
+	            r->caller->tenant_id) == 0 &&
+	    rows.nrows == 1 && (zone = db_cell(&rows, 0, 0)) && tz_usable(zone))
+		r->caller->time_zone = zone;
+	return r->caller->time_zone;
+}
+
+const char *page_time_text(struct request *r, const char *utc)
+{
+	return tz_text(r->arena, page_zone(r), utc);
+}
+
 bool page_can(const struct request *r, const char *scopes)
 {
 	return r->caller && auth_scope_any(r->caller->scope ? r->caller->scope : "", scopes);
@@ -97,6 +123,7 @@ static struct view *nav_view(const struct request *r, const char *section)
 void page_frame(struct request *r, struct view *page, const char *title, const char *section)
 {
 	view_set_str(page, "title", title);
+	view_set_str(page, "time_zone", TZ_DEFAULT);
 	/*
 	 * The frame shows who the caller is and what they may do: a caller still
 	 * pending is settled first. A refusal is only recorded here; app_dispatch
@@ -113,6 +140,7 @@ void page_frame(struct request *r, struct view *page, const char *title, const c
 		view_set(page, "user", user);
 		view_set(page, "nav", nav_view(r, section));
 		view_set_str(page, "csrf", csrf_token(r->arena, auth_request_token(r)));
+		view_set_str(page, "time_zone", page_zone(r));
 	}
 }
 

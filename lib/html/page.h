@@ -34,8 +34,9 @@ int page_init(const struct page_nav *nav);
 
 /*
  * A new page's data for the layout, a map in r's arena: title, and when r has
- * a caller: user {username}, the navigation nav (section marked current) and
- * csrf (the session's form token). Handlers add their data to it.
+ * a caller: user {username}, the navigation nav (section marked current),
+ * csrf (the session's form token) and time_zone (page_zone; "UTC" without a
+ * caller). Handlers add their data to it.
  */
 struct view *page_new(struct request *r, const char *title, const char *section);
 
@@ -79,6 +80,20 @@ void page_cookie(struct request *r, const char *name, const char *value, const c
  * (400 for a malformed body, 403 for a missing or wrong token).
  */
 bool page_form(struct request *r, struct kvlist *form);
+
+/*
+ * The caller's tenant's time zone (an IANA name, "UTC" when the tenant chose
+ * none or there is no caller), read once per request (one statement by
+ * primary key) and kept on r->caller. Pages show every time in it.
+ */
+const char *page_zone(struct request *r);
+
+/*
+ * The one way pages show a time: a UTC time as the database or the API gives
+ * it ("2023-06-15T10:30:00Z") as "2023-06-15 12:30:00" in page_zone(r); other
+ * text and NULL unchanged. In r's arena.
+ */
+const char *page_time_text(struct request *r, const char *utc);
 
 /* Whether the caller has any of scopes. */
 bool page_can(const struct request *r, const char *scopes);

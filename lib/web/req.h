@@ -27,6 +27,7 @@ struct caller {
 	const char *route_scopes; /* checked again once the user row is read */
 	int refused;              /* the settled outcome: 0, or 401/403 with refusal */
 	const char *refusal;
+	const char *time_zone; /* the tenant's, once a page asked for it (html/page.h page_zone) */
 };
 
 /* How the request's bytes move: FastCGI streams or CGI stdio. */

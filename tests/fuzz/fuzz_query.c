@@ -18,6 +18,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/tz.h"
 #include "base/valid.h"
 #include "db/paging.h"
 #include "db/sql.h"
@@ -102,7 +103,7 @@ static void check_value(struct arena *a, const char *v)
 	(void)valid_utf8_chars(v);
 	(void)ledger_type_normalize(v);
 	(void)ledger_direction_parse(v, &dir);
-	(void)listing_time_text(a, v);
+	(void)tz_text(a, "Europe/Berlin", v);
 	(void)listing_label(a, v);
 	norm = valid_id_norm(a, v);
 	if (valid_uuid(v) && (!valid_uuid(norm) || strcasecmp(norm, v) != 0))
