@@ -511,6 +511,7 @@ void admin_stock(struct request *r)
 	page = page_new(r, "Stock record", "stocks");
 	view_set(page, "stock", stock);
 	view_set_bool(page, "can_write", page_can(r, ADMIN_WRITE_SCOPES));
+	view_set_str(page, "notice", admin_form_notice(r, "Stock record"));
 	if (stock_history(r, page, stock) < 0) {
 		page_error(r, 500, msg);
 		return;

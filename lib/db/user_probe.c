@@ -9,7 +9,8 @@
 
 bool user_probe_parse(struct arena *a, const char *text, struct user_row *u)
 {
-	const char **field[] = {&u->status, &u->tenant_status, &u->tokens_valid_after, &u->scopes};
+	const char **field[] = {&u->status, &u->tenant_status, &u->tokens_valid_after, &u->scopes,
+	                        &u->time_zone};
 	const char *p = text;
 
 	/* The username comes last, so whatever it holds cannot shift the other fields. */

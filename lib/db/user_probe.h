@@ -32,7 +32,8 @@ struct db_rows;
  */
 #define USER_PROBE_COLUMN                                                                          \
 	"(SELECT CONCAT_WS(CHAR(31), pu.status, pt.status, pu.tokens_valid_after,"                 \
-	" IFNULL(pu.scopes, ''), pu.username) FROM users pu JOIN tenants pt ON pt.id = "           \
+	" IFNULL(pu.scopes, ''), pt.time_zone, pu.username) FROM users pu JOIN tenants pt"         \
+	" ON pt.id = "                                                                             \
 	"pu.tenant_id"                                                                             \
 	" WHERE pu.id = ? AND pu.tenant_id = ?) AS " USER_PROBE_LABEL
 
@@ -42,6 +43,7 @@ struct user_row {
 	const char *tenant_status;
 	const char *tokens_valid_after;
 	const char *scopes;
+	const char *time_zone; /* the tenant's, which pages show times in */
 	const char *username;
 };
 

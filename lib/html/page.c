@@ -79,15 +79,17 @@ const char *page_zone(struct request *r)
 
 	if (!r->caller)
 		return TZ_DEFAULT;
-	if (r->caller->time_zone)
-		return r->caller->time_zone;
-	r->caller->time_zone = TZ_DEFAULT;
+	/* Usually read with the caller's user row (db/user_probe.h); a page that formats a time
+	 * before its first statement reads it on its own. */
+	zone = r->caller->time_zone;
+	if (!zone &&
+	    db_exec(r->arena, &rows, "SELECT time_zone FROM tenants WHERE id = ?", "s",
+	            r->caller->tenant_id) == 0 &&
+	    rows.nrows == 1)
+		zone = db_cell(&rows, 0, 0);
 	/* The name was checked when it was set; checked again (once per change of zone in this
 	 * worker) so a page never names a zone its times are not in. */
-	if (db_exec(r->arena, &rows, "SELECT time_zone FROM tenants WHERE id = ?", "s",
-	            r->caller->tenant_id) == 0 &&
-	    rows.nrows == 1 && (zone = db_cell(&rows, 0, 0)) && tz_usable(zone))
-		r->caller->time_zone = zone;
+	r->caller->time_zone = zone && tz_usable(zone) ? zone : TZ_DEFAULT;
 	return r->caller->time_zone;
 }
 

@@ -516,12 +516,16 @@ static int admit_user(struct arena *a, struct caller *c, const struct user_row *
 		return 401;
 	}
 	c->username = u->username;
+	/* Read with the row, so a page needs no statement of its own for its times (page_zone). */
+	if (u->time_zone && *u->time_zone)
+		c->time_zone = u->time_zone;
 	c->scope = auth_scope_intersect(a, c->scope, u->scopes);
 	return 0;
 }
 
 static const char user_row_sql[] =
-    "SELECT u.status, t.status, u.tokens_valid_after, u.scopes, u.username FROM users u "
+    "SELECT u.status, t.status, u.tokens_valid_after, u.scopes, t.time_zone, u.username FROM users "
+    "u "
     "JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ? AND u.tenant_id = ?";
 
 /* Reads c's user row on its own round trip and applies it. 0, or 401/500 with *message. */
@@ -537,7 +541,7 @@ static int read_and_admit(struct request *r, struct caller *c, const char **mess
 	if (rows.nrows == 0)
 		return admit_user(r->arena, c, NULL, message);
 	u = (struct user_row){db_cell(&rows, 0, 0), db_cell(&rows, 0, 1), db_cell(&rows, 0, 2),
-	                      db_cell(&rows, 0, 3), db_cell(&rows, 0, 4)};
+	                      db_cell(&rows, 0, 3), db_cell(&rows, 0, 4), db_cell(&rows, 0, 5)};
 	return admit_user(r->arena, c, &u, message);
 }
 

@@ -546,7 +546,8 @@ static void test_authenticate_db(void **state)
 /* ---- the user row read along with a handler's statement (auth_probe, user_probe_take) ---- */
 
 #define PROBE(status, tenant_status, valid_after, scopes, username)                                \
-	status "\x1f" tenant_status "\x1f" valid_after "\x1f" scopes "\x1f" username
+	status "\x1f" tenant_status "\x1f" valid_after "\x1f" scopes "\x1f"                        \
+	       "UTC\x1f" username
 
 struct probe_case {
 	struct request r;

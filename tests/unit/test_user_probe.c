@@ -39,6 +39,7 @@ static void test_parse_fields(void **state)
 	              "suspended\x1f"
 	              "2023-06-15 10:30:00\x1f"
 	              "admin view:tenant\x1f"
+	              "Europe/Berlin\x1f"
 	              "alice";
 
 	(void)state;
@@ -48,6 +49,7 @@ static void test_parse_fields(void **state)
 	assert_string_equal(u.tenant_status, "suspended");
 	assert_string_equal(u.tokens_valid_after, "2023-06-15 10:30:00");
 	assert_string_equal(u.scopes, "admin view:tenant");
+	assert_string_equal(u.time_zone, "Europe/Berlin");
 	assert_string_equal(u.username, "alice");
 	/* The first four are copies into the arena: changing the text leaves them as they were. */
 	memset(text, 'x', 6);
@@ -63,7 +65,8 @@ static void test_parse_empty_fields(void **state)
 	assert_true(user_probe_parse(A,
 	                             "disabled\x1f"
 	                             "active\x1f"
-	                             "0\x1f\x1f",
+	                             "0\x1f\x1f"
+	                             "UTC\x1f",
 	                             &u));
 	assert_string_equal(u.status, "disabled");
 	assert_string_equal(u.tenant_status, "active");
@@ -82,6 +85,7 @@ static void test_parse_username_keeps_separators(void **state)
 	                             "active\x1f"
 	                             "1\x1f"
 	                             "view:tenant\x1f"
+	                             "UTC\x1f"
 	                             "odd\x1fname\x1f",
 	                             &u));
 	assert_string_equal(u.status, "active");
@@ -99,11 +103,12 @@ static void test_parse_malformed(void **state)
 	    "active\x1f"
 	    "active\x1f"
 	    "0",
-	    /* Four fields but no separator before the username. */
+	    /* Five fields but no separator before the username. */
 	    "active\x1f"
 	    "active\x1f"
 	    "0\x1f"
-	    "view:tenant",
+	    "view:tenant\x1f"
+	    "UTC",
 	};
 
 	(void)state;
