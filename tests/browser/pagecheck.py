@@ -55,8 +55,10 @@ def look(driver, name, html=None, widths=(WIDTH, PHONE)):
     for w in widths[1:]:
         screenshot(driver, OUT, "%s-phone" % name if w == PHONE else "%s-%d" % (name, w), width=w)
         driver.set_window_size(w, 900)
-        fatal = [v for v in axe_violations(driver) if v[0] in FATAL_IMPACTS]
-        driver.set_window_size(WIDTH, 900)
+        try:
+            fatal = [v for v in axe_violations(driver) if v[0] in FATAL_IMPACTS]
+        finally:  # the next test starts at desktop width whatever this one found
+            driver.set_window_size(WIDTH, 900)
         assert fatal == [], "axe-core at %dpx on %s: %s" % (w, name, fatal)
     fatal = [v for v in axe_violations(driver) if v[0] in FATAL_IMPACTS]
     assert fatal == [], "axe-core on %s: %s" % (name, fatal)
