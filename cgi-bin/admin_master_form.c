@@ -33,11 +33,13 @@ static const struct {
 	const char *hint;
 	bool create_only; /* it tells what an empty field creates */
 } hints[] = {
-    {"stocks", "item_id", "SKU or the start of a SKU or name.", true},
+    {"stocks", "item_id", "SKU or barcode, or the start of a SKU or name.", true},
     {"stocks", "bin_id", "Bin code, or \"WAREHOUSE / BIN\". Empty for stock without a bin.", true},
     {"stocks", "quantity", "Opening stock: posted to the ledger as initial stock.", true},
     {"stocks", "unit_of_measure", "Empty: the item's unit.", true},
     {"items", "unit_of_measure", "Empty: ea (each).", true},
+    {"items", "barcode", "Optional: the product's barcode (EAN, UPC), so counters can scan it.",
+     false},
 };
 
 static const char *field_label(struct arena *a, const struct field *f)
