@@ -199,6 +199,8 @@ static struct view *cells_view(struct request *r, const struct listing *l,
 			href = arena_strndup(a, buf_cstr(scratch), scratch->len);
 		}
 		view_set_str(cell, "text", cell_text(r, a, c, rows, row, idx[i]));
+		/* At phone width a row is a card of "label: value" lines (style.css). */
+		view_set_str(cell, "label", c->label);
 		view_set_str(cell, "href", href);
 		view_set_bool(cell, "num", c->kind == LIST_NUM);
 		view_set_bool(cell, "badge", c->kind == LIST_BADGE);
