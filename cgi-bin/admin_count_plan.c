@@ -182,6 +182,12 @@ int admin_count_plan(struct request *r, const struct kvlist *form, bool position
 			add_error(r, row, 0,
 			          arena_sprintf(r->arena, "Choose the counter of these %s.",
 			                        position ? "bins" : "items"));
+		/* The API refuses it too ("at least one target"), but by its place in the body. */
+		if (row->user && !row->text)
+			add_error(r, row, 0,
+			          arena_sprintf(r->arena,
+			                        "Type the %s this counter counts, one a line.",
+			                        position ? "bins" : "items"));
 		if (row->errors)
 			plan->refused = true;
 	}
