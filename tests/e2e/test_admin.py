@@ -352,8 +352,10 @@ def test_count_session_form_refusals(admin, admin_web):
     r = post(admin_web, "/admin/count-sessions", {"type": "position", "description": "no counters"})
     assert r.status_code == 400 and "assignments" in r.text.lower()
     operator_id = db_query("SELECT id FROM users WHERE username = 'demo-operator'")[0][0]
+    # A counter without targets is said beside that counter's field (test_admin_count_plan.py has more).
     r = post(admin_web, "/admin/count-sessions", {"type": "position", "user_1": operator_id})
-    assert r.status_code == 400 and r.headers["Content-Type"].startswith("text/html")
+    assert r.status_code == 422 and r.headers["Content-Type"].startswith("text/html")
+    assert "Type the bins this counter counts" in r.text
 
 
 # ---- listings -------------------------------------------------------------------------------
