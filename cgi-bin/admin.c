@@ -258,10 +258,10 @@ static const struct route routes[] = {
     /* Search pickers (admin_pick.c): suggestions while typing, the find page, the script. */
     {"GET", PAGE_ROOT "/search/items", admin_search_items, ADMIN_PICK_SCOPES},
     {"GET", PAGE_ROOT "/search/bins", admin_search_bins, ADMIN_PICK_SCOPES},
-    {"GET", PAGE_ROOT "/search/stocks", admin_search_stocks, ADMIN_PICK_SCOPES},
+    {"GET", PAGE_ROOT "/search/stocks", admin_search_stocks, ADMIN_READ_SCOPES},
     {"GET", PAGE_ROOT "/find/items", admin_find_items, ADMIN_PICK_SCOPES},
     {"GET", PAGE_ROOT "/find/bins", admin_find_bins, ADMIN_PICK_SCOPES},
-    {"GET", PAGE_ROOT "/find/stocks", admin_find_stocks, ADMIN_PICK_SCOPES},
+    {"GET", PAGE_ROOT "/find/stocks", admin_find_stocks, ADMIN_READ_SCOPES},
     {"GET", PAGE_ROOT "/picker.js", admin_picker_js, NULL},
     {"GET", PAGE_ROOT "/count-sessions", admin_count_sessions, ADMIN_COUNT_READ_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions", admin_count_create, ADMIN_COUNT_CREATE_SCOPES},

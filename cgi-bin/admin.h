@@ -28,8 +28,9 @@ struct view;
 #define ADMIN_COUNT_IMPORT_SCOPES "inventory:count:record"
 /* The tenant's settings: its administrators (charts). */
 #define ADMIN_SETTINGS_SCOPES "admin"
-/* The search pickers (/admin/search/..., /admin/find/...): readers, and planners choosing the
- * targets of a count session (who may hold no view:tenant). */
+/* The item and bin pickers (/admin/search/..., /admin/find/...): readers, and planners choosing
+ * the targets of a count session (who may hold no view:tenant). Not stock records: their labels
+ * show quantities, which only readers see. */
 #define ADMIN_PICK_SCOPES ADMIN_READ_SCOPES " " ADMIN_COUNT_CREATE_SCOPES
 
 /*

@@ -1,9 +1,12 @@
 """Browser tests of planning a count session by typing bin codes (no list of bins), and of a counter finding
 their screen from the count sessions list and the session page."""
+import os
+
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import auth_headers, db_query, sign_in, unique, url, wait_replaced
 from pagecheck import look
@@ -87,3 +90,22 @@ def test_counter_finds_the_count_button(browser, place, out_dir):
     wait_replaced(browser, old)
     assert browser.current_url.endswith("/admin/count-sessions/%s/count" % key)
     api("POST", "/inventory/count-session/%s/cancel" % key, auth_headers("demo-admin"), {})
+
+
+def test_suggestions_fill_the_line_being_typed(admin_browser, place, out_dir):
+    b, pre = admin_browser, place["pre"]
+    b.get(url("/admin/count-sessions/new"))
+    Select(b.find_element(By.ID, "warehouse_id")).select_by_value(place["warehouse"]["id"])
+    field = b.find_element(By.ID, "targets_1")
+    field.send_keys(pre + "-01-01", Keys.ENTER, pre + "-02")
+    options = WebDriverWait(b, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "ul.picker-list:not([hidden]) li[role=option]"))
+    assert [o.text.split(" · ")[0] for o in options] == ["%s / %s-02-01" % (place["warehouse"]["code"], pre)]
+    b.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
+    b.save_screenshot(os.path.join(out_dir, "count-plan-suggestions.png"))  # for people to look at
+    field.send_keys(Keys.ARROW_DOWN, Keys.ENTER)  # chooses: replaces the line, adds none
+    assert field.get_attribute("value") == "%s-01-01\n%s / %s-02-01" % (pre, place["warehouse"]["code"], pre)
+    # Enter without a suggestion chosen is a new line, as a scanner sends it.
+    field.send_keys(Keys.ENTER, pre + "-01-*")
+    assert field.get_attribute("value").endswith("-02-01\n%s-01-*" % pre)
+    assert "/admin/count-sessions/new" in b.current_url

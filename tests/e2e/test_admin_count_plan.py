@@ -183,8 +183,10 @@ def test_planner_without_view_tenant_uses_the_pickers_and_the_form(planner, plac
     assert place["items"][0]["sku"] in page(planner, "/admin/find/items?q=" + place["sku"]).text
     r = planner.get(url("/admin/search/items?q=" + place["sku"]), timeout=30)
     assert sorted(x["code"] for x in r.json()["results"]) == [place["sku"] + "-A", place["sku"] + "-B"]
-    # Still no listing of stock or bins for them (those are view:tenant's).
+    # Still no listing of bins, and no stock records (their labels show quantities): view:tenant's.
     page(planner, "/admin/bins", status=403)
+    page(planner, "/admin/find/stocks?q=" + place["sku"], status=403)
+    assert planner.get(url("/admin/search/stocks?q=" + place["sku"]), timeout=30).status_code == 403
     form = page(planner, NEW).text
     r = post(planner, "/admin/count-sessions", {"type": "position", "warehouse_id": place["w1"]["id"],
                                                 "user_1": operator_id, "targets_1": P + "-02-01"},
