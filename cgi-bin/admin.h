@@ -3,12 +3,14 @@
 #ifndef STOCKTAKE_ADMIN_H
 #define STOCKTAKE_ADMIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "html/listing.h"
 
 struct arena;
 struct json_object;
+struct kvlist;
 struct request;
 struct view;
 
@@ -26,6 +28,10 @@ struct view;
 #define ADMIN_COUNT_IMPORT_SCOPES "inventory:count:record"
 /* The tenant's settings: its administrators (charts). */
 #define ADMIN_SETTINGS_SCOPES "admin"
+/* The item and bin pickers (/admin/search/..., /admin/find/...): readers, and planners choosing
+ * the targets of a count session (who may hold no view:tenant). Not stock records: their labels
+ * show quantities, which only readers see. */
+#define ADMIN_PICK_SCOPES ADMIN_READ_SCOPES " " ADMIN_COUNT_CREATE_SCOPES
 
 /*
  * Choices of warehouses, items and bins for filters (struct listing_options)
@@ -169,6 +175,33 @@ void admin_count_start(struct request *r);
 void admin_count_complete(struct request *r);
 void admin_count_apply(struct request *r);
 void admin_count_cancel(struct request *r);
+
+/*
+ * admin_count_plan.c: the targets of the new count session form, typed or
+ * scanned one a line per counter row (user_N, targets_N): bin codes ("A-01-01",
+ * "WH1 / A-01-01", narrowed to the form's warehouse_id) or SKUs and barcodes,
+ * resolved as the search pickers resolve them; "A-01-*" takes every active
+ * bin (item) whose code starts with A-01-, at most ADMIN_COUNT_PATTERN_MAX.
+ */
+#define ADMIN_COUNT_FORM_ROWS 4
+#define ADMIN_COUNT_PATTERN_MAX 500
+/* Non-blank lines one row takes: each is a statement or two. */
+#define ADMIN_COUNT_LINES_MAX 500
+struct admin_count_plan_row {
+	const char *user;    /* user_N: a user id, or NULL */
+	const char *text;    /* targets_N as typed, or NULL */
+	const char **keys;   /* the ids the lines name, each once, in the order typed */
+	size_t nkeys, cap;   /* cap: room in keys */
+	struct view *errors; /* a list of messages ("Line 2: No bin matches ..."), or NULL */
+};
+struct admin_count_plan {
+	const char *warehouse_id; /* position: the warehouse bin codes are looked up in, or NULL */
+	struct admin_count_plan_row rows[ADMIN_COUNT_FORM_ROWS];
+	bool refused; /* some row has errors */
+};
+/* Resolves the form's rows into plan (position: bins, else items). 0, or -1 on a DB error. */
+int admin_count_plan(struct request *r, const struct kvlist *form, bool position,
+                     struct admin_count_plan *plan);
 
 /* admin_users.c: users (ADMIN_USERS_SCOPES), and every user's own password. */
 void admin_users(struct request *r);

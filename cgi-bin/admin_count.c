@@ -15,7 +15,6 @@
 #include "count/count_view.h"
 #include "count/count_write.h"
 #include "db/db.h"
-#include "db/sql.h"
 #include "html/listing.h"
 #include "html/page.h"
 #include "html/view.h"
@@ -26,8 +25,6 @@
 #include "web/resource.h"
 
 #define COUNT_PAGE PAGE_ROOT "/count-sessions"
-/* Assignment rows of the create form (a page without scripts cannot add rows). */
-#define FORM_ROWS 4
 /* Count records shown on a session's page. */
 #define RECORDS_SHOWN 200
 
@@ -88,9 +85,18 @@ const struct listing admin_count_listing = {
               " t.created AS created",
 };
 
+/* Counters find their screen here too: "Your counts" above the sessions, when they have some. */
+static int your_counts(struct request *r, struct view *page)
+{
+	return page_can(r, ADMIN_COUNT_RECORD_SCOPES) ? admin_counting_yours(r, page, 5) : 0;
+}
+
 void admin_count_sessions(struct request *r)
 {
-	listing_page(r, &admin_count_listing);
+	struct listing l = admin_count_listing;
+
+	l.extend = your_counts;
+	listing_page(r, &l);
 }
 
 /* ---- a session ------------------------------------------------------------------------- */
@@ -220,6 +226,22 @@ static void add_actions(struct request *r, const struct count_session *s, struct
 	view_set(page, "actions", list);
 }
 
+/* "count_href": the counter's screen, for a counter assigned to this started session. 0 or -1. */
+static int count_link(struct request *r, const struct count_session *s, struct view *page)
+{
+	int assigned;
+
+	if (strcmp(s->status, "started") != 0 || !page_can(r, ADMIN_COUNT_RECORD_SCOPES))
+		return 0;
+	assigned = count_is_assigned(r->arena, r->caller->tenant_id, s->id, r->caller->user_id);
+	if (assigned > 0) {
+		view_set_str(page, "count_href",
+		             arena_sprintf(r->arena, COUNT_PAGE "/%s/count", s->id));
+		view_set_bool(page, "has_actions", true);
+	}
+	return assigned < 0 ? -1 : 0;
+}
+
 /* Times of the session document shown as "YYYY-MM-DD HH:MM:SS". */
 static void label_times(struct request *r, struct view *doc)
 {
@@ -309,6 +331,10 @@ void admin_count_session_page(struct request *r, const char *id, int status, con
 		return;
 	}
 	add_actions(r, &s, page);
+	if (count_link(r, &s, page) < 0) {
+		page_error(r, 500, "Internal server error");
+		return;
+	}
 	page_render(r, status, "count_session", page);
 }
 
@@ -420,97 +446,65 @@ static bool form_has(const struct kvlist *form, const char *name, const char *va
 	return false;
 }
 
-/* Target keys: the active bins, of one warehouse when one is named (tenant, warehouse twice). */
-#define TARGET_BINS                                                                                \
-	LISTING_OPTIONS("b.id", "CONCAT(w.code, ' / ', b.code)", "CONCAT(w.code, ' / ', b.code)",  \
-	                "FROM bins b JOIN warehouses w ON w.id = b.warehouse_id"                   \
-	                " AND w.tenant_id = b.tenant_id WHERE b.tenant_id = ?"                     \
-	                " AND b.status = 'active' AND (? IS NULL OR b.warehouse_id = ?)")
-/* Target keys: the active items, those matching a LIKE pattern when one is given (3 times). */
-#define TARGET_ITEMS                                                                               \
-	LISTING_OPTIONS("id", "CONCAT(sku, ' · ', name)", "sku",                                   \
-	                "FROM items WHERE tenant_id = ? AND status = 'active' AND (? IS NULL"      \
-	                " OR sku LIKE ? ESCAPE '!' OR name LIKE ? ESCAPE '!')")
-
-/* The keys a form offers: bins narrowed to a warehouse, or items narrowed by a search. */
-static int target_keys(struct request *r, bool position, const char *narrow, struct db_rows *keys)
-{
-	const char *t = r->caller->tenant_id;
-
-	if (position)
-		return db_exec(r->arena, keys, TARGET_BINS, "ssss", t,
-		               narrow && valid_uuid(narrow) ? narrow : NULL,
-		               narrow && valid_uuid(narrow) ? narrow : NULL, NULL);
-	narrow = narrow ? sql_like_pattern(r->arena, narrow) : NULL;
-	return db_exec(r->arena, keys, TARGET_ITEMS, "sssss", t, narrow, narrow, narrow, NULL);
-}
+/* The users a counter row offers (a tenant has tens of them, not thousands). */
+#define FORM_USERS                                                                                 \
+	LISTING_OPTIONS("id",                                                                      \
+	                "CONCAT(username, IF(first_name IS NULL, '', CONCAT(' (', first_name,"     \
+	                " IF(last_name IS NULL, '', CONCAT(' ', last_name)), ')')))",              \
+	                "username", "FROM users WHERE tenant_id = ? AND status = 'active'")
 
 /*
- * The users and the target keys (bins or items) the assignment rows offer:
- * every row repeats both selects, thousands of options (as json-c objects
- * they once left a worker's heap at 11 MiB).
+ * The counter rows: a user select and a textarea of codes each, as typed, with
+ * the messages of the codes that named nothing or several records (plan NULL
+ * on a fresh form). The targets are typed, never listed: a warehouse may hold
+ * tens of thousands of bins.
  */
-static int form_rows(struct request *r, const char *type, const char *narrow,
-                     const struct kvlist *form, struct view *view)
+static int form_rows(struct request *r, const struct kvlist *form,
+                     const struct admin_count_plan *plan, struct view *view)
 {
-	struct db_rows users, keys;
+	struct db_rows users;
 	struct view *rows = view_list(r->arena);
-	bool position = strcmp(type, "position") == 0;
 
 	view_set(view, "rows", rows);
-	if (db_exec(r->arena, &users,
-	            LISTING_OPTIONS(
-	                "id",
-	                "CONCAT(username, IF(first_name IS NULL, '', CONCAT(' (', first_name,"
-	                " IF(last_name IS NULL, '', CONCAT(' ', last_name)), ')')))",
-	                "username", "FROM users WHERE tenant_id = ? AND status = 'active'"),
-	            "ss", r->caller->tenant_id, NULL) < 0 ||
-	    target_keys(r, position, narrow, &keys) < 0)
+	if (db_exec(r->arena, &users, FORM_USERS, "ss", r->caller->tenant_id, NULL) < 0)
 		return -1;
-	for (int n = 1; n <= FORM_ROWS; n++) {
-		struct view *row = view_map(r->arena), *uopts = view_list(r->arena),
-		            *kopts = view_list(r->arena);
+	for (int n = 1; n <= ADMIN_COUNT_FORM_ROWS; n++) {
+		const struct admin_count_plan_row *p = plan ? &plan->rows[n - 1] : NULL;
+		struct view *row = view_map(r->arena), *uopts = view_list(r->arena);
 		const char *uname = arena_sprintf(r->arena, "user_%d", n);
-		const char *kname = arena_sprintf(r->arena, "keys_%d", n);
 
 		view_set_int(row, "n", n);
 		view_set_str(row, "user_name", uname);
-		view_set_str(row, "keys_name", kname);
+		view_set_str(row, "targets_name", arena_sprintf(r->arena, "targets_%d", n));
+		view_set_str(row, "targets",
+		             form ? kvlist_get(form, arena_sprintf(r->arena, "targets_%d", n))
+		                  : NULL);
 		for (size_t i = 0; i < users.nrows; i++)
 			page_option(r->arena, uopts, db_cell(&users, i, 0), db_cell(&users, i, 1),
 			            form_has(form, uname, db_cell(&users, i, 0))
 			                ? db_cell(&users, i, 0)
 			                : NULL);
-		for (size_t i = 0; i < keys.nrows; i++)
-			page_option(r->arena, kopts, db_cell(&keys, i, 0), db_cell(&keys, i, 1),
-			            form_has(form, kname, db_cell(&keys, i, 0))
-			                ? db_cell(&keys, i, 0)
-			                : NULL);
 		view_set(row, "users", uopts);
-		view_set(row, "keys", kopts);
+		view_set(row, "errors", p ? p->errors : NULL);
+		view_set_bool(row, "has_errors", p && p->errors);
 		view_push(rows, row);
 	}
 	return 0;
 }
 
-/* The form, fresh (form NULL) or as sent with an error. */
+/* The form, fresh (form NULL) or as sent with an error (and the plan of its rows, or NULL). */
 static void count_form_page(struct request *r, int status, const char *error, const char *type,
-                            const struct kvlist *form)
+                            const struct kvlist *form, const struct admin_count_plan *plan)
 {
 	struct view *page = page_new(r, "New count session", "count");
 	bool position = strcmp(type, "position") == 0;
-	/* What narrows the choice of targets: a warehouse's bins, or items matching a search. */
-	const char *narrow = form ? page_field(r, form, position ? "warehouse_id" : "item_search")
-	                          : req_query(r, position ? "warehouse_id" : "item_search");
+	const char *warehouse = form ? page_field(r, form, "warehouse_id") : NULL;
 	struct view *warehouses = view_list(r->arena);
 	struct db_rows rows;
 
-	if (narrow && !*narrow)
-		narrow = NULL;
 	view_set_str(page, "error", error);
 	view_set_str(page, "type", type);
 	view_set_bool(page, "position", position);
-	view_set_str(page, position ? "warehouse_id" : "item_search", narrow);
 	for (size_t i = 0; session_texts[i]; i++)
 		view_set_str(page, session_texts[i],
 		             form ? kvlist_get(form, session_texts[i]) : NULL);
@@ -520,22 +514,23 @@ static void count_form_page(struct request *r, int status, const char *error, co
 	view_set_str(page, "scheduled_end", form ? kvlist_get(form, "scheduled_end") : NULL);
 	view_set_str(page, "coverage_percentage",
 	             form ? kvlist_get(form, "coverage_percentage") : NULL);
+	view_set_int(page, "pattern_max", ADMIN_COUNT_PATTERN_MAX);
 	view_set(page, "warehouses", warehouses);
-	if (db_exec(r->arena, &rows, ADMIN_WAREHOUSE_OPTIONS, "ss", r->caller->tenant_id, narrow) <
-	        0 ||
-	    form_rows(r, type, narrow, form, page) < 0) {
+	if ((position && db_exec(r->arena, &rows, ADMIN_WAREHOUSE_OPTIONS, "ss",
+	                         r->caller->tenant_id, warehouse) < 0) ||
+	    form_rows(r, form, plan, page) < 0) {
 		page_error(r, 500, "Internal server error");
 		return;
 	}
-	for (size_t i = 0; i < rows.nrows; i++)
+	for (size_t i = 0; position && i < rows.nrows; i++)
 		page_option(r->arena, warehouses, db_cell(&rows, i, 0), db_cell(&rows, i, 1),
-		            narrow);
+		            warehouse);
 	page_render(r, status, "count_session_new", page);
 }
 
 void admin_count_form(struct request *r)
 {
-	count_form_page(r, 200, NULL, form_type(req_query(r, "type")), NULL);
+	count_form_page(r, 200, NULL, form_type(req_query(r, "type")), NULL, NULL);
 }
 
 /* A datetime-local value ("2026-05-20T08:00") is in the tenant's time zone: it becomes ISO 8601
@@ -597,29 +592,25 @@ static struct json_object *session_json(struct request *r, const struct kvlist *
 	return o;
 }
 
-/* The assignments array: one per row with a user, each chosen key a target of its own. */
-static struct json_object *assignments_json(struct request *r, const struct kvlist *form)
+/* The assignments array: one per row with a user, each resolved key a target of its own. */
+static struct json_object *assignments_json(struct request *r, const struct admin_count_plan *plan)
 {
 	struct json_object *arr = body_arr();
 
 	req_json_own(r, arr);
-	for (int n = 1; n <= FORM_ROWS; n++) {
-		const char *kname = arena_sprintf(r->arena, "keys_%d", n);
-		const char *user = page_field(r, form, arena_sprintf(r->arena, "user_%d", n));
+	for (int n = 0; n < ADMIN_COUNT_FORM_ROWS; n++) {
+		const struct admin_count_plan_row *row = &plan->rows[n];
 		struct json_object *g, *targets;
 
-		if (!user)
+		if (!row->user)
 			continue;
 		g = body_obj();
 		targets = body_arr();
-		jval_add_str(g, "user_key", user);
-		for (size_t i = 0; i < form->n; i++) {
-			struct json_object *keys;
+		jval_add_str(g, "user_key", row->user);
+		for (size_t i = 0; i < row->nkeys; i++) {
+			struct json_object *keys = body_arr();
 
-			if (strcmp(form->items[i].key, kname) != 0 || !*form->items[i].value)
-				continue;
-			keys = body_arr();
-			json_object_array_add(keys, json_object_new_string(form->items[i].value));
+			json_object_array_add(keys, json_object_new_string(row->keys[i]));
 			json_object_array_add(targets, keys);
 		}
 		json_object_object_add(g, "target_keys", targets);
@@ -628,12 +619,17 @@ static struct json_object *assignments_json(struct request *r, const struct kvli
 	return arr;
 }
 
+/* The top message when some typed codes named nothing or several records. */
+#define PLAN_REFUSED                                                                               \
+	"Some codes name no record or several: see the messages beside the counters below."
+
 void admin_count_create(struct request *r)
 {
 	struct kvlist form;
 	struct {
 		const char *type;
 		struct field_value *vals;
+		struct admin_count_plan plan;
 		struct count_assignment *assignments;
 		size_t n;
 		const char *id;
@@ -646,11 +642,25 @@ void admin_count_create(struct request *r)
 		return;
 	c.type = form_type(kvlist_get(&form, "type"));
 	c.vals = arena_alloc(r->arena, count_nfields() * sizeof(*c.vals));
+	if (admin_count_plan(r, &form, strcmp(c.type, "position") == 0, &c.plan) < 0) {
+		page_error(r, 500, "Internal server error");
+		return;
+	}
+	/* The session's fields are the API's to check; the codes were this form's own. */
 	if (count_body_session(r->arena, session_json(r, &form, c.type), true, c.vals, &msg,
-	                       &detail) != 0 ||
-	    count_body_assignments(r->arena, assignments_json(r, &form), &c.assignments, &c.n, &msg,
-	                           &detail) != 0) {
-		count_form_page(r, 400, admin_count_message(r, msg, detail), c.type, &form);
+	                       &detail) != 0) {
+		count_form_page(r, 400, admin_count_message(r, msg, detail), c.type, &form,
+		                &c.plan);
+		return;
+	}
+	if (c.plan.refused) {
+		count_form_page(r, 422, PLAN_REFUSED, c.type, &form, &c.plan);
+		return;
+	}
+	if (count_body_assignments(r->arena, assignments_json(r, &c.plan), &c.assignments, &c.n,
+	                           &msg, &detail) != 0) {
+		count_form_page(r, 400, admin_count_message(r, msg, detail), c.type, &form,
+		                &c.plan);
 		return;
 	}
 	/* The API's create, in its own transaction. */
@@ -658,7 +668,8 @@ void admin_count_create(struct request *r)
 	                        c.assignments, c.n, &c.id, &c.res);
 	if (rc == COUNT_REFUSED) {
 		count_form_page(r, c.res.status,
-		                admin_count_message(r, c.res.message, c.res.detail), c.type, &form);
+		                admin_count_message(r, c.res.message, c.res.detail), c.type, &form,
+		                &c.plan);
 		return;
 	}
 	if (rc != 0) {

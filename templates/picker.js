@@ -1,6 +1,7 @@
 /* Suggestions for the admin pages' search pickers (input[data-picker]): while typing, asks
  * /admin/search/<kind>?q= and offers up to 20 records as an ARIA combobox list. The field still
- * works without it: the server resolves whatever code is typed. */
+ * works without it: the server resolves whatever code is typed. A textarea[data-picker] (one code
+ * a line: the count session form) gets suggestions for the line being typed. */
 (function () {
 	'use strict';
 	var seq = 0;
@@ -14,6 +15,21 @@
 		var kind = input.getAttribute('data-picker');
 		var list = document.createElement('ul');
 		var timer = null, active = -1, items = [];
+		var multi = input.tagName === 'TEXTAREA';
+
+		/* The line the caret is on (a textarea), or the whole value. */
+		function span() {
+			var v = input.value, at = input.selectionStart || 0;
+			if (!multi)
+				return {start: 0, end: v.length};
+			return {start: v.lastIndexOf('\n', at - 1) + 1,
+			        end: v.indexOf('\n', at) < 0 ? v.length : v.indexOf('\n', at)};
+		}
+
+		function term() {
+			var s = span();
+			return input.value.slice(s.start, s.end).trim();
+		}
 
 		list.id = input.id + '-suggestions';
 		list.className = 'picker-list';
@@ -22,15 +38,19 @@
 		list.hidden = true;
 		input.parentNode.classList.add('picker-host');
 		input.insertAdjacentElement('afterend', list);
-		input.setAttribute('role', 'combobox');
+		/* A textarea keeps its textbox role (ARIA allows combobox on input only). */
+		if (!multi)
+			input.setAttribute('role', 'combobox');
 		input.setAttribute('aria-autocomplete', 'list');
-		input.setAttribute('aria-expanded', 'false');
+		if (!multi)
+			input.setAttribute('aria-expanded', 'false');
 		input.setAttribute('aria-controls', list.id);
 
 		function close() {
 			list.hidden = true;
 			active = -1;
-			input.setAttribute('aria-expanded', 'false');
+			if (!multi)
+				input.setAttribute('aria-expanded', 'false');
 			input.removeAttribute('aria-activedescendant');
 		}
 
@@ -46,7 +66,9 @@
 		}
 
 		function choose(i) {
-			input.value = items[i].getAttribute('data-code');
+			var s = span(), code = items[i].getAttribute('data-code');
+			input.value = input.value.slice(0, s.start) + code + input.value.slice(s.end);
+			input.selectionStart = input.selectionEnd = s.start + code.length;
 			close();
 			input.dispatchEvent(new Event('change', {bubbles: true}));
 		}
@@ -67,13 +89,15 @@
 				return li;
 			});
 			list.hidden = items.length === 0;
-			input.setAttribute('aria-expanded', items.length ? 'true' : 'false');
+			if (!multi)
+				input.setAttribute('aria-expanded', items.length ? 'true' : 'false');
 			mark(-1);
 		}
 
 		function ask() {
-			var q = input.value.trim(), mine = ++seq, url;
-			if (!q) {
+			var q = term(), mine = ++seq, url;
+			/* A pattern ("A-01-*") is the server's to expand, not a code to suggest. */
+			if (!q || (multi && q.slice(-1) === '*')) {
 				close();
 				return;
 			}
@@ -95,6 +119,9 @@
 		});
 		input.addEventListener('keydown', function (e) {
 			if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+				/* In a textarea the arrows move between lines until there are suggestions. */
+				if (list.hidden && multi)
+					return;
 				if (list.hidden) {
 					ask();
 					return;
@@ -115,5 +142,5 @@
 		});
 	}
 
-	document.querySelectorAll('input[data-picker]').forEach(setup);
+	document.querySelectorAll('input[data-picker], textarea[data-picker]').forEach(setup);
 })();

@@ -601,6 +601,10 @@ void listing_page(struct request *r, const struct listing *l)
 	}
 	/* After the rows: a fetch may read the caller's user row along (user_in_query routes). */
 	page_frame(r, view, l->title, l->section);
+	if (l->extend && l->extend(r, view) < 0) {
+		page_error(r, 500, msg);
+		return;
+	}
 	if (l->new_href && page_can(r, l->new_scopes)) {
 		struct view *add = view_map(r->arena);
 

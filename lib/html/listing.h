@@ -128,6 +128,9 @@ typedef int (*listing_csv_fn)(struct request *r, const struct listing *l, const 
 /* Adds computed columns (shown by columns) to the rows (db_rows_add_cols; allocations in a). */
 typedef void (*listing_decorate_fn)(struct request *r, struct arena *a, struct db_rows *rows);
 
+/* Adds page data of a listing's own (a panel its template shows above the table). 0 or -1. */
+typedef int (*listing_extend_fn)(struct request *r, struct view *page);
+
 struct listing {
 	const char *title;
 	const char *path;    /* the page: "/admin/transactions" */
@@ -149,6 +152,8 @@ struct listing {
 	const struct resource *res;
 	const char *select; /* "SELECT t.id AS id, ..." (the columns of the row objects) */
 	const char *joins;  /* joins select needs beyond res's, or NULL */
+	/* NULL, or the page's own data; list.html shows "your_counts" (the counter's sessions). */
+	listing_extend_fn extend;
 };
 
 /* The value at a dotted key ("item.sku") of a record's map (view_row), or NULL. */

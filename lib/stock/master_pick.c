@@ -80,10 +80,15 @@ static int exact_item(struct arena *a, const char *t, const char *typed, struct 
 	" JOIN bins b ON b.tenant_id = w.tenant_id AND b.warehouse_id = w.id WHERE w.tenant_id = "  \
 	"?"
 
-/* A bin query: codes compared with op ("=" or "LIKE"), optional warehouse code and id. */
+/* How a bin query compares codes: exactly, by prefix (both), or a pattern (exact warehouse). */
+enum bin_match { BIN_EXACT = 0, BIN_LIKE, BIN_PATTERN };
+
+/* A bin query: codes compared as match says, optional warehouse code and id; limit rows. */
 static int bin_query(struct arena *a, const char *t, const char *wh_code, const char *bin_code,
-                     bool like, const char *warehouse_id, struct db_rows *rows)
+                     enum bin_match match, const char *warehouse_id, const char *limit,
+                     struct db_rows *rows)
 {
+	bool like = match == BIN_LIKE;
 	struct sql q;
 	int rc;
 
@@ -94,9 +99,12 @@ static int bin_query(struct arena *a, const char *t, const char *wh_code, const 
 	if (wh_code && *wh_code)
 		sql_addp(&q, like ? " AND w.code LIKE ? ESCAPE '!'" : " AND w.code = ?",
 		         DBP_S(like ? prefix(a, wh_code) : wh_code));
-	sql_addp(&q, like ? " AND b.code LIKE ? ESCAPE '!'" : " AND b.code = ?",
-	         DBP_S(like ? prefix(a, bin_code) : bin_code));
-	buf_puts(&q.text, " ORDER BY w.code, b.code" LIMIT_SQL);
+	sql_addp(&q, match != BIN_EXACT ? " AND b.code LIKE ? ESCAPE '!'" : " AND b.code = ?",
+	         DBP_S(match != BIN_EXACT ? prefix(a, bin_code) : bin_code));
+	/* A pattern plans a count: only the bins a count can still find stock in. */
+	if (match == BIN_PATTERN)
+		buf_puts(&q.text, " AND b.status = 'active' AND w.status = 'active'");
+	buf_appendf(&q.text, " ORDER BY w.code, b.code LIMIT %s", limit);
 	rc = sql_exec(&q, rows);
 	sql_release(&q);
 	return rc;
@@ -108,8 +116,8 @@ static int bins(struct arena *a, const char *t, const char *typed, bool like, co
 	const char *parts[2];
 	size_t n = split_code(a, typed, parts, 2);
 
-	return n == 2 ? bin_query(a, t, parts[0], parts[1], like, wh, rows)
-	              : bin_query(a, t, NULL, parts[0], like, wh, rows);
+	return bin_query(a, t, n == 2 ? parts[0] : NULL, parts[n - 1], like ? BIN_LIKE : BIN_EXACT,
+	                 wh, "20", rows);
 }
 
 /* ---- stock records ---- */
@@ -207,4 +215,24 @@ enum master_pick_outcome master_pick_resolve(struct arena *a, const char *tenant
 	if (master_pick_search(a, tenant_id, kind, typed, warehouse_id, rows) < 0)
 		return MASTER_PICK_FAILED;
 	return rows->nrows ? MASTER_PICK_MANY : MASTER_PICK_NONE;
+}
+
+int master_pick_prefix(struct arena *a, const char *tenant_id, enum master_pick_kind kind,
+                       const char *pfx, const char *warehouse_id, size_t max, struct db_rows *rows)
+{
+	const char *limit = arena_sprintf(a, "%zu", max + 1);
+	const char *parts[2];
+	size_t n;
+
+	if (kind == MASTER_PICK_ITEM)
+		return db_exec(a, rows,
+		               arena_sprintf(a,
+		                             ITEM_COLS " WHERE tenant_id = ? AND status = 'active'"
+		                                       " AND sku LIKE ? ESCAPE '!' ORDER BY sku"
+		                                       " LIMIT %s",
+		                             limit),
+		               "ss", tenant_id, prefix(a, pfx));
+	n = split_code(a, pfx, parts, 2);
+	return bin_query(a, tenant_id, n == 2 ? parts[0] : NULL, parts[n - 1], BIN_PATTERN,
+	                 warehouse_id, limit, rows);
 }

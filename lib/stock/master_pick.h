@@ -49,4 +49,15 @@ enum master_pick_outcome master_pick_resolve(struct arena *a, const char *tenant
                                              enum master_pick_kind kind, const char *typed,
                                              const char *warehouse_id, struct db_rows *rows);
 
+/*
+ * A pattern's records, for planning a count: the active bins (kind BIN, code
+ * "BIN-PREFIX" or "WAREHOUSE / BIN-PREFIX", within warehouse_id when given) or
+ * active items (kind ITEM, SKU prefix) whose code starts with prefix, in code
+ * order, at most max + 1 of them so the caller can tell that more than max
+ * match. Columns as master_pick_search. 0 or -1.
+ */
+int master_pick_prefix(struct arena *a, const char *tenant_id, enum master_pick_kind kind,
+                       const char *prefix, const char *warehouse_id, size_t max,
+                       struct db_rows *rows);
+
 #endif

@@ -323,13 +323,15 @@ def test_form_refusals_are_pages_with_the_form(admin, admin_web):
 def test_count_session_form_and_lifecycle(admin, admin_web):
     p = place(admin, 9)
     operator_id = db_query("SELECT id FROM users WHERE username = 'demo-operator'")[0][0]
-    form = page(admin_web, "/admin/count-sessions/new?warehouse_id=" + p["warehouse"]["id"]).text
-    assert p["bin"]["code"] in form and p["bin2"]["code"] in form
+    form = page(admin_web, "/admin/count-sessions/new").text
+    # The bins are typed (one code a line, looked up in the chosen warehouse), never listed.
+    assert p["bin"]["code"] not in form and 'name="targets_1"' in form
     description = unique("form session")
     r = post(admin_web, "/admin/count-sessions",
              {"type": "position", "description": description, "blind_quantities": "1",
               "scheduled_start": "2026-05-20T08:00", "user_1": operator_id,
-              "keys_1": [p["bin"]["id"], p["bin2"]["id"]]}, token=form_token(form))
+              "warehouse_id": p["warehouse"]["id"], "targets_1": "%s\n%s" % (p["bin"]["code"], p["bin2"]["code"])},
+             token=form_token(form))
     assert r.status_code == 303, r.text[:1000]
     key = re.match(r"^/admin/count-sessions/([0-9a-f-]{36})\?done=created$", r.headers["Location"]).group(1)
     row = db_query("SELECT description, blind_quantities, status, scheduled_start FROM count_sessions"
@@ -350,8 +352,10 @@ def test_count_session_form_refusals(admin, admin_web):
     r = post(admin_web, "/admin/count-sessions", {"type": "position", "description": "no counters"})
     assert r.status_code == 400 and "assignments" in r.text.lower()
     operator_id = db_query("SELECT id FROM users WHERE username = 'demo-operator'")[0][0]
+    # A counter without targets is said beside that counter's field (test_admin_count_plan.py has more).
     r = post(admin_web, "/admin/count-sessions", {"type": "position", "user_1": operator_id})
-    assert r.status_code == 400 and r.headers["Content-Type"].startswith("text/html")
+    assert r.status_code == 422 and r.headers["Content-Type"].startswith("text/html")
+    assert "Type the bins this counter counts" in r.text
 
 
 # ---- listings -------------------------------------------------------------------------------

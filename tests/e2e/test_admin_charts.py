@@ -365,7 +365,8 @@ def test_count_session_form_reads_times_in_the_tenant_zone(admin_web):
         assert '<label for="scheduled_start">Scheduled start (Europe/Berlin)</label>' in form
         r = post(admin_web, "/admin/count-sessions",
                  {"type": "position", "description": unique("zone form"), "scheduled_start": "2026-06-01T09:00",
-                  "scheduled_end": "2026-12-10T18:30", "user_1": operator_id, "keys_1": [p["bin"]["id"]]},
+                  "scheduled_end": "2026-12-10T18:30", "user_1": operator_id, "targets_1": p["bin"]["code"],
+                  "warehouse_id": p["warehouse"]["id"]},
                  token=form_token(form))
         assert r.status_code == 303, r.text[:1000]
         key = re.search(r"/admin/count-sessions/([0-9a-f-]{36})", r.headers["Location"]).group(1)

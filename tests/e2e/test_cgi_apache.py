@@ -126,7 +126,7 @@ def test_login_listing_and_count_session_through_apache(apache):
     form = page(web, "/admin/count-sessions/new?warehouse_id=" + DEMO_WAREHOUSE, base=apache).text
     description = unique("apache count")
     r = post(web, "/admin/count-sessions", {"type": "position", "description": description, "user_1": operator_id,
-                                            "keys_1": [b[0] for b in bins]}, base=apache, token=form_token(form))
+                                            "targets_1": "\n".join(b[0] for b in bins)}, base=apache, token=form_token(form))
     assert r.status_code == 303, r.text[:2000]
     key = re.search(r"/admin/count-sessions/([0-9a-f-]{36})\?done=created", r.headers["Location"]).group(1)
     session = page(web, r.headers["Location"], base=apache).text

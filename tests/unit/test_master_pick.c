@@ -158,6 +158,43 @@ static void test_stocks(void **state)
 	assert_int_equal(resolve(MASTER_PICK_STOCK, "PK-10", W2, &rows), MASTER_PICK_NONE);
 }
 
+/* A pattern's bins and items: active ones only, a warehouse narrows, one more than max says "more".
+ */
+static void test_prefix(void **state)
+{
+	struct db_rows rows;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	assert_int_equal(master_pick_prefix(arena, TENANT, MASTER_PICK_BIN, "A-", NULL, 10, &rows),
+	                 0);
+	assert_int_equal(rows.nrows, 2);
+	assert_int_equal(master_pick_prefix(arena, TENANT, MASTER_PICK_BIN, "A-", NULL, 1, &rows),
+	                 0);
+	assert_int_equal(rows.nrows, 2); /* max + 1: more than max match */
+	assert_int_equal(master_pick_prefix(arena, TENANT, MASTER_PICK_BIN, "A-", W2, 10, &rows),
+	                 0);
+	assert_int_equal(rows.nrows, 1);
+	assert_string_equal(db_cell(&rows, 0, MASTER_PICK_ID), BIN_S);
+	assert_int_equal(
+	    master_pick_prefix(arena, TENANT, MASTER_PICK_BIN, "n / a", NULL, 10, &rows), 0);
+	assert_int_equal(rows.nrows, 1);
+	assert_string_equal(db_cell(&rows, 0, MASTER_PICK_ID), BIN_N);
+	run("UPDATE bins SET status = 'inactive' WHERE id = '" BIN_N "'");
+	assert_int_equal(master_pick_prefix(arena, TENANT, MASTER_PICK_BIN, "A", NULL, 10, &rows),
+	                 0);
+	assert_int_equal(rows.nrows, 1);
+	/* "%" is a character of a SKU, not a wildcard; the other tenant's PK-2 is not ours. */
+	assert_int_equal(
+	    master_pick_prefix(arena, TENANT, MASTER_PICK_ITEM, "PK-", NULL, 10, &rows), 0);
+	assert_int_equal(rows.nrows, 2);
+	assert_string_equal(db_cell(&rows, 0, MASTER_PICK_ID), ITEM_B);
+	assert_int_equal(
+	    master_pick_prefix(arena, TENANT, MASTER_PICK_ITEM, "PK%", NULL, 10, &rows), 0);
+	assert_int_equal(rows.nrows, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, case_setup, case_teardown)
@@ -165,6 +202,7 @@ int main(void)
 	    T(test_items),
 	    T(test_bins),
 	    T(test_stocks),
+	    T(test_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
