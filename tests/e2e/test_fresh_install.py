@@ -132,20 +132,26 @@ def test_from_an_empty_database_to_an_administrator_at_work(fresh):
     status, _, text = cgi(fresh, "admin", "GET", "/admin/users", cookies=session)
     assert status == 200 and "boss" in text
 
-    # ... and creates a warehouse.
-    # TODO(lead): the admin pages have no warehouse-create form yet (another branch adds it); once
-    # it is merged, create the warehouse through that form here instead of the JSON API.
-    status, _, text = cgi(fresh, "auth", "POST", "/api/auth", content_type="application/x-www-form-urlencoded",
-                          body=form({"username": "boss", "password": PASSWORD}))
-    assert status == 200, text
-    token = re.search(r'"access_token"\s*:\s*"([^"]+)"', text).group(1)
-    status, _, text = cgi(fresh, "master_data", "POST", "/warehousing/warehouses",
-                          content_type="application/json", headers={"Authorization": "Bearer " + token},
-                          body=b'{"name": "Main warehouse", "code": "MAIN"}')
-    assert status == 201, text
+    # ... and creates a warehouse through the page form: the form, then a POST with its token, a 303
+    # to the new record, which says so.
     status, _, text = cgi(fresh, "admin", "GET", "/admin/warehouses", cookies=session)
-    assert status == 200 and "MAIN" in text and "Main warehouse" in text
+    assert status == 200 and "No warehouses yet" in text and 'href="/admin/warehouses/new"' in text
+    status, _, text = cgi(fresh, "admin", "GET", "/admin/warehouses/new", cookies=session)
+    assert status == 200 and 'action="/admin/warehouses"' in text, text
+    nonce = re.search(r'name="csrf" value="([^"]*)"', text).group(1)
+    status, hdrs, text = cgi(fresh, "admin", "POST", "/admin/warehouses", cookies=session,
+                             content_type="application/x-www-form-urlencoded",
+                             body=form({"csrf": nonce, "name": "Main warehouse", "code": "MAIN"}))
+    assert status == 303, text
+    location = next(v for k, v in hdrs if k.lower() == "location")
+    warehouse_id = re.fullmatch(r"/admin/warehouses/([0-9a-f-]{36})\?saved=created", location).group(1)
+    assert root_sql("SELECT code, name, status FROM warehouses WHERE id = '%s'" % warehouse_id,
+                    fresh["db"]).split("\t") == ["MAIN", "Main warehouse", "active\n"]
     assert root_sql("SELECT COUNT(*) FROM warehouses", fresh["db"]).strip() == "1"
+    status, _, text = cgi(fresh, "admin", "GET", location, cookies=session)
+    assert status == 200 and "Warehouse created." in text and "MAIN" in text
+    status, _, text = cgi(fresh, "admin", "GET", "/admin/warehouses", cookies=session)
+    assert status == 200 and "MAIN" in text and "Main warehouse" in text and "No warehouses yet" not in text
 
     # reset-password: the old password stops working, the new one works.
     r = tool(fresh, "reset-password", "boss", stdin="second admin pw\n")
