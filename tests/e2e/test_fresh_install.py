@@ -2,11 +2,12 @@
 
 A fresh database is created on the devstack MariaDB with db/migrate and no demo data, with a
 database user of its own as README's "Deploying for real" says. The built tools/stocktake-admin,
-given a config file naming that database, creates the first tenant and its administrator (the
-password on standard input). That administrator then signs in to the pages and creates a
-warehouse, against the same handler executables run as plain CGI programs (stdin is a pipe, not a
-FastCGI socket: lib/web/app.c serves one CGI request) with the same config file. The database and
-its user are dropped at the end.
+given a config file naming that database, creates the first tenant in the time zone it is given
+and its administrator (the password on standard input). That administrator then signs in to the
+pages, sees the setup steps of an empty overview and creates a warehouse through the page form,
+against the same handler executables run as plain CGI programs (stdin is a pipe, not a FastCGI
+socket: lib/web/app.c serves one CGI request) with the same config file. The database and its
+user are dropped at the end.
 """
 import os
 import re
@@ -103,12 +104,22 @@ def test_from_an_empty_database_to_an_administrator_at_work(fresh):
     assert r.returncode == 1
     assert "Invalid password: password must be 8 to 512 characters" in r.stderr
     assert root_sql("SELECT COUNT(*) FROM tenants", fresh["db"]).strip() == "0"  # rolled back
-    r = tool(fresh, "create-tenant", "Fresh Warehouse Ltd", "--admin", "boss", stdin=PASSWORD + "\n")
+    # A time zone that tzdata does not know is refused before the password is read.
+    r = tool(fresh, "create-tenant", "Fresh Warehouse Ltd", "--admin", "boss", "--time-zone", "Mars/Olympus",
+             stdin=PASSWORD + "\n")
+    assert r.returncode == 1 and "Invalid time zone: Mars/Olympus" in r.stderr
+    assert root_sql("SELECT COUNT(*) FROM tenants", fresh["db"]).strip() == "0"
+    r = tool(fresh, "create-tenant", "Fresh Warehouse Ltd", "--admin", "boss", "--time-zone", "Europe/Berlin",
+             stdin=PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
     assert "Created tenant Fresh Warehouse Ltd" in r.stdout and "Created administrator boss" in r.stdout
+    assert "in time zone Europe/Berlin" in r.stdout
     assert PASSWORD not in r.stdout + r.stderr
+    assert root_sql("SELECT time_zone FROM tenants", fresh["db"]).strip() == "Europe/Berlin"
     r = tool(fresh, "list-tenants")
-    assert r.returncode == 0 and "Fresh Warehouse Ltd" in r.stdout
+    assert r.returncode == 0 and "TIME ZONE" in r.stdout.splitlines()[0]
+    line = next(x for x in r.stdout.splitlines() if x.endswith("Fresh Warehouse Ltd"))
+    assert line.split()[1:4] == ["active", "1", "Europe/Berlin"]
     scopes = root_sql("SELECT scopes FROM users WHERE username = 'boss'", fresh["db"]).split()
     assert "admin" in scopes and "manage:operations:tenant" in scopes and len(scopes) == 9
     r = tool(fresh, "create-tenant", "Fresh Warehouse Ltd", "--admin", "boss2", stdin=PASSWORD + "\n")
@@ -129,6 +140,7 @@ def test_from_an_empty_database_to_an_administrator_at_work(fresh):
     session = {"stocktake_token": set_cookies(hdrs)["stocktake_token"]}
     status, _, text = cgi(fresh, "admin", "GET", "/admin/", cookies=session)
     assert status == 200 and "boss" in text and 'href="/admin/users"' in text
+    assert "Getting started" in text and "times in Europe/Berlin" in text
     status, _, text = cgi(fresh, "admin", "GET", "/admin/users", cookies=session)
     assert status == 200 and "boss" in text
 
@@ -166,7 +178,12 @@ def test_from_an_empty_database_to_an_administrator_at_work(fresh):
 
 def test_usage_errors_exit_2_and_help_exits_0(fresh):
     r = subprocess.run([ADMIN_TOOL, "--help"], capture_output=True, text=True)
-    assert r.returncode == 0 and "create-tenant NAME --admin USERNAME" in r.stdout
+    assert r.returncode == 0 and "create-tenant NAME --admin USERNAME [--time-zone ZONE]" in r.stdout
+    version = re.search(r"AC_INIT\(\[stocktake\], \[([^]]+)\]", open(os.path.join(ROOT, "configure.ac")).read())
+    r = subprocess.run([ADMIN_TOOL, "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == "stocktake-admin (stocktake) %s\n" % version.group(1)
+    r = tool(fresh, "create-user", "--tenant", "X", "clerk", "--time-zone", "UTC")
+    assert r.returncode == 2 and "--time-zone belongs to create-tenant" in r.stderr
     r = tool(fresh, "create-tenant", "X")
     assert r.returncode == 2 and "create-tenant needs --admin USERNAME" in r.stderr
     r = tool(fresh, "reset-password", "boss", "--password", "x")
