@@ -41,8 +41,8 @@ static const struct listing warehouse_listing = {
     .new_label = "New warehouse",
     .new_scopes = ADMIN_WRITE_SCOPES,
     .empty_title = "No warehouses yet",
-    .empty_text = "A warehouse is a site where you keep stock. Create one first: bins, stock "
-                  "records and count sessions each belong to a warehouse.",
+    .empty_text = "A warehouse is a site where you keep stock. Bins, stock records and count "
+                  "sessions each belong to one, so warehouses come first.",
     .empty_action = "Create the first warehouse",
     .select = "SELECT t.id AS id, t.code AS code, t.name AS name, t.address AS address,"
               " t.status AS status, t.created_at AS created_at, (SELECT COUNT(*) FROM bins b"
@@ -90,7 +90,7 @@ static const struct listing bin_listing = {
     .new_scopes = ADMIN_WRITE_SCOPES,
     .empty_title = "No bins yet",
     .empty_text = "Bins are the places inside a warehouse where stock is kept, such as a shelf or "
-                  "a pallet space. Each belongs to a warehouse, so create a warehouse first.",
+                  "a pallet space; each belongs to one warehouse.",
     .empty_action = "Create the first bin",
     .select = "SELECT t.id AS id, w.code AS warehouse_code, t.code AS code,"
               " t.location_type AS location_type, t.capacity AS capacity,"
