@@ -197,11 +197,14 @@ static void home(struct request *r)
 	struct view *page = page_new(r, "Overview", "home");
 	const char *msg = "Internal server error";
 
-	if (home_cards(r, page) < 0 || admin_overview(r, page) < 0) {
+	if (home_cards(r, page) < 0 || admin_overview(r, page) < 0 || admin_start(r, page) < 0) {
 		page_error(r, 500, msg);
 		return;
 	}
-	if (page_can(r, ADMIN_READ_SCOPES)) {
+	/* A tenant being set up has no charts or transactions to show: its steps say what to do. */
+	if (view_get(page, "getting_started"))
+		view_set_bool(page, "has_overview", false);
+	else if (page_can(r, ADMIN_READ_SCOPES)) {
 		/* The ten latest transactions, as the transactions page shows them. */
 		listing_set_query(r, "limit", "10");
 		if (listing_table(r, &admin_transactions_listing, page, &msg) != 0) {

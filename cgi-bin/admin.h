@@ -261,6 +261,13 @@ int admin_overview(struct request *r, struct view *page);
 /* The start of the tenant's today (page_zone) as UTC DATETIME text, for "today" counts. */
 const char *admin_today_start(struct request *r);
 
+/*
+ * admin_start.c: for a tenant with no stock record yet, the steps that set it
+ * up (start_steps, getting_started, can_set_up on page), for callers who see
+ * master data; steps done show as done. 0 or -1.
+ */
+int admin_start(struct request *r, struct view *page);
+
 /* admin_settings.c: the tenant's settings (time zone). */
 void admin_settings(struct request *r);
 void admin_settings_save(struct request *r);

@@ -77,6 +77,10 @@ const struct listing admin_count_listing = {
     .new_href = COUNT_PAGE "/new",
     .new_label = "New count session",
     .new_scopes = ADMIN_COUNT_CREATE_SCOPES,
+    .empty_title = "No count sessions yet",
+    .empty_text = "A count session compares the stock of a warehouse, or part of it, with what "
+                  "people count on the shelves.",
+    .empty_action = "Plan the first count session",
     .res = &session_filters,
     .select = "SELECT t.id AS id, t.code AS code, t.description AS description, t.type AS type,"
               " t.status AS status, IF(t.blind_quantities, 'quantities', '') AS blind,"

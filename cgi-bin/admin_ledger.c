@@ -247,6 +247,10 @@ const struct listing admin_transactions_listing = {
     .new_href = TX_PAGE "/new",
     .new_label = "New transaction",
     .new_scopes = ADMIN_WRITE_SCOPES,
+    .empty_title = "No transactions yet",
+    .empty_text = "Every change of stock (a receipt, pick, move, return or adjustment) is a "
+                  "transaction, listed here newest first. They start once a stock record exists.",
+    .empty_action = "Record the first transaction",
 };
 
 void admin_transactions(struct request *r)
@@ -323,6 +327,10 @@ static const struct listing stock_listing = {
     .new_href = STOCK_PAGE "/new",
     .new_label = "New stock record",
     .new_scopes = ADMIN_WRITE_SCOPES,
+    .empty_title = "No stock records yet",
+    .empty_text = "A stock record holds the quantity of one item in one bin, so the warehouse, its "
+                  "bins and the items come first.",
+    .empty_action = "Create the first stock record",
     .select = "SELECT t.id AS id, w.code AS `warehouse.code`, b.code AS `bin.code`,"
               " i.sku AS `item.sku`, i.name AS `item.name`, t.lot_number AS lot_number,"
               " t.status AS status, t.quantity AS quantity, t.unit_of_measure AS unit_of_measure,"

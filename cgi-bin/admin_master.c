@@ -40,6 +40,10 @@ static const struct listing warehouse_listing = {
     .new_href = PAGE_ROOT "/warehouses/new",
     .new_label = "New warehouse",
     .new_scopes = ADMIN_WRITE_SCOPES,
+    .empty_title = "No warehouses yet",
+    .empty_text = "A warehouse is a site where you keep stock. Bins, stock records and count "
+                  "sessions each belong to one, so warehouses come first.",
+    .empty_action = "Create the first warehouse",
     .select = "SELECT t.id AS id, t.code AS code, t.name AS name, t.address AS address,"
               " t.status AS status, t.created_at AS created_at, (SELECT COUNT(*) FROM bins b"
               " WHERE b.tenant_id = t.tenant_id AND b.warehouse_id = t.id) AS bins",
@@ -84,6 +88,10 @@ static const struct listing bin_listing = {
     .new_href = PAGE_ROOT "/bins/new",
     .new_label = "New bin",
     .new_scopes = ADMIN_WRITE_SCOPES,
+    .empty_title = "No bins yet",
+    .empty_text = "Bins are the places inside a warehouse where stock is kept, such as a shelf or "
+                  "a pallet space; each belongs to one warehouse.",
+    .empty_action = "Create the first bin",
     .select = "SELECT t.id AS id, w.code AS warehouse_code, t.code AS code,"
               " t.location_type AS location_type, t.capacity AS capacity,"
               " t.security_level AS security_level, t.status AS status",
@@ -131,6 +139,9 @@ static const struct listing item_listing = {
     .new_href = PAGE_ROOT "/items/new",
     .new_label = "New item",
     .new_scopes = ADMIN_WRITE_SCOPES,
+    .empty_title = "No items yet",
+    .empty_text = "Items are the products you keep in stock, each known by its SKU.",
+    .empty_action = "Create the first item",
     .select =
         "SELECT t.id AS id, t.sku AS sku, t.barcode AS barcode, t.name AS name,"
         " t.category AS category,"

@@ -69,6 +69,9 @@ static const struct listing user_listing = {
     .new_href = USERS_PAGE "/new",
     .new_label = "New user",
     .new_scopes = ADMIN_USERS_SCOPES,
+    .empty_title = "No users yet",
+    .empty_text = "Users sign in to these pages and to the API with the scopes you give them.",
+    .empty_action = "Create the first user",
     .res = &user_filters,
     /* Never the password hash. */
     .select = "SELECT t.id AS id, t.username AS username, TRIM(CONCAT(COALESCE(t.first_name, ''),"

@@ -7,25 +7,29 @@
 
 const char admin_usage[] =
     "usage: stocktake-admin [--config FILE] COMMAND ...\n"
+    "       stocktake-admin --help | --version\n"
     "\n"
     "Administers a stocktake installation from the server, with the handlers' database\n"
     "settings (their config file: --config FILE, else $STOCKTAKE_CONFIG, else the installed\n"
     "stocktake.conf; STOCKTAKE_* environment variables override it).\n"
     "\n"
     "Commands:\n"
-    "  create-tenant NAME --admin USERNAME\n"
+    "  create-tenant NAME --admin USERNAME [--time-zone ZONE]\n"
     "      Creates the tenant NAME and its first administrator USERNAME with every scope.\n"
+    "      ZONE: the tenant's time zone, an IANA name such as Europe/Berlin (default UTC);\n"
+    "      the pages show times in it, and its administrator can change it on Settings.\n"
     "  create-user --tenant TENANT USERNAME [--scopes LIST]\n"
     "      Creates a user of TENANT (its name or id). LIST: scopes separated by commas or\n"
     "      blanks, or \"all\"; without it the user has none (and can only sign in).\n"
     "  reset-password USERNAME\n"
     "      Sets a new password; the user's sessions signed in with the old one end.\n"
     "  list-tenants\n"
-    "      Lists every tenant: id, status, users, name.\n"
+    "      Lists every tenant: id, status, users, time zone, name.\n"
     "\n"
     "Passwords are never given on the command line: they are asked twice (not shown) when\n"
     "standard input is a terminal, else read as one line from standard input.\n"
-    "Exit status: 0 done, 1 refused or failed (the reason on standard error), 2 usage.\n";
+    "Exit status: 0 done, 1 refused or failed (the reason on standard error), 2 usage.\n"
+    "--version prints the version of stocktake this command belongs to.\n";
 
 static const struct {
 	const char *name;
@@ -41,8 +45,8 @@ static const struct {
 /* The field of out that option name (without "--") sets, or NULL for none. */
 static const char **option_slot(struct admin_args *out, const char *name, size_t n)
 {
-	static const char *const names[] = {"config", "admin", "tenant", "scopes"};
-	const char **slots[] = {&out->config, &out->admin, &out->tenant, &out->scopes};
+	static const char *const names[] = {"config", "admin", "tenant", "scopes", "time-zone"};
+	const char **slots[] = {&out->config, &out->admin, &out->tenant, &out->scopes, &out->zone};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strlen(names[i]) == n && strncmp(names[i], name, n) == 0)
@@ -99,6 +103,8 @@ static int check_options(const struct admin_args *out, const char **error)
 		                      : "--tenant belongs to create-user";
 	else if (out->scopes && out->cmd != ADMIN_CREATE_USER)
 		*error = "--scopes belongs to create-user";
+	else if (out->zone && !needs_admin)
+		*error = "--time-zone belongs to create-tenant";
 	else
 		return 0;
 	return -1;
@@ -138,6 +144,10 @@ int admin_args_parse(int argc, char **argv, struct admin_args *out, const char *
 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			out->cmd = ADMIN_HELP;
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			out->cmd = ADMIN_VERSION;
 			return 0;
 		}
 		if (strncmp(a, "--", 2) == 0 ? read_option(argc, argv, &i, out, error) != 0

@@ -6,6 +6,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "config.h"
+
 #include "account/password.h"
 #include "account/scope.h"
 #include "account/tenant.h"
@@ -15,6 +17,7 @@
 #include "base/buf.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "base/tz.h"
 #include "db/db.h"
 
 #define PROG "stocktake-admin"
@@ -170,13 +173,14 @@ static int create_tenant(struct arena *a, const struct admin_args *args, const c
 
 	if (db_begin() != 0)
 		return failed();
-	rc = tenant_create(a, args->name, &tenant_id, &res);
+	rc = tenant_create(a, args->name, args->zone, &tenant_id, &res);
 	rc = rc == USER_REFUSED ? refused(&res)
 	     : rc < 0           ? failed()
 	              : add_user(a, tenant_id, args->admin, all_scopes(a), password, &user_id);
 	if ((rc = in_transaction(rc)) != 0)
 		return rc;
-	printf("Created tenant %s (%s)\n", args->name, tenant_id);
+	printf("Created tenant %s (%s) in time zone %s\n", args->name, tenant_id,
+	       args->zone ? args->zone : TZ_DEFAULT);
 	printf("Created administrator %s (%s) with every scope; sign in at /admin/login\n",
 	       args->admin, user_id);
 	return 0;
@@ -232,10 +236,10 @@ static int list_tenants(struct arena *a)
 
 	if (tenant_list(a, &rows) != 0)
 		return failed();
-	printf("%-36s  %-8s  %5s  %s\n", "ID", "STATUS", "USERS", "NAME");
+	printf("%-36s  %-8s  %5s  %-20s  %s\n", "ID", "STATUS", "USERS", "TIME ZONE", "NAME");
 	for (size_t i = 0; i < rows.nrows; i++)
-		printf("%-36s  %-8s  %5s  %s\n", db_cell(&rows, i, 0), db_cell(&rows, i, 2),
-		       db_cell(&rows, i, 4), db_cell(&rows, i, 1));
+		printf("%-36s  %-8s  %5s  %-20s  %s\n", db_cell(&rows, i, 0), db_cell(&rows, i, 2),
+		       db_cell(&rows, i, 4), db_cell(&rows, i, 5), db_cell(&rows, i, 1));
 	return 0;
 }
 
@@ -280,10 +284,23 @@ int main(int argc, char **argv)
 		fputs(admin_usage, stdout);
 		return 0;
 	}
+	if (args.cmd == ADMIN_VERSION) {
+		puts(PROG " (stocktake) " PACKAGE_VERSION);
+		return 0;
+	}
 	log_set_level(LOGL_WARN);
 	if (env_load(args.config) != 0) {
 		fprintf(stderr, PROG ": cannot read the configuration%s%s\n",
 		        args.config ? " " : "", args.config ? args.config : "");
+		return 1;
+	}
+	/* A zone the tenant could not have is refused before its administrator types a password. */
+	if (args.zone && !tz_valid(args.zone)) {
+		fprintf(stderr,
+		        PROG
+		        ": Invalid time zone: %s is not a zone of the tz database (an IANA name "
+		        "such as Europe/Berlin or UTC)\n",
+		        args.zone);
 		return 1;
 	}
 	/* The password first: nothing is written when it cannot be read. */

@@ -574,6 +574,41 @@ static int csv_pages(struct request *r, const struct listing *l, const char **ms
 
 /* ---- the page ------------------------------------------------------------------- */
 
+/* Whether r chose a filter of l (a picker's text counts: it names a record). */
+static bool filtered(struct request *r, const struct listing *l)
+{
+	for (const struct listing_filter *f = l->filters; f->name; f++) {
+		const char *v = req_query(r, f->name),
+		           *text = f->text ? req_query(r, f->text) : NULL;
+
+		if ((v && *v) || (text && *text))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The empty state of a tenant with none of l's records: set on view (as
+ * "empty") when the table found none and no filter was chosen, since only
+ * then does "nothing" mean "nothing yet" rather than "nothing matches".
+ */
+static void empty_state(struct request *r, const struct listing *l, struct view *view)
+{
+	const struct view *any = view_get(view, "any");
+	struct view *e;
+
+	if ((any && view_bool(any)) || filtered(r, l))
+		return;
+	e = view_map(r->arena);
+	view_set_str(e, "title", l->empty_title ? l->empty_title : "Nothing here yet");
+	view_set_str(e, "text", l->empty_text);
+	if (l->new_href && page_can(r, l->new_scopes)) {
+		view_set_str(e, "action_href", l->new_href);
+		view_set_str(e, "action", l->empty_action ? l->empty_action : l->new_label);
+	}
+	view_set(view, "empty", e);
+}
+
 void listing_page(struct request *r, const struct listing *l)
 {
 	const char *format = req_query(r, "format"), *msg = "Internal server error";
@@ -605,6 +640,7 @@ void listing_page(struct request *r, const struct listing *l)
 		page_error(r, 500, msg);
 		return;
 	}
+	empty_state(r, l, view);
 	if (l->new_href && page_can(r, l->new_scopes)) {
 		struct view *add = view_map(r->arena);
 

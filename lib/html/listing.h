@@ -147,6 +147,17 @@ struct listing {
 	const char *new_href;
 	const char *new_label;
 	const char *new_scopes;
+	/*
+	 * What the page says when the tenant has none of its records yet (no
+	 * filter chosen), so a new tenant's page reads as a start, not a fault:
+	 * empty_title ("No warehouses yet"; NULL: "Nothing here yet"),
+	 * empty_text (what the records are for), and for callers with
+	 * new_scopes a button, empty_action ("Create the first warehouse";
+	 * NULL: new_label), to new_href. Other callers read who adds them.
+	 */
+	const char *empty_title;
+	const char *empty_text;
+	const char *empty_action;
 	/* For listing_sql_fetch: the filters of res (res_build_where) over its table t and joins.
 	 */
 	const struct resource *res;

@@ -430,6 +430,12 @@ def explain(sql, *params):
     return [(r[2], r[3], r[5], int(r[8] or 0)) for r in db_query("EXPLAIN " + sql, *params)]
 
 
+# EXPLAIN's row counts are InnoDB's estimates from sampled index pages: they move between runs
+# (1,101 was seen for a range of about 100). A bound far below the 100,000 rows a scan would read
+# tells a range from a scan without depending on the sample.
+ESTIMATE_MAX = 5000
+
+
 def test_search_at_100000_rows_reads_index_ranges(big_tenant):
     t = big_tenant["tenant"]
     plan = explain(
@@ -439,16 +445,16 @@ def test_search_at_100000_rows_reads_index_ranges(big_tenant):
         " ESCAPE '!' ORDER BY name LIMIT 20)) x ORDER BY code LIMIT 20", t, t)
     steps = [p for p in plan if p[0] == "items"]
     assert len(steps) == 2 and all(p[1] == "range" and p[2] for p in steps), plan
-    assert all(p[3] < 1000 for p in steps), plan
+    assert all(p[3] < ESTIMATE_MAX for p in steps), plan
     plan = explain(
         "SELECT b.id FROM warehouses w JOIN bins b ON b.tenant_id = w.tenant_id AND b.warehouse_id = w.id"
         " WHERE w.tenant_id = ? AND b.code LIKE 'R0012%' ESCAPE '!' ORDER BY w.code, b.code LIMIT 20", t)
     b = [p for p in plan if p[0] == "b"][0]
-    assert b[1] in ("range", "ref") and b[2] and b[3] < 1000, plan
+    assert b[1] in ("range", "ref") and b[2] and b[3] < ESTIMATE_MAX, plan
     plan = explain(
         "SELECT s.id FROM items i JOIN stocks s ON s.tenant_id = i.tenant_id AND s.item_id = i.id"
         " WHERE i.tenant_id = ? AND i.sku LIKE 'BIG-0123%' ESCAPE '!' AND s.status <> 'inactive' LIMIT 20", t)
-    assert all(p[1] in ("range", "ref", "eq_ref") and p[2] and p[3] < 1000 for p in plan), plan
+    assert all(p[1] in ("range", "ref", "eq_ref") and p[2] and p[3] < ESTIMATE_MAX for p in plan), plan
     # The endpoints themselves: twenty at most, quickly.
     web = big_tenant["web"]
     base = page(web, "/admin/").url.replace("/admin/", "/admin/search/")

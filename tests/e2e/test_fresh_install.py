@@ -2,11 +2,12 @@
 
 A fresh database is created on the devstack MariaDB with db/migrate and no demo data, with a
 database user of its own as README's "Deploying for real" says. The built tools/stocktake-admin,
-given a config file naming that database, creates the first tenant and its administrator (the
-password on standard input). That administrator then signs in to the pages and creates a
-warehouse, against the same handler executables run as plain CGI programs (stdin is a pipe, not a
-FastCGI socket: lib/web/app.c serves one CGI request) with the same config file. The database and
-its user are dropped at the end.
+given a config file naming that database, creates the first tenant in the time zone it is given
+and its administrator (the password on standard input). That administrator then signs in to the
+pages, sees the setup steps of an empty overview and creates a warehouse through the page form,
+against the same handler executables run as plain CGI programs (stdin is a pipe, not a FastCGI
+socket: lib/web/app.c serves one CGI request) with the same config file. The database and its
+user are dropped at the end.
 """
 import os
 import re
@@ -103,12 +104,22 @@ def test_from_an_empty_database_to_an_administrator_at_work(fresh):
     assert r.returncode == 1
     assert "Invalid password: password must be 8 to 512 characters" in r.stderr
     assert root_sql("SELECT COUNT(*) FROM tenants", fresh["db"]).strip() == "0"  # rolled back
-    r = tool(fresh, "create-tenant", "Fresh Warehouse Ltd", "--admin", "boss", stdin=PASSWORD + "\n")
+    # A time zone that tzdata does not know is refused before the password is read.
+    r = tool(fresh, "create-tenant", "Fresh Warehouse Ltd", "--admin", "boss", "--time-zone", "Mars/Olympus",
+             stdin=PASSWORD + "\n")
+    assert r.returncode == 1 and "Invalid time zone: Mars/Olympus" in r.stderr
+    assert root_sql("SELECT COUNT(*) FROM tenants", fresh["db"]).strip() == "0"
+    r = tool(fresh, "create-tenant", "Fresh Warehouse Ltd", "--admin", "boss", "--time-zone", "Europe/Berlin",
+             stdin=PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
     assert "Created tenant Fresh Warehouse Ltd" in r.stdout and "Created administrator boss" in r.stdout
+    assert "in time zone Europe/Berlin" in r.stdout
     assert PASSWORD not in r.stdout + r.stderr
+    assert root_sql("SELECT time_zone FROM tenants", fresh["db"]).strip() == "Europe/Berlin"
     r = tool(fresh, "list-tenants")
-    assert r.returncode == 0 and "Fresh Warehouse Ltd" in r.stdout
+    assert r.returncode == 0 and "TIME ZONE" in r.stdout.splitlines()[0]
+    line = next(x for x in r.stdout.splitlines() if x.endswith("Fresh Warehouse Ltd"))
+    assert line.split()[1:4] == ["active", "1", "Europe/Berlin"]
     scopes = root_sql("SELECT scopes FROM users WHERE username = 'boss'", fresh["db"]).split()
     assert "admin" in scopes and "manage:operations:tenant" in scopes and len(scopes) == 9
     r = tool(fresh, "create-tenant", "Fresh Warehouse Ltd", "--admin", "boss2", stdin=PASSWORD + "\n")
@@ -129,23 +140,30 @@ def test_from_an_empty_database_to_an_administrator_at_work(fresh):
     session = {"stocktake_token": set_cookies(hdrs)["stocktake_token"]}
     status, _, text = cgi(fresh, "admin", "GET", "/admin/", cookies=session)
     assert status == 200 and "boss" in text and 'href="/admin/users"' in text
+    assert "Getting started" in text and "times in Europe/Berlin" in text
     status, _, text = cgi(fresh, "admin", "GET", "/admin/users", cookies=session)
     assert status == 200 and "boss" in text
 
-    # ... and creates a warehouse.
-    # TODO(lead): the admin pages have no warehouse-create form yet (another branch adds it); once
-    # it is merged, create the warehouse through that form here instead of the JSON API.
-    status, _, text = cgi(fresh, "auth", "POST", "/api/auth", content_type="application/x-www-form-urlencoded",
-                          body=form({"username": "boss", "password": PASSWORD}))
-    assert status == 200, text
-    token = re.search(r'"access_token"\s*:\s*"([^"]+)"', text).group(1)
-    status, _, text = cgi(fresh, "master_data", "POST", "/warehousing/warehouses",
-                          content_type="application/json", headers={"Authorization": "Bearer " + token},
-                          body=b'{"name": "Main warehouse", "code": "MAIN"}')
-    assert status == 201, text
+    # ... and creates a warehouse through the page form: the form, then a POST with its token, a 303
+    # to the new record, which says so.
     status, _, text = cgi(fresh, "admin", "GET", "/admin/warehouses", cookies=session)
-    assert status == 200 and "MAIN" in text and "Main warehouse" in text
+    assert status == 200 and "No warehouses yet" in text and 'href="/admin/warehouses/new"' in text
+    status, _, text = cgi(fresh, "admin", "GET", "/admin/warehouses/new", cookies=session)
+    assert status == 200 and 'action="/admin/warehouses"' in text, text
+    nonce = re.search(r'name="csrf" value="([^"]*)"', text).group(1)
+    status, hdrs, text = cgi(fresh, "admin", "POST", "/admin/warehouses", cookies=session,
+                             content_type="application/x-www-form-urlencoded",
+                             body=form({"csrf": nonce, "name": "Main warehouse", "code": "MAIN"}))
+    assert status == 303, text
+    location = next(v for k, v in hdrs if k.lower() == "location")
+    warehouse_id = re.fullmatch(r"/admin/warehouses/([0-9a-f-]{36})\?saved=created", location).group(1)
+    assert root_sql("SELECT code, name, status FROM warehouses WHERE id = '%s'" % warehouse_id,
+                    fresh["db"]).split("\t") == ["MAIN", "Main warehouse", "active\n"]
     assert root_sql("SELECT COUNT(*) FROM warehouses", fresh["db"]).strip() == "1"
+    status, _, text = cgi(fresh, "admin", "GET", location, cookies=session)
+    assert status == 200 and "Warehouse created." in text and "MAIN" in text
+    status, _, text = cgi(fresh, "admin", "GET", "/admin/warehouses", cookies=session)
+    assert status == 200 and "MAIN" in text and "Main warehouse" in text and "No warehouses yet" not in text
 
     # reset-password: the old password stops working, the new one works.
     r = tool(fresh, "reset-password", "boss", stdin="second admin pw\n")
@@ -160,7 +178,12 @@ def test_from_an_empty_database_to_an_administrator_at_work(fresh):
 
 def test_usage_errors_exit_2_and_help_exits_0(fresh):
     r = subprocess.run([ADMIN_TOOL, "--help"], capture_output=True, text=True)
-    assert r.returncode == 0 and "create-tenant NAME --admin USERNAME" in r.stdout
+    assert r.returncode == 0 and "create-tenant NAME --admin USERNAME [--time-zone ZONE]" in r.stdout
+    version = re.search(r"AC_INIT\(\[stocktake\], \[([^]]+)\]", open(os.path.join(ROOT, "configure.ac")).read())
+    r = subprocess.run([ADMIN_TOOL, "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == "stocktake-admin (stocktake) %s\n" % version.group(1)
+    r = tool(fresh, "create-user", "--tenant", "X", "clerk", "--time-zone", "UTC")
+    assert r.returncode == 2 and "--time-zone belongs to create-tenant" in r.stderr
     r = tool(fresh, "create-tenant", "X")
     assert r.returncode == 2 and "create-tenant needs --admin USERNAME" in r.stderr
     r = tool(fresh, "reset-password", "boss", "--password", "x")

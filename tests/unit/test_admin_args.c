@@ -35,7 +35,13 @@ static void test_help(void **state)
 	assert_int_equal(a.cmd, ADMIN_HELP);
 	assert_int_equal(PARSE(&a, &err, "create-user", "-h"), 0);
 	assert_int_equal(a.cmd, ADMIN_HELP);
-	assert_non_null(strstr(admin_usage, "create-tenant NAME --admin USERNAME"));
+	assert_non_null(
+	    strstr(admin_usage, "create-tenant NAME --admin USERNAME [--time-zone ZONE]"));
+	assert_non_null(strstr(admin_usage, "--version"));
+	assert_int_equal(PARSE(&a, &err, "--version"), 0);
+	assert_int_equal(a.cmd, ADMIN_VERSION);
+	assert_int_equal(PARSE(&a, &err, "--config", "x", "--version"), 0);
+	assert_int_equal(a.cmd, ADMIN_VERSION);
 }
 
 static void test_create_tenant(void **state)
@@ -62,6 +68,32 @@ static void test_create_tenant(void **state)
 	assert_string_equal(err, "create-tenant needs a NAME");
 	assert_int_equal(PARSE(&a, &err, "create-tenant", "A", "B", "--admin", "boss"), -1);
 	assert_string_equal(err, "too many operands");
+	assert_null(a.zone);
+}
+
+static void test_time_zone(void **state)
+{
+	struct admin_args a;
+	const char *err;
+
+	(void)state;
+	assert_int_equal(PARSE(&a, &err, "create-tenant", "Acme", "--admin", "boss", "--time-zone",
+	                       "Europe/Berlin"),
+	                 0);
+	assert_string_equal(a.zone, "Europe/Berlin");
+	assert_int_equal(
+	    PARSE(&a, &err, "--time-zone=Asia/Tokyo", "create-tenant", "Acme", "--admin", "boss"),
+	    0);
+	assert_string_equal(a.zone, "Asia/Tokyo");
+	/* The zone itself is checked against tzdata by the command, not here. */
+	assert_int_equal(PARSE(&a, &err, "create-tenant", "Acme", "--admin", "b", "--time-zone"),
+	                 -1);
+	assert_string_equal(err, "an option needs a value");
+	assert_int_equal(
+	    PARSE(&a, &err, "create-user", "--tenant", "Acme", "alice", "--time-zone", "UTC"), -1);
+	assert_string_equal(err, "--time-zone belongs to create-tenant");
+	assert_int_equal(PARSE(&a, &err, "list-tenants", "--time-zone", "UTC"), -1);
+	assert_string_equal(err, "--time-zone belongs to create-tenant");
 }
 
 static void test_create_user(void **state)
@@ -116,9 +148,8 @@ static void test_other_commands(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_help),
-	    cmocka_unit_test(test_create_tenant),
-	    cmocka_unit_test(test_create_user),
+	    cmocka_unit_test(test_help),           cmocka_unit_test(test_create_tenant),
+	    cmocka_unit_test(test_time_zone),      cmocka_unit_test(test_create_user),
 	    cmocka_unit_test(test_other_commands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

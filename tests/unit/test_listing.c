@@ -410,6 +410,96 @@ static void test_page(void **state)
 	done(&x);
 }
 
+/* ---- the empty state ---- */
+
+/* A fetch that finds nothing: a tenant with none of the records yet. */
+static int empty_fetch(struct request *r, struct arena *ar, const struct listing *l,
+                       const struct listing_query *q, struct view *view, struct db_rows *rows,
+                       long long *total, const char **msg)
+{
+	(void)r;
+	(void)ar;
+	(void)l;
+	(void)q;
+	(void)view;
+	(void)msg;
+	rows->ncols = 6;
+	rows->colnames = names;
+	rows->coltypes = types;
+	rows->nrows = 0;
+	*total = 0;
+	return 0;
+}
+
+static const struct listing nothings = {
+    .title = "Things",
+    .path = "/admin/things",
+    .section = "things",
+    .csv_name = "things.csv",
+    .cols = cols,
+    .filters = filters,
+    .default_sort = "when",
+    .fetch = empty_fetch,
+    .new_href = "/admin/things/new",
+    .new_label = "New thing",
+    .new_scopes = "manage:things",
+    .empty_title = "No things yet",
+    .empty_text = "Things <are> kept & counted.",
+    .empty_action = "Create the first thing",
+};
+
+/* The page of a listing with no record: what the records are and what to do, not a bare table. */
+static void test_empty(void **state)
+{
+	struct fixture x;
+	struct caller writer = {.user_id = "u-1",
+	                        .tenant_id = "t-1",
+	                        .username = "writer",
+	                        .scope = "manage:things",
+	                        .time_zone = "UTC"};
+	struct request *r = get(&x, "sort=code");
+	const char *out;
+
+	(void)state;
+	/* A reader: the state and who adds them, no button, no table, no CSV of nothing. */
+	listing_page(r, &nothings);
+	out = buf_cstr(&r->out);
+	assert_int_equal(r->status, 200);
+	assert_non_null(strstr(out, "<h2 id=\"empty-title\">No things yet</h2>"));
+	assert_non_null(strstr(out, "<p>Things &lt;are&gt; kept &amp; counted.</p>"));
+	assert_non_null(strstr(out, "once someone allowed to add them"));
+	assert_null(strstr(out, "/admin/things/new"));
+	assert_null(strstr(out, "<table"));
+	assert_null(strstr(out, "Download CSV"));
+	assert_non_null(strstr(out, "<form class=\"filters\""));
+	done(&x);
+
+	/* One who may create: the button to the first one, instead of the header's. */
+	r = get(&x, "");
+	r->caller = &writer;
+	listing_page(r, &nothings);
+	out = buf_cstr(&r->out);
+	assert_non_null(strstr(
+	    out,
+	    "<a class=\"button primary\" href=\"/admin/things/new\">Create the first thing</a>"));
+	assert_null(strstr(out, "New thing"));
+	assert_null(strstr(out, "once someone allowed"));
+	done(&x);
+
+	/* A chosen filter that finds nothing is not the empty state; neither is a listing of some.
+	 */
+	r = get(&x, "search=zz");
+	listing_page(r, &nothings);
+	out = buf_cstr(&r->out);
+	assert_null(strstr(out, "empty-state"));
+	assert_non_null(strstr(out, "Nothing matches."));
+	done(&x);
+	r = get(&x, "");
+	listing_page(r, &things);
+	assert_null(strstr(buf_cstr(&r->out), "empty-state"));
+	done(&x);
+}
+
 /* The CSV of every page as the table shows it, read in batches, headers first. */
 static void test_csv(void **state)
 {
@@ -434,15 +524,11 @@ static void test_csv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_label),
-	    cmocka_unit_test(test_value),
-	    cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_pager_gaps),
-	    cmocka_unit_test(test_page_and_limit),
-	    cmocka_unit_test(test_set_query),
-	    cmocka_unit_test(test_known),
-	    cmocka_unit_test(test_page),
-	    cmocka_unit_test(test_csv),
+	    cmocka_unit_test(test_label),          cmocka_unit_test(test_value),
+	    cmocka_unit_test(test_table),          cmocka_unit_test(test_pager_gaps),
+	    cmocka_unit_test(test_page_and_limit), cmocka_unit_test(test_set_query),
+	    cmocka_unit_test(test_known),          cmocka_unit_test(test_page),
+	    cmocka_unit_test(test_empty),          cmocka_unit_test(test_csv),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
