@@ -82,7 +82,9 @@ def test_fresh_form_has_no_list_of_bins(admin_web, place):
     assert "multiple" not in html and place["bins"]["P-01-01"]["id"] not in html
     for n in range(1, 5):
         assert 'name="targets_%d"' % n in html and 'name="user_%d"' % n in html
-    assert 'name="warehouse_id"' in html and place["w1"]["id"] in html
+    # The optional warehouse narrowing is a select of the tenant's first 300 warehouses in code
+    # order (e2e runs pile warehouses up in Demo, so this test's own may come later).
+    assert 'name="warehouse_id"' in html
     product = page(admin_web, NEW + "?type=product").text
     assert 'name="warehouse_id"' not in product and "SKU or barcode" in product
 
