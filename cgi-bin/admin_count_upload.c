@@ -148,6 +148,27 @@ static const char *part_text(struct request *r, const struct multipart_part *p)
  * like page_form for the other forms. Returns the number of parts, or -1
  * after sending the error page (400 malformed, 403 missing or wrong token).
  */
+/*
+ * The :id session of the caller's tenant, or NULL after a 404 (500) page. Looked up before the
+ * body is read, so another tenant's session is a 404 whatever was posted, like every page's.
+ */
+static const char *upload_session(struct request *r)
+{
+	const char *id = admin_path_id(r, "Count session");
+	struct count_session s;
+	int rc;
+
+	if (!id)
+		return NULL;
+	rc = count_session_load(r->arena, r->caller->tenant_id, id, COUNT_READ, &s);
+	if (rc != 0) {
+		page_error(r, rc < 0 ? 500 : 404,
+		           rc < 0 ? "Internal server error" : "Count session not found");
+		return NULL;
+	}
+	return id;
+}
+
 static long upload_form(struct request *r, struct multipart_part **parts)
 {
 	static const struct multipart_limits limits = {.max_parts = UPLOAD_PARTS_MAX};
@@ -179,7 +200,7 @@ void admin_count_upload(struct request *r)
 	const struct multipart_part *file;
 	long n;
 
-	if (!(u.id = admin_path_id(r, "Count session")) || (n = upload_form(r, &parts)) < 0)
+	if (!(u.id = upload_session(r)) || (n = upload_form(r, &parts)) < 0)
 		return;
 	file = multipart_get(parts, (size_t)n, "file");
 	if (!file || !file->filename || !*file->filename) {
@@ -205,7 +226,7 @@ void admin_count_import(struct request *r)
 	const struct multipart_part *csv;
 	long n;
 
-	if (!(u.id = admin_path_id(r, "Count session")) || (n = upload_form(r, &parts)) < 0)
+	if (!(u.id = upload_session(r)) || (n = upload_form(r, &parts)) < 0)
 		return;
 	csv = multipart_get(parts, (size_t)n, "csv");
 	u.filename = part_text(r, multipart_get(parts, (size_t)n, "filename"));

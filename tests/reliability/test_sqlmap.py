@@ -53,7 +53,7 @@ def acme():
 def query_value(name, a):
     values = {"search": "abc", "page": "1", "limit": "5", "offset": "0", "tenant_id": a["tenant"],
               "warehouse_id": a["wh"], "item_id": a["item"], "stock_id": a["stock"], "bin_id": a["bin"],
-              "code": "WH", "sku": "SKU", "category": "c", "status": "active", "location_type": "bin",
+              "code": "WH", "sku": "SKU", "barcode": "4006381333931", "category": "c", "status": "active", "location_type": "bin",
               "lot_number": "L1", "transaction_type": "receive", "reference_type": "order",
               "timestamp_range_start": "2026-01-01T00:00:00Z", "timestamp_range_end": "2030-01-01T00:00:00Z",
               "format": "json", "type": "position"}
