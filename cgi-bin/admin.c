@@ -233,7 +233,7 @@ static void home(struct request *r)
 /* Fixed paths come before the ":id" patterns that would take them for ids. */
 static const struct route routes[] = {
     {"GET", PAGE_ROOT, home, ""},
-    {"GET", PAGE_ROOT "/style.css", page_stylesheet, NULL},
+    {"GET", PAGE_ROOT "/style.css", page_asset, NULL},
     {"GET", PAGE_LOGIN, login_form, NULL},
     {"POST", PAGE_LOGIN, login_submit, NULL},
     {"POST", PAGE_ROOT "/logout", logout, ""},
@@ -265,7 +265,7 @@ static const struct route routes[] = {
     {"GET", PAGE_ROOT "/find/items", admin_find_items, ADMIN_PICK_SCOPES},
     {"GET", PAGE_ROOT "/find/bins", admin_find_bins, ADMIN_PICK_SCOPES},
     {"GET", PAGE_ROOT "/find/stocks", admin_find_stocks, ADMIN_READ_SCOPES},
-    {"GET", PAGE_ROOT "/picker.js", admin_picker_js, NULL},
+    {"GET", PAGE_ROOT "/picker.js", page_asset, NULL},
     {"GET", PAGE_ROOT "/count-sessions", admin_count_sessions, ADMIN_COUNT_READ_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions", admin_count_create, ADMIN_COUNT_CREATE_SCOPES},
     {"GET", PAGE_ROOT "/count-sessions/new", admin_count_form, ADMIN_COUNT_CREATE_SCOPES},
@@ -286,7 +286,7 @@ static const struct route routes[] = {
     {"GET", PAGE_ROOT "/account", admin_account, ""},
     {"POST", PAGE_ROOT "/account/password", admin_account_password, ""},
     {"GET", PAGE_ROOT "/counting", admin_counting_list, ADMIN_COUNT_RECORD_SCOPES},
-    {"GET", PAGE_ROOT "/counting.js", admin_counting_script, NULL},
+    {"GET", PAGE_ROOT "/counting.js", page_asset, NULL},
     {"GET", PAGE_ROOT "/count-sessions/:id/count", admin_counting_screen,
      ADMIN_COUNT_RECORD_SCOPES},
     {"POST", PAGE_ROOT "/count-sessions/:id/count", admin_counting_record,
@@ -304,9 +304,7 @@ static const struct route routes[] = {
 
 static int admin_init(void)
 {
-	if (page_init(nav) < 0 || admin_counting_init() < 0)
-		return -1;
-	return admin_pick_init();
+	return page_init(nav);
 }
 
 static const struct app admin_app = {

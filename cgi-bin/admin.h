@@ -161,9 +161,6 @@ void admin_search_stocks(struct request *r);
 void admin_find_items(struct request *r);
 void admin_find_bins(struct request *r);
 void admin_find_stocks(struct request *r);
-/* GET /admin/picker.js: the script, read at start-up; admin_pick_init loads it. */
-void admin_picker_js(struct request *r);
-int admin_pick_init(void);
 
 /* admin_count.c: count sessions. */
 extern const struct listing admin_count_listing;
@@ -215,12 +212,9 @@ void admin_user_password(struct request *r);
 void admin_account(struct request *r);
 void admin_account_password(struct request *r);
 /* admin_counting.c: the counter's started sessions and the screen to record counts. */
-int admin_counting_init(void);
 void admin_counting_list(struct request *r);
 void admin_counting_screen(struct request *r);
 void admin_counting_record(struct request *r);
-/* GET /admin/counting.js: the screen's optional script, read at start-up (admin_counting_init). */
-void admin_counting_script(struct request *r);
 /* Adds "your_counts" (the started sessions the caller counts in, the first max of them, 0: all),
  * "has_your_counts" and "your_counts_more" (when some were left out) to page, for the partial
  * your_counts. 0 or -1. */

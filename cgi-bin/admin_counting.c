@@ -1,12 +1,9 @@
 /* Admin pages of the counter: their started count sessions, and the screen to record counts. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
 #include "base/arena.h"
 #include "base/buf.h"
-#include "base/env.h"
 #include "base/jval.h"
 #include "base/kvlist.h"
 #include "base/log.h"
@@ -26,52 +23,6 @@
 #define COUNT_PAGE PAGE_ROOT "/count-sessions"
 /* The counter's own records shown under the form. */
 #define RECORDS_SHOWN 200
-/* The script is a few hundred bytes; anything larger is not ours. */
-#define SCRIPT_MAX (64 * 1024)
-
-/* Read once at start-up, like the stylesheet. */
-static char *script;
-
-/* ---- the script ------------------------------------------------------------------------ */
-
-int admin_counting_init(void)
-{
-	char *path = NULL;
-	FILE *f;
-	size_t n;
-
-	if (script)
-		return 0;
-	if (asprintf(&path, "%s/counting.js", env_get()->templates_dir) < 0)
-		log_fatal("admin: out of memory");
-	f = fopen(path, "rb");
-	if (!f) {
-		/* The screen works without it: Enter then submits each step. */
-		log_warn("admin: no script %s", path);
-		free(path);
-		return 0;
-	}
-	free(path);
-	if (!(script = malloc(SCRIPT_MAX + 1)))
-		log_fatal("admin: out of memory");
-	n = fread(script, 1, SCRIPT_MAX, f);
-	script[n] = '\0';
-	fclose(f);
-	return 0;
-}
-
-void admin_counting_script(struct request *r)
-{
-	if (!script) {
-		page_error(r, 404, "Not found");
-		return;
-	}
-	buf_reset(&r->out);
-	buf_puts(&r->out, script);
-	r->status = 200;
-	r->out_type = "text/javascript; charset=utf-8";
-	req_add_header(r, "Cache-Control", "public, max-age=3600");
-}
 
 /* ---- your counts ------------------------------------------------------------------------- */
 

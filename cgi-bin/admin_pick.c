@@ -1,15 +1,11 @@
 /* Search pickers of the admin pages: typed or scanned codes resolved on the server, the JSON search
- * the picker script asks while typing, the find page, and the script itself. */
-#include <stdio.h>
-#include <stdlib.h>
+ * the picker script asks while typing, and the find page (page_asset serves the script). */
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "admin.h"
 #include "base/arena.h"
-#include "base/env.h"
-#include "base/log.h"
 #include "base/valid.h"
 #include "db/db.h"
 #include "base/buf.h"
@@ -20,11 +16,6 @@
 #include "stock/master_pick.h"
 #include "web/envelope.h"
 #include "web/req.h"
-
-#define SCRIPT_MAX (64 * 1024)
-
-/* Read once at start-up, like the stylesheet. */
-static char *script;
 
 /* What each kind is called, and the path of its search. */
 static const struct {
@@ -263,46 +254,4 @@ void admin_find_bins(struct request *r)
 void admin_find_stocks(struct request *r)
 {
 	find(r, ADMIN_PICK_STOCK);
-}
-
-/* ---- the script ---- */
-
-int admin_pick_init(void)
-{
-	char *path = NULL;
-	FILE *f;
-	size_t n;
-
-	if (script)
-		return 0;
-	if (asprintf(&path, "%s/picker.js", env_get()->templates_dir) < 0)
-		log_fatal("admin: out of memory");
-	f = fopen(path, "rb");
-	if (!f) {
-		/* The pages work without it; only the suggestions are missing. */
-		log_warn("admin: no script %s", path);
-		free(path);
-		return 0;
-	}
-	free(path);
-	script = malloc(SCRIPT_MAX + 1);
-	if (!script)
-		log_fatal("admin: out of memory");
-	n = fread(script, 1, SCRIPT_MAX, f);
-	script[n] = '\0';
-	fclose(f);
-	return 0;
-}
-
-void admin_picker_js(struct request *r)
-{
-	if (!script) {
-		page_error(r, 404, "Not found");
-		return;
-	}
-	buf_reset(&r->out);
-	buf_puts(&r->out, script);
-	r->status = 200;
-	r->out_type = "text/javascript; charset=utf-8";
-	req_add_header(r, "Cache-Control", "public, max-age=3600");
 }

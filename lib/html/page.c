@@ -21,32 +21,47 @@
 #include "web/csrf.h"
 #include "web/req.h"
 
-#define STYLESHEET_MAX (256 * 1024)
+#define ASSET_MAX (256 * 1024)
+
+/* The files of templates_dir the pages link to, served as they are (page_asset). */
+static struct asset {
+	const char *name;
+	const char *type;
+	char *body; /* NULL: missing at start-up (the pages work without it; the stylesheet is
+	               warned of) */
+} assets[] = {
+    {"style.css", "text/css; charset=utf-8", NULL},
+    {"picker.js", "text/javascript; charset=utf-8", NULL}, /* the search pickers' suggestions */
+    {"counting.js", "text/javascript; charset=utf-8",
+     NULL}, /* the counter's screen: Enter moves on */
+};
 
 /* Process-wide, read once at start-up like the configuration. */
 static struct tpl_set *templates;
-static char *stylesheet;
 static const struct page_nav *navigation;
 
-static char *read_stylesheet(const char *dir)
+static char *read_asset(const char *dir, const char *name)
 {
-	char *path = NULL, *css;
+	char *path = NULL, *body;
 	FILE *f;
 	size_t n;
 
-	if (asprintf(&path, "%s/style.css", dir) < 0)
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		log_fatal("page: out of memory");
 	f = fopen(path, "rb");
-	free(path);
-	if (!f)
+	if (!f) {
+		log_warn("page: no %s", path);
+		free(path);
 		return NULL;
-	css = malloc(STYLESHEET_MAX + 1);
-	if (!css)
+	}
+	free(path);
+	body = malloc(ASSET_MAX + 1);
+	if (!body)
 		log_fatal("page: out of memory");
-	n = fread(css, 1, STYLESHEET_MAX, f);
-	css[n] = '\0';
+	n = fread(body, 1, ASSET_MAX, f);
+	body[n] = '\0';
 	fclose(f);
-	return css;
+	return body;
 }
 
 int page_init(const struct page_nav *nav)
@@ -56,8 +71,9 @@ int page_init(const struct page_nav *nav)
 	navigation = nav;
 	if (!templates && !(templates = tpl_load_dir(dir)))
 		return -1;
-	if (!stylesheet && !(stylesheet = read_stylesheet(dir)))
-		log_warn("page: no stylesheet %s/style.css", dir);
+	for (size_t i = 0; i < sizeof(assets) / sizeof(assets[0]); i++)
+		if (!assets[i].body)
+			assets[i].body = read_asset(dir, assets[i].name);
 	return 0;
 }
 
@@ -236,17 +252,21 @@ void page_error(struct request *r, int status, const char *message)
 	page_render(r, status, "error", page);
 }
 
-void page_stylesheet(struct request *r)
+void page_asset(struct request *r)
 {
-	if (!stylesheet) {
-		page_error(r, 404, "Not found");
+	const char *name = strrchr(r->path, '/');
+
+	for (size_t i = 0; name && i < sizeof(assets) / sizeof(assets[0]); i++) {
+		if (strcmp(name + 1, assets[i].name) != 0 || !assets[i].body)
+			continue;
+		buf_reset(&r->out);
+		buf_puts(&r->out, assets[i].body);
+		r->status = 200;
+		r->out_type = assets[i].type;
+		req_add_header(r, "Cache-Control", "public, max-age=3600");
 		return;
 	}
-	buf_reset(&r->out);
-	buf_puts(&r->out, stylesheet);
-	r->status = 200;
-	r->out_type = "text/css; charset=utf-8";
-	req_add_header(r, "Cache-Control", "public, max-age=3600");
+	page_error(r, 404, "Not found");
 }
 
 bool page_form(struct request *r, struct kvlist *form)

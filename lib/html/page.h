@@ -27,7 +27,7 @@ struct page_nav {
 };
 
 /*
- * Loads every template of the configured templates_dir and its style.css,
+ * Loads every template of the configured templates_dir and the files page_asset serves,
  * once per process (the app's init). nav ends with a zeroed entry. 0 or -1.
  */
 int page_init(const struct page_nav *nav);
@@ -61,8 +61,12 @@ void page_error(struct request *r, int status, const char *message);
 /* 303 See Other to location (a path of ours). */
 void page_redirect(struct request *r, const char *location);
 
-/* GET /admin/style.css: the stylesheet read at start-up, cacheable for an hour. */
-void page_stylesheet(struct request *r);
+/*
+ * GET /admin/style.css, /admin/picker.js, /admin/counting.js: the file of
+ * templates_dir named by the path's last segment, read at start-up
+ * (page_init), cacheable for an hour; 404 for a file missing then.
+ */
+void page_asset(struct request *r);
 
 /* Whether the request came over https (HTTPS=on, or X-Forwarded-Proto: https from a proxy). */
 bool page_https(const struct request *r);

@@ -332,7 +332,8 @@ static void test_stylesheet(void **state)
 	assert_non_null(f);
 	assert_non_null(fgets(first, sizeof(first), f));
 	fclose(f);
-	page_stylesheet(r);
+	r->path = "/admin/style.css";
+	page_asset(r);
 	assert_int_equal(r->status, 200);
 	assert_string_equal(r->out_type, "text/css; charset=utf-8");
 	assert_string_equal(headers(r), "Cache-Control: public, max-age=3600\r\n");
