@@ -41,8 +41,7 @@ static void oauth_error(struct request *r, int status, const char *message, cons
 	struct json_object *o = envelope_status(status, message, detail);
 
 	jval_add_str(o, "error", code);
-	if (status == 401)
-		req_add_header(r, "WWW-Authenticate", "Bearer");
+	auth_challenge(r, status, message, NULL);
 	req_add_header(r, "Cache-Control", "no-store");
 	req_add_header(r, "Pragma", "no-cache");
 	envelope_reply(r, status, o);
@@ -102,6 +101,8 @@ static void reply_user(struct request *r, int status, const char *message, const
 		return;
 	o = envelope_status(status, message, id);
 	json_object_object_add(o, "user", user_json(r->arena, &rows, 0));
+	if (status == 201)
+		req_add_header(r, "Location", arena_sprintf(r->arena, "/api/users/%s", id));
 	envelope_reply(r, status, o);
 }
 
@@ -267,6 +268,7 @@ static void me(struct request *r)
 	}
 	if (rows.nrows == 0) {
 		send_error(r, 401, "Invalid token");
+		auth_challenge(r, 401, "Invalid token", NULL);
 		return;
 	}
 	u = row_json(&rows, 0);
@@ -464,7 +466,8 @@ static void users_disable(struct request *r)
 }
 
 static const struct route routes[] = {
-    {"POST", "/api/auth", login, NULL},
+    /* The OAuth2 password flow posts a form (JSON is taken too). */
+    {"POST", "/api/auth", login, NULL, .other_body = true},
     {"GET", "/api/auth/me", me, ""},
     {"GET", "/api/users", users_list, "admin"},
     {"POST", "/api/users", users_create, "admin"},
@@ -478,6 +481,7 @@ static const struct app auth_app = {
     .name = "auth",
     .routes = routes,
     .error = send_error,
+    .json_bodies = true,
     .init = NULL,
 };
 

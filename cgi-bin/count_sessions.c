@@ -208,6 +208,9 @@ static void handle_create(struct request *r)
 		return;
 	log_info("count: session %s created by %s", in.id, r->caller->user_id);
 	reply_session(r, "Count session created successfully", in.id);
+	/* The document's 200 stays; the header says where the new session lives. */
+	if (r->status == 200)
+		req_add_header(r, "Location", arena_sprintf(r->arena, BASE "/%s", in.id));
 }
 
 /* ---- update and delete ---------------------------------------------------------- */
@@ -581,7 +584,8 @@ static const struct route routes[] = {
     {"GET", BASE "/:key/records", handle_records, READ_SCOPES},
     {"POST", BASE "/:key/records", handle_record, RECORD_SCOPES},
     {"POST", BASE "/:key/records/resolve", handle_resolve, APPLY_SCOPES},
-    {"POST", BASE "/:key/records/import", handle_import, RECORD_SCOPES},
+    /* The body is the CSV file itself, whatever its Content-Type. */
+    {"POST", BASE "/:key/records/import", handle_import, RECORD_SCOPES, .other_body = true},
     {"GET", BASE "/:key/variances", handle_variances, VARIANCE_SCOPES},
     {0},
 };
@@ -590,6 +594,7 @@ static const struct app count_sessions_app = {
     .name = "count_sessions",
     .routes = routes,
     .error = send_error,
+    .json_bodies = true,
     .init = NULL,
 };
 

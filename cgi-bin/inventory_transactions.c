@@ -401,6 +401,13 @@ static int parse_create(struct request *r, struct json_object *body, struct itx_
 	return itx_check_input(r->arena, in, type, direction, timestamp, r->caller->user_id, msg);
 }
 
+/* A created transaction's address (also on the replay of a 201: the same answer). */
+static void add_location(struct request *r, const char *id)
+{
+	if (id && r->status == 201)
+		req_add_header(r, "Location", arena_sprintf(r->arena, BASE "/%s", id));
+}
+
 static void handle_create(struct request *r)
 {
 	struct itx_input in;
@@ -432,9 +439,11 @@ static void handle_create(struct request *r)
 	switch (itx_api_create(r->arena, tenant_of(r), &in, &k, &res)) {
 	case ITX_API_CREATED:
 		envelope_reply_text(r, 201, res.body);
+		add_location(r, res.id);
 		break;
 	case ITX_API_REPLAYED:
 		idem_replay(r, res.status, res.body);
+		add_location(r, res.id);
 		break;
 	case ITX_API_REFUSED:
 		envelope_ondi_error(r, res.status, res.message);
@@ -463,6 +472,7 @@ static const struct app inventory_transactions_app = {
     .name = "inventory_transactions",
     .routes = routes,
     .error = envelope_ondi_error,
+    .json_bodies = true,
     .init = NULL,
 };
 

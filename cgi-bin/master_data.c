@@ -59,6 +59,7 @@ static const struct app master_data_app = {
     .name = "master_data",
     .routes = routes,
     .error = envelope_ondi_error,
+    .json_bodies = true,
     .init = NULL,
 };
 

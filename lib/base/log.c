@@ -15,12 +15,26 @@
 /* Process-wide logging settings, set once at start-up. */
 static char log_name[64] = "stocktake";
 static enum log_level log_min = LOGL_INFO;
+/* The request being served, per process (a worker serves one at a time). */
+static char log_request[65];
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void log_set_name(const char *name)
 {
 	snprintf(log_name, sizeof(log_name), "%s", name ? name : "stocktake");
+}
+
+void log_set_request(const char *id)
+{
+	size_t n =
+	    id ? strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+	       : 0;
+
+	if (!id || n != strlen(id) || n >= sizeof(log_request))
+		n = 0;
+	memcpy(log_request, id ? id : "", n);
+	log_request[n] = '\0';
 }
 
 void log_set_level(enum log_level level)
@@ -50,8 +64,9 @@ __attribute__((format(printf, 2, 0))) static void log_write(enum log_level level
 
 	if (level < LOGL_DEBUG || level > LOGL_ERROR)
 		level = LOGL_ERROR;
-	head = snprintf(line, sizeof(line), "%s[%ld] %s: ", log_name, (long)getpid(),
-	                level_names[level]);
+	head = snprintf(line, sizeof(line), "%s[%ld] %s: %s%s%s", log_name, (long)getpid(),
+	                level_names[level], *log_request ? "[" : "", log_request,
+	                *log_request ? "] " : "");
 	if (head < 0 || (size_t)head >= sizeof(line))
 		head = 0;
 	n = vsnprintf(line + head, sizeof(line) - (size_t)head, fmt, ap);

@@ -6,6 +6,13 @@ enum log_level { LOGL_DEBUG = 0, LOGL_INFO, LOGL_WARN, LOGL_ERROR };
 
 /* Program name shown on every line (default "stocktake"). */
 void log_set_name(const char *name);
+/*
+ * The id of the request being served (the web server's REQUEST_ID, echoed to
+ * the client as X-Request-Id), shown on each line until it is set again; NULL
+ * or "" for none. An id of other characters than [A-Za-z0-9._-], or longer
+ * than 64, is not shown.
+ */
+void log_set_request(const char *id);
 /* Lines below level are dropped (default LOGL_INFO). */
 void log_set_level(enum log_level level);
 /* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */

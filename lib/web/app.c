@@ -135,18 +135,32 @@ static void print_routes(const struct app *app)
 }
 
 /*
+ * Sends an error in the group's envelope; a JSON group's 401, and its 403 for
+ * want of one of scopes (NULL for other refusals), say how to authenticate.
+ */
+static void deny(const struct app *app, struct request *r, int status, const char *message,
+                 const char *scopes)
+{
+	app->error(r, status, message);
+	if (app->json_bodies)
+		auth_challenge(r, status, message, scopes);
+}
+
+/*
  * Sends a refusal, unless the caller is not settled yet and its user row
  * refuses them first: the answer is the same as when the row is read up front.
  */
-static void refuse(const struct app *app, struct request *r, int status, const char *message)
+static void refuse(const struct app *app, struct request *r, int status, const char *message,
+                   const char *scopes)
 {
 	const char *settled = NULL;
 	int rc = auth_settle(r, &settled);
 
+	/* The row's refusals are 401s; its 403 is the route's scopes the user no longer has. */
 	if (rc)
-		app->error(r, rc, settled);
+		deny(app, r, rc, settled, rc == 403 ? r->caller->route_scopes : NULL);
 	else
-		app->error(r, status, message);
+		deny(app, r, status, message, scopes);
 }
 
 /* Authentication, the route's scopes and the tenant_id guard; false when refused (sent). */
@@ -158,17 +172,19 @@ static bool authorize(const struct app *app, const struct route *rt, struct requ
 	                           : auth_authenticate(r, &message);
 
 	if (rc != 0 || !r->caller) {
-		app->error(r, rc >= 400 ? rc : 401, message ? message : "Authentication required");
+		/* A deferred caller's token may lack the route's scopes (403). */
+		deny(app, r, rc >= 400 ? rc : 401, message ? message : "Authentication required",
+		     rc == 403 ? rt->scopes : NULL);
 		return false;
 	}
 	if (*rt->scopes && !auth_scope_any(r->caller->scope ? r->caller->scope : "", rt->scopes)) {
-		refuse(app, r, 403, "Insufficient permissions");
+		refuse(app, r, 403, "Insufficient permissions", rt->scopes);
 		return false;
 	}
 	/* Data of one tenant only: naming another one is refused, not ignored. */
 	if (tenant && *tenant &&
 	    (!r->caller->tenant_id || strcasecmp(tenant, r->caller->tenant_id) != 0)) {
-		refuse(app, r, 403, "Insufficient permissions");
+		refuse(app, r, 403, "Insufficient permissions", NULL);
 		return false;
 	}
 	return true;
@@ -196,7 +212,23 @@ static void settle_caller(const struct app *app, struct request *r)
 	buf_reset(&r->out);
 	r->status = 0;
 	r->out_type = NULL;
-	app->error(r, rc, message);
+	deny(app, r, rc, message, r->caller->route_scopes);
+}
+
+/*
+ * A JSON group takes JSON bodies only: a body sent as a form or as text would
+ * otherwise be read as JSON, or refused with a message about its content. An
+ * empty body (start, complete, cancel) passes whatever its type; a body
+ * without a Content-Type is taken as JSON.
+ */
+static bool body_type_ok(const struct app *app, const struct route *rt, const struct request *r)
+{
+	if (!app->json_bodies || rt->other_body || r->body_len == 0)
+		return true;
+	if (strcmp(r->method, "POST") != 0 && strcmp(r->method, "PATCH") != 0 &&
+	    strcmp(r->method, "PUT") != 0)
+		return true;
+	return req_is_json_type(r);
 }
 
 void app_dispatch(const struct app *app, struct request *r)
@@ -216,6 +248,10 @@ void app_dispatch(const struct app *app, struct request *r)
 	}
 	if (rt->scopes && !authorize(app, rt, r))
 		return;
+	if (!body_type_ok(app, rt, r)) {
+		app->error(r, 415, "Unsupported media type");
+		return;
+	}
 	rt->handler(r);
 	if (r->status == 0 && r->out.len == 0) {
 		log_error("%s %s: the handler sent nothing", r->method, r->path);
@@ -268,10 +304,14 @@ static void handle_request(const struct app *app, struct request *r, struct aren
                            const struct req_io *io)
 {
 	struct timespec start;
+	enum req_read_result rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	arena_reset(a);
-	switch (req_read(r, a, io, env_get()->body_max)) {
+	rc = req_read(r, a, io, env_get()->body_max);
+	/* Every line logged for this request names it as nginx told the client (X-Request-Id). */
+	log_set_request(req_env(r, "REQUEST_ID"));
+	switch (rc) {
 	case REQ_OK:
 		app_dispatch(app, r);
 		unavailable_if_db_down(app, r);
@@ -290,6 +330,7 @@ static void handle_request(const struct app *app, struct request *r, struct aren
 		log_warn("%s %s: the response could not be sent", r->method, r->path);
 	log_debug("%s %s %d %ldms", r->method, r->path, r->status ? r->status : 200,
 	          elapsed_ms(&start));
+	log_set_request(NULL);
 	req_json_release_all(r);
 }
 

@@ -13,6 +13,12 @@ struct app {
 	const struct route *routes; /* ends with a zeroed entry */
 	/* Sends an error in this group's envelope (ONDI or status envelope). */
 	void (*error)(struct request *r, int status, const char *message);
+	/*
+	 * The group's POST, PATCH and PUT bodies are JSON: one sent with another
+	 * Content-Type is answered 415 (routes flagged other_body excepted), and
+	 * its 401 and 403 answers carry WWW-Authenticate (auth_challenge).
+	 */
+	bool json_bodies;
 	/* Once per process after config and DB are up; may be NULL. Returns 0 or -1. */
 	int (*init)(void);
 };
@@ -31,7 +37,9 @@ int app_main(const struct app *app, int argc, char **argv);
  * Dispatches one parsed request: route lookup (404/405), authentication and
  * scope check when the route asks (401/403), the tenant_id query guard
  * (a tenant_id naming another tenant is 403 "Insufficient permissions"), then
- * the handler. A handler that sends nothing yields a 500.
+ * the 415 of a JSON group (app.json_bodies) to a body that is not JSON (an
+ * empty body passes whatever its type), then the handler. A handler that
+ * sends nothing yields a 500.
  */
 void app_dispatch(const struct app *app, struct request *r);
 

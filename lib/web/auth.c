@@ -21,6 +21,8 @@
 
 /* Longer tokens are refused before any parsing: ours are a few hundred bytes. */
 #define AUTH_TOKEN_MAX 4096
+/* The scheme and realm of every WWW-Authenticate header. */
+#define AUTH_CHALLENGE "Bearer realm=\"stocktake\""
 /* Tolerated clock skew for iat in the future. */
 #define AUTH_IAT_SKEW 60
 
@@ -469,6 +471,36 @@ const char *auth_request_token(const struct request *r)
 		}
 	}
 	return req_cookie(r, AUTH_COOKIE);
+}
+
+/* A quoted value of a challenge: printable ASCII but '"' and '\\' (RFC 6750 section 3). */
+static const char *challenge_value(struct arena *a, const char *s)
+{
+	char *v = arena_strdup(a, s ? s : "");
+
+	for (char *p = v; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+			*p = '?';
+	return v;
+}
+
+void auth_challenge(struct request *r, int status, const char *message, const char *scopes)
+{
+	const char *v;
+
+	if (status == 403 && scopes && *scopes)
+		v = arena_sprintf(r->arena,
+		                  AUTH_CHALLENGE ", error=\"insufficient_scope\", scope=\"%s\"",
+		                  challenge_value(r->arena, scopes));
+	else if (status != 401)
+		return;
+	else if (!auth_request_token(r))
+		v = AUTH_CHALLENGE;
+	else
+		v = arena_sprintf(
+		    r->arena, AUTH_CHALLENGE ", error=\"invalid_token\", error_description=\"%s\"",
+		    challenge_value(r->arena, message));
+	req_add_header(r, "WWW-Authenticate", v);
 }
 
 /* The token of r, verified, as r->caller (user row not read). 0, or 401 with *message. */

@@ -104,4 +104,13 @@ struct user_probe *auth_probe(struct request *r);
  */
 int auth_settle(struct request *r, const char **message);
 
+/*
+ * Adds the WWW-Authenticate header of RFC 6750 to an error answer: for a 401,
+ * `Bearer realm="stocktake"` when r carried no token, else with
+ * error="invalid_token" and message as error_description; for a 403 of a
+ * missing scope (scopes: the route's, space-separated), error="insufficient_scope"
+ * and scope. Characters RFC 6750 does not allow in a quoted value become '?'.
+ */
+void auth_challenge(struct request *r, int status, const char *message, const char *scopes);
+
 #endif

@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/jval.h"
 #include "base/log.h"
+#include "web/error_code.h"
 #include "web/req.h"
 
 static struct json_object *checked(struct json_object *v)
@@ -57,12 +58,24 @@ struct buf *envelope_ondi_open(struct request *r, const char *message)
 	return &r->out;
 }
 
+/* Adds "code" and, for an error about one field, "field" (web/error_code.h). */
+static void add_code(struct json_object *o, int status, const char *message)
+{
+	struct error_code ec;
+
+	error_code_of(status, message, &ec);
+	jval_add_str(o, "code", ec.code);
+	if (ec.field[0])
+		jval_add_str(o, "field", ec.field);
+}
+
 void envelope_ondi_error(struct request *r, int status, const char *message)
 {
 	struct json_object *o = checked(json_object_new_object());
 
 	jval_add_bool(o, "success", false);
 	jval_add_str(o, "message", message);
+	add_code(o, status, message);
 	envelope_reply(r, status, o);
 }
 
@@ -73,6 +86,8 @@ struct json_object *envelope_status(int status, const char *message, const char 
 	jval_add_int(o, "status", status);
 	jval_add_str(o, "message", message);
 	jval_add_str(o, "detail", detail);
+	if (status >= 400)
+		add_code(o, status, message);
 	return o;
 }
 

@@ -28,10 +28,17 @@ struct json_object *envelope_ondi(const char *message);
  * written as it is (no character in it needs escaping).
  */
 struct buf *envelope_ondi_open(struct request *r, const char *message);
-/* Sends {"success": false, "message": message} with the HTTP status. */
+/*
+ * Sends {"success": false, "message": message, "code": ..., "field": ...} with the HTTP status:
+ * code and field as web/error_code.h derives them from status and message (no field when the
+ * error is not about one).
+ */
 void envelope_ondi_error(struct request *r, int status, const char *message);
 
-/* Status envelope: {"status": status, "message": message, "detail": detail}. */
+/*
+ * Status envelope: {"status": status, "message": message, "detail": detail}; from status 400
+ * on it carries "code" and "field" as envelope_ondi_error's.
+ */
 struct json_object *envelope_status(int status, const char *message, const char *detail);
 /* Sends the status envelope as an error. */
 void envelope_status_error(struct request *r, int status, const char *message, const char *detail);

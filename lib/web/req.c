@@ -193,6 +193,21 @@ bool req_is_form(const struct request *r)
 	return media_is(r->content_type, "application/x-www-form-urlencoded");
 }
 
+bool req_is_json_type(const struct request *r)
+{
+	const char *ct = r->content_type;
+	size_t n;
+
+	while (ct && (*ct == ' ' || *ct == '\t'))
+		ct++;
+	if (!ct || !*ct || media_is(ct, "application/json"))
+		return true;
+	n = strcspn(ct, "; \t");
+	/* application/<subtype>+json (RFC 6839): problem+json, merge-patch+json ... */
+	return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+	       strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
 bool req_is_json(const struct request *r)
 {
 	const char *b = r->body;

@@ -112,6 +112,12 @@ int req_parse_urlencoded(struct arena *a, const char *s, size_t n, struct kvlist
 bool req_is_form(const struct request *r);
 /* True when the body is application/json (or no content type with a '{' body). */
 bool req_is_json(const struct request *r);
+/*
+ * True when the Content-Type names JSON or is absent: application/json or
+ * application/<anything>+json, with any parameters (charset). A JSON route
+ * answers 415 to a body of another type.
+ */
+bool req_is_json_type(const struct request *r);
 
 /* Response building. */
 void req_set_status(struct request *r, int status);

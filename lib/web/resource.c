@@ -363,6 +363,9 @@ static void send_row(struct request *r, const struct resource *res, const char *
 	}
 	env = envelope_ondi(arena_sprintf(r->arena, "%s %s successfully", res->entity, verb));
 	json_object_object_add(env, res->singular, obj);
+	/* A create says where the new record lives (RFC 9110 section 10.2.2). */
+	if (status == 201)
+		req_add_header(r, "Location", arena_sprintf(r->arena, "%s/%s", res->path, id));
 	envelope_reply(r, status, env);
 }
 

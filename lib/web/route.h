@@ -26,6 +26,11 @@ struct route {
 	 * row: itx_input.settle).
 	 */
 	bool user_in_query;
+	/*
+	 * The route takes a body that is not JSON (a login form, a CSV file), so a
+	 * JSON group (app.json_bodies) does not answer 415 to it.
+	 */
+	bool other_body;
 };
 
 /* Matches one pattern; on success adds the ":name" segments to params. */

@@ -114,6 +114,16 @@ int auth_settle(struct request *r, const char **message)
 	return c->refused;
 }
 
+/* The last challenge app_dispatch asked for: when it is due is app_dispatch's decision. */
+static int challenge_status;
+static const char *challenge_scopes;
+
+void auth_challenge(struct request *r, int status, const char *message, const char *scopes)
+{
+	challenge_status = status;
+	challenge_scopes = scopes;
+}
+
 /* Word-wise "any of", like the real one. */
 bool auth_scope_any(const char *scope_list, const char *required)
 {
@@ -245,6 +255,7 @@ static const struct app test_app = {
     .name = "testapp",
     .routes = routes,
     .error = app_error,
+    .json_bodies = true,
     .init = app_init,
 };
 
@@ -344,9 +355,11 @@ static void test_unauthenticated(void **state)
 	assert_string_equal(dispatch(x, "GET", "/me", NULL, NULL, NULL),
 	                    "{\"success\":false,\"message\":\"Authentication required\"}");
 	assert_int_equal(x->r.status, 401);
+	assert_int_equal(challenge_status, 401);
 	assert_string_equal(dispatch(x, "GET", "/bins", NULL, "forged", "view:tenant"),
 	                    "{\"success\":false,\"message\":\"Invalid token\"}");
 	assert_int_equal(x->r.status, 401);
+	assert_int_equal(challenge_status, 401);
 	assert_int_equal(handler_calls, 0);
 }
 
