@@ -318,7 +318,7 @@ static void test_not_found(void **state)
 	struct fixture *x = *state;
 
 	assert_string_equal(dispatch(x, "GET", "/nope", NULL, NULL, NULL),
-	                    "{\"success\":false,\"message\":\"Not found\"}");
+	                    "{\"success\":false,\"message\":\"Not found\",\"code\":\"not_found\"}");
 	assert_int_equal(x->r.status, 404);
 	assert_int_equal(auth_calls, 0);
 	assert_int_equal(handler_calls, 0);
@@ -329,7 +329,8 @@ static void test_method_not_allowed(void **state)
 	struct fixture *x = *state;
 
 	assert_string_equal(dispatch(x, "PUT", "/bins/7", NULL, "good", "view:tenant"),
-	                    "{\"success\":false,\"message\":\"Method not allowed\"}");
+	                    "{\"success\":false,\"message\":\"Method not "
+	                    "allowed\",\"code\":\"method_not_allowed\"}");
 	assert_int_equal(x->r.status, 405);
 	assert_string_equal(buf_cstr(&x->r.headers), "Allow: GET, DELETE\r\n");
 	assert_int_equal(auth_calls, 0);
@@ -353,11 +354,13 @@ static void test_unauthenticated(void **state)
 	struct fixture *x = *state;
 
 	assert_string_equal(dispatch(x, "GET", "/me", NULL, NULL, NULL),
-	                    "{\"success\":false,\"message\":\"Authentication required\"}");
+	                    "{\"success\":false,\"message\":\"Authentication "
+	                    "required\",\"code\":\"unauthorized\"}");
 	assert_int_equal(x->r.status, 401);
 	assert_int_equal(challenge_status, 401);
-	assert_string_equal(dispatch(x, "GET", "/bins", NULL, "forged", "view:tenant"),
-	                    "{\"success\":false,\"message\":\"Invalid token\"}");
+	assert_string_equal(
+	    dispatch(x, "GET", "/bins", NULL, "forged", "view:tenant"),
+	    "{\"success\":false,\"message\":\"Invalid token\",\"code\":\"invalid_token\"}");
 	assert_int_equal(x->r.status, 401);
 	assert_int_equal(challenge_status, 401);
 	assert_int_equal(handler_calls, 0);
@@ -383,8 +386,12 @@ static void test_scopes(void **state)
 	    buf_cstr(&x->r.out),
 	    "{\"success\":true,\"message\":\"ok\",\"path\":\"/bins/b1\",\"id\":\"b1\"}");
 	assert_string_equal(dispatch(x, "DELETE", "/bins/b1", NULL, "good", "view:tenant"),
-	                    "{\"success\":false,\"message\":\"Insufficient permissions\"}");
+	                    "{\"success\":false,\"message\":\"Insufficient "
+	                    "permissions\",\"code\":\"insufficient_permissions\"}");
 	assert_int_equal(x->r.status, 403);
+	/* The challenge names the scopes the route takes (RFC 6750 insufficient_scope). */
+	assert_int_equal(challenge_status, 403);
+	assert_string_equal(challenge_scopes, "manage:operations:tenant");
 	/* A scope that merely starts like a required one does not count. */
 	dispatch(x, "GET", "/bins", NULL, "good", "view:tenantx");
 	assert_int_equal(x->r.status, 403);
@@ -399,7 +406,8 @@ static void test_tenant_guard(void **state)
 	assert_string_equal(dispatch(x, "GET", "/bins",
 	                             "tenant_id=bbbbbbbb-0000-0000-0000-000000000002", "good",
 	                             scope),
-	                    "{\"success\":false,\"message\":\"Insufficient permissions\"}");
+	                    "{\"success\":false,\"message\":\"Insufficient "
+	                    "permissions\",\"code\":\"insufficient_permissions\"}");
 	assert_int_equal(x->r.status, 403);
 	assert_int_equal(handler_calls, 0);
 	dispatch(x, "GET", "/bins", "tenant_id=aaaaaaaa-0000-0000-0000-000000000001", "good",
@@ -419,7 +427,8 @@ static void test_handler_sent_nothing(void **state)
 	struct fixture *x = *state;
 
 	assert_string_equal(dispatch(x, "GET", "/silent", NULL, NULL, NULL),
-	                    "{\"success\":false,\"message\":\"Internal server error\"}");
+	                    "{\"success\":false,\"message\":\"Internal server "
+	                    "error\",\"code\":\"internal_error\"}");
 	assert_int_equal(x->r.status, 500);
 	/* A bare status is an answer. */
 	assert_string_equal(dispatch(x, "DELETE", "/silent", NULL, NULL, NULL), "");
@@ -558,20 +567,20 @@ static void test_cgi_request(void **state)
 	write_file(in_path, "0123456789abcdefghij");
 	set_cgi_env("POST", "/echo", "20");
 	assert_int_equal(run_main(3, argv, in_path, &out), 0);
-	assert_string_equal(buf_cstr(&out),
-	                    "Status: 413 Content Too Large\r\n"
-	                    "Content-Type: application/json\r\n"
-	                    "Content-Length: 52\r\n"
-	                    "Cache-Control: no-store\r\n"
-	                    "\r\n"
-	                    "{\"success\":false,\"message\":\"Request body too large\"}");
+	assert_string_equal(buf_cstr(&out), "Status: 413 Content Too Large\r\n"
+	                                    "Content-Type: application/json\r\n"
+	                                    "Content-Length: 79\r\n"
+	                                    "Cache-Control: no-store\r\n"
+	                                    "\r\n"
+	                                    "{\"success\":false,\"message\":\"Request body too "
+	                                    "large\",\"code\":\"payload_too_large\"}");
 
 	buf_reset(&out);
 	set_cgi_env("GET", "/public?a=%zz", NULL);
 	assert_int_equal(run_main(3, argv, NULL, &out), 0);
 	assert_non_null(strstr(buf_cstr(&out), "Status: 400 Bad Request\r\n"));
-	assert_non_null(
-	    strstr(buf_cstr(&out), "{\"success\":false,\"message\":\"Malformed query string\"}"));
+	assert_non_null(strstr(buf_cstr(&out), "{\"success\":false,\"message\":\"Malformed query "
+	                                       "string\",\"code\":\"invalid_request\"}"));
 
 	/* Not started by a web server: refuse rather than invent a request. */
 	buf_reset(&out);
@@ -806,8 +815,9 @@ static void test_deferred_refusal_replaces_answer(void **state)
 {
 	struct fixture *x = *state;
 
-	assert_string_equal(dispatch(x, "GET", "/lazy", NULL, "disabled", "view:tenant"),
-	                    "{\"success\":false,\"message\":\"User disabled\"}");
+	assert_string_equal(
+	    dispatch(x, "GET", "/lazy", NULL, "disabled", "view:tenant"),
+	    "{\"success\":false,\"message\":\"User disabled\",\"code\":\"user_disabled\"}");
 	assert_int_equal(x->r.status, 401);
 	assert_int_equal(handler_calls, 1);
 	assert_int_equal(settle_calls, 1);
@@ -821,8 +831,9 @@ static void test_deferred_settled_by_handler(void **state)
 	assert_string_equal(dispatch(x, "GET", "/lazy", "admit=1", "good", "view:tenant"),
 	                    "{\"success\":true,\"message\":\"lazy\"}");
 	assert_int_equal(settle_calls, 1);
-	assert_string_equal(dispatch(x, "GET", "/lazy", "admit=1", "disabled", "view:tenant"),
-	                    "{\"success\":false,\"message\":\"User disabled\"}");
+	assert_string_equal(
+	    dispatch(x, "GET", "/lazy", "admit=1", "disabled", "view:tenant"),
+	    "{\"success\":false,\"message\":\"User disabled\",\"code\":\"user_disabled\"}");
 	assert_int_equal(x->r.status, 401);
 	assert_int_equal(settle_calls, 2);
 }
@@ -833,18 +844,21 @@ static void test_deferred_refusals_before_handler(void **state)
 	struct fixture *x = *state;
 
 	assert_string_equal(dispatch(x, "GET", "/lazy", NULL, "good", "admin"),
-	                    "{\"success\":false,\"message\":\"Insufficient permissions\"}");
+	                    "{\"success\":false,\"message\":\"Insufficient "
+	                    "permissions\",\"code\":\"insufficient_permissions\"}");
 	assert_int_equal(x->r.status, 403);
-	assert_string_equal(dispatch(x, "GET", "/lazy", NULL, "disabled", "admin"),
-	                    "{\"success\":false,\"message\":\"User disabled\"}");
+	assert_string_equal(
+	    dispatch(x, "GET", "/lazy", NULL, "disabled", "admin"),
+	    "{\"success\":false,\"message\":\"User disabled\",\"code\":\"user_disabled\"}");
 	assert_int_equal(x->r.status, 401);
-	assert_string_equal(dispatch(x, "GET", "/lazy",
-	                             "tenant_id=bbbbbbbb-0000-0000-0000-000000000002", "disabled",
-	                             "view:tenant"),
-	                    "{\"success\":false,\"message\":\"User disabled\"}");
+	assert_string_equal(
+	    dispatch(x, "GET", "/lazy", "tenant_id=bbbbbbbb-0000-0000-0000-000000000002",
+	             "disabled", "view:tenant"),
+	    "{\"success\":false,\"message\":\"User disabled\",\"code\":\"user_disabled\"}");
 	assert_int_equal(x->r.status, 401);
-	assert_string_equal(dispatch(x, "GET", "/lazy", NULL, "forged", "view:tenant"),
-	                    "{\"success\":false,\"message\":\"Invalid token\"}");
+	assert_string_equal(
+	    dispatch(x, "GET", "/lazy", NULL, "forged", "view:tenant"),
+	    "{\"success\":false,\"message\":\"Invalid token\",\"code\":\"invalid_token\"}");
 	assert_int_equal(handler_calls, 0);
 }
 

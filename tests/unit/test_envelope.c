@@ -73,18 +73,26 @@ static void test_envelopes(void **state)
 
 	envelope_ondi_error(&x->r, 404, "Bin not found");
 	assert_int_equal(x->r.status, 404);
-	assert_string_equal(buf_cstr(&x->r.out),
-	                    "{\"success\":false,\"message\":\"Bin not found\"}");
+	assert_string_equal(
+	    buf_cstr(&x->r.out),
+	    "{\"success\":false,\"message\":\"Bin not found\",\"code\":\"bin_not_found\"}");
 
 	envelope_status_error(&x->r, 401, "Invalid token", "Signature verification failed");
 	assert_int_equal(x->r.status, 401);
 	assert_string_equal(buf_cstr(&x->r.out), "{\"status\":401,\"message\":\"Invalid token\","
-	                                         "\"detail\":\"Signature verification failed\"}");
+	                                         "\"detail\":\"Signature verification failed\","
+	                                         "\"code\":\"invalid_token\"}");
 
 	envelope_status_error(&x->r, 403, "Insufficient permissions", NULL);
 	assert_string_equal(
 	    buf_cstr(&x->r.out),
-	    "{\"status\":403,\"message\":\"Insufficient permissions\",\"detail\":null}");
+	    "{\"status\":403,\"message\":\"Insufficient permissions\",\"detail\":null,"
+	    "\"code\":\"insufficient_permissions\"}");
+	/* An error about one field names it. */
+	envelope_ondi_error(&x->r, 400, "Field required: quantity");
+	assert_string_equal(buf_cstr(&x->r.out),
+	                    "{\"success\":false,\"message\":\"Field required: quantity\","
+	                    "\"code\":\"field_required\",\"field\":\"quantity\"}");
 
 	o = envelope_status(200, "User created", "ok");
 	jval_add_str(o, "extra", "x");
