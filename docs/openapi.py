@@ -466,13 +466,62 @@ def count_sessions(paths, schemas, status_ok):
                                                            "difference,conflict")}}}}, **errors(400, 409))}}
 
 
+# ---- errors: codes, fields and the headers of error answers (docs/errors.md) ------------
+
+ERROR_CODE = s("string", description="Stable machine-readable kind of error (docs/errors.md): e.g. insufficient_stock, "
+               "field_required, invalid_field, unknown_parameter, <entity>_not_found, already_exists, unauthorized, "
+               "invalid_token, insufficient_permissions, unsupported_media_type, rate_limited, internal_error, "
+               "unavailable. Messages may be reworded; codes stay.", examples=["field_required"])
+ERROR_FIELD = s("string", description="On errors about one field of the body or query: its name",
+                examples=["transaction_type"])
+ERROR_HEADERS = {
+    "401": {"WWW-Authenticate": {"description": 'RFC 6750: Bearer realm="stocktake", with error="invalid_token" and '
+                                                'error_description when a token was sent and refused',
+                                 "schema": s("string")}},
+    "403": {"WWW-Authenticate": {"description": 'For want of a scope: Bearer realm="stocktake", '
+                                                'error="insufficient_scope", scope="<the route\'s scopes>"',
+                                 "required": False, "schema": s("string")}},
+    "429": {"Retry-After": {"description": "Seconds to wait", "schema": s("integer")}},
+    "503": {"Retry-After": {"description": "Seconds to wait", "schema": s("integer")}},
+}
+LOCATION = {"Location": {"description": "Absolute path of the new record", "schema": s("string")}}
+OTHER_BODIES = {("/api/auth", "post"), ("/inventory/count-session/{key}/records/import", "post")}
+
+
+def error_extras(paths):
+    """Adds what every error answer carries: the headers of 401/403/429/503, 415 on the operations that take
+    a JSON body, and Location on the creates."""
+    for path, ops in paths.items():
+        for method, op in ops.items():
+            resp = op.get("responses", {})
+            for status, headers in ERROR_HEADERS.items():
+                if status in resp:
+                    resp[status] = dict(resp[status], headers=dict(resp[status].get("headers", {}), **headers))
+            envelope = next((r for c, r in resp.items() if c.startswith(("4", "5"))), None)
+            if envelope and "requestBody" in op and (path, method) not in OTHER_BODIES:
+                resp["415"] = dict(envelope, description="The body's Content-Type is not JSON "
+                                   "(application/json or application/*+json)")
+            if method == "post" and (method, path) in CREATES:
+                created = resp[CREATES[(method, path)]]
+                resp[CREATES[(method, path)]] = dict(created, headers=dict(created.get("headers", {}), **LOCATION))
+
+
+CREATES = {("post", p): "201" for p in ["/warehousing/warehouses", "/warehousing/bins", "/warehousing/items",
+                                         "/warehousing/stocks", "/warehousing/inventory-transactions", "/api/users"]}
+CREATES[("post", "/inventory/count-session")] = "200"
+
+
 def build():
     schemas = {
-        "OndiError": {"type": "object", "required": ["success", "message"],
-                      "properties": {"success": s("boolean", const=False), "message": s("string")}},
+        "OndiError": {"type": "object", "required": ["success", "message", "code"],
+                      "properties": {"success": s("boolean", const=False), "message": s("string"),
+                                     "code": ERROR_CODE, "field": ERROR_FIELD}},
         "StatusEnvelope": {"type": "object", "required": ["status", "message", "detail"],
                            "properties": {"status": s("integer"), "message": s("string"), "detail": s("string"),
-                                          "error": s("string", description="OAuth2 error code on /api/auth errors")}},
+                                          "error": s("string", description="OAuth2 error code on /api/auth errors"),
+                                          "code": dict(ERROR_CODE, description="On errors (status 400 and above): "
+                                                       + ERROR_CODE["description"]),
+                                          "field": ERROR_FIELD}},
         "Token": {"type": "object", "required": ["access_token", "token_type", "expires_in"],
                   "properties": {"access_token": s("string"), "token_type": s("string", const="bearer"),
                                  "expires_in": s("integer"), "scope": s("string")}},
@@ -615,12 +664,15 @@ def build():
                     ["warehouse_id", "item_id", "bin_id", "status", "lot_number"], WRITE, "StockCreate", "StockPatch")
     inventory_transactions(paths, schemas)
     count_sessions(paths, schemas, status_ok)
+    error_extras(paths)
 
     return {
         "openapi": "3.1.0",
         "info": {"title": "stocktake", "version": "0.1.0",
                  "description": "Multi-tenant warehouse inventory service: stock ledger and cycle counts. "
-                                "Every request carries a JWT bearer token (HS256) naming the tenant and the scopes."},
+                                "Every request carries a JWT bearer token (HS256) naming the tenant and the scopes. "
+                                "Error bodies carry a stable `code` and, about one field, `field`; every answer carries "
+                                "X-Request-Id (the request's own when it is 1-64 of [A-Za-z0-9._-], else a new one)."},
         "servers": [{"url": "/"}],
         "tags": [{"name": "auth"}, {"name": "users"}, {"name": "master data"}, {"name": "inventory transactions"},
                  {"name": "count sessions"}, {"name": "meta"}],

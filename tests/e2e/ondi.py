@@ -26,9 +26,18 @@ def ok(resp, status, message):
     return body
 
 
-def err(resp, status, message):
+def err(resp, status, message, code=None, field=None):
+    """Asserts an ONDI error: the message word for word, and a code (the given one, if any) and
+    the field (when given; none otherwise) beside it."""
     assert resp.status_code == status, resp.text
-    assert resp.json() == {"success": False, "message": message}
+    body = resp.json()
+    assert {k: v for k, v in body.items() if k not in ("code", "field")} == \
+        {"success": False, "message": message}, body
+    assert isinstance(body.get("code"), str) and body["code"], body
+    if code is not None:
+        assert body["code"] == code, body
+    if field is not None:
+        assert body.get("field") == field, body
 
 
 def new_warehouse(h, **fields):
