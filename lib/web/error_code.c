@@ -73,6 +73,9 @@ static const struct rule rules[] = {
     /* count sessions */
     {EXACT, "Count session has unresolved conflicts", "unresolved_conflicts", NULL},
     {EXACT, "Count session has no assignments", "no_assignments", "assignments"},
+    {EXACT, "Count session was changed meanwhile", "count_session_changed", "_rev"},
+    {EXACT, "Duplicate assignment", "invalid_field", "assignments"},
+    {EXACT, "No count records for this line", "count_records_not_found", NULL},
     {EXACT, "You are not assigned to this count session", "not_assigned", NULL},
     {EXACT, "Bin is not among your count targets", "not_a_target", "bin_id"},
     {EXACT, "Item is not among your count targets", "not_a_target", "item_id"},
