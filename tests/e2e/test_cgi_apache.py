@@ -146,6 +146,7 @@ def test_json_api_through_apache(apache):
     r = requests.get(apache + "/inventory/count-session?limit=1", headers=bearer, timeout=30)
     assert r.status_code == 200 and r.json()["status"] == 200
     r = requests.get(apache + "/warehousing/warehouses", timeout=30)
-    assert r.status_code == 401 and r.json() == {"success": False, "message": "Authentication required"}
+    assert r.status_code == 401 and r.json() == {"success": False, "message": "Authentication required",
+                                                 "code": "unauthorized"}
     r = requests.get(apache + "/api/openapi.json", timeout=30)
     assert r.status_code == 200 and r.json()["openapi"].startswith("3.1")

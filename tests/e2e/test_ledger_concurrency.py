@@ -49,7 +49,8 @@ def test_concurrent_picks_never_oversell(admin):
     assert statuses(responses) == [201] * 20 + [409] * 20
     for r in responses:
         if r.status_code == 409:
-            assert r.json() == {"success": False, "message": "Insufficient stock"}
+            assert r.json() == {"success": False, "message": "Insufficient stock",
+                                "code": "insufficient_stock"}
     assert stock_qty(p["stock"]["id"]) == 0 == ledger_sum(p["stock"]["id"])
     picks = db_query("SELECT COUNT(*) FROM inventory_transactions WHERE stock_id = ? AND transaction_type = 'pick'",
                      p["stock"]["id"])

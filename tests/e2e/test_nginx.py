@@ -20,7 +20,8 @@ def assert_json_error(r, status, message, envelope="ondi"):
     assert r.headers["Content-Type"].startswith("application/json"), r.headers
     body = r.json()
     if envelope == "ondi":
-        assert body == {"success": False, "message": message}
+        assert {k: v for k, v in body.items() if k != "code"} == {"success": False, "message": message}
+        assert body["code"], body
     else:
         assert body["status"] == status and body["message"] == message, body
 

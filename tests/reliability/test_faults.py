@@ -46,7 +46,8 @@ def assert_envelope(path, ctype, text):
         assert body["status"] == 503 and body["message"] == "Service temporarily unavailable", text
     else:
         assert json.loads(text) == {"success": False,
-                                                           "message": "Service temporarily unavailable"}, text
+                                                           "message": "Service temporarily unavailable",
+                                                           "code": "unavailable"}, text
 
 
 def probe_every_group():

@@ -65,7 +65,8 @@ def test_200_picks_of_one_against_stock_100(admin):
     assert codes == [201] * 100 + [409] * 100, [(r.status_code, r.text) for r in responses if r.status_code >= 500]
     for r in responses:
         if r.status_code == 409:
-            assert r.json() == {"success": False, "message": "Insufficient stock"}
+            assert r.json() == {"success": False, "message": "Insufficient stock",
+                                "code": "insufficient_stock"}
     left = sorted(r.json()["updated_stock"]["quantity"] for r in responses if r.status_code == 201)
     assert left == list(range(100))  # every success saw its own remaining quantity
     assert stock_qty(p["stock"]["id"]) == 0 == ledger_sum(p["stock"]["id"])
