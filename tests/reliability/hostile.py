@@ -48,10 +48,13 @@ def assert_error_envelope(r, status, kind=None, path=None):
         return r.text
     assert ctype.startswith("application/json"), (ctype, r.text[:200])
     body = r.json()
+    # code always, field on errors about one field (docs/errors.md)
+    assert isinstance(body.get("code"), str) and re.fullmatch(r"[a-z_]+", body["code"]), body
+    assert isinstance(body.get("field", ""), str) and len(body.get("field", "")) < 64, body
     if kind == "ondi":
-        assert set(body) == {"success", "message"} and body["success"] is False, body
+        assert set(body) - {"field"} == {"success", "message", "code"} and body["success"] is False, body
     else:
-        assert set(body) - {"error"} == {"status", "message", "detail"}, body
+        assert set(body) - {"error", "field"} == {"status", "message", "detail", "code"}, body
         assert body["status"] == status, body
         assert isinstance(body["detail"], str) and len(body["detail"]) < 200, body
     assert isinstance(body["message"], str) and body["message"], body
