@@ -19,6 +19,7 @@
 #include "web/count_download.h"
 #include "web/count_json.h"
 #include "web/envelope.h"
+#include "web/keyed.h"
 #include "web/req.h"
 
 #define BASE "/inventory/count-session"
@@ -568,20 +569,62 @@ static void handle_import(struct request *r)
 
 /* ---- routes ------------------------------------------------------------------------------ */
 
+/* ---- keyed writes: a retry under the same Idempotency-Key gets the first answer (web/keyed.h) */
+
+static void keyed_create(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_create, send_error);
+}
+
+static void keyed_start(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_start, send_error);
+}
+
+static void keyed_complete(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_complete, send_error);
+}
+
+static void keyed_cancel(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_cancel, send_error);
+}
+
+static void keyed_apply(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_apply, send_error);
+}
+
+static void keyed_record(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_record, send_error);
+}
+
+static void keyed_resolve(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_resolve, send_error);
+}
+
+static void keyed_import(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_import, send_error);
+}
+
 static const struct route routes[] = {
     {"GET", BASE, handle_list, READ_SCOPES},
-    {"POST", BASE, handle_create, CREATE_SCOPES},
+    {"POST", BASE, keyed_create, CREATE_SCOPES},
     {"GET", BASE "/:key", handle_get, READ_SCOPES},
     {"PUT", BASE "/:key", handle_update, CREATE_SCOPES},
     {"DELETE", BASE "/:key", handle_delete, CREATE_SCOPES},
-    {"POST", BASE "/:key/start", handle_start, CREATE_SCOPES},
-    {"POST", BASE "/:key/complete", handle_complete, CREATE_SCOPES},
-    {"POST", BASE "/:key/cancel", handle_cancel, CREATE_SCOPES},
-    {"POST", BASE "/:key/apply", handle_apply, APPLY_SCOPES},
+    {"POST", BASE "/:key/start", keyed_start, CREATE_SCOPES},
+    {"POST", BASE "/:key/complete", keyed_complete, CREATE_SCOPES},
+    {"POST", BASE "/:key/cancel", keyed_cancel, CREATE_SCOPES},
+    {"POST", BASE "/:key/apply", keyed_apply, APPLY_SCOPES},
     {"GET", BASE "/:key/records", handle_records, READ_SCOPES},
-    {"POST", BASE "/:key/records", handle_record, RECORD_SCOPES},
-    {"POST", BASE "/:key/records/resolve", handle_resolve, APPLY_SCOPES},
-    {"POST", BASE "/:key/records/import", handle_import, RECORD_SCOPES},
+    {"POST", BASE "/:key/records", keyed_record, RECORD_SCOPES},
+    {"POST", BASE "/:key/records/resolve", keyed_resolve, APPLY_SCOPES},
+    {"POST", BASE "/:key/records/import", keyed_import, RECORD_SCOPES},
     {"GET", BASE "/:key/variances", handle_variances, VARIANCE_SCOPES},
     {0},
 };
