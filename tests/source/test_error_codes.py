@@ -22,10 +22,11 @@ PATTERNS = [
     r'refuse\(\s*[\w&>-]+,\s*\d+,\s*(?:"[\w]*"|NULL),\s*"((?:[^"\\]|\\.)*)"\s*[,)]',
     r'\*(?:msg|message) = "((?:[^"\\]|\\.)*)";',
     r'\.(?:invalid_msg|guard_msg|fixed_msg|ref_mismatch_msg) = "((?:[^"\\]|\\.)*)"',
+    r'#define [A-Z_]+_MESSAGE "((?:[^"\\]|\\.)*)"',
 ]
 # Sources of the JSON groups: the admin pages (and their multipart uploads) answer in HTML, with
-# sentences, not codes.
-SKIP = re.compile(r"^cgi-bin/admin|^lib/html/|^lib/web/multipart\.c")
+# sentences, not codes; error_code.c is the table itself.
+SKIP = re.compile(r"^cgi-bin/admin|^lib/html/|^lib/web/multipart\.c|^lib/web/error_code\.c")
 
 DRIVER = r"""
 #include <stdio.h>
@@ -46,7 +47,7 @@ int main(void)
 
 
 def messages():
-    out = subprocess.run(["git", "ls-files", "lib/*.c", "cgi-bin/*.c"], cwd=ROOT,
+    out = subprocess.run(["git", "ls-files", "lib/*.c", "lib/*.h", "cgi-bin/*.c"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout.split()
     found = {}
     for f in out:
@@ -84,6 +85,7 @@ def test_messages_are_found():
     found = messages()
     assert len(found) > 40, sorted(found)
     assert "Insufficient stock" in found and "Field required: username" in found
+    assert "A request with this Idempotency-Key is still being processed" in found
 
 
 def test_every_message_has_a_code(classify):
