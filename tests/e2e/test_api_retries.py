@@ -69,7 +69,8 @@ def test_master_data_creates_replay(admin):
     # The same key with another body is refused and writes nothing.
     other = send("POST", "/warehousing/warehouses", admin, key=key, json={"name": "Retry", "code": unique("WH")})
     assert other.status_code == 422
-    assert other.json() == {"success": False, "message": "Idempotency key reused with a different request"}
+    assert other.json() == {"success": False, "message": "Idempotency key reused with a different request",
+                            "code": "idempotency_key_reused"}
 
 
 def test_user_create_replays(admin):
@@ -158,7 +159,7 @@ def test_a_retry_while_the_first_runs_gets_409_at_once(admin):
     first.join()
     holder.wait()
     assert retry.status_code == 409, retry.text
-    assert retry.json() == {"success": False, "message": BUSY}
+    assert retry.json() == {"success": False, "message": BUSY, "code": "idempotency_key_in_use"}
     assert retry.headers.get("Retry-After") == "1"
     assert took < 1.0
     assert out["first"].status_code == 201
@@ -185,7 +186,7 @@ def test_master_data_etag_and_if_match(admin):
     # The tag read before that change is stale: 412, nothing written.
     stale = send("PATCH", path, admin, json={"name": "lost"}, headers={"If-Match": tag})
     assert stale.status_code == 412
-    assert stale.json() == {"success": False, "message": STALE}
+    assert stale.json() == {"success": False, "message": STALE, "code": "precondition_failed"}
     assert db_query("SELECT name FROM warehouses WHERE id = ?", wh["id"]) == [["after"]]
     # "*" and no If-Match keep the plain PATCH.
     assert send("PATCH", path, admin, json={"name": "star"}, headers={"If-Match": "*"}).status_code == 200
