@@ -305,7 +305,7 @@ static const char *invalid_msg(struct request *r, const char *name)
 	} documented[] = {
 	    {"transaction_type", "Invalid transaction type"},
 	    {"reference_type", "Invalid reference type"},
-	    {"adjustment_direction", "Invalid adjustment direction"},
+	    {"adjustment_direction", "Invalid adjustment direction (increase or decrease)"},
 	    {"timestamp", "Invalid timestamp"},
 	};
 

@@ -476,11 +476,11 @@ int itx_check_input(struct arena *a, struct itx_input *in, const char *type, con
 		return 400;
 	if (strcmp(in->type, "stock_adjustment") == 0) {
 		if (!direction) {
-			*msg = "Field required: adjustment_direction";
+			*msg = "Field required: adjustment_direction (increase or decrease)";
 			return 400;
 		}
 		if (ledger_direction_parse(direction, &in->dir) < 0) {
-			*msg = "Invalid adjustment direction";
+			*msg = "Invalid adjustment direction (increase or decrease)";
 			return 400;
 		}
 	}

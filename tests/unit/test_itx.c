@@ -65,8 +65,10 @@ static void test_check_input_refusals(void **state)
 	} cases[] = {
 	    {"sale", NULL, NULL, 5, .message = "Invalid transaction type"},
 	    {"pick", NULL, NULL, 0, .message = "Quantity must be positive"},
-	    {"adjust", NULL, NULL, 5, .message = "Field required: adjustment_direction"},
-	    {"stock_adjustment", "sideways", NULL, 5, .message = "Invalid adjustment direction"},
+	    {"adjust", NULL, NULL, 5,
+	     .message = "Field required: adjustment_direction (increase or decrease)"},
+	    {"stock_adjustment", "sideways", NULL, 5,
+	     .message = "Invalid adjustment direction (increase or decrease)"},
 	    {"move", NULL, NULL, 5, .message = "Move requires from and to bins"},
 	    {"move", NULL, NULL, 5, .to_same = true, .message = "From and to bins must differ"},
 	    {"pick", NULL, NULL, 5, .no_from = true, .message = "Pick requires from bin"},
