@@ -34,7 +34,7 @@ static const struct rule rules[] = {
      "reference_type"},
     {EXACT, "Invalid transaction type", "invalid_field", "transaction_type"},
     {EXACT, "Invalid reference type", "invalid_field", "reference_type"},
-    {EXACT, "Invalid adjustment direction", "invalid_field", "adjustment_direction"},
+    {PREFIX, "Invalid adjustment direction", "invalid_field", "adjustment_direction"},
     {EXACT, "Quantity too large", "field_too_large", "quantity"},
     {EXACT, "From bin must match stock bin", "bin_mismatch", "from_bin_id"},
     {EXACT, "To bin must match stock bin", "bin_mismatch", "to_bin_id"},

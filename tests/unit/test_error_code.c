@@ -44,6 +44,8 @@ static const struct expect families[] = {
     {400, "Field required: adjustment_direction (increase or decrease)", "field_required",
      "adjustment_direction"},
     {400, "Invalid quantity", "invalid_field", "quantity"},
+    {400, "Invalid adjustment direction (increase or decrease)", "invalid_field",
+     "adjustment_direction"},
     {400, "quantity must be a whole number", "invalid_field", "quantity"},
     {400, "capacity must be a whole number", "invalid_field", "capacity"},
     {400, "Quantity must be positive", "invalid_field", "quantity"},
