@@ -28,6 +28,10 @@
 #define READ_SCOPES "view:tenant manage:operations:tenant"
 #define WRITE_SCOPES "manage:operations:tenant"
 #define CHECK_SCOPES "admin manage:operations:tenant"
+/* The list's parameters: document 004's, then ours (format, after). */
+#define LIST_QUERY                                                                                 \
+	"warehouse_id item_id stock_id search transaction_type reference_type"                     \
+	" timestamp_range_start timestamp_range_end page limit format after"
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -106,6 +110,7 @@ static void handle_list(struct request *r)
 {
 	struct itx_filter f;
 	struct paging pg;
+	struct paging_refusal why;
 	struct db_rows rows;
 	struct buf *b;
 	long long counts[ITX_TYPES_MAX], total = 0;
@@ -117,8 +122,9 @@ static void handle_list(struct request *r)
 		envelope_ondi_error(r, 400, "Invalid format");
 		return;
 	}
-	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
-		envelope_ondi_error(r, 400, msg);
+	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), PAGING_REFUSE, &pg, &why) <
+	    0) {
+		envelope_ondi_error_detail(r, 400, why.message, why.detail);
 		return;
 	}
 	if ((status = itx_filter_read(r->arena, tenant_of(r), &r->query, &f, &msg)) != 0) {
@@ -451,11 +457,11 @@ static void handle_create(struct request *r)
 
 /* ledger-check comes before /:id, which would otherwise take it for an id. */
 static const struct route routes[] = {
-    {"GET", BASE, handle_list, READ_SCOPES, .user_in_query = true},
-    {"POST", BASE, handle_create, WRITE_SCOPES, .user_in_query = true},
-    {"GET", BASE "/ledger-check", handle_ledger_check, CHECK_SCOPES},
-    {"GET", BASE "/:id", handle_get, READ_SCOPES, .user_in_query = true},
-    {"PATCH", BASE "/:id", handle_update, WRITE_SCOPES},
+    {"GET", BASE, handle_list, READ_SCOPES, .user_in_query = true, .query = LIST_QUERY},
+    {"POST", BASE, handle_create, WRITE_SCOPES, .user_in_query = true, .query = ""},
+    {"GET", BASE "/ledger-check", handle_ledger_check, CHECK_SCOPES, .query = ""},
+    {"GET", BASE "/:id", handle_get, READ_SCOPES, .user_in_query = true, .query = ""},
+    {"PATCH", BASE "/:id", handle_update, WRITE_SCOPES, .query = ""},
     {0},
 };
 

@@ -24,7 +24,8 @@ def routes():
         for line in text.splitlines():
             parts = line.split()
             if parts:
-                out.append((group, parts[0], parts[1], parts[2:]))
+                # A last "?a&b" word lists the route's query parameters.
+                out.append((group, parts[0], parts[1], [p for p in parts[2:] if not p.startswith("?")]))
     assert len(out) > 20, out
     return out
 
