@@ -34,6 +34,12 @@ struct buf *envelope_ondi_open(struct request *r, const char *message);
  * error is not about one).
  */
 void envelope_ondi_error(struct request *r, int status, const char *message);
+/*
+ * envelope_ondi_error with "detail": what the client should send instead (the
+ * document's message stays as it is; the detail is an extra key).
+ */
+void envelope_ondi_error_detail(struct request *r, int status, const char *message,
+                                const char *detail);
 
 /*
  * Status envelope: {"status": status, "message": message, "detail": detail}; from status 400

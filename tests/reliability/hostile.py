@@ -24,7 +24,8 @@ def routes():
         for line in text.splitlines():
             parts = line.split()
             if parts:
-                out.append((group, parts[0], parts[1], parts[2:]))
+                # A last "?a&b" word lists the route's query parameters.
+                out.append((group, parts[0], parts[1], [p for p in parts[2:] if not p.startswith("?")]))
     assert len(out) > 20, out
     return out
 
@@ -52,7 +53,9 @@ def assert_error_envelope(r, status, kind=None, path=None):
     assert isinstance(body.get("code"), str) and re.fullmatch(r"[a-z_]+", body["code"]), body
     assert isinstance(body.get("field", ""), str) and len(body.get("field", "")) < 64, body
     if kind == "ondi":
-        assert set(body) - {"field"} == {"success", "message", "code"} and body["success"] is False, body
+        # detail: what is allowed, on some 400s (limit, page, after, updated_since).
+        assert set(body) - {"detail", "field"} == {"success", "message", "code"} and body["success"] is False, body
+        assert isinstance(body.get("detail", ""), str) and len(body.get("detail", "")) < 200, body
     else:
         assert set(body) - {"error", "field"} == {"status", "message", "detail", "code"}, body
         assert body["status"] == status, body

@@ -18,6 +18,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PATTERNS = [
     r'envelope_ondi_error\(\s*\w+,\s*\d+,\s*"((?:[^"\\]|\\.)*)"\s*\)',
     r'envelope_status_error\(\s*\w+,\s*\d+,\s*"((?:[^"\\]|\\.)*)"\s*,',
+    r'envelope_ondi_error_detail\(\s*\w+,\s*\d+,\s*"((?:[^"\\]|\\.)*)"\s*,',
     r'(?:send_error|oauth_error|res_fail|refuse|count_refuse|user_refuse|app->error)\(\s*[\w&>-]+,\s*\d+,\s*"((?:[^"\\]|\\.)*)"\s*[,)]',
     r'refuse\(\s*[\w&>-]+,\s*\d+,\s*(?:"[\w]*"|NULL),\s*"((?:[^"\\]|\\.)*)"\s*[,)]',
     r'\*(?:msg|message) = "((?:[^"\\]|\\.)*)";',
