@@ -7,8 +7,11 @@ here (or the other way round) fails the tests. Run: /usr/bin/python3 docs/openap
 """
 import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import openapi_finish  # noqa: E402  (operationIds, common errors and headers, examples)
 
 READ = ["view:tenant", "manage:operations:tenant"]
 WRITE = ["manage:operations:tenant"]
@@ -562,7 +565,8 @@ def build():
 
     paths = {}
     paths["/api/openapi.json"] = {"get": {"summary": "This document", "tags": ["meta"], "security": [],
-                                          "responses": {"200": {"description": "OpenAPI 3.1 document"}}}}
+                                          "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {
+                                              "application/json": {"schema": s("object")}}}}}}
     paths["/api/auth"] = {"post": {
         "summary": "OAuth2 password flow: exchange username and password for a bearer token",
         "tags": ["auth"], "description": "Public. Rate-limited by nginx.", "security": [],
@@ -616,14 +620,20 @@ def build():
     inventory_transactions(paths, schemas)
     count_sessions(paths, schemas, status_ok)
 
-    return {
+    return openapi_finish.finish({
         "openapi": "3.1.0",
         "info": {"title": "stocktake", "version": "0.1.0",
                  "description": "Multi-tenant warehouse inventory service: stock ledger and cycle counts. "
                                 "Every request carries a JWT bearer token (HS256) naming the tenant and the scopes."},
         "servers": [{"url": "/"}],
-        "tags": [{"name": "auth"}, {"name": "users"}, {"name": "master data"}, {"name": "inventory transactions"},
-                 {"name": "count sessions"}, {"name": "meta"}],
+        "tags": [{"name": "auth", "description": "Log in (OAuth2 password flow) and who the caller is"},
+                 {"name": "users", "description": "The tenant's users and their scopes"},
+                 {"name": "master data", "description": "Warehouses, bins, items and stock records (ONDI envelope)"},
+                 {"name": "inventory transactions",
+                  "description": "The stock ledger: every change of stock is a transaction (ONDI envelope)"},
+                 {"name": "count sessions",
+                  "description": "Cycle counts: plan, start, count, complete, apply (status envelope)"},
+                 {"name": "meta", "description": "This document"}],
         "paths": paths,
         "components": {
             "schemas": schemas,
@@ -638,7 +648,7 @@ def build():
                     "inventory:count:create": "Plan count sessions",
                     "inventory:count:record": "Record counts in sessions one is assigned to",
                     "inventory:count:apply": "Apply a completed count session's variances to stock"}}}}}},
-    }
+    })
 
 
 if __name__ == "__main__":
