@@ -351,6 +351,9 @@ def count_sessions(paths, schemas, status_ok):
         "lot_number": s("string", maxLength=100),
         "serials": s("array", items=s("string", maxLength=100), description="As many distinct serials as "
                      "counted_qt")}}
+    schemas["CountResolution"] = {"type": "object", "description": "The resolved line and the supervisor's "
+                                  "quantity", "properties": {
+        "bin_id": UUID, "item_id": UUID, "lot_number": NULLSTR, "counted_qt": s("integer"), "serials": serials}}
     schemas["CountRecord"] = {"type": "object", "properties": dict(line, **dict(system, **{
         "_key": UUID, "counted_qt": s("integer"), "serials": serials, "user_key": s("string"),
         "source": s("string", enum=["api", "import"]), "recorded_at": TIME, "updated_at": TIME,
@@ -439,7 +442,7 @@ def count_sessions(paths, schemas, status_ok):
         "tags": tag, "description": scopes_note(apply_scopes) + " A later record of the line drops the resolution.",
         "security": security(apply_scopes), "parameters": [key_param, TENANT_PARAM],
         "requestBody": {"required": True, "content": json_body(ref("CountRecordInput"))},
-        "responses": dict({"200": status_ok({"resolution": ref("CountRecordInput")},
+        "responses": dict({"200": status_ok({"resolution": ref("CountResolution")},
                                             "Count conflict resolved successfully")}, **errors(400, 409))}}
     paths[base + "/{key}/records/import"] = {"post": {
         "summary": "Import counts from CSV rows: bin code (or id), sku (or barcode), counted_qt, lot (header optional)",
@@ -557,8 +560,8 @@ def build():
                                       "lot_number": s("string"), "serial_number": s("string")}},
     }
 
-    def status_ok(extra_props, message):
-        props = {"status": s("integer", const=200), "message": s("string", examples=[message]), "detail": s("string")}
+    def status_ok(extra_props, message, code=200):
+        props = {"status": s("integer", const=code), "message": s("string", examples=[message]), "detail": s("string")}
         props.update(extra_props)
         return {"description": message, "content": {"application/json": {"schema": {
             "type": "object", "required": ["status", "message", "detail"], "properties": props}}}}
@@ -591,7 +594,7 @@ def build():
         "post": {"summary": "Create a user in the caller's tenant", "tags": ["users"],
                  "description": scopes_note(admin), "security": security(admin), "parameters": [TENANT_PARAM],
                  "requestBody": {"required": True, "content": json_body(ref("UserCreate"))},
-                 "responses": dict({"201": status_ok({"user": ref("User")}, "User created successfully")},
+                 "responses": dict({"201": status_ok({"user": ref("User")}, "User created successfully", 201)},
                                    **status_errors(400, 401, 403, 409))}}
     paths["/api/users/{id}"] = {
         "get": {"summary": "Get a user", "tags": ["users"], "description": scopes_note(admin),

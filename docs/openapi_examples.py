@@ -95,6 +95,13 @@ EXAMPLES = {
             "inventory_transactions": [MOVE_DETAIL],
             "stats": {"total": 1, "initial_stock": 0, "stock_adjustment": 0, "move": 1},
             "transaction_types": TX_TYPES, "reference_types": REF_TYPES, "page": 1, "limit": 20, "total": 1})},
+        "200 text/csv": {"csv": ex("format=csv: every matching row", (
+            "id,timestamp,transaction_type,warehouse_code,item_sku,item_name,stock_id,quantity,from_bin_code,"
+            "to_bin_code,reference_type,reference_id,performed_by,notes\r\n"
+            "5b0e6f0c-3c1a-4d7e-9a51-2f4b8c9d0e11,2023-06-15T10:30:00Z,move,WH001,ITEM-001,Test Product,"
+            "0c8f1f7e-6a2b-4c3d-8e9f-1a2b3c4d5e6f,10,A-01-01,B-01-01,order,ORD-1001,"
+            "20000000-0000-4000-8000-000000000001,"
+            "Stock moved to fulfill order\r\n"))},
         "404": {"warehouse": ex(DOC004, ondi("Warehouse not found"))},
         "403": {"scope": ex(DOC004, ondi("Insufficient permissions"))}},
     "createInventoryTransaction": {
@@ -162,12 +169,14 @@ def response_object(doc, op, status):
 
 
 def add(doc):
-    """Puts EXAMPLES into doc's request bodies and responses (the first media type of each)."""
+    """Puts EXAMPLES into doc's request bodies and responses: "<status>" or "request" names the first
+    media type, "<status> <media type>" another one."""
     for op in operations(doc):
         for where, examples in EXAMPLES.get(op["operationId"], {}).items():
+            where, _, media_type = where.partition(" ")
             if where == "request":
                 target = op["requestBody"]["content"]
             else:
                 target = response_object(doc, op, where)["content"]
-            media = next(iter(target.values()))
+            media = target[media_type] if media_type else next(iter(target.values()))
             media["examples"] = copy.deepcopy(examples)

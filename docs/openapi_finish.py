@@ -202,13 +202,27 @@ def finish_responses(path, method, op):
         headers.setdefault("X-Request-Id", header_ref("X-Request-Id"))
         if not status.startswith("2"):
             continue
-        if method == "post" and path in CREATES:
+        if status == "201" or (method == "post" and path in CREATES):
             headers.setdefault("Location", header_ref("Location"))
+        if method == "post" and path in CREATES:
             headers.setdefault("Idempotent-Replayed", header_ref("Idempotent-Replayed"))
         if method == "get" and is_single_record(path):
             headers.setdefault("ETag", header_ref("ETag"))
         if "text/csv" in response.get("content", {}):
             headers.setdefault("Content-Disposition", header_ref("Content-Disposition"))
+            response["content"] = json_first(response["content"])
+
+
+def json_first(content):
+    """A response that is JSON or, with format=csv, a CSV download lists application/json first.
+
+    One path and method is one operation, so the CSV cannot have an operation of its own; it is a
+    second media type of the same 200, with a schema of its own (type string). Generated clients
+    then keep the JSON answer typed as it is: openapi-generator types an answer by its first media
+    type; openapi-typescript-codegen and hey-api prefer application/json; openapi-typescript gives
+    both, and openapi-fetch's createClient<paths, "application/json">() keeps only the JSON one (its
+    Media type parameter), so JSON callers narrow nothing and CSV callers read the body as text."""
+    return dict(sorted(content.items(), key=lambda kv: kv[0] != "application/json"))
 
 
 IDEMPOTENCY_KEY = {
