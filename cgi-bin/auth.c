@@ -22,6 +22,7 @@
 #include "web/auth.h"
 #include "web/body.h"
 #include "web/envelope.h"
+#include "web/keyed.h"
 #include "web/req.h"
 #include "web/resource.h"
 #include "web/route.h"
@@ -463,11 +464,17 @@ static void users_disable(struct request *r)
 	reply_user(r, 200, "User disabled successfully", id);
 }
 
+/* A create under an Idempotency-Key replays its first answer (web/keyed.h). */
+static void users_create_keyed(struct request *r)
+{
+	keyed_run(r, r->caller->tenant_id, users_create, send_error);
+}
+
 static const struct route routes[] = {
     {"POST", "/api/auth", login, NULL},
     {"GET", "/api/auth/me", me, ""},
     {"GET", "/api/users", users_list, "admin"},
-    {"POST", "/api/users", users_create, "admin"},
+    {"POST", "/api/users", users_create_keyed, "admin"},
     {"GET", "/api/users/:id", users_get, "admin"},
     {"PATCH", "/api/users/:id", users_update, "admin"},
     {"DELETE", "/api/users/:id", users_disable, "admin"},

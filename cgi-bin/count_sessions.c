@@ -19,6 +19,8 @@
 #include "web/count_download.h"
 #include "web/count_json.h"
 #include "web/envelope.h"
+#include "web/etag.h"
+#include "web/keyed.h"
 #include "web/req.h"
 
 #define BASE "/inventory/count-session"
@@ -124,6 +126,16 @@ static int written(struct request *r, int rc, const struct count_result *res)
 	return rc == 0 ? 0 : -1;
 }
 
+/* The session's ETag: its _rev, quoted (web/etag.h). */
+static void send_rev_etag(struct request *r, struct json_object *doc)
+{
+	bool ok = false;
+	const char *rev = jval_str(doc, "_rev", &ok);
+
+	if (rev)
+		etag_send(r, arena_sprintf(r->arena, "\"%s\"", rev));
+}
+
 /* {"status": 200, "message", "detail": key, "count_session": {...}}. */
 static void reply_session(struct request *r, const char *message, const char *key)
 {
@@ -133,6 +145,7 @@ static void reply_session(struct request *r, const char *message, const char *ke
 		internal(r);
 		return;
 	}
+	send_rev_etag(r, doc);
 	o = envelope_status(200, message, key);
 	json_object_object_add(o, "count_session", doc);
 	reply(r, o);
@@ -234,6 +247,24 @@ static int parse_rev(struct request *r, struct json_object *body, long long *rev
 	return 0;
 }
 
+/*
+ * If-Match on PUT names the _rev the client read ("\"<_rev>\""): it must be the body's _rev too,
+ * and the write's own _rev check (under the session's lock) then answers a stale one with 412
+ * instead of 409. 0 to go on, or -1 with the 412 sent.
+ */
+static int check_if_match(struct request *r, long long rev, bool *given)
+{
+	const char *h = req_header(r, "If-Match");
+
+	*given = h && !strchr(h, '*'); /* "*" keeps the plain _rev check and its 409 */
+	if (!h || etag_if_match(h, etag_of_rev(r->arena, rev)))
+		return 0;
+	envelope_status_error(
+	    r, 412, ETAG_STALE_MESSAGE,
+	    arena_sprintf(r->arena, "If-Match does not name _rev %lld of the body", rev));
+	return -1;
+}
+
 static void handle_update(struct request *r)
 {
 	struct count_update in = {0};
@@ -241,17 +272,24 @@ static void handle_update(struct request *r)
 	struct count_assignment *assignments;
 	struct count_result res;
 	struct json_object *body = body_object(r);
+	bool if_match;
+	int rc;
 
 	if (!body)
 		return;
 	vals = arena_alloc(r->arena, count_nfields() * sizeof(*vals));
 	if (parse_session_body(r, body, false, vals, &assignments, &in.nassignments) != 0 ||
-	    parse_rev(r, body, &in.rev) != 0)
+	    parse_rev(r, body, &in.rev) != 0 || check_if_match(r, in.rev, &if_match) != 0)
 		return;
 	in.vals = vals;
 	in.assignments = assignments;
-	if (written(r, count_write_update(r->arena, tenant(r), req_param(r, "key"), &in, &res),
-	            &res) != 0)
+	rc = count_write_update(r->arena, tenant(r), req_param(r, "key"), &in, &res);
+	if (rc == COUNT_REFUSED && if_match && res.status == 409 &&
+	    strcmp(res.message, "Count session was changed meanwhile") == 0) {
+		res.status = 412;
+		res.message = ETAG_STALE_MESSAGE;
+	}
+	if (written(r, rc, &res) != 0)
 		return;
 	reply_session(r, "Count session updated successfully", path_key(r));
 }
@@ -349,6 +387,7 @@ static void handle_get(struct request *r)
 		internal(r);
 		return;
 	}
+	etag_send(r, etag_of_rev(r->arena, s.rev));
 	o = envelope_status(200, "Count session retrieved successfully", s.id);
 	json_object_object_add(o, "count_session", doc);
 	json_object_object_add(o, "assignments", assignments);
@@ -568,20 +607,62 @@ static void handle_import(struct request *r)
 
 /* ---- routes ------------------------------------------------------------------------------ */
 
+/* ---- keyed writes: a retry under the same Idempotency-Key gets the first answer (web/keyed.h) */
+
+static void keyed_create(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_create, send_error);
+}
+
+static void keyed_start(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_start, send_error);
+}
+
+static void keyed_complete(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_complete, send_error);
+}
+
+static void keyed_cancel(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_cancel, send_error);
+}
+
+static void keyed_apply(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_apply, send_error);
+}
+
+static void keyed_record(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_record, send_error);
+}
+
+static void keyed_resolve(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_resolve, send_error);
+}
+
+static void keyed_import(struct request *r)
+{
+	keyed_run(r, tenant(r), handle_import, send_error);
+}
+
 static const struct route routes[] = {
     {"GET", BASE, handle_list, READ_SCOPES},
-    {"POST", BASE, handle_create, CREATE_SCOPES},
+    {"POST", BASE, keyed_create, CREATE_SCOPES},
     {"GET", BASE "/:key", handle_get, READ_SCOPES},
     {"PUT", BASE "/:key", handle_update, CREATE_SCOPES},
     {"DELETE", BASE "/:key", handle_delete, CREATE_SCOPES},
-    {"POST", BASE "/:key/start", handle_start, CREATE_SCOPES},
-    {"POST", BASE "/:key/complete", handle_complete, CREATE_SCOPES},
-    {"POST", BASE "/:key/cancel", handle_cancel, CREATE_SCOPES},
-    {"POST", BASE "/:key/apply", handle_apply, APPLY_SCOPES},
+    {"POST", BASE "/:key/start", keyed_start, CREATE_SCOPES},
+    {"POST", BASE "/:key/complete", keyed_complete, CREATE_SCOPES},
+    {"POST", BASE "/:key/cancel", keyed_cancel, CREATE_SCOPES},
+    {"POST", BASE "/:key/apply", keyed_apply, APPLY_SCOPES},
     {"GET", BASE "/:key/records", handle_records, READ_SCOPES},
-    {"POST", BASE "/:key/records", handle_record, RECORD_SCOPES},
-    {"POST", BASE "/:key/records/resolve", handle_resolve, APPLY_SCOPES},
-    {"POST", BASE "/:key/records/import", handle_import, RECORD_SCOPES},
+    {"POST", BASE "/:key/records", keyed_record, RECORD_SCOPES},
+    {"POST", BASE "/:key/records/resolve", keyed_resolve, APPLY_SCOPES},
+    {"POST", BASE "/:key/records/import", keyed_import, RECORD_SCOPES},
     {"GET", BASE "/:key/variances", handle_variances, VARIANCE_SCOPES},
     {0},
 };

@@ -19,6 +19,7 @@
 #include "web/body.h"
 #include "web/envelope.h"
 #include "web/idempotency.h"
+#include "web/keyed.h"
 #include "web/itx_api.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -401,11 +402,12 @@ static int parse_create(struct request *r, struct json_object *body, struct itx_
 	return itx_check_input(r->arena, in, type, direction, timestamp, r->caller->user_id, msg);
 }
 
-static void handle_create(struct request *r)
+/* The create itself; under an Idempotency-Key it runs inside keyed_run's transaction. */
+static void create_now(struct request *r)
 {
+	const struct idem unkeyed = {tenant_of(r), NULL, NULL};
 	struct itx_input in;
 	struct itx_api_result res;
-	struct idem k;
 	struct json_object *body;
 	const char *msg = NULL;
 	int status;
@@ -419,32 +421,23 @@ static void handle_create(struct request *r)
 		envelope_ondi_error(r, status, msg);
 		return;
 	}
-	if (idem_init(r, tenant_of(r), &k) < 0) {
-		envelope_ondi_error(r, 400, "Invalid idempotency key");
-		return;
-	}
-	/* A stored answer is replayed before any transaction: only to a known caller. */
-	if (k.key && (status = auth_settle(r, &msg)) != 0) {
-		envelope_ondi_error(r, status, msg);
-		return;
-	}
 	in.probe = auth_probe(r);
-	switch (itx_api_create(r->arena, tenant_of(r), &in, &k, &res)) {
+	switch (itx_api_create(r->arena, tenant_of(r), &in, &unkeyed, &res)) {
 	case ITX_API_CREATED:
 		envelope_reply_text(r, 201, res.body);
-		break;
-	case ITX_API_REPLAYED:
-		idem_replay(r, res.status, res.body);
 		break;
 	case ITX_API_REFUSED:
 		envelope_ondi_error(r, res.status, res.message);
 		break;
-	case ITX_API_KEY_REUSED:
-		envelope_ondi_error(r, 422, "Idempotency key reused with a different request");
-		break;
 	default:
 		send_internal(r);
 	}
+}
+
+/* The key, its claim, stored answer and replays: web/keyed.h. */
+static void handle_create(struct request *r)
+{
+	keyed_run(r, tenant_of(r), create_now, envelope_ondi_error);
 }
 
 /* ---- routes ------------------------------------------------------------ */

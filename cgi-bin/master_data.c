@@ -7,6 +7,7 @@
 #include "stock/master.h"
 #include "web/app.h"
 #include "web/envelope.h"
+#include "web/keyed.h"
 #include "web/master_resources.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -25,9 +26,15 @@ static void handle_list(struct request *r)
 	res_list(r, res_for_path(resources, r->path));
 }
 
-static void handle_create(struct request *r)
+static void create_now(struct request *r)
 {
 	res_create(r, res_for_path(resources, r->path));
+}
+
+/* A create under an Idempotency-Key replays its first answer (web/keyed.h). */
+static void handle_create(struct request *r)
+{
+	keyed_run(r, r->caller->tenant_id, create_now, envelope_ondi_error);
 }
 
 static void handle_get(struct request *r)

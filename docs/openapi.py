@@ -87,6 +87,43 @@ def json_body(schema):
     return {"application/json": {"schema": schema}}
 
 
+# Safe retries and concurrent edits (docs/ledger.md "Idempotency-Key", "ETag and If-Match").
+IDEM_PARAM = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": s("string", maxLength=255),
+              "description": "1-255 printable ASCII characters, per tenant, kept 24 hours. A retry with the same "
+                             "key and the same request (method, path, query string, body) gets the first answer "
+                             "again, whatever its status below 500, byte for byte with the header "
+                             "Idempotent-Replayed: true, and writes nothing; the same key with another request is "
+                             "422; while the first request is still running a retry is 409 at once with "
+                             "Retry-After: 1. Malformed: 400 Invalid idempotency key."}
+IF_MATCH_PARAM = {"name": "If-Match", "in": "header", "required": False, "schema": s("string"),
+                  "description": "The ETag the client read; when it is no longer the record's, the write is "
+                                 "refused with 412 and nothing is written. * or no header: no check."}
+REPLAYED_HEADER = {"description": "true on an answer replayed for a repeated Idempotency-Key",
+                   "schema": s("string", enum=["true"])}
+ETAG_HEADER = {"description": "Strong entity tag of the record (for If-Match)", "schema": s("string")}
+RETRY_AFTER_HEADER = {"description": "Seconds to wait before retrying", "schema": s("integer")}
+
+
+def keyed_answer(resp):
+    """A success answer of a POST that takes an Idempotency-Key."""
+    return dict(resp, headers={"Idempotent-Replayed": REPLAYED_HEADER})
+
+
+def tagged_answer(resp, keyed=False):
+    """A success answer carrying the record's ETag."""
+    headers = {"ETag": ETAG_HEADER}
+    if keyed:
+        headers["Idempotent-Replayed"] = REPLAYED_HEADER
+    return dict(resp, headers=headers)
+
+
+def keyed_errors(errors, error):
+    """The error answers a keyed POST adds: 409 while the key's first request runs, 422 key reused."""
+    return dict(errors, **{"409": dict(error, description="Error (also: a request with this Idempotency-Key is "
+                                                          "still being processed, with Retry-After)",
+                                       headers={"Retry-After": RETRY_AFTER_HEADER}), "422": error})
+
+
 def master_resource(paths, base, entity, key, keys, schema, filters, write_scopes, create_schema, patch_schema):
     list_params = [TENANT_PARAM] + PAGING + [qparam(f, "Filter by " + f) for f in filters]
     paths[base] = {
@@ -95,21 +132,22 @@ def master_resource(paths, base, entity, key, keys, schema, filters, write_scope
                 "responses": dict({"200": ondi_list(keys, schema, entity + "s retrieved successfully")},
                                   **ondi_errors(400, 401, 403))},
         "post": {"summary": "Create a " + key, "tags": ["master data"], "description": scopes_note(write_scopes),
-                 "security": security(write_scopes), "parameters": [TENANT_PARAM],
+                 "security": security(write_scopes), "parameters": [TENANT_PARAM, IDEM_PARAM],
                  "requestBody": {"required": True, "content": json_body(ref(create_schema))},
-                 "responses": dict({"201": ondi_one(key, schema, entity + " created successfully")},
-                                   **ondi_errors(400, 401, 403, 404, 409))},
+                 "responses": keyed_errors(dict({"201": tagged_answer(ondi_one(key, schema, entity +
+                                                                               " created successfully"), True)},
+                                                **ondi_errors(400, 401, 403, 404)), ONDI_ERROR)},
     }
     paths[base + "/{id}"] = {
         "get": {"summary": "Get a " + key, "tags": ["master data"], "description": scopes_note(READ),
                 "security": security(READ), "parameters": [ID_PARAM, TENANT_PARAM],
-                "responses": dict({"200": ondi_one(key, schema, entity + " retrieved successfully")},
+                "responses": dict({"200": tagged_answer(ondi_one(key, schema, entity + " retrieved successfully"))},
                                   **ondi_errors(401, 403, 404))},
         "patch": {"summary": "Update a " + key, "tags": ["master data"], "description": scopes_note(write_scopes),
-                  "security": security(write_scopes), "parameters": [ID_PARAM, TENANT_PARAM],
+                  "security": security(write_scopes), "parameters": [ID_PARAM, TENANT_PARAM, IF_MATCH_PARAM],
                   "requestBody": {"required": True, "content": json_body(ref(patch_schema))},
-                  "responses": dict({"200": ondi_one(key, schema, entity + " updated successfully")},
-                                    **ondi_errors(400, 401, 403, 404, 409))},
+                  "responses": dict({"200": tagged_answer(ondi_one(key, schema, entity + " updated successfully"))},
+                                    **ondi_errors(400, 401, 403, 404, 409, 412))},
         "delete": {"summary": "Deactivate a " + key + " (soft delete: status inactive; refused while stock remains)",
                    "tags": ["master data"], "description": scopes_note(write_scopes),
                    "security": security(write_scopes), "parameters": [ID_PARAM, TENANT_PARAM],
@@ -204,10 +242,6 @@ def inventory_transactions(paths, schemas):
                                   "inventory_transaction": ref("InventoryTransaction"),
                                   "updated_stock": dict(ref("Stock"), description="The stock record the "
                                                         "transaction changed (a move's destination)")}}}}}
-    idem_header = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": s("string", maxLength=255),
-                   "description": "1-255 printable ASCII characters. A retry with the same key (per tenant, kept "
-                                  "24 hours) gets the first 201 response again (header Idempotent-Replayed: true) "
-                                  "and writes nothing; the same key with another request is 422."}
     list_params = [TENANT_PARAM,
                    qparam("warehouse_id", "Only this warehouse (unknown: 404 Warehouse not found)", UUID),
                    qparam("item_id", "Only this item", UUID),
@@ -234,9 +268,10 @@ def inventory_transactions(paths, schemas):
         "post": {"summary": "Record an inventory transaction and apply it to stock",
                  "tags": tag, "description": scopes_note(WRITE) + " One database transaction; the stock rows are "
                  "locked, so stock never goes negative. Insufficient stock is 409.",
-                 "security": security(WRITE), "parameters": [TENANT_PARAM, idem_header],
+                 "security": security(WRITE), "parameters": [TENANT_PARAM, IDEM_PARAM],
                  "requestBody": {"required": True, "content": json_body(ref("InventoryTransactionCreate"))},
-                 "responses": dict({"201": create_ok}, **ondi_errors(400, 401, 403, 404, 409, 422))},
+                 "responses": keyed_errors(dict({"201": keyed_answer(create_ok)}, **ondi_errors(400, 401, 403, 404)),
+                                           ONDI_ERROR)},
     }
     paths[base + "/ledger-check"] = {"get": {
         "summary": "Recompute the ledger: per stock, SUM(delta) + SUM(to_delta) must equal its quantity",
@@ -382,24 +417,27 @@ def count_sessions(paths, schemas, status_ok):
         "post": {"summary": "Create Counting Session: the session and all its assignments in one transaction",
                  "tags": tag, "description": scopes_note(create_scopes) + " detail is the new session's _key. Any "
                  "invalid assignment (unknown user, key not a bin/item of the tenant, no target) inserts nothing.",
-                 "security": security(create_scopes), "parameters": [TENANT_PARAM],
+                 "security": security(create_scopes), "parameters": [TENANT_PARAM, IDEM_PARAM],
                  "requestBody": {"required": True, "content": json_body(ref("CountSessionCreate"))},
-                 "responses": dict({"200": one("Count session created successfully")}, **errors(400, 409))},
+                 "responses": keyed_errors(dict({"200": tagged_answer(one("Count session created successfully"),
+                                                                      True)}, **errors(400)), STATUS_ERROR)},
     }
     paths[base + "/{key}"] = {
         "get": {"summary": "A count session with its assignments, progress and (once started) the lines to count",
                 "tags": tag, "description": scopes_note(read_scopes) + " Counters see the lines of their own "
                 "targets." + blind_note, "security": security(read_scopes), "parameters": [key_param, TENANT_PARAM],
-                "responses": dict({"200": one("Count session retrieved successfully", {
+                "responses": dict({"200": tagged_answer(one("Count session retrieved successfully", {
                     "assignments": s("array", items=ref("CountAssignment")),
                     "progress": {"type": "object", "properties": dict(progress["properties"], records=s("integer"),
                                                                       conflicts=s("integer"))},
-                    "lines": s("array", items=ref("CountLine"))})}, **errors())},
+                    "lines": s("array", items=ref("CountLine"))}))}, **errors())},
         "put": {"summary": "Update a count session (optimistic: the current _rev is required)", "tags": tag,
-                "description": scopes_note(create_scopes), "security": security(create_scopes),
-                "parameters": [key_param, TENANT_PARAM],
+                "description": scopes_note(create_scopes) + " The ETag is the _rev quoted; If-Match, when given "
+                "(not *), must name the body's _rev, and a stale one is 412 instead of 409.",
+                "security": security(create_scopes), "parameters": [key_param, TENANT_PARAM, IF_MATCH_PARAM],
                 "requestBody": {"required": True, "content": json_body(ref("CountSessionUpdate"))},
-                "responses": dict({"200": one("Count session updated successfully")}, **errors(400, 409))},
+                "responses": dict({"200": tagged_answer(one("Count session updated successfully"))},
+                                  **errors(400, 409, 412))},
         "delete": {"summary": "Delete a planned count session and its assignments", "tags": tag,
                    "description": scopes_note(create_scopes), "security": security(create_scopes),
                    "parameters": [key_param, TENANT_PARAM],
@@ -417,8 +455,9 @@ def count_sessions(paths, schemas, status_ok):
     for action, done, scopes, summary in actions:
         paths[base + "/{key}/" + action] = {"post": {
             "summary": summary, "tags": tag, "description": scopes_note(scopes) + " Other statuses: 409 naming the "
-            "current one.", "security": security(scopes), "parameters": [key_param, TENANT_PARAM],
-            "responses": dict({"200": one("Count session %s successfully" % done)}, **errors(409))}}
+            "current one.", "security": security(scopes), "parameters": [key_param, TENANT_PARAM, IDEM_PARAM],
+            "responses": keyed_errors(dict({"200": tagged_answer(one("Count session %s successfully" % done), True)},
+                                           **errors()), STATUS_ERROR)}}
     paths[base + "/{key}/records"] = {
         "get": {"summary": "Count records (supervisors: all; counters: their own)", "tags": tag,
                 "description": scopes_note(read_scopes) + blind_note, "security": security(read_scopes),
@@ -432,29 +471,31 @@ def count_sessions(paths, schemas, status_ok):
         "post": {"summary": "Record a count (an assigned user, within their targets, while started); a recount by "
                             "the same user replaces their record", "tags": tag,
                  "description": scopes_note(record_scopes) + blind_note, "security": security(record_scopes),
-                 "parameters": [key_param, TENANT_PARAM],
+                 "parameters": [key_param, TENANT_PARAM, IDEM_PARAM],
                  "requestBody": {"required": True, "content": json_body(ref("CountRecordInput"))},
-                 "responses": dict({"200": status_ok({"count_record": ref("CountRecord")},
-                                                     "Count recorded successfully")}, **errors(400, 409))},
+                 "responses": keyed_errors(dict({"200": keyed_answer(status_ok({"count_record": ref("CountRecord")},
+                                                                               "Count recorded successfully"))},
+                                                **errors(400)), STATUS_ERROR)},
     }
     paths[base + "/{key}/records/resolve"] = {"post": {
         "summary": "Resolve a line whose counts disagree with the supervisor's quantity (while started)",
         "tags": tag, "description": scopes_note(apply_scopes) + " A later record of the line drops the resolution.",
-        "security": security(apply_scopes), "parameters": [key_param, TENANT_PARAM],
+        "security": security(apply_scopes), "parameters": [key_param, TENANT_PARAM, IDEM_PARAM],
         "requestBody": {"required": True, "content": json_body(ref("CountRecordInput"))},
-        "responses": dict({"200": status_ok({"resolution": ref("CountResolution")},
-                                            "Count conflict resolved successfully")}, **errors(400, 409))}}
+        "responses": keyed_errors(dict({"200": keyed_answer(status_ok({"resolution": ref("CountResolution")},
+                                                                      "Count conflict resolved successfully"))},
+                                       **errors(400)), STATUS_ERROR)}}
     paths[base + "/{key}/records/import"] = {"post": {
         "summary": "Import counts from CSV rows: bin code (or id), sku (or barcode), counted_qt, lot (header optional)",
         "tags": tag, "description": scopes_note(record_scopes) + " dry_run=true reports every bad row with its line "
         "number and imports nothing; otherwise a file with any bad row is refused (400 with all errors) and a good "
         "one imported in one transaction. At most 5000 rows.", "security": security(record_scopes),
         "parameters": [key_param, TENANT_PARAM, qparam("dry_run", "true or 1: check only",
-                                                       s("string", enum=["true", "false", "1", "0"]))],
+                                                       s("string", enum=["true", "false", "1", "0"])), IDEM_PARAM],
         "requestBody": {"required": True, "content": {"text/csv": {"schema": s("string")}}},
-        "responses": dict({"200": status_ok({"valid": s("boolean"), "rows": s("integer"), "imported": s("integer"),
-                                             "errors": import_errors}, "Count records imported successfully")},
-                          **errors(400, 409))}}
+        "responses": keyed_errors(dict({"200": keyed_answer(status_ok({"valid": s("boolean"), "rows": s("integer"), "imported": s("integer"),
+                                             "errors": import_errors}, "Count records imported successfully"))},
+                          **errors(400)), STATUS_ERROR)}}
     paths[base + "/{key}/variances"] = {"get": {
         "summary": "Variances per bin, item and lot: system quantity at baseline, counted, difference",
         "tags": tag, "description": scopes_note(variance_scopes) + " Lines: every counted (bin, item, lot), and the "
@@ -592,10 +633,12 @@ def build():
                                                     "Users retrieved successfully")},
                                   **status_errors(400, 401, 403))},
         "post": {"summary": "Create a user in the caller's tenant", "tags": ["users"],
-                 "description": scopes_note(admin), "security": security(admin), "parameters": [TENANT_PARAM],
+                 "description": scopes_note(admin), "security": security(admin),
+                 "parameters": [TENANT_PARAM, IDEM_PARAM],
                  "requestBody": {"required": True, "content": json_body(ref("UserCreate"))},
-                 "responses": dict({"201": status_ok({"user": ref("User")}, "User created successfully", 201)},
-                                   **status_errors(400, 401, 403, 409))}}
+                 "responses": keyed_errors(dict({"201": keyed_answer(status_ok({"user": ref("User")},
+                                                                               "User created successfully", 201))},
+                                                **status_errors(400, 401, 403)), STATUS_ERROR)}}
     paths["/api/users/{id}"] = {
         "get": {"summary": "Get a user", "tags": ["users"], "description": scopes_note(admin),
                 "security": security(admin), "parameters": [ID_PARAM, TENANT_PARAM],

@@ -1,8 +1,9 @@
 """The cross-cutting parts of docs/openapi.json, added by docs/openapi.py to every operation at once.
 
 openapi.py describes each operation by itself; finish() then gives every operation its operationId,
-the error statuses the stack really sends (nginx's own included), the headers every response or a
-kind of response carries, and the example bodies. Kept apart so that an operation added or changed
+the error statuses the stack really sends (nginx's own included; 409/422 where openapi.py lists an
+Idempotency-Key parameter, 412 where it lists If-Match), the headers every response or a kind of
+response carries (as references to components/headers), and the example bodies. Kept apart so that an operation added or changed
 in openapi.py gets all of this without a line here (a missing operationId is derived, see op_id).
 """
 import copy
@@ -48,13 +49,9 @@ for _plural, _one in [("warehouses", "Warehouse"), ("bins", "Bin"), ("items", "I
         ("get", _base + "/{id}"): "get" + _one, ("patch", _base + "/{id}"): "update" + _one,
         ("delete", _base + "/{id}"): "delete" + _one})
 
-# POSTs that create or record something: they take Idempotency-Key, and their success carries
-# Location and (on a replay) Idempotent-Replayed.
-CREATES = {
-    "/warehousing/warehouses", "/warehousing/bins", "/warehousing/items", "/warehousing/stocks",
-    "/warehousing/inventory-transactions", "/inventory/count-session",
-    "/inventory/count-session/{key}/records", "/inventory/count-session/{key}/records/import",
-}
+# The POST whose 200 (the 000 document's body) is a create all the same: it carries Location.
+CREATE_200 = {("post", "/inventory/count-session")}
+
 
 HEADERS = {
     "X-Request-Id": {"description": "The request's id, also written to the server's log with the request; "
@@ -145,13 +142,14 @@ def op_id(method, path):
     return method + "".join(words)
 
 
-def is_single_record(path):
-    return path.endswith("/{id}") or path.endswith("/{key}")
-
-
 def json_only_body(op):
     content = op.get("requestBody", {}).get("content", {})
     return list(content) == ["application/json"]
+
+
+def header_params(op):
+    """The names (lower case) of the operation's header parameters: Idempotency-Key, If-Match."""
+    return {p["name"].lower() for p in op.get("parameters", []) if p.get("in") == "header"}
 
 
 def wanted_errors(path, method, op):
@@ -169,9 +167,9 @@ def wanted_errors(path, method, op):
         codes.add(413)
     if json_only_body(op):
         codes.add(415)
-    if method == "post" and path in CREATES:
+    if "idempotency-key" in header_params(op):
         codes.update({409, 422})
-    if method in ("patch", "put") and is_single_record(path):
+    if "if-match" in header_params(op):
         codes.add(412)
     if path == "/api/auth":
         codes.add(429)
@@ -195,19 +193,22 @@ def finish_responses(path, method, op):
     responses.setdefault("default", error_ref(envelope, "default"))
     # Sorted by status, default last: the order readers and generators list them in.
     op["responses"] = dict(sorted(responses.items(), key=lambda kv: (kv[0] == "default", kv[0])))
+    keyed = "idempotency-key" in header_params(op)
     for status, response in op["responses"].items():
         if "$ref" in response:
             continue
         headers = response.setdefault("headers", {})
+        # A header openapi.py describes in place (ETag, Retry-After, ...) becomes the shared one.
+        for name in list(headers):
+            if name in HEADERS:
+                headers[name] = header_ref(name)
         headers.setdefault("X-Request-Id", header_ref("X-Request-Id"))
         if not status.startswith("2"):
             continue
-        if status == "201" or (method == "post" and path in CREATES):
+        if status == "201" or (method, path) in CREATE_200:
             headers.setdefault("Location", header_ref("Location"))
-        if method == "post" and path in CREATES:
+        if keyed:
             headers.setdefault("Idempotent-Replayed", header_ref("Idempotent-Replayed"))
-        if method == "get" and is_single_record(path):
-            headers.setdefault("ETag", header_ref("ETag"))
         if "text/csv" in response.get("content", {}):
             headers.setdefault("Content-Disposition", header_ref("Content-Disposition"))
             response["content"] = json_first(response["content"])
@@ -225,36 +226,12 @@ def json_first(content):
     return dict(sorted(content.items(), key=lambda kv: kv[0] != "application/json"))
 
 
-IDEMPOTENCY_KEY = {
-    "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255},
-    "description": "1-255 printable ASCII characters. A retry with the same key (per tenant, kept 24 hours) gets "
-                   "the first answer again, whatever its status (header Idempotent-Replayed: true), and writes "
-                   "nothing; while the first request is still running it is 409 at once (Retry-After); the same "
-                   "key with another request is 422."}
-IF_MATCH = {
-    "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-    "description": "The ETag of the record as read: the change is made only if it is still the current one, "
-                   "else 412. For a count session the ETag is its _rev."}
-
-
-def finish_parameters(path, method, op):
-    params = op.setdefault("parameters", [])
-    names = {(p.get("in"), p.get("name", "").lower()) for p in params}
-    if method == "post" and path in CREATES and ("header", "idempotency-key") not in names:
-        params.append(copy.deepcopy(IDEMPOTENCY_KEY))
-    if method in ("patch", "put") and is_single_record(path) and ("header", "if-match") not in names:
-        params.append(copy.deepcopy(IF_MATCH))
-    if not params:
-        del op["parameters"]
-
-
 def finish(doc):
     """Adds the cross-cutting parts to doc (built by openapi.py) and returns it."""
     doc = copy.deepcopy(doc)  # openapi.py shares response objects between operations
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             op.setdefault("operationId", op_id(method, path))
-            finish_parameters(path, method, op)
             finish_responses(path, method, op)
     components = doc["components"]
     components["headers"] = dict(HEADERS)

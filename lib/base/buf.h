@@ -25,6 +25,9 @@ const char *buf_cstr(const struct buf *b);
 /* Empties the buffer but keeps its memory for reuse. */
 void buf_reset(struct buf *b);
 
+/* Cuts the contents back to their first len bytes (a longer len changes nothing). */
+void buf_truncate(struct buf *b, size_t len);
+
 /* Frees the memory and zeroes the buffer. */
 void buf_release(struct buf *b);
 

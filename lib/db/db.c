@@ -64,6 +64,7 @@ static struct {
 	bool txn_broken; /* connection lost or deadlock victim: refuse statements until rollback */
 	unsigned int txn_abort_err; /* why (2013, 1213, ...) */
 	bool txn_retry; /* a deadlock / lock wait / lost connection happened in this transaction */
+	int txn_depth;  /* db_transaction calls joined to the open transaction (savepoints) */
 	struct fetch fetch;
 	unsigned int err;
 	char errmsg[512];
@@ -904,8 +905,52 @@ static void backoff(int attempt)
 		;
 }
 
+void db_txn_keep_conflict(void)
+{
+	db.txn_retry = false;
+}
+
+/*
+ * db_transaction inside an open transaction: fn runs under a savepoint, so its refusal undoes
+ * only its own writes. Retries are the outer transaction's: a deadlock has ended the whole of it.
+ */
+static int nested_transaction(db_txn_fn fn, void *ctx)
+{
+	char sql[64];
+	int depth = ++db.txn_depth, rc;
+
+	if (db.txn_broken) {
+		db.txn_depth--;
+		return refuse_in_aborted_txn();
+	}
+	snprintf(sql, sizeof(sql), "SAVEPOINT nested_%d", depth);
+	if (simple_query(sql) != 0) {
+		db.txn_depth--;
+		return -1;
+	}
+	rc = fn(ctx);
+	db.txn_depth--;
+	if (db.txn_broken)
+		return rc != 0 ? rc : -1;
+	if (rc != 0 || db.txn_retry) {
+		unsigned int err = db.err;
+		char msg[sizeof(db.errmsg)];
+
+		snprintf(msg, sizeof(msg), "%s", db.errmsg);
+		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT nested_%d", depth);
+		if (simple_query(sql) != 0)
+			return -1;
+		set_error(err, msg);
+		return rc != 0 ? rc : -1;
+	}
+	snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT nested_%d", depth);
+	return simple_query(sql) == 0 ? 0 : -1;
+}
+
 int db_transaction(db_txn_fn fn, void *ctx)
 {
+	if (db.in_txn)
+		return nested_transaction(fn, ctx);
 	for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
 		int rc;
 		bool retry;

@@ -123,7 +123,20 @@ bool db_in_transaction(void);
  * when attempts run out, after such a COMMIT, or on other errors.
  */
 typedef int (*db_txn_fn)(void *ctx);
+/*
+ * Called inside an open transaction (a caller that keeps its write together with its own rows,
+ * e.g. an Idempotency-Key and its stored answer), db_transaction joins it: fn runs under a
+ * SAVEPOINT that is rolled back when fn returns non-zero, and nothing is retried or committed
+ * here; a deadlock or lock wait fails the call and leaves the outer transaction to run again.
+ */
 int db_transaction(db_txn_fn fn, void *ctx);
+
+/*
+ * Inside a transaction: the lock conflict of the last statement is its caller's answer, not a
+ * reason for db_transaction to run the transaction again (a statement that chose not to wait
+ * for a lock, and reports "busy" instead).
+ */
+void db_txn_keep_conflict(void);
 
 /* A new random UUID (lower-case, 36 chars) in the arena. */
 char *db_uuid(struct arena *a);

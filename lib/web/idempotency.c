@@ -27,11 +27,15 @@ bool idem_key_valid(const char *key)
 	return n >= 1 && n <= IDEM_KEY_MAX;
 }
 
-/* Hex of the request's method, path and body: bound as text whatever bytes the body holds. */
+/*
+ * Hex of the request's method, path (with its query string, when it has one: ?dry_run=true is
+ * another request) and body: bound as text whatever bytes the body holds.
+ */
 static char *request_hex(struct request *r)
 {
 	static const char hexdigits[] = "0123456789abcdef";
-	char *head = arena_sprintf(r->arena, "%s %s\n", r->method, r->path);
+	const char *qs = r->query_string ? r->query_string : "";
+	char *head = arena_sprintf(r->arena, "%s %s%s%s\n", r->method, r->path, *qs ? "?" : "", qs);
 	size_t hlen = strlen(head), n = hlen + r->body_len;
 	char *out = arena_alloc(r->arena, 2 * n + 1);
 
@@ -103,6 +107,20 @@ enum idem_state idem_claim(struct arena *a, const struct idem *k)
 	            " VALUES (?, ?, SHA2(UNHEX(?), 256))",
 	            "sss", k->tenant_id, k->key, k->request_hex) < 0)
 		return IDEM_FAIL;
+	return db_affected_rows() == 1 ? IDEM_NEW : IDEM_TAKEN;
+}
+
+enum idem_state idem_claim_nowait(struct arena *a, const struct idem *k)
+{
+	if (!k->key)
+		return IDEM_NEW;
+	/* A lock wait timeout of 0 (this statement only) turns "wait for the holder" into 1205. */
+	if (db_exec(a, NULL,
+	            "SET STATEMENT innodb_lock_wait_timeout = 0 FOR"
+	            " INSERT IGNORE INTO idempotency_keys (tenant_id, idem_key, request_hash)"
+	            " VALUES (?, ?, SHA2(UNHEX(?), 256))",
+	            "sss", k->tenant_id, k->key, k->request_hex) < 0)
+		return db_lock_conflict() ? IDEM_BUSY : IDEM_FAIL;
 	return db_affected_rows() == 1 ? IDEM_NEW : IDEM_TAKEN;
 }
 

@@ -25,6 +25,7 @@ enum idem_state {
 	IDEM_REPLAY,    /* a response is stored for this key and the same request */
 	IDEM_MISMATCH,  /* the key was used for a different request */
 	IDEM_TAKEN,     /* idem_claim: another request committed the key meanwhile */
+	IDEM_BUSY,      /* idem_claim_nowait: another request holds the key and is still running */
 };
 
 /* 1..IDEM_KEY_MAX printable ASCII characters (no blanks). */
@@ -52,6 +53,13 @@ enum idem_state idem_lookup(struct arena *a, const struct idem *k, int *status, 
  * if it rolled back, this request owns the key. IDEM_NEW without a key.
  */
 enum idem_state idem_claim(struct arena *a, const struct idem *k);
+
+/*
+ * As idem_claim, but never waits for a lock: a key held by a request that is still running
+ * gives IDEM_BUSY at once (the lock conflict is not retried by db_transaction on its own: the
+ * caller decides). A lock held for a moment by another key's insert may give IDEM_BUSY too.
+ */
+enum idem_state idem_claim_nowait(struct arena *a, const struct idem *k);
 
 /* Inside the same transaction: stores the response that retries get. 0 or -1. */
 int idem_store(struct arena *a, const struct idem *k, int status, const char *body);

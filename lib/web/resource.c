@@ -8,6 +8,7 @@
 #include "base/jval.h"
 #include "web/body.h"
 #include "web/envelope.h"
+#include "web/etag.h"
 #include "base/log.h"
 #include "web/req.h"
 #include "web/row_json.h"
@@ -361,6 +362,7 @@ static void send_row(struct request *r, const struct resource *res, const char *
 		send_not_found(r, res);
 		return;
 	}
+	etag_send(r, etag_of_json(r->arena, obj));
 	env = envelope_ondi(arena_sprintf(r->arena, "%s %s successfully", res->entity, verb));
 	json_object_object_add(env, res->singular, obj);
 	envelope_reply(r, status, env);
@@ -677,12 +679,31 @@ static bool sets_deleted_status(const struct res_op *op)
 	return op->res->deleted_status && status && strcmp(status, op->res->deleted_status) == 0;
 }
 
+/* Under the row's lock: the client's If-Match against the record as it is now. */
+static int check_if_match(struct res_op *op)
+{
+	struct json_object *now = NULL;
+	bool fresh;
+	int rc;
+
+	if (!op->if_match)
+		return 0;
+	if ((rc = load_json(op->r, op->res, op->id, &now)) != 0)
+		return rc < 0
+		           ? -1
+		           : res_fail(op, 404,
+		                      arena_sprintf(op->r->arena, "%s not found", op->res->entity));
+	fresh = etag_if_match(op->if_match, etag_of_json(op->r->arena, now));
+	json_object_put(now);
+	return fresh ? 0 : res_fail(op, 412, ETAG_STALE_MESSAGE);
+}
+
 static int update_txn(void *ctx)
 {
 	struct res_op *op = ctx;
 
 	op_restart(op);
-	if (lock_row(op) < 0 || check_refs(op, RES_UPDATE) < 0)
+	if (lock_row(op) < 0 || check_if_match(op) < 0 || check_refs(op, RES_UPDATE) < 0)
 		return -1;
 	if (sets_deleted_status(op) && check_guard(op) < 0)
 		return -1;
@@ -751,6 +772,7 @@ void res_update(struct request *r, const struct resource *res)
 	if (!id || begin_write(r, res, RES_UPDATE, &op) < 0)
 		return;
 	op.id = id;
+	op.if_match = req_header(r, "If-Match");
 	rc = res_write(&op, RES_UPDATE);
 	finish_write(&op, rc, 200, "updated");
 }

@@ -47,7 +47,8 @@ struct res_op {
 	void *hook_data;          /* what a before hook leaves for its after hook */
 	int status;               /* set with message when the write is refused */
 	const char *message;
-	const char *field; /* the field the refusal concerns ("sku", "bin_id"), or NULL */
+	const char *field;    /* the field the refusal concerns ("sku", "bin_id"), or NULL */
+	const char *if_match; /* an update: the client's If-Match (web/etag.h), or NULL */
 };
 
 /* A hook runs inside the write's transaction; 0 to go on, -1 after res_fail() or on a DB error. */
@@ -97,7 +98,11 @@ void res_list(struct request *r, const struct resource *res);
 void res_create(struct request *r, const struct resource *res);
 /* GET /:id. */
 void res_get(struct request *r, const struct resource *res);
-/* PATCH /:id: changes the given patchable fields. */
+/*
+ * PATCH /:id: changes the given patchable fields. An If-Match header that does not name the
+ * record's current ETag refuses with 412 ETAG_STALE_MESSAGE, checked under the row's lock.
+ * GET, POST and PATCH answers carry the record's ETag (web/etag.h).
+ */
 void res_update(struct request *r, const struct resource *res);
 /* DELETE /:id: soft delete (status = deleted_status) unless the guard refuses. */
 void res_delete(struct request *r, const struct resource *res);

@@ -757,13 +757,19 @@ def test_idempotency_keys_are_per_tenant(admin, acme, place):
     assert r.status_code == 201 and r.json()["updated_stock"]["quantity"] == 2
 
 
-def test_failed_request_does_not_keep_the_key(admin, place):
+def test_a_refusal_is_replayed_too(admin, place):
+    """Every answer below 500 is kept with its key (docs/ledger.md): a retry of a refused request
+    gets the same refusal, even after the cause went away; a new key runs it again."""
     key = {"Idempotency-Key": unique("key")}
     body = tx_body(place, "pick", 60, from_bin_id=place["a"]["id"])
-    err(post_tx(admin, body, extra=key), 409, "Insufficient stock")
+    first = post_tx(admin, body, extra=key)
+    err(first, 409, "Insufficient stock")
     create(admin, tx_body(place, "receive", 10))
-    # The same request under the same key runs again now that it can succeed.
-    assert post_tx(admin, body, extra=key).status_code == 201
+    again = post_tx(admin, body, extra=key)
+    assert (again.status_code, again.content) == (409, first.content)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert stock_qty(place["stock"]["id"]) == 60
+    assert post_tx(admin, body, extra={"Idempotency-Key": unique("key")}).status_code == 201
     assert stock_qty(place["stock"]["id"]) == 0
 
 

@@ -91,6 +91,24 @@ static void test_reset_keeps_memory(void **state)
 	buf_release(&b);
 }
 
+static void test_truncate(void **state)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_truncate(&b, 3); /* nothing to cut: no allocation either */
+	assert_null(b.data);
+	buf_puts(&b, "Status: 201\r\nLocation: x");
+	buf_truncate(&b, 11);
+	assert_string_equal(buf_cstr(&b), "Status: 201");
+	assert_int_equal(b.len, 11);
+	buf_truncate(&b, 50);
+	assert_string_equal(buf_cstr(&b), "Status: 201");
+	buf_truncate(&b, 0);
+	assert_string_equal(buf_cstr(&b), "");
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +117,7 @@ int main(void)
 	    cmocka_unit_test(test_binary),
 	    cmocka_unit_test(test_growth_and_long_format),
 	    cmocka_unit_test(test_reset_keeps_memory),
+	    cmocka_unit_test(test_truncate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -391,6 +391,44 @@ static void test_transactions(void **state)
 	assert_int_equal(db_commit(), -1); /* nothing open */
 }
 
+/* The outer transaction of test_nested_transactions: an insert, then an inner one that joins. */
+static int outer_fn(void *p)
+{
+	struct txn_ctx *c = p;
+	struct txn_ctx inner = {.id = "inner-kept", .result = 0};
+
+	if (db_exec(NULL, NULL, "INSERT INTO t_db_txn VALUES (?, ?)", "si", c->id, 1LL) != 0)
+		return -1;
+	if (db_transaction(insert_fn, &inner) != 0)
+		return -1;
+	/* A refused inner write is undone alone (its savepoint); the outer one goes on. */
+	inner = (struct txn_ctx){.id = "inner-refused", .result = 5};
+	if (db_transaction(insert_fn, &inner) != 5)
+		return -1;
+	assert_true(db_in_transaction());
+	assert_int_equal(count_rows("inner-refused"), 0);
+	return c->result;
+}
+
+static void test_nested_transactions(void **state)
+{
+	struct txn_ctx c = {.id = "outer-kept", .result = 0};
+
+	NEED_DB();
+	assert_int_equal(db_transaction(outer_fn, &c), 0);
+	assert_int_equal(count_rows("outer-kept"), 1);
+	assert_int_equal(count_rows("inner-kept"), 1);
+	assert_int_equal(count_rows("inner-refused"), 0);
+	/* The outer one rolled back takes the joined inner write with it. */
+	c = (struct txn_ctx){.id = "outer-gone", .result = 3};
+	assert_int_equal(
+	    db_exec(NULL, NULL, "DELETE FROM t_db_txn WHERE id = ?", "s", "inner-kept"), 0);
+	assert_int_equal(db_transaction(outer_fn, &c), 3);
+	assert_int_equal(count_rows("outer-gone"), 0);
+	assert_int_equal(count_rows("inner-kept"), 0);
+	assert_false(db_in_transaction());
+}
+
 static int signal_deadlock_fn(void *p)
 {
 	struct txn_ctx *c = p;
@@ -717,6 +755,7 @@ int main(void)
 	    cmocka_unit_test(test_cache_eviction),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_transactions),
+	    cmocka_unit_test(test_nested_transactions),
 	    cmocka_unit_test(test_deadlock_retry_simulated),
 	    cmocka_unit_test(test_deadlock_retry_real),
 	    cmocka_unit_test(test_reconnect),
