@@ -62,7 +62,7 @@ HEADERS = {
                                            "same Idempotency-Key (nothing was written again); absent otherwise.",
                             "schema": {"type": "string", "enum": ["true"]}},
     "ETag": {"description": "The record's current version; send it back in If-Match to change the record only "
-                            "if nobody changed it meanwhile. For a count session it is its _rev.",
+                            "if nobody changed it meanwhile. For a count session it is its _rev, quoted.",
              "schema": {"type": "string"}},
     "Location": {"description": "The path of the created record (or of the session a count was recorded in).",
                  "schema": {"type": "string", "format": "uri-reference"}},
