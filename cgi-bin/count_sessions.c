@@ -225,6 +225,16 @@ static void handle_create(struct request *r)
 
 /* ---- update and delete ---------------------------------------------------------- */
 
+/* _rev as the document types it, a string ("7"), or as a whole number (7, 7.0). */
+static bool rev_value(struct json_object *doc, long long *rev)
+{
+	const char *s = jval_str(doc, "_rev", NULL);
+
+	if (s)
+		return valid_int64(s, rev);
+	return jval_int(doc, "_rev", rev) == JVAL_WHOLE;
+}
+
 /* The _rev of a PUT body's session: required, a string (or number) of digits. 0, or -1 with a
  * reply. */
 static int parse_rev(struct request *r, struct json_object *body, long long *rev)
@@ -239,7 +249,7 @@ static int parse_rev(struct request *r, struct json_object *body, long long *rev
 		    "send the _rev of the session you read; a stale one is refused (409)");
 		return -1;
 	}
-	if (!jval_int(doc, "_rev", rev)) {
+	if (!rev_value(doc, rev)) {
 		envelope_status_error(r, 400, "Invalid _rev",
 		                      "_rev is the value the session was read with");
 		return -1;

@@ -306,7 +306,7 @@ static const char *invalid_msg(struct request *r, const char *name)
 	} documented[] = {
 	    {"transaction_type", "Invalid transaction type"},
 	    {"reference_type", "Invalid reference type"},
-	    {"adjustment_direction", "Invalid adjustment direction"},
+	    {"adjustment_direction", "Invalid adjustment direction (increase or decrease)"},
 	    {"timestamp", "Invalid timestamp"},
 	};
 
@@ -370,12 +370,16 @@ static int parse_fields(struct request *r, struct json_object *body, struct itx_
 	    (st = req_str(r, body, "stock_id", &in->stock_id, msg)) != 0 ||
 	    (st = req_str(r, body, "transaction_type", type, msg)) != 0)
 		return st;
-	if (!jval_int(body, "quantity", &in->quantity)) {
-		struct json_object *q = NULL;
-
-		json_object_object_get_ex(body, "quantity", &q);
-		*msg = q ? "Invalid quantity" : "Field required: quantity";
+	/* A whole number beyond int64 reads as its nearest end: itx_check_input refuses it. */
+	switch (jval_int(body, "quantity", &in->quantity)) {
+	case JVAL_ABSENT:
+		*msg = "Field required: quantity";
 		return 400;
+	case JVAL_NOT_WHOLE:
+		*msg = "quantity must be a whole number";
+		return 400;
+	default:
+		break;
 	}
 	if ((st = opt_str(r, body, "adjustment_direction", direction, msg)) != 0 ||
 	    (st = opt_str(r, body, "from_bin_id", &in->from_bin_id, msg)) != 0 ||

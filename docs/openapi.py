@@ -162,6 +162,22 @@ TX_TYPES = ["initial_stock", "receive", "pick", "move", "stock_adjustment", "ret
 REF_TYPES = ["order", "shipment", "audit", "return", "transfer"]
 
 
+def tx_create_examples():
+    """Request examples of POST /warehousing/inventory-transactions: the document's move, and a stock adjustment."""
+    common = {"warehouse_id": "5b0c6a3e-1f5e-4c1e-9a51-3f1c1c0b7a01", "item_id": "9f0d2b6e-8a44-4f3b-b1c2-2e8c4d6f7a02",
+              "stock_id": "0e6f1a7c-3b2d-4e5f-8a9b-1c2d3e4f5a03"}
+    return {
+        "move": {"summary": "Move 10 units to another bin (document 004's example)", "value": dict(
+            common, transaction_type="move", quantity=10, from_bin_id="7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c04",
+            to_bin_id="8b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d05", reference_id="PO-2023-0615", reference_type="order",
+            notes="Stock moved to fulfill order", performed_by="6c3d4e5f-6a7b-4c8d-8e9f-1a2b3c4d5e06",
+            timestamp="2023-06-15T10:30:00Z")},
+        "stock_adjustment": {"summary": "Take 3 broken units off the stock (the direction is required)",
+                             "value": dict(common, transaction_type="stock_adjustment", quantity=3,
+                                           adjustment_direction="decrease", reference_id="AUD-2023-07",
+                                           reference_type="audit", notes="Broken in handling")}}
+
+
 def inventory_transactions(paths, schemas):
     """The inventory transactions group: list (JSON or CSV), create, get, notes, ledger check."""
     base = "/warehousing/inventory-transactions"
@@ -203,9 +219,16 @@ def inventory_transactions(paths, schemas):
             "transaction_type": s("string", enum=TX_TYPES + ["adjust"],
                                   description="adjust (legacy) is stored as stock_adjustment"),
             "quantity": s("integer", minimum=0, maximum=1000000000000,
-                          description="> 0; a count may be 0 (the counted quantity)"),
+                          description="> 0; a count may be 0 (the counted quantity). A whole number however "
+                                      "written (10, 10.0 and 1e1 are 10); 10.5 and \"10\" are 400 \"quantity "
+                                      "must be a whole number\""),
             "adjustment_direction": s("string", enum=["increase", "decrease"],
-                                      description="Required for stock_adjustment"),
+                                      description="Required for stock_adjustment (and legacy adjust): "
+                                                  "quantity is always positive, the direction says which "
+                                                  "way it goes. Missing: 400 \"Field required: "
+                                                  "adjustment_direction (increase or decrease)\"; another "
+                                                  "value: 400 \"Invalid adjustment direction (increase or "
+                                                  "decrease)\""),
             "from_bin_id": dict(UUID, description="Required for pick and move; must be the stock's bin"),
             "to_bin_id": dict(UUID, description="Required for move (an active bin of the warehouse, not "
                                                 "from_bin_id); for other types it must be the stock's bin"),
@@ -241,7 +264,12 @@ def inventory_transactions(paths, schemas):
                                   "message": s("string", examples=["Inventory transaction created successfully"]),
                                   "inventory_transaction": ref("InventoryTransaction"),
                                   "updated_stock": dict(ref("Stock"), description="The stock record the "
-                                                        "transaction changed (a move's destination)")}}}}}
+                                                        "request named (stock_id), as it is after the "
+                                                        "transaction (a move's source)"),
+                                  "destination_stock": dict(ref("Stock"), description="Moves only: the record "
+                                                            "the units are in now (to_stock_id): the matching "
+                                                            "record at to_bin_id, or the stock_id record itself "
+                                                            "when the whole record changed bin")}}}}}
     list_params = [TENANT_PARAM,
                    qparam("warehouse_id", "Only this warehouse (unknown: 404 Warehouse not found)", UUID),
                    qparam("item_id", "Only this item", UUID),
@@ -269,7 +297,8 @@ def inventory_transactions(paths, schemas):
                  "tags": tag, "description": scopes_note(WRITE) + " One database transaction; the stock rows are "
                  "locked, so stock never goes negative. Insufficient stock is 409.",
                  "security": security(WRITE), "parameters": [TENANT_PARAM, IDEM_PARAM],
-                 "requestBody": {"required": True, "content": json_body(ref("InventoryTransactionCreate"))},
+                 "requestBody": {"required": True, "content": {"application/json": {
+                     "schema": ref("InventoryTransactionCreate"), "examples": tx_create_examples()}}},
                  "responses": keyed_errors(dict({"201": keyed_answer(create_ok)}, **ondi_errors(400, 401, 403, 404)),
                                            ONDI_ERROR)},
     }

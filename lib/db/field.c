@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/jval.h"
 #include "base/valid.h"
 
 size_t field_count(const struct field *fields)
@@ -98,12 +99,20 @@ static int null_value(struct arena *a, const struct field *f, bool creating, boo
 static int int_value(struct arena *a, const struct field *f, struct json_object *v,
                      struct field_value *out, const char **msg, const char **detail)
 {
-	/* A JSON number only: "5" in quotes is a client bug worth reporting. */
-	if (!json_object_is_type(v, json_type_int))
+	/* A number of integral value (10, 10.0, 1e1); "5" in quotes is a client bug worth
+	 * reporting. Beyond int64 it reads as its nearest end, refused by the range below. */
+	switch (jval_whole(v, &out->i)) {
+	case JVAL_WHOLE:
+		break;
+	case JVAL_BEYOND:
+		if (f->max)
+			break;
 		return invalid(a, f, f->hint, msg, detail);
-	/* json-c keeps large positive numbers unsigned; get_int64 clamps them to INT64_MAX. */
-	out->i = json_object_get_int64(v);
-	if ((out->i == INT64_MAX && json_object_get_uint64(v) != INT64_MAX) || out->i < f->min)
+	default:
+		return fail(msg, detail, arena_sprintf(a, "%s must be a whole number", f->name),
+		            f->hint);
+	}
+	if (out->i < f->min)
 		return invalid(a, f, f->hint, msg, detail);
 	if (f->max && out->i > f->max) {
 		if (f->flags & FIELD_TOO_LARGE)

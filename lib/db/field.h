@@ -15,7 +15,7 @@ struct arena;
 /* What a field holds and so how its JSON value is checked. */
 enum field_kind {
 	FIELD_TEXT = 0, /* string of at most max_len characters, not blank */
-	FIELD_INT,      /* JSON integer from min to max */
+	FIELD_INT,      /* whole number (jval_whole: 10, 10.0, 1e1) from min to max */
 	FIELD_ENUM,     /* one of values */
 	FIELD_REF,      /* UUID of a row (stored in lower case) */
 	FIELD_TIME,     /* ISO 8601, stored as UTC DATETIME */
@@ -84,7 +84,9 @@ int field_index(const struct field *fields, const char *name);
  * creating: the body creates a row (a null may then leave the default).
  * Returns 0, or 400 with *msg and *detail (never NULL): "Invalid <name>" (or
  * invalid_msg) with hint, "Field required: <name>", "Field too long: <name>",
- * "Field too large: <name>". FIELD_SERVER values are ignored (out stays unset).
+ * "Field too large: <name>", and for a FIELD_INT value that is no whole number (10.5, "10",
+ * true) "<name> must be a whole number" with hint. FIELD_SERVER values are ignored (out stays
+ * unset).
  */
 int field_check(struct arena *a, const struct field *f, struct json_object *v, bool creating,
                 struct field_value *out, const char **msg, const char **detail);

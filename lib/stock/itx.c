@@ -476,11 +476,11 @@ int itx_check_input(struct arena *a, struct itx_input *in, const char *type, con
 		return 400;
 	if (strcmp(in->type, "stock_adjustment") == 0) {
 		if (!direction) {
-			*msg = "Field required: adjustment_direction";
+			*msg = "Field required: adjustment_direction (increase or decrease)";
 			return 400;
 		}
 		if (ledger_direction_parse(direction, &in->dir) < 0) {
-			*msg = "Invalid adjustment direction";
+			*msg = "Invalid adjustment direction (increase or decrease)";
 			return 400;
 		}
 	}
@@ -558,7 +558,6 @@ struct create_ctx {
 	const char *now;
 	struct ledger_movement m;
 	struct ledger_new_stock to_new;
-	const char *updated_stock_id;
 	/* The count-session lock check of this attempt (lock_ahead), for check_records. */
 	const char *lock_bin;
 	int lock_result;
@@ -759,7 +758,6 @@ static int plan_move(struct create_ctx *c, const struct stock_row *src)
 	if (!found && in->quantity == src->quantity) {
 		m->delta = 0;
 		m->to_stock_id = src->id;
-		c->updated_stock_id = src->id;
 		return 0;
 	}
 	if (found && ledger_delta("receive", in->quantity, LEDGER_DIR_NONE, dst.quantity,
@@ -782,7 +780,6 @@ static int plan_move(struct create_ctx *c, const struct stock_row *src)
 		m->to_new = &c->to_new;
 		m->to_stock_id = db_uuid(c->a);
 	}
-	c->updated_stock_id = m->to_stock_id;
 	return 0;
 }
 
@@ -878,7 +875,6 @@ static int plan_effect(struct create_ctx *c, const struct stock_row *src)
 	}
 	if (strcmp(in->type, "move") == 0)
 		return plan_move(c, src);
-	c->updated_stock_id = src->id;
 	if (strcmp(in->type, "count") == 0)
 		c->m.stamp = LEDGER_STAMP_COUNTED;
 	return 0;
@@ -904,30 +900,39 @@ static void fill_movement(struct create_ctx *c)
 	m->timestamp = c->now;
 }
 
-/* The 201 body: the transaction as stored and the stock record it changed. */
+/* The columns of a stock record s read back, as the stocks list shows them. */
+#define CREATED_STOCK_COLUMNS(s)                                                                   \
+	" " s ".id AS id, " s ".tenant_id AS tenant_id, " s ".warehouse_id AS warehouse_id, " s    \
+	".item_id AS item_id, " s ".bin_id AS bin_id, " s ".quantity AS quantity, " s              \
+	".unit_of_measure AS unit_of_measure, " s ".status AS status, " s                          \
+	".lot_number AS lot_number, " s ".serial_number AS serial_number, " s                      \
+	".last_counted_at AS last_counted_at, " s ".updated_at AS updated_at"
+
+/* Columns of CREATED_STOCK_COLUMNS. */
+#define STOCK_NCOLS 12
+
 /*
- * The transaction as stored (its flat columns) and the stock record it
- * changed, read back in one round trip.
+ * The transaction as stored (its flat columns), the stock record it names and
+ * its destination record (a move's to_stock_id, NULLs for every other type),
+ * read back in one round trip.
  */
 static const char created_sql[] =
-    "SELECT " TX_FLAT_COLUMNS ", s.id AS id, s.tenant_id AS tenant_id,"
-    " s.warehouse_id AS warehouse_id, s.item_id AS item_id, s.bin_id AS bin_id,"
-    " s.quantity AS quantity, s.unit_of_measure AS unit_of_measure, s.status AS status,"
-    " s.lot_number AS lot_number, s.serial_number AS serial_number,"
-    " s.last_counted_at AS last_counted_at, s.updated_at AS updated_at"
-    " FROM inventory_transactions t JOIN stocks s ON s.tenant_id = t.tenant_id AND s.id = ?"
-    " WHERE t.tenant_id = ? AND t.id = ?";
+    "SELECT " TX_FLAT_COLUMNS "," CREATED_STOCK_COLUMNS("s") "," CREATED_STOCK_COLUMNS(
+        "d") " FROM inventory_transactions t JOIN stocks s ON s.tenant_id = t.tenant_id AND s.id = "
+             "t.stock_id"
+             " LEFT JOIN stocks d ON d.tenant_id = t.tenant_id AND d.id = t.to_stock_id"
+             " WHERE t.tenant_id = ? AND t.id = ?";
 
 /* Columns of TX_FLAT_COLUMNS, where created_sql's stock columns start. */
 #define TX_FLAT_NCOLS 17
 
-/* Columns [first, rows->ncols) of row 0 of rows, as rows of their own (no copy). */
-static struct db_rows columns_from(const struct db_rows *rows, size_t first)
+/* Columns [first, first + n) of row 0 of rows, as rows of their own (no copy). */
+static struct db_rows columns_from(const struct db_rows *rows, size_t first, size_t n)
 {
 	struct db_rows v = {0};
 
 	v.nrows = 1;
-	v.ncols = rows->ncols - first;
+	v.ncols = n;
 	v.cells = rows->cells + first;
 	v.colnames = rows->colnames + first;
 	v.coltypes = rows->coltypes + first;
@@ -937,20 +942,21 @@ static struct db_rows columns_from(const struct db_rows *rows, size_t first)
 /* Reads back what the attempt wrote and hands it to the caller's written hook. */
 static int read_back(struct create_ctx *c, const char *id)
 {
-	struct db_rows rows, tx_part, stock_part;
+	struct db_rows rows, tx_part, stock_part, dest_part;
+	bool is_move = strcmp(c->in->type, "move") == 0;
 
 	if (!c->hooks || !c->hooks->written)
 		return 0;
-	if (db_exec(c->a, &rows, created_sql, "sss", c->updated_stock_id, c->tenant_id, id) < 0)
+	if (db_exec(c->a, &rows, created_sql, "ss", c->tenant_id, id) < 0)
 		return -1;
-	if (rows.nrows == 0 || rows.ncols <= TX_FLAT_NCOLS) {
+	if (rows.nrows == 0 || rows.ncols != TX_FLAT_NCOLS + 2 * STOCK_NCOLS) {
 		log_error("itx: the transaction just written cannot be read back");
 		return -1;
 	}
-	tx_part = rows;
-	tx_part.ncols = TX_FLAT_NCOLS; /* one row: the stride does not matter */
-	stock_part = columns_from(&rows, TX_FLAT_NCOLS);
-	return c->hooks->written(c->hooks->ctx, &tx_part, &stock_part);
+	tx_part = columns_from(&rows, 0, TX_FLAT_NCOLS);
+	stock_part = columns_from(&rows, TX_FLAT_NCOLS, STOCK_NCOLS);
+	dest_part = columns_from(&rows, TX_FLAT_NCOLS + STOCK_NCOLS, STOCK_NCOLS);
+	return c->hooks->written(c->hooks->ctx, &tx_part, &stock_part, is_move ? &dest_part : NULL);
 }
 
 /* The caller's begin hook: 0 to go on, TXN_STOPPED or -1. */
@@ -975,7 +981,6 @@ static int create_txn(void *ctx)
 	c->status = 0;
 	c->message = NULL;
 	memset(&c->m, 0, sizeof(c->m));
-	c->updated_stock_id = NULL;
 	c->lock_bin = NULL; /* a new attempt holds no locks yet */
 	c->user_seen = NULL;
 	c->warehouse_clock = NULL;

@@ -217,10 +217,13 @@ struct itx_hooks {
 	int (*begin)(void *ctx);
 	/*
 	 * After the ledger row, before COMMIT: the transaction as stored (its
-	 * flat columns, TX_FLAT_COLUMNS) and the stock record it changed (a
-	 * move's destination). 0, or -1 to roll back.
+	 * flat columns, TX_FLAT_COLUMNS), the stock record it names (stock_id)
+	 * and, for a move only, the record the units are in now (else NULL):
+	 * the destination record, or stock itself when the whole record
+	 * changed bin. 0, or -1 to roll back.
 	 */
-	int (*written)(void *ctx, const struct db_rows *transaction, const struct db_rows *stock);
+	int (*written)(void *ctx, const struct db_rows *transaction, const struct db_rows *stock,
+	               const struct db_rows *destination);
 	void *ctx;
 };
 

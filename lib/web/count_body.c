@@ -234,6 +234,7 @@ int count_body_entry(struct arena *a, struct json_object *o, struct count_entry 
 {
 	struct json_object *serials = NULL, *lot = NULL;
 	struct field_value lot_value = {0};
+	enum jval_num k;
 	int st;
 
 	memset(e, 0, sizeof(*e));
@@ -249,8 +250,12 @@ int count_body_entry(struct arena *a, struct json_object *o, struct count_entry 
 		return st;
 	if (!jval_has(o, "counted_qt"))
 		return bad(msg, detail, "Field required: counted_qt", "");
-	if (!jval_int(o, "counted_qt", &e->counted_qt) || e->counted_qt < 0 ||
-	    e->counted_qt > LEDGER_QTY_MAX)
+	k = jval_int(o, "counted_qt", &e->counted_qt);
+	/* null and "5" are not numbers; a whole number beyond int64 is refused as too large. */
+	if (k == JVAL_NOT_WHOLE || k == JVAL_ABSENT)
+		return bad(msg, detail, "counted_qt must be a whole number",
+		           "counted_qt must be a whole number of units, 0 or more");
+	if (e->counted_qt < 0 || e->counted_qt > LEDGER_QTY_MAX)
 		return bad(msg, detail, "Invalid counted_qt",
 		           "counted_qt must be a whole number of units, 0 or more");
 	json_object_object_get_ex(o, "lot_number", &lot);

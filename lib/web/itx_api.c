@@ -37,14 +37,20 @@ static int claim_key(void *ctx)
 	}
 }
 
-/* The 201 body: the transaction as stored and the stock record it changed, kept with the key. */
-static int store_answer(void *ctx, const struct db_rows *transaction, const struct db_rows *stock)
+/*
+ * The 201 body, kept with the key: the transaction as stored, the stock record the client named
+ * (updated_stock, as the document shows it) and, for a move, the record the units are in now.
+ */
+static int store_answer(void *ctx, const struct db_rows *transaction, const struct db_rows *stock,
+                        const struct db_rows *destination)
 {
 	struct keyed *kd = ctx;
 	struct json_object *env = envelope_ondi("Inventory transaction created successfully");
 
 	json_object_object_add(env, "inventory_transaction", row_json(transaction, 0));
 	json_object_object_add(env, "updated_stock", row_json(stock, 0));
+	if (destination)
+		json_object_object_add(env, "destination_stock", row_json(destination, 0));
 	kd->body = jval_text(kd->a, env);
 	return idem_store(kd->a, kd->k, 201, kd->body) < 0 ? -1 : 0;
 }

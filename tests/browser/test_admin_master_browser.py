@@ -119,7 +119,7 @@ def test_bin_created_after_an_invalid_capacity(admin_browser, web):
     fill(b, "code", code)
     fill(b, "capacity", "forty")
     submit(b)
-    assert error_beside(b, "capacity") == "Invalid capacity"
+    assert error_beside(b, "capacity") == "capacity must be a whole number"
     assert Select(b.find_element(By.ID, "warehouse_id")).first_selected_option.get_attribute("value") == wh["id"]
     look(b, "bin-new-errors", html=served_post(web, "/admin/bins",
                                                {"warehouse_id": wh["id"], "code": code, "capacity": "forty"}))

@@ -305,7 +305,7 @@ def test_form_refusals_are_pages_with_the_form(admin, admin_web):
     base = {"stock_id": p["stock"]["id"], "quantity": "5"}
     cases = [({"transaction_type": "pick"}, 409, "Insufficient stock"),
              ({"transaction_type": "stock_adjustment", "adjustment_direction": "sideways"}, 400,
-              "Invalid adjustment direction"),
+              "Invalid adjustment direction (increase or decrease)"),
              ({"transaction_type": "move"}, 400, "Move requires from and to bins"),
              ({"transaction_type": "receive", "quantity": "many"}, 400, "Invalid quantity"),
              ({"transaction_type": "receive", "reference_id": "SO-1"}, 400,

@@ -93,7 +93,7 @@ def test_conflicts_are_shown_and_resolved(web, admin, operator, s):
     r = post(web, PAGES + key + "/resolve", resolve_form(s, "lots"))
     assert r.status_code == 400, r.text
     clean(r)
-    assert re.search(r'id="resolve-error-1">Invalid counted_qt', r.text), r.text
+    assert re.search(r'id="resolve-error-1">counted_qt must be a whole number', r.text), r.text
     assert 'value="lots"' in r.text
     assert resolutions(key) == []
     r = post(web, PAGES + key + "/resolve", resolve_form(s, "2", serials="S1\nS1"))

@@ -154,7 +154,7 @@ def test_bin_create_with_errors_and_fixed_warehouse(admin, admin_web):
     assert r.status_code == 400 and tidy_problems(r.text) == []
     assert field_error(r.text, "code") == "Field required: code"
     assert field_error(r.text, "capacity") == api_message(
-        admin, "bins", {"warehouse_id": wh["id"], "code": "x", "capacity": "lots"})[1] == "Invalid capacity"
+        admin, "bins", {"warehouse_id": wh["id"], "code": "x", "capacity": "lots"})[1] == "capacity must be a whole number"
     assert field_error(r.text, "location_type") == "Invalid location_type"
     assert value_of(r.text, "capacity") == "lots"
     code = unique("B")

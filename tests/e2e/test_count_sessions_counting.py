@@ -105,7 +105,9 @@ def test_record_rules(admin, operator, acme, s):
     err(cs("POST", "/%s/records" % key, operator, {"item_id": s["items"]["X"]["id"], "counted_qt": 1}), 400,
         "Field required: bin_id")
     err(record(operator, key, s, "A", "X", -1), 400, "Invalid counted_qt")
-    err(record(operator, key, s, "A", "X", "many"), 400, "Invalid counted_qt")
+    err(record(operator, key, s, "A", "X", "many"), 400, "counted_qt must be a whole number")
+    err(record(operator, key, s, "A", "X", "1"), 400, "counted_qt must be a whole number")
+    err(record(operator, key, s, "A", "X", 1.5), 400, "counted_qt must be a whole number")
     err(record(operator, key, s, "A", "X", 2, serials=["S1"]), 400, "Invalid serials")
     err(record(operator, key, s, "A", "X", 2, serials=["S1", "S1"]), 400, "Invalid serials")
     err(record(operator, key, s, "A", "X", 1, colour="red"), 400, "Unknown field: colour")

@@ -2,6 +2,7 @@
 list filters and paging, CSV export, notes, idempotency, permissions, tenant isolation, the ledger check."""
 import csv
 import io
+import json
 import re
 import uuid
 
@@ -40,8 +41,8 @@ def tx_body(place, ttype, quantity, **fields):
     return body
 
 
-def post_tx(h, body, extra=None, session=None):
-    return call("POST", TX, h, body, extra=extra, session=session)
+def post_tx(h, body, extra=None, session=None, raw=None):
+    return call("POST", TX, h, body, extra=extra, session=session, raw=raw)
 
 
 def create(h, body, extra=None):
@@ -100,7 +101,7 @@ def test_create_move_like_the_document(admin, place, demo_tenant_id):
     body = create(admin, tx_body(place, "move", 10, from_bin_id=place["a"]["id"], to_bin_id=place["b"]["id"],
                                  reference_id=ref, reference_type="order", notes="Stock moved to fulfill order",
                                  performed_by=me, timestamp="2023-06-15T10:30:00Z"))
-    assert set(body) == {"success", "message", "inventory_transaction", "updated_stock"}
+    assert set(body) == {"success", "message", "inventory_transaction", "updated_stock", "destination_stock"}
     t = body["inventory_transaction"]
     assert set(t) == FLAT_KEYS
     assert (t["tenant_id"], t["warehouse_id"], t["item_id"], t["stock_id"]) == \
@@ -111,11 +112,17 @@ def test_create_move_like_the_document(admin, place, demo_tenant_id):
         (ref, "order", "Stock moved to fulfill order", me, "2023-06-15T10:30:00Z")
     # The source gave 10 units to a new record at bin B.
     assert (t["delta"], t["to_delta"]) == (-10, 10)
+    # updated_stock is the client's own record, as the document shows it; the destination is beside it.
     s = body["updated_stock"]
     assert set(s) == STOCK_KEYS
-    assert (s["id"], s["bin_id"], s["quantity"], s["status"]) == (t["to_stock_id"], place["b"]["id"], 10, "available")
+    assert (s["id"], s["bin_id"], s["quantity"], s["status"]) == (place["stock"]["id"], place["a"]["id"], 40,
+                                                                 "available")
     assert (s["tenant_id"], s["warehouse_id"], s["item_id"]) == (demo_tenant_id, place["wh"]["id"], place["item"]["id"])
     assert ISO.match(s["updated_at"])
+    d = body["destination_stock"]
+    assert set(d) == STOCK_KEYS
+    assert (d["id"], d["bin_id"], d["quantity"], d["status"]) == (t["to_stock_id"], place["b"]["id"], 10, "available")
+    assert d["id"] != s["id"]
     assert stock_qty(place["stock"]["id"]) == 40
 
     got = ok(call("GET", TX + "/" + t["id"], admin), 200, "Transaction retrieved successfully")
@@ -220,11 +227,19 @@ def test_count_sets_quantity(admin, place):
 
 def test_stock_adjustment(admin, place):
     sid = place["stock"]["id"]
-    err(post_tx(admin, tx_body(place, "stock_adjustment", 5)), 400, "Field required: adjustment_direction")
+    # The direction stays required, and the message names its values: a missing one never moves stock.
+    err(post_tx(admin, tx_body(place, "stock_adjustment", 5)), 400,
+        "Field required: adjustment_direction (increase or decrease)")
+    err(post_tx(admin, tx_body(place, "adjust", 5)), 400, "Field required: adjustment_direction (increase or decrease)")
+    err(post_tx(admin, tx_body(place, "stock_adjustment", 5, adjustment_direction="")), 400,
+        "Field required: adjustment_direction (increase or decrease)")
     err(post_tx(admin, tx_body(place, "stock_adjustment", 5, adjustment_direction="up")), 400,
-        "Invalid adjustment direction")
+        "Invalid adjustment direction (increase or decrease)")
     err(post_tx(admin, tx_body(place, "stock_adjustment", 5, adjustment_direction=1)), 400,
-        "Invalid adjustment direction")
+        "Invalid adjustment direction (increase or decrease)")
+    # A signed quantity is no direction: still "Quantity must be positive".
+    err(post_tx(admin, tx_body(place, "stock_adjustment", -5)), 400, "Quantity must be positive")
+    assert stock_qty(sid) == 50
     t = create(admin, tx_body(place, "stock_adjustment", 5, adjustment_direction="increase"))
     assert (t["inventory_transaction"]["delta"], t["updated_stock"]["quantity"]) == (5, 55)
     t = create(admin, tx_body(place, "stock_adjustment", 15, adjustment_direction="decrease"))
@@ -268,19 +283,23 @@ def test_move_rules(admin, place, acme):
 def test_move_partial_then_into_existing_record(admin, place):
     sid, a, b = place["stock"]["id"], place["a"]["id"], place["b"]["id"]
     first = create(admin, tx_body(place, "move", 10, from_bin_id=a, to_bin_id=b))
-    dest = first["updated_stock"]["id"]
+    assert (first["updated_stock"]["id"], first["updated_stock"]["quantity"]) == (sid, 40)
+    dest = first["destination_stock"]["id"]
     assert dest != sid
     second = create(admin, tx_body(place, "move", 15, from_bin_id=a, to_bin_id=b))
-    assert second["updated_stock"]["id"] == dest and second["updated_stock"]["quantity"] == 25
+    assert (second["updated_stock"]["id"], second["updated_stock"]["quantity"]) == (sid, 25)
+    assert second["destination_stock"]["id"] == dest and second["destination_stock"]["quantity"] == 25
     assert second["inventory_transaction"]["to_stock_id"] == dest
     # Moving the rest into an existing record leaves the source at 0 where it was.
     third = create(admin, tx_body(place, "move", 25, from_bin_id=a, to_bin_id=b))
-    assert third["updated_stock"]["quantity"] == 50
+    assert (third["updated_stock"]["id"], third["updated_stock"]["quantity"]) == (sid, 0)
+    assert third["destination_stock"]["quantity"] == 50
     assert (stock_qty(sid), stock_bin(sid), stock_qty(dest)) == (0, a, 50)
     assert ledger_sum(sid) == 0 and ledger_sum(dest) == 50
     # And back: the old record at A is the destination again.
     back = create(admin, {**tx_body(place, "move", 5, from_bin_id=b, to_bin_id=a), "stock_id": dest})
-    assert back["updated_stock"]["id"] == sid and back["updated_stock"]["quantity"] == 5
+    assert (back["updated_stock"]["id"], back["updated_stock"]["quantity"]) == (dest, 45)
+    assert back["destination_stock"]["id"] == sid and back["destination_stock"]["quantity"] == 5
 
 
 def test_move_whole_record_changes_its_bin(admin, place):
@@ -288,6 +307,8 @@ def test_move_whole_record_changes_its_bin(admin, place):
     t = create(admin, tx_body(place, "move", 50, from_bin_id=a, to_bin_id=b))
     tx, s = t["inventory_transaction"], t["updated_stock"]
     assert (s["id"], s["bin_id"], s["quantity"]) == (sid, b, 50)
+    # The record is its own destination: destination_stock is the same record.
+    assert t["destination_stock"] == s
     assert (tx["delta"], tx["to_stock_id"], tx["to_delta"]) == (0, sid, 0)
     assert db_query("SELECT COUNT(*) FROM stocks WHERE item_id = ?", place["item"]["id"]) == [["1"]]
     assert ledger_sum(sid) == 50
@@ -304,7 +325,8 @@ def test_move_keeps_lots_apart(admin):
     other_lot = new_stock(admin, wh["id"], item["id"], b["id"], quantity=4, lot_number="L2")
     place = {"wh": wh, "item": item, "stock": lot1}
     t = create(admin, tx_body(place, "move", 3, from_bin_id=a["id"], to_bin_id=b["id"]))
-    dest = t["updated_stock"]
+    assert (t["updated_stock"]["id"], t["updated_stock"]["quantity"]) == (lot1["id"], 7)
+    dest = t["destination_stock"]
     assert dest["id"] != other_lot["id"] and (dest["lot_number"], dest["quantity"]) == ("L1", 3)
     assert stock_qty(other_lot["id"]) == 4
 
@@ -323,6 +345,26 @@ def test_field_required(admin, place, missing):
         err(post_tx(admin, body), 400, "Field required: " + missing)
 
 
+@pytest.mark.parametrize("written", ["10", "10.0", "1e1", "1.0E+1", "100e-1", "10.000"])
+def test_quantity_whole_number_however_written(admin, place, written):
+    """JSON Schema counts a number by its value: 10.0 and 1e1 are the integer 10 (doubles in clients send them)."""
+    sid = place["stock"]["id"]
+    raw = json.dumps(tx_body(place, "receive", 0)).replace('"quantity": 0', '"quantity": ' + written)
+    body = ok(post_tx(admin, None, extra=None, raw=raw), 201, "Inventory transaction created successfully")
+    assert body["inventory_transaction"]["quantity"] == 10 and body["updated_stock"]["quantity"] == 60
+    assert stock_qty(sid) == 60 == ledger_sum(sid)
+    assert db_query("SELECT quantity, delta FROM inventory_transactions WHERE id = ?",
+                    body["inventory_transaction"]["id"]) == [["10", "10"]]
+
+
+@pytest.mark.parametrize("written", ["10.5", "1e-1", "10.000000000000001", '"10"', "true", "null"])
+def test_quantity_not_whole_refused(admin, place, written):
+    raw = json.dumps(tx_body(place, "receive", 0)).replace('"quantity": 0', '"quantity": ' + written)
+    message = "Field required: quantity" if written == "null" else "quantity must be a whole number"
+    err(post_tx(admin, None, raw=raw), 400, message)
+    assert stock_qty(place["stock"]["id"]) == 50
+
+
 def test_fields_required_in_document_order(admin):
     err(post_tx(admin, {}), 400, "Field required: warehouse_id")
     err(post_tx(admin, {"warehouse_id": "x", "item_id": "y"}), 400, "Field required: stock_id")
@@ -337,10 +379,18 @@ def test_fields_required_in_document_order(admin):
     ({"from_bin_id": 7}, 400, "Invalid from_bin_id"),
     ({"quantity": 0}, 400, "Quantity must be positive"),
     ({"quantity": -5}, 400, "Quantity must be positive"),
-    ({"quantity": 1.5}, 400, "Invalid quantity"),
-    ({"quantity": "ten"}, 400, "Invalid quantity"),
-    ({"quantity": True}, 400, "Invalid quantity"),
+    ({"quantity": 1.5}, 400, "quantity must be a whole number"),
+    ({"quantity": "ten"}, 400, "quantity must be a whole number"),
+    ({"quantity": "10"}, 400, "quantity must be a whole number"),
+    ({"quantity": True}, 400, "quantity must be a whole number"),
+    ({"quantity": [1]}, 400, "quantity must be a whole number"),
     ({"quantity": 10 ** 13}, 400, "Quantity too large"),
+    ({"quantity": 1e13}, 400, "Quantity too large"),
+    ({"quantity": 10 ** 20}, 400, "Quantity too large"),
+    ({"quantity": 1e300}, 400, "Quantity too large"),
+    ({"quantity": -1e300}, 400, "Quantity must be positive"),
+    ({"quantity": 0.0}, 400, "Quantity must be positive"),
+    ({"quantity": -0.0}, 400, "Quantity must be positive"),
     ({"reference_id": "PO-1"}, 400, "Reference type required when reference ID provided"),
     ({"reference_id": "PO-1", "reference_type": "invoice"}, 400, "Invalid reference type"),
     ({"reference_type": "invoice"}, 400, "Invalid reference type"),

@@ -12,10 +12,13 @@
  * it short); what a validator accepts fits its column: text within the
  * character limit, enums among their values, ids lower-cased UUIDs, timestamps
  * DATETIME text, integers within their bounds, serials a sorted JSON array of
- * counted_qt distinct strings.
+ * counted_qt distinct strings; a number jval_whole reads as whole is the double
+ * the parser made of it (below 2^53).
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -42,6 +45,49 @@ static const struct resource *const resources[] = {
     &master_resources_stocks,
     NULL,
 };
+
+/*
+ * Every number of v (at any depth) as jval_whole reads it agrees with the double the parser made
+ * of it: a whole number below 2^53 is that very double, one beyond int64 is a double at least 2^63.
+ */
+static void check_numbers(struct json_object *v)
+{
+	long long n;
+	double d = json_object_get_double(v);
+
+	switch (json_object_get_type(v)) {
+	case json_type_int:
+	case json_type_double:
+		switch (jval_whole(v, &n)) {
+		case JVAL_WHOLE:
+			if (fabs(d) > 0x1p63 || (llabs(n) <= (1LL << 53) && (double)n != d))
+				fuzz_fail("%s read as the whole number %lld",
+				          json_object_get_string(v), n);
+			break;
+		case JVAL_BEYOND:
+			if (fabs(d) < 0x1p63)
+				fuzz_fail("%s read as beyond int64", json_object_get_string(v));
+			break;
+		default:
+			break;
+		}
+		break;
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			check_numbers(json_object_array_get_idx(v, i));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			check_numbers(val);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
 
 /* No key or string of v (at any depth) holds a NUL byte. */
 static void check_no_nul(struct json_object *v)
@@ -166,6 +212,7 @@ static bool itx_fields(struct json_object *body, struct itx_input *in, const cha
 	    {"timestamp", timestamp},
 	};
 	bool ok = true;
+	enum jval_num k;
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const char *v = jval_str(body, fields[i].name, &ok);
@@ -174,7 +221,9 @@ static bool itx_fields(struct json_object *body, struct itx_input *in, const cha
 			return false;
 		*fields[i].out = v && *v ? v : NULL;
 	}
-	return *type && jval_int(body, "quantity", &in->quantity);
+	/* As the handler: a whole number, or one beyond int64 that itx_check_input refuses. */
+	k = jval_int(body, "quantity", &in->quantity);
+	return *type && (k == JVAL_WHOLE || k == JVAL_BEYOND);
 }
 
 static void check_itx(struct arena *a, struct json_object *body)
@@ -277,6 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!json_object_is_type(body, json_type_object) || err)
 				fuzz_fail("body_json gave a non-object");
 			check_no_nul(body);
+			check_numbers(body);
 			check_round_trip(a, body);
 			check_resources(a, body);
 			check_itx(a, body);

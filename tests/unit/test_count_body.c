@@ -177,9 +177,13 @@ static void test_session_details(void **state)
 	                false, "Field too long: code", "code takes at most 50 characters");
 	/* Over 100 is "Invalid", not "Field too large" (no FIELD_TOO_LARGE). */
 	session_refused("{\"coverage_percentage\": 101}", false, "Invalid coverage_percentage",
-	                "coverage_percentage must be an integer from 0 to 100");
-	session_refused("{\"coverage_percentage\": \"5\"}", false, "Invalid coverage_percentage",
-	                "coverage_percentage must be an integer from 0 to 100");
+	                "coverage_percentage must be a whole number from 0 to 100");
+	session_refused("{\"coverage_percentage\": \"5\"}", false,
+	                "coverage_percentage must be a whole number",
+	                "coverage_percentage must be a whole number from 0 to 100");
+	session_refused("{\"coverage_percentage\": 5.5}", false,
+	                "coverage_percentage must be a whole number",
+	                "coverage_percentage must be a whole number from 0 to 100");
 	session_refused("{\"blind_serials\": null}", false, "Invalid blind_serials",
 	                "blind_serials must be true or false");
 	session_refused("{\"scheduled_start\": \"\"}", false, "Invalid scheduled_start",
@@ -300,6 +304,18 @@ static void test_entry(void **state)
 	assert_int_equal(entry_status("{" BIN ", " ITEM ", \"counted_qt\": -1}", &e, &msg), 400);
 	assert_string_equal(msg, "Invalid counted_qt");
 	assert_int_equal(entry_status("{" BIN ", " ITEM ", \"counted_qt\": 1.5}", &e, &msg), 400);
+	assert_string_equal(msg, "counted_qt must be a whole number");
+	assert_int_equal(entry_status("{" BIN ", " ITEM ", \"counted_qt\": \"3\"}", &e, &msg), 400);
+	assert_string_equal(msg, "counted_qt must be a whole number");
+	assert_int_equal(entry_status("{" BIN ", " ITEM ", \"counted_qt\": null}", &e, &msg), 400);
+	assert_string_equal(msg, "counted_qt must be a whole number");
+	assert_int_equal(entry_status("{" BIN ", " ITEM ", \"counted_qt\": 1e30}", &e, &msg), 400);
+	assert_string_equal(msg, "Invalid counted_qt");
+	/* A whole number written as a double is that number. */
+	assert_int_equal(entry_status("{" BIN ", " ITEM ", \"counted_qt\": 2.0}", &e, &msg), 0);
+	assert_int_equal(e.counted_qt, 2);
+	assert_int_equal(entry_status("{" BIN ", " ITEM ", \"counted_qt\": 3e0}", &e, &msg), 0);
+	assert_int_equal(e.counted_qt, 3);
 	assert_int_equal(
 	    entry_status("{" BIN ", " ITEM ", \"counted_qt\": 2, \"serials\": [\"A\"]}", &e, &msg),
 	    400);

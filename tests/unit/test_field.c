@@ -156,13 +156,23 @@ static void test_int(void **state)
 	expect_ok(&pct, "0", true);
 	expect(&pct, "101", true, "Invalid coverage_percentage", "from 0 to 100");
 	expect(&pct, "-1", true, "Invalid coverage_percentage", "from 0 to 100");
-	expect(&pct, "2.5", true, "Invalid coverage_percentage", "from 0 to 100");
+	/* A number counts by its value: 50.0 and 1e2 are whole (jval_whole). */
+	expect_ok(&pct, "50.0", true);
+	assert_int_equal(val.i, 50);
+	expect_ok(&pct, "1e2", true);
+	assert_int_equal(val.i, 100);
+	expect(&pct, "1e3", true, "Invalid coverage_percentage", "from 0 to 100");
+	/* Not a whole number: said so, with the field's hint. */
+	expect(&pct, "2.5", true, "coverage_percentage must be a whole number", "from 0 to 100");
 	/* A JSON number only: digits in quotes are a client bug. */
-	expect(&pct, "\"50\"", true, "Invalid coverage_percentage", "from 0 to 100");
-	expect(&pct, "true", true, "Invalid coverage_percentage", "from 0 to 100");
+	expect(&pct, "\"50\"", true, "coverage_percentage must be a whole number", "from 0 to 100");
+	expect(&pct, "true", true, "coverage_percentage must be a whole number", "from 0 to 100");
 	/* Above max with FIELD_TOO_LARGE: its own message. */
 	expect(&size, "101", true, "Field too large: size", "");
 	expect(&size, "0", true, "Invalid size", "");
+	/* Beyond int64: refused by the range, as too large or too small. */
+	expect(&size, "1e19", true, "Field too large: size", "");
+	expect(&size, "-1e19", true, "Invalid size", "");
 	expect_ok(&size, "1", false);
 	/* No max: anything from min up, but not past what a long long holds. */
 	expect_ok(&any, "9223372036854775807", true);

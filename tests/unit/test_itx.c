@@ -65,8 +65,10 @@ static void test_check_input_refusals(void **state)
 	} cases[] = {
 	    {"sale", NULL, NULL, 5, .message = "Invalid transaction type"},
 	    {"pick", NULL, NULL, 0, .message = "Quantity must be positive"},
-	    {"adjust", NULL, NULL, 5, .message = "Field required: adjustment_direction"},
-	    {"stock_adjustment", "sideways", NULL, 5, .message = "Invalid adjustment direction"},
+	    {"adjust", NULL, NULL, 5,
+	     .message = "Field required: adjustment_direction (increase or decrease)"},
+	    {"stock_adjustment", "sideways", NULL, 5,
+	     .message = "Invalid adjustment direction (increase or decrease)"},
 	    {"move", NULL, NULL, 5, .message = "Move requires from and to bins"},
 	    {"move", NULL, NULL, 5, .to_same = true, .message = "From and to bins must differ"},
 	    {"pick", NULL, NULL, 5, .no_from = true, .message = "Pick requires from bin"},
@@ -282,6 +284,10 @@ struct seen {
 	char tx_type[32];
 	char stock_id[40];
 	long long stock_qty;
+	bool has_dest; /* the hook was given a destination (moves only) */
+	char dest_id[40];
+	char dest_bin[40];
+	long long dest_qty;
 };
 
 static int on_begin(void *ctx)
@@ -292,17 +298,30 @@ static int on_begin(void *ctx)
 	return s->begin_rc;
 }
 
-static int on_written(void *ctx, const struct db_rows *tx, const struct db_rows *stock)
+/* Cell name of row 0 of rows, which must have that column. */
+static const char *cell_of(const struct db_rows *rows, const char *name)
+{
+	int col = db_col(rows, name);
+
+	assert_true(col >= 0);
+	return db_cell(rows, 0, (size_t)col);
+}
+
+static int on_written(void *ctx, const struct db_rows *tx, const struct db_rows *stock,
+                      const struct db_rows *dest)
 {
 	struct seen *s = ctx;
-	int type = db_col(tx, "transaction_type"), id = db_col(stock, "id"),
-	    qty = db_col(stock, "quantity");
 
 	s->written++;
-	assert_true(type >= 0 && id >= 0 && qty >= 0);
-	snprintf(s->tx_type, sizeof(s->tx_type), "%s", db_cell(tx, 0, (size_t)type));
-	snprintf(s->stock_id, sizeof(s->stock_id), "%s", db_cell(stock, 0, (size_t)id));
-	s->stock_qty = strtoll(db_cell(stock, 0, (size_t)qty), NULL, 10);
+	snprintf(s->tx_type, sizeof(s->tx_type), "%s", cell_of(tx, "transaction_type"));
+	snprintf(s->stock_id, sizeof(s->stock_id), "%s", cell_of(stock, "id"));
+	s->stock_qty = strtoll(cell_of(stock, "quantity"), NULL, 10);
+	s->has_dest = dest != NULL;
+	if (dest) {
+		snprintf(s->dest_id, sizeof(s->dest_id), "%s", cell_of(dest, "id"));
+		snprintf(s->dest_bin, sizeof(s->dest_bin), "%s", cell_of(dest, "bin_id"));
+		s->dest_qty = strtoll(cell_of(dest, "quantity"), NULL, 10);
+	}
 	return s->written_rc;
 }
 
@@ -331,6 +350,7 @@ static void test_create_posts_through_the_hooks(void **state)
 	assert_string_equal(s.tx_type, "pick");
 	assert_string_equal(s.stock_id, STOCK);
 	assert_int_equal(s.stock_qty, 5);
+	assert_false(s.has_dest);
 	assert_int_equal(stock_quantity(STOCK), 5);
 	assert_int_equal(ledger_rows(), 2);
 	assert_ledger_consistent();
@@ -402,11 +422,36 @@ static void test_create_move_to_a_new_record(void **state)
 	in.quantity = 4;
 	in.to_bin_id = BIN_B;
 	assert_int_equal(create(&in, "move", &s, &res), ITX_CREATED);
-	/* The answer shows the record the units went to. */
-	assert_string_not_equal(s.stock_id, STOCK);
-	assert_int_equal(s.stock_qty, 4);
+	/* The hook sees the client's record, and beside it the record the units went to. */
+	assert_string_equal(s.stock_id, STOCK);
+	assert_int_equal(s.stock_qty, 6);
+	assert_true(s.has_dest);
+	assert_string_not_equal(s.dest_id, STOCK);
+	assert_string_equal(s.dest_bin, BIN_B);
+	assert_int_equal(s.dest_qty, 4);
 	assert_int_equal(stock_quantity(STOCK), 6);
-	assert_int_equal(stock_quantity(s.stock_id), 4);
+	assert_int_equal(stock_quantity(s.dest_id), 4);
+	assert_ledger_consistent();
+}
+
+static void test_create_move_of_the_whole_record(void **state)
+{
+	struct itx_input in = pick_input();
+	struct itx_result res;
+	struct seen s = {0};
+
+	(void)state;
+	need_db();
+	in.quantity = 10;
+	in.to_bin_id = BIN_B;
+	assert_int_equal(create(&in, "move", &s, &res), ITX_CREATED);
+	/* Nothing waits at BIN_B: the record itself changes bin and is its own destination. */
+	assert_string_equal(s.stock_id, STOCK);
+	assert_int_equal(s.stock_qty, 10);
+	assert_true(s.has_dest);
+	assert_string_equal(s.dest_id, STOCK);
+	assert_string_equal(s.dest_bin, BIN_B);
+	assert_int_equal(s.dest_qty, 10);
 	assert_ledger_consistent();
 }
 
@@ -527,6 +572,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_create_refusals_write_nothing, case_setup),
 	    cmocka_unit_test_setup(test_create_hooks_can_stop_and_roll_back, case_setup),
 	    cmocka_unit_test_setup(test_create_move_to_a_new_record, case_setup),
+	    cmocka_unit_test_setup(test_create_move_of_the_whole_record, case_setup),
 	    cmocka_unit_test_setup(test_get_outcomes_and_the_probe, case_setup),
 	    cmocka_unit_test_setup(test_page_and_csv_batches, case_setup),
 	};

@@ -67,18 +67,20 @@ static void test_getters(void **state)
 	assert_false(jval_has(o, "missing"));
 	assert_false(jval_has(NULL, "s"));
 
-	assert_true(jval_int(o, "i", &v));
+	assert_int_equal(jval_int(o, "i", &v), JVAL_WHOLE);
 	assert_int_equal(v, -12);
-	assert_true(jval_int(o, "max", &v));
+	assert_int_equal(jval_int(o, "max", &v), JVAL_WHOLE);
 	assert_true(v == 9223372036854775807LL);
-	assert_false(jval_int(o, "big", &v));
-	assert_true(jval_int(o, "si", &v));
-	assert_int_equal(v, 42);
-	assert_false(jval_int(o, "sbad", &v));
-	assert_false(jval_int(o, "d", &v));
-	assert_false(jval_int(o, "n", &v));
-	assert_false(jval_int(o, "missing", &v));
-	assert_false(jval_int(o, "b", &v));
+	assert_int_equal(jval_int(o, "big", &v), JVAL_BEYOND);
+	assert_true(v == 9223372036854775807LL);
+	/* Strings are not numbers, digits or not. */
+	assert_int_equal(jval_int(o, "si", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "sbad", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "d", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "arr", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "n", &v), JVAL_ABSENT);
+	assert_int_equal(jval_int(o, "missing", &v), JVAL_ABSENT);
+	assert_int_equal(jval_int(o, "b", &v), JVAL_NOT_WHOLE);
 
 	assert_true(jval_bool(o, "b", &bv));
 	assert_true(bv);
@@ -93,32 +95,133 @@ static void test_getters(void **state)
 /* Integer fields at the edges of int64 and strings that only look like numbers. */
 static void test_int_edges(void **state)
 {
-	const char *body = "{\"min\":-9223372036854775808,\"smin\":\"-9223372036854775808\","
-	                   "\"sbig\":\"9223372036854775808\",\"splus\":\"+5\",\"sblank\":\" 5\","
-	                   "\"sempty\":\"\",\"sexp\":\"1e3\",\"zero\":0,\"mzero\":\"-0\"}";
+	const char *body = "{\"min\":-9223372036854775808,\"min1\":-9223372036854775807,"
+	                   "\"smin\":\"-9223372036854775808\",\"sbig\":\"9223372036854775808\","
+	                   "\"splus\":\"+5\",\"sblank\":\" 5\",\"sempty\":\"\",\"sexp\":\"1e3\","
+	                   "\"zero\":0,\"mzero\":-0,\"obj\":{}}";
 	struct json_object *o = parse(body);
 	long long v = 7;
 
 	(void)state;
-	assert_true(jval_int(o, "min", &v));
+	/* json-c clamps what is below INT64_MIN to it, so INT64_MIN itself cannot be trusted. */
+	assert_int_equal(jval_int(o, "min", &v), JVAL_BEYOND);
 	assert_true(v == -9223372036854775807LL - 1);
-	v = 7;
-	assert_true(jval_int(o, "smin", &v));
-	assert_true(v == -9223372036854775807LL - 1);
-	assert_false(jval_int(o, "sbig", &v));
-	assert_false(jval_int(o, "splus", &v));
-	assert_false(jval_int(o, "sblank", &v));
-	assert_false(jval_int(o, "sempty", &v));
-	assert_false(jval_int(o, "sexp", &v));
-	assert_true(jval_int(o, "zero", &v));
+	assert_int_equal(jval_int(o, "min1", &v), JVAL_WHOLE);
+	assert_true(v == -9223372036854775807LL);
+	assert_int_equal(jval_int(o, "smin", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "sbig", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "splus", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "sblank", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "sempty", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "sexp", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "obj", &v), JVAL_NOT_WHOLE);
+	assert_int_equal(jval_int(o, "zero", &v), JVAL_WHOLE);
 	assert_int_equal(v, 0);
 	v = 7;
-	assert_true(jval_int(o, "mzero", &v));
+	assert_int_equal(jval_int(o, "mzero", &v), JVAL_WHOLE);
 	assert_int_equal(v, 0);
 	/* out may be NULL: only the answer is wanted. */
-	assert_true(jval_int(o, "zero", NULL));
-	assert_false(jval_int(NULL, "zero", &v));
+	assert_int_equal(jval_int(o, "zero", NULL), JVAL_WHOLE);
+	assert_int_equal(jval_int(o, "min", NULL), JVAL_BEYOND);
+	assert_int_equal(jval_int(NULL, "zero", &v), JVAL_ABSENT);
+	assert_int_equal(jval_whole(NULL, &v), JVAL_NOT_WHOLE);
 	json_object_put(o);
+}
+
+/* The value of "v" in {"v": text}, parsed as body_json parses bodies (strict). */
+static enum jval_num whole_of(const char *text, long long *out)
+{
+	char body[512];
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o, *v = NULL;
+	enum jval_num k;
+
+	assert_non_null(tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	snprintf(body, sizeof body, "{\"v\":%s}", text);
+	o = json_tokener_parse_ex(tok, body, (int)strlen(body));
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "v", &v));
+	k = jval_whole(v, out);
+	json_object_put(o);
+	json_tokener_free(tok);
+	return k;
+}
+
+/* Numbers by their value, read exactly from the text sent: whole, beyond int64, or not whole. */
+static void test_whole_numbers(void **state)
+{
+	static const struct {
+		const char *text;
+		enum jval_num kind;
+		long long value;
+	} cases[] = {
+	    {"10", JVAL_WHOLE, 10},
+	    {"10.0", JVAL_WHOLE, 10},
+	    {"1e1", JVAL_WHOLE, 10},
+	    {"1E+1", JVAL_WHOLE, 10},
+	    {"1.0e3", JVAL_WHOLE, 1000},
+	    {"1.5e1", JVAL_WHOLE, 15},
+	    {"100e-2", JVAL_WHOLE, 1},
+	    {"-3.000", JVAL_WHOLE, -3},
+	    {"-0.0", JVAL_WHOLE, 0},
+	    {"0e999999999999999999999", JVAL_WHOLE, 0},
+	    {"0.000", JVAL_WHOLE, 0},
+	    {"9007199254740993.0", JVAL_WHOLE, 9007199254740993LL},
+	    {"9223372036854775807.0", JVAL_WHOLE, 9223372036854775807LL},
+	    {"-9223372036854775807.0", JVAL_WHOLE, -9223372036854775807LL},
+	    {"9.223372036854775807e18", JVAL_WHOLE, 9223372036854775807LL},
+	    {"10.5", JVAL_NOT_WHOLE, 0},
+	    {"0.5", JVAL_NOT_WHOLE, 0},
+	    {"-0.1", JVAL_NOT_WHOLE, 0},
+	    {"1e-1", JVAL_NOT_WHOLE, 0},
+	    {"1e-400", JVAL_NOT_WHOLE, 0},
+	    {"10.000000000000001", JVAL_NOT_WHOLE, 0},
+	    {"9007199254740993.5", JVAL_NOT_WHOLE, 0},
+	    {"1.23456789012345678901e20", JVAL_BEYOND, 9223372036854775807LL},
+	    {"9223372036854775808.0", JVAL_BEYOND, 9223372036854775807LL},
+	    {"1e19", JVAL_BEYOND, 9223372036854775807LL},
+	    {"1e300", JVAL_BEYOND, 9223372036854775807LL},
+	    {"1e999999999999999999999", JVAL_BEYOND, 9223372036854775807LL},
+	    {"-1e19", JVAL_BEYOND, -9223372036854775807LL - 1},
+	    {"-9223372036854775808.0", JVAL_BEYOND, -9223372036854775807LL - 1},
+	    {"99999999999999999999", JVAL_BEYOND, 9223372036854775807LL},
+	    {"-99999999999999999999", JVAL_BEYOND, -9223372036854775807LL - 1},
+	    {"\"10\"", JVAL_NOT_WHOLE, 0},
+	    {"\"10.0\"", JVAL_NOT_WHOLE, 0},
+	    {"true", JVAL_NOT_WHOLE, 0},
+	    {"false", JVAL_NOT_WHOLE, 0},
+	    {"null", JVAL_NOT_WHOLE, 0},
+	    {"[10]", JVAL_NOT_WHOLE, 0},
+	    {"{\"n\":10}", JVAL_NOT_WHOLE, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long long v = 7;
+		enum jval_num k = whole_of(cases[i].text, &v);
+
+		if (k != cases[i].kind)
+			fail_msg("%s: read as %d, not %d", cases[i].text, (int)k,
+			         (int)cases[i].kind);
+		if (k != JVAL_NOT_WHOLE && v != cases[i].value)
+			fail_msg("%s: read as %lld", cases[i].text, v);
+	}
+}
+
+/* A double made in code, not parsed, is read from its own serialization. */
+static void test_whole_of_a_made_double(void **state)
+{
+	struct json_object *d = json_object_new_double(42.0);
+	long long v = 0;
+
+	(void)state;
+	assert_int_equal(jval_whole(d, &v), JVAL_WHOLE);
+	assert_int_equal(v, 42);
+	json_object_put(d);
+	d = json_object_new_double(0.25);
+	assert_int_equal(jval_whole(d, &v), JVAL_NOT_WHOLE);
+	json_object_put(d);
 }
 
 /* The adders and jval_text: the exact bytes every answer is sent and stored as. */
@@ -178,10 +281,9 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_getters),
-	    T(test_int_edges),
-	    T(test_add_and_text),
-	    T(test_text_owns_copy),
+	    T(test_getters),       T(test_int_edges),
+	    T(test_whole_numbers), T(test_whole_of_a_made_double),
+	    T(test_add_and_text),  T(test_text_owns_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -391,7 +391,14 @@ static void test_validate_create_refusals(void **state)
 	expect_error(fx, st,
 	             "{\"warehouse_id\": \"" WAREHOUSE "\", \"item_id\": \"" ITEM
 	             "\", \"quantity\": \"5\"}",
-	             RES_CREATE, 400, "Quantity must be a non-negative integer");
+	             RES_CREATE, 400, "quantity must be a whole number");
+	expect_error(fx, st,
+	             "{\"warehouse_id\": \"" WAREHOUSE "\", \"item_id\": \"" ITEM
+	             "\", \"quantity\": 2.5}",
+	             RES_CREATE, 400, "quantity must be a whole number");
+	expect_error(fx, bins,
+	             "{\"warehouse_id\": \"" WAREHOUSE "\", \"code\": \"B\", \"capacity\": \"9\"}",
+	             RES_CREATE, 400, "capacity must be a whole number");
 	expect_error(fx, st,
 	             "{\"warehouse_id\": \"" WAREHOUSE "\", \"item_id\": \"" ITEM
 	             "\", \"quantity\": 1000000000001}",

@@ -162,12 +162,15 @@ static void test_validate_types(void **state)
 	expect_error(fx, "{\"name\": \"abc\", \"box_id\": \"nope\"}", RES_CREATE, 400,
 	             "Invalid box_id");
 	expect_error(fx, "{\"colour\": \"blue\"}", RES_UPDATE, 400, "Invalid colour");
-	expect_error(fx, "{\"size\": \"big\"}", RES_UPDATE, 400, "Invalid size");
+	expect_error(fx, "{\"size\": \"big\"}", RES_UPDATE, 400, "size must be a whole number");
 	expect_error(fx, "{\"size\": 0}", RES_UPDATE, 400, "Invalid size");
-	expect_error(fx, "{\"size\": 1.5}", RES_UPDATE, 400, "Invalid size");
-	expect_error(fx, "{\"size\": \"4\"}", RES_UPDATE, 400, "Invalid size");
-	expect_error(fx, "{\"size\": 99999999999999999999}", RES_UPDATE, 400, "Invalid size");
-	expect_error(fx, "{\"size\": true}", RES_UPDATE, 400, "Invalid size");
+	expect_error(fx, "{\"size\": 1.5}", RES_UPDATE, 400, "size must be a whole number");
+	expect_error(fx, "{\"size\": \"4\"}", RES_UPDATE, 400, "size must be a whole number");
+	expect_error(fx, "{\"size\": 99999999999999999999}", RES_UPDATE, 400,
+	             "Field too large: size");
+	expect_error(fx, "{\"size\": true}", RES_UPDATE, 400, "size must be a whole number");
+	assert_int_equal(check(fx, "{\"size\": 4.0}", RES_UPDATE), 0);
+	assert_int_equal(fx->vals[4].i, 4);
 	expect_error(fx, "{\"size\": 101}", RES_UPDATE, 400, "Field too large: size");
 	assert_int_equal(check(fx, "{\"size\": 100}", RES_UPDATE), 0);
 	expect_error(fx, "{\"seen_at\": \"yesterday\"}", RES_UPDATE, 400, "Invalid seen_at");
@@ -233,7 +236,7 @@ static void test_validate_blank(void **state)
 	/* invalid_msg also answers a wrong null, and the too-large message only where flagged. */
 	expect_error(fx, "{\"count\": null}", RES_UPDATE, 400, "Count is fixed");
 	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"count\": \"\"}", RES_CREATE, 400,
-	             "Count must be a non-negative integer");
+	             "count must be a whole number");
 	expect_error(fx, "{\"name\": \"abc\", " BOX ", \"count\": 99999999999999999999}",
 	             RES_CREATE, 400, "Count must be a non-negative integer");
 	/* Keys first: an unknown key is named before a wrong value. */
@@ -432,7 +435,7 @@ static void test_validate_each(void **state)
 	assert_string_equal(msgs[name], "Field required: name");
 	assert_string_equal(msgs[box], "Field required: box_id");
 	assert_string_equal(msgs[size], "Field too large: size");
-	assert_string_equal(msgs[count], "Count must be a non-negative integer");
+	assert_string_equal(msgs[count], "count must be a whole number");
 	assert_null(msgs[colour]);
 	assert_true(fx->vals[colour].set);
 	json_object_put(body);
