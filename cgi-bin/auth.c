@@ -370,13 +370,14 @@ static void users_list(struct request *r)
 {
 	const char *status = req_query(r, "status");
 	struct paging pg;
-	const char *msg;
+	struct paging_refusal why;
 	struct db_rows rows;
 	long long total = 0;
 	struct json_object *o, *arr;
 
-	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
-		envelope_status_error(r, 400, msg, "page and limit must be positive integers");
+	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), PAGING_REFUSE, &pg, &why) <
+	    0) {
+		envelope_status_error(r, 400, why.message, why.detail);
 		return;
 	}
 	if (status && *status && !valid_one_of(status, user_statuses)) {
@@ -471,13 +472,13 @@ static void users_create_keyed(struct request *r)
 }
 
 static const struct route routes[] = {
-    {"POST", "/api/auth", login, NULL},
-    {"GET", "/api/auth/me", me, ""},
-    {"GET", "/api/users", users_list, "admin"},
-    {"POST", "/api/users", users_create_keyed, "admin"},
-    {"GET", "/api/users/:id", users_get, "admin"},
-    {"PATCH", "/api/users/:id", users_update, "admin"},
-    {"DELETE", "/api/users/:id", users_disable, "admin"},
+    {"POST", "/api/auth", login, NULL, .query = ""},
+    {"GET", "/api/auth/me", me, "", .query = ""},
+    {"GET", "/api/users", users_list, "admin", .query = "search status page limit"},
+    {"POST", "/api/users", users_create_keyed, "admin", .query = ""},
+    {"GET", "/api/users/:id", users_get, "admin", .query = ""},
+    {"PATCH", "/api/users/:id", users_update, "admin", .query = ""},
+    {"DELETE", "/api/users/:id", users_disable, "admin", .query = ""},
     {0},
 };
 

@@ -65,15 +65,18 @@ static void reply(struct request *r, struct json_object *o)
 	envelope_reply(r, 200, o);
 }
 
-/* A number query parameter (paging_number's rule), dflt when absent. 0, or -1 with a reply sent. */
+/*
+ * A number query parameter from min to max (paging_number's rule: above max is
+ * refused), dflt when absent. 0, or -1 with a reply sent.
+ */
 static int query_number(struct request *r, const char *name, long long dflt, long long min,
                         long long max, long long *out)
 {
-	if (paging_number(req_query(r, name), dflt, min, max, out) == 0)
+	if (paging_number(req_query(r, name), dflt, min, max, PAGING_REFUSE, out) == 0)
 		return 0;
 	envelope_status_error(
 	    r, 400, arena_sprintf(r->arena, "Invalid %s", name),
-	    arena_sprintf(r->arena, "%s must be a whole number of at least %lld", name, min));
+	    arena_sprintf(r->arena, "%s must be a whole number from %lld to %lld", name, min, max));
 	return -1;
 }
 
@@ -355,16 +358,36 @@ static void handle_cancel(struct request *r)
 
 /* ---- reads ------------------------------------------------------------------------ */
 
+/*
+ * Where the list starts: offset, or page (from 1, of limit rows) for clients
+ * that page by number; one of the two. 0, or -1 with a reply sent.
+ */
+static int list_start(struct request *r, struct count_list_filter *f, long long *page)
+{
+	if (query_number(r, "offset", 0, 0, OFFSET_MAX, &f->offset) != 0 ||
+	    query_number(r, "page", 0, 1, PAGING_PAGE_MAX, page) != 0)
+		return -1;
+	if (*page && kvlist_get_nonempty(&r->query, "offset")) {
+		envelope_status_error(
+		    r, 400, "Invalid page",
+		    "give page or offset, not both (page N is offset (N - 1) * limit)");
+		return -1;
+	}
+	if (*page)
+		f->offset = (*page - 1) * f->limit;
+	return 0;
+}
+
 static void handle_list(struct request *r)
 {
 	struct count_list_filter f = {0};
 	struct json_object *list, *o;
-	long long total = 0;
+	long long total = 0, page = 0;
 
 	if (query_enum(r, "status", count_statuses, &f.status) != 0 ||
 	    query_enum(r, "type", count_types, &f.type) != 0 ||
 	    query_number(r, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX, &f.limit) != 0 ||
-	    query_number(r, "offset", 0, 0, OFFSET_MAX, &f.offset) != 0)
+	    list_start(r, &f, &page) != 0)
 		return;
 	f.search = kvlist_get_nonempty(&r->query, "search");
 	if (count_json_list(r->arena, tenant(r), &f, &list, &total) < 0) {
@@ -376,6 +399,8 @@ static void handle_list(struct request *r)
 	jval_add_int(o, "total", total);
 	jval_add_int(o, "limit", f.limit);
 	jval_add_int(o, "offset", f.offset);
+	if (page)
+		jval_add_int(o, "page", page);
 	reply(r, o);
 }
 
@@ -660,20 +685,20 @@ static void keyed_import(struct request *r)
 }
 
 static const struct route routes[] = {
-    {"GET", BASE, handle_list, READ_SCOPES},
-    {"POST", BASE, keyed_create, CREATE_SCOPES},
-    {"GET", BASE "/:key", handle_get, READ_SCOPES},
-    {"PUT", BASE "/:key", handle_update, CREATE_SCOPES},
-    {"DELETE", BASE "/:key", handle_delete, CREATE_SCOPES},
-    {"POST", BASE "/:key/start", keyed_start, CREATE_SCOPES},
-    {"POST", BASE "/:key/complete", keyed_complete, CREATE_SCOPES},
-    {"POST", BASE "/:key/cancel", keyed_cancel, CREATE_SCOPES},
-    {"POST", BASE "/:key/apply", keyed_apply, APPLY_SCOPES},
-    {"GET", BASE "/:key/records", handle_records, READ_SCOPES},
-    {"POST", BASE "/:key/records", keyed_record, RECORD_SCOPES},
-    {"POST", BASE "/:key/records/resolve", keyed_resolve, APPLY_SCOPES},
-    {"POST", BASE "/:key/records/import", keyed_import, RECORD_SCOPES},
-    {"GET", BASE "/:key/variances", handle_variances, VARIANCE_SCOPES},
+    {"GET", BASE, handle_list, READ_SCOPES, .query = "status type search limit offset page"},
+    {"POST", BASE, keyed_create, CREATE_SCOPES, .query = ""},
+    {"GET", BASE "/:key", handle_get, READ_SCOPES, .query = ""},
+    {"PUT", BASE "/:key", handle_update, CREATE_SCOPES, .query = ""},
+    {"DELETE", BASE "/:key", handle_delete, CREATE_SCOPES, .query = ""},
+    {"POST", BASE "/:key/start", keyed_start, CREATE_SCOPES, .query = ""},
+    {"POST", BASE "/:key/complete", keyed_complete, CREATE_SCOPES, .query = ""},
+    {"POST", BASE "/:key/cancel", keyed_cancel, CREATE_SCOPES, .query = ""},
+    {"POST", BASE "/:key/apply", keyed_apply, APPLY_SCOPES, .query = ""},
+    {"GET", BASE "/:key/records", handle_records, READ_SCOPES, .query = "limit offset"},
+    {"POST", BASE "/:key/records", keyed_record, RECORD_SCOPES, .query = ""},
+    {"POST", BASE "/:key/records/resolve", keyed_resolve, APPLY_SCOPES, .query = ""},
+    {"POST", BASE "/:key/records/import", keyed_import, RECORD_SCOPES, .query = "dry_run"},
+    {"GET", BASE "/:key/variances", handle_variances, VARIANCE_SCOPES, .query = "format"},
     {0},
 };
 

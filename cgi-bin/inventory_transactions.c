@@ -13,6 +13,7 @@
 #include "db/db.h"
 #include "db/paging.h"
 #include "stock/itx.h"
+#include "stock/itx_follow.h"
 #include "stock/ledger.h"
 #include "web/app.h"
 #include "web/auth.h"
@@ -29,6 +30,10 @@
 #define READ_SCOPES "view:tenant manage:operations:tenant"
 #define WRITE_SCOPES "manage:operations:tenant"
 #define CHECK_SCOPES "admin manage:operations:tenant"
+/* The list's parameters: document 004's, then ours (format, after). */
+#define LIST_QUERY                                                                                 \
+	"warehouse_id item_id stock_id search transaction_type reference_type"                     \
+	" timestamp_range_start timestamp_range_end page limit format after"
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -103,25 +108,158 @@ static void send_csv(struct request *r, struct itx_filter *f)
 	itx_api_csv(r, f);
 }
 
+/* What a list answer holds besides its rows: the counts, the position and the next link. */
+struct list_tail {
+	long long counts[ITX_TYPES_MAX];
+	long long total;
+	long long page;
+	long long limit;
+	const char *next_name; /* "page" or "after"; NULL: no next link (the last page) */
+	const char *next_value;
+};
+
+/* Writes the list's envelope: rows, stats, type lists, page, limit, total, next. */
+static void send_list(struct request *r, struct db_rows *rows, const struct list_tail *t)
+{
+	struct buf *b = envelope_ondi_open(r, "Inventory transactions retrieved successfully");
+
+	buf_puts(b, ",\"inventory_transactions\":[");
+	for (size_t i = 0; i < rows->nrows; i++) {
+		if (i)
+			buf_putc(b, ',');
+		row_json_write(b, rows, i, r->arena);
+	}
+	buf_puts(b, "],\"stats\":{\"total\":");
+	buf_appendf(b, "%lld", t->total);
+	for (size_t i = 0; ledger_types[i]; i++)
+		put_int(b, ledger_types[i], t->counts[i]);
+	buf_putc(b, '}');
+	put_names(b, "transaction_types", ledger_types);
+	put_names(b, "reference_types", ledger_reference_types);
+	put_int(b, "page", t->page);
+	put_int(b, "limit", t->limit);
+	put_int(b, "total", t->total);
+	/* The link is percent-encoded, so nothing in it needs JSON escaping. */
+	buf_puts(b, ",\"next\":");
+	if (t->next_name) {
+		buf_putc(b, '"');
+		req_link(b, r, "page after", t->next_name, t->next_value);
+		buf_putc(b, '"');
+	} else {
+		buf_puts(b, "null");
+	}
+	buf_putc(b, '}');
+}
+
+/* A refused or failed read answers; true when it did. */
+static bool read_failed(struct request *r, const struct itx_read *read)
+{
+	if (read->outcome == ITX_READ_FAILED) {
+		send_internal(r);
+		return true;
+	}
+	if (read->outcome == ITX_READ_REFUSED) {
+		envelope_ondi_error(r, read->status, read->message);
+		return true;
+	}
+	return false;
+}
+
+/* The page-numbered list, newest first; next is the following page while there is one. */
+static void list_page(struct request *r, struct itx_filter *f, const struct paging *pg,
+                      struct list_tail *t)
+{
+	struct db_rows rows;
+	struct itx_read read = itx_page(r->arena, f, pg, ITX_SORT_TIME, true, &rows);
+	const char *msg = NULL;
+	int status;
+
+	if (read_failed(r, &read))
+		return;
+	if ((status = itx_filter_confirm(r->arena, f, &rows, &msg)) != 0) {
+		envelope_ondi_error(r, status, msg);
+		return;
+	}
+	t->page = pg->page;
+	if (pg->page < PAGING_PAGE_MAX && pg->page * pg->limit < t->total) {
+		t->next_name = "page";
+		t->next_value = arena_sprintf(r->arena, "%lld", pg->page + 1);
+	}
+	send_list(r, &rows, t);
+}
+
+/* Following the ledger: rows after the cursor, oldest first; next goes on from the last one. */
+static void list_follow(struct request *r, struct itx_filter *f, const struct itx_cursor *after,
+                        const struct paging *pg, struct list_tail *t)
+{
+	struct db_rows rows;
+	struct itx_cursor last;
+	struct itx_read read = itx_follow(r->arena, f, after, pg->limit, &rows, &last);
+	char cursor[ITX_CURSOR_LEN];
+	const char *msg = NULL;
+	int status;
+
+	if (read_failed(r, &read))
+		return;
+	if ((status = itx_filter_confirm(r->arena, f, &rows, &msg)) != 0) {
+		envelope_ondi_error(r, status, msg);
+		return;
+	}
+	itx_cursor_format(&last, cursor, sizeof(cursor));
+	t->page = 1;
+	t->next_name = "after";
+	t->next_value = arena_strdup(r->arena, cursor);
+	send_list(r, &rows, t);
+}
+
+/*
+ * after= (following the ledger) instead of a page: a cursor it understands and
+ * neither page nor a CSV download with it. 0, or -1 with the refusal sent.
+ */
+static int read_after(struct request *r, const char *after, const char *format,
+                      struct itx_cursor *c)
+{
+	if (!itx_cursor_parse(after, c)) {
+		envelope_ondi_error_detail(r, 400, "Invalid after",
+		                           "after must be " ITX_CURSOR_START
+		                           " or the cursor of a next link");
+		return -1;
+	}
+	if (kvlist_get_nonempty(&r->query, "page")) {
+		envelope_ondi_error_detail(r, 400, "Invalid page", "give page or after, not both");
+		return -1;
+	}
+	if (format && strcmp(format, "csv") == 0) {
+		envelope_ondi_error_detail(r, 400, "Invalid format",
+		                           "after lists JSON; the CSV download takes no cursor");
+		return -1;
+	}
+	return 0;
+}
+
 static void handle_list(struct request *r)
 {
 	struct itx_filter f;
 	struct paging pg;
-	struct db_rows rows;
-	struct buf *b;
-	long long counts[ITX_TYPES_MAX], total = 0;
-	struct itx_read read;
+	struct paging_refusal why;
+	struct itx_cursor cursor;
+	struct list_tail t;
 	const char *msg = NULL, *format = kvlist_get_nonempty(&r->query, "format");
+	const char *after = kvlist_get_nonempty(&r->query, "after");
 	int status;
 
+	memset(&t, 0, sizeof(t));
 	if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
 		envelope_ondi_error(r, 400, "Invalid format");
 		return;
 	}
-	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
-		envelope_ondi_error(r, 400, msg);
+	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), PAGING_REFUSE, &pg, &why) <
+	    0) {
+		envelope_ondi_error_detail(r, 400, why.message, why.detail);
 		return;
 	}
+	if (after && read_after(r, after, format, &cursor) < 0)
+		return;
 	if ((status = itx_filter_read(r->arena, tenant_of(r), &r->query, &f, &msg)) != 0) {
 		envelope_ondi_error(r, status, msg);
 		return;
@@ -131,41 +269,15 @@ static void handle_list(struct request *r)
 		return;
 	}
 	f.probe = auth_probe(r);
-	if (itx_stats(r->arena, &f, counts, &total) < 0) {
+	if (itx_stats(r->arena, &f, t.counts, &t.total) < 0) {
 		send_internal(r);
 		return;
 	}
-	read = itx_page(r->arena, &f, &pg, ITX_SORT_TIME, true, &rows);
-	if (read.outcome == ITX_READ_FAILED) {
-		send_internal(r);
-		return;
-	}
-	if (read.outcome == ITX_READ_REFUSED) {
-		envelope_ondi_error(r, read.status, read.message);
-		return;
-	}
-	if ((status = itx_filter_confirm(r->arena, &f, &rows, &msg)) != 0) {
-		envelope_ondi_error(r, status, msg);
-		return;
-	}
-	b = envelope_ondi_open(r, "Inventory transactions retrieved successfully");
-	buf_puts(b, ",\"inventory_transactions\":[");
-	for (size_t i = 0; i < rows.nrows; i++) {
-		if (i)
-			buf_putc(b, ',');
-		row_json_write(b, &rows, i, r->arena);
-	}
-	buf_puts(b, "],\"stats\":{\"total\":");
-	buf_appendf(b, "%lld", total);
-	for (size_t t = 0; ledger_types[t]; t++)
-		put_int(b, ledger_types[t], counts[t]);
-	buf_putc(b, '}');
-	put_names(b, "transaction_types", ledger_types);
-	put_names(b, "reference_types", ledger_reference_types);
-	put_int(b, "page", pg.page);
-	put_int(b, "limit", pg.limit);
-	put_int(b, "total", total);
-	buf_putc(b, '}');
+	t.limit = pg.limit;
+	if (after)
+		list_follow(r, &f, &cursor, &pg, &t);
+	else
+		list_page(r, &f, &pg, &t);
 }
 
 /* ---- get, notes -------------------------------------------------------- */
@@ -448,11 +560,11 @@ static void handle_create(struct request *r)
 
 /* ledger-check comes before /:id, which would otherwise take it for an id. */
 static const struct route routes[] = {
-    {"GET", BASE, handle_list, READ_SCOPES, .user_in_query = true},
-    {"POST", BASE, handle_create, WRITE_SCOPES, .user_in_query = true},
-    {"GET", BASE "/ledger-check", handle_ledger_check, CHECK_SCOPES},
-    {"GET", BASE "/:id", handle_get, READ_SCOPES, .user_in_query = true},
-    {"PATCH", BASE "/:id", handle_update, WRITE_SCOPES},
+    {"GET", BASE, handle_list, READ_SCOPES, .user_in_query = true, .query = LIST_QUERY},
+    {"POST", BASE, handle_create, WRITE_SCOPES, .user_in_query = true, .query = ""},
+    {"GET", BASE "/ledger-check", handle_ledger_check, CHECK_SCOPES, .query = ""},
+    {"GET", BASE "/:id", handle_get, READ_SCOPES, .user_in_query = true, .query = ""},
+    {"PATCH", BASE "/:id", handle_update, WRITE_SCOPES, .query = ""},
     {0},
 };
 

@@ -52,15 +52,16 @@ static void handle_delete(struct request *r)
 	res_delete(r, res_for_path(resources, r->path));
 }
 
-#define MASTER_ROUTES(base, write_scopes)                                                          \
-	RES_ROUTES(base, READ_SCOPES, write_scopes, handle_list, handle_create, handle_get,        \
-	           handle_update, handle_delete)
+#define MASTER_ROUTES(base, write_scopes, list_query)                                              \
+	RES_ROUTES(base, READ_SCOPES, write_scopes, list_query, handle_list, handle_create,        \
+	           handle_get, handle_update, handle_delete)
 
-static const struct route routes[] = {MASTER_ROUTES("/warehousing/warehouses", WRITE_SCOPES),
-                                      MASTER_ROUTES("/warehousing/bins", WRITE_SCOPES),
-                                      MASTER_ROUTES("/warehousing/items", ITEM_WRITE_SCOPES),
-                                      MASTER_ROUTES("/warehousing/stocks", WRITE_SCOPES),
-                                      {0}};
+static const struct route routes[] = {
+    MASTER_ROUTES("/warehousing/warehouses", WRITE_SCOPES, MASTER_WAREHOUSES_QUERY),
+    MASTER_ROUTES("/warehousing/bins", WRITE_SCOPES, MASTER_BINS_QUERY),
+    MASTER_ROUTES("/warehousing/items", ITEM_WRITE_SCOPES, MASTER_ITEMS_QUERY),
+    MASTER_ROUTES("/warehousing/stocks", WRITE_SCOPES, MASTER_STOCKS_QUERY),
+    {0}};
 
 static const struct app master_data_app = {
     .name = "master_data",

@@ -57,7 +57,8 @@ def qparam(name, desc, schema=None):
 ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": UUID}
 TENANT_PARAM = qparam("tenant_id", "Optional; when given it must be the caller's own tenant (else 403 Insufficient permissions).", UUID)
 PAGING = [qparam("page", "Page number, default 1", s("integer", minimum=1)),
-          qparam("limit", "Rows per page, default 20, capped at 100", s("integer", minimum=1)),
+          qparam("limit", "Rows per page, default 20, at most 100 (more: 400 Invalid limit)",
+                 s("integer", minimum=1, maximum=100)),
           qparam("search", "Case-insensitive substring search")]
 
 
@@ -125,7 +126,9 @@ def keyed_errors(errors, error):
 
 
 def master_resource(paths, base, entity, key, keys, schema, filters, write_scopes, create_schema, patch_schema):
-    list_params = [TENANT_PARAM] + PAGING + [qparam(f, "Filter by " + f) for f in filters]
+    list_params = [TENANT_PARAM] + PAGING + [qparam(f, "Filter by " + f) for f in filters] + [
+        qparam("updated_since", "Only rows changed (or created) at or after this ISO 8601 time, to the second "
+               "(malformed: 400 Invalid updated_since)", s("string", format="date-time"))]
     paths[base] = {
         "get": {"summary": "List " + keys, "tags": ["master data"], "description": scopes_note(READ),
                 "security": security(READ), "parameters": list_params,
@@ -252,7 +255,11 @@ def inventory_transactions(paths, schemas):
                 "stats": stats,
                 "transaction_types": s("array", items=s("string", enum=TX_TYPES)),
                 "reference_types": s("array", items=s("string", enum=REF_TYPES)),
-                "page": s("integer"), "limit": s("integer"), "total": s("integer")}}},
+                "page": s("integer", description="1 when following with after"),
+                "limit": s("integer"), "total": s("integer"),
+                "next": {"type": ["string", "null"], "description": (
+                    "Path and query of the following rows: the next page (null on the last one), or with "
+                    "after the cursor to go on from (always present; an empty answer repeats it: poll it later)")}}}},
         "text/csv": {"schema": s("string", description=(
             "With format=csv: every matching row (page and limit ignored), RFC 4180 with CRLF, header "
             "id,timestamp,transaction_type,warehouse_code,item_sku,item_name,stock_id,quantity,from_bin_code,"
@@ -283,10 +290,15 @@ def inventory_transactions(paths, schemas):
                           s("string", format="date-time")),
                    qparam("timestamp_range_end", "Up to this time (inclusive; a bare date covers that whole day)",
                           s("string", format="date-time")),
-                   qparam("page", "Page number, default 1", s("integer", minimum=1)),
-                   qparam("limit", "Rows per page, default 20, capped at 100", s("integer", minimum=1)),
+                   qparam("page", "Page number, default 1 (not with after)", s("integer", minimum=1)),
+                   qparam("limit", "Rows per page, default 20, at most 100 (more: 400 Invalid limit)",
+                          s("integer", minimum=1, maximum=100)),
                    qparam("format", "json (default) or csv (every matching row as a download)",
-                          s("string", enum=["json", "csv"]))]
+                          s("string", enum=["json", "csv"])),
+                   qparam("after", "Follow the ledger: `start`, or the cursor of a `next` link. The rows written "
+                          "after the cursor, oldest first (by the server's write time, not `timestamp`), once they "
+                          "are 30 seconds old, so a follower sees every row exactly once while others write. "
+                          "Not with page or format=csv (400).", s("string", pattern="^(start|[0-9]{20}\\.[0-9a-fA-F-]{36})$"))]
     tx_id = {"name": "id", "in": "path", "required": True, "schema": UUID}
     paths[base] = {
         "get": {"summary": "List inventory transactions (newest first) with per-type stats, or export them as CSV",
@@ -437,11 +449,16 @@ def count_sessions(paths, schemas, status_ok):
                 "parameters": [TENANT_PARAM, qparam("status", "Filter", s("string", enum=COUNT_STATUSES)),
                                qparam("type", "Filter", s("string", enum=["position", "product"])),
                                qparam("search", "Substring of code, description or notes"),
-                               qparam("limit", "Default 20, capped at 100", s("integer", minimum=1)),
-                               qparam("offset", "Default 0", s("integer", minimum=0))],
+                               qparam("limit", "Default 20, at most 100 (more: 400 Invalid limit)",
+                                      s("integer", minimum=1, maximum=100)),
+                               qparam("offset", "Default 0 (not with page)", s("integer", minimum=0)),
+                               qparam("page", "From 1: page N of limit rows is offset (N - 1) * limit; not with "
+                                      "offset (400 Invalid page)", s("integer", minimum=1))],
                 "responses": dict({"200": status_ok({"count_sessions": s("array", items=ref("CountSession")),
                                                      "total": s("integer"), "limit": s("integer"),
-                                                     "offset": s("integer")}, "Count sessions retrieved successfully")},
+                                                     "offset": s("integer"),
+                                                     "page": s("integer", description="When page was given")},
+                                                    "Count sessions retrieved successfully")},
                                   **status_errors(400, 401, 403))},
         "post": {"summary": "Create Counting Session: the session and all its assignments in one transaction",
                  "tags": tag, "description": scopes_note(create_scopes) + " detail is the new session's _key. Any "
@@ -490,8 +507,8 @@ def count_sessions(paths, schemas, status_ok):
     paths[base + "/{key}/records"] = {
         "get": {"summary": "Count records (supervisors: all; counters: their own)", "tags": tag,
                 "description": scopes_note(read_scopes) + blind_note, "security": security(read_scopes),
-                "parameters": [key_param, TENANT_PARAM, qparam("limit", "Default 100, capped at 1000",
-                                                               s("integer", minimum=1)),
+                "parameters": [key_param, TENANT_PARAM, qparam("limit", "Default 100, at most 1000 (more: 400)",
+                                                               s("integer", minimum=1, maximum=1000)),
                                qparam("offset", "Default 0", s("integer", minimum=0))],
                 "responses": dict({"200": status_ok({"count_records": s("array", items=ref("CountRecord")),
                                                      "total": s("integer"), "limit": s("integer"),
@@ -542,10 +559,23 @@ def count_sessions(paths, schemas, status_ok):
                                                            "difference,conflict")}}}}, **errors(400, 409))}}
 
 
+def unknown_query_refused(paths):
+    """Every handler's operation answers 400 to a query parameter it does not declare
+    ("Unknown query parameter: a, b"), in its group's envelope."""
+    for path, ops in paths.items():
+        if path == "/api/openapi.json":
+            continue
+        error = STATUS_ERROR if path.startswith(("/api/", "/inventory/")) else ONDI_ERROR
+        for op in ops.values():
+            op["responses"].setdefault("400", error)
+
+
 def build():
     schemas = {
         "OndiError": {"type": "object", "required": ["success", "message"],
-                      "properties": {"success": s("boolean", const=False), "message": s("string")}},
+                      "properties": {"success": s("boolean", const=False), "message": s("string"),
+                                     "detail": s("string", description="What is allowed (some 400s: limit, page, "
+                                                 "after, updated_since)")}},
         "StatusEnvelope": {"type": "object", "required": ["status", "message", "detail"],
                            "properties": {"status": s("integer"), "message": s("string"), "detail": s("string"),
                                           "error": s("string", description="OAuth2 error code on /api/auth errors")}},
@@ -694,6 +724,7 @@ def build():
                     ["warehouse_id", "item_id", "bin_id", "status", "lot_number"], WRITE, "StockCreate", "StockPatch")
     inventory_transactions(paths, schemas)
     count_sessions(paths, schemas, status_ok)
+    unknown_query_refused(paths)
 
     return openapi_finish.finish({
         "openapi": "3.1.0",

@@ -213,7 +213,8 @@ static int post_line(struct apply *ap, const struct line *l)
 static int stamp_counted(struct apply *ap, const struct line *l)
 {
 	return db_exec(ap->a, NULL,
-	               "UPDATE stocks SET last_counted_at = ? WHERE tenant_id = ? AND bin_id = ?"
+	               "UPDATE stocks SET last_counted_at = ?, updated_at = UTC_TIMESTAMP(6)"
+	               " WHERE tenant_id = ? AND bin_id = ?"
 	               " AND item_id = ? AND COALESCE(lot_number, '') = ? AND status <> 'inactive'",
 	               "sssss", ap->now, ap->tenant_id, l->bin_id, l->item_id, l->lot);
 }

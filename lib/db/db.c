@@ -905,6 +905,23 @@ static void backoff(int attempt)
 		;
 }
 
+/* Whether an attempt that started at start ran past DB_TXN_MAX_SECONDS (then rolled back). */
+static bool ran_too_long(const struct timespec *start)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - start->tv_sec) * 1000LL + (now.tv_nsec - start->tv_nsec) / 1000000LL;
+	if (ms <= DB_TXN_MAX_SECONDS * 1000LL)
+		return false;
+	log_error("db: transaction ran %lld ms, longer than %d s: rolled back", ms,
+	          DB_TXN_MAX_SECONDS);
+	db_rollback();
+	set_error(DB_ERR_TXN_TOO_LONG, "transaction ran too long");
+	return true;
+}
+
 void db_txn_keep_conflict(void)
 {
 	db.txn_retry = false;
@@ -952,11 +969,14 @@ int db_transaction(db_txn_fn fn, void *ctx)
 	if (db.in_txn)
 		return nested_transaction(fn, ctx);
 	for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
+		struct timespec start;
 		int rc;
 		bool retry;
 
 		if (attempt > 0)
 			backoff(attempt - 1);
+		/* Before BEGIN: the clock covers every statement of the attempt. */
+		clock_gettime(CLOCK_MONOTONIC, &start);
 		if (db_begin() != 0) {
 			if (is_lost(db.err))
 				continue;
@@ -984,6 +1004,9 @@ int db_transaction(db_txn_fn fn, void *ctx)
 			db_rollback();
 			continue;
 		}
+		/* Not retried: another attempt would likely run as long. */
+		if (ran_too_long(&start))
+			return -1;
 		if (db_commit() == 0)
 			return 0;
 		if (!db.txn_retry)

@@ -120,9 +120,18 @@ bool db_in_transaction(void);
  * scratch each time (allocate from the arena, keep no state outside ctx that it
  * does not reset). A connection lost during COMMIT is not retried: the server
  * may have committed, and running fn again would apply it twice. Returns -1
- * when attempts run out, after such a COMMIT, or on other errors.
+ * when attempts run out, after such a COMMIT, when fn ran longer than
+ * DB_TXN_MAX_SECONDS, or on other errors.
  */
 typedef int (*db_txn_fn)(void *ctx);
+/*
+ * The longest a transaction's work (BEGIN to the end of fn) may take: a
+ * longer one is rolled back, not committed (-1, error 1969), so a row written
+ * in it commits within this time of its INSERT. Followers of the ledger rely
+ * on it (stock/itx_follow.h); nginx gives up on a request after 30 s anyway.
+ */
+#define DB_TXN_MAX_SECONDS 20
+#define DB_ERR_TXN_TOO_LONG 1969
 /*
  * Called inside an open transaction (a caller that keeps its write together with its own rows,
  * e.g. an Idempotency-Key and its stored answer), db_transaction joins it: fn runs under a

@@ -45,8 +45,13 @@ static int parse_query(struct request *r, const struct listing *l, struct listin
 	struct paging pg;
 	const char *dir = req_query(r, "dir");
 
-	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, msg) < 0)
+	struct paging_refusal why;
+
+	/* A limit edited into a page's link above the maximum shows the largest page. */
+	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), PAGING_CAP, &pg, &why) < 0) {
+		*msg = why.message;
 		return 400;
+	}
 	q->page = pg.page;
 	q->limit = pg.limit;
 	q->sort = find_sort(l, req_query(r, "sort"));

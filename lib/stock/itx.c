@@ -192,6 +192,13 @@ static void where_filter(struct sql *q, const struct itx_filter *f)
 /* " LEFT JOIN items i" when the search (or the order) needs the item's columns. */
 #define ITEM_JOIN " LEFT JOIN items i ON i.id = t.item_id AND i.tenant_id = t.tenant_id"
 
+void itx_filter_sql(struct sql *q, const struct itx_filter *f)
+{
+	if (f->search)
+		buf_puts(&q->text, ITEM_JOIN);
+	where_filter(q, f);
+}
+
 /*
  * Whether the only filters are the warehouse and the type: the counts of
  * inventory_transaction_counts (migration 005) answer the stats, and an index
@@ -309,8 +316,7 @@ static const char *time_index(const struct itx_filter *f)
 	return " FORCE INDEX (ix_itx_tenant_time)";
 }
 
-/* ", <the caller's user row>" when f carries a probe (user_probe_take reads it). */
-static void probe_column(struct sql *q, const struct itx_filter *f)
+void itx_probe_sql(struct sql *q, const struct itx_filter *f)
 {
 	struct user_probe *p = user_probe_pending(f->probe);
 
@@ -321,8 +327,7 @@ static void probe_column(struct sql *q, const struct itx_filter *f)
 	sql_addv(q, ", " USER_PROBE_COLUMN, params, 2);
 }
 
-/* The answer of a read: its rows, or the caller's refusal read with them. */
-static struct itx_read read_result(int rc, struct user_probe *p, struct db_rows *rows)
+struct itx_read itx_read_result(int rc, struct user_probe *p, struct db_rows *rows)
 {
 	struct itx_read r = {ITX_READ_OK, 0, NULL};
 
@@ -358,7 +363,7 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 		/* STRAIGHT_JOIN: t first, read in index order; no join order to search. */
 		buf_puts(&q.text, "SELECT STRAIGHT_JOIN ");
 		buf_puts(&q.text, columns);
-		probe_column(&q, f);
+		itx_probe_sql(&q, f);
 		buf_puts(&q.text, " FROM inventory_transactions t");
 		buf_puts(&q.text, time_index(f));
 		buf_puts(&q.text, TX_RELATED_PK);
@@ -370,7 +375,7 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 	}
 	buf_puts(&q.text, "SELECT ");
 	buf_puts(&q.text, columns);
-	probe_column(&q, f);
+	itx_probe_sql(&q, f);
 	buf_puts(&q.text, " FROM (SELECT t.id FROM inventory_transactions t");
 	if (f->search || sort == ITX_SORT_ITEM)
 		buf_puts(&q.text, ITEM_JOIN);
@@ -385,7 +390,7 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 run:
 	rc = sql_exec(&q, out);
 	sql_release(&q);
-	return read_result(rc, f->probe, out);
+	return itx_read_result(rc, f->probe, out);
 }
 
 struct itx_read itx_get(struct arena *a, const char *tenant_id, const char *id,
@@ -397,7 +402,7 @@ struct itx_read itx_get(struct arena *a, const char *tenant_id, const char *id,
 	    p ? db_exec(a, out, tx_full_probed_sql, "ssss", p->user_id, p->tenant_id, tenant_id, id)
 	      : db_exec(a, out, tx_full_sql, "ss", tenant_id, id);
 
-	r = read_result(rc, p, out);
+	r = itx_read_result(rc, p, out);
 	/* No row: the frame reads the user row on its own, and its refusal outranks "not found". */
 	if (r.outcome == ITX_READ_OK && out->nrows == 0)
 		r.outcome = ITX_READ_NONE;

@@ -17,6 +17,7 @@ struct arena;
 struct buf;
 struct kvlist;
 struct paging;
+struct sql;
 struct user_probe;
 
 /* Column sizes of inventory_transactions, in characters. */
@@ -88,6 +89,16 @@ int itx_filter_read(struct arena *a, const char *tenant_id, const struct kvlist 
 int itx_filter_confirm(struct arena *a, struct itx_filter *f, const struct db_rows *page,
                        const char **msg);
 
+/*
+ * Appends what follows "FROM inventory_transactions t" for f: the items join
+ * its search needs, then " WHERE t.tenant_id = ? AND ..." (another module's
+ * list of the same filters: stock/itx_follow).
+ */
+void itx_filter_sql(struct sql *q, const struct itx_filter *f);
+
+/* Appends ", <the caller's user row>" when f carries a probe (user_probe_take reads it). */
+void itx_probe_sql(struct sql *q, const struct itx_filter *f);
+
 /* Room for one count per ledger type (there are 7). */
 #define ITX_TYPES_MAX 16
 
@@ -119,6 +130,9 @@ struct itx_read {
 	int status;          /* ITX_READ_REFUSED: 401 or 403 (500: a malformed user row) */
 	const char *message; /* ITX_READ_REFUSED: the client message */
 };
+
+/* The answer of a read (rc of its statement): its rows, or p's refusal read with them. */
+struct itx_read itx_read_result(int rc, struct user_probe *p, struct db_rows *rows);
 
 /*
  * One page of the filtered set: the transaction's columns (id, tenant_id,

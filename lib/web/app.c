@@ -26,10 +26,12 @@
 
 #include "base/arena.h"
 #include "base/env.h"
+#include "base/kvlist.h"
 #include "db/db.h"
 #include "web/auth.h"
 #include <json-c/json.h>
 #include "base/log.h"
+#include "base/words.h"
 #include "web/req.h"
 #include "web/route.h"
 
@@ -124,13 +126,32 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* A route's accepted query parameters as one word, "?search&page&limit" ("?" for none). */
+static void print_query(const char *query)
+{
+	const char *w;
+	size_t n;
+	bool first = true;
+
+	printf(" ?");
+	while ((n = words_next(&query, &w)) > 0) {
+		printf("%s%.*s", first ? "" : "&", (int)n, w);
+		first = false;
+	}
+}
+
+/* "METHOD pattern scopes [?query]" per route: scopes "-" public, "*" any caller. */
 static void print_routes(const struct app *app)
 {
-	for (const struct route *rt = app->routes; rt->method; rt++)
-		printf("%s %s %s\n", rt->method, rt->pattern,
+	for (const struct route *rt = app->routes; rt->method; rt++) {
+		printf("%s %s %s", rt->method, rt->pattern,
 		       !rt->scopes   ? "-"
 		       : *rt->scopes ? rt->scopes
 		                     : "*");
+		if (rt->query)
+			print_query(rt->query);
+		putchar('\n');
+	}
 	fflush(stdout);
 }
 
@@ -199,6 +220,21 @@ static void settle_caller(const struct app *app, struct request *r)
 	app->error(r, rc, message);
 }
 
+/*
+ * A parameter the route does not know is refused, not ignored: a misspelt
+ * filter would otherwise list everything. After authentication, so that an
+ * anonymous caller learns nothing of the parameters.
+ */
+static bool query_known(const struct app *app, const struct route *rt, struct request *r)
+{
+	char *unknown = route_unknown_query(rt, &r->query, r->arena);
+
+	if (!unknown)
+		return true;
+	refuse(app, r, 400, arena_sprintf(r->arena, "Unknown query parameter: %s", unknown));
+	return false;
+}
+
 void app_dispatch(const struct app *app, struct request *r)
 {
 	const struct route *rt;
@@ -215,6 +251,8 @@ void app_dispatch(const struct app *app, struct request *r)
 		return;
 	}
 	if (rt->scopes && !authorize(app, rt, r))
+		return;
+	if (!query_known(app, rt, r))
 		return;
 	rt->handler(r);
 	if (r->status == 0 && r->out.len == 0) {

@@ -20,7 +20,8 @@ struct app {
 /*
  * Runs the program. Options: --config FILE, --listen SOCKET_PATH (open the
  * unix socket itself), --workers N (prefork N accept loops; default from
- * config), --routes (print "METHOD pattern scopes" per route and exit).
+ * config), --routes (print "METHOD pattern scopes" per route, then "?a&b" for
+ * the query parameters a checked route accepts, and exit).
  * Without --listen: FastCGI on fd 0 when it is a socket (spawn-fcgi, systemd
  * socket activation with StandardInput=socket), else one plain CGI request.
  * SIGTERM lets each worker finish its current request and exit.
@@ -30,8 +31,9 @@ int app_main(const struct app *app, int argc, char **argv);
 /*
  * Dispatches one parsed request: route lookup (404/405), authentication and
  * scope check when the route asks (401/403), the tenant_id query guard
- * (a tenant_id naming another tenant is 403 "Insufficient permissions"), then
- * the handler. A handler that sends nothing yields a 500.
+ * (a tenant_id naming another tenant is 403 "Insufficient permissions"), the
+ * query parameters (a name the route does not accept is 400 "Unknown query
+ * parameter: a, b"), then the handler. A handler that sends nothing yields a 500.
  */
 void app_dispatch(const struct app *app, struct request *r);
 

@@ -66,6 +66,17 @@ void envelope_ondi_error(struct request *r, int status, const char *message)
 	envelope_reply(r, status, o);
 }
 
+void envelope_ondi_error_detail(struct request *r, int status, const char *message,
+                                const char *detail)
+{
+	struct json_object *o = checked(json_object_new_object());
+
+	jval_add_bool(o, "success", false);
+	jval_add_str(o, "message", message);
+	jval_add_str(o, "detail", detail);
+	envelope_reply(r, status, o);
+}
+
 struct json_object *envelope_status(int status, const char *message, const char *detail)
 {
 	struct json_object *o = checked(json_object_new_object());

@@ -30,6 +30,12 @@ struct json_object *envelope_ondi(const char *message);
 struct buf *envelope_ondi_open(struct request *r, const char *message);
 /* Sends {"success": false, "message": message} with the HTTP status. */
 void envelope_ondi_error(struct request *r, int status, const char *message);
+/*
+ * envelope_ondi_error with "detail": what the client should send instead (the
+ * document's message stays as it is; the detail is an extra key).
+ */
+void envelope_ondi_error_detail(struct request *r, int status, const char *message,
+                                const char *detail);
 
 /* Status envelope: {"status": status, "message": message, "detail": detail}. */
 struct json_object *envelope_status(int status, const char *message, const char *detail);

@@ -13,6 +13,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/words.h"
 
 void req_init(struct request *r)
 {
@@ -491,4 +492,40 @@ void req_json_release_all(struct request *r)
 		json_object_put(r->json_owned[i]);
 	r->json_owned = NULL;
 	r->json_owned_n = r->json_owned_cap = 0;
+}
+
+/* Appends s percent-encoded: all but the unreserved characters of RFC 3986. */
+static void put_url_arg(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~')
+			buf_putc(b, (char)*p);
+		else
+			buf_appendf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	}
+}
+
+void req_link(struct buf *b, const struct request *r, const char *drop, const char *name,
+              const char *value)
+{
+	char sep = '?';
+
+	buf_puts(b, r->path);
+	for (size_t i = 0; i < r->query.n; i++) {
+		const struct kv *kv = &r->query.items[i];
+
+		if (!*kv->key || !kv->value || !*kv->value || words_has(drop, kv->key))
+			continue;
+		buf_putc(b, sep);
+		sep = '&';
+		put_url_arg(b, kv->key);
+		buf_putc(b, '=');
+		put_url_arg(b, kv->value);
+	}
+	buf_putc(b, sep);
+	put_url_arg(b, name);
+	buf_putc(b, '=');
+	put_url_arg(b, value);
 }

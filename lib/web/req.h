@@ -106,6 +106,13 @@ const char *req_param(const struct request *r, const char *name);
 /* Percent-decodes n bytes of s; '+' becomes ' ' when plus_is_space. NULL if malformed (%zz, NUL
  * byte). */
 char *req_percent_decode(struct arena *a, const char *s, size_t n, bool plus_is_space);
+/*
+ * Appends r->path and its query to b as a link to more of the same list: every
+ * parameter sent but those named in drop (space-separated) and empty ones,
+ * then name=value; each name and value percent-encoded.
+ */
+void req_link(struct buf *b, const struct request *r, const char *drop, const char *name,
+              const char *value);
 /* Parses "a=1&b=2" (query string or x-www-form-urlencoded body) into out. -1 if malformed. */
 int req_parse_urlencoded(struct arena *a, const char *s, size_t n, struct kvlist *out);
 /* True when the body is application/x-www-form-urlencoded. */

@@ -419,12 +419,30 @@ static int page_json(struct request *r, const struct resource *res, struct sql *
 	return rc;
 }
 
+/*
+ * " AND t.updated_at >= ?" for a list's updated_since (absent or "": none), so
+ * a client syncing master data asks for what changed since its last pass
+ * (every write of these tables sets updated_at). 0, or -1 when malformed.
+ */
+static int where_updated_since(struct sql *q, const char *since)
+{
+	char ts[32];
+
+	if (!since || !*since)
+		return 0;
+	if (!valid_timestamp(since, ts, sizeof(ts)))
+		return -1;
+	sql_addp(q, " AND t.updated_at >= ?", DBP_S(arena_strdup(q->a, ts)));
+	return 0;
+}
+
 void res_list(struct request *r, const struct resource *res)
 {
 	struct paging pg;
 	struct sql where;
 	struct json_object *env = NULL;
 	struct json_object *arr;
+	struct paging_refusal why;
 	const char *msg = NULL;
 	long long total = 0;
 
@@ -432,13 +450,20 @@ void res_list(struct request *r, const struct resource *res)
 		send_not_found(r, res);
 		return;
 	}
-	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg) < 0) {
-		envelope_ondi_error(r, 400, msg);
+	if (paging_parse(req_query(r, "page"), req_query(r, "limit"), PAGING_REFUSE, &pg, &why) <
+	    0) {
+		envelope_ondi_error_detail(r, 400, why.message, why.detail);
 		return;
 	}
 	sql_init(&where, r->arena);
 	if (res_build_where(&where, res, &r->query, tenant_of(r), &msg) < 0) {
 		envelope_ondi_error(r, 400, msg);
+		goto out;
+	}
+	if (where_updated_since(&where, req_query(r, "updated_since")) < 0) {
+		envelope_ondi_error_detail(r, 400, "Invalid updated_since",
+		                           "updated_since must be an ISO 8601 date-time such as "
+		                           "2024-01-31T08:00:00Z");
 		goto out;
 	}
 	arr = json_object_new_array();

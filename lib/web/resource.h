@@ -81,18 +81,30 @@ struct resource {
 
 enum res_mode { RES_CREATE = 0, RES_UPDATE };
 
-/* Route handlers: res_for_path() picks the resource, the res_* functions below do the work. */
-#define RES_ROUTES(base, read_scopes, write_scopes, list, create, get, update, remove)             \
-	{"GET", base, list, read_scopes}, {"POST", base, create, write_scopes},                    \
-	    {"GET", base "/:id", get, read_scopes}, {"PATCH", base "/:id", update, write_scopes},  \
+/* The query parameters of every list besides its filters (res_list). */
+#define RES_LIST_QUERY "search page limit updated_since"
+
+/*
+ * Route handlers: res_for_path() picks the resource, the res_* functions below do the work.
+ * list_query: the list's parameters, its filters (RES_FILTER fields) and RES_LIST_QUERY.
+ */
+#define RES_ROUTES(base, read_scopes, write_scopes, list_query, list, create, get, update, remove) \
+	{"GET", base, list, read_scopes, .query = list_query},                                     \
+	    {"POST", base, create, write_scopes, .query = ""},                                     \
+	    {"GET", base "/:id", get, read_scopes, .query = ""},                                   \
+	    {"PATCH", base "/:id", update, write_scopes, .query = ""},                             \
 	{                                                                                          \
-		"DELETE", base "/:id", remove, write_scopes                                        \
+		"DELETE", base "/:id", remove, write_scopes, .query = ""                           \
 	}
 
 /* The resource whose path is path or a prefix of it ending at '/', from a NULL-terminated set. */
 const struct resource *res_for_path(const struct resource *const *set, const char *path);
 
-/* GET list: filters, search, page, limit; newest first. */
+/*
+ * GET list: filters, search, page, limit, updated_since (rows whose
+ * updated_at is at or after an ISO 8601 time: 400 "Invalid updated_since");
+ * newest first.
+ */
 void res_list(struct request *r, const struct resource *res);
 /* POST: validates, inserts, 201 with the object. */
 void res_create(struct request *r, const struct resource *res);

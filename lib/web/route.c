@@ -5,6 +5,8 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/kvlist.h"
+#include "base/words.h"
 #include "web/req.h"
 
 #define ROUTE_MAX_PARAMS 16
@@ -116,6 +118,40 @@ char *route_allowed(const struct route *routes, const char *path, struct arena *
 		buf_puts(&b, rt->method);
 	}
 	out = arena_strdup(a, buf_cstr(&b));
+	buf_release(&b);
+	return out;
+}
+
+/* Whether the name of query's item i was already seen among items 0..i-1. */
+static bool named_before(const struct kvlist *query, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(query->items[j].key, query->items[i].key) == 0)
+			return true;
+	return false;
+}
+
+char *route_unknown_query(const struct route *rt, const struct kvlist *query, struct arena *a)
+{
+	struct buf b;
+	char *out = NULL;
+
+	if (!rt->query)
+		return NULL;
+	buf_init(&b);
+	for (size_t i = 0; i < query->n; i++) {
+		const char *name = query->items[i].key;
+
+		/* A stray "&" or "=x" names nothing. */
+		if (!*name || words_has(rt->query, name) || words_has(ROUTE_QUERY_ALWAYS, name) ||
+		    named_before(query, i))
+			continue;
+		if (b.len)
+			buf_puts(&b, ", ");
+		buf_puts(&b, name);
+	}
+	if (b.len)
+		out = arena_strdup(a, buf_cstr(&b));
 	buf_release(&b);
 	return out;
 }

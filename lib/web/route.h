@@ -26,7 +26,16 @@ struct route {
 	 * row: itx_input.settle).
 	 */
 	bool user_in_query;
+	/*
+	 * The query parameters the route accepts, space-separated ("" for none;
+	 * tenant_id is always accepted). NULL: any (the HTML pages tolerate extra
+	 * parameters). app_dispatch refuses a request naming another one.
+	 */
+	const char *query;
 };
+
+/* The parameters every checked route accepts besides its own: the caller's tenant guard. */
+#define ROUTE_QUERY_ALWAYS "tenant_id"
 
 /* Matches one pattern; on success adds the ":name" segments to params. */
 bool route_match(const char *pattern, const char *path, struct arena *a, struct kvlist *params);
@@ -38,6 +47,13 @@ bool route_match(const char *pattern, const char *path, struct arena *a, struct 
  * or 405 (the path matches, the method not). A trailing slash is ignored.
  */
 const struct route *route_find(const struct route *routes, struct request *r, int *status);
+
+/*
+ * The names in query that rt does not accept (rt->query and ROUTE_QUERY_ALWAYS),
+ * each once, comma-separated in the order sent ("transaction_typ, pgae"), in
+ * the arena (an empty name is no name); NULL when every name is accepted or rt->query is NULL.
+ */
+char *route_unknown_query(const struct route *rt, const struct kvlist *query, struct arena *a);
 
 /* The methods whose patterns match path, "GET, POST" (for the Allow header), in the arena. */
 char *route_allowed(const struct route *routes, const char *path, struct arena *a);

@@ -182,13 +182,16 @@ def test_pagination(admin):
 
 
 def test_limit_and_page_checks(admin):
-    for bad in ("0", "-1", "abc", "1.5"):
-        err(call("GET", "warehouses", admin, params={"limit": bad}), 400, "Invalid limit")
+    for bad in ("0", "-1", "abc", "1.5", "101", "1000"):
+        resp = call("GET", "warehouses", admin, params={"limit": bad})
+        assert (resp.status_code, resp.json()) == (400, {"success": False, "message": "Invalid limit", "detail": "limit must be a whole number from 1 to 100"})
     for bad in ("0", "-3", "x"):
-        err(call("GET", "warehouses", admin, params={"page": bad}), 400, "Invalid page")
-    capped = ok(call("GET", "items", admin, params={"limit": 1000}), 200, "Items retrieved successfully")
-    assert capped["limit"] == 100
-    assert len(capped["items"]) <= 100
+        resp = call("GET", "warehouses", admin, params={"page": bad})
+        assert (resp.status_code, resp.json()) == (400, {
+            "success": False, "message": "Invalid page", "detail": "page must be a whole number from 1 to 1000000000"})
+    full = ok(call("GET", "items", admin, params={"limit": 100}), 200, "Items retrieved successfully")
+    assert full["limit"] == 100
+    assert len(full["items"]) <= 100
 
 
 # ---- bins -------------------------------------------------------------------

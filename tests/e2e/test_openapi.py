@@ -75,7 +75,9 @@ def test_route_scopes_match_document():
             parts = line.split()
             if not parts or parts[1].startswith(UNDOCUMENTED_PREFIXES):
                 continue
-            method, pattern, scopes = parts[0], re.sub(r":([A-Za-z_]+)", r"{\1}", parts[1]), parts[2:]
+            # A last "?a&b" word lists the query parameters (test_route_query_parameters_match_document).
+            method, pattern = parts[0], re.sub(r":([A-Za-z_]+)", r"{\1}", parts[1])
+            scopes = [p for p in parts[2:] if not p.startswith("?")]
             operation = doc["paths"][pattern][method.lower()]
             documented = operation.get("security", [])
             if scopes == ["-"]:
@@ -100,6 +102,33 @@ def test_generator_output_is_committed():
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
     assert gen.build() == load_document()
+
+
+def test_route_query_parameters_match_document():
+    """Each JSON route's accepted query parameters (the "?a&b" word of --routes, which the handler
+    enforces: any other is 400) equal the query parameters its operation declares; tenant_id is
+    accepted everywhere and need not be declared."""
+    doc = load_document()
+    checked = 0
+    for group in GROUPS:
+        exe = os.path.join(ROOT, "cgi-bin", group)
+        if not os.path.exists(exe):
+            continue
+        out = subprocess.run([exe, "--routes"], check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if not parts or parts[1].startswith(UNDOCUMENTED_PREFIXES):
+                continue
+            query = [p for p in parts[2:] if p.startswith("?")]
+            assert query, "JSON route without a query parameter list: %s" % line
+            accepted = {n for n in query[0][1:].split("&") if n}
+            pattern = re.sub(r":([A-Za-z_]+)", r"{\1}", parts[1])
+            operation = doc["paths"][pattern][parts[0].lower()]
+            documented = {p["name"] for p in operation.get("parameters", [])
+                          if p.get("in") == "query" and p["name"] != "tenant_id"}
+            assert accepted == documented, (parts[0], pattern, sorted(accepted ^ documented))
+            checked += 1
+    assert checked > 30
 
 
 def operations(doc):

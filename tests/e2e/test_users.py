@@ -257,8 +257,10 @@ def test_list_search_wildcards_are_literal(admin):
                for u in body["users"])
 
 
-def test_list_limit_capped(admin):
-    body = api("GET", "/api/users", admin, params={"limit": 1000}).json()
+def test_list_limit_above_100_is_refused(admin):
+    assert api("GET", "/api/users", admin, params={"limit": 1000}).json() == {
+        "status": 400, "message": "Invalid limit", "detail": "limit must be a whole number from 1 to 100"}
+    body = api("GET", "/api/users", admin, params={"limit": 100}).json()
     assert body["limit"] == 100
     assert len(body["users"]) <= 100
 

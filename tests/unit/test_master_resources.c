@@ -1,7 +1,8 @@
 /*
  * Unit tests for lib/web/master_resources.c: the four master data resources as the CRUD engine
  * reads them (paths, tables, names, fields, messages), res_validate() against them and
- * res_for_path() over them. No database: the hooks, uniques and guards run in the e2e tests.
+ * res_for_path() over them, and each list's query parameters. No database: the hooks, uniques and
+ * guards run in the e2e tests.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "base/arena.h"
+#include "base/words.h"
 #include "db/field.h"
 #include "stock/ledger.h"
 #include "stock/master.h"
@@ -480,6 +482,37 @@ static void test_for_path(void **state)
 	assert_null(res_for_path(all, NULL));
 }
 
+/* The words of list, counted: each of them once in list. */
+static size_t count_words(const char *list)
+{
+	const char *w;
+	size_t n = 0;
+
+	while (words_next(&list, &w) > 0)
+		n++;
+	return n;
+}
+
+/* Each list's query parameters (the route's) are its filters and RES_LIST_QUERY, no more. */
+static void test_list_query(void **state)
+{
+	static const char *const queries[] = {MASTER_WAREHOUSES_QUERY, MASTER_BINS_QUERY,
+	                                      MASTER_ITEMS_QUERY, MASTER_STOCKS_QUERY};
+
+	(void)state;
+	for (size_t r = 0; all[r]; r++) {
+		size_t filters = 0;
+
+		for (size_t i = 0; all[r]->fields[i].name; i++) {
+			if (!(all[r]->fields[i].flags & RES_FILTER))
+				continue;
+			assert_true(words_has(queries[r], all[r]->fields[i].name));
+			filters++;
+		}
+		assert_int_equal(count_words(queries[r]), filters + count_words(RES_LIST_QUERY));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +526,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_validate_patch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_validate_not_an_object, setup, teardown),
 	    cmocka_unit_test(test_for_path),
+	    cmocka_unit_test(test_list_query),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-/* Unit tests for lib/db/paging.c: page and limit values, their defaults, caps and refusals. */
+/* Unit tests for lib/db/paging.c: page and limit values, their defaults, refusals and the pages'
+ * cap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,32 +13,36 @@
 static void test_page(void **state)
 {
 	struct paging pg;
-	const char *msg = NULL;
+	struct paging_refusal why = {NULL, NULL};
 
 	(void)state;
-	assert_int_equal(paging_parse(NULL, NULL, &pg, &msg), 0);
+	assert_int_equal(paging_parse(NULL, NULL, PAGING_REFUSE, &pg, &why), 0);
 	assert_int_equal(pg.page, 1);
 	assert_int_equal(pg.limit, PAGING_LIMIT_DEFAULT);
-	assert_int_equal(paging_parse("", "", &pg, &msg), 0);
+	assert_int_equal(paging_parse("", "", PAGING_REFUSE, &pg, &why), 0);
 	assert_int_equal(pg.limit, PAGING_LIMIT_DEFAULT);
-	assert_int_equal(paging_parse("3", "7", &pg, &msg), 0);
+	assert_int_equal(paging_parse("3", "7", PAGING_REFUSE, &pg, &why), 0);
 	assert_int_equal(pg.page, 3);
 	assert_int_equal(pg.limit, 7);
-	assert_int_equal(paging_parse("1", "1000", &pg, &msg), 0);
+	/* Above the maximum: the API refuses it and says the range; the pages lower it. */
+	assert_int_equal(paging_parse("1", "1000", PAGING_REFUSE, &pg, &why), -1);
+	assert_string_equal(why.message, "Invalid limit");
+	assert_string_equal(why.detail, "limit must be a whole number from 1 to 100");
+	assert_int_equal(paging_parse("1", "1000", PAGING_CAP, &pg, &why), 0);
 	assert_int_equal(pg.limit, PAGING_LIMIT_MAX);
 
 	static const char *const bad_limits[] = {"0",  "-1", "abc",
 	                                         "5x", " 5", "99999999999999999999"};
 	for (size_t i = 0; i < sizeof bad_limits / sizeof *bad_limits; i++) {
-		msg = NULL;
-		assert_int_equal(paging_parse("1", bad_limits[i], &pg, &msg), -1);
-		assert_string_equal(msg, "Invalid limit");
+		why.message = NULL;
+		assert_int_equal(paging_parse("1", bad_limits[i], PAGING_REFUSE, &pg, &why), -1);
+		assert_string_equal(why.message, "Invalid limit");
 	}
 	static const char *const bad_pages[] = {"0", "-2", "x", "1.5", "1000000001"};
 	for (size_t i = 0; i < sizeof bad_pages / sizeof *bad_pages; i++) {
-		msg = NULL;
-		assert_int_equal(paging_parse(bad_pages[i], "10", &pg, &msg), -1);
-		assert_string_equal(msg, "Invalid page");
+		why.message = NULL;
+		assert_int_equal(paging_parse(bad_pages[i], "10", PAGING_REFUSE, &pg, &why), -1);
+		assert_string_equal(why.message, "Invalid page");
 	}
 }
 
@@ -63,32 +68,36 @@ static void test_number(void **state)
 
 	(void)state;
 	v = -7;
-	assert_int_equal(paging_number(NULL, 20, 1, 100, &v), 0);
+	assert_int_equal(paging_number(NULL, 20, 1, 100, PAGING_CAP, &v), 0);
 	assert_int_equal(v, 20);
 	v = -7;
-	assert_int_equal(paging_number("", 3, 1, 100, &v), 0);
+	assert_int_equal(paging_number("", 3, 1, 100, PAGING_CAP, &v), 0);
 	assert_int_equal(v, 3);
 	/* The bounds themselves are fine; above max is lowered to it. */
-	assert_int_equal(paging_number("1", 20, 1, 100, &v), 0);
+	assert_int_equal(paging_number("1", 20, 1, 100, PAGING_CAP, &v), 0);
 	assert_int_equal(v, 1);
-	assert_int_equal(paging_number("100", 20, 1, 100, &v), 0);
+	assert_int_equal(paging_number("100", 20, 1, 100, PAGING_CAP, &v), 0);
 	assert_int_equal(v, 100);
-	assert_int_equal(paging_number("101", 20, 1, 100, &v), 0);
+	assert_int_equal(paging_number("101", 20, 1, 100, PAGING_CAP, &v), 0);
 	assert_int_equal(v, 100);
-	assert_int_equal(paging_number("9223372036854775807", 20, 1, 100, &v), 0);
+	assert_int_equal(paging_number("9223372036854775807", 20, 1, 100, PAGING_CAP, &v), 0);
+	assert_int_equal(v, 100);
+	/* Refused above max unless the caller caps. */
+	assert_int_equal(paging_number("101", 20, 1, 100, PAGING_REFUSE, &v), -1);
+	assert_int_equal(paging_number("100", 20, 1, 100, PAGING_REFUSE, &v), 0);
 	assert_int_equal(v, 100);
 	/* min is the caller's: 0 allowed where it says so, and a leading zero is still a number. */
-	assert_int_equal(paging_number("0", 5, 0, 10, &v), 0);
+	assert_int_equal(paging_number("0", 5, 0, 10, PAGING_CAP, &v), 0);
 	assert_int_equal(v, 0);
-	assert_int_equal(paging_number("007", 5, 0, 10, &v), 0);
+	assert_int_equal(paging_number("007", 5, 0, 10, PAGING_CAP, &v), 0);
 	assert_int_equal(v, 7);
-	assert_int_equal(paging_number("-3", 5, -5, 10, &v), 0);
+	assert_int_equal(paging_number("-3", 5, -5, 10, PAGING_CAP, &v), 0);
 	assert_int_equal(v, -3);
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-		assert_int_equal(paging_number(refused[i], 20, 1, 100, &v), -1);
+		assert_int_equal(paging_number(refused[i], 20, 1, 100, PAGING_CAP, &v), -1);
 }
 
-/* Limits: defaults for NULL and "", capped above PAGING_LIMIT_MAX, refused below 1. */
+/* Limits: defaults for NULL and "", capped above PAGING_LIMIT_MAX (PAGING_CAP), refused below 1. */
 static void test_parse_limit(void **state)
 {
 	static const struct {
@@ -107,21 +116,22 @@ static void test_parse_limit(void **state)
 	static const char *const bad[] = {"0", "-1", "1e3", "10.", "abc", "99999999999999999999",
 	                                  NULL};
 	struct paging pg;
-	const char *msg;
+	struct paging_refusal why;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		msg = "untouched";
+		why.message = "untouched";
 		memset(&pg, 0, sizeof(pg));
-		assert_int_equal(paging_parse("2", ok[i].text, &pg, &msg), 0);
+		assert_int_equal(paging_parse("2", ok[i].text, PAGING_CAP, &pg, &why), 0);
 		assert_int_equal(pg.page, 2);
 		assert_int_equal(pg.limit, ok[i].limit);
-		assert_string_equal(msg, "untouched");
+		assert_string_equal(why.message, "untouched");
 	}
 	for (size_t i = 0; bad[i]; i++) {
-		msg = NULL;
-		assert_int_equal(paging_parse("2", bad[i], &pg, &msg), -1);
-		assert_string_equal(msg, "Invalid limit");
+		why.message = NULL;
+		assert_int_equal(paging_parse("2", bad[i], PAGING_CAP, &pg, &why), -1);
+		assert_string_equal(why.message, "Invalid limit");
+		assert_int_equal(paging_parse("2", bad[i], PAGING_REFUSE, &pg, &why), -1);
 	}
 }
 
@@ -132,30 +142,30 @@ static void test_parse_page(void **state)
 	    "1000000001", "9223372036854775807", "99999999999999999999", "1e3", "-1", "0", NULL,
 	};
 	struct paging pg;
-	const char *msg = NULL;
+	struct paging_refusal why = {NULL, NULL};
 
 	(void)state;
-	assert_int_equal(paging_parse("", NULL, &pg, &msg), 0);
+	assert_int_equal(paging_parse("", NULL, PAGING_REFUSE, &pg, &why), 0);
 	assert_int_equal(pg.page, 1);
-	assert_int_equal(paging_parse("1000000000", "5", &pg, &msg), 0);
+	assert_int_equal(paging_parse("1000000000", "5", PAGING_REFUSE, &pg, &why), 0);
 	assert_true(pg.page == PAGING_PAGE_MAX);
 	assert_int_equal(pg.limit, 5);
 	for (size_t i = 0; bad[i]; i++) {
-		msg = NULL;
-		assert_int_equal(paging_parse(bad[i], "5", &pg, &msg), -1);
-		assert_string_equal(msg, "Invalid page");
+		why.message = NULL;
+		assert_int_equal(paging_parse(bad[i], "5", PAGING_REFUSE, &pg, &why), -1);
+		assert_string_equal(why.message, "Invalid page");
 	}
 	/* Both wrong: the page is named. */
-	msg = NULL;
-	assert_int_equal(paging_parse("x", "y", &pg, &msg), -1);
-	assert_string_equal(msg, "Invalid page");
+	why.message = NULL;
+	assert_int_equal(paging_parse("x", "y", PAGING_REFUSE, &pg, &why), -1);
+	assert_string_equal(why.message, "Invalid page");
 }
 
 /* The first row of a page: (page - 1) * limit, without overflow at the largest page. */
 static void test_offset(void **state)
 {
 	struct paging pg;
-	const char *msg = NULL;
+	struct paging_refusal why = {NULL, NULL};
 
 	(void)state;
 	pg = (struct paging){.page = 1, .limit = 20};
@@ -164,9 +174,9 @@ static void test_offset(void **state)
 	assert_true(paging_offset(&pg) == 20);
 	pg = (struct paging){.page = 3, .limit = 7};
 	assert_true(paging_offset(&pg) == 14);
-	assert_int_equal(paging_parse("1000000000", "1000", &pg, &msg), 0);
+	assert_int_equal(paging_parse("1000000000", "1000", PAGING_CAP, &pg, &why), 0);
 	assert_true(paging_offset(&pg) == 99999999900LL);
-	assert_int_equal(paging_parse(NULL, NULL, &pg, &msg), 0);
+	assert_int_equal(paging_parse(NULL, NULL, PAGING_REFUSE, &pg, &why), 0);
 	assert_true(paging_offset(&pg) == 0);
 }
 

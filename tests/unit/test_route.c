@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "base/arena.h"
+#include "base/kvlist.h"
 #include "web/req.h"
 #include "web/route.h"
 
@@ -151,12 +152,37 @@ static void test_allowed(void **state)
 	arena_free(a);
 }
 
+/* A route's query list: others are named once each in the order sent; NULL accepts anything. */
+static void test_unknown_query(void **state)
+{
+	static const struct route checked = {"GET", "/x", h_list, "", .query = "page limit"};
+	static const struct route none = {"GET", "/x", h_list, "", .query = ""};
+	static const struct route open = {"GET", "/x", h_list, ""};
+	struct arena *a = arena_new(1024);
+	struct kvlist q = {0};
+
+	(void)state;
+	assert_null(route_unknown_query(&checked, &q, a));
+	kvlist_add(a, &q, "page", "2");
+	kvlist_add(a, &q, "tenant_id", "");
+	kvlist_add(a, &q, "", "stray");
+	assert_null(route_unknown_query(&checked, &q, a));
+	assert_string_equal(route_unknown_query(&none, &q, a), "page");
+	kvlist_add(a, &q, "transaction_typ", "pick");
+	kvlist_add(a, &q, "pgae", "1");
+	kvlist_add(a, &q, "transaction_typ", "move");
+	assert_string_equal(route_unknown_query(&checked, &q, a), "transaction_typ, pgae");
+	assert_null(route_unknown_query(&open, &q, a));
+	arena_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_match),
 	    cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_allowed),
+	    cmocka_unit_test(test_unknown_query),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
