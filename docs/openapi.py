@@ -7,8 +7,11 @@ here (or the other way round) fails the tests. Run: /usr/bin/python3 docs/openap
 """
 import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import openapi_finish  # noqa: E402  (operationIds, common errors and headers, examples)
 
 READ = ["view:tenant", "manage:operations:tenant"]
 WRITE = ["manage:operations:tenant"]
@@ -424,6 +427,9 @@ def count_sessions(paths, schemas, status_ok):
         "lot_number": s("string", maxLength=100),
         "serials": s("array", items=s("string", maxLength=100), description="As many distinct serials as "
                      "counted_qt")}}
+    schemas["CountResolution"] = {"type": "object", "description": "The resolved line and the supervisor's "
+                                  "quantity", "properties": {
+        "bin_id": UUID, "item_id": UUID, "lot_number": NULLSTR, "counted_qt": s("integer"), "serials": serials}}
     schemas["CountRecord"] = {"type": "object", "properties": dict(line, **dict(system, **{
         "_key": UUID, "counted_qt": s("integer"), "serials": serials, "user_key": s("string"),
         "source": s("string", enum=["api", "import"]), "recorded_at": TIME, "updated_at": TIME,
@@ -522,7 +528,7 @@ def count_sessions(paths, schemas, status_ok):
         "tags": tag, "description": scopes_note(apply_scopes) + " A later record of the line drops the resolution.",
         "security": security(apply_scopes), "parameters": [key_param, TENANT_PARAM, IDEM_PARAM],
         "requestBody": {"required": True, "content": json_body(ref("CountRecordInput"))},
-        "responses": keyed_errors(dict({"200": keyed_answer(status_ok({"resolution": ref("CountRecordInput")},
+        "responses": keyed_errors(dict({"200": keyed_answer(status_ok({"resolution": ref("CountResolution")},
                                                                       "Count conflict resolved successfully"))},
                                        **errors(400)), STATUS_ERROR)}}
     paths[base + "/{key}/records/import"] = {"post": {
@@ -570,43 +576,6 @@ ERROR_CODE = s("string", description="Stable machine-readable kind of error (doc
                "unavailable. Messages may be reworded; codes stay.", examples=["field_required"])
 ERROR_FIELD = s("string", description="On errors about one field of the body or query: its name",
                 examples=["transaction_type"])
-ERROR_HEADERS = {
-    "401": {"WWW-Authenticate": {"description": 'RFC 6750: Bearer realm="stocktake", with error="invalid_token" and '
-                                                'error_description when a token was sent and refused',
-                                 "schema": s("string")}},
-    "403": {"WWW-Authenticate": {"description": 'For want of a scope: Bearer realm="stocktake", '
-                                                'error="insufficient_scope", scope="<the route\'s scopes>"',
-                                 "required": False, "schema": s("string")}},
-    "429": {"Retry-After": {"description": "Seconds to wait", "schema": s("integer")}},
-    "503": {"Retry-After": {"description": "Seconds to wait", "schema": s("integer")}},
-}
-LOCATION = {"Location": {"description": "Absolute path of the new record", "schema": s("string")}}
-OTHER_BODIES = {("/api/auth", "post"), ("/inventory/count-session/{key}/records/import", "post")}
-
-
-def error_extras(paths):
-    """Adds what every error answer carries: the headers of 401/403/429/503, 415 on the operations that take
-    a JSON body, and Location on the creates."""
-    for path, ops in paths.items():
-        for method, op in ops.items():
-            resp = op.get("responses", {})
-            for status, headers in ERROR_HEADERS.items():
-                if status in resp:
-                    resp[status] = dict(resp[status], headers=dict(resp[status].get("headers", {}), **headers))
-            envelope = next((r for c, r in resp.items() if c.startswith(("4", "5"))), None)
-            if envelope and "requestBody" in op and (path, method) not in OTHER_BODIES:
-                resp["415"] = dict(envelope, description="The body's Content-Type is not JSON "
-                                   "(application/json or application/*+json)")
-            if method == "post" and (method, path) in CREATES:
-                created = resp[CREATES[(method, path)]]
-                resp[CREATES[(method, path)]] = dict(created, headers=dict(created.get("headers", {}), **LOCATION))
-
-
-CREATES = {("post", p): "201" for p in ["/warehousing/warehouses", "/warehousing/bins", "/warehousing/items",
-                                         "/warehousing/stocks", "/warehousing/inventory-transactions", "/api/users"]}
-CREATES[("post", "/inventory/count-session")] = "200"
-
-
 def build():
     schemas = {
         "OndiError": {"type": "object", "required": ["success", "message", "code"],
@@ -701,15 +670,16 @@ def build():
                                       "lot_number": s("string"), "serial_number": s("string")}},
     }
 
-    def status_ok(extra_props, message):
-        props = {"status": s("integer", const=200), "message": s("string", examples=[message]), "detail": s("string")}
+    def status_ok(extra_props, message, code=200):
+        props = {"status": s("integer", const=code), "message": s("string", examples=[message]), "detail": s("string")}
         props.update(extra_props)
         return {"description": message, "content": {"application/json": {"schema": {
             "type": "object", "required": ["status", "message", "detail"], "properties": props}}}}
 
     paths = {}
     paths["/api/openapi.json"] = {"get": {"summary": "This document", "tags": ["meta"], "security": [],
-                                          "responses": {"200": {"description": "OpenAPI 3.1 document"}}}}
+                                          "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {
+                                              "application/json": {"schema": s("object")}}}}}}
     paths["/api/auth"] = {"post": {
         "summary": "OAuth2 password flow: exchange username and password for a bearer token",
         "tags": ["auth"], "description": "Public. Rate-limited by nginx.", "security": [],
@@ -736,7 +706,7 @@ def build():
                  "parameters": [TENANT_PARAM, IDEM_PARAM],
                  "requestBody": {"required": True, "content": json_body(ref("UserCreate"))},
                  "responses": keyed_errors(dict({"201": keyed_answer(status_ok({"user": ref("User")},
-                                                                               "User created successfully"))},
+                                                                               "User created successfully", 201))},
                                                 **status_errors(400, 401, 403)), STATUS_ERROR)}}
     paths["/api/users/{id}"] = {
         "get": {"summary": "Get a user", "tags": ["users"], "description": scopes_note(admin),
@@ -765,9 +735,8 @@ def build():
     inventory_transactions(paths, schemas)
     count_sessions(paths, schemas, status_ok)
     unknown_query_refused(paths)
-    error_extras(paths)
 
-    return {
+    return openapi_finish.finish({
         "openapi": "3.1.0",
         "info": {"title": "stocktake", "version": "0.1.0",
                  "description": "Multi-tenant warehouse inventory service: stock ledger and cycle counts. "
@@ -775,8 +744,14 @@ def build():
                                 "Error bodies carry a stable `code` and, about one field, `field`; every answer carries "
                                 "X-Request-Id (the request's own when it is 1-64 of [A-Za-z0-9._-], else a new one)."},
         "servers": [{"url": "/"}],
-        "tags": [{"name": "auth"}, {"name": "users"}, {"name": "master data"}, {"name": "inventory transactions"},
-                 {"name": "count sessions"}, {"name": "meta"}],
+        "tags": [{"name": "auth", "description": "Log in (OAuth2 password flow) and who the caller is"},
+                 {"name": "users", "description": "The tenant's users and their scopes"},
+                 {"name": "master data", "description": "Warehouses, bins, items and stock records (ONDI envelope)"},
+                 {"name": "inventory transactions",
+                  "description": "The stock ledger: every change of stock is a transaction (ONDI envelope)"},
+                 {"name": "count sessions",
+                  "description": "Cycle counts: plan, start, count, complete, apply (status envelope)"},
+                 {"name": "meta", "description": "This document"}],
         "paths": paths,
         "components": {
             "schemas": schemas,
@@ -791,7 +766,7 @@ def build():
                     "inventory:count:create": "Plan count sessions",
                     "inventory:count:record": "Record counts in sessions one is assigned to",
                     "inventory:count:apply": "Apply a completed count session's variances to stock"}}}}}},
-    }
+    })
 
 
 if __name__ == "__main__":

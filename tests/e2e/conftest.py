@@ -7,6 +7,8 @@ import uuid
 import pytest
 import requests
 
+import openapi_check
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BASE_URL = os.environ.get("STOCKTAKE_URL", "http://127.0.0.1:%s" % os.environ.get("PORT", "8080"))
 DB_SOCKET = os.environ.get("STOCKTAKE_DB_SOCKET", os.path.join(ROOT, "var", "run", "mysqld.sock"))
@@ -96,3 +98,54 @@ def demo_tenant_id():
 @pytest.fixture(scope="session")
 def acme_tenant_id():
     return db_query("SELECT id FROM tenants WHERE name = 'Acme'")[0][0]
+
+
+# --- every response of an e2e test checked against docs/openapi.json (openapi_check.py) ----------
+
+E2E_DIR = os.path.dirname(os.path.abspath(__file__))
+_recording = None  # the list responses are appended to while an e2e test runs, else None
+_document = None
+_send = requests.Session.send
+
+
+def _recording_send(self, request, **kw):
+    response = _send(self, request, **kw)
+    if _recording is not None and request.url.startswith(BASE_URL + "/"):
+        _recording.append(response)
+    return response
+
+
+requests.Session.send = _recording_send
+
+
+def _problems(responses):
+    global _document
+    if _document is None:
+        _document = openapi_check.Document()
+    for r in responses:
+        # A streamed body the test did not read is not read here either (status and type still are).
+        body = r._content.decode("utf-8", "replace") if isinstance(r._content, bytes) else None
+        problem = _document.check(r.request.method, r.request.url, r.status_code,
+                                  r.headers.get("Content-Type"), body or None)
+        if problem:
+            yield "%s %s -> %d: %s" % (r.request.method, r.request.path_url, r.status_code, problem)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Records the test's responses; a passing test whose responses the document does not describe fails.
+    Only for tests under tests/e2e (tests/reliability and tests/cluster copy this conftest's names)."""
+    global _recording
+    if not str(item.fspath).startswith(E2E_DIR + os.sep):
+        yield
+        return
+    _recording = responses = []
+    try:
+        outcome = yield
+    finally:
+        _recording = None
+    if outcome.excinfo is None:
+        problems = list(_problems(responses))
+        if problems:
+            pytest.fail("responses not described by docs/openapi.json:\n" + "\n".join(problems[:20]),
+                        pytrace=False)

@@ -129,3 +129,146 @@ def test_route_query_parameters_match_document():
             assert accepted == documented, (parts[0], pattern, sorted(accepted ^ documented))
             checked += 1
     assert checked > 30
+
+
+def operations(doc):
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            yield path, method, op
+
+
+def test_every_operation_has_a_unique_operation_id():
+    doc = load_document()
+    ids = [op.get("operationId") for _, _, op in operations(doc)]
+    assert None not in ids
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert all(re.fullmatch(r"[a-z][A-Za-z]+", i) for i in ids), ids
+    by_route = {(m, p): op["operationId"] for p, m, op in operations(doc)}
+    assert by_route[("get", "/warehousing/inventory-transactions")] == "listInventoryTransactions"
+    assert by_route[("post", "/warehousing/inventory-transactions")] == "createInventoryTransaction"
+    assert by_route[("get", "/warehousing/bins/{id}")] == "getBin"
+    assert by_route[("post", "/inventory/count-session/{key}/start")] == "startCountSession"
+
+
+def media_examples(doc):
+    """(where, schema, value) of every example of a request body or response media type."""
+    for path, method, op in operations(doc):
+        bodies = [("request", op.get("requestBody", {}))] + list(op["responses"].items())
+        for status, body in bodies:
+            for media, m in body.get("content", {}).items():
+                for name, e in m.get("examples", {}).items():
+                    yield "%s %s %s %s %s" % (method, path, status, media, name), m["schema"], e["value"]
+
+
+def test_every_example_is_valid_against_its_schema():
+    """The examples (the API documents' own among them) are what the schemas describe."""
+    import jsonschema
+    doc = load_document()
+    resolver = jsonschema.RefResolver.from_schema(doc)
+    checked = 0
+    for where, schema, value in media_examples(doc):
+        errors = list(jsonschema.Draft202012Validator(schema, resolver=resolver).iter_errors(value))
+        assert errors == [], (where, [e.message for e in errors])
+        checked += 1
+    ops = {op["operationId"]: op for _, _, op in operations(doc)}
+    create = ops["createInventoryTransaction"]
+    assert create["requestBody"]["content"]["application/json"]["examples"]["move"]["value"]["quantity"] == 10
+    assert "examples" in create["responses"]["201"]["content"]["application/json"]
+    assert "examples" in ops["createCountSession"]["requestBody"]["content"]["application/json"]
+    assert checked >= 20
+
+
+def test_every_response_has_the_statuses_and_headers_the_stack_sends():
+    doc = load_document()
+    resolve = lambda r: doc["components"]["responses"][r["$ref"].rsplit("/", 1)[1]] if "$ref" in r else r
+    for path, method, op in operations(doc):
+        responses = {k: resolve(v) for k, v in op["responses"].items()}
+        where = (method, path)
+        assert {"405", "500", "default"} <= set(responses), where
+        for status, r in responses.items():
+            assert "X-Request-Id" in r.get("headers", {}), (where, status)
+        if path == "/api/openapi.json":
+            continue
+        assert "503" in responses and "Retry-After" in responses["503"]["headers"], where
+        assert "Allow" in responses["405"]["headers"], where
+        if op.get("security"):
+            assert "WWW-Authenticate" in responses["401"]["headers"], where
+        if list(op.get("requestBody", {}).get("content", {})) == ["application/json"]:
+            assert {"413", "415"} <= set(responses), where
+        headers_in = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
+        if "If-Match" in headers_in:
+            assert "412" in responses, where
+        ok = responses[min(k for k in responses if k.startswith("2"))]
+        if "201" in responses or op["operationId"] == "createCountSession":
+            assert "Location" in ok["headers"], where
+        if op["operationId"].startswith(("create", "record", "import")):
+            assert "Idempotency-Key" in headers_in, where
+        if "Idempotency-Key" in headers_in:
+            assert "Idempotent-Replayed" in ok["headers"], where
+            assert "Retry-After" in responses["409"]["headers"] and "422" in responses, where
+        for name, header in ok.get("headers", {}).items():
+            assert header == {"$ref": "#/components/headers/" + name}, (where, name)
+    tagged = [(m, p) for p, m, op in operations(doc)
+              if any("ETag" in r.get("headers", {}) for s, r in op["responses"].items() if s.startswith("2"))]
+    assert ("get", "/warehousing/bins/{id}") in tagged and ("get", "/inventory/count-session/{key}") in tagged
+    login = doc["paths"]["/api/auth"]["post"]["responses"]
+    assert "Retry-After" in resolve(login["429"])["headers"]
+
+
+def test_csv_downloads_are_their_own_media_type_after_json():
+    """Generated clients type an answer by its first media type (openapi-generator) or by
+    application/json: the CSV is a second media type with a string schema (docs/openapi_finish.py)."""
+    doc = load_document()
+    csv = [(p, m) for p, m, op in operations(doc) if "text/csv" in op["responses"].get("200", {}).get("content", {})]
+    assert sorted(csv) == [("/inventory/count-session/{key}/variances", "get"),
+                           ("/warehousing/inventory-transactions", "get")]
+    for path, method in csv:
+        ok = doc["paths"][path][method]["responses"]["200"]
+        assert list(ok["content"]) == ["application/json", "text/csv"]
+        assert ok["content"]["text/csv"]["schema"]["type"] == "string"
+        assert "Content-Disposition" in ok["headers"]
+
+
+def redocly():
+    """tests/openapi's @redocly/cli, installed from its package-lock.json when missing (as ./devstack test
+    does), so the lint runs wherever the e2e suite runs."""
+    tools = os.path.join(ROOT, "tests", "openapi")
+    exe = os.path.join(tools, "node_modules", ".bin", "redocly")
+    if not os.path.exists(exe):
+        subprocess.run(["npm", "ci", "--prefix", tools, "--no-audit", "--no-fund", "--loglevel=error"],
+                       check=True, timeout=600)
+    return exe
+
+
+def test_redocly_lint_has_no_errors_and_no_warnings():
+    tools = os.path.join(ROOT, "tests", "openapi")
+    out = subprocess.run([redocly(), "lint", "--config", os.path.join(tools, "redocly.yaml"), "--format=json",
+                          os.path.join(ROOT, "docs", "openapi.json")], capture_output=True, text=True, timeout=300)
+    report = json.loads(out.stdout)
+    problems = ["%s %s: %s" % (p["severity"], p["ruleId"], p["message"]) for p in report["problems"]]
+    assert report["totals"]["errors"] == 0 and report["totals"]["warnings"] == 0, problems
+    assert out.returncode == 0, out.stderr
+
+
+def test_response_check_refuses_what_the_document_does_not_describe():
+    """The e2e suite's response check (openapi_check.py, run after every e2e test by conftest.py)."""
+    import openapi_check
+    d = openapi_check.Document()
+    ok = '{"success": true, "message": "Bins retrieved successfully", "bins": [], "page": 1, "limit": 20, ' \
+         '"total": 0}'
+    assert d.check("GET", url("/warehousing/bins"), 200, "application/json", ok) is None
+    assert "does not match the schema at (the body)" in d.check("GET", url("/warehousing/bins"), 200,
+                                                                "application/json", '{"success": true}')
+    assert "page" in d.check("GET", url("/warehousing/bins"), 200, "application/json", ok.replace("1,", '"1",'))
+    assert "status 302 is not documented" in d.check("GET", url("/warehousing/bins"), 302, "text/html", "")
+    assert "Content-Type 'text/html'" in d.check("GET", url("/warehousing/bins"), 400, "text/html", "<html>")
+    err = '{"success": false, "message": "Not found"}'
+    assert d.check("GET", url("/warehousing/bins/ledger"), 404, "application/json", err) is None
+    assert d.check("GET", url("/no/such/path"), 404, "application/json", err) is None
+    assert "not an error" in d.check("GET", url("/no/such/path"), 200, "application/json", err)
+    assert d.check("DELETE", url("/warehousing/bins"), 405, "application/json",
+                   '{"success": false, "message": "Method not allowed"}') is None
+    assert "not 405" in d.check("DELETE", url("/warehousing/bins"), 200, "application/json", ok)
+    # The status envelope of the count sessions, not the ONDI one.
+    assert d.check("GET", url("/inventory/count-session/x"), 404, "application/json", err) is not None
+    assert d.check("GET", url("/admin/anything"), 200, "text/html", "<html>") is None

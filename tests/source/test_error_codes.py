@@ -96,5 +96,16 @@ def test_every_message_has_a_code(classify):
     assert not unknown, "messages without a code (add them to lib/web/error_code.c):\n" + "\n".join(unknown)
 
 
+def test_openapi_examples_show_the_codes_sent(classify):
+    """The error examples of the OpenAPI document carry the codes the service adds."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("openapi_examples", os.path.join(ROOT, "docs", "openapi_examples.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    msgs = sorted(mod.ERROR_CODES)
+    got = {m: code for m, (_, code) in zip(msgs, classify(msgs))}
+    assert got == {m: mod.ERROR_CODES[m][0] for m in msgs}
+
+
 def test_an_unknown_message_is_caught(classify):
     assert classify(["Something nobody wrote"]) == [["0", "invalid_request"]]
