@@ -262,12 +262,12 @@ def test_response_check_refuses_what_the_document_does_not_describe():
     assert "page" in d.check("GET", url("/warehousing/bins"), 200, "application/json", ok.replace("1,", '"1",'))
     assert "status 302 is not documented" in d.check("GET", url("/warehousing/bins"), 302, "text/html", "")
     assert "Content-Type 'text/html'" in d.check("GET", url("/warehousing/bins"), 400, "text/html", "<html>")
-    err = '{"success": false, "message": "Not found"}'
+    err = '{"success": false, "message": "Not found", "code": "not_found"}'
     assert d.check("GET", url("/warehousing/bins/ledger"), 404, "application/json", err) is None
     assert d.check("GET", url("/no/such/path"), 404, "application/json", err) is None
     assert "not an error" in d.check("GET", url("/no/such/path"), 200, "application/json", err)
     assert d.check("DELETE", url("/warehousing/bins"), 405, "application/json",
-                   '{"success": false, "message": "Method not allowed"}') is None
+                   '{"success": false, "message": "Method not allowed", "code": "method_not_allowed"}') is None
     assert "not 405" in d.check("DELETE", url("/warehousing/bins"), 200, "application/json", ok)
     # The status envelope of the count sessions, not the ONDI one.
     assert d.check("GET", url("/inventory/count-session/x"), 404, "application/json", err) is not None
