@@ -116,6 +116,39 @@ static void test_truncated_line(void **state)
 	assert_int_equal(captured[2045], 'y');
 }
 
+static void emit_one(void)
+{
+	log_warn("x");
+}
+
+/* The request's id shows on its lines, and only a plain token of at most 64 characters. */
+static void test_request_id(void **state)
+{
+	char want[256];
+	char longer[80];
+
+	log_set_name("unit");
+	log_set_level(LOGL_INFO);
+	log_set_request("a1B2.c-3_d");
+	capture(emit_one);
+	snprintf(want, sizeof(want), "%s[a1B2.c-3_d] x\n", prefix("warn"));
+	assert_string_equal(captured, want);
+
+	snprintf(want, sizeof(want), "%sx\n", prefix("warn"));
+	log_set_request("two words");
+	capture(emit_one);
+	assert_string_equal(captured, want);
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	log_set_request(longer);
+	capture(emit_one);
+	assert_string_equal(captured, want);
+	log_set_request("r1");
+	log_set_request(NULL);
+	capture(emit_one);
+	assert_string_equal(captured, want);
+}
+
 static void test_fatal_exits(void **state)
 {
 	int fds[2], status;
@@ -145,9 +178,9 @@ static void test_fatal_exits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse),       cmocka_unit_test(test_filter_and_format),
-	    cmocka_unit_test(test_one_line),    cmocka_unit_test(test_truncated_line),
-	    cmocka_unit_test(test_fatal_exits),
+	    cmocka_unit_test(test_parse),      cmocka_unit_test(test_filter_and_format),
+	    cmocka_unit_test(test_one_line),   cmocka_unit_test(test_truncated_line),
+	    cmocka_unit_test(test_request_id), cmocka_unit_test(test_fatal_exits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
