@@ -124,7 +124,7 @@ static void emit_one(void)
 /* The request's id shows on its lines, and only a plain token of at most 64 characters. */
 static void test_request_id(void **state)
 {
-	char want[256];
+	char want[512];
 	char longer[80];
 
 	log_set_name("unit");
