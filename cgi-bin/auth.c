@@ -22,6 +22,7 @@
 #include "web/auth.h"
 #include "web/body.h"
 #include "web/envelope.h"
+#include "web/etag.h"
 #include "web/keyed.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -96,12 +97,14 @@ static void refused(struct request *r, int rc, const struct user_result *res)
 static void reply_user(struct request *r, int status, const char *message, const char *id)
 {
 	struct db_rows rows;
-	struct json_object *o;
+	struct json_object *o, *user;
 
 	if (load_user(r, id, &rows) != 0)
 		return;
 	o = envelope_status(status, message, id);
-	json_object_object_add(o, "user", user_json(r->arena, &rows, 0));
+	user = user_json(r->arena, &rows, 0);
+	etag_send(r, etag_of_json(r->arena, user));
+	json_object_object_add(o, "user", user);
 	if (status == 201)
 		req_add_header(r, "Location", arena_sprintf(r->arena, "/api/users/%s", id));
 	envelope_reply(r, status, o);
@@ -427,20 +430,68 @@ static void users_get(struct request *r)
 	           valid_id_norm(r->arena, req_param(r, "id")));
 }
 
+/* A user's update with the If-Match it was sent with (or NULL). */
+struct user_write {
+	struct request *r;
+	const char *id, *if_match;
+	struct user_input *in;
+	struct user_result res;
+	int rc;     /* user_update's answer */
+	bool stale; /* the If-Match named an older version of the user */
+};
+
+/* The If-Match, checked with the user's row locked so no update slips in between; then the
+ * update (joining this transaction). */
+static int user_write_txn(void *ctx)
+{
+	struct user_write *w = ctx;
+	struct request *r = w->r;
+	struct db_rows rows;
+	struct json_object *now;
+
+	w->stale = false;
+	if (w->if_match && strcmp(w->if_match, "*") != 0) {
+		if (db_exec(r->arena, NULL,
+		            "SELECT id FROM users WHERE tenant_id = ? AND id = ? FOR UPDATE", "ss",
+		            r->caller->tenant_id, w->id) < 0 ||
+		    user_load(r->arena, r->caller->tenant_id, w->id, &rows) != 0)
+			return -1;
+		now = user_json(r->arena, &rows, 0);
+		w->stale = !etag_if_match(w->if_match, etag_of_json(r->arena, now));
+		json_object_put(now);
+		if (w->stale)
+			return 1;
+	}
+	w->rc =
+	    user_update(r->arena, r->caller->tenant_id, w->id, r->caller->user_id, w->in, &w->res);
+	return w->rc != 0 ? 1 : 0;
+}
+
 static void users_update(struct request *r)
 {
 	/* Lower-cased like stored ids, so the self checks see an upper-cased own id too. */
 	const char *id = valid_id_norm(r->arena, req_param(r, "id"));
 	struct user_input in;
-	struct user_result res;
+	struct user_write w;
 	struct db_rows rows;
-	int rc;
 
 	if (load_user(r, id, &rows) != 0 || read_user_input(r, false, &in) != 0)
 		return;
-	rc = user_update(r->arena, r->caller->tenant_id, id, r->caller->user_id, &in, &res);
-	if (rc != 0) {
-		refused(r, rc, &res);
+	memset(&w, 0, sizeof(w));
+	w.r = r;
+	w.id = id;
+	w.in = &in;
+	w.if_match = req_header(r, "If-Match");
+	if (db_transaction(user_write_txn, &w) < 0 && !w.rc) {
+		send_error(r, 500, "Internal server error");
+		return;
+	}
+	if (w.stale) {
+		send_error(r, 412, ETAG_STALE_MESSAGE);
+		return;
+	}
+	if (w.rc != 0) {
+		refused(r, w.rc, &w.res);
 		return;
 	}
 	log_info("auth: user %s updated by %s", id, r->caller->user_id);

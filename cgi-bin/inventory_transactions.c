@@ -19,6 +19,7 @@
 #include "web/auth.h"
 #include "web/body.h"
 #include "web/envelope.h"
+#include "web/etag.h"
 #include "web/idempotency.h"
 #include "web/keyed.h"
 #include "web/itx_api.h"
@@ -286,6 +287,7 @@ static void send_transaction(struct request *r, const char *id, const char *mess
 {
 	struct db_rows rows;
 	struct buf *b;
+	size_t start;
 
 	struct itx_read read = itx_get(r->arena, tenant_of(r), id, auth_probe(r), &rows);
 
@@ -304,7 +306,9 @@ static void send_transaction(struct request *r, const char *id, const char *mess
 	}
 	b = envelope_ondi_open(r, message);
 	buf_puts(b, ",\"inventory_transaction\":");
+	start = b->len;
 	row_json_write(b, &rows, 0, r->arena);
+	etag_send(r, etag_of_text(r->arena, b->data + start, b->len - start));
 	buf_putc(b, '}');
 }
 
@@ -316,11 +320,79 @@ static void handle_get(struct request *r)
 		send_transaction(r, id, "Transaction retrieved successfully");
 }
 
+enum notes_outcome { NOTES_WRITTEN, NOTES_NONE, NOTES_STALE, NOTES_FAILED };
+
+/* A correction of a transaction's notes, with the If-Match it was sent with (or NULL). */
+struct notes_write {
+	struct request *r;
+	const char *id, *notes, *if_match;
+	enum notes_outcome outcome;
+};
+
+/*
+ * The If-Match of a notes correction, checked with the transaction's row locked, so a
+ * correction made meanwhile by someone else cannot slip between the check and the write: 0 to
+ * go on, 1 when the tag is stale or the transaction does not exist, -1 on error.
+ */
+static int notes_precondition(struct notes_write *w)
+{
+	struct request *r = w->r;
+	struct db_rows rows;
+	struct buf text;
+	struct itx_read read;
+	const char *tag;
+
+	if (!w->if_match || strcmp(w->if_match, "*") == 0)
+		return 0;
+	if (db_exec(
+	        r->arena, NULL,
+	        "SELECT id FROM inventory_transactions WHERE tenant_id = ? AND id = ? FOR UPDATE",
+	        "ss", tenant_of(r), w->id) < 0)
+		return -1;
+	read = itx_get(r->arena, tenant_of(r), w->id, NULL, &rows);
+	if (read.outcome == ITX_READ_NONE) {
+		w->outcome = NOTES_NONE;
+		return 1;
+	}
+	if (read.outcome != ITX_READ_OK)
+		return -1;
+	/* The tag of the record as GET shows it (send_transaction). */
+	buf_init(&text);
+	row_json_write(&text, &rows, 0, r->arena);
+	tag = etag_of_text(r->arena, text.data, text.len);
+	buf_release(&text);
+	if (etag_if_match(w->if_match, tag))
+		return 0;
+	w->outcome = NOTES_STALE;
+	return 1;
+}
+
+static int notes_txn(void *ctx)
+{
+	struct notes_write *w = ctx;
+	int rc;
+
+	w->outcome = NOTES_WRITTEN;
+	if ((rc = notes_precondition(w)) != 0)
+		return rc;
+	if (db_exec(w->r->arena, NULL,
+	            "UPDATE inventory_transactions SET notes = ? WHERE tenant_id = ? AND id = ?",
+	            "sss", w->notes, tenant_of(w->r), w->id) < 0)
+		return -1;
+	/* The connection reports matched rows, so 0 means no such transaction. */
+	if (db_affected_rows() == 0) {
+		w->outcome = NOTES_NONE;
+		return 1;
+	}
+	return 0;
+}
+
 /* Transactions are immutable; only their notes may be corrected. */
 static void handle_update(struct request *r)
 {
 	const char *id = path_id(r), *msg = NULL, *notes;
 	struct json_object *body;
+	struct notes_write w;
 	bool ok;
 
 	if (!id)
@@ -353,18 +425,22 @@ static void handle_update(struct request *r)
 		envelope_ondi_error(r, 400, "Field too long: notes");
 		return;
 	}
-	if (db_exec(r->arena, NULL,
-	            "UPDATE inventory_transactions SET notes = ? WHERE tenant_id = ? AND id = ?",
-	            "sss", notes, tenant_of(r), id) < 0) {
-		send_internal(r);
-		return;
-	}
-	/* The connection reports matched rows, so 0 means no such transaction. */
-	if (db_affected_rows() == 0) {
+	w = (struct notes_write){r, id, notes, req_header(r, "If-Match"), NOTES_WRITTEN};
+	if (db_transaction(notes_txn, &w) < 0)
+		w.outcome = NOTES_FAILED;
+	switch (w.outcome) {
+	case NOTES_WRITTEN:
+		send_transaction(r, id, "Transaction updated successfully");
+		break;
+	case NOTES_NONE:
 		envelope_ondi_error(r, 404, "Transaction not found");
-		return;
+		break;
+	case NOTES_STALE:
+		envelope_ondi_error(r, 412, ETAG_STALE_MESSAGE);
+		break;
+	default:
+		send_internal(r);
 	}
-	send_transaction(r, id, "Transaction updated successfully");
 }
 
 /* ---- ledger check ------------------------------------------------------ */

@@ -329,16 +329,17 @@ def inventory_transactions(paths, schemas):
     paths[base + "/{id}"] = {
         "get": {"summary": "Get an inventory transaction with its related records", "tags": tag,
                 "description": scopes_note(READ), "security": security(READ), "parameters": [tx_id, TENANT_PARAM],
-                "responses": dict({"200": ondi_one("inventory_transaction", "InventoryTransactionDetail",
-                                                   "Transaction retrieved successfully")},
+                "responses": dict({"200": tagged_answer(ondi_one("inventory_transaction", "InventoryTransactionDetail",
+                                                                 "Transaction retrieved successfully"))},
                                   **ondi_errors(400, 401, 403, 404))},
         "patch": {"summary": "Correct the notes of a transaction (nothing else changes: corrections of stock are "
                              "new transactions)", "tags": tag, "description": scopes_note(WRITE),
-                  "security": security(WRITE), "parameters": [tx_id, TENANT_PARAM],
+                  "security": security(WRITE), "parameters": [tx_id, TENANT_PARAM, IF_MATCH_PARAM],
                   "requestBody": {"required": True, "content": json_body(ref("InventoryTransactionPatch"))},
-                  "responses": dict({"200": ondi_one("inventory_transaction", "InventoryTransactionDetail",
-                                                     "Transaction updated successfully")},
-                                    **ondi_errors(400, 401, 403, 404))},
+                  "responses": dict({"200": tagged_answer(ondi_one("inventory_transaction",
+                                                                   "InventoryTransactionDetail",
+                                                                   "Transaction updated successfully"))},
+                                    **ondi_errors(400, 401, 403, 404, 412))},
     }
 
 
@@ -711,12 +712,13 @@ def build():
     paths["/api/users/{id}"] = {
         "get": {"summary": "Get a user", "tags": ["users"], "description": scopes_note(admin),
                 "security": security(admin), "parameters": [ID_PARAM, TENANT_PARAM],
-                "responses": dict({"200": status_ok({"user": ref("User")}, "User retrieved successfully")},
+                "responses": dict({"200": tagged_answer(status_ok({"user": ref("User")},
+                                                                  "User retrieved successfully"))},
                                   **status_errors(401, 403, 404))},
         "patch": {"summary": "Update a user", "tags": ["users"], "description": scopes_note(admin),
-                  "security": security(admin), "parameters": [ID_PARAM, TENANT_PARAM],
+                  "security": security(admin), "parameters": [ID_PARAM, TENANT_PARAM, IF_MATCH_PARAM],
                   "requestBody": {"required": True, "content": json_body(ref("UserPatch"))},
-                  "responses": dict({"200": status_ok({"user": ref("User")}, "User updated successfully")},
+                  "responses": dict({"200": tagged_answer(status_ok({"user": ref("User")}, "User updated successfully"))},
                                     **status_errors(400, 401, 403, 404, 409))},
         "delete": {"summary": "Disable a user (their tokens stop working at once)", "tags": ["users"],
                    "description": scopes_note(admin), "security": security(admin),

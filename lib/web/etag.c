@@ -10,12 +10,12 @@
 #include "web/req.h"
 
 /* FNV-1a: not a secret, only a change detector, so no crypto library is needed. */
-static unsigned long long fnv1a(const char *s)
+static unsigned long long fnv1a(const char *s, size_t n)
 {
 	unsigned long long h = 0xcbf29ce484222325ULL;
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
 		h *= 0x100000001b3ULL;
 	}
 	return h;
@@ -26,7 +26,12 @@ const char *etag_of_json(struct arena *a, struct json_object *record)
 	/* The text the answer sends (JVAL_OUT_FLAGS); record stays the caller's. */
 	const char *text = json_object_to_json_string_ext(record, JVAL_OUT_FLAGS);
 
-	return arena_sprintf(a, "\"%016llx\"", fnv1a(text ? text : ""));
+	return etag_of_text(a, text ? text : "", text ? strlen(text) : 0);
+}
+
+const char *etag_of_text(struct arena *a, const char *text, size_t n)
+{
+	return arena_sprintf(a, "\"%016llx\"", fnv1a(text, n));
 }
 
 const char *etag_of_rev(struct arena *a, long long rev)

@@ -3,6 +3,7 @@
 #define STOCKTAKE_ETAG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct arena;
 struct json_object;
@@ -16,6 +17,9 @@ struct request;
  * ("\"3f2a...\""), so it changes whenever anything the client sees of the record changes.
  */
 const char *etag_of_json(struct arena *a, struct json_object *record);
+
+/* The same tag of a record already written as JSON text: the n bytes at text. */
+const char *etag_of_text(struct arena *a, const char *text, size_t n);
 
 /* The entity tag of a revision number: "\"<rev>\"" (count sessions' _rev). */
 const char *etag_of_rev(struct arena *a, long long rev);

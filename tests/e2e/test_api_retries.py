@@ -231,3 +231,49 @@ def test_count_session_etag_is_its_rev(admin):
     assert stale.status_code == 412 and stale.json()["message"] == STALE
     assert send("PUT", path, admin, json={"count_session": {"_rev": rev, "notes": "third"}}).status_code == 409
     assert get(admin, skey)["count_session"]["notes"] == "first"
+
+
+def test_transaction_notes_etag_and_if_match(admin):
+    wh = new_warehouse(admin)
+    item = new_item(admin)
+    stock = new_stock(admin, wh["id"], item["id"], new_bin(admin, wh["id"])["id"], quantity=5)
+    r = send("POST", "/warehousing/inventory-transactions", admin,
+             json={"warehouse_id": wh["id"], "item_id": item["id"], "stock_id": stock["id"],
+                   "transaction_type": "receive", "quantity": 1, "notes": "first"})
+    assert r.status_code == 201, r.text
+    path = "/warehousing/inventory-transactions/" + r.json()["inventory_transaction"]["id"]
+    tag = send("GET", path, admin).headers["ETag"]
+    assert tag.startswith('"') and send("GET", path, admin).headers["ETag"] == tag
+    changed = send("PATCH", path, admin, json={"notes": "second"}, headers={"If-Match": tag})
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["ETag"] not in (None, tag)
+    assert changed.headers["ETag"] == send("GET", path, admin).headers["ETag"]
+    # Someone else's correction came between: the tag read before it is stale.
+    stale = send("PATCH", path, admin, json={"notes": "lost"}, headers={"If-Match": tag})
+    assert stale.status_code == 412
+    assert stale.json() == {"success": False, "message": STALE, "code": "precondition_failed"}
+    tid = path.rsplit("/", 1)[1]
+    assert db_query("SELECT notes FROM inventory_transactions WHERE id = ?", tid) == [["second"]]
+    assert send("PATCH", path, admin, json={"notes": "star"}, headers={"If-Match": "*"}).status_code == 200
+    # A stale tag on a transaction that does not exist is still 404.
+    gone = send("PATCH", "/warehousing/inventory-transactions/00000000-0000-4000-8000-000000000000", admin,
+                json={"notes": "x"}, headers={"If-Match": tag})
+    assert gone.status_code == 404
+
+
+def test_user_etag_and_if_match(admin):
+    name = unique("etag-user")
+    created = send("POST", "/api/users", admin, json={"username": name, "password": "password-123"})
+    assert created.status_code == 201, created.text
+    path = "/api/users/" + created.json()["user"]["id"]
+    tag = send("GET", path, admin).headers["ETag"]
+    assert created.headers["ETag"] == tag
+    changed = send("PATCH", path, admin, json={"first_name": "Ada"}, headers={"If-Match": tag})
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["ETag"] != tag
+    stale = send("PATCH", path, admin, json={"first_name": "Lost"}, headers={"If-Match": tag})
+    assert stale.status_code == 412
+    body = stale.json()
+    assert (body["status"], body["message"], body["code"]) == (412, STALE, "precondition_failed")
+    assert db_query("SELECT first_name FROM users WHERE username = ?", name) == [["Ada"]]
+    assert send("PATCH", path, admin, json={"first_name": "Plain"}).status_code == 200

@@ -27,6 +27,20 @@ static void test_tag_follows_the_content(void **state)
 	arena_free(a);
 }
 
+/* A record written as text (row_json_write) gets the tag its JSON object would get. */
+static void test_text_tag_is_the_json_tag(void **state)
+{
+	struct arena *a = arena_new(4096);
+	const char *text = "{\"id\":\"x\",\"name\":\"a\"}ignored";
+	struct json_object *o = json_tokener_parse("{\"id\":\"x\",\"name\":\"a\"}");
+
+	assert_string_equal(etag_of_text(a, text, strlen(text) - strlen("ignored")),
+	                    etag_of_json(a, o));
+	assert_string_not_equal(etag_of_text(a, text, strlen(text)), etag_of_json(a, o));
+	json_object_put(o);
+	arena_free(a);
+}
+
 static void test_if_match(void **state)
 {
 	const char *tag = "\"abc\"";
@@ -48,6 +62,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tag_follows_the_content),
+	    cmocka_unit_test(test_text_tag_is_the_json_tag),
 	    cmocka_unit_test(test_if_match),
 	};
 
