@@ -1,13 +1,16 @@
 """Shared fixtures for end-to-end tests against the running devstack (nginx + handlers + MariaDB)."""
 import os
 import subprocess
+import sys
 import time
 import uuid
 
 import pytest
 import requests
 
-import openapi_check
+# The browser and reliability suites load this file from elsewhere: its neighbour must be found too.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openapi_check  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BASE_URL = os.environ.get("STOCKTAKE_URL", "http://127.0.0.1:%s" % os.environ.get("PORT", "8080"))

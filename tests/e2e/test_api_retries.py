@@ -134,6 +134,14 @@ def test_a_stored_409_is_replayed(admin):
     assert first.status_code == 409
 
 
+def wait_for(sql, timeout=5.0):
+    """Polls sql (a COUNT) until it is not 0."""
+    end = time.monotonic() + timeout
+    while count(sql) == 0:
+        assert time.monotonic() < end, "timed out waiting for: " + sql
+        time.sleep(0.05)
+
+
 def test_a_retry_while_the_first_runs_gets_409_at_once(admin):
     wh = new_warehouse(admin)
     b = new_bin(admin, wh["id"])
@@ -145,14 +153,15 @@ def test_a_retry_while_the_first_runs_gets_409_at_once(admin):
     # A second database session holds the stock row, so the first request waits inside its transaction.
     holder = subprocess.Popen(
         ["mariadb", "--socket=" + DB_SOCKET, "-uroot", DB_NAME, "-e",
-         "START TRANSACTION; SELECT quantity FROM stocks WHERE id = '%s' FOR UPDATE; SELECT SLEEP(3); COMMIT;"
+         "START TRANSACTION; SELECT quantity FROM stocks WHERE id = '%s' FOR UPDATE; SELECT SLEEP(6); COMMIT;"
          % stock["id"]], stdout=subprocess.DEVNULL)
-    time.sleep(0.5)
+    # Waits for each step instead of guessing how long it takes on a busy machine.
+    wait_for("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(6)'")
     out = {}
     first = threading.Thread(target=lambda: out.update(
         first=send("POST", "/warehousing/inventory-transactions", admin, key=key, json=body)))
     first.start()
-    time.sleep(0.7)
+    wait_for("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'")
     t0 = time.monotonic()
     retry = send("POST", "/warehousing/inventory-transactions", admin, key=key, json=body)
     took = time.monotonic() - t0

@@ -203,6 +203,10 @@ int db_transaction(db_txn_fn fn, void *ctx)
 {
 	NO_DB("db_transaction");
 }
+void db_txn_keep_conflict(void)
+{
+	NO_DB("db_txn_keep_conflict");
+}
 char *db_uuid(struct arena *a)
 {
 	NO_DB("db_uuid");

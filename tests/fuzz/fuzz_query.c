@@ -113,10 +113,11 @@ static void check_value(struct arena *a, const char *v)
 static void check_filters(struct request *r)
 {
 	struct paging pg;
+	struct paging_refusal why;
 	struct itx_filter f;
 	const char *msg = NULL;
 
-	(void)paging_parse(req_query(r, "page"), req_query(r, "limit"), &pg, &msg);
+	(void)paging_parse(req_query(r, "page"), req_query(r, "limit"), PAGING_REFUSE, &pg, &why);
 	for (size_t i = 0; resources[i]; i++) {
 		struct sql q;
 

@@ -56,7 +56,8 @@ def query_value(name, a):
               "code": "WH", "sku": "SKU", "barcode": "4006381333931", "category": "c", "status": "active", "location_type": "bin",
               "lot_number": "L1", "transaction_type": "receive", "reference_type": "order",
               "timestamp_range_start": "2026-01-01T00:00:00Z", "timestamp_range_end": "2030-01-01T00:00:00Z",
-              "format": "json", "type": "position"}
+              "format": "json", "type": "position", "updated_since": "2026-01-01T00:00:00Z",
+              "after": "start", "dry_run": "true"}
     assert name in values, "no base value for query parameter %r: add one to test_sqlmap.query_value" % name
     return values[name]
 
