@@ -122,7 +122,8 @@ def keyed_errors(errors, error):
     """The error answers a keyed POST adds: 409 while the key's first request runs, 422 key reused."""
     return dict(errors, **{"409": dict(error, description="Error (also: a request with this Idempotency-Key is "
                                                           "still being processed, with Retry-After)",
-                                       headers={"Retry-After": RETRY_AFTER_HEADER}), "422": error})
+                                       headers={"Retry-After": RETRY_AFTER_HEADER,
+                                                "Idempotent-Replayed": REPLAYED_HEADER}), "422": error})
 
 
 def master_resource(paths, base, entity, key, keys, schema, filters, write_scopes, create_schema, patch_schema):
@@ -154,7 +155,7 @@ def master_resource(paths, base, entity, key, keys, schema, filters, write_scope
         "delete": {"summary": "Deactivate a " + key + " (soft delete: status inactive; refused while stock remains)",
                    "tags": ["master data"], "description": scopes_note(write_scopes),
                    "security": security(write_scopes), "parameters": [ID_PARAM, TENANT_PARAM],
-                   "responses": dict({"200": ondi_one(key, schema, entity + " deleted successfully")},
+                   "responses": dict({"200": tagged_answer(ondi_one(key, schema, entity + " deleted successfully"))},
                                      **ondi_errors(401, 403, 404, 409))},
     }
 
@@ -706,8 +707,9 @@ def build():
                  "description": scopes_note(admin), "security": security(admin),
                  "parameters": [TENANT_PARAM, IDEM_PARAM],
                  "requestBody": {"required": True, "content": json_body(ref("UserCreate"))},
-                 "responses": keyed_errors(dict({"201": keyed_answer(status_ok({"user": ref("User")},
-                                                                               "User created successfully", 201))},
+                 "responses": keyed_errors(dict({"201": tagged_answer(status_ok({"user": ref("User")},
+                                                                                "User created successfully", 201),
+                                                                      True)},
                                                 **status_errors(400, 401, 403)), STATUS_ERROR)}}
     paths["/api/users/{id}"] = {
         "get": {"summary": "Get a user", "tags": ["users"], "description": scopes_note(admin),
@@ -723,7 +725,7 @@ def build():
         "delete": {"summary": "Disable a user (their tokens stop working at once)", "tags": ["users"],
                    "description": scopes_note(admin), "security": security(admin),
                    "parameters": [ID_PARAM, TENANT_PARAM],
-                   "responses": dict({"200": status_ok({"user": ref("User")}, "User disabled successfully")},
+                   "responses": dict({"200": tagged_answer(status_ok({"user": ref("User")}, "User disabled successfully"))},
                                      **status_errors(401, 403, 404, 409))}}
 
     master_resource(paths, "/warehousing/warehouses", "Warehouse", "warehouse", "warehouses", "Warehouse",

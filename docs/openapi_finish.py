@@ -80,19 +80,23 @@ def header_ref(name):
 
 
 # Every error the stack sends, per envelope: (component name, description, extra headers).
+# Idempotent-Replayed: a keyed POST stores and replays its refusals below 500 too (only there).
 ERRORS = {
     400: ("BadRequest", "Bad request: the message says which parameter, field or value is wrong (also nginx's "
-                        "answer to a request it cannot parse)", []),
+                        "answer to a request it cannot parse)", ["Idempotent-Replayed"]),
     401: ("Unauthorized", "Authentication required: no bearer token, or one that is invalid, expired or of a "
                           "disabled user", ["WWW-Authenticate"]),
     403: ("Forbidden", "Insufficient permissions: the token lacks the scopes (then with WWW-Authenticate), or "
-                       "tenant_id names another tenant", ["WWW-Authenticate"]),
-    404: ("NotFound", "Not found: no such record in the caller's tenant (also every unknown path)", []),
+                       "tenant_id names another tenant", ["WWW-Authenticate", "Idempotent-Replayed"]),
+    404: ("NotFound", "Not found: no such record in the caller's tenant (also every unknown path)",
+                       ["Idempotent-Replayed"]),
     405: ("MethodNotAllowed", "Method not allowed: the path exists but not with this method (every path answers "
                               "this to a method not listed for it); Allow lists the ones it has", ["Allow"]),
     409: ("Conflict", "Conflict: the record's state or a unique value refuses the change, or a request with the "
-                      "same Idempotency-Key is still running (then with Retry-After)", ["Retry-After"]),
-    412: ("PreconditionFailed", "Precondition failed: If-Match does not name the record's current ETag", []),
+                      "same Idempotency-Key is still running (then with Retry-After)",
+          ["Retry-After", "Idempotent-Replayed"]),
+    412: ("PreconditionFailed", "Precondition failed: If-Match does not name the record's current ETag",
+                                ["Idempotent-Replayed"]),
     413: ("PayloadTooLarge", "Request body too large: over 1 MiB (from nginx or the handler, in the same "
                             "envelope)", []),
     415: ("UnsupportedMediaType", "Unsupported media type: the body is not of a media type the operation "

@@ -129,7 +129,7 @@ def _problems(responses):
         # A streamed body the test did not read is not read here either (status and type still are).
         body = r._content.decode("utf-8", "replace") if isinstance(r._content, bytes) else None
         problem = _document.check(r.request.method, r.request.url, r.status_code,
-                                  r.headers.get("Content-Type"), body or None)
+                                  r.headers.get("Content-Type"), body or None, r.headers)
         if problem:
             yield "%s %s -> %d: %s" % (r.request.method, r.request.path_url, r.status_code, problem)
 

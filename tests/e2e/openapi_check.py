@@ -8,6 +8,11 @@ type's schema (Draft 2020-12, $refs resolved within the document). Paths the doc
 (tests send garbage on purpose) must get an error in one of the two envelopes; a documented path
 with a method it does not list must get 405 (or an error documented for the path, such as the login
 rate limit's 429, which nginx applies to any method) in the path's error envelope.
+
+Headers, both ways: a header of the document's shared set (components/headers) that the answer
+carries must be listed for that response, and one listed must be there unless it is sent only
+sometimes (SOMETIMES: e.g. Retry-After on a 409 only when an Idempotency-Key is busy) or the answer
+is a replay (Idempotent-Replayed: only the stored status and body come back).
 """
 import json
 import os
@@ -19,6 +24,12 @@ import jsonschema
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Not part of the JSON API: the HTML pages, and the document itself (checked by test_openapi.py).
 SKIPPED_PREFIXES = ("/admin", "/api/openapi.json")
+# (status, header) pairs the document lists for answers that carry the header only in some cases.
+SOMETIMES = {("409", "retry-after"), ("403", "www-authenticate")}
+# Replays only; CSV downloads only (the same 200 as the JSON answer).
+SOMETIMES_ANY_STATUS = {"idempotent-replayed", "content-disposition"}
+# Headers a replay does not repeat (docs/ledger.md "Idempotency-Key").
+NOT_REPLAYED = {"location", "etag"}
 ANY_ERROR = {"anyOf": [{"$ref": "#/components/schemas/OndiError"},
                        {"$ref": "#/components/schemas/StatusEnvelope"}]}
 
@@ -53,8 +64,41 @@ class Document:
             obj = self.resolver.resolve(obj["$ref"])[1]
         return obj
 
-    def check(self, method, url, status, content_type, body):
-        """None when the document describes this response, else what is wrong."""
+    def check(self, method, url, status, content_type, body, headers=None):
+        """None when the document describes this response, else what is wrong. headers (a
+        case-insensitive mapping) are checked too when given."""
+        problem = self.check_response(method, url, status, content_type, body)
+        if problem or headers is None or self.response_of(method, url, status) is None:
+            return problem
+        return self.check_headers(self.response_of(method, url, status), str(status), headers)
+
+    def response_of(self, method, url, status):
+        """The document's response object for this answer on a documented operation, or None."""
+        template = self.template(urlsplit(url).path)
+        if template is None or urlsplit(url).path.startswith(SKIPPED_PREFIXES):
+            return None
+        op = self.doc["paths"][template].get("get" if method == "HEAD" else method.lower())
+        if op is None:
+            return None
+        response = op["responses"].get(str(status)) or (op["responses"].get("default") if status >= 400 else None)
+        return self.resolve(response) if response else None
+
+    def check_headers(self, response, status, headers):
+        listed = {name.lower() for name in response.get("headers", {})}
+        shared = {name.lower() for name in self.doc["components"].get("headers", {})}
+        for name in sorted(shared):
+            if name in headers and name not in listed:
+                return "the answer carries %s, which the document does not list for status %s" % (name, status)
+        replayed = headers.get("Idempotent-Replayed") == "true"
+        for name in sorted(listed & shared):
+            if name in headers or (status, name) in SOMETIMES or name in SOMETIMES_ANY_STATUS:
+                continue
+            if replayed and name in NOT_REPLAYED:
+                continue
+            return "the document lists the header %s for status %s, but the answer has none" % (name, status)
+        return None
+
+    def check_response(self, method, url, status, content_type, body):
         path = urlsplit(url).path
         if path.startswith(SKIPPED_PREFIXES):
             return None

@@ -6,7 +6,7 @@ import subprocess
 
 import requests
 
-from conftest import ROOT, url
+from conftest import ROOT, auth_headers, unique, url
 
 GROUPS = ["auth", "master_data", "inventory_transactions", "count_sessions", "admin"]
 # Routes that nginx serves itself, not a handler.
@@ -272,3 +272,28 @@ def test_response_check_refuses_what_the_document_does_not_describe():
     # The status envelope of the count sessions, not the ONDI one.
     assert d.check("GET", url("/inventory/count-session/x"), 404, "application/json", err) is not None
     assert d.check("GET", url("/admin/anything"), 200, "text/html", "<html>") is None
+
+
+def test_response_check_compares_headers_both_ways():
+    import openapi_check
+    from requests.structures import CaseInsensitiveDict as H
+    d = openapi_check.Document()
+    ok = '{"success": true, "message": "Bins retrieved successfully", "bins": [], "page": 1, "limit": 20, ' \
+         '"total": 0}'
+    rid = {"X-Request-Id": "r1"}
+    assert d.check("GET", url("/warehousing/bins"), 200, "application/json", ok, H(rid)) is None
+    # Listed for every answer, so missing is drift; a shared header the document does not list here, too.
+    assert "x-request-id" in d.check("GET", url("/warehousing/bins"), 200, "application/json", ok, H())
+    assert "etag" in d.check("GET", url("/warehousing/bins"), 200, "application/json", ok, H(rid, ETag='"1"'))
+    err = '{"success": false, "message": "Authentication required", "code": "unauthorized"}'
+    assert "www-authenticate" in d.check("GET", url("/warehousing/bins"), 401, "application/json", err, H(rid))
+    # A created record's answer names it; a replay of that answer does not have to.
+    made = requests.post(url("/warehousing/warehouses"), headers=auth_headers("demo-admin"),
+                         json={"name": unique("Header check"), "code": unique("HC")})
+    assert made.status_code == 201, made.text
+    sent = H(made.headers)
+    assert d.check("POST", made.url, 201, "application/json", made.text, sent) is None
+    del sent["Location"]
+    assert "location" in d.check("POST", made.url, 201, "application/json", made.text, sent)
+    sent["Idempotent-Replayed"] = "true"
+    assert d.check("POST", made.url, 201, "application/json", made.text, sent) is None
