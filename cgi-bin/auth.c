@@ -23,7 +23,6 @@
 #include "web/body.h"
 #include "web/envelope.h"
 #include "web/etag.h"
-#include "web/keyed.h"
 #include "web/req.h"
 #include "web/resource.h"
 #include "web/route.h"
@@ -518,18 +517,12 @@ static void users_disable(struct request *r)
 	reply_user(r, 200, "User disabled successfully", id);
 }
 
-/* A create under an Idempotency-Key replays its first answer (web/keyed.h). */
-static void users_create_keyed(struct request *r)
-{
-	keyed_run(r, r->caller->tenant_id, users_create, send_error);
-}
-
 static const struct route routes[] = {
     /* The OAuth2 password flow posts a form (JSON is taken too). */
     {"POST", "/api/auth", login, NULL, .query = "", .other_body = true},
     {"GET", "/api/auth/me", me, "", .query = ""},
     {"GET", "/api/users", users_list, "admin", .query = "search status page limit"},
-    {"POST", "/api/users", users_create_keyed, "admin", .query = ""},
+    {"POST", "/api/users", users_create, "admin", .query = "", .keyed = true},
     {"GET", "/api/users/:id", users_get, "admin", .query = ""},
     {"PATCH", "/api/users/:id", users_update, "admin", .query = ""},
     {"DELETE", "/api/users/:id", users_disable, "admin", .query = ""},

@@ -20,7 +20,6 @@
 #include "web/count_json.h"
 #include "web/envelope.h"
 #include "web/etag.h"
-#include "web/keyed.h"
 #include "web/req.h"
 
 #define BASE "/inventory/count-session"
@@ -645,64 +644,24 @@ static void handle_import(struct request *r)
 
 /* ---- routes ------------------------------------------------------------------------------ */
 
-/* ---- keyed writes: a retry under the same Idempotency-Key gets the first answer (web/keyed.h) */
-
-static void keyed_create(struct request *r)
-{
-	keyed_run(r, tenant(r), handle_create, send_error);
-}
-
-static void keyed_start(struct request *r)
-{
-	keyed_run(r, tenant(r), handle_start, send_error);
-}
-
-static void keyed_complete(struct request *r)
-{
-	keyed_run(r, tenant(r), handle_complete, send_error);
-}
-
-static void keyed_cancel(struct request *r)
-{
-	keyed_run(r, tenant(r), handle_cancel, send_error);
-}
-
-static void keyed_apply(struct request *r)
-{
-	keyed_run(r, tenant(r), handle_apply, send_error);
-}
-
-static void keyed_record(struct request *r)
-{
-	keyed_run(r, tenant(r), handle_record, send_error);
-}
-
-static void keyed_resolve(struct request *r)
-{
-	keyed_run(r, tenant(r), handle_resolve, send_error);
-}
-
-static void keyed_import(struct request *r)
-{
-	keyed_run(r, tenant(r), handle_import, send_error);
-}
-
+/* Keyed routes: a retry under the same Idempotency-Key gets the first answer (web/keyed.h). */
 static const struct route routes[] = {
     {"GET", BASE, handle_list, READ_SCOPES, .query = "status type search limit offset page"},
-    {"POST", BASE, keyed_create, CREATE_SCOPES, .query = ""},
+    {"POST", BASE, handle_create, CREATE_SCOPES, .query = "", .keyed = true},
     {"GET", BASE "/:key", handle_get, READ_SCOPES, .query = ""},
     {"PUT", BASE "/:key", handle_update, CREATE_SCOPES, .query = ""},
     {"DELETE", BASE "/:key", handle_delete, CREATE_SCOPES, .query = ""},
-    {"POST", BASE "/:key/start", keyed_start, CREATE_SCOPES, .query = ""},
-    {"POST", BASE "/:key/complete", keyed_complete, CREATE_SCOPES, .query = ""},
-    {"POST", BASE "/:key/cancel", keyed_cancel, CREATE_SCOPES, .query = ""},
-    {"POST", BASE "/:key/apply", keyed_apply, APPLY_SCOPES, .query = ""},
+    {"POST", BASE "/:key/start", handle_start, CREATE_SCOPES, .query = "", .keyed = true},
+    {"POST", BASE "/:key/complete", handle_complete, CREATE_SCOPES, .query = "", .keyed = true},
+    {"POST", BASE "/:key/cancel", handle_cancel, CREATE_SCOPES, .query = "", .keyed = true},
+    {"POST", BASE "/:key/apply", handle_apply, APPLY_SCOPES, .query = "", .keyed = true},
     {"GET", BASE "/:key/records", handle_records, READ_SCOPES, .query = "limit offset"},
-    {"POST", BASE "/:key/records", keyed_record, RECORD_SCOPES, .query = ""},
-    {"POST", BASE "/:key/records/resolve", keyed_resolve, APPLY_SCOPES, .query = ""},
+    {"POST", BASE "/:key/records", handle_record, RECORD_SCOPES, .query = "", .keyed = true},
+    {"POST", BASE "/:key/records/resolve", handle_resolve, APPLY_SCOPES, .query = "",
+     .keyed = true},
     /* The body is the CSV file itself, whatever its Content-Type. */
-    {"POST", BASE "/:key/records/import", keyed_import, RECORD_SCOPES, .query = "dry_run",
-     .other_body = true},
+    {"POST", BASE "/:key/records/import", handle_import, RECORD_SCOPES, .query = "dry_run",
+     .keyed = true, .other_body = true},
     {"GET", BASE "/:key/variances", handle_variances, VARIANCE_SCOPES, .query = "format"},
     {0},
 };

@@ -601,8 +601,8 @@ static void add_location(struct request *r, const char *id)
 		req_add_header(r, "Location", arena_sprintf(r->arena, BASE "/%s", id));
 }
 
-/* The create itself; under an Idempotency-Key it runs inside keyed_run's transaction. */
-static void create_now(struct request *r)
+/* The create (a keyed route: under an Idempotency-Key it runs inside keyed_run's transaction). */
+static void handle_create(struct request *r)
 {
 	const struct idem unkeyed = {tenant_of(r), NULL, NULL};
 	struct itx_input in;
@@ -634,18 +634,12 @@ static void create_now(struct request *r)
 	}
 }
 
-/* The key, its claim, stored answer and replays: web/keyed.h. */
-static void handle_create(struct request *r)
-{
-	keyed_run(r, tenant_of(r), create_now, envelope_ondi_error);
-}
-
 /* ---- routes ------------------------------------------------------------ */
 
 /* ledger-check comes before /:id, which would otherwise take it for an id. */
 static const struct route routes[] = {
     {"GET", BASE, handle_list, READ_SCOPES, .user_in_query = true, .query = LIST_QUERY},
-    {"POST", BASE, handle_create, WRITE_SCOPES, .user_in_query = true, .query = ""},
+    {"POST", BASE, handle_create, WRITE_SCOPES, .user_in_query = true, .query = "", .keyed = true},
     {"GET", BASE "/ledger-check", handle_ledger_check, CHECK_SCOPES, .query = ""},
     {"GET", BASE "/:id", handle_get, READ_SCOPES, .user_in_query = true, .query = ""},
     {"PATCH", BASE "/:id", handle_update, WRITE_SCOPES, .query = ""},

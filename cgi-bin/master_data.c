@@ -7,7 +7,6 @@
 #include "stock/master.h"
 #include "web/app.h"
 #include "web/envelope.h"
-#include "web/keyed.h"
 #include "web/master_resources.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -26,15 +25,10 @@ static void handle_list(struct request *r)
 	res_list(r, res_for_path(resources, r->path));
 }
 
-static void create_now(struct request *r)
-{
-	res_create(r, res_for_path(resources, r->path));
-}
-
-/* A create under an Idempotency-Key replays its first answer (web/keyed.h). */
+/* Keyed (RES_ROUTES): a create under an Idempotency-Key replays its first answer. */
 static void handle_create(struct request *r)
 {
-	keyed_run(r, r->caller->tenant_id, create_now, envelope_ondi_error);
+	res_create(r, res_for_path(resources, r->path));
 }
 
 static void handle_get(struct request *r)

@@ -29,6 +29,7 @@
 #include "base/kvlist.h"
 #include "db/db.h"
 #include "web/auth.h"
+#include "web/keyed.h"
 #include <json-c/json.h>
 #include "base/log.h"
 #include "base/words.h"
@@ -290,7 +291,10 @@ void app_dispatch(const struct app *app, struct request *r)
 		app->error(r, 415, "Unsupported media type");
 		return;
 	}
-	rt->handler(r);
+	if (rt->keyed)
+		keyed_run(r, r->caller->tenant_id, rt->handler, app->error);
+	else
+		rt->handler(r);
 	if (r->status == 0 && r->out.len == 0) {
 		log_error("%s %s: the handler sent nothing", r->method, r->path);
 		app->error(r, 500, "Internal server error");

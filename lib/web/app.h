@@ -40,8 +40,9 @@ int app_main(const struct app *app, int argc, char **argv);
  * (a tenant_id naming another tenant is 403 "Insufficient permissions"), the
  * query parameters (a name the route does not accept is 400 "Unknown query
  * parameter: a, b"), the 415 of a JSON group (app.json_bodies) to a body that
- * is not JSON (an empty body passes whatever its type), then the handler. A
- * handler that sends nothing yields a 500.
+ * is not JSON (an empty body passes whatever its type), then the handler
+ * (through keyed_run, with the group's error envelope, when the route is
+ * keyed). A handler that sends nothing yields a 500.
  */
 void app_dispatch(const struct app *app, struct request *r);
 

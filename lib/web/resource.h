@@ -90,7 +90,7 @@ enum res_mode { RES_CREATE = 0, RES_UPDATE };
  */
 #define RES_ROUTES(base, read_scopes, write_scopes, list_query, list, create, get, update, remove) \
 	{"GET", base, list, read_scopes, .query = list_query},                                     \
-	    {"POST", base, create, write_scopes, .query = ""},                                     \
+	    {"POST", base, create, write_scopes, .query = "", .keyed = true},                      \
 	    {"GET", base "/:id", get, read_scopes, .query = ""},                                   \
 	    {"PATCH", base "/:id", update, write_scopes, .query = ""},                             \
 	{                                                                                          \

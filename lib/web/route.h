@@ -37,6 +37,11 @@ struct route {
 	 * JSON group (app.json_bodies) does not answer 415 to it.
 	 */
 	bool other_body;
+	/*
+	 * The route creates or records: app_dispatch runs it through keyed_run
+	 * (web/keyed.h), so an Idempotency-Key makes its retries safe.
+	 */
+	bool keyed;
 };
 
 /* The parameters every checked route accepts besides its own: the caller's tenant guard. */

@@ -34,6 +34,7 @@
 #include "web/app.h"
 #include "web/auth.h"
 #include "web/envelope.h"
+#include "web/keyed.h"
 #include "web/req.h"
 
 /* ---- stand-ins for lib/web/auth.c and lib/db/db.c ---- */
@@ -41,6 +42,20 @@
 static int auth_calls;
 static int db_connects;
 static struct caller test_caller;
+
+/* keyed_run (web/keyed.c, not linked): records what a keyed route handed it, then runs the handler.
+ */
+static int keyed_runs;
+static const char *keyed_tenant;
+static keyed_error keyed_err;
+
+void keyed_run(struct request *r, const char *tenant_id, keyed_handler h, keyed_error err)
+{
+	keyed_runs++;
+	keyed_tenant = tenant_id;
+	keyed_err = err;
+	h(r);
+}
 
 /* "Bearer good" authenticates as tenant T1 with the scope in X-Test-Scope. */
 int auth_authenticate(struct request *r, const char **message)
@@ -248,6 +263,7 @@ static const struct route routes[] = {
     {"DELETE", "/silent", h_no_content, NULL},
     {"GET", "/crash", h_crash, NULL},
     {"GET", "/lazy", h_lazy, "view:tenant", .user_in_query = true},
+    {"POST", "/keyed", h_ok, "", .keyed = true},
     {0},
 };
 
@@ -376,6 +392,21 @@ static void test_any_authenticated(void **state)
 	assert_ptr_equal(x->r.caller, &test_caller);
 }
 
+/* A keyed route runs through keyed_run, with the caller's tenant and the group's envelope. */
+static void test_keyed_route(void **state)
+{
+	struct fixture *x = *state;
+
+	keyed_runs = 0;
+	dispatch(x, "POST", "/echo", NULL, NULL, NULL);
+	assert_int_equal(keyed_runs, 0);
+	dispatch(x, "POST", "/keyed", NULL, "good", "");
+	assert_int_equal(x->r.status, 200);
+	assert_int_equal(keyed_runs, 1);
+	assert_ptr_equal(keyed_tenant, test_caller.tenant_id);
+	assert_ptr_equal(keyed_err, app_error);
+}
+
 static void test_scopes(void **state)
 {
 	struct fixture *x = *state;
@@ -488,7 +519,8 @@ static void test_routes_option(void **state)
 	                                    "GET /silent -\n"
 	                                    "DELETE /silent -\n"
 	                                    "GET /crash -\n"
-	                                    "GET /lazy view:tenant\n");
+	                                    "GET /lazy view:tenant\n"
+	                                    "POST /keyed *\n");
 	buf_release(&out);
 }
 
@@ -871,6 +903,7 @@ int main(void)
 	    T(test_public),
 	    T(test_unauthenticated),
 	    T(test_any_authenticated),
+	    T(test_keyed_route),
 	    T(test_scopes),
 	    T(test_tenant_guard),
 	    T(test_handler_sent_nothing),
