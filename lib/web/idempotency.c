@@ -140,15 +140,23 @@ void idem_purge(struct arena *a, const struct idem *k)
 
 	if (!k->key)
 		return;
+	/*
+	 * Neither delete waits for a lock: a key claimed by a request still running is locked until
+	 * that request commits, and a retry that waited here for it would hang past nginx's timeout
+	 * instead of being told 409 by idem_claim_nowait. A locked key is not an expired one
+	 * anyway.
+	 */
 	if (db_exec(a, NULL,
-	            "DELETE FROM idempotency_keys WHERE tenant_id = ? AND idem_key = ?"
+	            "SET STATEMENT innodb_lock_wait_timeout = 0 FOR"
+	            " DELETE FROM idempotency_keys WHERE tenant_id = ? AND idem_key = ?"
 	            " AND created_at < UTC_TIMESTAMP(6) - INTERVAL ? HOUR",
 	            "ssi", k->tenant_id, k->key, (long long)IDEM_TTL_HOURS) < 0)
 		log_warn("idempotency: could not drop an expired key");
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r) || r % IDEM_PURGE_ONE_IN)
 		return;
 	if (db_exec(a, NULL,
-	            "DELETE FROM idempotency_keys WHERE tenant_id = ?"
+	            "SET STATEMENT innodb_lock_wait_timeout = 0 FOR"
+	            " DELETE FROM idempotency_keys WHERE tenant_id = ?"
 	            " AND created_at < UTC_TIMESTAMP(6) - INTERVAL ? HOUR LIMIT ?",
 	            "sii", k->tenant_id, (long long)IDEM_TTL_HOURS,
 	            (long long)IDEM_PURGE_BATCH) < 0)

@@ -67,7 +67,8 @@ int idem_store(struct arena *a, const struct idem *k, int status, const char *bo
 /*
  * Deletes this tenant's keys older than IDEM_TTL_HOURS: always the request's
  * own key (so an expired key starts afresh), other old keys a batch at a time
- * on a random share of requests. Errors are logged and ignored.
+ * on a random share of requests. Never waits for a lock (a key held by a
+ * request still running stays). Errors are logged and ignored.
  */
 void idem_purge(struct arena *a, const struct idem *k);
 
