@@ -166,21 +166,32 @@ static bool read_failed(struct request *r, const struct itx_read *read)
 	return false;
 }
 
+/* A list's rows, read and confirmed against the filter's named records; false when a refusal was
+ * sent instead. */
+static bool list_rows_ok(struct request *r, struct itx_filter *f, const struct itx_read *read,
+                         const struct db_rows *rows)
+{
+	const char *msg = NULL;
+	int status;
+
+	if (read_failed(r, read))
+		return false;
+	if ((status = itx_filter_confirm(r->arena, f, rows, &msg)) != 0) {
+		envelope_ondi_error(r, status, msg);
+		return false;
+	}
+	return true;
+}
+
 /* The page-numbered list, newest first; next is the following page while there is one. */
 static void list_page(struct request *r, struct itx_filter *f, const struct paging *pg,
                       struct list_tail *t)
 {
 	struct db_rows rows;
 	struct itx_read read = itx_page(r->arena, f, pg, ITX_SORT_TIME, true, &rows);
-	const char *msg = NULL;
-	int status;
 
-	if (read_failed(r, &read))
+	if (!list_rows_ok(r, f, &read, &rows))
 		return;
-	if ((status = itx_filter_confirm(r->arena, f, &rows, &msg)) != 0) {
-		envelope_ondi_error(r, status, msg);
-		return;
-	}
 	t->page = pg->page;
 	if (pg->page < PAGING_PAGE_MAX && pg->page * pg->limit < t->total) {
 		t->next_name = "page";
@@ -197,15 +208,9 @@ static void list_follow(struct request *r, struct itx_filter *f, const struct it
 	struct itx_cursor last;
 	struct itx_read read = itx_follow(r->arena, f, after, pg->limit, &rows, &last);
 	char cursor[ITX_CURSOR_LEN];
-	const char *msg = NULL;
-	int status;
 
-	if (read_failed(r, &read))
+	if (!list_rows_ok(r, f, &read, &rows))
 		return;
-	if ((status = itx_filter_confirm(r->arena, f, &rows, &msg)) != 0) {
-		envelope_ondi_error(r, status, msg);
-		return;
-	}
 	itx_cursor_format(&last, cursor, sizeof(cursor));
 	t->page = 1;
 	t->next_name = "after";
