@@ -20,9 +20,9 @@ def load_document():
         return json.load(f)
 
 
-def route_table_entries():
-    """(METHOD, /path/{param}) for every route of every built handler, via `<handler> --routes`."""
-    entries = set()
+def documented_routes():
+    """(METHOD, /path/{param}, the rest of the line's words) for every route of every built handler
+    that the document covers, read from `<handler> --routes`."""
     found = 0
     for group in GROUPS:
         exe = os.path.join(ROOT, "cgi-bin", group)
@@ -31,14 +31,16 @@ def route_table_entries():
         found += 1
         out = subprocess.run([exe, "--routes"], check=True, capture_output=True, text=True).stdout
         for line in out.splitlines():
-            if not line.strip():
+            parts = line.split()
+            if not parts or parts[1].startswith(UNDOCUMENTED_PREFIXES):
                 continue
-            method, pattern = line.split()[:2]
-            if pattern.startswith(UNDOCUMENTED_PREFIXES):
-                continue
-            entries.add((method, re.sub(r":([A-Za-z_]+)", r"{\1}", pattern)))
+            yield parts[0], re.sub(r":([A-Za-z_]+)", r"{\1}", parts[1]), parts[2:]
     assert found >= 2, "expected built handlers under cgi-bin/"
-    return entries
+
+
+def route_table_entries():
+    """(METHOD, /path/{param}) for every route of every built handler."""
+    return {(method, pattern) for method, pattern, _ in documented_routes()}
 
 
 def document_entries(doc):
@@ -66,26 +68,16 @@ def test_document_is_openapi_31_with_security_scheme():
 def test_route_scopes_match_document():
     """Each route's scopes (from --routes) equal the scopes the document lists for it."""
     doc = load_document()
-    for group in GROUPS:
-        exe = os.path.join(ROOT, "cgi-bin", group)
-        if not os.path.exists(exe):
-            continue
-        out = subprocess.run([exe, "--routes"], check=True, capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            parts = line.split()
-            if not parts or parts[1].startswith(UNDOCUMENTED_PREFIXES):
-                continue
-            # A last "?a&b" word lists the query parameters (test_route_query_parameters_match_document).
-            method, pattern = parts[0], re.sub(r":([A-Za-z_]+)", r"{\1}", parts[1])
-            scopes = [p for p in parts[2:] if not p.startswith("?")]
-            operation = doc["paths"][pattern][method.lower()]
-            documented = operation.get("security", [])
-            if scopes == ["-"]:
-                assert documented == [], (method, pattern)
-            elif scopes == ["*"]:
-                assert documented == [{"OAuth2PasswordBearer": []}], (method, pattern)
-            else:
-                assert documented == [{"OAuth2PasswordBearer": scopes}], (method, pattern)
+    for method, pattern, rest in documented_routes():
+        # A last "?a&b" word lists the query parameters (test_route_query_parameters_match_document).
+        scopes = [p for p in rest if not p.startswith("?")]
+        documented = doc["paths"][pattern][method.lower()].get("security", [])
+        if scopes == ["-"]:
+            assert documented == [], (method, pattern)
+        elif scopes == ["*"]:
+            assert documented == [{"OAuth2PasswordBearer": []}], (method, pattern)
+        else:
+            assert documented == [{"OAuth2PasswordBearer": scopes}], (method, pattern)
 
 
 def test_document_is_served_by_nginx():
@@ -110,24 +102,15 @@ def test_route_query_parameters_match_document():
     accepted everywhere and need not be declared."""
     doc = load_document()
     checked = 0
-    for group in GROUPS:
-        exe = os.path.join(ROOT, "cgi-bin", group)
-        if not os.path.exists(exe):
-            continue
-        out = subprocess.run([exe, "--routes"], check=True, capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            parts = line.split()
-            if not parts or parts[1].startswith(UNDOCUMENTED_PREFIXES):
-                continue
-            query = [p for p in parts[2:] if p.startswith("?")]
-            assert query, "JSON route without a query parameter list: %s" % line
-            accepted = {n for n in query[0][1:].split("&") if n}
-            pattern = re.sub(r":([A-Za-z_]+)", r"{\1}", parts[1])
-            operation = doc["paths"][pattern][parts[0].lower()]
-            documented = {p["name"] for p in operation.get("parameters", [])
-                          if p.get("in") == "query" and p["name"] != "tenant_id"}
-            assert accepted == documented, (parts[0], pattern, sorted(accepted ^ documented))
-            checked += 1
+    for method, pattern, rest in documented_routes():
+        query = [p for p in rest if p.startswith("?")]
+        assert query, "JSON route without a query parameter list: %s %s" % (method, pattern)
+        accepted = {n for n in query[0][1:].split("&") if n}
+        operation = doc["paths"][pattern][method.lower()]
+        documented = {p["name"] for p in operation.get("parameters", [])
+                      if p.get("in") == "query" and p["name"] != "tenant_id"}
+        assert accepted == documented, (method, pattern, sorted(accepted ^ documented))
+        checked += 1
     assert checked > 30
 
 
