@@ -4,6 +4,18 @@
 
 #include <stddef.h>
 
+/* One HS256 key of the JWT key ring: tokens name it in their "kid" header. */
+struct jwt_key {
+	const char *kid;    /* [A-Za-z0-9._-]{1,64} */
+	const char *secret; /* the key's bytes, at least JWT_KEY_MIN */
+	size_t len;
+};
+
+/* Verify-only keys a configuration may list. */
+#define JWT_KEYS_MAX 16
+/* Shortest key accepted: HS256 wants at least its hash's 32 bytes. */
+#define JWT_KEY_MIN 32
+
 struct config {
 	/* MariaDB: socket wins over host/port when set. */
 	const char *db_host;     /* db_host, default "127.0.0.1" */
@@ -15,9 +27,15 @@ struct config {
 	/* db_nodes: Galera Cluster nodes in writer order (socket paths or host[:port]), default
 	 * NULL; when set it replaces db_socket/db_host (lib/db/db_nodes.h). */
 	const char *db_nodes;
-	/* JWT HS256: the secret is read from jwt_secret_file, or given inline as jwt_secret. */
-	const char *jwt_secret; /* bytes of the secret (file contents, trailing newline cut) */
+	/*
+	 * JWT HS256 key ring. The legacy key, read from jwt_secret_file or given inline as
+	 * jwt_secret, has kid "default"; it signs when no jwt_signing_key is set.
+	 */
+	const char *jwt_secret; /* bytes of the legacy key (file contents, trailing newline cut) */
 	size_t jwt_secret_len;
+	struct jwt_key jwt_signing;              /* jwt_signing_key = KID:PATH; kid NULL: unset */
+	struct jwt_key jwt_verify[JWT_KEYS_MAX]; /* jwt_verify_keys = KID:PATH, ...: verify only */
+	size_t jwt_verify_count;
 	const char *jwt_issuer;    /* jwt_issuer, default "stocktake" */
 	const char *jwt_audience;  /* jwt_audience, default "stocktake-api" */
 	long jwt_ttl;              /* jwt_ttl seconds, default 3600 */
@@ -34,7 +52,12 @@ struct config {
  * or SYSCONFDIR "/stocktake.conf" when that is unset; a missing default file is
  * not an error, a missing named file is. File lines are "key = value", '#' comments.
  * Every key can be overridden by the environment as STOCKTAKE_<KEY upper-cased>
- * (STOCKTAKE_DB_SOCKET, STOCKTAKE_JWT_SECRET_FILE, ...). Returns 0, or -1 with a logged reason.
+ * (STOCKTAKE_DB_SOCKET, STOCKTAKE_JWT_SECRET_FILE, ...).
+ * Key files (jwt_secret_file, the PATH of jwt_signing_key and jwt_verify_keys)
+ * not starting with '/' are read from $CREDENTIALS_DIRECTORY when it is set (systemd's
+ * LoadCredential=), else from the config file's directory. Every key is at least
+ * JWT_KEY_MIN bytes and key ids are unique. Returns 0, or -1 with a logged reason
+ * and the configuration as it was before the call (a reload that fails changes nothing).
  */
 int env_load(const char *path);
 
@@ -43,6 +66,25 @@ int env_set(const char *key, const char *value);
 
 /* The process-wide configuration (defaults until env_load runs). */
 const struct config *env_get(void);
+
+/*
+ * The key new tokens are signed with: jwt_signing_key, else the legacy key (kid
+ * "default"); NULL when neither is configured.
+ */
+const struct jwt_key *env_jwt_signing_key(void);
+
+/*
+ * The key named kid among the signing, verify-only and legacy keys; kid NULL
+ * (a token without "kid") names "default". NULL when there is no such key.
+ */
+const struct jwt_key *env_jwt_key(const char *kid);
+
+/*
+ * A number that changes whenever the configuration does (env_load, env_set,
+ * env_reset): what is derived from keys or settings and kept across requests
+ * compares it to know that it is stale.
+ */
+unsigned long env_generation(void);
 
 /*
  * Back to the defaults, freeing every loaded string (env_load starts with it;

@@ -54,6 +54,10 @@ extern char **environ;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t grace_over;
 static volatile sig_atomic_t worker_listen_fd = -1;
+/* SIGHUP: re-read the configuration (JWT keys above all) before the next request. */
+static volatile sig_atomic_t reload_requested;
+/* --config as given (NULL: the default lookup of env_load), for reloads. */
+static const char *config_path;
 
 struct options {
 	const char *config;
@@ -470,6 +474,26 @@ static void worker_on_signal(int sig)
 	}
 }
 
+static void on_reload_signal(int sig)
+{
+	reload_requested = 1;
+}
+
+/*
+ * Re-reads the configuration for a SIGHUP. env_load keeps the previous one when
+ * the new one does not load, so a broken edit never takes a process down.
+ */
+static bool reload_config(void)
+{
+	reload_requested = 0;
+	if (env_load(config_path) < 0) {
+		log_error("reload: the configuration does not load; keeping the previous one");
+		return false;
+	}
+	log_info("reload: configuration reloaded");
+	return true;
+}
+
 static void set_handler(int sig, void (*fn)(int))
 {
 	struct sigaction sa;
@@ -492,6 +516,7 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 
 	set_handler(SIGTERM, worker_on_signal);
 	set_handler(SIGINT, worker_on_signal);
+	set_handler(SIGHUP, on_reload_signal);
 	signal(SIGALRM, SIG_DFL);
 	worker_listen_fd = listen_fd;
 #ifdef __linux__
@@ -503,11 +528,12 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 	if (process_start(app, APP_DB_ATTEMPTS) < 0)
 		return APP_EXIT_STARTUP;
 
-	/* Stop signals wait while a request runs: an interrupted DB read or response write would
-	 * fail it. */
+	/* Stop and reload signals wait while a request runs: an interrupted DB read or response
+	 * write would fail it, and a request is served under one configuration. */
 	sigemptyset(&stop_set);
 	sigaddset(&stop_set, SIGTERM);
 	sigaddset(&stop_set, SIGINT);
+	sigaddset(&stop_set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop_set, NULL);
 
 	a = arena_new(APP_ARENA_BLOCK);
@@ -517,14 +543,23 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 	while (!stop_requested) {
 		int rc;
 
+		if (reload_requested)
+			reload_config();
 		sigprocmask(SIG_UNBLOCK, &stop_set, NULL);
 		rc = stop_requested ? -1 : FCGX_Accept_r(&fr);
 		sigprocmask(SIG_BLOCK, &stop_set, NULL);
 		if (rc < 0) {
+			/* A SIGHUP woke the idle worker: it reloads now, not at its next request.
+			 */
+			if (rc == -EINTR && reload_requested && !stop_requested)
+				continue;
 			if (!stop_requested)
 				log_error("accept failed: %s", strerror(rc < -1 ? -rc : errno));
 			break;
 		}
+		/* A SIGHUP that came while accept returned still counts for this request. */
+		if (reload_requested)
+			reload_config();
 		io.envp = fr.envp;
 		handle_request(app, &r, a, &io);
 		FCGX_Finish_r(&fr);
@@ -554,8 +589,24 @@ static void supervisor_on_signal(int sig)
 {
 	if (sig == SIGALRM)
 		grace_over = 1;
+	else if (sig == SIGHUP)
+		reload_requested = 1;
 	else
 		stop_requested = 1;
+}
+
+/*
+ * SIGHUP to the pool: the supervisor loads the configuration first (workers it
+ * forks later start with it), and only one that loads reaches the workers,
+ * each of which reloads between two requests, so none fails.
+ */
+static void reload_pool(const pid_t *pids, int n)
+{
+	if (!reload_config())
+		return;
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGHUP);
 }
 
 static int slot_of(const pid_t *pids, int n, pid_t pid)
@@ -625,6 +676,7 @@ static int supervise(const struct app *app, int listen_fd, int nworkers)
 	set_handler(SIGTERM, supervisor_on_signal);
 	set_handler(SIGINT, supervisor_on_signal);
 	set_handler(SIGALRM, supervisor_on_signal);
+	set_handler(SIGHUP, supervisor_on_signal);
 	log_info("starting %d workers", nworkers);
 	for (int i = 0; i < nworkers && !stop_requested; i++) {
 		pids[i] = spawn_worker(app, listen_fd);
@@ -636,8 +688,11 @@ static int supervise(const struct app *app, int listen_fd, int nworkers)
 		pid_t pid = waitpid(-1, &st, 0);
 
 		if (pid < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				if (reload_requested && !stop_requested)
+					reload_pool(pids, nworkers);
 				continue;
+			}
 			log_error("waitpid failed: %s", strerror(errno));
 			rc = 1;
 			break;
@@ -765,6 +820,28 @@ static void keep_heap_small(void)
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
+/*
+ * A daemon keeps only the descriptors it needs: 0-2, and systemd's LISTEN_FDS
+ * when they are ours. Whatever else it inherits (a caller's lock file held by
+ * flock(1), a terminal's pipes) would otherwise stay open, and locked, for as
+ * long as the pool runs.
+ */
+static void close_inherited_fds(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	unsigned int first = 3;
+	long max;
+
+	if (pid && fds && atol(pid) == (long)getpid() && atoi(fds) > 0 && atoi(fds) < 1024)
+		first += (unsigned int)atoi(fds);
+	if (close_range(first, ~0U, 0) == 0)
+		return;
+	/* Kernels before 5.9 lack close_range. */
+	max = sysconf(_SC_OPEN_MAX);
+	for (long fd = first; fd < (max > 0 ? max : 1024); fd++)
+		close((int)fd);
+}
+
 int app_main(const struct app *app, int argc, char **argv)
 {
 	struct options o;
@@ -780,6 +857,8 @@ int app_main(const struct app *app, int argc, char **argv)
 		return 0;
 	}
 	log_set_name(app->name);
+	close_inherited_fds();
+	config_path = o.config;
 	if (env_load(o.config) < 0)
 		return 1;
 	workers = o.workers ? o.workers : env_get()->workers;

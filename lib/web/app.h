@@ -30,7 +30,12 @@ struct app {
  * the query parameters a checked route accepts, and exit).
  * Without --listen: FastCGI on fd 0 when it is a socket (spawn-fcgi, systemd
  * socket activation with StandardInput=socket), else one plain CGI request.
- * SIGTERM lets each worker finish its current request and exit.
+ * SIGTERM lets each worker finish its current request and exit. SIGHUP to the
+ * supervisor re-reads the configuration (the JWT key ring above all; db_*,
+ * workers and socket_group need a restart): one that does not load is logged
+ * and the previous one kept; one that loads reaches every worker before its next
+ * request. At start every inherited descriptor but 0-2 (and systemd's
+ * LISTEN_FDS) is closed.
  */
 int app_main(const struct app *app, int argc, char **argv);
 

@@ -32,13 +32,13 @@ char *auth_token_issue(struct arena *a, const char *user_id, const char *tenant_
                        const char *scope, long now, long ttl)
 {
 	const struct config *cfg = env_get();
+	const struct jwt_key *key = env_jwt_signing_key();
 	jwt_t *jwt = NULL;
 	char *enc = NULL;
 	char *out = NULL;
 
-	if (!user_id || !tenant_id || !cfg->jwt_secret || cfg->jwt_secret_len == 0) {
-		log_error("auth: cannot issue token: %s",
-		          cfg->jwt_secret ? "missing claims" : "no jwt secret");
+	if (!user_id || !tenant_id || !key) {
+		log_error("auth: cannot issue token: %s", key ? "missing claims" : "no jwt key");
 		return NULL;
 	}
 	if (jwt_new(&jwt) != 0)
@@ -51,8 +51,10 @@ char *auth_token_issue(struct arena *a, const char *user_id, const char *tenant_
 		log_error("auth: cannot add token claims");
 		goto out;
 	}
-	if (jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)cfg->jwt_secret,
-	                (int)cfg->jwt_secret_len) != 0) {
+	/* The kid tells verifiers which key of their ring to check it with (key rotation). */
+	if (jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)key->secret, (int)key->len) !=
+	        0 ||
+	    jwt_add_header(jwt, "kid", key->kid) != 0) {
 		log_error("auth: jwt_set_alg failed");
 		goto out;
 	}
@@ -119,15 +121,17 @@ static char *b64url_decode(struct arena *a, const char *s, size_t n)
 /*
  * libjwt 1.10 takes the algorithm from the token itself and accepts "none"
  * even when a key is given, so the header is checked here before jwt_decode
- * ever sees the token: only {"alg": "HS256"} passes.
+ * ever sees the token: only {"alg": "HS256"} passes. *kid is the header's key
+ * id in the arena (NULL when absent); a kid that is not a string fails.
  */
-static bool header_alg_is_hs256(struct arena *a, const char *token)
+static bool read_header(struct arena *a, const char *token, const char **kid)
 {
 	const char *dot = strchr(token, '.');
-	struct json_object *hdr = NULL, *alg = NULL;
+	struct json_object *hdr = NULL, *alg = NULL, *k = NULL;
 	bool ok = false;
 	char *text;
 
+	*kid = NULL;
 	if (!dot || dot == token)
 		return false;
 	text = b64url_decode(a, token, (size_t)(dot - token));
@@ -139,6 +143,11 @@ static bool header_alg_is_hs256(struct arena *a, const char *token)
 	if (!json_object_object_get_ex(hdr, "alg", &alg) ||
 	    !json_object_is_type(alg, json_type_string))
 		goto out;
+	if (json_object_object_get_ex(hdr, "kid", &k)) {
+		if (!json_object_is_type(k, json_type_string))
+			goto out;
+		*kid = arena_strdup(a, json_object_get_string(k));
+	}
 	ok = strcmp(json_object_get_string(alg), "HS256") == 0;
 out:
 	json_object_put(hdr);
@@ -282,7 +291,9 @@ static enum auth_result check_claims(struct arena *a, struct json_object *claims
  * constant-time compare. Only tokens that passed every check are kept, as
  * their claims; exp is checked again on every hit, and auth_authenticate
  * still re-reads the user from the database each time. Part of the process's
- * key material: it lives as long as the secret it was checked with.
+ * key material: an entry counts only under the configuration it was checked
+ * with (env_generation), so after a reload that removed its key, or changed
+ * issuer or audience, the token is verified again and refused.
  */
 #define VERIFIED_SLOTS 64
 
@@ -294,6 +305,7 @@ struct verified_token {
 	char *scope;
 	long iat;
 	long exp;
+	unsigned long generation; /* env_generation() when verified */
 };
 
 static struct verified_token verified[VERIFIED_SLOTS];
@@ -325,7 +337,8 @@ static enum auth_result verified_lookup(struct arena *a, const char *token, long
 	size_t len = strlen(token);
 	struct verified_token *v = verified_slot(token, len);
 
-	if (!v->token || v->len != len || !consttime_equal(v->token, token, len))
+	if (!v->token || v->len != len || v->generation != env_generation() ||
+	    !consttime_equal(v->token, token, len))
 		return AUTH_MISSING;
 	if (v->exp <= now)
 		return AUTH_EXPIRED;
@@ -355,11 +368,22 @@ static void verified_store(const char *token, const struct caller *c, long exp)
 	v->len = len;
 	v->iat = c->iat;
 	v->exp = exp;
+	v->generation = env_generation();
+}
+
+const struct jwt_key *auth_token_key(struct arena *a, const char *token)
+{
+	const char *kid;
+
+	if (!token || !token_shape_ok(token) || !read_header(a, token, &kid))
+		return NULL;
+	return env_jwt_key(kid);
 }
 
 enum auth_result auth_token_verify(struct arena *a, const char *token, long now, struct caller *out)
 {
-	const struct config *cfg = env_get();
+	const struct jwt_key *key;
+	const char *kid;
 	jwt_t *jwt = NULL;
 	char *grants = NULL;
 	struct json_object *claims = NULL;
@@ -373,14 +397,17 @@ enum auth_result auth_token_verify(struct arena *a, const char *token, long now,
 	if ((res = verified_lookup(a, token, now, out)) != AUTH_MISSING)
 		return res;
 	res = AUTH_INVALID;
-	if (!header_alg_is_hs256(a, token))
+	if (!read_header(a, token, &kid))
 		return AUTH_INVALID;
-	if (!cfg->jwt_secret || cfg->jwt_secret_len == 0) {
-		log_error("auth: no jwt secret configured");
+	/* A token without kid predates key rotation: only the legacy key ("default") may check it.
+	 */
+	key = env_jwt_key(kid);
+	if (!key) {
+		if (!env_jwt_signing_key())
+			log_error("auth: no jwt key configured");
 		return AUTH_INVALID;
 	}
-	if (jwt_decode(&jwt, token, (const unsigned char *)cfg->jwt_secret,
-	               (int)cfg->jwt_secret_len) != 0)
+	if (jwt_decode(&jwt, token, (const unsigned char *)key->secret, (int)key->len) != 0)
 		goto out;
 	if (jwt_get_alg(jwt) != JWT_ALG_HS256)
 		goto out;

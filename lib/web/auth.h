@@ -7,6 +7,7 @@
 struct arena;
 struct caller;
 struct db_rows;
+struct jwt_key;
 struct request;
 struct user_probe;
 
@@ -21,20 +22,28 @@ enum auth_result {
 };
 
 /*
- * Signs an HS256 token with claims sub, tenant_id, scope, iat=now, exp=now+ttl,
- * iss and aud from config. Returns the token in the arena, NULL on failure.
+ * Signs an HS256 token with the configured signing key (env_jwt_signing_key),
+ * its id in the header's "kid", and claims sub, tenant_id, scope, iat=now,
+ * exp=now+ttl, iss and aud from config. Returns the token in the arena, NULL on failure.
  */
 char *auth_token_issue(struct arena *a, const char *user_id, const char *tenant_id,
                        const char *scope, long now, long ttl);
 
 /*
  * Verifies a token: the header alg must be HS256 (none and every other alg
- * refused), signature with the configured secret, exp > now, nbf <= now when
+ * refused), signature with the ring key its "kid" names (a token without kid:
+ * the key "default"; an unknown kid is AUTH_INVALID), exp > now, nbf <= now when
  * present, iss and aud equal to config. Fills out (user_id, tenant_id, scope)
  * with arena strings.
  */
 enum auth_result auth_token_verify(struct arena *a, const char *token, long now,
                                    struct caller *out);
+
+/*
+ * The ring key a token's header names (its "kid"; "default" without one), or
+ * NULL when the token is malformed or names no configured key.
+ */
+const struct jwt_key *auth_token_key(struct arena *a, const char *token);
 
 /* scope_list (space-separated) contains scope. */
 bool auth_scope_has(const char *scope_list, const char *scope);

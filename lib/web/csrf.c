@@ -11,6 +11,7 @@
 #include "base/arena.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "web/auth.h"
 
 /* Prefixed to the JWT secret: form tokens are made under a key of their own. */
 #define CSRF_KEY_PREFIX "stocktake-csrf:"
@@ -27,22 +28,23 @@ static const char *signature_part(const char *token)
 
 char *csrf_token(struct arena *a, const char *session)
 {
-	const struct config *cfg = env_get();
+	/* The session's own key: its form tokens stay valid while that key is in the ring. */
+	const struct jwt_key *k = auth_token_key(a, session);
 	const char *sig = signature_part(session);
 	size_t plen = strlen(CSRF_KEY_PREFIX);
 	unsigned char *key;
 	jwt_t *jwt = NULL;
 	char *enc = NULL, *out = NULL;
 
-	if (!sig || !cfg->jwt_secret || cfg->jwt_secret_len == 0)
+	if (!sig || !k)
 		return NULL;
-	key = arena_alloc(a, plen + cfg->jwt_secret_len);
+	key = arena_alloc(a, plen + k->len);
 	memcpy(key, CSRF_KEY_PREFIX, plen);
-	memcpy(key + plen, cfg->jwt_secret, cfg->jwt_secret_len);
+	memcpy(key + plen, k->secret, k->len);
 	if (jwt_new(&jwt) != 0)
 		log_fatal("csrf: jwt_new: out of memory");
 	if (jwt_add_grant(jwt, "csrf", sig) != 0 ||
-	    jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)(plen + cfg->jwt_secret_len)) != 0 ||
+	    jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)(plen + k->len)) != 0 ||
 	    !(enc = jwt_encode_str(jwt))) {
 		log_error("csrf: cannot sign the form token");
 		goto out;
@@ -50,7 +52,7 @@ char *csrf_token(struct arena *a, const char *session)
 	/* The HS256 signature of {"csrf": sig} is the MAC we want. */
 	out = arena_strdup(a, signature_part(enc));
 out:
-	memset(key, 0, plen + cfg->jwt_secret_len);
+	memset(key, 0, plen + k->len);
 	free(enc);
 	jwt_free(jwt);
 	return out;

@@ -8,11 +8,12 @@ struct arena;
 
 /*
  * The form token of a session: HMAC-SHA256 (through libjwt's HS256) of the
- * session token's signature part, under a key derived from the configured JWT
- * secret (so a form token is never a valid JWT signature). It changes with
- * every login and cannot be computed without the secret and the HttpOnly
- * cookie. base64url text in the arena; NULL when session is not a JWT or no
- * secret is configured.
+ * session token's signature part, under a key derived from the JWT key the
+ * session's "kid" names (so a form token is never a valid JWT signature, and
+ * it survives a key rotation as long as the session's key is in the ring). It
+ * changes with every login and cannot be computed without the key and the
+ * HttpOnly cookie. base64url text in the arena; NULL when session is not a JWT
+ * or names no configured key.
  */
 char *csrf_token(struct arena *a, const char *session);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jwt.h>
@@ -375,6 +376,77 @@ static void test_config_change_invalidates(void **state)
 	assert_int_equal(verify(tok), AUTH_OK);
 }
 
+/* ---- the key ring (kid) ---- */
+
+#define KEY_B "key-b-key-b-key-b-key-b-key-b-key-b"
+
+/* The kid of a token's header, or NULL. */
+static const char *token_kid(const char *tok)
+{
+	jwt_t *jwt = NULL;
+	const char *kid;
+
+	assert_int_equal(jwt_decode(&jwt, tok, NULL, 0), 0);
+	kid = jwt_get_header(jwt, "kid");
+	kid = kid ? arena_strdup(A, kid) : NULL;
+	jwt_free(jwt);
+	return kid;
+}
+
+/* A token signed with key under header kid (NULL: no kid header). */
+static char *token_with_kid(const char *key, const char *kid)
+{
+	jwt_t *jwt = NULL;
+	char *enc, *out;
+
+	assert_int_equal(jwt_new(&jwt), 0);
+	assert_int_equal(jwt_add_grants_json(jwt, claims(NULL)), 0);
+	assert_int_equal(
+	    jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)key, (int)strlen(key)), 0);
+	if (kid)
+		assert_int_equal(jwt_add_header(jwt, "kid", kid), 0);
+	enc = jwt_encode_str(jwt);
+	assert_non_null(enc);
+	out = arena_strdup(A, enc);
+	free(enc);
+	jwt_free(jwt);
+	return out;
+}
+
+static void test_key_ring_kid(void **state)
+{
+	char path[] = "/tmp/test_auth_key_XXXXXX";
+	int fd = mkstemp(path);
+	char *legacy_tok = auth_token_issue(A, "u", "t", "", NOW, 60);
+	char *b_tok;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, KEY_B, strlen(KEY_B)), (int)strlen(KEY_B));
+	close(fd);
+	/* Without jwt_signing_key the legacy secret signs, named "default". */
+	assert_string_equal(token_kid(legacy_tok), "default");
+	assert_int_equal(env_set("jwt_signing_key", arena_sprintf(A, "b:%s", path)), 0);
+	b_tok = auth_token_issue(A, "u", "t", "", NOW, 60);
+	assert_string_equal(token_kid(b_tok), "b");
+	assert_int_equal(verify(b_tok), AUTH_OK);
+	/* The legacy key still verifies its tokens, with or without a kid. */
+	assert_int_equal(verify(legacy_tok), AUTH_OK);
+	assert_int_equal(verify(token_with_kid(SECRET, NULL)), AUTH_OK);
+	assert_int_equal(verify(token_with_kid(SECRET, "default")), AUTH_OK);
+	/* A token without kid is checked with "default" only; an unknown kid is refused. */
+	assert_int_equal(verify(token_with_kid(KEY_B, NULL)), AUTH_INVALID);
+	assert_int_equal(verify(token_with_kid(KEY_B, "nope")), AUTH_INVALID);
+	assert_int_equal(verify(token_with_kid(SECRET, "b")), AUTH_INVALID);
+	assert_int_equal(verify(token_with_kid(KEY_B, "b")), AUTH_OK);
+
+	/* Key b removed: its cached tokens are refused too. */
+	env_reset();
+	assert_int_equal(env_set("jwt_secret", SECRET), 0);
+	assert_int_equal(verify(b_tok), AUTH_INVALID);
+	assert_int_equal(verify(legacy_tok), AUTH_OK);
+	unlink(path);
+}
+
 /* ---- scopes ---- */
 
 static void test_scope_has_any(void **state)
@@ -651,6 +723,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_settle_probe_admits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_settle_probe_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_issue_verify_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_ring_kid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_issue_empty_scope, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_issue_refuses_oversized, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_libjwt_token_accepted, setup, teardown),

@@ -1,11 +1,12 @@
-/* Unit tests for base/env.c: defaults, file syntax, value checks, secret file, file < environment.
- */
+/* Unit tests for base/env.c: defaults, file syntax, value checks, secret file, file < environment,
+ * the JWT key ring. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -118,10 +119,12 @@ static void test_set_values(void **state)
 	assert_null(c->db_socket);
 	assert_int_equal(env_set("db_password", ""), 0);
 	assert_string_equal(c->db_password, "");
-	assert_int_equal(env_set("jwt_secret", "inline"), 0);
-	assert_int_equal(c->jwt_secret_len, 6);
-	assert_memory_equal(c->jwt_secret, "inline", 6);
+	assert_int_equal(env_set("jwt_secret", "inline-inline-inline-inline-inline"), 0);
+	assert_int_equal(c->jwt_secret_len, 34);
+	assert_memory_equal(c->jwt_secret, "inline-inline-inline-inline-inline", 34);
 	assert_int_equal(env_set("jwt_secret", ""), -1);
+	/* HS256 keys shorter than the hash are refused. */
+	assert_int_equal(env_set("jwt_secret", "0123456789abcdef0123456789abcde"), -1);
 	assert_int_equal(env_set("no_such_key", "1"), -1);
 	assert_int_equal(env_set("db_user", NULL), -1);
 }
@@ -133,7 +136,7 @@ static void test_load_file(void **state)
 	char *secret = path_in_dir("secret");
 	char text[1024];
 
-	write_file(secret, "0123456789abcdef\n\n \t");
+	write_file(secret, "0123456789abcdef0123456789abcdef\n\n \t");
 	snprintf(text, sizeof(text),
 	         "# devstack config\n"
 	         "\n"
@@ -152,8 +155,8 @@ static void test_load_file(void **state)
 	assert_string_equal(c->db_user, "stocktake_app");
 	assert_string_equal(c->db_password, "p#ss = word ");
 	assert_string_equal(c->db_name, "inv");
-	assert_int_equal(c->jwt_secret_len, 16);
-	assert_memory_equal(c->jwt_secret, "0123456789abcdef", 17);
+	assert_int_equal(c->jwt_secret_len, 32);
+	assert_memory_equal(c->jwt_secret, "0123456789abcdef0123456789abcdef", 33);
 	assert_int_equal(c->jwt_ttl, 600);
 	assert_int_equal(c->log_level, LOGL_WARN);
 	/* Untouched keys keep their defaults. */
@@ -168,17 +171,17 @@ static void test_environment_beats_file(void **state)
 	const struct config *c = env_get();
 	char *conf = path_in_dir("b.conf");
 
-	write_file(conf,
-	           "db_user = from_file\ndb_port = 3310\nworkers = 2\njwt_secret = filesecret\n");
+	write_file(conf, "db_user = from_file\ndb_port = 3310\nworkers = 2\njwt_secret = "
+	                 "filesecret-filesecret-filesecret-12\n");
 	setenv("STOCKTAKE_DB_USER", "from_env", 1);
 	setenv("STOCKTAKE_WORKERS", "6", 1);
-	setenv("STOCKTAKE_JWT_SECRET", "envsecret", 1);
+	setenv("STOCKTAKE_JWT_SECRET", "envsecret-envsecret-envsecret-123", 1);
 	assert_int_equal(env_load(conf), 0);
 	assert_string_equal(c->db_user, "from_env");
 	assert_int_equal(c->db_port, 3310);
 	assert_int_equal(c->workers, 6);
-	assert_int_equal(c->jwt_secret_len, 9);
-	assert_memory_equal(c->jwt_secret, "envsecret", 9);
+	assert_int_equal(c->jwt_secret_len, 33);
+	assert_memory_equal(c->jwt_secret, "envsecret-envsecret-envsecret-123", 33);
 
 	/* A bad environment value fails the load. */
 	setenv("STOCKTAKE_DB_PORT", "port", 1);
@@ -229,6 +232,97 @@ static void test_errors(void **state)
 	unlink(conf);
 }
 
+/* ---- the JWT key ring ---- */
+
+#define KEY_A "key-a-key-a-key-a-key-a-key-a-key-a"
+#define KEY_B "key-b-key-b-key-b-key-b-key-b-key-b"
+
+static void test_key_ring(void **state)
+{
+	char *conf = path_in_dir("ring.conf");
+	const struct jwt_key *k;
+
+	write_file(path_in_dir("a.key"), KEY_A "\n");
+	write_file(path_in_dir("b.key"), KEY_B);
+	write_file(path_in_dir("legacy"), "legacy-legacy-legacy-legacy-legacy");
+	/* Relative paths are read from the config file's directory. */
+	write_file(conf, "jwt_secret_file = legacy\n"
+	                 "jwt_signing_key = b2:b.key\n"
+	                 "jwt_verify_keys =  a1 : a.key ,\n");
+	assert_int_equal(env_load(conf), 0);
+	k = env_jwt_signing_key();
+	assert_string_equal(k->kid, "b2");
+	assert_int_equal(k->len, strlen(KEY_B));
+	assert_memory_equal(k->secret, KEY_B, k->len);
+	assert_memory_equal(env_jwt_key("a1")->secret, KEY_A, strlen(KEY_A));
+	/* The legacy key is kid "default", and the one key a token without kid is checked with. */
+	assert_memory_equal(env_jwt_key(NULL)->secret, "legacy-", 7);
+	assert_memory_equal(env_jwt_key("default")->secret, "legacy-", 7);
+	assert_null(env_jwt_key("b3"));
+	assert_int_equal(env_get()->jwt_verify_count, 1);
+
+	/* Without jwt_signing_key the legacy key signs, as "default". */
+	write_file(conf, "jwt_secret_file = legacy\n");
+	assert_int_equal(env_load(conf), 0);
+	assert_string_equal(env_jwt_signing_key()->kid, "default");
+	assert_null(env_jwt_key("b2"));
+	unlink(conf);
+}
+
+static void test_key_ring_credentials_directory(void **state)
+{
+	char conf[256];
+
+	snprintf(conf, sizeof(conf), "%s", path_in_dir("cred.conf"));
+
+	mkdir(path_in_dir("creds"), 0700);
+	write_file(path_in_dir("creds/sign"), KEY_A);
+	write_file(conf, "jwt_signing_key = k:sign\n");
+	setenv("CREDENTIALS_DIRECTORY", path_in_dir("creds"), 1);
+	assert_int_equal(env_load(conf), 0);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_memory_equal(env_jwt_signing_key()->secret, KEY_A, strlen(KEY_A));
+	/* Not there without it: the config file's directory has no "sign". */
+	assert_int_equal(env_load(conf), -1);
+	unlink(path_in_dir("creds/sign"));
+	rmdir(path_in_dir("creds"));
+	unlink(conf);
+}
+
+static void test_key_ring_errors(void **state)
+{
+	static const char *const bad[] = {
+	    "jwt_signing_key = a.key\n",                                  /* no kid */
+	    "jwt_signing_key = a:a.key, b:b.key\n",                       /* more than one */
+	    "jwt_signing_key = a b:a.key\n",                              /* kid with a space */
+	    "jwt_signing_key = a:\n",                                     /* no path */
+	    "jwt_signing_key = a:missing.key\n",                          /* no file */
+	    "jwt_signing_key = a:short.key\n",                            /* < 32 bytes */
+	    "jwt_signing_key = a:a.key\njwt_verify_keys = a:b.key\n",     /* kid twice */
+	    "jwt_secret_file = a.key\njwt_verify_keys = default:b.key\n", /* "default" twice */
+	    "jwt_verify_keys = a:a.key\n",                                /* nothing signs */
+	};
+	char *conf = path_in_dir("bad.conf");
+
+	write_file(path_in_dir("a.key"), KEY_A);
+	write_file(path_in_dir("b.key"), KEY_B);
+	write_file(path_in_dir("short.key"), "0123456789abcdef0123456789abcde\n");
+	write_file(conf, "db_name = kept\njwt_signing_key = a:a.key\n");
+	assert_int_equal(env_load(conf), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unsigned long gen = env_generation();
+
+		write_file(conf, bad[i]);
+		assert_int_equal(env_load(conf), -1);
+		/* A failed load (a reload) leaves the running configuration as it was. */
+		assert_string_equal(env_get()->db_name, "kept");
+		assert_string_equal(env_jwt_signing_key()->kid, "a");
+		assert_memory_equal(env_jwt_signing_key()->secret, KEY_A, strlen(KEY_A));
+		assert_int_equal(env_generation(), gen);
+	}
+	unlink(conf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,12 +332,19 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_environment_beats_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_from_environment, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_ring, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_ring_credentials_directory, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_ring_errors, setup, teardown),
 	};
 	int rc;
 
 	if (!mkdtemp(dir))
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	for (const char *const *f =
+	         (const char *const[]){"a.key", "b.key", "legacy", "short.key", NULL};
+	     *f; f++)
+		unlink(path_in_dir(*f));
 	rmdir(dir);
 	return rc;
 }
