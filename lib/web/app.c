@@ -483,14 +483,14 @@ static void on_reload_signal(int sig)
  * Re-reads the configuration for a SIGHUP. env_load keeps the previous one when
  * the new one does not load, so a broken edit never takes a process down.
  */
-static bool reload_config(void)
+static bool reload_config(const char *done)
 {
 	reload_requested = 0;
 	if (env_load(config_path) < 0) {
 		log_error("reload: the configuration does not load; keeping the previous one");
 		return false;
 	}
-	log_info("reload: configuration reloaded");
+	log_info("reload: %s", done);
 	return true;
 }
 
@@ -506,6 +506,17 @@ static void set_handler(int sig, void (*fn)(int))
 	sigaction(sig, &sa, NULL);
 }
 
+/* sig no longer interrupts system calls (set_handler's default): they resume after it. */
+static void restart_on(int sig)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &sa) == 0) {
+		sa.sa_flags |= SA_RESTART;
+		sigaction(sig, &sa, NULL);
+	}
+}
+
 static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 {
 	struct req_io io = {fcgi_read, fcgi_write, NULL, NULL};
@@ -516,7 +527,13 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 
 	set_handler(SIGTERM, worker_on_signal);
 	set_handler(SIGINT, worker_on_signal);
+	/*
+	 * SA_RESTART: a SIGHUP must not break the accept or the read of a kept-alive
+	 * connection (libfcgi would close it under nginx); the flag is read before
+	 * each request instead.
+	 */
 	set_handler(SIGHUP, on_reload_signal);
+	restart_on(SIGHUP);
 	signal(SIGALRM, SIG_DFL);
 	worker_listen_fd = listen_fd;
 #ifdef __linux__
@@ -543,23 +560,17 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 	while (!stop_requested) {
 		int rc;
 
-		if (reload_requested)
-			reload_config();
 		sigprocmask(SIG_UNBLOCK, &stop_set, NULL);
 		rc = stop_requested ? -1 : FCGX_Accept_r(&fr);
 		sigprocmask(SIG_BLOCK, &stop_set, NULL);
 		if (rc < 0) {
-			/* A SIGHUP woke the idle worker: it reloads now, not at its next request.
-			 */
-			if (rc == -EINTR && reload_requested && !stop_requested)
-				continue;
 			if (!stop_requested)
 				log_error("accept failed: %s", strerror(rc < -1 ? -rc : errno));
 			break;
 		}
-		/* A SIGHUP that came while accept returned still counts for this request. */
+		/* Every SIGHUP sent before the request was accepted counts for it. */
 		if (reload_requested)
-			reload_config();
+			reload_config("configuration reloaded");
 		io.envp = fr.envp;
 		handle_request(app, &r, a, &io);
 		FCGX_Finish_r(&fr);
@@ -598,11 +609,12 @@ static void supervisor_on_signal(int sig)
 /*
  * SIGHUP to the pool: the supervisor loads the configuration first (workers it
  * forks later start with it), and only one that loads reaches the workers,
- * each of which reloads between two requests, so none fails.
+ * each of which reloads before its next request, so none fails and none
+ * accepted after this is served with the old keys.
  */
 static void reload_pool(const pid_t *pids, int n)
 {
-	if (!reload_config())
+	if (!reload_config("configuration reloaded; workers take it before their next request"))
 		return;
 	for (int i = 0; i < n; i++)
 		if (pids[i] > 0)
