@@ -483,15 +483,13 @@ static void on_reload_signal(int sig)
  * Re-reads the configuration for a SIGHUP. env_load keeps the previous one when
  * the new one does not load, so a broken edit never takes a process down.
  */
-static bool reload_config(const char *done)
+static void reload_config(void)
 {
 	reload_requested = 0;
-	if (env_load(config_path) < 0) {
+	if (env_load(config_path) < 0)
 		log_error("reload: the configuration does not load; keeping the previous one");
-		return false;
-	}
-	log_info("reload: %s", done);
-	return true;
+	else
+		log_info("reload: configuration reloaded");
 }
 
 static void set_handler(int sig, void (*fn)(int))
@@ -570,7 +568,7 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 		}
 		/* Every SIGHUP sent before the request was accepted counts for it. */
 		if (reload_requested)
-			reload_config("configuration reloaded");
+			reload_config();
 		io.envp = fr.envp;
 		handle_request(app, &r, a, &io);
 		FCGX_Finish_r(&fr);
@@ -614,11 +612,16 @@ static void supervisor_on_signal(int sig)
  */
 static void reload_pool(const pid_t *pids, int n)
 {
-	if (!reload_config("configuration reloaded; workers take it before their next request"))
+	reload_requested = 0;
+	if (env_load(config_path) < 0) {
+		log_error("reload: the configuration does not load; keeping the previous one");
 		return;
+	}
 	for (int i = 0; i < n; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGHUP);
+	/* Logged once every worker has been told: ./devstack reload waits for this line. */
+	log_info("reload: configuration reloaded; workers take it before their next request");
 }
 
 static int slot_of(const pid_t *pids, int n, pid_t pid)
