@@ -835,26 +835,37 @@ static void keep_heap_small(void)
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
 
+/* Closes the descriptors from first to last; close_range where the kernel has it (5.9). */
+static void close_fds(unsigned int first, unsigned int last)
+{
+	long max;
+
+	if (first > last || close_range(first, last, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	for (long fd = first; fd <= (long)last && fd < (max > 0 ? max : 1024); fd++)
+		close((int)fd);
+}
+
 /*
- * A daemon keeps only the descriptors it needs: 0-2, and systemd's LISTEN_FDS
- * when they are ours. Whatever else it inherits (a caller's lock file held by
- * flock(1), a terminal's pipes) would otherwise stay open, and locked, for as
- * long as the pool runs.
+ * A pool keeps only the descriptors it needs: 0-2, its listening socket keep,
+ * and systemd's LISTEN_FDS when they are ours. Whatever else it inherits (a
+ * caller's lock file held by flock(1), a terminal's pipes) would otherwise stay
+ * open, and locked, for as long as the pool runs. Only on the way to
+ * supervise(): a CGI request or a failed start returns to its caller.
  */
-static void close_inherited_fds(void)
+static void close_inherited_fds(int keep)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 	unsigned int first = 3;
-	long max;
 
 	if (pid && fds && atol(pid) == (long)getpid() && atoi(fds) > 0 && atoi(fds) < 1024)
 		first += (unsigned int)atoi(fds);
-	if (close_range(first, ~0U, 0) == 0)
-		return;
-	/* Kernels before 5.9 lack close_range. */
-	max = sysconf(_SC_OPEN_MAX);
-	for (long fd = first; fd < (max > 0 ? max : 1024); fd++)
-		close((int)fd);
+	if (keep >= (int)first) {
+		close_fds(first, (unsigned int)keep - 1);
+		first = (unsigned int)keep + 1;
+	}
+	close_fds(first, ~0U);
 }
 
 int app_main(const struct app *app, int argc, char **argv)
@@ -872,7 +883,6 @@ int app_main(const struct app *app, int argc, char **argv)
 		return 0;
 	}
 	log_set_name(app->name);
-	close_inherited_fds();
 	config_path = o.config;
 	if (env_load(o.config) < 0)
 		return 1;
@@ -893,6 +903,7 @@ int app_main(const struct app *app, int argc, char **argv)
 		if (listen_fd < 0)
 			return 1;
 		log_info("listening on %s", o.listen);
+		close_inherited_fds(listen_fd);
 		rc = supervise(app, listen_fd, workers);
 		close(listen_fd);
 		/* Only our own socket: a successor may have bound the path meanwhile. */
@@ -901,8 +912,10 @@ int app_main(const struct app *app, int argc, char **argv)
 			unlink(o.listen);
 		return rc;
 	}
-	if (!FCGX_IsCGI())
+	if (!FCGX_IsCGI()) {
+		close_inherited_fds(0);
 		return supervise(app, 0, workers);
+	}
 	if (!getenv("REQUEST_METHOD")) {
 		log_error("no --listen, no FastCGI socket on stdin and no CGI request");
 		usage(app, stderr);

@@ -34,8 +34,8 @@ struct app {
  * supervisor re-reads the configuration (the JWT key ring above all; db_*,
  * workers and socket_group need a restart): one that does not load is logged
  * and the previous one kept; one that loads reaches every worker before its next
- * request. At start every inherited descriptor but 0-2 (and systemd's
- * LISTEN_FDS) is closed.
+ * request. A pool (FastCGI) closes every inherited descriptor but 0-2, its
+ * listening socket and systemd's LISTEN_FDS before it forks its workers.
  */
 int app_main(const struct app *app, int argc, char **argv);
 
