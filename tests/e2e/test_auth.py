@@ -354,6 +354,23 @@ def test_wrong_key(demo_admin_row):
     assert_status_body(me(tok), 401, "Invalid token")
 
 
+def test_key_id(demo_admin_row):
+    """Tokens name their key ("kid"); devstack's jwt_secret_file is the key "default". A token
+    without kid is checked with "default"; one naming a key the ring lacks is refused like any
+    other bad token, even when its signature is right under some key."""
+    token = login("demo-admin", fresh=True)
+    assert json.loads(b64url_decode(token.split(".")[0]))["kid"] == "default"
+    claims = claims_for(demo_admin_row)
+    assert me(make_token(claims, header={"alg": "HS256", "typ": "JWT", "kid": "default"})).status_code == 200
+    assert me(make_token(claims)).status_code == 200
+    r = me(make_token(claims, header={"alg": "HS256", "typ": "JWT", "kid": "2027-01"}))
+    assert_status_body(r, 401, "Invalid token")
+    assert 'error="invalid_token"' in r.headers["WWW-Authenticate"]
+    for kid in (7, None, ["default"]):
+        r = me(make_token(claims, header={"alg": "HS256", "typ": "JWT", "kid": kid}))
+        assert_status_body(r, 401, "Invalid token")
+
+
 def test_wrong_audience_and_issuer(demo_admin_row):
     assert_status_body(me(make_token(claims_for(demo_admin_row, aud="other-api"))), 401, "Invalid token")
     assert_status_body(me(make_token(claims_for(demo_admin_row, aud=None))), 401, "Invalid token")
