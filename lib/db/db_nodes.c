@@ -15,7 +15,9 @@
 
 /* The process-wide node state: the parsed list and where this process writes. */
 static struct {
-	const char *parsed_from; /* the config string the list was parsed from */
+	/* A copy of the config string the list was parsed from: a reload (SIGHUP) that leaves
+	 * db_nodes as it was keeps the writer this process chose (no move back). */
+	char *parsed_from;
 	struct db_node nodes[DB_NODES_MAX];
 	int n;       /* -1: the list is malformed */
 	int current; /* index of the node connected last, -1 none */
@@ -140,12 +142,16 @@ static int nodes(void)
 	const struct config *cfg = env_get();
 
 	if (!cfg->db_nodes) {
+		free(st.parsed_from);
 		st.parsed_from = NULL;
 		st.n = 0;
 		return 0;
 	}
-	if (st.parsed_from != cfg->db_nodes) {
-		st.parsed_from = cfg->db_nodes;
+	if (!st.parsed_from || strcmp(st.parsed_from, cfg->db_nodes) != 0) {
+		free(st.parsed_from);
+		st.parsed_from = strdup(cfg->db_nodes);
+		if (!st.parsed_from)
+			log_fatal("db: out of memory");
 		st.current = -1;
 		st.n = db_nodes_parse(cfg->db_nodes, cfg->db_port, st.nodes, DB_NODES_MAX);
 		if (st.n < 0)
@@ -168,6 +174,7 @@ int db_nodes_current(void)
 
 void db_nodes_reset(void)
 {
+	free(st.parsed_from);
 	memset(&st, 0, sizeof(st));
 	st.current = -1;
 }

@@ -156,6 +156,10 @@ static void test_skips_dead_node(void **state)
 	assert_int_equal(db_nodes_current(), 1);
 	/* Node 1 is still down: no better node, whenever asked. */
 	assert_null(db_nodes_better(plain_handle, 0));
+	/* A reload (SIGHUP) that leaves db_nodes as it was keeps the writer. */
+	assert_int_equal(env_set("db_nodes", list), 0);
+	assert_null(db_nodes_better(plain_handle, 0));
+	assert_int_equal(db_nodes_current(), 1);
 	mysql_close(m);
 
 	/* Through db.c: db_connect takes the list instead of db_socket. */
