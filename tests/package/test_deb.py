@@ -42,7 +42,7 @@ def handler_groups():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The .changes and .deb of a build of HEAD in a fresh clone."""
+    """The .changes and .deb of a build of HEAD in a fresh clone; removed afterwards."""
     missing = [t for t in TOOLS if not shutil.which(t)]
     assert not missing, ("Debian build tools missing: %s (./devstack test installs debhelper, "
                          "dh-autoreconf, lintian, fakeroot, dpkg-dev)" % " ".join(missing))
@@ -56,7 +56,9 @@ def built(tmp_path_factory):
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
     deb = str(work / ("stocktake_%s_%s.deb" % (version(), run(["dpkg", "--print-architecture"]).stdout.strip())))
     assert os.path.exists(deb), os.listdir(work)
-    return {"changes": glob.glob(str(work / "stocktake_*.changes"))[0], "deb": deb, "work": work}
+    yield {"changes": glob.glob(str(work / "stocktake_*.changes"))[0], "deb": deb, "work": work}
+    # The clone, its build tree and the scratch root: some 100 MB per run.
+    shutil.rmtree(str(work), ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
