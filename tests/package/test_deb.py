@@ -8,7 +8,8 @@ debhelper's and our own snippets support), and the files must land where README 
 /usr/libexec/stocktake/, the commands in /usr/sbin/, templates, migrations and nginx snippets in
 /usr/share/stocktake/, units in /lib/systemd/system/ (that is /usr/lib/systemd/system/ on merged-/usr
 Debian) and none enabled, the man pages, /etc/stocktake/stocktake.conf as a conffile, the stocktake
-user created and a JWT key generated for it. Purging removes the key. About three minutes on 2 cores.
+user created and a JWT key generated (/etc/stocktake/keys/initial: readable by the stocktake group, or
+by root only when the units hand it over with LoadCredential=). Purging removes the key. About three minutes on 2 cores.
 """
 import glob
 import gzip
@@ -152,6 +153,12 @@ def test_manual_pages(root):
         assert check.returncode == 0 and not check.stderr, page + ": " + check.stderr
 
 
+def units_load_key(root):
+    """True when the installed units hand the keys to the handlers (LoadCredential=jwt:...)."""
+    return any("\nLoadCredential=jwt:" in open(p).read()
+               for p in glob.glob(os.path.join(root, "lib/systemd/system/stocktake*.service")))
+
+
 def test_user_config_and_key(root):
     group = dict((l.split(":")[0], l.split(":")) for l in open(os.path.join(root, "etc/group")))
     passwd = dict((l.split(":")[0], l.split(":")) for l in open(os.path.join(root, "etc/passwd")))
@@ -160,16 +167,23 @@ def test_user_config_and_key(root):
     etc = os.path.join(root, "etc/stocktake")
     conf = open(os.path.join(etc, "stocktake.conf")).read()
     assert re.search(r"^db_socket = /run/mysqld/mysqld.sock$", conf, re.M)
-    assert re.search(r"^jwt_secret_file = /etc/stocktake/jwt_secret$", conf, re.M)
-    for name, mode in (("", 0o750), ("stocktake.conf", 0o640), ("jwt_secret", 0o640)):
+    if units_load_key(root):
+        # systemd reads the key (root only on disk) and hands it over as credential jwt_initial.
+        assert re.search(r"^jwt_signing_key = initial:jwt_initial$", conf, re.M), conf
+        key_owner, key_mode, dir_mode = (0, 0), 0o600, 0o700
+    else:
+        assert re.search(r"^jwt_secret_file = /etc/stocktake/keys/initial$", conf, re.M), conf
+        key_owner, key_mode, dir_mode = (0, gid), 0o640, 0o750
+    for name, owner, mode in (("", (0, gid), 0o750), ("stocktake.conf", (0, gid), 0o640),
+                              ("keys", key_owner, dir_mode), ("keys/initial", key_owner, key_mode)):
         st = os.stat(os.path.join(etc, name))
-        assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (0, gid, mode), (name, oct(st.st_mode))
-    key = open(os.path.join(etc, "jwt_secret")).read()
+        assert ((st.st_uid, st.st_gid), st.st_mode & 0o7777) == (owner, mode), (name, oct(st.st_mode))
+    key = open(os.path.join(etc, "keys/initial")).read()
     assert re.fullmatch(r"[0-9a-f]{128}\n", key), "the key is 64 random bytes in hex"
 
 
 def test_reinstall_keeps_key_purge_removes_it(built, root):
-    key = os.path.join(root, "etc/stocktake/jwt_secret")
+    key = os.path.join(root, "etc/stocktake/keys/initial")
     before = open(key).read()
     again = run(["dpkg", "--root=" + root, "--force-script-chrootless", "--force-depends", "--log=/dev/null",
                  "-i", built["deb"]], timeout=120)
