@@ -14,8 +14,11 @@ from conftest import ROOT
 
 VERSION = re.search(r"AC_INIT\(\[stocktake\], \[([^]]+)\]",
                     open(os.path.join(ROOT, "configure.ac")).read()).group(1)
-HANDLERS = re.search(r"^HANDLER_GROUPS = (.*)$", open(os.path.join(ROOT, "Makefile.am")).read(),
-                     re.M).group(1).split()
+# The cgi-bin/ programs Makefile.am installs in pkglibexecdir.
+HANDLERS = [w.split("/", 1)[1]
+            for line in re.findall(r"^pkglibexec_PROGRAMS \+?= (.*)$", open(os.path.join(ROOT, "Makefile.am")).read(),
+                                   re.M)
+            for w in line.split() if w.startswith("cgi-bin/")]
 # The handlers' names are the groups; stocktake-admin names itself.
 PROGRAMS = [(os.path.join("cgi-bin", g), g) for g in HANDLERS] + [
     (os.path.join("tools", "stocktake-admin"), "stocktake-admin")]

@@ -37,8 +37,10 @@ def version():
 
 
 def handler_groups():
+    """The handler executables: the cgi-bin/ programs Makefile.am installs in pkglibexecdir."""
     text = open(os.path.join(ROOT, "Makefile.am")).read()
-    return re.search(r"^HANDLER_GROUPS = (.*)$", text, re.M).group(1).split()
+    lines = re.findall(r"^pkglibexec_PROGRAMS \+?= (.*)$", text, re.M)
+    return [w.split("/", 1)[1] for line in lines for w in line.split() if w.startswith("cgi-bin/")]
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +107,7 @@ def test_control_and_conffile(built):
 
 def test_files_land_where_readme_says(root):
     v = version()
+    assert len(handler_groups()) >= 5, handler_groups()
     for g in handler_groups():
         exe = os.path.join(root, "usr/libexec/stocktake", g)
         assert os.access(exe, os.X_OK), exe
