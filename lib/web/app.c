@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ extern char **environ;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t grace_over;
 static volatile sig_atomic_t worker_listen_fd = -1;
-/* SIGHUP: re-read the configuration (JWT keys above all) before the next request. */
+/* The supervisor's SIGHUP: re-read the configuration (JWT keys above all) and pass it on. */
 static volatile sig_atomic_t reload_requested;
 /* --config as given (NULL: the default lookup of env_load), for reloads. */
 static const char *config_path;
@@ -482,22 +483,74 @@ static void worker_on_signal(int sig)
 	}
 }
 
-static void on_reload_signal(int sig)
-{
-	reload_requested = 1;
-}
+/*
+ * A worker's request lock: its main thread holds it while a request runs, its
+ * reload thread while it reloads, so a request is served under one configuration.
+ */
+static pthread_mutex_t request_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A worker's SIGHUP not yet applied; read and cleared under request_lock. */
+static volatile sig_atomic_t worker_reload_pending;
 
 /*
  * Re-reads the configuration for a SIGHUP. env_load keeps the previous one when
  * the new one does not load, so a broken edit never takes a process down.
  */
-static void reload_config(void)
+static bool reload_config(void)
 {
-	reload_requested = 0;
-	if (env_load(config_path) < 0)
+	if (env_load(config_path) < 0) {
 		log_error("reload: the configuration does not load; keeping the previous one");
-	else
+		return false;
+	}
+	return true;
+}
+
+/* A worker's pending reload, under request_lock. */
+static void worker_reload_if_pending(void)
+{
+	if (!worker_reload_pending)
+		return;
+	worker_reload_pending = 0;
+	if (reload_config())
 		log_info("reload: configuration reloaded");
+}
+
+/*
+ * A worker's reload thread: waits for SIGHUP (blocked in every thread) and
+ * reloads as soon as no request runs. An idle worker sits in accept() or in the
+ * read of a kept-alive nginx connection, which a signal handler would break
+ * (libfcgi closes the connection on EINTR); here neither is disturbed, and the
+ * worker has the new configuration before its next request.
+ */
+static void *reload_thread(void *arg)
+{
+	sigset_t hup;
+	int sig;
+
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	for (;;) {
+		if (sigwait(&hup, &sig) != 0)
+			continue;
+		worker_reload_pending = 1;
+		pthread_mutex_lock(&request_lock);
+		worker_reload_if_pending();
+		pthread_mutex_unlock(&request_lock);
+	}
+	return NULL;
+}
+
+/* Starts the reload thread with every signal blocked: stop signals stay the main thread's. */
+static void start_reload_thread(void)
+{
+	sigset_t all, old;
+	pthread_t t;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&t, NULL, reload_thread, NULL) != 0)
+		log_fatal("cannot start the reload thread");
+	pthread_detach(t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void set_handler(int sig, void (*fn)(int))
@@ -512,17 +565,6 @@ static void set_handler(int sig, void (*fn)(int))
 	sigaction(sig, &sa, NULL);
 }
 
-/* sig no longer interrupts system calls (set_handler's default): they resume after it. */
-static void restart_on(int sig)
-{
-	struct sigaction sa;
-
-	if (sigaction(sig, NULL, &sa) == 0) {
-		sa.sa_flags |= SA_RESTART;
-		sigaction(sig, &sa, NULL);
-	}
-}
-
 static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 {
 	struct req_io io = {fcgi_read, fcgi_write, NULL, NULL};
@@ -531,15 +573,9 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 	struct request r;
 	sigset_t stop_set;
 
+	/* SIGHUP arrives blocked (spawn_worker) and stays so: the reload thread takes it. */
 	set_handler(SIGTERM, worker_on_signal);
 	set_handler(SIGINT, worker_on_signal);
-	/*
-	 * SA_RESTART: a SIGHUP must not break the accept or the read of a kept-alive
-	 * connection (libfcgi would close it under nginx); the flag is read before
-	 * each request instead.
-	 */
-	set_handler(SIGHUP, on_reload_signal);
-	restart_on(SIGHUP);
 	signal(SIGALRM, SIG_DFL);
 	worker_listen_fd = listen_fd;
 #ifdef __linux__
@@ -550,14 +586,14 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 #endif
 	if (process_start(app, APP_DB_ATTEMPTS) < 0)
 		return APP_EXIT_STARTUP;
+	start_reload_thread();
 
-	/* Stop and reload signals wait while a request runs: an interrupted DB read or response
-	 * write would fail it, and a request is served under one configuration. */
+	/* Stop signals wait while a request runs: an interrupted DB read or response write would
+	 * fail it. */
 	sigemptyset(&stop_set);
 	sigaddset(&stop_set, SIGTERM);
 	sigaddset(&stop_set, SIGINT);
-	sigaddset(&stop_set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stop_set, NULL);
+	pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
 
 	a = arena_new(APP_ARENA_BLOCK);
 	req_init(&r);
@@ -566,20 +602,22 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 	while (!stop_requested) {
 		int rc;
 
-		sigprocmask(SIG_UNBLOCK, &stop_set, NULL);
+		pthread_sigmask(SIG_UNBLOCK, &stop_set, NULL);
 		rc = stop_requested ? -1 : FCGX_Accept_r(&fr);
-		sigprocmask(SIG_BLOCK, &stop_set, NULL);
+		pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
 		if (rc < 0) {
 			if (!stop_requested)
 				log_error("accept failed: %s", strerror(rc < -1 ? -rc : errno));
 			break;
 		}
-		/* Every SIGHUP sent before the request was accepted counts for it. */
-		if (reload_requested)
-			reload_config();
+		pthread_mutex_lock(&request_lock);
+		/* A SIGHUP the reload thread has seen but not applied yet counts for this request.
+		 */
+		worker_reload_if_pending();
 		io.envp = fr.envp;
 		handle_request(app, &r, a, &io);
 		FCGX_Finish_r(&fr);
+		pthread_mutex_unlock(&request_lock);
 	}
 	FCGX_Free(&fr, 1);
 	req_release(&r);
@@ -591,8 +629,17 @@ static int worker_run(const struct app *app, int listen_fd, pid_t parent)
 static pid_t spawn_worker(const struct app *app, int listen_fd)
 {
 	pid_t parent = getpid();
-	pid_t pid = fork();
+	sigset_t hup, old;
+	pid_t pid;
 
+	/* Forked with SIGHUP blocked: one sent before the worker's reload thread runs waits for it.
+	 */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, &old);
+	pid = fork();
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		log_error("fork failed: %s", strerror(errno));
 		return 0;
@@ -614,22 +661,22 @@ static void supervisor_on_signal(int sig)
 
 /*
  * SIGHUP to the pool: the supervisor loads the configuration first (workers it
- * forks later start with it), and only one that loads reaches the workers,
- * each of which reloads before its next request, so none fails and none
- * accepted after this is served with the old keys.
+ * forks later start with it), and only one that loads reaches the workers; each
+ * applies it as soon as its current request (if any) is done, so none fails.
  */
 static void reload_pool(const pid_t *pids, int n)
 {
+	int told = 0;
+
 	reload_requested = 0;
-	if (env_load(config_path) < 0) {
-		log_error("reload: the configuration does not load; keeping the previous one");
+	if (!reload_config())
 		return;
-	}
 	for (int i = 0; i < n; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGHUP);
-	/* Logged once every worker has been told: ./devstack reload waits for this line. */
-	log_info("reload: configuration reloaded; workers take it before their next request");
+		if (pids[i] > 0 && kill(pids[i], SIGHUP) == 0)
+			told++;
+	/* Logged once every worker has been told; each logs its own reload (./devstack reload waits
+	 * for all of them). */
+	log_info("reload: configuration reloaded; %d workers told", told);
 }
 
 static int slot_of(const pid_t *pids, int n, pid_t pid)

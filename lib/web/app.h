@@ -34,9 +34,10 @@ struct app {
  * SIGTERM lets each worker finish its current request and exit. SIGHUP to the
  * supervisor re-reads the configuration (the JWT key ring above all; db_*,
  * workers and socket_group need a restart): one that does not load is logged
- * and the previous one kept; one that loads reaches every worker before its next
- * request. A pool (FastCGI) closes every inherited descriptor but 0-2, its
- * listening socket and systemd's LISTEN_FDS before it forks its workers.
+ * and the previous one kept; one that loads reaches every worker, which applies
+ * it as soon as its current request is done (a reload thread per worker). A pool (FastCGI) closes
+ * every inherited descriptor but 0-2, its listening socket and systemd's LISTEN_FDS before it forks
+ * its workers.
  */
 int app_main(const struct app *app, int argc, char **argv);
 
