@@ -15,6 +15,7 @@ const struct scope_info scope_known[] = {
     {"inventory:count:create", "Plan, start, complete and cancel count sessions"},
     {"inventory:count:record", "Record counts in the sessions one is assigned to"},
     {"inventory:count:apply", "Apply a completed count's variances to stock"},
+    {"metrics", "Read the service's metrics (/api/metrics) from outside the host"},
     {0},
 };
 
@@ -43,5 +44,5 @@ const char *scope_known_detail(void)
 {
 	return "Known scopes: admin library production operator view:tenant "
 	       "manage:operations:tenant inventory:count:create inventory:count:record "
-	       "inventory:count:apply";
+	       "inventory:count:apply metrics";
 }
