@@ -48,6 +48,7 @@ void health_ready(struct request *r)
 	struct json_object *o;
 
 	if (!problem) {
+		metrics_schema_settled();
 		o = envelope_status(200, "Service is ready", "");
 		json_object_object_add(o, "schema", schema_json(&st, read));
 		envelope_reply(r, 200, o);
@@ -104,7 +105,11 @@ void health_check_schema(void)
 	struct db_ready st;
 	const char *problem;
 
-	if (db_ready_read(a, &st) == 0 && (problem = db_ready_problem(a, &st)) != NULL)
-		log_problem(problem);
+	if (db_ready_read(a, &st) == 0) {
+		if ((problem = db_ready_problem(a, &st)) != NULL)
+			log_problem(problem);
+		else
+			metrics_schema_settled();
+	}
 	arena_free(a);
 }

@@ -18,7 +18,7 @@ void health_live(struct request *r);
  * GET /api/ready: 200 when the database is reachable, writable (not read_only; on Galera
  * wsrep_ready) and its schema version equals this build's; else 503 with the reason as the
  * detail and Retry-After. Both carry "schema": {"expected": N, "applied": M} (applied null
- * when unknown). A schema that does not match is logged once per pool.
+ * when unknown). A problem is logged once per pool (until a ready answer settles it).
  */
 void health_ready(struct request *r);
 

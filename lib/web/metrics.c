@@ -232,6 +232,12 @@ bool metrics_first_schema_warning(void)
 	return __atomic_exchange_n(&mapped->schema_warned, 1, __ATOMIC_RELAXED) == 0;
 }
 
+void metrics_schema_settled(void)
+{
+	if (mapped)
+		__atomic_store_n(&mapped->schema_warned, 0, __ATOMIC_RELAXED);
+}
+
 /* ---- reading ---------------------------------------------------------------- */
 
 struct group_map {

@@ -58,6 +58,9 @@ void metrics_workers_up(int delta);
  */
 bool metrics_first_schema_warning(void);
 
+/* The schema matches again: the next mismatch is warned about once more. */
+void metrics_schema_settled(void);
+
 /*
  * Appends every group's counters found in dir (files *.metrics, skipping ones that are not
  * ours) to out in the Prometheus text exposition format 0.0.4, each series labelled with its
