@@ -15,7 +15,7 @@ const struct scope_info scope_known[] = {
     {"inventory:count:create", "Plan, start, complete and cancel count sessions"},
     {"inventory:count:record", "Record counts in the sessions one is assigned to"},
     {"inventory:count:apply", "Apply a completed count's variances to stock"},
-    {"metrics", "Read the service's metrics (/api/metrics) from outside the host"},
+    {"metrics", "Read the service's metrics (/api/metrics) from outside the host", true},
     {0},
 };
 
