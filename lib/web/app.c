@@ -335,14 +335,15 @@ static long elapsed_ms(const struct timespec *start)
 
 /*
  * A handler that failed because the database is down or restarting answered 500;
- * the client gets the group's envelope with 503 instead, and when to try again.
+ * the client gets the group's envelope with 503 instead, and when to try again. A handler's
+ * own 503 (/api/ready, with its reason) is left as it is.
  * A COMMIT cut off by the outage may have taken effect; db_transaction does not
  * run it again, and a client retry with the same Idempotency-Key is answered
  * from the stored response or runs once.
  */
 static void unavailable_if_db_down(const struct app *app, struct request *r)
 {
-	if (r->sent || r->status < 500 || !db_unavailable())
+	if (r->sent || r->status != 500 || !db_unavailable())
 		return;
 	buf_reset(&r->headers);
 	app->error(r, 503, "Service temporarily unavailable");
