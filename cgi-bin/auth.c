@@ -23,6 +23,7 @@
 #include "web/body.h"
 #include "web/envelope.h"
 #include "web/etag.h"
+#include "web/health.h"
 #include "web/req.h"
 #include "web/resource.h"
 #include "web/route.h"
@@ -526,6 +527,11 @@ static const struct route routes[] = {
     {"GET", "/api/users/:id", users_get, "admin", .query = ""},
     {"PATCH", "/api/users/:id", users_update, "admin", .query = ""},
     {"DELETE", "/api/users/:id", users_disable, "admin", .query = ""},
+    /* Probes for load balancers, systemd and monitoring (web/health.h): public, no token. */
+    {"GET", "/api/health", health_live, NULL, .query = ""},
+    {"GET", "/api/ready", health_ready, NULL, .query = ""},
+    /* Loopback callers, or a token with the "metrics" scope: checked by the handler. */
+    {"GET", "/api/metrics", health_metrics, NULL, .query = ""},
     {0},
 };
 

@@ -578,6 +578,40 @@ ERROR_CODE = s("string", description="Stable machine-readable kind of error (doc
                "unavailable. Messages may be reworded; codes stay.", examples=["field_required"])
 ERROR_FIELD = s("string", description="On errors about one field of the body or query: its name",
                 examples=["transaction_type"])
+def probes(paths, status_ok):
+    """/api/health, /api/ready and /api/metrics: served by the auth pool, no token needed (metrics: loopback)."""
+    schema = {"type": "object", "required": ["expected", "applied"], "properties": {
+        "expected": s("integer", description="The schema version this build expects (its newest migration)"),
+        "applied": {"type": ["integer", "null"],
+                    "description": "The newest migration recorded in schema_version; null when it could not be read"}}}
+    not_ready = {"description": "Not ready: the detail says why (database unreachable, read-only, Galera node not "
+                                "ready, schema behind or ahead of the build: run stocktake-migrate). Retry-After: 5.",
+                 "headers": {"Retry-After": {}},
+                 "content": {"application/json": {"schema": {"allOf": [ref("StatusEnvelope"), {
+                     "type": "object", "required": ["schema"], "properties": {"schema": schema}}]}}}}
+    paths["/api/health"] = {"get": {
+        "summary": "Liveness: the handler process answers (no database access)", "tags": ["meta"],
+        "description": "Public.", "security": [],
+        "responses": {"200": status_ok({}, "Service is running")}}}
+    paths["/api/ready"] = {"get": {
+        "summary": "Readiness: the database is reachable and writable and its schema is this build's",
+        "tags": ["meta"], "security": [],
+        "description": "Public. 200 when the database answers, is not read_only (on Galera: wsrep_ready ON) and "
+                       "its newest applied migration equals the one this build expects; else 503.",
+        "responses": {"200": status_ok({"schema": schema}, "Service is ready"), "503": not_ready}}}
+    paths["/api/metrics"] = {"get": {
+        "summary": "Metrics of every handler pool in the Prometheus text format (version 0.0.4)",
+        "tags": ["meta"], "security": [],
+        "description": "Callers from loopback (REMOTE_ADDR 127.0.0.0/8 or ::1) need no token; anyone else needs "
+                       "a bearer token with the scope metrics (401 without a valid token, 403 without the "
+                       "scope). Counters of all workers of a pool add up and survive a worker's restart; "
+                       "see docs/OPERATIONS.md.",
+        "responses": dict({"200": {"description": "Prometheus text exposition format", "content": {
+            "text/plain": {"schema": s("string", examples=[
+                'stocktake_requests_total{group="auth",method="GET",route="/api/ready",status="200"} 3\n'])}}}},
+            **status_errors(401, 403))}}
+
+
 def build():
     schemas = {
         "OndiError": {"type": "object", "required": ["success", "message", "code"],
@@ -694,6 +728,7 @@ def build():
         "summary": "The caller", "tags": ["auth"], "description": scopes_note([]), "security": security([]),
         "responses": dict({"200": status_ok({"user": ref("User")}, "Current user retrieved successfully")},
                           **status_errors(401))}}
+    probes(paths, status_ok)
     admin = ["admin"]
     paths["/api/users"] = {
         "get": {"summary": "List the tenant's users", "tags": ["users"], "description": scopes_note(admin),
@@ -755,7 +790,7 @@ def build():
                   "description": "The stock ledger: every change of stock is a transaction (ONDI envelope)"},
                  {"name": "count sessions",
                   "description": "Cycle counts: plan, start, count, complete, apply (status envelope)"},
-                 {"name": "meta", "description": "This document"}],
+                 {"name": "meta", "description": "This document, health, readiness and metrics"}],
         "paths": paths,
         "components": {
             "schemas": schemas,
@@ -769,7 +804,8 @@ def build():
                     "manage:operations:tenant": "Change the tenant's inventory data",
                     "inventory:count:create": "Plan count sessions",
                     "inventory:count:record": "Record counts in sessions one is assigned to",
-                    "inventory:count:apply": "Apply a completed count session's variances to stock"}}}}}},
+                    "inventory:count:apply": "Apply a completed count session's variances to stock",
+                    "metrics": "Read /api/metrics from outside the host (loopback callers need no token)"}}}}}},
     })
 
 

@@ -107,7 +107,8 @@ static int failed(void)
 	return 1;
 }
 
-/* Every known scope, space-separated, in the arena. */
+/* Every scope of a tenant's data (not the installation's: metrics), space-separated, in the arena.
+ */
 static const char *all_scopes(struct arena *a)
 {
 	struct buf b;
@@ -115,13 +116,15 @@ static const char *all_scopes(struct arena *a)
 
 	buf_init(&b);
 	for (size_t i = 0; scope_known[i].name; i++)
-		buf_appendf(&b, "%s%s", i ? " " : "", scope_known[i].name);
+		if (!scope_known[i].installation)
+			buf_appendf(&b, "%s%s", b.len ? " " : "", scope_known[i].name);
 	out = arena_strdup(a, buf_cstr(&b));
 	buf_release(&b);
 	return out;
 }
 
-/* --scopes as the rules take it: commas are blanks; "all" is every scope. */
+/* --scopes as the rules take it: commas are blanks; "all" is every scope of a tenant (not metrics).
+ */
 static const char *scope_list(struct arena *a, const char *given)
 {
 	char *s;

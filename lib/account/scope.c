@@ -6,15 +6,16 @@
 #include "base/words.h"
 
 const struct scope_info scope_known[] = {
-    {"admin", "Manage users (create, scopes, disable, passwords); run the ledger check"},
-    {"library", "Create and change items (products)"},
-    {"production", "Production plans (kept for API clients; no page uses it)"},
-    {"operator", "The operator panel (kept for API clients; no page uses it)"},
-    {"view:tenant", "See stock, transactions and master data"},
-    {"manage:operations:tenant", "Record transactions and change master data"},
-    {"inventory:count:create", "Plan, start, complete and cancel count sessions"},
-    {"inventory:count:record", "Record counts in the sessions one is assigned to"},
-    {"inventory:count:apply", "Apply a completed count's variances to stock"},
+    {"admin", "Manage users (create, scopes, disable, passwords); run the ledger check", false},
+    {"library", "Create and change items (products)", false},
+    {"production", "Production plans (kept for API clients; no page uses it)", false},
+    {"operator", "The operator panel (kept for API clients; no page uses it)", false},
+    {"view:tenant", "See stock, transactions and master data", false},
+    {"manage:operations:tenant", "Record transactions and change master data", false},
+    {"inventory:count:create", "Plan, start, complete and cancel count sessions", false},
+    {"inventory:count:record", "Record counts in the sessions one is assigned to", false},
+    {"inventory:count:apply", "Apply a completed count's variances to stock", false},
+    {"metrics", "Read the service's metrics (/api/metrics) from outside the host", true},
     {0},
 };
 
@@ -43,5 +44,5 @@ const char *scope_known_detail(void)
 {
 	return "Known scopes: admin library production operator view:tenant "
 	       "manage:operations:tenant inventory:count:create inventory:count:record "
-	       "inventory:count:apply";
+	       "inventory:count:apply metrics";
 }

@@ -8,6 +8,11 @@
 struct scope_info {
 	const char *name;
 	const char *description;
+	/*
+	 * About the installation, not a tenant's data (metrics): not among the scopes "all" gives,
+	 * so a tenant's first administrator does not get it unasked.
+	 */
+	bool installation;
 };
 
 /* Every scope the service knows, ending with a zeroed entry, in the order forms show them. */

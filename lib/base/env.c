@@ -71,6 +71,7 @@ static const struct key keys[] = {
     KEY(log_level, KEY_LEVEL),
     KEY(workers, KEY_WORKERS),
     KEY(socket_group, KEY_STR_OPT),
+    KEY(metrics_dir, KEY_STR_OPT),
 };
 
 /* Every default in one place; a macro because C (and clang) only takes constants as static
@@ -82,7 +83,7 @@ static const struct key keys[] = {
 		.db_nodes = NULL, .jwt_secret = NULL, .jwt_secret_len = 0,                         \
 		.jwt_issuer = "stocktake", .jwt_audience = "stocktake-api", .jwt_ttl = 3600,       \
 		.body_max = 1048576, .templates_dir = TEMPLATES_DIR, .log_level = LOGL_INFO,       \
-		.workers = 4, .socket_group = NULL,                                                \
+		.workers = 4, .socket_group = NULL, .metrics_dir = NULL,                           \
 	}
 
 static const struct config defaults = CONFIG_DEFAULTS;

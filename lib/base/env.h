@@ -45,6 +45,12 @@ struct config {
 	int workers;               /* workers per handler pool, default 4 */
 	/* --listen sockets are mode 0660; this group (the web server's) may connect. */
 	const char *socket_group; /* socket_group, default NULL: the process's own group */
+	/*
+	 * metrics_dir: where each pool's supervisor keeps its shared counters (GROUP.metrics) and
+	 * where /api/metrics reads them all; default NULL: the directory of --listen's socket,
+	 * else $RUNTIME_DIRECTORY (systemd), else none (no metrics).
+	 */
+	const char *metrics_dir;
 };
 
 /*

@@ -19,6 +19,12 @@ static enum log_level log_min = LOGL_INFO;
 static char log_request[65];
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
+/*
+ * syslog priorities (debug 7, info 6, warning 4, err 3) as the "<N>" prefix of sd-daemon(3):
+ * journald reads it from a service's stderr and files the line at that priority, so
+ * `journalctl -p err` shows the errors. In a plain log file the prefix stays on the line.
+ */
+static const char *const level_prefixes[] = {"<7>", "<6>", "<4>", "<3>"};
 
 void log_set_name(const char *name)
 {
@@ -64,8 +70,8 @@ __attribute__((format(printf, 2, 0))) static void log_write(enum log_level level
 
 	if (level < LOGL_DEBUG || level > LOGL_ERROR)
 		level = LOGL_ERROR;
-	head = snprintf(line, sizeof(line), "%s[%ld] %s: %s%s%s", log_name, (long)getpid(),
-	                level_names[level], *log_request ? "[" : "", log_request,
+	head = snprintf(line, sizeof(line), "%s%s[%ld] %s: %s%s%s", level_prefixes[level], log_name,
+	                (long)getpid(), level_names[level], *log_request ? "[" : "", log_request,
 	                *log_request ? "] " : "");
 	if (head < 0 || (size_t)head >= sizeof(line))
 		head = 0;

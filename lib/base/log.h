@@ -1,4 +1,7 @@
-/* Logging to stderr, one line per event, prefixed with the program name and pid. */
+/*
+ * Logging to stderr, one line per event: "<P>NAME[PID] LEVEL: [REQUEST_ID] message", where <P>
+ * is the syslog priority journald reads (sd-daemon(3)): <7> debug, <6> info, <4> warn, <3> error.
+ */
 #ifndef STOCKTAKE_LOG_H
 #define STOCKTAKE_LOG_H
 

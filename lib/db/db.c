@@ -69,6 +69,9 @@ static struct {
 	unsigned int err;
 	char errmsg[512];
 	unsigned long long affected;
+	/* Since the process started, for the access log and metrics (db_statement_count). */
+	unsigned long statements;
+	unsigned long retries;
 } db;
 
 static void set_error(unsigned int err, const char *msg)
@@ -641,6 +644,7 @@ static int exec_once(struct arena *a, struct db_rows *out, const char *sql,
 		goto out;
 	/* No mysql_stmt_reset here: it costs a round trip, and execute starts clean
 	 * because every earlier result was freed right after it was read. */
+	db.statements++;
 	if (mysql_stmt_execute(stmt) != 0) {
 		record_stmt_error(stmt, "execute", sql);
 		goto out;
@@ -802,6 +806,7 @@ int db_col(const struct db_rows *rows, const char *name)
 
 static int simple_query(const char *sql)
 {
+	db.statements++;
 	if (mysql_real_query(db.conn, sql, (unsigned long)strlen(sql)) != 0) {
 		record_conn_error("query", sql);
 		return -1;
@@ -837,6 +842,8 @@ int db_rollback(void)
 {
 	int rc = 0;
 
+	if (db.in_txn && db.conn)
+		db.statements++;
 	if (db.in_txn && db.conn && mysql_rollback(db.conn) != 0) {
 		record_conn_error("rollback", "ROLLBACK");
 		if (is_lost(db.err))
@@ -860,6 +867,7 @@ int db_commit(void)
 		set_error(db.txn_abort_err, "transaction aborted, not committed");
 		return -1;
 	}
+	db.statements++;
 	if (mysql_commit(db.conn) != 0) {
 		unsigned int err = mysql_errno(db.conn);
 		char msg[sizeof(db.errmsg)];
@@ -973,8 +981,10 @@ int db_transaction(db_txn_fn fn, void *ctx)
 		int rc;
 		bool retry;
 
-		if (attempt > 0)
+		if (attempt > 0) {
+			db.retries++;
 			backoff(attempt - 1);
+		}
 		/* Before BEGIN: the clock covers every statement of the attempt. */
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		if (db_begin() != 0) {
@@ -1016,6 +1026,16 @@ int db_transaction(db_txn_fn fn, void *ctx)
 	log_error("db: transaction gave up after %d attempts (%u %s)", TXN_ATTEMPTS, db.err,
 	          db.errmsg);
 	return -1;
+}
+
+unsigned long db_statement_count(void)
+{
+	return db.statements;
+}
+
+unsigned long db_retry_count(void)
+{
+	return db.retries;
 }
 
 /* ---- helpers ---- */

@@ -147,6 +147,15 @@ int db_transaction(db_txn_fn fn, void *ctx);
  */
 void db_txn_keep_conflict(void);
 
+/*
+ * Statements this process has sent to the server since it started: executions of prepared
+ * statements (cached ones too) and transaction control (START TRANSACTION, SAVEPOINT, COMMIT,
+ * ROLLBACK). The access log and metrics take the difference over a request.
+ */
+unsigned long db_statement_count(void);
+/* Transaction attempts db_transaction started again (deadlock, lock wait, lost connection). */
+unsigned long db_retry_count(void);
+
 /* A new random UUID (lower-case, 36 chars) in the arena. */
 char *db_uuid(struct arena *a);
 

@@ -32,7 +32,9 @@
 #include "base/kvlist.h"
 #include "db/db.h"
 #include "web/auth.h"
+#include "web/health.h"
 #include "web/keyed.h"
+#include "web/metrics.h"
 #include <json-c/json.h>
 #include "base/log.h"
 #include "base/words.h"
@@ -287,6 +289,7 @@ void app_dispatch(const struct app *app, struct request *r)
 	int status = 0;
 
 	rt = route_find(app->routes, r, &status);
+	r->route = rt;
 	if (!rt) {
 		if (status == 405) {
 			req_add_header(r, "Allow", route_allowed(app->routes, r->path, r->arena));
@@ -330,28 +333,58 @@ static void drain_body(const struct req_io *io)
 		total += (size_t)n;
 }
 
-static long elapsed_ms(const struct timespec *start)
+static long elapsed_us(const struct timespec *start)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000L + (now.tv_nsec - start->tv_nsec) / 1000000L;
+	return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000L;
+}
+
+static long elapsed_ms(const struct timespec *start)
+{
+	return elapsed_us(start) / 1000L;
 }
 
 /*
  * A handler that failed because the database is down or restarting answered 500;
- * the client gets the group's envelope with 503 instead, and when to try again.
+ * the client gets the group's envelope with 503 instead, and when to try again. A handler's
+ * own 503 (/api/ready, with its reason) is left as it is.
  * A COMMIT cut off by the outage may have taken effect; db_transaction does not
  * run it again, and a client retry with the same Idempotency-Key is answered
  * from the stored response or runs once.
  */
 static void unavailable_if_db_down(const struct app *app, struct request *r)
 {
-	if (r->sent || r->status < 500 || !db_unavailable())
+	if (r->sent || r->status != 500 || !db_unavailable())
 		return;
 	buf_reset(&r->headers);
 	app->error(r, 503, "Service temporarily unavailable");
 	req_add_header(r, "Retry-After", APP_RETRY_AFTER);
+}
+
+/*
+ * The access log: one line per request at info level, key=value pairs whose format
+ * docs/OPERATIONS.md ("Logs") promises. The route is the table's pattern, not the path, so
+ * that ids stay out and lines group by endpoint; the request id is also in the line's prefix.
+ */
+static void log_access(const struct request *r, int status, long us, unsigned long statements)
+{
+	const struct caller *c = r->caller;
+	struct timespec now;
+	struct tm tm;
+	char when[32];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	log_info("access time=%s.%03ldZ id=%s tenant=%s user=%s method=%s route=%s status=%d "
+	         "ms=%ld.%ld db=%lu",
+	         when, now.tv_nsec / 1000000L,
+	         req_env(r, "REQUEST_ID") ? req_env(r, "REQUEST_ID") : "-",
+	         c && c->tenant_id ? c->tenant_id : "-", c && c->user_id ? c->user_id : "-",
+	         r->method && *r->method ? r->method : "-", r->route ? r->route->pattern : "-",
+	         status, us / 1000L, (us % 1000L) / 100L, statements);
 }
 
 /* One request from reading to the access log line. */
@@ -360,9 +393,12 @@ static void handle_request(const struct app *app, struct request *r, struct aren
 {
 	struct timespec start;
 	enum req_read_result rc;
+	unsigned long statements = db_statement_count(), retries = db_retry_count();
+	long us;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	arena_reset(a);
+	r->route = NULL;
 	rc = req_read(r, a, io, env_get()->body_max);
 	/* Every line logged for this request names it as nginx told the client (X-Request-Id). */
 	log_set_request(req_env(r, "REQUEST_ID"));
@@ -383,8 +419,11 @@ static void handle_request(const struct app *app, struct request *r, struct aren
 	/* A streamed response (csv_stream_begin) has been sent already. */
 	if (!r->sent && req_finish(r, NULL) < 0)
 		log_warn("%s %s: the response could not be sent", r->method, r->path);
-	log_debug("%s %s %d %ldms", r->method, r->path, r->status ? r->status : 200,
-	          elapsed_ms(&start));
+	us = elapsed_us(&start);
+	statements = db_statement_count() - statements;
+	log_access(r, r->status ? r->status : 200, us, statements);
+	metrics_request(r->route ? (int)(r->route - app->routes) : -1, r->status ? r->status : 200,
+	                us, statements, db_retry_count() - retries);
 	log_set_request(NULL);
 	req_json_release_all(r);
 }
@@ -402,6 +441,8 @@ static int process_start(const struct app *app, int attempts)
 	}
 	if (connected < 0)
 		log_warn("no database connection yet; it is retried on the next query");
+	else
+		health_check_schema();
 	if (app->init && app->init() < 0) {
 		log_error("initialisation failed");
 		return -1;
@@ -646,6 +687,7 @@ static pid_t spawn_worker(const struct app *app, int listen_fd)
 	}
 	if (pid == 0)
 		exit(worker_run(app, listen_fd, parent));
+	metrics_workers_up(1);
 	return pid;
 }
 
@@ -719,6 +761,7 @@ static int stop_workers(pid_t *pids, int n)
 		if ((slot = slot_of(pids, n, pid)) >= 0) {
 			pids[slot] = 0;
 			alive--;
+			metrics_workers_up(-1);
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 				log_warn("worker %ld did not stop cleanly", (long)pid);
 				unclean++;
@@ -770,6 +813,7 @@ static int supervise(const struct app *app, int listen_fd, int nworkers)
 		if ((slot = slot_of(pids, nworkers, pid)) < 0)
 			continue;
 		pids[slot] = 0;
+		metrics_workers_up(-1);
 		if (WIFEXITED(st) && WEXITSTATUS(st) == APP_EXIT_STARTUP) {
 			log_error("a worker could not start: stopping");
 			rc = 1;
@@ -786,6 +830,7 @@ static int supervise(const struct app *app, int listen_fd, int nworkers)
 		if (elapsed_ms(&started[slot]) < APP_RESTART_DELAY * 1000L)
 			sleep(APP_RESTART_DELAY);
 		if (!stop_requested) {
+			metrics_worker_restart();
 			pids[slot] = spawn_worker(app, listen_fd);
 			clock_gettime(CLOCK_MONOTONIC, &started[slot]);
 		}
@@ -878,6 +923,49 @@ static int open_listen_socket(const char *path, const char *group, struct stat *
 }
 
 /*
+ * The directory of the pool's shared counters: the config's metrics_dir, else the --listen
+ * socket's directory, else systemd's RUNTIME_DIRECTORY (its first entry); NULL for none.
+ * In buf (of size n).
+ */
+static const char *metrics_dir_for(const char *listen, char *buf, size_t n)
+{
+	const char *dir = env_get()->metrics_dir, *slash;
+
+	if (dir && *dir)
+		return dir;
+	if (listen && (slash = strrchr(listen, '/'))) {
+		snprintf(buf, n, "%.*s", slash == listen ? 1 : (int)(slash - listen), listen);
+		return buf;
+	}
+	if (listen)
+		return ".";
+	if ((dir = getenv("RUNTIME_DIRECTORY")) && *dir) {
+		snprintf(buf, n, "%.*s", (int)strcspn(dir, ":"), dir);
+		return buf;
+	}
+	return NULL;
+}
+
+/* The supervisor's shared counters (web/metrics.h), kept for as long as it runs, then removed. */
+static int supervise_with_metrics(const struct app *app, const char *listen, int listen_fd,
+                                  int workers)
+{
+	char buf[256];
+	const char *dir = metrics_dir_for(listen, buf, sizeof(buf));
+	int rc;
+
+	if (!dir)
+		log_info(
+		    "no metrics_dir and no runtime directory: /api/metrics shows no %s counters",
+		    app->name);
+	else if (metrics_create(dir, app->name, app->routes) < 0)
+		log_warn("metrics disabled: cannot create the counters file in %s", dir);
+	rc = supervise(app, listen_fd, workers);
+	metrics_close(true);
+	return rc;
+}
+
+/*
  * A worker's resident memory should follow its current request, not its
  * largest one (each must stay under 10 MiB: docs/PERFORMANCE.md). glibc raises
  * its mmap and trim thresholds after large frees and then keeps a grown heap;
@@ -964,7 +1052,7 @@ int app_main(const struct app *app, int argc, char **argv)
 			return 1;
 		log_info("listening on %s", o.listen);
 		close_inherited_fds(listen_fd);
-		rc = supervise(app, listen_fd, workers);
+		rc = supervise_with_metrics(app, o.listen, listen_fd, workers);
 		close(listen_fd);
 		/* Only our own socket: a successor may have bound the path meanwhile. */
 		if (lstat(o.listen, &now) == 0 && now.st_ino == created.st_ino &&
@@ -974,7 +1062,7 @@ int app_main(const struct app *app, int argc, char **argv)
 	}
 	if (!FCGX_IsCGI()) {
 		close_inherited_fds(0);
-		return supervise(app, 0, workers);
+		return supervise_with_metrics(app, NULL, 0, workers);
 	}
 	if (!getenv("REQUEST_METHOD")) {
 		log_error("no --listen, no FastCGI socket on stdin and no CGI request");

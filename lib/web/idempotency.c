@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "db/db.h"
 #include "web/envelope.h"
+#include "web/metrics.h"
 #include "web/req.h"
 
 /* One request in this many also purges a batch of the tenant's expired keys. */
@@ -167,4 +168,5 @@ void idem_replay(struct request *r, int status, const char *body)
 {
 	envelope_reply_text(r, status, body);
 	req_add_header(r, "Idempotent-Replayed", "true");
+	metrics_replay();
 }

@@ -12,6 +12,8 @@ struct arena;
 struct json_object;
 
 /* The authenticated caller, filled by auth_authenticate(). */
+struct route;
+
 struct caller {
 	const char *user_id;
 	const char *tenant_id;
@@ -55,6 +57,9 @@ struct request {
 	bool https; /* HTTPS=on from the server */
 
 	struct caller *caller; /* NULL until authenticated */
+	/* The route app_dispatch matched, NULL until then or when none did: the access log's
+	 * pattern and the metrics' route label. */
+	const struct route *route;
 
 	/* Response being built; sent by req_finish(). */
 	int status;

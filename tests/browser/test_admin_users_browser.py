@@ -55,7 +55,7 @@ def test_user_created_in_the_page_signs_in(admin_browser):
     no_sideways_scroll(b)
 
     b.get(url("/admin/users/new"))
-    assert len(b.find_elements(By.CSS_SELECTOR, "input[name=scopes]")) == 9
+    assert len(b.find_elements(By.CSS_SELECTOR, "input[name=scopes]")) == 10  # the nine of a tenant, and metrics
     look(b, "user-new")
     no_sideways_scroll(b)
     fill(b, {"username": name, "first_name": "Brenda", "last_name": "Browser",

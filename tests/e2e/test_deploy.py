@@ -113,7 +113,10 @@ def test_every_installed_path_the_readme_names_exists(root):
     assert installed_handlers(root) == ["admin", "auth", "count_sessions", "inventory_transactions", "master_data"]
     for name in installed_handlers(root) + os.listdir(inside(root, UNIT_DIR)):
         assert "`%s`" % name in text, name
-    assert sorted(os.listdir(inside(root, "/usr/sbin"))) == ["stocktake-admin", "stocktake-migrate"]
+    sbin = sorted(os.listdir(inside(root, "/usr/sbin")))
+    assert sbin == ["stocktake-admin", "stocktake-backup", "stocktake-migrate", "stocktake-restore"]
+    for name in sbin:
+        assert "`%s`" % name in text, name
 
 
 def test_config_and_key_steps(root, tmp_path):

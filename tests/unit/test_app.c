@@ -35,6 +35,7 @@
 #include "web/app.h"
 #include "web/auth.h"
 #include "web/envelope.h"
+#include "web/health.h"
 #include "web/keyed.h"
 #include "web/req.h"
 
@@ -178,6 +179,21 @@ __attribute__((weak)) void db_close(void)
 __attribute__((weak)) bool db_unavailable(void)
 {
 	return false;
+}
+
+/* Without db/db.c and web/health.c: no statements, no retries, no schema to check. */
+__attribute__((weak)) unsigned long db_statement_count(void)
+{
+	return 0;
+}
+
+__attribute__((weak)) unsigned long db_retry_count(void)
+{
+	return 0;
+}
+
+__attribute__((weak)) void health_check_schema(void)
+{
 }
 
 /* Whether the stand-in above is the one linked. */

@@ -38,9 +38,15 @@ static const char *capture(void (*fn)(void))
 
 static char expected[256];
 
+/* The line's start for level: the syslog priority journald reads, name, pid, level. */
 static const char *prefix(const char *level)
 {
-	snprintf(expected, sizeof(expected), "unit[%ld] %s: ", (long)getpid(), level);
+	const char *prio = strcmp(level, "debug") == 0  ? "<7>"
+	                   : strcmp(level, "info") == 0 ? "<6>"
+	                   : strcmp(level, "warn") == 0 ? "<4>"
+	                                                : "<3>";
+
+	snprintf(expected, sizeof(expected), "%sunit[%ld] %s: ", prio, (long)getpid(), level);
 	return expected;
 }
 
@@ -79,6 +85,11 @@ static void test_filter_and_format(void **state)
 	capture(emit_levels);
 	assert_non_null(strstr(captured, "debug: d 1\n"));
 	assert_non_null(strstr(captured, "info: i 2\n"));
+	/* Each line starts with its syslog priority, so journald files it at that level. */
+	assert_int_equal(strncmp(captured, "<7>unit[", 8), 0);
+	assert_non_null(strstr(captured, "\n<6>unit["));
+	assert_non_null(strstr(captured, "\n<4>unit["));
+	assert_non_null(strstr(captured, "\n<3>unit["));
 }
 
 static void emit_injection(void)
@@ -173,6 +184,7 @@ static void test_fatal_exits(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 1);
 	assert_non_null(strstr(out, "] error: out of memory\n"));
+	assert_int_equal(strncmp(out, "<3>unit[", 8), 0);
 }
 
 int main(void)
