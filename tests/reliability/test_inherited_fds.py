@@ -3,6 +3,7 @@ is free again as soon as the command ends, although the MariaDB, nginx and the h
 started go on running; a pool started directly closes what it inherits, except systemd's LISTEN_FDS.
 """
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -66,9 +67,13 @@ def test_devstack_daemons_do_not_keep_the_callers_lock():
 
 
 def test_pool_closes_inherited_descriptors_but_listen_fds():
-    kept = os.path.join(VAR, "inherited-fds-test.kept")
-    leaked = os.path.join(VAR, "inherited-fds-test.leaked")
-    sock = os.path.join(VAR, "run", "inherited-fds-test.sock")
+    # A directory of its own: a pool keeps its metrics file beside its socket, and must not
+    # replace (and at its end remove) the running auth pool's in var/run.
+    work = os.path.join(VAR, "inherited-fds-test")
+    os.makedirs(work, exist_ok=True)
+    kept = os.path.join(work, "kept")
+    leaked = os.path.join(work, "leaked")
+    sock = os.path.join(work, "pool.sock")
     for p in (kept, leaked):
         open(p, "w").close()
     # As systemd hands over a socket: LISTEN_PID names the program, LISTEN_FDS=1 is fd 3.
@@ -90,6 +95,4 @@ def test_pool_closes_inherited_descriptors_but_listen_fds():
     finally:
         os.killpg(pool.pid, signal.SIGTERM)
         pool.wait(30)
-        for p in (kept, leaked, sock):
-            if os.path.exists(p):
-                os.unlink(p)
+        shutil.rmtree(work, ignore_errors=True)
