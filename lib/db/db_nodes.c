@@ -444,10 +444,11 @@ static MYSQL *settle(MYSQL *m, int found, bool member, bool *failed, int n)
 			log_error("db: the recorded writer is node %d but db_nodes lists %d: "
 			          "db_nodes must be the same list on every host",
 			          recorded + 1, n);
+		/* The node that failed before this attempt is tried again (FOLLOW) before anyone
+		 * takes over from it: one killed connection, or one closed by wait_timeout, does
+		 * not make a healthy writer unusable. */
 		switch (db_nodes_decide(found, recorded,
-		                        recorded >= 0 && recorded < n &&
-		                            (failed[recorded] || recorded == st.lost),
-		                        n)) {
+		                        recorded >= 0 && recorded < n && failed[recorded], n)) {
 		case DB_NODES_USE:
 			return use_node(m, found, member, st.current < 0 ? "" : ", as recorded");
 		case DB_NODES_FOLLOW:

@@ -88,8 +88,9 @@ enum db_nodes_step {
 
 /*
  * The rule: found is the writable node held, recorded the recorded writer (-1
- * when there is no record: use found), recorded_failed whether it was found
- * unusable just before (a failed connection or statement). Indices from 0, n nodes.
+ * when there is no record: use found), recorded_failed whether this attempt
+ * found it unusable (its connection failed or it is not writable; a node whose
+ * earlier connection was lost is tried once more first). Indices from 0, n nodes.
  */
 enum db_nodes_step db_nodes_decide(int found, int recorded, bool recorded_failed, int n);
 
