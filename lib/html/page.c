@@ -19,6 +19,7 @@
 #include "html/view.h"
 #include "web/auth.h"
 #include "web/csrf.h"
+#include "web/etag.h"
 #include "web/req.h"
 
 #define ASSET_MAX (256 * 1024)
@@ -27,14 +28,22 @@
 static struct asset {
 	const char *name;
 	const char *type;
-	char *body; /* NULL: missing at start-up (the pages work without it; the stylesheet is
-	               warned of) */
+	const char *key; /* the page frame's value holding its versioned URL */
+	char *body;      /* NULL: missing at start-up (the pages work without it; the stylesheet is
+	                    warned of) */
+	char *href;      /* PAGE_ROOT/name?v=<hash of body> */
 } assets[] = {
-    {"style.css", "text/css; charset=utf-8", NULL},
-    {"picker.js", "text/javascript; charset=utf-8", NULL}, /* the search pickers' suggestions */
-    {"counting.js", "text/javascript; charset=utf-8",
-     NULL}, /* the counter's screen: Enter moves on */
+    {"style.css", "text/css; charset=utf-8", "style_css", NULL, NULL},
+    /* the search pickers' suggestions */
+    {"picker.js", "text/javascript; charset=utf-8", "picker_js", NULL, NULL},
+    /* the counter's screen: Enter moves on */
+    {"counting.js", "text/javascript; charset=utf-8", "counting_js", NULL, NULL},
 };
+
+/* How long a browser keeps a file: a year under its versioned URL (a new body gets a new
+ * URL, so an upgrade is never served a stale one), an hour under its plain one. */
+#define ASSET_CACHE_VERSIONED "public, max-age=31536000, immutable"
+#define ASSET_CACHE_PLAIN "public, max-age=3600"
 
 /* Process-wide, read once at start-up like the configuration. */
 static struct tpl_set *templates;
@@ -64,6 +73,20 @@ static char *read_asset(const char *dir, const char *name)
 	return body;
 }
 
+/*
+ * Reads an asset and names it by its content: the hash of the body, not the release, so a
+ * changed file gets a new URL even within a release, and every host of a release the same.
+ */
+static void asset_load(struct asset *as, const char *dir)
+{
+	unsigned long long v;
+
+	as->body = read_asset(dir, as->name);
+	v = as->body ? etag_hash(as->body, strlen(as->body)) : 0;
+	if (asprintf(&as->href, "%s/%s?v=%012llx", PAGE_ROOT, as->name, v & 0xffffffffffffULL) < 0)
+		log_fatal("page: out of memory");
+}
+
 int page_init(const struct page_nav *nav)
 {
 	const char *dir = env_get()->templates_dir;
@@ -73,7 +96,7 @@ int page_init(const struct page_nav *nav)
 		return -1;
 	for (size_t i = 0; i < sizeof(assets) / sizeof(assets[0]); i++)
 		if (!assets[i].body)
-			assets[i].body = read_asset(dir, assets[i].name);
+			asset_load(&assets[i], dir);
 	return 0;
 }
 
@@ -140,6 +163,11 @@ static struct view *nav_view(const struct request *r, const char *section)
 
 void page_frame(struct request *r, struct view *page, const char *title, const char *section)
 {
+	for (size_t i = 0; i < sizeof(assets) / sizeof(assets[0]); i++)
+		view_set_str(page, assets[i].key,
+		             assets[i].href
+		                 ? assets[i].href
+		                 : arena_sprintf(r->arena, "%s/%s", PAGE_ROOT, assets[i].name));
 	view_set_str(page, "title", title);
 	view_set_str(page, "time_zone", TZ_DEFAULT);
 	/*
@@ -252,6 +280,21 @@ void page_error(struct request *r, int status, const char *message)
 	page_render(r, status, "error", page);
 }
 
+/*
+ * The Cache-Control of an asset's answer. A request naming another version (a page of
+ * another release during an upgrade across hosts) gets this body but may not keep it
+ * under that URL.
+ */
+static const char *asset_cache(const struct request *r, const struct asset *as)
+{
+	const char *v = req_query(r, "v");
+	const char *mine = as->href ? strstr(as->href, "?v=") : NULL;
+
+	if (!v)
+		return ASSET_CACHE_PLAIN;
+	return mine && strcmp(v, mine + 3) == 0 ? ASSET_CACHE_VERSIONED : "no-cache";
+}
+
 void page_asset(struct request *r)
 {
 	const char *name = strrchr(r->path, '/');
@@ -263,7 +306,7 @@ void page_asset(struct request *r)
 		buf_puts(&r->out, assets[i].body);
 		r->status = 200;
 		r->out_type = assets[i].type;
-		req_add_header(r, "Cache-Control", "public, max-age=3600");
+		req_add_header(r, "Cache-Control", asset_cache(r, &assets[i]));
 		return;
 	}
 	page_error(r, 404, "Not found");

@@ -33,7 +33,8 @@ struct page_nav {
 int page_init(const struct page_nav *nav);
 
 /*
- * A new page's data for the layout, a map in r's arena: title, and when r has
+ * A new page's data for the layout, a map in r's arena: title, the versioned
+ * URLs of the static files (style_css, picker_js, counting_js), and when r has
  * a caller: user {username}, the navigation nav (section marked current),
  * csrf (the session's form token) and time_zone (page_zone; "UTC" without a
  * caller). Handlers add their data to it.
@@ -43,8 +44,8 @@ struct view *page_new(struct request *r, const char *title, const char *section)
 /*
  * The same frame added to page, a map that already holds data: a listing
  * reads its rows first, so that a caller read along with them is settled
- * before the frame shows it. Sets title, and user, nav and csrf when r has a
- * caller, replacing what page held under those names.
+ * before the frame shows it. Sets title, the static files' URLs, and user, nav and csrf when r has
+ * a caller, replacing what page held under those names.
  */
 void page_frame(struct request *r, struct view *page, const char *title, const char *section);
 
@@ -64,7 +65,10 @@ void page_redirect(struct request *r, const char *location);
 /*
  * GET /admin/style.css, /admin/picker.js, /admin/counting.js: the file of
  * templates_dir named by the path's last segment, read at start-up
- * (page_init), cacheable for an hour; 404 for a file missing then.
+ * (page_init); 404 for a file missing then. The pages link each under a URL
+ * carrying its version (?v= a hash of its content, page_frame's style_css,
+ * picker_js, counting_js), which may be cached for a year (immutable); the
+ * plain URL for an hour; another ?v= not at all (no-cache).
  */
 void page_asset(struct request *r);
 

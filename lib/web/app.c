@@ -2,6 +2,8 @@
  * dispatch. */
 #include "web/app.h"
 
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -66,8 +68,9 @@ static void usage(const struct app *app, FILE *f)
 {
 	fprintf(f,
 	        "usage: %s [--config FILE] [--listen SOCKET_PATH] [--workers N] [--routes]\n"
+	        "       %s --help | --version\n"
 	        "Without --listen: FastCGI on stdin when it is a socket, else one CGI request.\n",
-	        app->name);
+	        app->name, app->name);
 }
 
 static bool option_takes_value(const char *arg, size_t name_len)
@@ -80,7 +83,10 @@ static bool option_takes_value(const char *arg, size_t name_len)
 	return false;
 }
 
-/* Returns 0, 1 for --help, or -1 for a bad command line. */
+#define APP_OPT_HELP 1
+#define APP_OPT_VERSION 2
+
+/* Returns 0, APP_OPT_HELP, APP_OPT_VERSION, or -1 for a bad command line. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -94,7 +100,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			continue;
 		}
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
-			return 1;
+			return APP_OPT_HELP;
+		if (strcmp(arg, "--version") == 0)
+			return APP_OPT_VERSION;
 		if (!option_takes_value(arg, name_len)) {
 			fprintf(stderr, "%s: unknown option %s\n", argv[0], arg);
 			return -1;
@@ -771,6 +779,11 @@ int app_main(const struct app *app, int argc, char **argv)
 	int rc, workers, listen_fd;
 
 	rc = parse_options(argc, argv, &o);
+	if (rc == APP_OPT_VERSION) {
+		/* The same line as every installed program: NAME (stocktake) X.Y.Z. */
+		printf("%s (stocktake) %s\n", app->name, PACKAGE_VERSION);
+		return 0;
+	}
 	if (rc != 0) {
 		usage(app, rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;

@@ -27,7 +27,8 @@ struct app {
  * Runs the program. Options: --config FILE, --listen SOCKET_PATH (open the
  * unix socket itself), --workers N (prefork N accept loops; default from
  * config), --routes (print "METHOD pattern scopes" per route, then "?a&b" for
- * the query parameters a checked route accepts, and exit).
+ * the query parameters a checked route accepts, and exit), --help, --version
+ * (print "NAME (stocktake) X.Y.Z" and exit 0).
  * Without --listen: FastCGI on fd 0 when it is a socket (spawn-fcgi, systemd
  * socket activation with StandardInput=socket), else one plain CGI request.
  * SIGTERM lets each worker finish its current request and exit.

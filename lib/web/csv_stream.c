@@ -39,6 +39,9 @@ int csv_stream_begin(struct request *r, const char *filename)
 	/* filename comes from the handler, never from the client. */
 	buf_appendf(&h, "Content-Disposition: attachment; filename=\"%s\"\r\n", filename);
 	buf_puts(&h, "Cache-Control: no-store\r\n");
+	/* nginx passes each piece on as it comes instead of spooling a large download to a
+	 * temporary file first (it keeps X-Accel-* headers from the client). */
+	buf_puts(&h, "X-Accel-Buffering: no\r\n");
 	buf_append(&h, r->headers.data ? r->headers.data : "", r->headers.len);
 	buf_puts(&h, "\r\n");
 	r->sent = true;

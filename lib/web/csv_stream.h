@@ -7,9 +7,10 @@ struct request;
 
 /*
  * Starts a streamed 200 response: status, "text/csv; charset=utf-8",
- * Content-Disposition attachment with filename, Cache-Control no-store and
- * r->headers, written now (no Content-Length: the body follows in pieces).
- * Marks r as sent. Returns 0 or -1 (the client is gone).
+ * Content-Disposition attachment with filename, Cache-Control no-store,
+ * X-Accel-Buffering no (nginx streams it on unbuffered) and r->headers, written now (no
+ * Content-Length: the body follows in pieces). Marks r as sent. Returns 0 or -1 (the client is
+ * gone).
  */
 int csv_stream_begin(struct request *r, const char *filename);
 

@@ -10,7 +10,7 @@
 #include "web/req.h"
 
 /* FNV-1a: not a secret, only a change detector, so no crypto library is needed. */
-static unsigned long long fnv1a(const char *s, size_t n)
+unsigned long long etag_hash(const char *s, size_t n)
 {
 	unsigned long long h = 0xcbf29ce484222325ULL;
 
@@ -31,7 +31,7 @@ const char *etag_of_json(struct arena *a, struct json_object *record)
 
 const char *etag_of_text(struct arena *a, const char *text, size_t n)
 {
-	return arena_sprintf(a, "\"%016llx\"", fnv1a(text, n));
+	return arena_sprintf(a, "\"%016llx\"", etag_hash(text, n));
 }
 
 const char *etag_of_rev(struct arena *a, long long rev)

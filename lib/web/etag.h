@@ -18,6 +18,12 @@ struct request;
  */
 const char *etag_of_json(struct arena *a, struct json_object *record);
 
+/*
+ * The 64-bit hash the tags are made of (FNV-1a of the n bytes at text): a change detector, not
+ * a secret. Also the version of the pages' static files (html/page.h).
+ */
+unsigned long long etag_hash(const char *text, size_t n);
+
 /* The same tag of a record already written as JSON text: the n bytes at text. */
 const char *etag_of_text(struct arena *a, const char *text, size_t n);
 

@@ -101,3 +101,15 @@ def test_every_page_is_a_whole_document(pages):
         assert text.startswith("<!DOCTYPE html>"), name
         assert re.search(r"<title>[^<]+ · Stocktake</title>", text), name
         assert text.rstrip().endswith("</html>"), name
+
+
+def test_every_page_links_the_versioned_stylesheet(pages):
+    # The page frame gives every page the URLs with the files' versions (lib/html/page.c).
+    versions = set()
+    for name, status, text in pages:
+        links = re.findall(r'<link rel="stylesheet" href="([^"]*)">', text)
+        assert len(links) == 1 and re.fullmatch(r"/admin/style\.css\?v=[0-9a-f]{12}", links[0]), (name, links)
+        versions.add(links[0])
+        for src in re.findall(r'<script src="([^"]*)"', text):
+            assert re.fullmatch(r"/admin/(picker|counting)\.js\?v=[0-9a-f]{12}", src), (name, src)
+    assert len(versions) == 1

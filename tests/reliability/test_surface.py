@@ -20,7 +20,8 @@ PORT = int(os.environ.get("PORT", "8080"))
 
 
 def nginx_conf():
-    with open(os.path.join(VAR, "nginx", "stocktake.conf")) as f:
+    # The server-wide defaults (timeouts, limits) live in their own snippet.
+    with open(os.path.join(VAR, "nginx", "stocktake-server.conf")) as f:
         return f.read()
 
 
@@ -59,11 +60,11 @@ def test_handler_socket_reachable_only_by_nginx(group):
 
 
 def test_deployment_units_restrict_the_sockets():
-    with open(os.path.join(ROOT, "systemd", "stocktake-handler.socket.in")) as f:
+    with open(os.path.join(ROOT, "systemd", "stocktake-handler@.socket.in")) as f:
         unit = f.read()
     assert re.search(r"^SocketMode=0?6[06]0$", unit, re.M), unit
     assert re.search(r"^SocketGroup=www-data$", unit, re.M), unit
-    with open(os.path.join(ROOT, "systemd", "stocktake-handler.service.in")) as f:
+    with open(os.path.join(ROOT, "systemd", "stocktake-handler@.service.in")) as f:
         service = f.read()
     assert re.search(r"^User=(?!root)\S+$", service, re.M)
 
@@ -189,7 +190,7 @@ def test_every_answer_has_security_headers_and_no_versions(name):
 # ---- slow clients ------------------------------------------------------------------------------------
 
 def deployment_timeouts_are_sane():
-    with open(os.path.join(ROOT, "nginx", "stocktake.conf.in")) as f:
+    with open(os.path.join(ROOT, "nginx", "stocktake-server.conf.in")) as f:
         conf = f.read()
     for d in ("client_header_timeout", "client_body_timeout", "send_timeout", "keepalive_timeout"):
         assert 1 <= seconds(conf, d) <= 60, d

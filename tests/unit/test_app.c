@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "config.h"
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -524,6 +525,23 @@ static void test_routes_option(void **state)
 	buf_release(&out);
 }
 
+/* Every installed program answers --version with one line and exit 0; --help shows both forms. */
+static void test_version_and_help(void **state)
+{
+	char *version[] = {"testapp", "--version", NULL};
+	char *help[] = {"testapp", "--help", NULL};
+	struct buf out;
+
+	buf_init(&out);
+	assert_int_equal(run_main(2, version, NULL, &out), 0);
+	assert_string_equal(buf_cstr(&out), "testapp (stocktake) " PACKAGE_VERSION "\n");
+	buf_reset(&out);
+	assert_int_equal(run_main(2, help, NULL, &out), 0);
+	assert_non_null(strstr(buf_cstr(&out), "usage: testapp [--config FILE]"));
+	assert_non_null(strstr(buf_cstr(&out), "testapp --help | --version\n"));
+	buf_release(&out);
+}
+
 static void test_bad_options(void **state)
 {
 	char *unknown[] = {"testapp", "--frobnicate", NULL};
@@ -912,6 +930,7 @@ int main(void)
 	    T(test_deferred_settled_by_handler),
 	    T(test_deferred_refusals_before_handler),
 	    cmocka_unit_test(test_routes_option),
+	    cmocka_unit_test(test_version_and_help),
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_cgi_request),
 	    cmocka_unit_test(test_fastcgi_pool),

@@ -54,7 +54,7 @@ static void test_variances_csv(void **state)
 	        arena,
 	        "Status: 200 OK\r\nContent-Type: text/csv; charset=utf-8\r\n"
 	        "Content-Disposition: attachment; filename=\"count-session-%s-variances.csv\""
-	        "\r\nCache-Control: no-store\r\n\r\n"
+	        "\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\n\r\n"
 	        "bin_code,sku,item_name,lot_number,system_qt,counted_qt,difference,conflict"
 	        "\r\nA-01,SKU-1,Widget,,10,13,3,false\r\n",
 	        id));

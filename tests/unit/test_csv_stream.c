@@ -51,6 +51,7 @@ static void test_stream(void **state)
 	                    "Content-Type: text/csv; charset=utf-8\r\n"
 	                    "Content-Disposition: attachment; filename=\"export.csv\"\r\n"
 	                    "Cache-Control: no-store\r\n"
+	                    "X-Accel-Buffering: no\r\n"
 	                    "X-Test: 1\r\n"
 	                    "\r\n"
 	                    "a,b\r\n");
@@ -94,6 +95,7 @@ static void test_stream_pieces(void **state)
 	                                      "Content-Disposition: attachment; "
 	                                      "filename=\"stock.csv\"\r\n"
 	                                      "Cache-Control: no-store\r\n"
+	                                      "X-Accel-Buffering: no\r\n"
 	                                      "\r\n"
 	                                      "sku,qty\r\n"
 	                                      "'=A1,\"1,5\"\r\n");

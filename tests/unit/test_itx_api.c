@@ -398,6 +398,7 @@ static void test_csv(void **state)
 	    "Content-Type: text/csv; charset=utf-8\r\n"
 	    "Content-Disposition: attachment; filename=\"inventory-transactions.csv\"\r\n"
 	    "Cache-Control: no-store\r\n"
+	    "X-Accel-Buffering: no\r\n"
 	    "\r\n"
 	    "id,timestamp,transaction_type,warehouse_code,item_sku,item_name,stock_id,quantity,"
 	    "from_bin_code,to_bin_code,reference_type,reference_id,performed_by,notes\r\n"
@@ -438,6 +439,7 @@ static void test_csv_filtered_empty(void **state)
 	    "Content-Type: text/csv; charset=utf-8\r\n"
 	    "Content-Disposition: attachment; filename=\"inventory-transactions.csv\"\r\n"
 	    "Cache-Control: no-store\r\n"
+	    "X-Accel-Buffering: no\r\n"
 	    "\r\n"
 	    "id,timestamp,transaction_type,warehouse_code,item_sku,item_name,stock_id,quantity,"
 	    "from_bin_code,to_bin_code,reference_type,reference_id,performed_by,notes\r\n");

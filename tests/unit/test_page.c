@@ -341,6 +341,48 @@ static void test_stylesheet(void **state)
 	assert_memory_equal(buf_cstr(&r->out), first, strlen(first));
 }
 
+/*
+ * The frame links each static file under ?v=<hash of its content>; that URL may be kept for a
+ * year, another version not at all (an upgrade is never served a stale stylesheet).
+ */
+static void test_versioned_assets(void **state)
+{
+	struct fixture *x = *state;
+	char *plain[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/admin/login", NULL};
+	struct request *r = request(x, plain, NULL);
+	struct view *page = page_new(r, "Sign in", NULL);
+	const char *href = view_str(view_get(page, "style_css"));
+	char uri[128], query[128];
+	char *versioned[] = {"REQUEST_METHOD=GET", uri, query, NULL};
+	char *other[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/admin/style.css?v=000000000000",
+	                 "QUERY_STRING=v=000000000000", NULL};
+
+	assert_non_null(href);
+	assert_int_equal(strncmp(href, "/admin/style.css?v=", 19), 0);
+	assert_int_equal(strspn(href + 19, "0123456789abcdef"), 12);
+	assert_int_equal(strlen(href), 19 + 12);
+	assert_int_equal(strncmp(view_str(view_get(page, "picker_js")), "/admin/picker.js?v=", 19),
+	                 0);
+	assert_int_equal(
+	    strncmp(view_str(view_get(page, "counting_js")), "/admin/counting.js?v=", 21), 0);
+	snprintf(uri, sizeof(uri), "REQUEST_URI=%s", href);
+	snprintf(query, sizeof(query), "QUERY_STRING=%s", strchr(href, '?') + 1);
+	req_release(&x->r);
+	req_init(&x->r);
+	r = request(x, versioned, NULL);
+	r->path = "/admin/style.css";
+	page_asset(r);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(headers(r), "Cache-Control: public, max-age=31536000, immutable\r\n");
+	req_release(&x->r);
+	req_init(&x->r);
+	r = request(x, other, NULL);
+	r->path = "/admin/style.css";
+	page_asset(r);
+	assert_int_equal(r->status, 200);
+	assert_string_equal(headers(r), "Cache-Control: no-cache\r\n");
+}
+
 /* A form is read only with the session's token; otherwise an error page and false. */
 static void test_form(void **state)
 {
@@ -401,6 +443,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_error_401, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_render, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stylesheet, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_versioned_assets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_form, setup, teardown),
 	};
 
