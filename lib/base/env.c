@@ -59,6 +59,9 @@ static const struct key keys[] = {
     KEY(db_password, KEY_STR),
     KEY(db_name, KEY_STR),
     KEY(db_nodes, KEY_STR_OPT),
+    KEY(db_connect_timeout, KEY_LONG),
+    KEY(db_read_timeout, KEY_LONG),
+    KEY(db_write_timeout, KEY_LONG),
     {"jwt_secret_file", KEY_SECRET_FILE, offsetof(struct config, jwt_secret)},
     KEY(jwt_secret, KEY_SECRET),
     {"jwt_signing_key", KEY_SIGNING, offsetof(struct config, jwt_signing)},
@@ -80,7 +83,8 @@ static const struct key keys[] = {
 	{                                                                                          \
 		.db_host = "127.0.0.1", .db_port = 3306, .db_socket = NULL,                        \
 		.db_user = "stocktake", .db_password = "", .db_name = "stocktake",                 \
-		.db_nodes = NULL, .jwt_secret = NULL, .jwt_secret_len = 0,                         \
+		.db_nodes = NULL, .db_connect_timeout = 2, .db_read_timeout = 10,                  \
+		.db_write_timeout = 10, .jwt_secret = NULL, .jwt_secret_len = 0,                   \
 		.jwt_issuer = "stocktake", .jwt_audience = "stocktake-api", .jwt_ttl = 3600,       \
 		.body_max = 1048576, .templates_dir = TEMPLATES_DIR, .log_level = LOGL_INFO,       \
 		.workers = 4, .socket_group = NULL, .metrics_dir = NULL,                           \

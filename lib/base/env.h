@@ -27,6 +27,12 @@ struct config {
 	/* db_nodes: Galera Cluster nodes in writer order (socket paths or host[:port]), default
 	 * NULL; when set it replaces db_socket/db_host (lib/db/db_nodes.h). */
 	const char *db_nodes;
+	/* Seconds before a database connect, read or write gives up: a hung node (SIGSTOP, a
+	 * stalled host) must not hang the handlers. db_read_timeout also bounds the longest
+	 * silence of the server on one statement (lib/db/db.c). */
+	long db_connect_timeout; /* db_connect_timeout, default 2 */
+	long db_read_timeout;    /* db_read_timeout, default 10 */
+	long db_write_timeout;   /* db_write_timeout, default 10 */
 	/*
 	 * JWT HS256 key ring. The legacy key, read from jwt_secret_file or given inline as
 	 * jwt_secret, has kid "default"; it signs when no jwt_signing_key is set.

@@ -287,12 +287,27 @@ static void drop_connection(void)
 	cache_drop_all();
 }
 
+/* A timeout from the configuration as the driver takes it (whole seconds). */
+static unsigned int clamp_seconds(long s)
+{
+	return s < 1 ? 1 : s > 3600 ? 3600 : (unsigned int)s;
+}
+
+unsigned int db_lock_wait_seconds(unsigned int read_timeout)
+{
+	return read_timeout > DB_LOCK_WAIT_MARGIN ? read_timeout - DB_LOCK_WAIT_MARGIN : 1;
+}
+
 /* A connection handle with our options, not yet connected (also db_nodes' for every node). */
 static MYSQL *new_handle(void)
 {
+	const struct config *cfg = env_get();
 	MYSQL *m = mysql_init(NULL);
 	my_bool off = 0;
-	unsigned int timeout = 10;
+	unsigned int conn_s = clamp_seconds(cfg->db_connect_timeout);
+	unsigned int read_s = clamp_seconds(cfg->db_read_timeout);
+	unsigned int write_s = clamp_seconds(cfg->db_write_timeout);
+	char init[128];
 
 	if (!m)
 		log_fatal("db: out of memory (mysql_init)");
@@ -300,9 +315,17 @@ static MYSQL *new_handle(void)
 	/* The driver's own reconnect would silently lose session state and
 	 * prepared statements; we reconnect ourselves and re-prepare. */
 	mysql_options(m, MYSQL_OPT_RECONNECT, &off);
-	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	/* Runs on every (re)connect: all times are stored and returned as UTC. */
-	mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+	/* A hung server (SIGSTOP, a stalled host) answers nothing: without these a
+	 * handler would wait for it forever instead of moving to the next node. */
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &conn_s);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &read_s);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &write_s);
+	/* Runs on every (re)connect: all times are stored and returned as UTC. A
+	 * row lock wait ends (1205, retried) before the read timeout would take it
+	 * for a hung server. */
+	snprintf(init, sizeof(init), "SET time_zone = '+00:00', innodb_lock_wait_timeout = %u",
+	         db_lock_wait_seconds(read_s));
+	mysql_options(m, MYSQL_INIT_COMMAND, init);
 	return m;
 }
 
@@ -379,12 +402,19 @@ static int refuse_in_aborted_txn(void)
 	return -1;
 }
 
+/* A connection to a node that failed: the next connection attempt tries the others first. */
+static void lose_connection(void)
+{
+	db_nodes_lost();
+	drop_connection();
+}
+
 /* Called after an error that means the connection is gone. */
 static void handle_lost(void)
 {
 	log_warn("db: connection lost (%u %s)%s", db.err, db.errmsg,
 	         db.in_txn ? " inside a transaction" : ", reconnecting");
-	drop_connection();
+	lose_connection();
 	if (db.in_txn)
 		txn_abort();
 }
@@ -395,12 +425,15 @@ static int ensure_connected(void)
 	if (db.in_txn && db.txn_broken)
 		return refuse_in_aborted_txn();
 	if (db.conn && !db.in_txn && db_nodes_enabled()) {
-		/* Back to an earlier node once it is writable again, as every other host does. */
-		MYSQL *better = db_nodes_better(new_handle, CONNECT_FLAGS);
+		/* Follow the recorded writer when another process moved it (db_nodes.h). */
+		int rc = db_nodes_check(db.conn);
 
-		if (better) {
+		if (rc > 0)
 			drop_connection();
-			db.conn = better;
+		else if (rc < 0) {
+			record_conn_error("writer check", "cluster_writer");
+			if (is_lost(db.err))
+				handle_lost();
 		}
 	}
 	if (db.conn)
@@ -847,7 +880,7 @@ int db_rollback(void)
 	if (db.in_txn && db.conn && mysql_rollback(db.conn) != 0) {
 		record_conn_error("rollback", "ROLLBACK");
 		if (is_lost(db.err))
-			drop_connection();
+			lose_connection();
 		rc = -1;
 	}
 	db.in_txn = false;
@@ -878,7 +911,7 @@ int db_commit(void)
 		db.txn_retry = is_retryable(err) && !is_lost(err);
 		snprintf(msg, sizeof(msg), "%s", db.errmsg);
 		if (is_lost(err)) {
-			drop_connection();
+			lose_connection();
 			db.in_txn = db.txn_broken = false;
 		} else {
 			db_rollback(); /* leave no half-open transaction behind */

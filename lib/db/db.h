@@ -34,8 +34,23 @@ struct db_param {
 #define DBP_I(x) ((struct db_param){.type = 'i', .i = (x)})
 #define DBP_NULL ((struct db_param){.type = 'n'})
 
-/* Connects with env_get() settings (UTC session time zone, utf8mb4). 0 or -1. */
+/*
+ * Connects with env_get() settings (UTC session time zone, utf8mb4, the
+ * db_connect_timeout, db_read_timeout and db_write_timeout seconds, a row
+ * lock wait of db_lock_wait_seconds(db_read_timeout)). 0 or -1.
+ */
 int db_connect(void);
+
+/* Seconds a row lock wait ends before the read timeout (then 1205, retried by db_transaction). */
+#define DB_LOCK_WAIT_MARGIN 2
+
+/*
+ * The session's innodb_lock_wait_timeout for a read timeout: read_timeout -
+ * DB_LOCK_WAIT_MARGIN, at least 1, so that a statement waiting for a row lock
+ * is ended by the server before the driver would take the silence for a hung
+ * node.
+ */
+unsigned int db_lock_wait_seconds(unsigned int read_timeout);
 /* Closes the connection and every cached statement. */
 void db_close(void);
 /* True when there is no live connection: the last one was lost or a connect failed

@@ -21,8 +21,12 @@ static struct {
 	struct db_node nodes[DB_NODES_MAX];
 	int n;       /* -1: the list is malformed */
 	int current; /* index of the node connected last, -1 none */
-	time_t last_check;
-} st = {.current = -1};
+	int lost;    /* index of the node that failed last, avoided by the next walk; -1 none */
+	bool member; /* the current node is a Galera member (wsrep on) */
+	long long last_check_ms;       /* when db_nodes_check last read the record */
+	db_nodes_handle_fn new_handle; /* db_nodes_connect's, for the nodes it opens */
+	unsigned long flags;
+} st = {.current = -1, .lost = -1};
 
 /* Copies the bytes [s, s + n) into dst (of size cap) as a string; -1 when they do not fit. */
 static int copy_part(char *dst, size_t cap, const char *s, size_t n)
@@ -152,7 +156,7 @@ static int nodes(void)
 		st.parsed_from = strdup(cfg->db_nodes);
 		if (!st.parsed_from)
 			log_fatal("db: out of memory");
-		st.current = -1;
+		st.current = st.lost = -1;
 		st.n = db_nodes_parse(cfg->db_nodes, cfg->db_port, st.nodes, DB_NODES_MAX);
 		if (st.n < 0)
 			log_error("db: db_nodes is malformed (\"%s\"): entries are socket paths, "
@@ -176,7 +180,38 @@ void db_nodes_reset(void)
 {
 	free(st.parsed_from);
 	memset(&st, 0, sizeof(st));
-	st.current = -1;
+	st.current = st.lost = -1;
+}
+
+void db_nodes_lost(void)
+{
+	st.lost = st.current;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000LL;
+}
+
+void db_nodes_walk_order(int n, int lost, int *order)
+{
+	int start = lost >= 0 && lost < n ? lost + 1 : 0;
+
+	for (int k = 0; k < n; k++)
+		order[k] = (start + k) % n;
+}
+
+enum db_nodes_step db_nodes_decide(int found, int recorded, bool recorded_failed, int n)
+{
+	if (recorded < 0 || recorded == found)
+		return DB_NODES_USE;
+	/* A record naming no node of our list: a list that differs between hosts (logged). */
+	if (recorded >= n || recorded_failed)
+		return DB_NODES_CLAIM;
+	return DB_NODES_FOLLOW;
 }
 
 static const char *node_name(const struct db_node *n, char *buf, size_t cap)
@@ -246,19 +281,17 @@ static int read_barrier(MYSQL *m)
 }
 
 /* Connects to node i and checks that it is writable; NULL with the reason in *err/msg. */
-static MYSQL *open_node(int i, db_nodes_handle_fn new_handle, unsigned long flags,
-                        enum log_level level, unsigned int *err, char *msg, size_t msglen)
+static MYSQL *open_node(int i, db_nodes_handle_fn new_handle, unsigned long flags, bool *member,
+                        unsigned int *err, char *msg, size_t msglen)
 {
 	const struct config *cfg = env_get();
 	const struct db_node *n = &st.nodes[i];
-	unsigned int timeout = DB_NODES_CONNECT_TIMEOUT;
 	enum db_node_health health = DB_NODE_WRITABLE;
 	char name[300];
 	MYSQL *m = new_handle();
-	int member;
+	int is_member;
 
 	node_name(n, name, sizeof(name));
-	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	if (!mysql_real_connect(m, n->socket[0] ? "localhost" : n->host, cfg->db_user,
 	                        cfg->db_password, cfg->db_name, n->port,
 	                        n->socket[0] ? n->socket : NULL, flags)) {
@@ -266,7 +299,7 @@ static MYSQL *open_node(int i, db_nodes_handle_fn new_handle, unsigned long flag
 		snprintf(msg, msglen, "node %d (%s): %s", i + 1, name, mysql_error(m));
 		goto fail;
 	}
-	if ((member = read_health(m, &health)) < 0) {
+	if ((is_member = read_health(m, &health)) < 0) {
 		*err = mysql_errno(m);
 		snprintf(msg, msglen, "node %d (%s): status: %s", i + 1, name, mysql_error(m));
 		goto fail;
@@ -276,7 +309,8 @@ static MYSQL *open_node(int i, db_nodes_handle_fn new_handle, unsigned long flag
 		snprintf(msg, msglen, "node %d (%s): %s", i + 1, name, db_nodes_health_str(health));
 		goto fail;
 	}
-	if (member && read_barrier(m) != 0) {
+	*member = is_member == 1;
+	if (is_member && read_barrier(m) != 0) {
 		*err = mysql_errno(m);
 		snprintf(msg, msglen, "node %d (%s): read barrier: %s", i + 1, name,
 		         mysql_error(m));
@@ -284,60 +318,218 @@ static MYSQL *open_node(int i, db_nodes_handle_fn new_handle, unsigned long flag
 	}
 	return m;
 fail:
-	log_msg(level, "db: %s", msg);
+	log_warn("db: %s", msg);
 	mysql_close(m);
 	return NULL;
 }
 
-/* The first writable node among the first `upto`; sets st.current. */
-static MYSQL *first_writable(int upto, db_nodes_handle_fn new_handle, unsigned long flags,
-                             enum log_level level, unsigned int *err, char *msg, size_t msglen)
+/*
+ * The recorded writer on m: *node (from 0) and *epoch. 0, or 1 when there is
+ * no record (before migration 010: the plain first-writable rule), or -1 on
+ * an error (mysql_errno(m)). A member waits for the cluster's last writes
+ * first, so that a record changed on another node is seen here.
+ */
+static int read_record(MYSQL *m, bool member, int *node, unsigned long long *epoch)
 {
-	for (int i = 0; i < upto; i++) {
-		MYSQL *m = open_node(i, new_handle, flags, level, err, msg, msglen);
-		char name[300];
+	static const char plain[] = "SELECT node, epoch FROM cluster_writer WHERE id = 1";
+	static const char synced[] = "SET STATEMENT wsrep_sync_wait = 1 FOR SELECT node, epoch "
+	                             "FROM cluster_writer WHERE id = 1";
+	const char *sql = member ? synced : plain;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int rc = 1;
 
-		if (!m)
-			continue;
-		if (i != st.current)
-			log_info("db: writer is node %d (%s)%s", i + 1,
-			         node_name(&st.nodes[i], name, sizeof(name)),
-			         st.current >= 0
-			             ? (i < st.current ? ", back to an earlier node"
-			                               : ", moved on from an unusable node")
-			             : "");
-		st.current = i;
-		st.last_check = time(NULL);
-		return m;
+	if (mysql_real_query(m, sql, (unsigned long)strlen(sql)) != 0)
+		return mysql_errno(m) == ER_NO_SUCH_TABLE ? 1 : -1;
+	if (!(res = mysql_store_result(m)))
+		return -1;
+	if ((row = mysql_fetch_row(res)) != NULL && row[0] && row[1]) {
+		*node = atoi(row[0]) - 1;
+		*epoch = strtoull(row[1], NULL, 10);
+		rc = 0;
 	}
+	mysql_free_result(res);
+	return rc;
+}
+
+/*
+ * Records node i as the writer, on m, if the record is still at epoch (Galera
+ * certifies the row: of two concurrent claims through different nodes one
+ * fails with 1213). 1 when it did, 0 when another process changed the record
+ * first, -1 on another error.
+ */
+static int claim(MYSQL *m, int i, unsigned long long epoch)
+{
+	static const char sql[] =
+	    "UPDATE cluster_writer SET node = ?, node_name = @@wsrep_node_name, epoch = epoch + 1, "
+	    "changed_at = UTC_TIMESTAMP(6) WHERE id = 1 AND epoch = ?";
+	MYSQL_STMT *stmt = mysql_stmt_init(m);
+	MYSQL_BIND b[2];
+	long long node = i + 1, at = (long long)epoch;
+	int rc = -1;
+
+	if (!stmt)
+		return -1;
+	memset(b, 0, sizeof(b));
+	b[0].buffer_type = MYSQL_TYPE_LONGLONG;
+	b[0].buffer = &node;
+	b[1].buffer_type = MYSQL_TYPE_LONGLONG;
+	b[1].buffer = &at;
+	if (mysql_stmt_prepare(stmt, sql, sizeof(sql) - 1) == 0 &&
+	    mysql_stmt_bind_param(stmt, b) == 0) {
+		if (mysql_stmt_execute(stmt) == 0)
+			rc = mysql_stmt_affected_rows(stmt) == 1;
+		else if (mysql_stmt_errno(stmt) == ER_LOCK_DEADLOCK)
+			rc = 0;
+		else
+			log_warn("db: recording node %d as the writer failed (%u %s)", i + 1,
+			         mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+	}
+	mysql_stmt_close(stmt);
+	return rc;
+}
+
+/* Makes node i (connected as m) the process's writer. */
+static MYSQL *use_node(MYSQL *m, int i, bool member, const char *why)
+{
+	char name[300];
+
+	if (i != st.current)
+		log_info("db: writer is node %d (%s)%s", i + 1,
+		         node_name(&st.nodes[i], name, sizeof(name)), why);
+	st.current = i;
+	st.lost = -1;
+	st.member = member;
+	st.last_check_ms = now_ms();
+	return m;
+}
+
+/* The first writable node in walk order that has not failed yet; *found its index. */
+static MYSQL *walk(const int *order, int n, bool *failed, int *found, bool *member,
+                   unsigned int *err, char *msg, size_t msglen)
+{
+	for (int k = 0; k < n; k++) {
+		int i = order[k];
+		MYSQL *m;
+
+		if (failed[i])
+			continue;
+		if ((m = open_node(i, st.new_handle, st.flags, member, err, msg, msglen)) != NULL) {
+			*found = i;
+			return m;
+		}
+		failed[i] = true;
+	}
+	return NULL;
+}
+
+/*
+ * Holding writable node found (m), settles on the writer: the recorded one if
+ * it is writable, else found, recorded as the writer. A few rounds at most:
+ * each lost compare-and-set means another process recorded a writer meanwhile.
+ */
+static MYSQL *settle(MYSQL *m, int found, bool member, bool *failed, int n)
+{
+	for (int round = 0; round < 4; round++) {
+		unsigned long long epoch = 0;
+		int recorded = -1, rc = read_record(m, member, &recorded, &epoch);
+		bool rec_member = false;
+		unsigned int err;
+		char msg[512];
+		MYSQL *other;
+
+		if (rc < 0) {
+			log_warn("db: reading the recorded writer on node %d failed (%u %s)",
+			         found + 1, mysql_errno(m), mysql_error(m));
+			mysql_close(m);
+			failed[found] = true;
+			return NULL;
+		}
+		if (rc == 1)
+			recorded = -1;
+		if (recorded >= n)
+			log_error("db: the recorded writer is node %d but db_nodes lists %d: "
+			          "db_nodes must be the same list on every host",
+			          recorded + 1, n);
+		/* The node that failed before this attempt is tried again (FOLLOW) before anyone
+		 * takes over from it: one killed connection, or one closed by wait_timeout, does
+		 * not make a healthy writer unusable. */
+		switch (db_nodes_decide(found, recorded,
+		                        recorded >= 0 && recorded < n && failed[recorded], n)) {
+		case DB_NODES_USE:
+			return use_node(m, found, member, st.current < 0 ? "" : ", as recorded");
+		case DB_NODES_FOLLOW:
+			other = open_node(recorded, st.new_handle, st.flags, &rec_member, &err, msg,
+			                  sizeof(msg));
+			if (other) {
+				mysql_close(m);
+				return use_node(other, recorded, rec_member, ", as recorded");
+			}
+			failed[recorded] = true;
+			continue; /* decides again: claim */
+		case DB_NODES_CLAIM:
+			rc = claim(m, found, epoch);
+			if (rc == 1) {
+				log_warn("db: node %d is unusable: recorded node %d as the writer "
+				         "(epoch %llu)",
+				         recorded + 1, found + 1, epoch + 1);
+				return use_node(m, found, member,
+				                ", moved on from an unusable node");
+			}
+			if (rc < 0) {
+				mysql_close(m);
+				failed[found] = true;
+				return NULL;
+			}
+			continue; /* another process was first: read what it recorded */
+		}
+	}
+	mysql_close(m);
+	failed[found] = true; /* the record kept changing: try the others */
 	return NULL;
 }
 
 MYSQL *db_nodes_connect(db_nodes_handle_fn new_handle, unsigned long flags, unsigned int *err,
                         char *msg, size_t msglen)
 {
-	int n = nodes();
-	MYSQL *m;
+	int n = nodes(), order[DB_NODES_MAX], found = -1;
+	bool failed[DB_NODES_MAX] = {false}, member = false;
 
 	*err = CR_CONN_HOST_ERROR;
 	snprintf(msg, msglen, "%s", n < 0 ? "db_nodes is malformed" : "db_nodes is empty");
 	if (n <= 0)
 		return NULL;
-	m = first_writable(n, new_handle, flags, LOGL_WARN, err, msg, msglen);
-	if (!m)
-		log_error("db: no writable database node among %d (last: %s)", n, msg);
-	return m;
+	st.new_handle = new_handle;
+	st.flags = flags;
+	db_nodes_walk_order(n, st.lost, order);
+	for (;;) {
+		MYSQL *m = walk(order, n, failed, &found, &member, err, msg, msglen);
+
+		if (!m)
+			break;
+		if ((m = settle(m, found, member, failed, n)) != NULL)
+			return m;
+	}
+	log_error("db: no writable database node among %d (last: %s)", n, msg);
+	return NULL;
 }
 
-MYSQL *db_nodes_better(db_nodes_handle_fn new_handle, unsigned long flags)
+int db_nodes_check(MYSQL *m)
 {
-	time_t now = time(NULL);
-	unsigned int err;
-	char msg[512];
+	long long now = now_ms();
+	unsigned long long epoch = 0;
+	int recorded = -1, rc;
 
-	if (nodes() <= 0 || st.current <= 0 || now - st.last_check < DB_NODES_RECHECK_SECONDS)
-		return NULL;
-	st.last_check = now;
-	/* The earlier nodes are known to be down: trying them again is routine, not news. */
-	return first_writable(st.current, new_handle, flags, LOGL_DEBUG, &err, msg, sizeof(msg));
+	if (nodes() <= 0 || st.current < 0 ||
+	    now - st.last_check_ms < DB_NODES_CHECK_SECONDS * 1000LL)
+		return 0;
+	st.last_check_ms = now;
+	rc = read_record(m, st.member, &recorded, &epoch);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (recorded == st.current)
+		return 0;
+	log_info("db: the recorded writer is node %d (epoch %llu): leaving node %d", recorded + 1,
+	         epoch, st.current + 1);
+	return 1;
 }

@@ -9,6 +9,14 @@
  * same list and the same cluster state, so all hosts write to the same node
  * without talking to each other. A server without wsrep (a plain MariaDB)
  * counts as writable, so a one-node list works against a single server.
+ *
+ * Once a process has moved on, the choice is sticky: the writer is recorded in
+ * the replicated table cluster_writer (migration 010), and every process
+ * follows the recorded node while it is writable. Only a process that finds
+ * the recorded node unusable records another (a compare-and-set on its epoch,
+ * so concurrent movers agree on one). Nobody moves back on their own when an
+ * earlier node returns. Without that table (before migration 010) the rule is
+ * the plain "first writable node".
  */
 #ifndef STOCKTAKE_DB_NODES_H
 #define STOCKTAKE_DB_NODES_H
@@ -19,10 +27,12 @@
 #include <mysql.h>
 
 #define DB_NODES_MAX 16
-/* While on a later node than the first, how often an earlier one is tried again. */
-#define DB_NODES_RECHECK_SECONDS 5
-/* Connect timeout per node, so a dead host costs little while the list is walked. */
-#define DB_NODES_CONNECT_TIMEOUT 3
+/*
+ * How often, at most, a process outside a transaction reads the recorded
+ * writer again (db_nodes_check): the longest a process keeps writing to a
+ * node after another process recorded a move away from it.
+ */
+#define DB_NODES_CHECK_SECONDS 1
 
 /* One node: a unix socket path, or a host and port. */
 struct db_node {
@@ -63,22 +73,49 @@ bool db_nodes_enabled(void);
 typedef MYSQL *(*db_nodes_handle_fn)(void);
 
 /*
- * Connects to the writer: walks the list from the first node and returns a
- * connection to the first writable one, after a read barrier (one statement
- * with wsrep_sync_wait) so that the node has applied every write the cluster
- * committed before, the last writer's included. Returns NULL when no node is
- * writable, with *err and msg (the last node's reason) set.
+ * The order in which a connection attempt tries the n nodes: from the first,
+ * or, after node lost (from 0) failed, from the one after it round the list,
+ * the failed node last (it may have been a false alarm). Fills order[0..n).
+ */
+void db_nodes_walk_order(int n, int lost, int *order);
+
+/* What a connection attempt does once it holds a writable node and has read the record. */
+enum db_nodes_step {
+	DB_NODES_USE,    /* stay on the node found */
+	DB_NODES_FOLLOW, /* connect to the recorded node instead */
+	DB_NODES_CLAIM,  /* record the node found as the writer, then use it */
+};
+
+/*
+ * The rule: found is the writable node held, recorded the recorded writer (-1
+ * when there is no record: use found), recorded_failed whether this attempt
+ * found it unusable (its connection failed or it is not writable; a node whose
+ * earlier connection was lost is tried once more first). Indices from 0, n nodes.
+ */
+enum db_nodes_step db_nodes_decide(int found, int recorded, bool recorded_failed, int n);
+
+/*
+ * Connects to the writer: walks the list (db_nodes_walk_order) to the first
+ * writable node, after a read barrier (one statement with wsrep_sync_wait) so
+ * that the node has applied every write the cluster committed before, the
+ * last writer's included; then follows or claims the recorded writer
+ * (db_nodes_decide). Returns NULL when no node is writable, with *err and msg
+ * (the last node's reason) set.
  */
 MYSQL *db_nodes_connect(db_nodes_handle_fn new_handle, unsigned long flags, unsigned int *err,
                         char *msg, size_t msglen);
 
 /*
- * While connected to a node after the first: at most every
- * DB_NODES_RECHECK_SECONDS, tries the earlier nodes and returns a connection
- * to the first writable one (the writer the other hosts choose again once it
- * is back), else NULL. Call only outside a transaction.
+ * At most every DB_NODES_CHECK_SECONDS, reads the recorded writer on m (the
+ * current connection, outside a transaction). Returns 0 to stay, 1 when the
+ * record names another node (drop m and connect again), -1 when the
+ * statement failed (mysql_errno(m) says why; a lost connection or 1047 means
+ * the node is unusable).
  */
-MYSQL *db_nodes_better(db_nodes_handle_fn new_handle, unsigned long flags);
+int db_nodes_check(MYSQL *m);
+
+/* Notes that the current node failed (lost connection, timeout, 1047): the next walk avoids it. */
+void db_nodes_lost(void);
 
 /*
  * Errors after which the node must not be used any more: 1047 (WSREP has not

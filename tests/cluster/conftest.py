@@ -59,12 +59,35 @@ def writable(n):
             and node_status(n, "wsrep_cluster_status") == "Primary")
 
 
-def writer():
-    """The node the handlers write to: the first writable one in the configured order (lib/db/db_nodes.h)."""
+def recorded_writer():
+    """The writer recorded in cluster_writer (migration 010), read on the first writable node; None if none is."""
     for n in NODES:
         if writable(n):
-            return n
+            return int(node_sql(n, "SELECT node FROM cluster_writer WHERE id = 1")[0][0])
     return None
+
+
+def writer():
+    """The node the handlers write to: the recorded writer, when it is writable (lib/db/db_nodes.h)."""
+    n = recorded_writer()
+    return n if n is not None and writable(n) else None
+
+
+# lib/db/db_nodes.h DB_NODES_CHECK_SECONDS: how soon every process follows a changed record.
+CHECK_SECONDS = 1
+
+
+def switch_writer(n):
+    """The planned switchover of docs/SCALING.md: record node n as the writer; every handler process follows
+    within DB_NODES_CHECK_SECONDS of its next statement."""
+    node_sql(n, "UPDATE cluster_writer SET node = %d, node_name = @@wsrep_node_name, epoch = epoch + 1,"
+                " changed_at = UTC_TIMESTAMP(6) WHERE id = 1" % n)
+    time.sleep(CHECK_SECONDS + 1)
+
+
+def local_commits():
+    """wsrep_local_commits of every node: the transactions each node took from a client (its writers)."""
+    return {n: int(node_status(n, "wsrep_local_commits") or -1) for n in NODES}
 
 
 def use_node_for_helpers(n):

@@ -612,6 +612,49 @@ static void test_reconnect(void **state)
 	assert_int_equal(db_exec(NULL, NULL, "SELECT 1", ""), 0);
 }
 
+static long long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000LL + (t1.tv_nsec - t0->tv_nsec) / 1000000LL;
+}
+
+/*
+ * db_read_timeout: a server that says nothing (here SLEEP; a SIGSTOPped node
+ * alike) costs a statement that many seconds, not forever, and the session's
+ * row lock wait ends before it.
+ */
+static void test_read_timeout(void **state)
+{
+	struct db_rows rows;
+	struct timespec t0;
+	long long ms;
+
+	(void)state;
+	assert_int_equal(db_lock_wait_seconds(10), 8);
+	assert_int_equal(db_lock_wait_seconds(3), 1);
+	assert_int_equal(db_lock_wait_seconds(1), 1);
+	NEED_DB();
+	db_close();
+	assert_int_equal(env_set("db_read_timeout", "3"), 0);
+	assert_int_equal(db_exec(arena, &rows, "SELECT @@innodb_lock_wait_timeout", ""), 0);
+	assert_string_equal(db_cell(&rows, 0, 0), "1");
+
+	assert_int_equal(db_begin(), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(db_exec(NULL, NULL, "SELECT SLEEP(8)", ""), -1);
+	ms = ms_since(&t0);
+	assert_int_equal(db_errno(), 2013); /* lost: the caller moves on */
+	assert_true(ms >= 2900 && ms < 5000);
+	db_rollback();
+	assert_true(db_unavailable()); /* a handler answers 503 with Retry-After */
+
+	assert_int_equal(env_set("db_read_timeout", "10"), 0);
+	assert_int_equal(db_exec(arena, &rows, "SELECT @@innodb_lock_wait_timeout", ""), 0);
+	assert_string_equal(db_cell(&rows, 0, 0), "8");
+}
+
 /* db_cell_text gives every cell's text as the API shows it (web/row_json.h), without json-c. */
 static void test_cell_text(void **state)
 {
@@ -759,6 +802,7 @@ int main(void)
 	    cmocka_unit_test(test_deadlock_retry_simulated),
 	    cmocka_unit_test(test_deadlock_retry_real),
 	    cmocka_unit_test(test_reconnect),
+	    cmocka_unit_test(test_read_timeout),
 	    cmocka_unit_test(test_cell_text),
 	    cmocka_unit_test(test_rows_add_cols),
 	    cmocka_unit_test(test_rows_drop_col),

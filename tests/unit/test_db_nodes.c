@@ -1,4 +1,4 @@
-/* Unit tests for db/db_nodes.c: list parsing, node judging, writer choice against a live server.
+/* Unit tests for db/db_nodes.c: list parsing, node judging, the writer rule and its record.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -154,11 +155,11 @@ static void test_skips_dead_node(void **state)
 	m = db_nodes_connect(plain_handle, 0, &err, msg, sizeof(msg));
 	assert_non_null(m);
 	assert_int_equal(db_nodes_current(), 1);
-	/* Node 1 is still down: no better node, whenever asked. */
-	assert_null(db_nodes_better(plain_handle, 0));
+	/* No record in this database (no cluster_writer): nothing to follow, whenever asked. */
+	assert_int_equal(db_nodes_check(m), 0);
 	/* A reload (SIGHUP) that leaves db_nodes as it was keeps the writer. */
 	assert_int_equal(env_set("db_nodes", list), 0);
-	assert_null(db_nodes_better(plain_handle, 0));
+	assert_int_equal(db_nodes_check(m), 0);
 	assert_int_equal(db_nodes_current(), 1);
 	mysql_close(m);
 
@@ -185,6 +186,138 @@ static void test_no_node_writable(void **state)
 	env_reset();
 }
 
+static void test_walk_order(void **state)
+{
+	int order[4];
+
+	(void)state;
+	db_nodes_walk_order(3, -1, order); /* a new process: from the first */
+	assert_int_equal(order[0], 0);
+	assert_int_equal(order[1], 1);
+	assert_int_equal(order[2], 2);
+	db_nodes_walk_order(3, 0, order); /* node 1 failed: the next ones first, node 1 last */
+	assert_int_equal(order[0], 1);
+	assert_int_equal(order[1], 2);
+	assert_int_equal(order[2], 0);
+	db_nodes_walk_order(3, 2, order); /* the last failed: round to the first */
+	assert_int_equal(order[0], 0);
+	assert_int_equal(order[1], 1);
+	assert_int_equal(order[2], 2);
+	db_nodes_walk_order(4, 1, order);
+	assert_int_equal(order[0], 2);
+	assert_int_equal(order[3], 1);
+	db_nodes_walk_order(2, 7, order); /* out of range: as none */
+	assert_int_equal(order[0], 0);
+}
+
+static void test_decide(void **state)
+{
+	(void)state;
+	/* No record (before migration 010): the first writable node, as ever. */
+	assert_int_equal(db_nodes_decide(0, -1, false, 3), DB_NODES_USE);
+	assert_int_equal(db_nodes_decide(1, -1, false, 3), DB_NODES_USE);
+	assert_int_equal(db_nodes_decide(1, 1, false, 3), DB_NODES_USE);
+	/* Stickiness: node 1 is back and writable, but the record says node 2: follow it. */
+	assert_int_equal(db_nodes_decide(0, 1, false, 3), DB_NODES_FOLLOW);
+	/* The recorded node just failed (timeout, refused, 1047): record the one found. */
+	assert_int_equal(db_nodes_decide(1, 0, true, 3), DB_NODES_CLAIM);
+	assert_int_equal(db_nodes_decide(0, 2, true, 3), DB_NODES_CLAIM);
+	/* A record beyond this host's list: the lists differ; take over rather than stall. */
+	assert_int_equal(db_nodes_decide(0, 5, false, 3), DB_NODES_CLAIM);
+}
+
+/* Runs sql on the test server as root in the migrated database; false when it is not there. */
+static bool root_sql(const char *sock, const char *sql)
+{
+	MYSQL *m = mysql_init(NULL);
+	bool ok = m && mysql_real_connect(m, "localhost", "root", NULL, "stocktake", 0, sock, 0) &&
+	          mysql_query(m, sql) == 0;
+
+	mysql_close(m);
+	return ok;
+}
+
+static long long recorded_epoch(const char *sock, int *node)
+{
+	MYSQL *m = mysql_init(NULL);
+	long long epoch = -1;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	assert_non_null(mysql_real_connect(m, "localhost", "root", NULL, "stocktake", 0, sock, 0));
+	assert_int_equal(mysql_query(m, "SELECT node, epoch FROM cluster_writer WHERE id = 1"), 0);
+	res = mysql_store_result(m);
+	if ((row = mysql_fetch_row(res)) != NULL) {
+		*node = atoi(row[0]);
+		epoch = atoll(row[1]);
+	}
+	mysql_free_result(res);
+	mysql_close(m);
+	return epoch;
+}
+
+/*
+ * The record against a live server (migration 010): a process follows the
+ * recorded node although an earlier one is writable, records the node it
+ * found when the recorded one is dead, and db_nodes_check tells it to leave
+ * once another process recorded a move.
+ */
+static void test_record_sticks_and_moves(void **state)
+{
+	const char *sock = getenv("STOCKTAKE_TEST_DB_SOCKET");
+	char list[600];
+	unsigned int err = 0;
+	char msg[256];
+	MYSQL *m;
+	int node = 0;
+	long long epoch;
+
+	(void)state;
+	if (!sock || !*sock || !root_sql(sock, "SELECT 1 FROM cluster_writer"))
+		skip();
+	env_reset();
+	db_nodes_reset();
+	assert_int_equal(env_set("db_user", "root"), 0);
+	assert_int_equal(env_set("db_name", "stocktake"), 0);
+
+	/* Two entries for the one server; the record names the second: follow it, not the first. */
+	snprintf(list, sizeof(list), "%s, %s", sock, sock);
+	assert_int_equal(env_set("db_nodes", list), 0);
+	assert_true(root_sql(sock, "UPDATE cluster_writer SET node = 2 WHERE id = 1"));
+	m = db_nodes_connect(plain_handle, 0, &err, msg, sizeof(msg));
+	assert_non_null(m);
+	assert_int_equal(db_nodes_current(), 1);
+	mysql_close(m);
+
+	/* The recorded node is dead: the process records the node it found, one epoch on. */
+	db_nodes_reset();
+	snprintf(list, sizeof(list), "/nonexistent/stocktake-node1.sock, %s", sock);
+	assert_int_equal(env_set("db_nodes", list), 0);
+	assert_true(root_sql(sock, "UPDATE cluster_writer SET node = 1 WHERE id = 1"));
+	epoch = recorded_epoch(sock, &node);
+	m = db_nodes_connect(plain_handle, 0, &err, msg, sizeof(msg));
+	assert_non_null(m);
+	assert_int_equal(db_nodes_current(), 1);
+	assert_int_equal(recorded_epoch(sock, &node), epoch + 1);
+	assert_int_equal(node, 2);
+
+	/* Still recorded: stay. Another process recorded node 1: leave (after
+	 * DB_NODES_CHECK_SECONDS). */
+	sleep(DB_NODES_CHECK_SECONDS + 1);
+	assert_int_equal(db_nodes_check(m), 0);
+	assert_int_equal(db_nodes_check(m), 0); /* too soon to read again: no statement */
+	assert_true(
+	    root_sql(sock, "UPDATE cluster_writer SET node = 1, epoch = epoch + 1 WHERE id = 1"));
+	sleep(DB_NODES_CHECK_SECONDS + 1);
+	assert_int_equal(db_nodes_check(m), 1);
+	mysql_close(m);
+
+	/* Back to the state of a fresh cluster. */
+	assert_true(root_sql(sock, "UPDATE cluster_writer SET node = 1 WHERE id = 1"));
+	db_nodes_reset();
+	env_reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +330,9 @@ int main(void)
 	    cmocka_unit_test(test_malformed_list_connects_nowhere),
 	    cmocka_unit_test(test_skips_dead_node),
 	    cmocka_unit_test(test_no_node_writable),
+	    cmocka_unit_test(test_walk_order),
+	    cmocka_unit_test(test_decide),
+	    cmocka_unit_test(test_record_sticks_and_moves),
 	};
 
 	log_set_level(LOGL_ERROR);
