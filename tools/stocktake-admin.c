@@ -292,6 +292,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(LOGL_WARN);
+	/* It writes users, never tokens: the handlers' keys may be credentials only systemd reads.
+	 */
+	env_skip_keys(true);
 	if (env_load(args.config) != 0) {
 		fprintf(stderr, PROG ": cannot read the configuration%s%s\n",
 		        args.config ? " " : "", args.config ? args.config : "");

@@ -2,6 +2,7 @@
 #ifndef STOCKTAKE_ENV_H
 #define STOCKTAKE_ENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* One HS256 key of the JWT key ring: tokens name it in their "kid" header. */
@@ -72,6 +73,13 @@ struct config {
  * and the configuration as it was before the call (a reload that fails changes nothing).
  */
 int env_load(const char *path);
+
+/*
+ * For programs that sign and check no token (stocktake-admin): env_load then checks the
+ * key options' form but reads no key file, so such a program runs as root outside systemd,
+ * where a credential name (a relative path) has no $CREDENTIALS_DIRECTORY to be found in.
+ */
+void env_skip_keys(bool skip);
 
 /* Sets one key as the file would ("db_port", "8"); returns -1 for unknown keys or bad values. */
 int env_set(const char *key, const char *value);

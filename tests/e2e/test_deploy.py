@@ -122,7 +122,7 @@ def test_every_installed_path_the_readme_names_exists(root):
 def test_config_and_key_steps(root, tmp_path):
     """Steps 3 and 4 in <root>: a config readable by the service's group only, a key readable by
     root only, and the config naming the key by its credential name."""
-    blocks = [dedent(b) for b in code_blocks("sh") if "/etc/stocktake" in b]
+    blocks = [dedent(b) for b in code_blocks("sh") if "install -d" in b and "/etc/stocktake" in b]
     assert len(blocks) == 2, blocks
     etc = tmp_path / "etc"
     group = subprocess.run(["id", "-gn"], capture_output=True, text=True, check=True).stdout.strip()

@@ -323,6 +323,23 @@ static void test_key_ring_errors(void **state)
 	unlink(conf);
 }
 
+/* A program that signs nothing loads a config whose key is a credential it cannot read. */
+static void test_skip_keys(void **state)
+{
+	char *conf = path_in_dir("skip.conf");
+
+	write_file(conf, "db_name = skipped\njwt_signing_key = k:jwt_k\n");
+	assert_int_equal(env_load(conf), -1);
+	env_skip_keys(true);
+	assert_int_equal(env_load(conf), 0);
+	assert_string_equal(env_get()->db_name, "skipped");
+	/* The options' form is still checked. */
+	write_file(conf, "jwt_signing_key = no-kid\n");
+	assert_int_equal(env_load(conf), -1);
+	env_skip_keys(false);
+	unlink(conf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +352,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_key_ring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_ring_credentials_directory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_ring_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_skip_keys, setup, teardown),
 	};
 	int rc;
 
