@@ -119,7 +119,9 @@ start_node() {
 	fi
 	rm -f "$d/mysqld.sock"
 	chown -R mysql: "$d"
-	setsid mariadbd --defaults-file="$d/my.cnf" "${args[@]}" </dev/null >>"$d/mariadb.log" 2>&1 9>&- &
+	# Started like devstack's own daemons: holding none of the caller's descriptors (a lock, say).
+	(close_inherited_fds && exec setsid mariadbd --defaults-file="$d/my.cnf" "${args[@]}" \
+		</dev/null >>"$d/mariadb.log" 2>&1) &
 	echo $! >"$d/started.pid" # the server writes mysqld.pid only once it is ready
 }
 
