@@ -371,15 +371,37 @@ static void put_latency(struct buf *out, struct metrics_head *h)
 }
 
 /* One line per group of a plain counter or gauge at offset in the head. */
-static void put_simple(struct buf *out, struct group_map *maps, int n, const char *name,
-                       size_t offset, bool gauge)
-{
-	for (int i = 0; i < n; i++) {
-		uint64_t v = load((const uint64_t *)((const char *)maps[i].h + offset));
+/* The families that are one number per group, each a field of the group's head. */
+static const struct simple_family {
+	const char *name, *help;
+	size_t offset;
+	bool gauge;
+} simple_families[] = {
+    {"stocktake_db_statements_total",
+     "Database statements sent (prepared, cached or not; transaction control).",
+     offsetof(struct metrics_head, db_statements), false},
+    {"stocktake_db_retries_total",
+     "Transactions run again after a deadlock, lock wait timeout or lost connection.",
+     offsetof(struct metrics_head, db_retries), false},
+    {"stocktake_idempotent_replays_total", "Answers replayed for a repeated Idempotency-Key.",
+     offsetof(struct metrics_head, replays), false},
+    {"stocktake_worker_restarts_total",
+     "Workers that died and were replaced by their pool's supervisor.",
+     offsetof(struct metrics_head, worker_restarts), false},
+    {"stocktake_workers_up", "Workers of the pool running now.",
+     offsetof(struct metrics_head, workers_up), true},
+};
 
-		buf_appendf(out, "%s{", name);
+static void put_simple(struct buf *out, struct group_map *maps, int n,
+                       const struct simple_family *f)
+{
+	family(out, f->name, f->gauge ? "gauge" : "counter", f->help);
+	for (int i = 0; i < n; i++) {
+		uint64_t v = load((const uint64_t *)((const char *)maps[i].h + f->offset));
+
+		buf_appendf(out, "%s{", f->name);
 		put_label(out, "group", maps[i].h->group, sizeof(maps[i].h->group));
-		if (gauge)
+		if (f->gauge)
 			buf_appendf(out, "} %lld\n", (long long)(int64_t)v);
 		else
 			buf_appendf(out, "} %llu\n", (unsigned long long)v);
@@ -399,25 +421,8 @@ int metrics_write(struct buf *out, const char *dir)
 	       "Time from reading a request to its answer, by endpoint group.");
 	for (int i = 0; i < n; i++)
 		put_latency(out, maps[i].h);
-	family(out, "stocktake_db_statements_total", "counter",
-	       "Database statements sent (prepared, cached or not; transaction control).");
-	put_simple(out, maps, n, "stocktake_db_statements_total",
-	           offsetof(struct metrics_head, db_statements), false);
-	family(out, "stocktake_db_retries_total", "counter",
-	       "Transactions run again after a deadlock, lock wait timeout or lost connection.");
-	put_simple(out, maps, n, "stocktake_db_retries_total",
-	           offsetof(struct metrics_head, db_retries), false);
-	family(out, "stocktake_idempotent_replays_total", "counter",
-	       "Answers replayed for a repeated Idempotency-Key.");
-	put_simple(out, maps, n, "stocktake_idempotent_replays_total",
-	           offsetof(struct metrics_head, replays), false);
-	family(out, "stocktake_worker_restarts_total", "counter",
-	       "Workers that died and were replaced by their pool's supervisor.");
-	put_simple(out, maps, n, "stocktake_worker_restarts_total",
-	           offsetof(struct metrics_head, worker_restarts), false);
-	family(out, "stocktake_workers_up", "gauge", "Workers of the pool running now.");
-	put_simple(out, maps, n, "stocktake_workers_up", offsetof(struct metrics_head, workers_up),
-	           true);
+	for (size_t f = 0; f < sizeof(simple_families) / sizeof(simple_families[0]); f++)
+		put_simple(out, maps, n, &simple_families[f]);
 	for (int i = 0; i < n; i++)
 		munmap(maps[i].h, maps[i].size);
 	return n;
