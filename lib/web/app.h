@@ -31,13 +31,9 @@ struct app {
  * (print "NAME (stocktake) X.Y.Z" and exit 0).
  * Without --listen: FastCGI on fd 0 when it is a socket (spawn-fcgi, systemd
  * socket activation with StandardInput=socket), else one plain CGI request.
- * SIGTERM lets each worker finish its current request and exit. SIGHUP to the
- * supervisor re-reads the configuration (the JWT key ring above all; db_*,
- * workers and socket_group need a restart): one that does not load is logged
- * and the previous one kept; one that loads reaches every worker, which applies
- * it as soon as its current request is done (a reload thread per worker). A pool (FastCGI) closes
- * every inherited descriptor but 0-2, its listening socket and systemd's LISTEN_FDS before it forks
- * its workers.
+ * FastCGI runs as a preforked pool (web/pool.h: SIGTERM, SIGHUP reloads,
+ * inherited descriptors closed, shared counters); each worker connects to the
+ * database and runs app.init before its first request.
  */
 int app_main(const struct app *app, int argc, char **argv);
 
