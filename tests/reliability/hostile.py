@@ -14,8 +14,9 @@ CRASH_PATTERNS = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSa
                             r"heap-buffer-overflow|exited with status")
 
 
-def routes():
-    """(group, METHOD, pattern, scopes) of every built handler, read from `<handler> --routes`."""
+def route_lines():
+    """(group, METHOD, pattern, scopes, query parameters) of every built handler, read from
+    `<handler> --routes`."""
     out = []
     for group in GROUPS:
         exe = os.path.join(ROOT, "cgi-bin", group)
@@ -25,9 +26,17 @@ def routes():
             parts = line.split()
             if parts:
                 # A last "?a&b" word lists the route's query parameters.
-                out.append((group, parts[0], parts[1], [p for p in parts[2:] if not p.startswith("?")]))
+                query = [p[1:].split("&") for p in parts[2:] if p.startswith("?")]
+                params = [q for q in (query[0] if query else []) if q]
+                out.append((group, parts[0], parts[1], [p for p in parts[2:] if not p.startswith("?")],
+                            params))
     assert len(out) > 20, out
     return out
+
+
+def routes():
+    """(group, METHOD, pattern, scopes) of every built handler, read from `<handler> --routes`."""
+    return [line[:4] for line in route_lines()]
 
 
 def envelope(path):
