@@ -64,8 +64,9 @@ static char *b64url(const char *s, size_t n)
 	return out;
 }
 
-/* A token with the given grants (JSON object text) signed by libjwt with alg and key. */
-static char *make_token(jwt_alg_t alg, const char *key, const char *grants)
+/* A token with the given grants (JSON object text) signed by libjwt with alg and key, under
+ * header kid (NULL: none). */
+static char *make_token_kid(jwt_alg_t alg, const char *key, const char *grants, const char *kid)
 {
 	jwt_t *jwt = NULL;
 	char *enc, *out;
@@ -73,12 +74,20 @@ static char *make_token(jwt_alg_t alg, const char *key, const char *grants)
 	assert_int_equal(jwt_new(&jwt), 0);
 	assert_int_equal(jwt_add_grants_json(jwt, grants), 0);
 	assert_int_equal(jwt_set_alg(jwt, alg, (const unsigned char *)key, (int)strlen(key)), 0);
+	if (kid)
+		assert_int_equal(jwt_add_header(jwt, "kid", kid), 0);
 	enc = jwt_encode_str(jwt);
 	assert_non_null(enc);
 	out = arena_strdup(A, enc);
 	free(enc);
 	jwt_free(jwt);
 	return out;
+}
+
+/* The same without a kid header. */
+static char *make_token(jwt_alg_t alg, const char *key, const char *grants)
+{
+	return make_token_kid(alg, key, grants, NULL);
 }
 
 /* The standard good claims with one JSON fragment appended or replaced by the caller's text. */
@@ -393,24 +402,10 @@ static const char *token_kid(const char *tok)
 	return kid;
 }
 
-/* A token signed with key under header kid (NULL: no kid header). */
+/* A token of the standard good claims signed with key under header kid (NULL: no kid header). */
 static char *token_with_kid(const char *key, const char *kid)
 {
-	jwt_t *jwt = NULL;
-	char *enc, *out;
-
-	assert_int_equal(jwt_new(&jwt), 0);
-	assert_int_equal(jwt_add_grants_json(jwt, claims(NULL)), 0);
-	assert_int_equal(
-	    jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)key, (int)strlen(key)), 0);
-	if (kid)
-		assert_int_equal(jwt_add_header(jwt, "kid", kid), 0);
-	enc = jwt_encode_str(jwt);
-	assert_non_null(enc);
-	out = arena_strdup(A, enc);
-	free(enc);
-	jwt_free(jwt);
-	return out;
+	return make_token_kid(JWT_ALG_HS256, key, claims(NULL), kid);
 }
 
 static void test_key_ring_kid(void **state)
