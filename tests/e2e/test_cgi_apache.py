@@ -82,6 +82,21 @@ def _httpd_conf(site):
     return path
 
 
+def _passable_to_apache():
+    """Lets Apache's user (www-data) pass through the directories above the checkout, as it must to
+    reach cgi-bin/ and var/: a checkout in `mktemp -d` (mode 0700) would otherwise give 403.
+    Only the search bit for others is added, where it is missing; returns what to restore."""
+    changed, d = [], ROOT
+    while True:
+        mode = os.stat(d).st_mode & 0o7777
+        if not mode & 0o001:
+            os.chmod(d, mode | 0o001)
+            changed.append((d, mode))
+        if d == "/":
+            return changed
+        d = os.path.dirname(d)
+
+
 @pytest.fixture(scope="module")
 def apache():
     if not os.path.exists(APACHE) or not os.path.exists(MODULES + "/mod_cgid.so"):
@@ -90,6 +105,15 @@ def apache():
         pytest.skip("starting Apache with User www-data needs root")
     if _port_open():
         pytest.fail("127.0.0.1:%d is taken (STOCKTAKE_APACHE_PORT picks another port)" % PORT)
+    restore = _passable_to_apache()
+    try:
+        yield from _run_apache()
+    finally:
+        for d, mode in restore:
+            os.chmod(d, mode)
+
+
+def _run_apache():
     for d in ("run", "logs"):
         os.makedirs(os.path.join(VAR, d), exist_ok=True)
     etc = os.path.join(VAR, "etc")
