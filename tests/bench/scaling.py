@@ -64,17 +64,23 @@ def wait_for_purge(limit_s=180):
 
 def wait_for_flush(limit_s=600):
     """A large load leaves gigabytes of dirty pages that InnoDB writes in the background; picks
-    measured meanwhile measure that. Waits until under 1% of the pool's pages are dirty."""
+    measured meanwhile measure that. Has InnoDB write them all now (innodb_max_dirty_pages_pct 0),
+    waits until under 1% of the pool's pages are dirty, then puts the setting back."""
     t0 = time.time()
-    while time.time() - t0 < limit_s:
-        dirty, total = (int(v) for v in db(
-            "SELECT (SELECT variable_value FROM information_schema.global_status"
-            "  WHERE variable_name = 'INNODB_BUFFER_POOL_PAGES_DIRTY'),"
-            " (SELECT variable_value FROM information_schema.global_status"
-            "  WHERE variable_name = 'INNODB_BUFFER_POOL_PAGES_TOTAL')")[0])
-        if dirty * 100 < total:
-            break
-        time.sleep(2)
+    pct = db("SELECT @@innodb_max_dirty_pages_pct")[0][0]
+    db("SET GLOBAL innodb_max_dirty_pages_pct = 0")
+    try:
+        while time.time() - t0 < limit_s:
+            dirty, total = (int(v) for v in db(
+                "SELECT (SELECT variable_value FROM information_schema.global_status"
+                "  WHERE variable_name = 'INNODB_BUFFER_POOL_PAGES_DIRTY'),"
+                " (SELECT variable_value FROM information_schema.global_status"
+                "  WHERE variable_name = 'INNODB_BUFFER_POOL_PAGES_TOTAL')")[0])
+            if dirty * 100 < total:
+                break
+            time.sleep(2)
+    finally:
+        db("SET GLOBAL innodb_max_dirty_pages_pct = %s" % pct)
     print("scaling: page flushing waited %.0f s" % (time.time() - t0), flush=True)
 
 
