@@ -35,6 +35,7 @@ insert all over the clustered index, which must then fit in memory).
 Password of every bench user: stocktake-bench.
 """
 import argparse
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -57,6 +58,7 @@ OPENING = 100000  # initial_stock of every record; later rows take at most ~5,00
 START = "2025-01-01 00:00:00"  # the first row's time; every data set ends before 2026
 # Session settings of the load and the delete (see the module doc).
 LOAD_SESSION = ("SET SESSION unique_checks = 0, foreign_key_checks = 0, sql_log_bin = 0, time_zone = '+00:00';\n"
+                "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;\n"  # parallel loads: no gap locks
                 "SET @stocktake_skip_counts = 1;\n")
 
 
@@ -76,19 +78,17 @@ def sql_id(kind, tt, expr):
 
 def sql_tx_id(ids, tt, seq, ts):
     """SQL for the id of transaction <seq> of tenant tt written at <ts>: ident(7, ...) for "seq",
-    else a UUID of that version whose random bits are the MD5 of tenant and row number."""
+    else a UUID of that version whose random bits are the MD5 of tenant and row number (one MD5
+    a row: the hash's own 32 digits, version and variant written over, dashes put in)."""
     if ids == "seq":
         return sql_id(7, tt, seq)
     h = "MD5(CONCAT('bench %s/', %s))" % (tt, seq)
-    # The 16 hex digits after the version: 3 of the hash, the variant (10xx), 12 of the hash.
-    tail = ("CONCAT(SUBSTR(%(h)s, 14, 3), '-', CONV(8 + CONV(SUBSTR(%(h)s, 17, 1), 16, 10) %% 4, 10, 16),"
-            " SUBSTR(%(h)s, 18, 3), '-', RIGHT(%(h)s, 12))" % {"h": h})
-    if ids == "v4":
-        head = "CONCAT(LEFT(%(h)s, 8), '-', SUBSTR(%(h)s, 9, 4), '-4')" % {"h": h}
-    else:  # v7: 48 bits of Unix milliseconds first
-        ms = "LPAD(LOWER(HEX(CAST(UNIX_TIMESTAMP(%s) * 1000 AS UNSIGNED))), 12, '0')" % ts
-        head = "CONCAT(LEFT(%(ms)s, 8), '-', RIGHT(%(ms)s, 4), '-7')" % {"ms": ms}
-    return "LOWER(CONCAT(%s, %s))" % (head, tail)
+    if ids == "v7":  # 48 bits of Unix milliseconds first
+        h = "INSERT(%s, 1, 12, LPAD(LOWER(HEX(CAST(UNIX_TIMESTAMP(%s) * 1000 AS UNSIGNED))), 12, '0'))" % (h, ts)
+    h = "INSERT(INSERT(%s, 13, 1, '%s'), 17, 1, ELT(1 + %s %% 4, '8', '9', 'a', 'b'))" % (h, ids[1], seq)
+    for at in (21, 17, 13, 9):  # from the right, so that each place is still the hash's own
+        h = "INSERT(%s, %d, 0, '-')" % (h, at)
+    return h
 
 
 class Db:
@@ -295,6 +295,32 @@ def resize_pool(db, size):
         time.sleep(1)
 
 
+def flush_pages(run, limit_s=900):
+    """Has InnoDB write its dirty pages now (innodb_max_dirty_pages_pct 0, an SSD's I/O capacity) and
+    waits until under 1% of the pool's pages are dirty, then puts the settings back; run(sql) returns
+    rows. After a large load there are gigabytes of them, which InnoDB otherwise writes in the
+    background for minutes: a benchmark meanwhile measures that, and shrinking the pool waits for it."""
+    t0 = time.time()
+    saved = run("SELECT @@innodb_max_dirty_pages_pct, @@innodb_io_capacity, @@innodb_io_capacity_max;")[0]
+    run("SET GLOBAL innodb_io_capacity_max = GREATEST(@@innodb_io_capacity_max, 20000);")
+    run("SET GLOBAL innodb_io_capacity = GREATEST(@@innodb_io_capacity, 10000);")
+    run("SET GLOBAL innodb_max_dirty_pages_pct = 0;")
+    try:
+        while time.time() - t0 < limit_s:
+            dirty, total = (int(v) for v in run(
+                "SELECT (SELECT variable_value FROM information_schema.global_status"
+                "  WHERE variable_name = 'INNODB_BUFFER_POOL_PAGES_DIRTY'),"
+                " (SELECT variable_value FROM information_schema.global_status"
+                "  WHERE variable_name = 'INNODB_BUFFER_POOL_PAGES_TOTAL');")[0])
+            if dirty * 100 < total:
+                break
+            time.sleep(2)
+    finally:
+        run("SET GLOBAL innodb_max_dirty_pages_pct = %s, innodb_io_capacity = %s;" % (saved[0], saved[1]))
+        run("SET GLOBAL innodb_io_capacity_max = %s;" % saved[2])
+    print("generate: page flushing waited %.0f s" % (time.time() - t0), flush=True)
+
+
 def delete_present(db, tenants):
     """Deletes every bench tenant there is (also those beyond tenants: tests/bench/scaling.py loads fewer)."""
     t0 = time.time()
@@ -303,22 +329,23 @@ def delete_present(db, tenants):
     print("generate: deleted the bench tenants (%.1f s)" % (time.time() - t0), flush=True)
 
 
-def load(db, tenants, rows, ids):
-    """Loads the bench tenants of tenants that are not there; returns how many it loaded."""
+def load(db, tenants, rows, ids, jobs):
+    """Loads the bench tenants of tenants that are not there, jobs at a time; returns how many it loaded."""
     present = {r[0] for r in db.run("SELECT id FROM tenants WHERE id LIKE '%s';" % TENANT_LIKE)}
-    loaded = 0
+    todo = [t for t in tenants if ident(1, t, t) not in present]
     t0 = time.time()
-    for t in tenants:
-        if ident(1, t, t) in present:
-            continue
+
+    def one(t):
         db.run(LOAD_SESSION + tenant_sql(t, rows, ids))
-        loaded += 1
         print("generate: Bench %02d loaded (%d transactions, %.1f s)" % (t, rows, time.time() - t0), flush=True)
-    if loaded:
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, todo))
+    if todo:
         db.run("ANALYZE TABLE inventory_transactions, stocks, bins, items, users;")
-    print("generate: %d tenants loaded, %d already there, %.1f s" % (loaded, len(tenants) - loaded,
+    print("generate: %d tenants loaded, %d already there, %.1f s" % (len(todo), len(tenants) - len(todo),
                                                                       time.time() - t0), flush=True)
-    return loaded
+    return len(todo)
 
 
 def main():
@@ -329,6 +356,7 @@ def main():
     ap.add_argument("--rows", type=int, default=100000, help="transactions per tenant")
     ap.add_argument("--ids", choices=("seq", "v4", "v7"), default="seq", help="form of the transaction ids")
     ap.add_argument("--buffer-pool", help="innodb_buffer_pool_size during the load, e.g. 6G")
+    ap.add_argument("--jobs", type=int, default=2, help="tenants loaded at the same time")
     ap.add_argument("--force", action="store_true", help="delete and reload the bench tenants")
     ap.add_argument("--check", action="store_true", help="only run the ledger check of the bench tenants")
     args = ap.parse_args()
@@ -348,9 +376,10 @@ def main():
     try:
         if want > pool:
             resize_pool(db, want)
-        loaded = load(db, tenants, args.rows, args.ids)
+        loaded = load(db, tenants, args.rows, args.ids, max(1, args.jobs))
     finally:
         if want > pool:
+            flush_pages(db.run)
             resize_pool(db, pool)
     if loaded:
         print("generate: %d transactions loaded in %.0f s, the delete of the previous set included"
