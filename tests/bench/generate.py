@@ -367,15 +367,15 @@ def main():
     if args.check:
         sys.exit(0 if check(db, tenants) else 1)
     t0 = time.time()
-    shapes = {loaded_as(db, t, args.rows) for t in tenants}
-    if args.force or shapes - {(args.rows, args.ids), (0, None)}:
-        delete_present(db, tenants)
     pool = pool_bytes(db)
     want = int(subprocess.run(["numfmt", "--from=iec", args.buffer_pool], check=True, capture_output=True,
                               text=True).stdout) if args.buffer_pool else 0
     try:
-        if want > pool:
+        if want > pool:  # the delete of a large set needs it as much as the load
             resize_pool(db, want)
+        shapes = {loaded_as(db, t, args.rows) for t in tenants}
+        if args.force or shapes - {(args.rows, args.ids), (0, None)}:
+            delete_present(db, tenants)
         loaded = load(db, tenants, args.rows, args.ids, max(1, args.jobs))
     finally:
         if want > pool:

@@ -13,7 +13,8 @@ tenant, so the first two steps grow the tenant's own index ranges, the third the
 it, the last both. Flat latency across the steps is what the indexes must give.
 
 Environment: BENCH_SCALING_MAX (10000000: the last size to run; 1000000 makes the quick form of
-about ten minutes), BENCH_IDS (v4: transaction ids as the service writes them, see generate.py;
+about ten minutes), BENCH_SCALING_MIN (0: the first size to run), BENCH_LOAD_JOBS (2: tenants
+loaded at the same time), BENCH_IDS (v4: transaction ids as the service writes them, see generate.py;
 v7 or seq), BENCH_LOAD_POOL (6G: innodb_buffer_pool_size while 10,000,000 rows load, then the
 stack's own again). The bench data set stays at the last size; `./devstack bench` reloads the
 standard one by itself.
@@ -34,7 +35,9 @@ STEPS = [(1, 10000), (1, 100000), (10, 100000), (10, 1000000)]  # (tenants, tran
 SCENARIOS = ("S1", "S2", "S3")
 WRITES = ("S4", "F4")  # from WRITES_FROM rows on: the write tenant (Bench 02) exists from 10 tenants on
 WRITES_FROM = 1000000
+MIN = int(os.environ.get("BENCH_SCALING_MIN", "0"))
 MAX = int(os.environ.get("BENCH_SCALING_MAX", "10000000"))
+JOBS = os.environ.get("BENCH_LOAD_JOBS", "2")
 IDS = os.environ.get("BENCH_IDS", "v4")
 LOAD_POOL = os.environ.get("BENCH_LOAD_POOL", "6G")
 
@@ -88,7 +91,7 @@ def step(tenants, rows):
     """Loads the data set (returns its load time, s) and runs the step's scenarios."""
     t0 = time.time()
     gen = [PY, os.path.join(HERE, "generate.py"), "--force", "--tenants", str(tenants), "--rows", str(rows),
-           "--ids", IDS]
+           "--ids", IDS, "--jobs", JOBS]
     if tenants * rows > WRITES_FROM:
         gen += ["--buffer-pool", LOAD_POOL]
     subprocess.run(gen, check=True)
@@ -140,6 +143,8 @@ def main():
         total = tenants * rows
         if total > MAX:
             break
+        if total < MIN:
+            continue
         print("=== scaling: %d transactions (%d tenant%s x %d, %s ids)" % (
             total, tenants, "s" * (tenants > 1), rows, IDS), flush=True)
         loaded, rows_out = step(tenants, rows)
