@@ -172,8 +172,8 @@ unsigned long db_statement_count(void);
 unsigned long db_retry_count(void);
 
 /*
- * A new UUID for a row's id (lower-case, 36 chars) in the arena: version 7, time-ordered (base/uuid7.h),
- * so ids of new rows sort after older ones.
+ * A new UUID for a row's id (lower-case, 36 chars) in the arena: version 7, time-ordered
+ * (base/uuid7.h), so ids of new rows sort after older ones.
  */
 char *db_uuid(struct arena *a);
 
