@@ -205,14 +205,14 @@ def peak_kib(pids):
     return peak
 
 
-def login_from(i, username):
+def login_from(i, username, password=PASSWORD):
     """One login through nginx from loopback address number i: the login rate limit (10/s, bursts
     of 40, per client address) counts each address apart, so hundreds of logins run at once."""
     source = ("127.0.%d.%d" % (10 + i // 200, 2 + i % 200), 0)
     conn = http.client.HTTPConnection("127.0.0.1", int(PORT), timeout=60, source_address=source)
     try:
         conn.request("POST", "/api/auth", body=urllib.parse.urlencode(
-            {"username": username, "password": PASSWORD}),
+            {"username": username, "password": password}),
             headers={"Content-Type": "application/x-www-form-urlencoded"})
         resp = conn.getresponse()
         resp.read()
@@ -221,12 +221,12 @@ def login_from(i, username):
         conn.close()
 
 
-def login_workload(n, username, clients=16):
+def login_workload(n, username, password=PASSWORD, clients=16):
     """n logins (a yescrypt hash each) over the auth pool's workers: (logins that answered 200,
-    the largest worker's VmHWM in KiB)."""
+    the largest worker's VmHWM in KiB). Also tests/reliability/test_worker_memory.py's."""
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(clients) as pool:
-        ok = sum(1 for s in pool.map(lambda i: login_from(i, username), range(n)) if s == 200)
+        ok = sum(1 for s in pool.map(lambda i: login_from(i, username, password), range(n)) if s == 200)
     return ok, peak_kib(pool_workers("auth"))
 
 
