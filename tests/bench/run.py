@@ -28,6 +28,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VAR = os.path.join(ROOT, "var")
@@ -224,7 +225,6 @@ def login_from(i, username, password=PASSWORD):
 def login_workload(n, username, password=PASSWORD, clients=16):
     """n logins (a yescrypt hash each) over the auth pool's workers: (logins that answered 200,
     the largest worker's VmHWM in KiB). Also tests/reliability/test_worker_memory.py's."""
-    from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(clients) as pool:
         ok = sum(1 for s in pool.map(lambda i: login_from(i, username, password), range(n)) if s == 200)
     return ok, peak_kib(pool_workers("auth"))
