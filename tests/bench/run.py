@@ -18,7 +18,6 @@ The floors (B1, F1, F1r, F2, F3, F4) are the same responder running a scenario's
 nothing else (no token, no JSON): a scenario does at least that work, so its ratio stays under its
 floor's, and a target above a floor cannot be reached on this machine by any handler.
 """
-import http.client
 import json
 import os
 import re
@@ -29,6 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VAR = os.path.join(ROOT, "var")
@@ -210,7 +210,7 @@ def login_from(i, username, password=PASSWORD):
     """One login through nginx from loopback address number i: the login rate limit (10/s, bursts
     of 40, per client address) counts each address apart, so hundreds of logins run at once."""
     source = ("127.0.%d.%d" % (10 + i // 200, 2 + i % 200), 0)
-    conn = http.client.HTTPConnection("127.0.0.1", int(PORT), timeout=60, source_address=source)
+    conn = HTTPConnection("127.0.0.1", int(PORT), timeout=60, source_address=source)
     try:
         conn.request("POST", "/api/auth", body=urllib.parse.urlencode(
             {"username": username, "password": password}),
