@@ -14,6 +14,7 @@ import os
 import re
 import time
 import uuid
+from urllib.parse import urlencode
 
 import aiomysql
 import jwt
@@ -191,7 +192,7 @@ async def list_page(request: Request):
         stats["total"] += int(n)
     nxt = None
     if page * limit < stats["total"]:
-        nxt = BASE + "?" + str(q.remove("page")) + ("&" if q else "") + "page=%d" % (page + 1)
+        nxt = BASE + "?" + urlencode(dict(q, page=page + 1))
     return {"success": True, "message": "Inventory transactions retrieved successfully",
             "inventory_transactions": [row_json(names, r) for r in rows], "stats": stats,
             "transaction_types": TYPES, "reference_types": REFERENCE_TYPES,

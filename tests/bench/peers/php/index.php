@@ -230,7 +230,7 @@ function listPage(): array
         $stats['total'] += (int) $n;
     }
     $next = $page * $limit < $stats['total']
-        ? BASE . '?' . http_build_query(['page' => $page + 1] + $_GET) : null;
+        ? BASE . '?' . http_build_query(array_merge($_GET, ['page' => $page + 1])) : null;
     return [200, ['success' => true, 'message' => 'Inventory transactions retrieved successfully',
         'inventory_transactions' => array_map(fn ($r) => rowJson($names, $r), $rows), 'stats' => $stats,
         'transaction_types' => TYPES, 'reference_types' => REFERENCE_TYPES,
