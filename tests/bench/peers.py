@@ -11,8 +11,9 @@ BENCH_PEERS (php,fastapi,node).
 Before the runs, one request of each scenario to each system: the status and the key fields of its
 answer must match stocktake's, and the statements MariaDB's general log shows for it must be
 stocktake's (values aside). Then, for each scenario, every system runs BENCH_DURATION seconds
-after a 2-second warm-up, in the order stocktake, php, fastapi, node and again in the reverse
-order: each figure is the mean of its two runs, taken in the same minutes as the others'.
+after BENCH_WARMUP (5) seconds of warm-up, in the order stocktake, php, fastapi, node and again
+in the reverse order: each figure is the mean of its two runs, taken in the same minutes as the
+others'.
 CPU us db/app/ng counts the process trees of this stack's MariaDB, of the system's own processes
 and of nginx, from /proc, so other load on a shared machine stays out of it.
 """
@@ -32,6 +33,9 @@ SYSTEMS = ["stocktake"] + PEERS
 PREFIX = {"stocktake": "", "php": "/peer/php", "fastapi": "/peer/fastapi", "node": "/peer/node"}
 SCENARIOS = [s for s in ("S1", "S2", "S4") if not bench.ONLY or s in bench.ONLY]
 GENERAL_LOG = os.path.join(VAR, "log", "peers-general.log")
+# Seconds of load before each measured run: Node's JIT needs about 3 s of this load to settle
+# (its CPU per request halves from the first 3 s to the next 10), the others less.
+WARMUP = int(os.environ.get("BENCH_WARMUP", "5"))
 
 
 # --- CPU of process trees -------------------------------------------------------------------
@@ -242,7 +246,7 @@ def measure(system, scenario, inputs, tokens, files):
     method, kind, _ = inputs[scenario]
     path = PREFIX[system] + ITX
     auth = dict(method=method, token=tokens[kind], file=files[system, scenario])
-    bench.wrk(path, duration=2, **auth)  # warm-up
+    bench.wrk(path, duration=WARMUP, **auth)
     before = cpu_sample(system)
     res = bench.wrk(path, **auth)
     after = cpu_sample(system)
