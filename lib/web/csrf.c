@@ -2,6 +2,7 @@
 #include "web/csrf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -26,7 +27,59 @@ static const char *signature_part(const char *token)
 	return dot && dot[1] && !strchr(dot + 1, '.') ? dot + 1 : NULL;
 }
 
-char *csrf_token(struct arena *a, const char *session)
+/*
+ * Form tokens this process has made. Every page of a session shows the same
+ * token, and making it (the session's header parsed for its key, then libjwt:
+ * two JSON documents, base64, an HMAC) cost more than escaping a whole listing
+ * page; a hit costs a hash and a constant-time compare of the session. As with
+ * auth.c's verified tokens, an entry counts only under the configuration it
+ * was made with (env_generation), so a reloaded key ring makes tokens afresh.
+ */
+#define MADE_SLOTS 64
+
+struct made_token {
+	char *session; /* NULL: free slot */
+	size_t len;
+	char *token;
+	unsigned long generation; /* env_generation() when made */
+};
+
+static struct made_token made[MADE_SLOTS];
+
+static struct made_token *made_slot(const char *session, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a: the slot, not a secret */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)session[i]) * 1099511628211ULL;
+	return &made[h % MADE_SLOTS];
+}
+
+/* Equal-length buffers compared without an early exit (the session is a credential). */
+static bool same_bytes(const char *x, const char *y, size_t n)
+{
+	const volatile unsigned char *p = (const unsigned char *)x, *q = (const unsigned char *)y;
+	unsigned char diff = 0;
+
+	for (size_t i = 0; i < n; i++)
+		diff |= p[i] ^ q[i];
+	return diff == 0;
+}
+
+static void made_store(struct made_token *m, const char *session, size_t len, const char *token)
+{
+	free(m->session);
+	free(m->token);
+	m->session = strdup(session);
+	m->token = strdup(token);
+	if (!m->session || !m->token)
+		log_fatal("csrf: out of memory");
+	m->len = len;
+	m->generation = env_generation();
+}
+
+/* The form token made afresh; see csrf_token. */
+static char *make_token(struct arena *a, const char *session)
 {
 	/* The session's own key: its form tokens stay valid while that key is in the ring. */
 	const struct jwt_key *k = auth_token_key(a, session);
@@ -56,6 +109,21 @@ out:
 	free(enc);
 	jwt_free(jwt);
 	return out;
+}
+
+char *csrf_token(struct arena *a, const char *session)
+{
+	size_t len = session ? strlen(session) : 0;
+	struct made_token *m = session ? made_slot(session, len) : NULL;
+	char *token;
+
+	if (m && m->session && m->len == len && m->generation == env_generation() &&
+	    same_bytes(m->session, session, len))
+		return arena_strdup(a, m->token);
+	token = make_token(a, session);
+	if (token)
+		made_store(m, session, len, token);
+	return token;
 }
 
 bool csrf_equal(const char *a, const char *b)

@@ -1,0 +1,135 @@
+/* The choices of a page's selects, kept per worker against the fingerprint the page reads along. */
+#include "html/choices.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/log.h"
+#include "db/db.h"
+#include "html/listing.h"
+
+/* Tenants and selects whose choices a worker keeps at once. */
+#define KEPT_SLOTS 16
+
+/*
+ * One row of the fingerprint: value and label, the value length-prefixed and
+ * a NULL label told apart from any text, as 32 hex digits; the rows' digits
+ * are joined in key order and hashed again. The length check turns a join cut
+ * short by group_concat_max_len into NULL (no fingerprint: never kept).
+ */
+#define ROW_MD5(value, label)                                                                      \
+	"MD5(CONCAT(IFNULL(CONCAT(LENGTH(" value "), ':', " value                                  \
+	"), '-'), IFNULL(CONCAT('=', " label "), '-')))"
+
+struct kept {
+	const struct listing_options *o; /* NULL: free slot */
+	char *tenant;
+	char *fingerprint;
+	size_t n;
+	char **cells; /* 2 * n: value, label (NULL for SQL NULL) */
+};
+
+static struct kept kept[KEPT_SLOTS];
+
+const char *choices_fingerprint_item(struct arena *a, const struct listing_options *o,
+                                     const char *label)
+{
+	/* A derived table: from_where may group (the distinct categories of items). */
+	const char *joined =
+	    "GROUP_CONCAT(" ROW_MD5("c.v", "c.l") " ORDER BY c.k SEPARATOR ''"
+	                                          " LIMIT " LISTING_OPTIONS_MAX ")";
+
+	return arena_sprintf(
+	    a,
+	    "(SELECT IF(COUNT(*) = 0, '', IF(LENGTH(%s) = 32 * LEAST(COUNT(*), " LISTING_OPTIONS_MAX
+	    "), MD5(%s), NULL))"
+	    " FROM (SELECT %s AS v, %s AS l, %s AS k %s) c) AS `%s`",
+	    joined, joined, o->value, o->label, o->key, o->from_where, label);
+}
+
+static struct kept *slot_of(const struct listing_options *o, const char *tenant)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)o; /* FNV-1a */
+
+	for (const char *c = tenant; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	return &kept[h % KEPT_SLOTS];
+}
+
+static char *dup_or_null(const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		log_fatal("choices: out of memory");
+	return d;
+}
+
+static void forget(struct kept *k)
+{
+	for (size_t i = 0; i < 2 * k->n; i++)
+		free(k->cells[i]);
+	free(k->cells);
+	free(k->tenant);
+	free(k->fingerprint);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Keeps the first two columns of rows as o's choices of tenant under fingerprint. */
+static void keep(struct kept *k, const struct listing_options *o, const char *tenant,
+                 const char *fingerprint, const struct db_rows *rows)
+{
+	forget(k);
+	k->o = o;
+	k->tenant = dup_or_null(tenant);
+	k->fingerprint = dup_or_null(fingerprint);
+	k->n = rows->nrows;
+	k->cells = calloc(2 * k->n + 1, sizeof(*k->cells));
+	if (!k->cells)
+		log_fatal("choices: out of memory");
+	for (size_t i = 0; i < k->n; i++) {
+		k->cells[2 * i] = dup_or_null(db_cell(rows, i, 0));
+		k->cells[2 * i + 1] = dup_or_null(db_cell(rows, i, 1));
+	}
+}
+
+/* The kept choices as rows of two columns, copied into a (a later read may replace them). */
+static void rows_of(struct arena *a, const struct kept *k, struct db_rows *rows)
+{
+	static const char *const names[] = {"v", "l"};
+
+	memset(rows, 0, sizeof(*rows));
+	rows->nrows = k->n;
+	rows->ncols = 2;
+	rows->colnames = (const char **)names;
+	rows->cells = arena_alloc(a, (2 * k->n + 1) * sizeof(*rows->cells));
+	for (size_t i = 0; i < 2 * k->n; i++)
+		rows->cells[i] = k->cells[i] ? arena_strdup(a, k->cells[i]) : NULL;
+}
+
+int choices_read(struct arena *a, const struct listing_options *o, const char *tenant,
+                 const char *fingerprint, struct db_rows *rows)
+{
+	struct kept *k = slot_of(o, tenant);
+	const char *sql;
+
+	if (fingerprint && k->o == o && k->fingerprint && strcmp(k->tenant, tenant) == 0 &&
+	    strcmp(k->fingerprint, fingerprint) == 0) {
+		rows_of(a, k, rows);
+		return 0;
+	}
+	sql = arena_sprintf(a, "SELECT %s, %s, %s %s ORDER BY %s LIMIT " LISTING_OPTIONS_MAX,
+	                    o->value, o->label, choices_fingerprint_item(a, o, "fingerprint"),
+	                    o->from_where, o->key);
+	if (db_exec(a, rows, sql, "ss", tenant, tenant) < 0)
+		return -1;
+	/* No rows: the tenant has none, which the page's column shows as "". */
+	fingerprint = rows->nrows ? db_cell(rows, 0, 2) : "";
+	if (fingerprint)
+		keep(k, o, tenant, fingerprint, rows);
+	else
+		forget(k);
+	return 0;
+}
