@@ -61,7 +61,10 @@ static const char *joined(struct arena *a, const char *x, const char *sep, const
 static const char *const tx_labels[] = {"type_label", "reference",   "item_label", "bins",
                                         "user_name",  "delta_label", "time_label", NULL};
 
-static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows)
+/* Adds tx_labels; time_label (the transaction page's) only when time is set: a listing shows
+ * the timestamp column in the tenant's zone itself (LIST_TIME), and a zone conversion per row
+ * was a tenth of a listing page. */
+static void tx_labels_add(struct request *r, struct arena *a, struct db_rows *rows, bool time)
 {
 	int type = db_col(rows, "transaction_type"), ref_type = db_col(rows, "reference_type"),
 	    ref_id = db_col(rows, "reference_id"), sku = db_col(rows, "item.sku"),
@@ -85,9 +88,15 @@ static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows
 		            delta && *delta != '-' && strcmp(delta, "0") != 0
 		                ? joined(a, "", "+", delta)
 		                : delta);
-		db_set_cell(rows, i, c + 6, tz_text(a, page_zone(r), CELL(ts)));
+		if (time)
+			db_set_cell(rows, i, c + 6, tz_text(a, page_zone(r), CELL(ts)));
 #undef CELL
 	}
+}
+
+static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows)
+{
+	tx_labels_add(r, a, rows, false);
 }
 
 /* The page's sort names and the ledger's orders. */
@@ -298,7 +307,7 @@ void admin_transaction(struct request *r)
 		return;
 	}
 	page = page_new(r, "Transaction", "transactions");
-	tx_decorate(r, r->arena, &rows);
+	tx_labels_add(r, r->arena, &rows, true);
 	view_set(page, "tx", view_row(r->arena, &rows, 0));
 	view_set_bool(page, "created", req_query(r, "created") != NULL);
 	page_render(r, 200, "transaction", page);
