@@ -33,22 +33,6 @@ struct kept {
 
 static struct kept kept[KEPT_SLOTS];
 
-const char *choices_fingerprint_item(struct arena *a, const struct listing_options *o,
-                                     const char *label)
-{
-	/* A derived table: from_where may group (the distinct categories of items). */
-	const char *joined =
-	    "GROUP_CONCAT(" ROW_MD5("c.v", "c.l") " ORDER BY c.k SEPARATOR ''"
-	                                          " LIMIT " LISTING_OPTIONS_MAX ")";
-
-	return arena_sprintf(
-	    a,
-	    "(SELECT IF(COUNT(*) = 0, '', IF(LENGTH(%s) = 32 * LEAST(COUNT(*), " LISTING_OPTIONS_MAX
-	    "), MD5(%s), NULL))"
-	    " FROM (SELECT %s AS v, %s AS l, %s AS k %s) c) AS `%s`",
-	    joined, joined, o->value, o->label, o->key, o->from_where, label);
-}
-
 static struct kept *slot_of(const struct listing_options *o, const char *tenant)
 {
 	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)o; /* FNV-1a */
@@ -65,6 +49,45 @@ static char *dup_or_null(const char *s)
 	if (s && !d)
 		log_fatal("choices: out of memory");
 	return d;
+}
+
+/* The fingerprint's text of o under label, built anew. */
+static char *fingerprint_text(struct arena *a, const struct listing_options *o, const char *label)
+{
+	/* A derived table: from_where may group (the distinct categories of items). */
+	const char *joined =
+	    "GROUP_CONCAT(" ROW_MD5("c.v", "c.l") " ORDER BY c.k SEPARATOR ''"
+	                                          " LIMIT " LISTING_OPTIONS_MAX ")";
+
+	return arena_sprintf(
+	    a,
+	    "(SELECT IF(COUNT(*) = 0, '', IF(LENGTH(%s) = 32 * LEAST(COUNT(*), " LISTING_OPTIONS_MAX
+	    "), MD5(%s), NULL))"
+	    " FROM (SELECT %s AS v, %s AS l, %s AS k %s) c) AS `%s`",
+	    joined, joined, o->value, o->label, o->key, o->from_where, label);
+}
+
+/* Texts built once per process: a page asks for the same few on every request. */
+static struct {
+	const struct listing_options *o;
+	char *label;
+	char *text;
+} built[KEPT_SLOTS];
+
+const char *choices_fingerprint_item(struct arena *a, const struct listing_options *o,
+                                     const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < KEPT_SLOTS && built[i].o; i++)
+		if (built[i].o == o && strcmp(built[i].label, label) == 0)
+			return built[i].text;
+	if (i == KEPT_SLOTS)
+		return fingerprint_text(a, o, label);
+	built[i].label = dup_or_null(label);
+	built[i].text = dup_or_null(fingerprint_text(a, o, label));
+	built[i].o = o;
+	return built[i].text;
 }
 
 static void forget(struct kept *k)

@@ -389,7 +389,8 @@ void listing_choices_items(struct request *r, const struct listing_query *q, str
 		const char *item = choices_fingerprint_item(r->arena, c->filter->options,
 		                                            fingerprint_label(r->arena, c->filter));
 
-		sql_addp(items, arena_sprintf(r->arena, ", %s", item), DBP_S(r->caller->tenant_id));
+		buf_puts(&items->text, ", ");
+		sql_addp(items, item, DBP_S(r->caller->tenant_id));
 	}
 }
 
