@@ -4,8 +4,9 @@
  * own query reads along, so that a page whose choices did not change reads
  * them without a statement of their own.
  *
- * The fingerprint is an MD5 over the choices the select shows (the first
- * LISTING_OPTIONS_MAX in key order: value and label, length-prefixed), made
+ * The fingerprint is the count of the choices and an MD5 over those the
+ * select shows (the first LISTING_OPTIONS_MAX in key order: value and label,
+ * the value length-prefixed), made
  * by MariaDB in the same statement as what it stands for: the page's query
  * carries it as one more column, and the statement that reads the choices
  * carries it beside them, so a kept copy and its fingerprint are of one

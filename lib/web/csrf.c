@@ -2,7 +2,6 @@
 #include "web/csrf.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -13,6 +12,7 @@
 #include "base/env.h"
 #include "base/log.h"
 #include "web/auth.h"
+#include "web/etag.h"
 
 /* Prefixed to the JWT secret: form tokens are made under a key of their own. */
 #define CSRF_KEY_PREFIX "stocktake-csrf:"
@@ -48,22 +48,7 @@ static struct made_token made[MADE_SLOTS];
 
 static struct made_token *made_slot(const char *session, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a: the slot, not a secret */
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)session[i]) * 1099511628211ULL;
-	return &made[h % MADE_SLOTS];
-}
-
-/* Equal-length buffers compared without an early exit (the session is a credential). */
-static bool same_bytes(const char *x, const char *y, size_t n)
-{
-	const volatile unsigned char *p = (const unsigned char *)x, *q = (const unsigned char *)y;
-	unsigned char diff = 0;
-
-	for (size_t i = 0; i < n; i++)
-		diff |= p[i] ^ q[i];
-	return diff == 0;
+	return &made[etag_hash(session, len) % MADE_SLOTS]; /* the slot, not a secret */
 }
 
 static void made_store(struct made_token *m, const char *session, size_t len, const char *token)
@@ -118,7 +103,7 @@ char *csrf_token(struct arena *a, const char *session)
 	char *token;
 
 	if (m && m->session && m->len == len && m->generation == env_generation() &&
-	    same_bytes(m->session, session, len))
+	    csrf_equal(m->session, session))
 		return arena_strdup(a, m->token);
 	token = make_token(a, session);
 	if (token)

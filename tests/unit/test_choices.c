@@ -29,51 +29,43 @@ static const struct listing_options warehouses = {"id", "CONCAT(code, ' · ', na
                                                   "FROM warehouses WHERE tenant_id = ?"};
 
 static struct arena *arena;
-static bool have_db;
 
-static int group_setup(void **state)
+/* One transaction for the whole group, rolled back at its end: the cases read and change the two
+ * warehouses in turn. Without a database every case skips. */
+static int with_warehouses(void **state)
 {
-	(void)state;
+	static const char *const fixture[] = {
+	    "INSERT INTO tenants (id, name) VALUES ('" TENANT "', 'choices'), ('" EMPTY_TENANT
+	    "', 'none')",
+	    "INSERT INTO warehouses (id, tenant_id, name, code) VALUES ('" W1 "', '" TENANT
+	    "', 'South', 'S'), ('" W2 "', '" TENANT "', 'North', 'N')",
+	    NULL};
+
 	arena = arena_new(4096);
 	log_set_level(LOGL_ERROR);
-	have_db = unit_db_connect() == 0;
+	*state = NULL;
+	if (unit_db_connect() < 0)
+		return 0;
+	*state = arena;
+	assert_int_equal(db_begin(), 0);
+	for (size_t i = 0; fixture[i]; i++)
+		assert_int_equal(db_exec(arena, NULL, fixture[i], NULL), 0);
 	return 0;
 }
 
-static int group_teardown(void **state)
+static int rolled_back(void **state)
 {
-	(void)state;
-	if (have_db)
+	if (*state) {
+		assert_int_equal(db_rollback(), 0);
 		db_close();
+	}
 	arena_free(arena);
 	return 0;
 }
 
-static void run(const char *sql)
+static void change(const char *sql)
 {
 	assert_int_equal(db_exec(arena, NULL, sql, NULL), 0);
-}
-
-static int case_setup(void **state)
-{
-	(void)state;
-	if (!have_db)
-		return 0;
-	arena_reset(arena);
-	assert_int_equal(db_begin(), 0);
-	run("INSERT INTO tenants (id, name) VALUES ('" TENANT "', 'choices'), ('" EMPTY_TENANT
-	    "', 'none')");
-	run("INSERT INTO warehouses (id, tenant_id, name, code) VALUES ('" W1 "', '" TENANT
-	    "', 'South', 'S'), ('" W2 "', '" TENANT "', 'North', 'N')");
-	return 0;
-}
-
-static int case_teardown(void **state)
-{
-	(void)state;
-	if (have_db)
-		assert_int_equal(db_rollback(), 0);
-	return 0;
 }
 
 /* What a page's query reads along: the fingerprint of tenant's warehouses. */
@@ -92,8 +84,7 @@ static void test_read_in_key_order(void **state)
 {
 	struct db_rows rows;
 
-	(void)state;
-	if (!have_db)
+	if (!*state)
 		skip();
 	assert_int_equal(choices_read(arena, &warehouses, TENANT, NULL, &rows), 0);
 	assert_int_equal(rows.nrows, 2);
@@ -107,24 +98,24 @@ static void test_fingerprint_follows_what_is_shown(void **state)
 {
 	const char *f0, *f1, *f2, *f3;
 
-	(void)state;
-	if (!have_db)
+	if (!*state)
 		skip();
 	f0 = fingerprint(TENANT);
 	assert_non_null(f0);
-	assert_int_equal(strlen(f0), 32);
+	assert_int_equal(strlen(f0), strlen("2:") + 32);
 	assert_string_equal(fingerprint(TENANT), f0); /* stable */
 	assert_string_equal(fingerprint(EMPTY_TENANT), "");
-	run("UPDATE warehouses SET name = 'Southern' WHERE id = '" W1 "'");
+	change("UPDATE warehouses SET name = 'Southerly' WHERE id = '" W1 "'");
 	assert_string_not_equal((f1 = fingerprint(TENANT)), f0);
-	run("UPDATE warehouses SET address = 'elsewhere' WHERE id = '" W1 "'");
+	change("UPDATE warehouses SET address = 'elsewhere' WHERE id = '" W1 "'");
 	assert_string_equal(fingerprint(TENANT), f1); /* not shown: the same */
-	run("INSERT INTO warehouses (id, tenant_id, name, code) VALUES (UUID(), '" TENANT
-	    "', 'East', 'E')");
+	change("INSERT INTO warehouses (id, tenant_id, name, code) VALUES (UUID(), '" TENANT
+	       "', 'East', 'E')");
 	assert_string_not_equal((f2 = fingerprint(TENANT)), f1);
-	run("UPDATE warehouses SET code = 'A' WHERE id = '" W1 "'"); /* the order changes */
+	change("UPDATE warehouses SET code = 'A' WHERE id = '" W1
+	       "'"); /* the label, and the order */
 	assert_string_not_equal((f3 = fingerprint(TENANT)), f2);
-	run("DELETE FROM warehouses WHERE code = 'E' AND tenant_id = '" TENANT "'");
+	change("DELETE FROM warehouses WHERE code = 'E' AND tenant_id = '" TENANT "'");
 	assert_string_not_equal(fingerprint(TENANT), f3);
 }
 
@@ -135,8 +126,7 @@ static void test_copy_only_for_its_fingerprint(void **state)
 	const char *f0;
 	unsigned long before;
 
-	(void)state;
-	if (!have_db)
+	if (!*state)
 		skip();
 	f0 = fingerprint(TENANT);
 	assert_int_equal(choices_read(arena, &warehouses, TENANT, NULL, &rows), 0);
@@ -145,7 +135,7 @@ static void test_copy_only_for_its_fingerprint(void **state)
 	assert_int_equal(db_statement_count(), before); /* from the copy */
 	assert_int_equal(rows.nrows, 2);
 	assert_string_equal(db_cell(&rows, 1, 1), "S · South");
-	run("UPDATE warehouses SET name = 'Southern' WHERE id = '" W1 "'");
+	change("UPDATE warehouses SET name = 'Southern' WHERE id = '" W1 "'");
 	before = db_statement_count();
 	assert_int_equal(choices_read(arena, &warehouses, TENANT, fingerprint(TENANT), &rows), 0);
 	assert_int_equal(db_statement_count(), before + 2); /* the fingerprint, then the read */
@@ -167,13 +157,12 @@ static void test_copy_only_for_its_fingerprint(void **state)
 
 int main(void)
 {
+	/* In this order: each case starts where the one before left the warehouses. */
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_read_in_key_order, case_setup, case_teardown),
-	    cmocka_unit_test_setup_teardown(test_fingerprint_follows_what_is_shown, case_setup,
-	                                    case_teardown),
-	    cmocka_unit_test_setup_teardown(test_copy_only_for_its_fingerprint, case_setup,
-	                                    case_teardown),
+	    cmocka_unit_test(test_read_in_key_order),
+	    cmocka_unit_test(test_copy_only_for_its_fingerprint),
+	    cmocka_unit_test(test_fingerprint_follows_what_is_shown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, with_warehouses, rolled_back);
 }
