@@ -8,6 +8,7 @@ import re
 import requests
 
 from conftest import db_query, unique, url
+from ondi import call
 
 PREFIX = "e2e-choice"
 # More tries than a pool has workers (8 in devstack): every worker answers at least once.
@@ -29,26 +30,26 @@ def truth(tenant_id):
         tenant_id)]
 
 
-def call(method, path, admin, body=None):
-    r = requests.request(method, url("/master-data/" + path), headers=admin, json=body, timeout=10)
+def write(method, path, admin, body=None):
+    r = call(method, path, admin, body)
     assert r.status_code in (200, 201), r.text
-    return r.json()["data"]
+    return r.json().get("warehouse", {})
 
 
 def test_every_page_shows_the_warehouses_of_the_moment(admin, demo_tenant_id):
     tok = admin["Authorization"].split(" ", 1)[1]
-    picked = db_query("SELECT warehouse_id FROM inventory_transactions WHERE tenant_id = ?"
-                      " AND transaction_type = 'pick' ORDER BY timestamp DESC LIMIT 1", demo_tenant_id)
-    assert picked, "the demo data holds picks"
+    held = db_query("SELECT warehouse_id FROM inventory_transactions WHERE tenant_id = ?"
+                    " AND warehouse_id IS NOT NULL ORDER BY timestamp DESC LIMIT 1", demo_tenant_id)
+    assert held, "the demo data holds transactions"
     # A page with rows: the fingerprint comes with them.
-    path = "/admin/transactions?warehouse_id=%s&transaction_type=pick" % picked[0][0]
+    path = "/admin/transactions?warehouse_id=%s" % held[0][0]
     code = unique(PREFIX).upper()
     steps = [
         ("before", lambda: None),
-        ("created", lambda: created.update(call("POST", "warehouses", admin, {"name": "Choice", "code": code}))),
-        ("renamed", lambda: call("PATCH", "warehouses/" + created["id"], admin, {"name": "Choice <renamed>"})),
-        ("recoded", lambda: call("PATCH", "warehouses/" + created["id"], admin, {"code": "A" + code})),
-        ("deleted", lambda: call("DELETE", "warehouses/" + created["id"], admin)),
+        ("created", lambda: created.update(write("POST", "warehouses", admin, {"name": "Choice", "code": code}))),
+        ("renamed", lambda: write("PATCH", "warehouses/" + created["id"], admin, {"name": "Choice <renamed>"})),
+        ("recoded", lambda: write("PATCH", "warehouses/" + created["id"], admin, {"code": "A" + code})),
+        ("deleted", lambda: write("DELETE", "warehouses/" + created["id"], admin)),
     ]
     created = {}
     for name, change in steps:
