@@ -215,11 +215,25 @@ def test_pick_by_admitted_caller(admin, demo_stock):
     assert min(seen) <= 7, seen
 
 
-@pytest.mark.parametrize("change, status, message", [
+# What makes a writer's token fail: (change, status, message).
+WRITER_REFUSALS = [
     ("disable", 401, "User disabled"),
     ("password", 401, "Invalid token"),
     ("scope", 403, "Insufficient permissions"),
-])
+]
+
+
+def refuse_writer(uid, change):
+    """Disables the user, changes their password (older tokens die) or leaves them only view:tenant."""
+    if change == "disable":
+        db_query("UPDATE users SET status = 'disabled' WHERE id = ?", uid)
+    elif change == "password":
+        db_query("UPDATE users SET tokens_valid_after = UNIX_TIMESTAMP() + 5 WHERE id = ?", uid)
+    else:
+        db_query("UPDATE users SET scopes = 'view:tenant' WHERE id = ?", uid)
+
+
+@pytest.mark.parametrize("change, status, message", WRITER_REFUSALS)
 @pytest.mark.parametrize("keyed", [False, True])
 def test_pick_refused_before_any_write(admin, demo_stock, change, status, message, keyed):
     uid, tok = new_user(admin, scopes=("manage:operations:tenant",))
@@ -229,12 +243,7 @@ def test_pick_refused_before_any_write(admin, demo_stock, change, status, messag
         # A stored answer is not replayed to a refused caller either.
         r = api("POST", ITX, tok, json=demo_stock, headers=headers)
         assert r.status_code == 201, r.text
-    if change == "disable":
-        db_query("UPDATE users SET status = 'disabled' WHERE id = ?", uid)
-    elif change == "password":
-        db_query("UPDATE users SET tokens_valid_after = UNIX_TIMESTAMP() + 5 WHERE id = ?", uid)
-    else:
-        db_query("UPDATE users SET scopes = 'view:tenant' WHERE id = ?", uid)
+    refuse_writer(uid, change)
     before, count = stock_quantity(demo_stock["stock_id"]), written_by(uid)
     assert_ondi(api("POST", ITX, tok, json=demo_stock, headers=headers), status, message)
     # Bad input from a refused caller is refused as the caller, not as the input.
@@ -284,11 +293,7 @@ def test_count_session_create_by_admitted_caller(admin, demo_bin):
     assert created_by(uid) == 1
 
 
-@pytest.mark.parametrize("change, status, message", [
-    ("disable", 401, "User disabled"),
-    ("password", 401, "Invalid token"),
-    ("scope", 403, "Insufficient permissions"),
-])
+@pytest.mark.parametrize("change, status, message", WRITER_REFUSALS)
 @pytest.mark.parametrize("keyed", [False, True])
 def test_count_session_create_refused_before_any_write(admin, demo_bin, change, status, message, keyed):
     uid, tok = new_user(admin, scopes=("inventory:count:create", "view:tenant"))
@@ -297,12 +302,7 @@ def test_count_session_create_refused_before_any_write(admin, demo_bin, change, 
     if keyed:
         # A stored answer is not replayed to a refused caller either.
         assert api("POST", CS, tok, json=body, headers=headers).status_code == 200
-    if change == "disable":
-        db_query("UPDATE users SET status = 'disabled' WHERE id = ?", uid)
-    elif change == "password":
-        db_query("UPDATE users SET tokens_valid_after = UNIX_TIMESTAMP() + 5 WHERE id = ?", uid)
-    else:
-        db_query("UPDATE users SET scopes = 'view:tenant' WHERE id = ?", uid)
+    refuse_writer(uid, change)
     count = created_by(uid)
     assert_status_error(api("POST", CS, tok, json=body, headers=headers), status, message)
     # Bad input from a refused caller is refused as the caller, not as the input: a body that
