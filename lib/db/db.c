@@ -69,6 +69,7 @@ static struct {
 	unsigned int err;
 	char errmsg[512];
 	unsigned long long affected;
+	unsigned long long insert_id;
 	/* Since the process started, for the access log and metrics (db_statement_count). */
 	unsigned long statements;
 	unsigned long retries;
@@ -684,6 +685,7 @@ static int exec_once(struct arena *a, struct db_rows *out, const char *sql,
 	}
 	if (mysql_stmt_field_count(stmt) == 0) {
 		db.affected = mysql_stmt_affected_rows(stmt);
+		db.insert_id = mysql_stmt_insert_id(stmt);
 	} else {
 		/* Buffer the whole result: the row count is known up front and the
 		 * connection is free again right away. */
@@ -692,6 +694,7 @@ static int exec_once(struct arena *a, struct db_rows *out, const char *sql,
 			goto out;
 		}
 		db.affected = mysql_stmt_num_rows(stmt);
+		db.insert_id = 0;
 		if (out && fetch_rows(e, a, out, sql) != 0) {
 			mysql_stmt_free_result(stmt);
 			goto out;
@@ -796,6 +799,11 @@ int db_exec(struct arena *a, struct db_rows *out, const char *sql, const char *t
 unsigned long long db_affected_rows(void)
 {
 	return db.affected;
+}
+
+unsigned long long db_insert_id(void)
+{
+	return db.insert_id;
 }
 
 unsigned int db_errno(void)
