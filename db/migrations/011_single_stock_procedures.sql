@@ -4,6 +4,8 @@
 -- (lib/stock/itx.c checks what itx_single_lock returns); these procedures only run, in the same
 -- order, the statements the C code ran one by one (docs/PERFORMANCE.md, "Issue 18: pick").
 --
+-- SQL SECURITY INVOKER: they run with the privileges of the handlers' account, which has the
+-- tables' anyway, not with those of the account that ran the migration (which may go later).
 -- Neither procedure starts or ends a transaction: the caller's db_transaction does, so a
 -- deadlock or lock wait inside them rolls back and retries the whole attempt as before, and a
 -- caller refused by the user row read here rolls back before ledger_post_single writes.
@@ -16,6 +18,7 @@ CREATE PROCEDURE itx_bin_frozen(
   IN p_tenant CHAR(36) CHARACTER SET ascii,
   IN p_bin CHAR(36) CHARACTER SET ascii,
   OUT p_code VARCHAR(64) CHARACTER SET utf8mb4)
+  SQL SECURITY INVOKER
 BEGIN
   DECLARE CONTINUE HANDLER FOR NOT FOUND SET p_code = NULL;
   SET p_code = NULL;
@@ -48,6 +51,7 @@ CREATE PROCEDURE itx_single_lock(
   IN p_probe_tenant CHAR(36) CHARACTER SET ascii,
   IN p_takes_from_bin TINYINT,
   IN p_performer CHAR(36) CHARACTER SET ascii)
+  SQL SECURITY INVOKER
 BEGIN
   DECLARE v_bin, v_s_id, v_s_wh, v_s_item, v_s_bin, v_seen CHAR(36) CHARACTER SET ascii;
   DECLARE v_frozen, v_s_frozen VARCHAR(64) CHARACTER SET utf8mb4;
@@ -122,6 +126,7 @@ CREATE PROCEDURE ledger_post_single(
   IN p_notes TEXT CHARACTER SET utf8mb4,
   IN p_performed_by CHAR(36) CHARACTER SET ascii,
   IN p_when DATETIME(6))
+  SQL SECURITY INVOKER
 BEGIN
   UPDATE stocks SET quantity = quantity + p_delta, updated_at = UTC_TIMESTAMP(6),
          last_counted_at = CASE p_stamp
