@@ -275,10 +275,10 @@ static void expect_invariant(const char *stock_id, long long tenant_stocks)
 	assert_int_equal(chk.mismatches.nrows, 0);
 }
 
-/* A pick-like movement: the record loses delta, and one ledger row says so with the same delta. */
-static void test_post_pick(void **state)
+/* A pick of 3 from STOCK_A at bin A, by USER. */
+static struct ledger_movement pick_of_three(void)
 {
-	struct ledger_movement m = {
+	return (struct ledger_movement){
 	    .warehouse_id = WAREHOUSE,
 	    .item_id = ITEM,
 	    .stock_id = STOCK_A,
@@ -291,6 +291,12 @@ static void test_post_pick(void **state)
 	    .notes = "picked",
 	    .performed_by = USER,
 	};
+}
+
+/* A pick-like movement: the record loses delta, and one ledger row says so with the same delta. */
+static void test_post_pick(void **state)
+{
+	struct ledger_movement m = pick_of_three();
 
 	(void)state;
 	if (!have_db)
@@ -664,19 +670,7 @@ static const char *cell_of(const struct db_rows *rows, const char *name)
 /* ledger_post_single: the pick of test_post_pick in one CALL, read back with the stock record. */
 static void test_post_single_pick(void **state)
 {
-	struct ledger_movement m = {
-	    .warehouse_id = WAREHOUSE,
-	    .item_id = ITEM,
-	    .stock_id = STOCK_A,
-	    .type = "pick",
-	    .quantity = 3,
-	    .delta = -3,
-	    .from_bin_id = BIN_A,
-	    .reference_id = "SO-1",
-	    .reference_type = "order",
-	    .notes = "picked",
-	    .performed_by = USER,
-	};
+	struct ledger_movement m = pick_of_three();
 	struct db_rows rows;
 	long long before;
 
@@ -709,20 +703,18 @@ static void test_post_single_pick(void **state)
 /* ledger_post_single stamps as ledger_post does; below 0 and moves are refused, nothing written. */
 static void test_post_single_stamps_and_refusals(void **state)
 {
-	struct ledger_movement m = {.warehouse_id = WAREHOUSE,
-	                            .item_id = ITEM,
-	                            .stock_id = STOCK_A,
-	                            .type = "count",
-	                            .quantity = 12,
-	                            .delta = 2,
-	                            .stamp = LEDGER_STAMP_COUNTED,
-	                            .performed_by = USER,
-	                            .timestamp = "2024-07-01 10:00:00.000000"};
+	struct ledger_movement m = pick_of_three();
 	struct db_rows rows;
 
 	(void)state;
 	if (!have_db)
 		skip();
+	/* A count of 12 where 10 were, as test_stamp_counted posts it through ledger_post. */
+	m.type = "count";
+	m.quantity = 12;
+	m.delta = 2;
+	m.stamp = LEDGER_STAMP_COUNTED;
+	m.timestamp = "2024-07-01 10:00:00.000000";
 	assert_int_equal(ledger_post_single(arena, TENANT, &m, &rows), 0);
 	assert_string_equal(cell_of(&rows, "last_counted_at"), "2024-07-01 10:00:00.000000");
 	m.id = NULL;
@@ -749,19 +741,25 @@ static void test_post_single_stamps_and_refusals(void **state)
 	expect_invariant(STOCK_A, 2);
 }
 
+/* ledger_post_lock_single for k, which must answer in one statement. */
+static void lock_single(const struct ledger_single_keys *k, struct db_rows *rows)
+{
+	long long before = executes();
+
+	assert_int_equal(ledger_post_lock_single(arena, TENANT, k, rows), 0);
+	assert_int_equal(executes() - before, 2); /* the CALL and executes()'s own read */
+}
+
 /* ledger_post_lock_single: one CALL answers what lock_ahead and the checks read. */
 static void test_lock_single(void **state)
 {
 	struct ledger_single_keys k = {STOCK_A, WAREHOUSE, USER, TENANT, true, NULL};
 	struct db_rows rows;
-	long long before;
 
 	(void)state;
 	if (!have_db)
 		skip();
-	before = executes();
-	assert_int_equal(ledger_post_lock_single(arena, TENANT, &k, &rows), 0);
-	assert_int_equal(executes() - before, 2);
+	lock_single(&k, &rows);
 	assert_string_equal(cell_of(&rows, "bin_id"), BIN_A);
 	assert_non_null(cell_of(&rows, "clock"));
 	assert_string_equal(cell_of(&rows, "_caller"), "active\x1f"
@@ -787,24 +785,24 @@ static void test_lock_single(void **state)
 	    " key_id) VALUES ('" TENANT "', 'c6000000-0000-4000-8000-000000000001',"
 	    " 'c7000000-0000-4000-8000-000000000001', 0, 0, '" BIN_A "')");
 	k.performer_id = USER;
-	assert_int_equal(ledger_post_lock_single(arena, TENANT, &k, &rows), 0);
+	lock_single(&k, &rows);
 	assert_string_equal(cell_of(&rows, "frozen"), "CNT-POS");
 	assert_string_equal(cell_of(&rows, "performer"), "1");
 	k.takes_from_bin = false; /* not a pick: the freeze is not asked */
 	k.performer_id = "c2000000-0000-4000-8000-0000000000ff";
-	assert_int_equal(ledger_post_lock_single(arena, TENANT, &k, &rows), 0);
+	lock_single(&k, &rows);
 	assert_null(cell_of(&rows, "frozen"));
 	assert_string_equal(cell_of(&rows, "performer"), "0");
 	/* Another tenant's record, and no probe: nothing of it is read. */
 	k = (struct ledger_single_keys){STOCK_OTHER, WAREHOUSE, NULL, NULL, true, NULL};
-	assert_int_equal(ledger_post_lock_single(arena, TENANT, &k, &rows), 0);
+	lock_single(&k, &rows);
 	assert_null(cell_of(&rows, "bin_id"));
 	assert_null(cell_of(&rows, "_caller"));
 	assert_null(cell_of(&rows, "s_id"));
 	/* An inactive warehouse: no clock, and the stock row is not locked. */
 	run("UPDATE warehouses SET status = 'inactive' WHERE id = '" WAREHOUSE "'");
 	k.stock_id = STOCK_B;
-	assert_int_equal(ledger_post_lock_single(arena, TENANT, &k, &rows), 0);
+	lock_single(&k, &rows);
 	assert_string_equal(cell_of(&rows, "bin_id"), BIN_B);
 	assert_null(cell_of(&rows, "clock"));
 	assert_null(cell_of(&rows, "s_id"));
