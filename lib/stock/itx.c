@@ -224,6 +224,16 @@ static void counts_query(struct sql *q, const struct itx_filter *f)
 	buf_puts(&q->text, " GROUP BY transaction_type");
 }
 
+/* Adds the count n of the type named by len bytes at type (NULL: none) to the stats. */
+static void count_type(long long counts[ITX_TYPES_MAX], long long *total, const char *type,
+                       size_t len, long long n)
+{
+	*total += n;
+	for (size_t t = 0; type && ledger_types[t]; t++)
+		if (strncmp(type, ledger_types[t], len) == 0 && ledger_types[t][len] == '\0')
+			counts[t] = n;
+}
+
 int itx_stats(struct arena *a, const struct itx_filter *f, long long counts[ITX_TYPES_MAX],
               long long *total)
 {
@@ -250,13 +260,52 @@ int itx_stats(struct arena *a, const struct itx_filter *f, long long counts[ITX_
 	for (size_t t = 0; t < ITX_TYPES_MAX; t++)
 		counts[t] = 0;
 	for (size_t i = 0; i < rows.nrows; i++) {
-		*total += cell_ll(&rows, i, 1);
-		for (size_t t = 0; ledger_types[t]; t++)
-			if (db_cell(&rows, i, 0) &&
-			    strcmp(db_cell(&rows, i, 0), ledger_types[t]) == 0)
-				counts[t] = cell_ll(&rows, i, 1);
+		const char *type = db_cell(&rows, i, 0);
+
+		count_type(counts, total, type, type ? strlen(type) : 0, cell_ll(&rows, i, 1));
 	}
 	return 0;
+}
+
+/* Appends the stats column (TX_STATS_BEGIN) for a counted_filter() f when f->counts asks for it. */
+static void stats_sql(struct sql *q, const struct itx_filter *f)
+{
+	if (!f->counts || !counted_filter(f))
+		return;
+	sql_addp(q, ", " TX_STATS_BEGIN, DBP_S(f->tenant_id));
+	if (f->warehouse_id)
+		sql_addp(q, TX_STATS_WAREHOUSE, DBP_S(f->warehouse_id));
+	if (f->type)
+		sql_addp(q, TX_STATS_TYPE, DBP_S(f->type));
+	buf_puts(&q->text, TX_STATS_END);
+}
+
+/*
+ * Takes the stats column out of a page's rows: its "type:n,..." text (NULL:
+ * no counts, all zero) into c when the page has a row, which alone carries it.
+ */
+static void stats_take(struct itx_counts *c, struct db_rows *rows)
+{
+	int col = db_col(rows, TX_STATS_LABEL);
+	const char *text;
+	char *end;
+
+	if (col < 0)
+		return;
+	text = rows->nrows ? db_cell(rows, 0, (size_t)col) : NULL;
+	if (rows->nrows) {
+		memset(c, 0, sizeof(*c));
+		c->read = true;
+	}
+	for (const char *p = text; p && *p; p = *end ? end + 1 : end) {
+		const char *colon = strchr(p, ':');
+
+		if (!colon)
+			break;
+		count_type(c->counts, &c->total, p, (size_t)(colon - p),
+		           strtoll(colon + 1, &end, 10));
+	}
+	db_rows_drop_col(rows, (size_t)col);
 }
 
 /* What a sort order needs: its ORDER BY columns and the join they take. */
@@ -364,6 +413,7 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 		buf_puts(&q.text, "SELECT STRAIGHT_JOIN ");
 		buf_puts(&q.text, columns);
 		itx_probe_sql(&q, f);
+		stats_sql(&q, f);
 		buf_puts(&q.text, " FROM inventory_transactions t");
 		buf_puts(&q.text, time_index(f));
 		buf_puts(&q.text, TX_RELATED_PK);
@@ -376,6 +426,7 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 	buf_puts(&q.text, "SELECT ");
 	buf_puts(&q.text, columns);
 	itx_probe_sql(&q, f);
+	stats_sql(&q, f);
 	buf_puts(&q.text, " FROM (SELECT t.id FROM inventory_transactions t");
 	if (f->search || sort == ITX_SORT_ITEM)
 		buf_puts(&q.text, ITEM_JOIN);
@@ -390,6 +441,8 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 run:
 	rc = sql_exec(&q, out);
 	sql_release(&q);
+	if (rc >= 0 && f->counts)
+		stats_take(f->counts, out);
 	return itx_read_result(rc, f->probe, out);
 }
 

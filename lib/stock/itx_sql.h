@@ -79,4 +79,20 @@
 	" WHERE t.tenant_id = ? AND t.id = ?"
 #define TX_GET_SQL TX_GET_SQL_WITH("")
 
+/*
+ * A list's stats as one more select item of its page query (an uncorrelated
+ * scalar subquery: MariaDB reads it once per execution), so a page and its
+ * stats are one round trip: "type:n,type:n" from the trigger-kept counts
+ * (migration 005), NULL when there are none. Bind the tenant, then append
+ * TX_STATS_WAREHOUSE and TX_STATS_TYPE as the filter has them, then
+ * TX_STATS_END. The label is TX_STATS_LABEL.
+ */
+#define TX_STATS_LABEL "_stats"
+#define TX_STATS_BEGIN                                                                             \
+	"(SELECT GROUP_CONCAT(c.transaction_type, ':', c.n) FROM (SELECT transaction_type,"        \
+	" SUM(n) AS n FROM inventory_transaction_counts WHERE tenant_id = ?"
+#define TX_STATS_WAREHOUSE " AND warehouse_id = ?"
+#define TX_STATS_TYPE " AND transaction_type = ?"
+#define TX_STATS_END " GROUP BY transaction_type) c) AS " TX_STATS_LABEL
+
 #endif
