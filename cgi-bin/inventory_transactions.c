@@ -89,8 +89,11 @@ static void put_int(struct buf *b, const char *key, long long n)
 static void put_names(struct buf *b, const char *key, const char *const *list)
 {
 	buf_appendf(b, ",\"%s\":[", key);
-	for (size_t i = 0; list[i]; i++)
-		buf_appendf(b, "%s\"%s\"", i ? "," : "", list[i]);
+	for (size_t i = 0; list[i]; i++) {
+		buf_puts(b, i ? ",\"" : "\"");
+		buf_puts(b, list[i]);
+		buf_putc(b, '"');
+	}
 	buf_putc(b, ']');
 }
 
@@ -122,12 +125,13 @@ struct list_tail {
 static void send_list(struct request *r, struct db_rows *rows, const struct list_tail *t)
 {
 	struct buf *b = envelope_ondi_open(r, "Inventory transactions retrieved successfully");
+	const struct row_json_shape *shape = row_json_shape(rows, r->arena);
 
 	buf_puts(b, ",\"inventory_transactions\":[");
 	for (size_t i = 0; i < rows->nrows; i++) {
 		if (i)
 			buf_putc(b, ',');
-		row_json_write(b, rows, i, r->arena);
+		row_json_put(b, shape, rows, i, r->arena);
 	}
 	buf_puts(b, "],\"stats\":{\"total\":");
 	buf_appendf(b, "%lld", t->stats.total);

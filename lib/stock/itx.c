@@ -267,43 +267,39 @@ int itx_stats(struct arena *a, const struct itx_filter *f, long long counts[ITX_
 	return 0;
 }
 
-/* Appends the stats column (TX_STATS_BEGIN) for a counted_filter() f when f->counts asks for it. */
+/* Whether a page's statement can carry f's stats: the trigger-kept count of the one type. */
+static bool stats_ride(const struct itx_filter *f)
+{
+	return f->counts && f->type && counted_filter(f);
+}
+
+/* Appends the stats column (TX_STATS_BEGIN) when f->counts asks for it and it can ride. */
 static void stats_sql(struct sql *q, const struct itx_filter *f)
 {
-	if (!f->counts || !counted_filter(f))
+	if (!stats_ride(f))
 		return;
 	sql_addp(q, ", " TX_STATS_BEGIN, DBP_S(f->tenant_id));
 	if (f->warehouse_id)
 		sql_addp(q, TX_STATS_WAREHOUSE, DBP_S(f->warehouse_id));
-	if (f->type)
-		sql_addp(q, TX_STATS_TYPE, DBP_S(f->type));
-	buf_puts(&q->text, TX_STATS_END);
+	sql_addp(q, TX_STATS_END, DBP_S(f->type));
 }
 
 /*
- * Takes the stats column out of a page's rows: its "type:n,..." text (NULL:
- * no counts, all zero) into c when the page has a row, which alone carries it.
+ * Takes the stats column out of a page's rows into f->counts when the page has
+ * a row, which alone carries it (NULL: no count, zero).
  */
-static void stats_take(struct itx_counts *c, struct db_rows *rows)
+static void stats_take(const struct itx_filter *f, struct db_rows *rows)
 {
 	int col = db_col(rows, TX_STATS_LABEL);
-	const char *text;
-	char *end;
+	struct itx_counts *c = f->counts;
 
 	if (col < 0)
 		return;
-	text = rows->nrows ? db_cell(rows, 0, (size_t)col) : NULL;
 	if (rows->nrows) {
 		memset(c, 0, sizeof(*c));
 		c->read = true;
-	}
-	for (const char *p = text; p && *p; p = *end ? end + 1 : end) {
-		const char *colon = strchr(p, ':');
-
-		if (!colon)
-			break;
-		count_type(c->counts, &c->total, p, (size_t)(colon - p),
-		           strtoll(colon + 1, &end, 10));
+		count_type(c->counts, &c->total, f->type, strlen(f->type),
+		           cell_ll(rows, 0, (size_t)col));
 	}
 	db_rows_drop_col(rows, (size_t)col);
 }
@@ -441,8 +437,8 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 run:
 	rc = sql_exec(&q, out);
 	sql_release(&q);
-	if (rc >= 0 && f->counts)
-		stats_take(f->counts, out);
+	if (rc >= 0 && stats_ride(f))
+		stats_take(f, out);
 	return itx_read_result(rc, f->probe, out);
 }
 

@@ -55,8 +55,8 @@ struct itx_filter {
 	struct user_probe *probe;
 	/*
 	 * Set by the caller: itx_page's statement also reads the list's stats
-	 * into it where the trigger-kept counts answer them (counts->read). NULL:
-	 * the caller reads them with itx_stats.
+	 * into it where it can (counts->read; see itx_page). Else, and when
+	 * NULL, the caller reads them with itx_stats.
 	 */
 	struct itx_counts *counts;
 	/*
@@ -156,9 +156,9 @@ struct itx_read itx_read_result(int rc, struct user_probe *p, struct db_rows *ro
  * nests them). The ids are picked from the ordered index first and only those
  * rows joined, so deep pages stay cheap. ITX_READ_OK (an empty page too),
  * ITX_READ_REFUSED (f->probe's caller) or ITX_READ_FAILED. With f->counts the
- * same statement reads the stats when its only filters are the warehouse
- * and the type (either, both or none) and the page has a row; an empty page reads none (they are
- * not zero past the last page), and f->counts->read stays false.
+ * same statement reads the stats when the filters are a type and perhaps a
+ * warehouse, nothing else, and the page has a row; otherwise (an empty page
+ * too: its stats are not zero past the last page) f->counts->read stays false.
  */
 struct itx_read itx_page(struct arena *a, const struct itx_filter *f, const struct paging *pg,
                          enum itx_sort sort, bool desc, struct db_rows *out);

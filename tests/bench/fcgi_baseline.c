@@ -100,9 +100,8 @@ static const char *const floor_sql[FLOOR_KINDS] = {
                   " FROM inventory_transactions t WHERE t.tenant_id = ? AND t.id = ?",
     [FLOOR_GET] = TX_GET_SQL,
     [FLOOR_LIST] = FLOOR_PAGE_SQL(TX_FLAT_COLUMNS TX_NESTED_COLUMNS),
-    [FLOOR_LIST_STATS] =
-        FLOOR_PAGE_SQL(TX_FLAT_COLUMNS TX_NESTED_COLUMNS
-                       ", " TX_STATS_BEGIN TX_STATS_WAREHOUSE TX_STATS_TYPE TX_STATS_END),
+    [FLOOR_LIST_STATS] = FLOOR_PAGE_SQL(TX_FLAT_COLUMNS TX_NESTED_COLUMNS
+                                        ", " TX_STATS_BEGIN TX_STATS_WAREHOUSE TX_STATS_END),
     /* The stats statement S2 ran before its page until issue 18 (stock/itx.c). */
     [FLOOR_STATS] = "SELECT transaction_type, CAST(SUM(n) AS SIGNED) FROM"
                     " inventory_transaction_counts WHERE tenant_id = ? AND warehouse_id = ?"

@@ -562,7 +562,7 @@ static void test_page_and_csv_batches(void **state)
 	assert_non_null(strstr(itx_csv_header, "transaction_type"));
 }
 
-/* The stats read by the page's statement equal itx_stats' own, and leave no column behind. */
+/* The stats read by a typed page's statement equal itx_stats' own, and leave no column behind. */
 static void test_page_reads_the_stats(void **state)
 {
 	struct kvlist q = {0};
@@ -578,6 +578,7 @@ static void test_page_reads_the_stats(void **state)
 	(void)state;
 	need_db();
 	kvlist_add(arena, &q, "warehouse_id", WAREHOUSE);
+	kvlist_add(arena, &q, "transaction_type", "initial_stock");
 	assert_int_equal(itx_filter_read(arena, TENANT, &q, &f, &msg), 0);
 	assert_int_equal(itx_stats(arena, &f, counts, &total), 0);
 	assert_true(total > 0);
@@ -604,13 +605,19 @@ static void test_page_reads_the_stats(void **state)
 	assert_int_equal(rows.nrows, 0);
 	assert_false(c.read);
 
-	/* Other orders (the derived table) carry them too; other filters count on their own. */
+	/* Other orders (the derived table) carry them too; a list of every type (a count per
+	 * type) and other filters read them on their own. */
 	f.probe = NULL;
 	assert_int_equal(itx_page(arena, &f, &pg, ITX_SORT_TYPE, false, &rows).outcome,
 	                 ITX_READ_OK);
 	assert_true(c.read && c.total == total);
 	assert_int_equal(rows.ncols, plain.ncols);
 	memset(&c, 0, sizeof(c));
+	f.type = NULL;
+	assert_int_equal(itx_page(arena, &f, &pg, ITX_SORT_TIME, true, &rows).outcome, ITX_READ_OK);
+	assert_false(c.read);
+	assert_int_equal(rows.ncols, plain.ncols);
+	f.type = "initial_stock";
 	f.item_id = ITEM;
 	assert_int_equal(itx_page(arena, &f, &pg, ITX_SORT_TIME, true, &rows).outcome, ITX_READ_OK);
 	assert_false(c.read);
