@@ -13,6 +13,7 @@
 #include "base/valid.h"
 #include "db/db.h"
 #include "db/paging.h"
+#include "db/sql.h"
 #include "html/chart.h"
 #include "html/listing.h"
 #include "html/page.h"
@@ -60,7 +61,10 @@ static const char *joined(struct arena *a, const char *x, const char *sep, const
 static const char *const tx_labels[] = {"type_label", "reference",   "item_label", "bins",
                                         "user_name",  "delta_label", "time_label", NULL};
 
-static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows)
+/* Adds tx_labels; time_label (the transaction page's) only when time is set: a listing shows
+ * the timestamp column in the tenant's zone itself (LIST_TIME), and a zone conversion per row
+ * was a tenth of a listing page. */
+static void tx_labels_add(struct request *r, struct arena *a, struct db_rows *rows, bool time)
 {
 	int type = db_col(rows, "transaction_type"), ref_type = db_col(rows, "reference_type"),
 	    ref_id = db_col(rows, "reference_id"), sku = db_col(rows, "item.sku"),
@@ -84,9 +88,15 @@ static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows
 		            delta && *delta != '-' && strcmp(delta, "0") != 0
 		                ? joined(a, "", "+", delta)
 		                : delta);
-		db_set_cell(rows, i, c + 6, tz_text(a, page_zone(r), CELL(ts)));
+		if (time)
+			db_set_cell(rows, i, c + 6, tz_text(a, page_zone(r), CELL(ts)));
 #undef CELL
 	}
+}
+
+static void tx_decorate(struct request *r, struct arena *a, struct db_rows *rows)
+{
+	tx_labels_add(r, a, rows, false);
 }
 
 /* The page's sort names and the ledger's orders. */
@@ -127,23 +137,29 @@ static void tx_stats(struct request *r, struct view *view, const long long *coun
 }
 
 /*
- * The filters of the request, as itx_filter_parse reads them, but without its
- * look-up of the warehouse when the filter form's select has answered it
- * already: ADMIN_WAREHOUSE_CHOICES are all the tenant's warehouses, and a
- * well-formed id (itx_filter_read refuses others first) is among them exactly
- * when the look-up finds it (ids are ASCII in a case-insensitive collation).
+ * The deferred check of a warehouse filter (itx_filter_read): a row of the
+ * page is one of the warehouse's transactions, joined to it in the tenant; an
+ * empty page asks the filter form's select, which reads all the tenant's
+ * warehouses (ADMIN_WAREHOUSE_CHOICES: a well-formed id, and itx_filter_read
+ * refuses others first, is among them exactly when the look-up finds it, ids
+ * being ASCII in a case-insensitive collation) and shows them anyway.
  */
-static int tx_filter(struct request *r, struct arena *a, const struct listing_query *q,
-                     struct itx_filter *f, const char **msg)
+static int tx_confirm(struct request *r, struct arena *a, const struct listing_query *q,
+                      struct itx_filter *f, const struct db_rows *rows, const char **msg)
 {
-	const char *warehouse = kvlist_get_nonempty(&r->query, "warehouse_id");
+	int col = db_col(rows, "warehouse.code"), known;
 	bool exists;
-	int status;
 
-	if (!warehouse || !listing_known(q, "warehouse_id", warehouse, &exists))
-		return itx_filter_parse(a, r->caller->tenant_id, &r->query, f, msg);
-	if ((status = itx_filter_read(a, r->caller->tenant_id, &r->query, f, msg)) != 0)
-		return status;
+	if (!f->warehouse_unchecked ||
+	    (rows->nrows > 0 && col >= 0 && db_cell(rows, 0, (size_t)col)))
+		return 0;
+	known = listing_choice_exists(r, q, "warehouse_id", f->warehouse_id, &exists);
+	if (known < 0) {
+		*msg = "Internal server error";
+		return 500;
+	}
+	if (known == 0)
+		return itx_filter_confirm(a, f, rows, msg);
 	if (!exists) {
 		*msg = "Warehouse not found";
 		return 404;
@@ -159,18 +175,24 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 	struct paging pg = {q->page, q->limit};
 	long long counts[ITX_TYPES_MAX];
 	struct itx_read read;
+	struct sql items;
 	int status;
 
 	(void)l;
-	if ((status = tx_filter(r, a, q, &f, msg)) != 0)
+	if ((status = itx_filter_read(a, r->caller->tenant_id, &r->query, &f, msg)) != 0)
 		return status;
 	f.probe = auth_probe(r);
 	if (itx_stats(a, &f, counts, total) < 0) {
 		*msg = "Internal server error";
 		return 500;
 	}
+	/* The filter form's selects' fingerprints come along with the page (html/choices.h). */
+	sql_init(&items, a);
+	listing_choices_items(r, q, &items);
+	f.extra_items = &items;
 	read =
 	    itx_page_columns(a, &f, &pg, tx_sort_of(q->sort), q->desc, ITX_LISTING_COLUMNS, rows);
+	sql_release(&items);
 	if (read.outcome == ITX_READ_FAILED) {
 		*msg = "Internal server error";
 		return 500;
@@ -179,6 +201,8 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 		*msg = read.message;
 		return read.status;
 	}
+	if ((status = tx_confirm(r, a, q, &f, rows, msg)) != 0)
+		return status;
 	if (view)
 		tx_stats(r, view, counts);
 	return 0;
@@ -283,7 +307,7 @@ void admin_transaction(struct request *r)
 		return;
 	}
 	page = page_new(r, "Transaction", "transactions");
-	tx_decorate(r, r->arena, &rows);
+	tx_labels_add(r, r->arena, &rows, true);
 	view_set(page, "tx", view_row(r->arena, &rows, 0));
 	view_set_bool(page, "created", req_query(r, "created") != NULL);
 	page_render(r, 200, "transaction", page);

@@ -133,40 +133,89 @@ int tz_local(const char *zone, time_t t, struct tm *out)
 	return localtime_r(&t, out) ? 0 : -1;
 }
 
+/* v (0 <= v < 10^width) in width decimal digits at out. */
+static void put_digits(char *out, int v, int width)
+{
+	while (width-- > 0) {
+		out[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 int tz_format(const char *zone, time_t t, char *out)
 {
 	struct tm tm;
-	char text[64];
 
 	if (tz_local(zone, t, &tm) < 0 || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
 		out[0] = '\0';
 		return -1;
 	}
-	/* Four-digit years (checked above) make it exactly TZ_TEXT_SIZE - 1 characters. */
-	snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	memcpy(out, text, TZ_TEXT_SIZE - 1);
-	out[TZ_TEXT_SIZE - 1] = '\0';
+	/* "%04d-%02d-%02d %02d:%02d:%02d" by hand: a listing formats a time per row, and printf
+	 * cost more than the rest of the conversion. Four-digit years are checked above. */
+	memcpy(out, "0000-00-00 00:00:00", TZ_TEXT_SIZE);
+	put_digits(out, tm.tm_year + 1900, 4);
+	put_digits(out + 5, tm.tm_mon + 1, 2);
+	put_digits(out + 8, tm.tm_mday, 2);
+	put_digits(out + 11, tm.tm_hour, 2);
+	put_digits(out + 14, tm.tm_min, 2);
+	put_digits(out + 17, tm.tm_sec, 2);
 	return 0;
+}
+
+/* The number in s[0..n), when all n are digits; else -1. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * The database's own form, "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DDTHH:MM:SS"
+ * with only digits in their places, read without sscanf into tm (then 1900-
+ * and 1-based) and *sep. false for anything else, which tz_parse_utc reads as
+ * before: the two agree wherever this one answers.
+ */
+static bool parse_plain(const char *s, struct tm *tm, char *sep)
+{
+	if (s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':')
+		return false;
+	tm->tm_year = digits(s, 4);
+	tm->tm_mon = digits(s + 5, 2);
+	tm->tm_mday = digits(s + 8, 2);
+	tm->tm_hour = digits(s + 11, 2);
+	tm->tm_min = digits(s + 14, 2);
+	tm->tm_sec = digits(s + 17, 2);
+	*sep = s[10];
+	return tm->tm_year >= 0 && tm->tm_mon >= 0 && tm->tm_mday >= 0 && tm->tm_hour >= 0 &&
+	       tm->tm_min >= 0 && tm->tm_sec >= 0;
 }
 
 bool tz_parse_utc(const char *s, time_t *out)
 {
 	struct tm tm = {0};
-	char sep = 0, tail[16] = "";
-	int used = 0;
+	char sep = 0;
+	int used = 19;
 
-	if (!s || strlen(s) < 19 ||
-	    sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &sep,
-	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 7 ||
-	    used != 19 || (sep != 'T' && sep != ' '))
+	if (!s || strlen(s) < 19)
+		return false;
+	if (!parse_plain(s, &tm, &sep) &&
+	    (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &sep,
+	            &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 7 ||
+	     used != 19))
+		return false;
+	if (sep != 'T' && sep != ' ')
 		return false;
 	/* What may follow: a fraction, then "Z" when it is the ISO form. */
 	s += 19;
 	if (*s == '.')
 		s += 1 + strspn(s + 1, "0123456789");
-	snprintf(tail, sizeof(tail), "%s", s);
-	if (strcmp(tail, sep == 'T' ? "Z" : "") != 0 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	if (strcmp(s, sep == 'T' ? "Z" : "") != 0 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
 	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
 	    tm.tm_sec > 60)
 		return false;

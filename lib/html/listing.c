@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "db/paging.h"
 #include "db/sql.h"
+#include "html/choices.h"
 #include "html/html.h"
 #include "html/page.h"
 #include "html/view.h"
@@ -304,8 +305,26 @@ static int fetch_rows(struct request *r, struct arena *a, const struct listing *
 	return status;
 }
 
+/* The column label under which a page's query reads select f's fingerprint along. */
+static const char *fingerprint_label(struct arena *a, const struct listing_filter *f)
+{
+	return arena_sprintf(a, "_choices.%s", f->name);
+}
+
+/* Takes the fingerprints a fetch read along from the page's first row. */
+static void note_fingerprints(struct request *r, struct listing_choice *choices,
+                              const struct db_rows *rows)
+{
+	for (struct listing_choice *c = choices; c && c->filter; c++) {
+		int col = db_col(rows, fingerprint_label(r->arena, c->filter));
+
+		if (col >= 0 && rows->nrows > 0)
+			c->fingerprint = db_cell(rows, 0, (size_t)col);
+	}
+}
+
 static int table_at(struct request *r, const struct listing *l, const char *path, struct view *view,
-                    const struct listing_found *found, const char **msg)
+                    struct listing_choice *choices, const char **msg)
 {
 	struct listing_query q;
 	struct db_rows rows;
@@ -317,9 +336,10 @@ static int table_at(struct request *r, const struct listing *l, const char *path
 
 	if ((status = parse_query(r, l, &q, msg)) != 0)
 		return status;
-	q.found = found;
+	q.choices = choices;
 	if ((status = fetch_rows(r, r->arena, l, &q, view, &rows, &total, msg)) != 0)
 		return status;
+	note_fingerprints(r, choices, &rows);
 	out = view_list(r->arena);
 	n = rows.nrows;
 	idx = column_indexes(r->arena, l, &rows);
@@ -363,14 +383,15 @@ int listing_table(struct request *r, const struct listing *l, struct view *view,
 	return table_at(r, l, r->path, view, NULL, msg);
 }
 
-bool listing_known(const struct listing_query *q, const char *name, const char *value, bool *exists)
+void listing_choices_items(struct request *r, const struct listing_query *q, struct sql *items)
 {
-	for (const struct listing_found *f = q->found; f && f->name; f++)
-		if (strcmp(f->name, name) == 0 && value && strcmp(f->value, value) == 0) {
-			*exists = f->exists;
-			return true;
-		}
-	return false;
+	for (const struct listing_choice *c = q->choices; c && c->filter; c++) {
+		const char *item = choices_fingerprint_item(r->arena, c->filter->options,
+		                                            fingerprint_label(r->arena, c->filter));
+
+		buf_puts(&items->text, ", ");
+		sql_addp(items, item, DBP_S(r->caller->tenant_id));
+	}
 }
 
 /* ---- the filter form ------------------------------------------------------------- */
@@ -387,18 +408,6 @@ const char *listing_label(struct arena *a, const char *value)
 	return out;
 }
 
-/*
- * The first LISTING_OPTIONS_MAX choices of o in key order, read in the order
- * of an index where the key has one (code, sku), without the derived table
- * and the two sorts of LISTING_OPTIONS (docs/PERFORMANCE.md has the figures).
- * read_choices() puts the chosen value among them as LISTING_OPTIONS does.
- */
-static const char *choices_sql(struct arena *a, const struct listing_options *o)
-{
-	return arena_sprintf(a, "SELECT %s, %s %s ORDER BY %s LIMIT " LISTING_OPTIONS_MAX, o->value,
-	                     o->label, o->from_where, o->key);
-}
-
 /* The choice of o whose value is the chosen one (the parameter after the tenant). */
 static const char *chosen_sql(struct arena *a, const struct listing_options *o)
 {
@@ -407,33 +416,45 @@ static const char *chosen_sql(struct arena *a, const struct listing_options *o)
 }
 
 /*
- * The database's choices of f for the chosen value current (NULL or "" for
- * none): what LISTING_OPTIONS gives, that is the first LISTING_OPTIONS_MAX in
- * key order, but the chosen record always among them. When fewer come back,
- * they are all there are, and so is the chosen record if it exists; when the
- * chosen value is not among a full list, it is looked up and, if it exists,
- * takes the place of the last (its key sorts after all of them). *found gets
- * what this says of the chosen value's existence. 0 or -1.
+ * The database's choices of c's select for the request's value of it (none
+ * when empty): what LISTING_OPTIONS gives, that is the first
+ * LISTING_OPTIONS_MAX in key order (read in the order of an index where the
+ * key has one, without the derived table and two sorts of LISTING_OPTIONS;
+ * kept by the worker, html/choices.h), but the chosen record always among
+ * them. When fewer come back, they are all there are, and so is the chosen
+ * record if it exists; when the chosen value is not among a full list, it is
+ * looked up and, if it exists, takes the place of the last (its key sorts
+ * after all of them). c->exists gets what this says of the chosen value's
+ * existence. Reads once per page. 0 or -1.
  */
-static int read_choices(struct request *r, const struct listing_filter *f, const char *current,
-                        struct db_rows *rows, struct db_rows *chosen, struct listing_found *found)
+static int read_choices(struct request *r, struct listing_choice *c)
 {
-	const char *t = r->caller->tenant_id;
+	const struct listing_filter *f = c->filter;
+	const char *t, *current = req_query(r, f->name);
+	struct db_rows *rows, *chosen;
 	bool listed = false;
 
+	if (c->read)
+		return 0;
+	t = r->caller->tenant_id;
+	rows = c->rows = arena_alloc(r->arena, sizeof(*rows));
+	chosen = c->chosen = arena_alloc(r->arena, sizeof(*chosen));
 	memset(chosen, 0, sizeof(*chosen));
-	if (db_exec(r->arena, rows, choices_sql(r->arena, f->options), "s", t) < 0)
+	if (choices_read(r->arena, f->options, t, c->fingerprint, rows) < 0)
 		return -1;
+	c->read = true;
 	if (!current || !*current)
 		return 0;
 	for (size_t i = 0; i < rows->nrows && !listed; i++)
 		listed = strcasecmp(current, db_cell(rows, i, 0)) == 0;
-	*found = (struct listing_found){f->name, current, listed};
+	c->exists = listed;
 	if (listed || rows->nrows < strtoul(LISTING_OPTIONS_MAX, NULL, 10))
 		return 0;
-	if (db_exec(r->arena, chosen, chosen_sql(r->arena, f->options), "ss", t, current) < 0)
+	if (db_exec(r->arena, chosen, chosen_sql(r->arena, f->options), "ss", t, current) < 0) {
+		c->read = false;
 		return -1;
-	found->exists = chosen->nrows > 0;
+	}
+	c->exists = chosen->nrows > 0;
 	/* Equal to one of the list in the database's comparison, not in strcasecmp's. */
 	for (size_t i = 0; i < rows->nrows && chosen->nrows; i++)
 		if (strcmp(db_cell(rows, i, 0), db_cell(chosen, 0, 0)) == 0)
@@ -454,13 +475,41 @@ static void add_choices(struct request *r, const struct db_rows *rows, const cha
 	}
 }
 
-/* The options of select f; *found, when it is read from the database with a chosen value. */
+/* c's entry for filter f among a page's selects, or NULL. */
+static struct listing_choice *choice_of(struct listing_choice *choices,
+                                        const struct listing_filter *f)
+{
+	for (struct listing_choice *c = choices; c && c->filter; c++)
+		if (c->filter == f)
+			return c;
+	return NULL;
+}
+
+int listing_choice_exists(struct request *r, const struct listing_query *q, const char *name,
+                          const char *value, bool *exists)
+{
+	const char *chosen = req_query(r, name);
+
+	for (struct listing_choice *c = q->choices; c && c->filter; c++) {
+		/* The form shows the first of repeated parameters: another one is not its to say.
+		 */
+		if (strcmp(c->filter->name, name) != 0 || !value || !chosen ||
+		    strcmp(chosen, value) != 0)
+			continue;
+		if (read_choices(r, c) < 0)
+			return -1;
+		*exists = c->exists;
+		return 1;
+	}
+	return 0;
+}
+
+/* The options of select f (c: its entry among the page's database-backed selects). */
 static int select_options(struct request *r, const struct listing *l,
                           const struct listing_filter *f, const char *current, struct view *options,
-                          struct listing_found *found)
+                          struct listing_choice *c)
 {
 	const char *deleted = l->res ? l->res->deleted_status : NULL;
-	struct db_rows rows, chosen;
 	bool listed = false;
 
 	for (size_t i = 0; f->values && f->values[i]; i++)
@@ -470,28 +519,40 @@ static int select_options(struct request *r, const struct listing *l,
 	if (deleted && strcmp(f->name, "status") == 0 && f->values &&
 	    !valid_one_of(deleted, f->values))
 		page_option(r->arena, options, deleted, listing_label(r->arena, deleted), current);
-	if (!f->options)
+	if (!f->options || !c)
 		return 0;
-	if (read_choices(r, f, current, &rows, &chosen, found) < 0)
+	if (read_choices(r, c) < 0)
 		return -1;
-	add_choices(r, &rows, current, options, &listed);
-	add_choices(r, &chosen, current, options, &listed);
+	add_choices(r, c->rows, current, options, &listed);
+	add_choices(r, c->chosen, current, options, &listed);
 	/* A value beyond the list's end (or from a link) stays chosen. */
 	if (current && *current && !listed)
 		page_option(r->arena, options, current, current, current);
 	return 0;
 }
 
-static int filters_view(struct request *r, const struct listing *l, struct view *view,
-                        struct listing_found **found)
+/* The page's database-backed selects, nothing known of them yet (ends with a zeroed entry). */
+static struct listing_choice *page_choices(struct request *r, const struct listing *l)
 {
-	struct view *arr = view_list(r->arena);
+	struct listing_choice *choices;
 	size_t n = 0;
 
 	for (const struct listing_filter *f = l->filters; f->name; f++)
-		n++;
-	*found = arena_alloc(r->arena, (n + 1) * sizeof(**found));
+		n += f->input == LIST_IN_SELECT && f->options;
+	choices = arena_alloc(r->arena, (n + 1) * sizeof(*choices));
+	memset(choices, 0, (n + 1) * sizeof(*choices));
 	n = 0;
+	for (const struct listing_filter *f = l->filters; f->name; f++)
+		if (f->input == LIST_IN_SELECT && f->options)
+			choices[n++].filter = f;
+	return choices;
+}
+
+static int filters_view(struct request *r, const struct listing *l, struct view *view,
+                        struct listing_choice *choices)
+{
+	struct view *arr = view_list(r->arena);
+
 	view_set(view, "filters", arr);
 	for (const struct listing_filter *f = l->filters; f->name; f++) {
 		struct view *o = view_map(r->arena), *options = view_list(r->arena);
@@ -514,10 +575,8 @@ static int filters_view(struct request *r, const struct listing *l, struct view 
 		}
 		if (f->input != LIST_IN_SELECT)
 			continue;
-		if (select_options(r, l, f, v, options, &(*found)[n]) < 0)
+		if (select_options(r, l, f, v, options, choice_of(choices, f)) < 0)
 			return -1;
-		if ((*found)[n].name)
-			n++;
 	}
 	return 0;
 }
@@ -537,7 +596,7 @@ static int csv_pages(struct request *r, const struct listing *l, const char **ms
 		return status;
 	q.page = 1;
 	q.limit = CSV_BATCH;
-	q.found = NULL;
+	q.choices = NULL;
 	buf_init(&out);
 	for (const struct listing_col *c = l->cols; c->label; c++)
 		csv_field(&out, col_label(r, c), c == l->cols);
@@ -618,7 +677,7 @@ void listing_page(struct request *r, const struct listing *l)
 {
 	const char *format = req_query(r, "format"), *msg = "Internal server error";
 	const char *csv_set[] = {"format", "csv", "page", NULL, NULL};
-	struct listing_found *found;
+	struct listing_choice *choices;
 	struct view *view;
 	int status;
 
@@ -631,12 +690,15 @@ void listing_page(struct request *r, const struct listing *l)
 	view = view_map(r->arena);
 	view_set_str(view, "path", l->path);
 	view_set_str(view, "csv_href", link_to(r, l, l->path, csv_set));
-	if (filters_view(r, l, view, &found) < 0) {
-		page_error(r, 500, msg);
+	/* The table first: its query may read the selects' fingerprints along
+	 * (listing_choices_items). */
+	choices = page_choices(r, l);
+	if ((status = table_at(r, l, l->path, view, choices, &msg)) != 0) {
+		page_error(r, status, msg);
 		return;
 	}
-	if ((status = table_at(r, l, l->path, view, found, &msg)) != 0) {
-		page_error(r, status, msg);
+	if (filters_view(r, l, view, choices) < 0) {
+		page_error(r, 500, "Internal server error");
 		return;
 	}
 	/* After the rows: a fetch may read the caller's user row along (user_in_query routes). */

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 struct arena;
+struct db_rows;
 struct request;
 struct sql;
 struct resource;
@@ -87,13 +88,19 @@ struct listing_filter {
 #define LISTING_OPTIONS_OF(...) LISTING_OPTIONS(__VA_ARGS__)
 
 /*
- * What a page's select read from the database found of the value the request
- * chose in it: whether a record has that value, compared as the database
- * compares ASCII text in a case-insensitive collation (the ids' ascii_general_ci).
+ * What a page learns of one of its database-backed selects (struct
+ * listing_options) before its filter form is built: the fingerprint of its
+ * choices that the page's query read along (html/choices.h), or the choices
+ * themselves once read, with what they say of the value the request chose.
  */
-struct listing_found {
-	const char *name;  /* the filter */
-	const char *value; /* the request's value */
+struct listing_choice {
+	const struct listing_filter *filter; /* NULL ends a page's list */
+	const char *fingerprint;             /* NULL: not read along */
+	bool read;                           /* rows, chosen and exists are set */
+	struct db_rows *rows;                /* the first LISTING_OPTIONS_MAX choices */
+	struct db_rows *chosen;              /* the chosen record when beyond them */
+	/* Whether a record has the chosen value, compared as the database compares ASCII
+	 * text in a case-insensitive collation (the ids' ascii_general_ci). */
 	bool exists;
 };
 
@@ -103,9 +110,9 @@ struct listing_query {
 	long long limit;                /* 1..100 */
 	const struct listing_col *sort; /* the column sorted by */
 	bool desc;
-	/* The selects of the page's filter form that were read with a chosen value (ends with a
-	 * zeroed entry); NULL when the page has no filter form. */
-	const struct listing_found *found;
+	/* The database-backed selects of the page's filter form (ends with a zeroed entry);
+	 * NULL for a CSV download. */
+	struct listing_choice *choices;
 };
 
 struct listing;
@@ -189,12 +196,23 @@ void listing_set_query(struct request *r, const char *name, const char *value);
 int listing_table(struct request *r, const struct listing *l, struct view *view, const char **msg);
 
 /*
- * Whether the page's select of filter name was read with value chosen (then
- * *exists says if one of its records has that value, see struct
- * listing_found), so a fetch need not look the value up again.
+ * Appends to items, for each database-backed select of q's page, a select
+ * item (", (...) AS ...", binding the tenant) that a fetch adds to its page
+ * query: the fingerprint of the select's choices, which the page then reads
+ * from the worker's copy without a statement (html/choices.h). Taken from the
+ * first row; an empty page reads the choices as before.
  */
-bool listing_known(const struct listing_query *q, const char *name, const char *value,
-                   bool *exists);
+void listing_choices_items(struct request *r, const struct listing_query *q, struct sql *items);
+
+/*
+ * Whether a record of the page's select of filter name has value, the
+ * request's value of it (the one the form shows), as the select's choices
+ * say: they are read (kept for the form) unless they were. For a fetch that
+ * did not learn it from its rows (an empty page). 1 with *exists set, 0 when
+ * q has no such select or the form shows another value, -1 on errors.
+ */
+int listing_choice_exists(struct request *r, const struct listing_query *q, const char *name,
+                          const char *value, bool *exists);
 
 /* A fetch for listings of a resource: res's filters, the listing's select and joins, sort_sql. */
 int listing_sql_fetch(struct request *r, struct arena *a, const struct listing *l,

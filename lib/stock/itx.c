@@ -372,6 +372,15 @@ void itx_probe_sql(struct sql *q, const struct itx_filter *f)
 	sql_addv(q, ", " USER_PROBE_COLUMN, params, 2);
 }
 
+/* f's extra select items, after the probe's column. */
+static void extra_items_sql(struct sql *q, const struct itx_filter *f)
+{
+	const struct sql *x = f->extra_items;
+
+	if (x)
+		sql_addv(q, buf_cstr(&x->text), x->params, x->n);
+}
+
 struct itx_read itx_read_result(int rc, struct user_probe *p, struct db_rows *rows)
 {
 	struct itx_read r = {ITX_READ_OK, 0, NULL};
@@ -410,6 +419,7 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 		buf_puts(&q.text, columns);
 		itx_probe_sql(&q, f);
 		stats_sql(&q, f);
+		extra_items_sql(&q, f);
 		buf_puts(&q.text, " FROM inventory_transactions t");
 		buf_puts(&q.text, time_index(f));
 		buf_puts(&q.text, TX_RELATED_PK);
@@ -423,6 +433,7 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 	buf_puts(&q.text, columns);
 	itx_probe_sql(&q, f);
 	stats_sql(&q, f);
+	extra_items_sql(&q, f);
 	buf_puts(&q.text, " FROM (SELECT t.id FROM inventory_transactions t");
 	if (f->search || sort == ITX_SORT_ITEM)
 		buf_puts(&q.text, ITEM_JOIN);

@@ -60,6 +60,12 @@ struct itx_filter {
 	 */
 	struct itx_counts *counts;
 	/*
+	 * Set by a caller that wants more select items in itx_page_columns's
+	 * statement (", (uncorrelated subquery) AS label", with their parameters),
+	 * after the probe's; NULL: none.
+	 */
+	const struct sql *extra_items;
+	/*
 	 * The warehouse named by the filter was not looked up (itx_filter_read): a
 	 * page holding one of its transactions proves it exists; itx_filter_confirm
 	 * checks an empty one.

@@ -12,6 +12,7 @@
 #include "base/env.h"
 #include "base/log.h"
 #include "web/auth.h"
+#include "web/etag.h"
 
 /* Prefixed to the JWT secret: form tokens are made under a key of their own. */
 #define CSRF_KEY_PREFIX "stocktake-csrf:"
@@ -26,7 +27,44 @@ static const char *signature_part(const char *token)
 	return dot && dot[1] && !strchr(dot + 1, '.') ? dot + 1 : NULL;
 }
 
-char *csrf_token(struct arena *a, const char *session)
+/*
+ * Form tokens this process has made. Every page of a session shows the same
+ * token, and making it (the session's header parsed for its key, then libjwt:
+ * two JSON documents, base64, an HMAC) cost more than escaping a whole listing
+ * page; a hit costs a hash and a constant-time compare of the session. As with
+ * auth.c's verified tokens, an entry counts only under the configuration it
+ * was made with (env_generation), so a reloaded key ring makes tokens afresh.
+ */
+#define MADE_SLOTS 64
+
+struct made_token {
+	char *session; /* NULL: free slot */
+	size_t len;
+	char *token;
+	unsigned long generation; /* env_generation() when made */
+};
+
+static struct made_token made[MADE_SLOTS];
+
+static struct made_token *made_slot(const char *session, size_t len)
+{
+	return &made[etag_hash(session, len) % MADE_SLOTS]; /* the slot, not a secret */
+}
+
+static void made_store(struct made_token *m, const char *session, size_t len, const char *token)
+{
+	free(m->session);
+	free(m->token);
+	m->session = strdup(session);
+	m->token = strdup(token);
+	if (!m->session || !m->token)
+		log_fatal("csrf: out of memory");
+	m->len = len;
+	m->generation = env_generation();
+}
+
+/* The form token made afresh; see csrf_token. */
+static char *make_token(struct arena *a, const char *session)
 {
 	/* The session's own key: its form tokens stay valid while that key is in the ring. */
 	const struct jwt_key *k = auth_token_key(a, session);
@@ -56,6 +94,21 @@ out:
 	free(enc);
 	jwt_free(jwt);
 	return out;
+}
+
+char *csrf_token(struct arena *a, const char *session)
+{
+	size_t len = session ? strlen(session) : 0;
+	struct made_token *m = session ? made_slot(session, len) : NULL;
+	char *token;
+
+	if (m && m->session && m->len == len && m->generation == env_generation() &&
+	    csrf_equal(m->session, session))
+		return arena_strdup(a, m->token);
+	token = make_token(a, session);
+	if (token)
+		made_store(m, session, len, token);
+	return token;
 }
 
 bool csrf_equal(const char *a, const char *b)

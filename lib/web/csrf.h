@@ -13,7 +13,9 @@ struct arena;
  * it survives a key rotation as long as the session's key is in the ring). It
  * changes with every login and cannot be computed without the key and the
  * HttpOnly cookie. base64url text in the arena; NULL when session is not a JWT
- * or names no configured key.
+ * or names no configured key. The process keeps the tokens it made (64 slots,
+ * under the configuration they were made with), so a session's pages pay the
+ * HMAC once.
  */
 char *csrf_token(struct arena *a, const char *session);
 

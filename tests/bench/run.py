@@ -4,7 +4,8 @@
 Started by `./devstack bench` (after `./devstack up` and the data generator). Environment:
   PORT (8080), WORKERS (the handler pools' worker count, also the baseline's),
   BENCH_DURATION (seconds per scenario, 10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
-  BENCH_MEMORY_REQUESTS (200000), BENCH_ONLY (comma-separated scenario names, e.g. "B0,S1"),
+  BENCH_MEMORY_REQUESTS (200000), BENCH_MEMORY_LOGINS (400, the auth pool's workload before its
+  memory is read), BENCH_ONLY (comma-separated scenario names, e.g. "B0,S1"),
   BENCH_JSON (also write the rows of the table to this file, for tests/bench/scaling.py),
   BENCH_DB_SOCKET (var/run/mysqld.sock; a cluster node's socket to measure the cluster stack).
 
@@ -24,7 +25,10 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VAR = os.path.join(ROOT, "var")
@@ -35,6 +39,7 @@ DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", "200000"))
+MEMORY_LOGINS = int(os.environ.get("BENCH_MEMORY_LOGINS", "400"))
 DB_SOCKET = os.environ.get("BENCH_DB_SOCKET", os.path.join(VAR, "run", "mysqld.sock"))
 ONLY = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
 LUA = os.path.join(ROOT, "tests", "bench", "request.lua")
@@ -186,6 +191,43 @@ def pool_workers(group):
         except (OSError, IndexError):
             continue
     return out
+
+
+def peak_kib(pids):
+    """The largest VmHWM (KiB) of pids: how much a worker held at its peak (a password hash)."""
+    peak = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                m = re.search(r"^VmHWM:\s+(\d+) kB", f.read(), re.M)
+            peak = max(peak, int(m.group(1)) if m else 0)
+        except OSError:
+            continue
+    return peak
+
+
+def login_from(i, username, password=PASSWORD):
+    """One login through nginx from loopback address number i: the login rate limit (10/s, bursts
+    of 40, per client address) counts each address apart, so hundreds of logins run at once."""
+    source = ("127.0.%d.%d" % (10 + i // 200, 2 + i % 200), 0)
+    conn = HTTPConnection("127.0.0.1", int(PORT), timeout=60, source_address=source)
+    try:
+        conn.request("POST", "/api/auth", body=urllib.parse.urlencode(
+            {"username": username, "password": password}),
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
+
+
+def login_workload(n, username, password=PASSWORD, clients=16):
+    """n logins (a yescrypt hash each) over the auth pool's workers: (logins that answered 200,
+    the largest worker's VmHWM in KiB). Also tests/reliability/test_worker_memory.py's."""
+    with ThreadPoolExecutor(clients) as pool:
+        ok = sum(1 for s in pool.map(lambda i: login_from(i, username, password), range(n)) if s == 200)
+    return ok, peak_kib(pool_workers("auth"))
 
 
 # --- scenarios ----------------------------------------------------------------------------
@@ -393,6 +435,8 @@ def main():
             done += res["requests"]
         rss_end = pool_workers("inventory_transactions")
         b.memory = (rss_start, rss_warm, rss_end, done)
+        # The auth pool after its workload: password hashes, before the per-pool line.
+        b.logins = login_workload(MEMORY_LOGINS, "bench-%02d" % READ_TENANT)
     report(b)
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
@@ -480,6 +524,11 @@ def report(b):
                          "%s/%s/%s" % (start.get(p, "-"), warm.get(p, "-"), end.get(p, "-")) for p in pids)))
         lines.append("memory: max %.1f MiB (limit 10 MiB), growth after warm-up at most %d KiB, workers %s: %s" % (
             worst / 1024.0, growth, "unchanged" if same else "RESTARTED", "pass" if ok else "FAIL"))
+    if getattr(b, "logins", None):
+        ok, peak = b.logins
+        lines.append("memory: auth pool after %d of %d logins through nginx (a yescrypt hash each, peak %.1f MiB"
+                     " in a worker while hashing): %s" % (ok, MEMORY_LOGINS, peak / 1024.0,
+                                                         "done" if ok == MEMORY_LOGINS else "FAIL"))
     pools, over = [], []
     for group in ("auth", "master_data", "inventory_transactions", "count_sessions", "admin"):
         rss = pool_workers(group)

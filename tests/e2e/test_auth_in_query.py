@@ -306,12 +306,13 @@ def test_admin_pages_refused_like_other_pages(admin, demo_rows, change):
 
 
 def test_admin_list_statements(admin, demo_tenant_id):
-    """The admin list with a warehouse: its warehouse filter select (items are a search picker,
-    which costs nothing until an item is chosen), the stats and the page (the user
-    row comes with the page, the warehouse's existence with its select). A warehouse beyond the
-    select's first 300 in code order (e2e runs pile warehouses up in Demo) costs a look-up of its
-    own, and so does an empty page (nothing else proves the warehouse): the warehouse is one
-    with picks, whatever other suites left in Demo before this one."""
+    """The admin list with a warehouse: the stats and the page (the user row comes with the page,
+    and so does the fingerprint of the warehouse filter's choices, which a worker that has read
+    them keeps: html/choices.h; items are a search picker, which costs nothing until an item is
+    chosen). A warehouse beyond the select's first 300 in code order (e2e runs pile warehouses up
+    in Demo) costs a look-up of its own. The warehouse is one with picks, whatever other suites
+    left in Demo before this one. Each worker reads the choices once (8 workers): the least of 16
+    tries is a worker's second page."""
     _, tok = new_user(admin)
     listed = [r[0] for r in db_query("SELECT id FROM warehouses WHERE tenant_id = ? ORDER BY code LIMIT 300",
                                      demo_tenant_id)]
@@ -322,8 +323,9 @@ def test_admin_list_statements(admin, demo_tenant_id):
     path = "/admin/transactions?warehouse_id=%s&transaction_type=pick" % warehouse
     assert admin_get(path, tok).status_code == 200
     seen = []
-    for _ in range(3):
+    for _ in range(16):
         before = executes()
         assert admin_get(path, tok).status_code == 200
         seen.append(executes() - before)
-    assert min(seen) == (3 if warehouse in listed else 4), seen
+    assert min(seen) == (2 if warehouse in listed else 3), seen
+    assert max(seen) <= (3 if warehouse in listed else 4), seen

@@ -205,6 +205,11 @@ def nginx_site(root, tmp, port):
         os.listdir(inside(root, "/usr/share/stocktake/nginx"))), named
     upstreams = open(inside(root, "/usr/share/stocktake/nginx/stocktake-upstreams.conf")).read()
     assert "unix:/run/stocktake/auth.sock" in upstreams
+    # A FastCGI connection per request: no upstream keepalive pins a handler worker to an idle
+    # connection (docs/SCALING.md, "Handler workers").
+    server = open(inside(root, "/usr/share/stocktake/nginx/stocktake-server.conf")).read()
+    assert re.search(r"^fastcgi_keep_conn off;", server, re.M), "fastcgi_keep_conn"
+    assert not re.search(r"^\s*keepalive\s", upstreams, re.M), "an upstream keepalive"
     (tmp / "upstreams.conf").write_text(upstreams.replace("unix:/run/stocktake/",
                                                           "unix:%s/" % os.path.join(ROOT, "var", "run")))
     site = site.replace("/usr/share/stocktake/nginx/stocktake-upstreams.conf", str(tmp / "upstreams.conf"))

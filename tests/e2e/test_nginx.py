@@ -97,6 +97,31 @@ def _wait(predicate, seconds):
     return predicate()
 
 
+def _pool_connections(group):
+    """Connected sockets at the pool's socket path (/proc/net/unix lists an accepted connection
+    under the path of the socket it was accepted on; state 03 is connected)."""
+    path = os.path.join(ROOT, "var", "run", group + ".sock")
+    with open("/proc/net/unix") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    return sum(1 for r in rows if len(r) >= 8 and r[7] == path and r[5] == "03")
+
+
+def test_no_fastcgi_connection_stays_open_after_a_request(admin):
+    # fastcgi_keep_conn off: nginx closes each FastCGI connection after its answer, so no worker
+    # stays pinned to an idle kept-alive connection while new ones wait in the listen queue
+    # (docs/PERFORMANCE.md, "Issue 18: pools"). With it on, nginx keeps idle connections.
+    paths = {"auth": "/api/auth/me", "master_data": "/warehousing/warehouses?limit=1",
+             "inventory_transactions": "/warehousing/inventory-transactions?limit=1",
+             "count_sessions": "/inventory/count-session?limit=1", "admin": "/admin/"}
+    with requests.Session() as s:
+        for group, path in paths.items():
+            for _ in range(4):
+                r = s.get(url(path), headers=admin, timeout=10, allow_redirects=False)
+                assert r.status_code in (200, 302), (path, r.status_code, r.text[:200])
+    for group in paths:
+        assert _wait(lambda: _pool_connections(group) == 0, 5), (group, _pool_connections(group))
+
+
 def test_handler_down_is_json_503():
     """With the master_data pool stopped nginx answers 503 in the ONDI envelope; devstack brings it back."""
     pgid = _pool_pid("master_data")

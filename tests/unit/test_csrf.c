@@ -77,6 +77,25 @@ static void test_token_depends_on_the_secret(void **state)
 	assert_string_equal(csrf_token(a, s), t);
 }
 
+/* More sessions than the process keeps tokens of: each still gets its own, every time. */
+static void test_kept_tokens_stay_right(void **state)
+{
+	enum { N = 200 };
+	char *s[N], *t[N];
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		s[i] = session(arena_sprintf(a, "user-%d", i), 1800000000L);
+		t[i] = csrf_token(a, s[i]);
+		assert_non_null(t[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		assert_string_equal(csrf_token(a, s[i]), t[i]);
+		assert_true(csrf_valid(a, s[i], t[i]));
+		assert_false(csrf_valid(a, s[(i + 1) % N], t[i]));
+	}
+}
+
 static void test_no_token_without_a_jwt(void **state)
 {
 	(void)state;
@@ -114,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_token_follows_the_session),
 	    cmocka_unit_test(test_token_depends_on_the_secret),
+	    cmocka_unit_test(test_kept_tokens_stay_right),
 	    cmocka_unit_test(test_no_token_without_a_jwt),
 	    cmocka_unit_test(test_nonce),
 	    cmocka_unit_test(test_equal),

@@ -360,28 +360,35 @@ static void test_set_query(void **state)
 	done(&x);
 }
 
-static void test_known(void **state)
+/* A select already read this page answers for the value the form shows, without a statement. */
+static void test_choice_exists(void **state)
 {
-	const struct listing_found found[] = {
-	    {"warehouse_id", "w-1", true},
-	    {"item_id", "i-9", false},
+	static const struct listing_filter wh = {"warehouse_id", "Warehouse", LIST_IN_SELECT, NULL,
+	                                         NULL};
+	static const struct listing_filter item = {"item_id", "Item", LIST_IN_SELECT, NULL, NULL};
+	struct fixture x;
+	struct request *r = get(&x, "warehouse_id=w-1&item_id=i-9");
+	struct listing_choice choices[] = {
+	    {.filter = &wh, .read = true, .exists = true},
+	    {.filter = &item, .read = true, .exists = false},
 	    {0},
 	};
-	struct listing_query q = {.found = found}, none = {.found = NULL};
+	struct listing_query q = {.choices = choices}, none = {.choices = NULL};
 	bool exists = false;
 
 	(void)state;
-	assert_true(listing_known(&q, "warehouse_id", "w-1", &exists));
+	assert_int_equal(listing_choice_exists(r, &q, "warehouse_id", "w-1", &exists), 1);
 	assert_true(exists);
-	assert_true(listing_known(&q, "item_id", "i-9", &exists));
+	assert_int_equal(listing_choice_exists(r, &q, "item_id", "i-9", &exists), 1);
 	assert_false(exists);
 	/* Another value, another filter, no value or no form: not known, exists untouched. */
 	exists = true;
-	assert_false(listing_known(&q, "warehouse_id", "w-2", &exists));
-	assert_false(listing_known(&q, "bin_id", "w-1", &exists));
-	assert_false(listing_known(&q, "warehouse_id", NULL, &exists));
-	assert_false(listing_known(&none, "warehouse_id", "w-1", &exists));
+	assert_int_equal(listing_choice_exists(r, &q, "warehouse_id", "w-2", &exists), 0);
+	assert_int_equal(listing_choice_exists(r, &q, "bin_id", "w-1", &exists), 0);
+	assert_int_equal(listing_choice_exists(r, &q, "warehouse_id", NULL, &exists), 0);
+	assert_int_equal(listing_choice_exists(r, &none, "warehouse_id", "w-1", &exists), 0);
 	assert_true(exists);
+	done(&x);
 }
 
 /* The whole page: filters, table and frame in the list template, every value escaped. */
@@ -527,7 +534,7 @@ int main(void)
 	    cmocka_unit_test(test_label),          cmocka_unit_test(test_value),
 	    cmocka_unit_test(test_table),          cmocka_unit_test(test_pager_gaps),
 	    cmocka_unit_test(test_page_and_limit), cmocka_unit_test(test_set_query),
-	    cmocka_unit_test(test_known),          cmocka_unit_test(test_page),
+	    cmocka_unit_test(test_choice_exists),  cmocka_unit_test(test_page),
 	    cmocka_unit_test(test_empty),          cmocka_unit_test(test_csv),
 	};
 

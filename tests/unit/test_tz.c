@@ -91,6 +91,31 @@ static void test_parse(void **state)
 	assert_false(tz_parse_utc("2023-06-15", &t));
 	assert_false(tz_parse_utc("yesterday", &t));
 	assert_false(tz_parse_utc(NULL, &t));
+	/* Forms only the scanf reading takes (its %d skips blanks and takes a sign) read as before.
+	 */
+	assert_int_equal(utc(" 023-06-15 10:30:00"), utc("0023-06-15 10:30:00"));
+	assert_false(tz_parse_utc("2023-06-15 1:30:00 ", &t));
+	assert_false(tz_parse_utc("2023-06-15 10:3x:00", &t));
+	assert_false(tz_parse_utc("2023-06-15x10:30:00", &t));
+}
+
+/* The digits written and read by hand agree with strftime over a century of seconds. */
+static void test_by_hand(void **state)
+{
+	char want[TZ_TEXT_SIZE + 8], got[TZ_TEXT_SIZE];
+	struct tm tm;
+
+	(void)state;
+	for (time_t t = -86400; t < 4102444800; t += 7919 * 13) {
+		time_t back;
+
+		assert_non_null(gmtime_r(&t, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%d %H:%M:%S", &tm);
+		assert_int_equal(tz_format("UTC", t, got), 0);
+		assert_string_equal(got, want);
+		assert_true(tz_parse_utc(want, &back));
+		assert_int_equal(back, t);
+	}
 }
 
 static void expect(const char *zone, const char *when, const char *local)
@@ -218,7 +243,7 @@ int main(void)
 	    cmocka_unit_test(test_zones),        cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_format),       cmocka_unit_test(test_days),
 	    cmocka_unit_test(test_speed),        cmocka_unit_test(test_text),
-	    cmocka_unit_test(test_iso_of_local),
+	    cmocka_unit_test(test_iso_of_local), cmocka_unit_test(test_by_hand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
