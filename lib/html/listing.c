@@ -184,35 +184,103 @@ static int *column_indexes(struct arena *a, const struct listing *l, const struc
 	return idx;
 }
 
-/* The cells of one row: text, link, alignment and badge of each column. */
-static struct view *cells_view(struct request *r, const struct listing *l,
-                               const struct db_rows *rows, size_t row, const int *idx, int id_col,
-                               struct buf *scratch)
+/* What the table's rows are written from, when the page is rendered. */
+struct table_rows {
+	struct arena *a;
+	const struct listing *l;
+	const struct db_rows *rows;
+	const int *idx;   /* column_indexes */
+	int id_col;       /* -1: no "id" column, no links */
+	const char *zone; /* the time zone of LIST_TIME cells */
+};
+
+static void raw(struct buf *out, const char *markup)
 {
-	struct arena *a = r->arena;
-	struct view *cells = view_list(a);
-	const char *id = id_col < 0 ? NULL : db_cell_text(a, rows, row, (size_t)id_col);
-	size_t i = 0;
+	html_raw(out, markup, strlen(markup));
+}
 
-	for (const struct listing_col *c = l->cols; c->label; c++, i++) {
-		struct view *cell = view_map(a);
-		const char *href = NULL;
-
-		if (c->link && id) {
-			buf_reset(scratch);
-			buf_puts(scratch, c->link);
-			html_url_arg(scratch, id);
-			href = arena_strndup(a, buf_cstr(scratch), scratch->len);
-		}
-		view_set_str(cell, "text", cell_text(r, a, c, rows, row, idx[i]));
-		/* At phone width a row is a card of "label: value" lines (style.css). */
-		view_set_str(cell, "label", c->label);
-		view_set_str(cell, "href", href);
-		view_set_bool(cell, "num", c->kind == LIST_NUM);
-		view_set_bool(cell, "badge", c->kind == LIST_BADGE);
-		view_push(cells, cell);
+/*
+ * One cell, as table.html wrote it from a map per cell: the label (at phone
+ * width a row is a card of "label: value" lines, style.css), the alignment,
+ * then a link, a badge, the text, or a dash for none.
+ */
+static void write_cell(struct buf *out, const struct listing_col *c, const char *text,
+                       const char *href)
+{
+	raw(out, "<td data-label=\"");
+	html_attr(out, c->label);
+	raw(out, c->kind == LIST_NUM ? "\" class=\"num\">" : "\">");
+	if (href) {
+		raw(out, "<a href=\"");
+		html_url(out, href);
+		raw(out, "\">");
+		html_txt(out, text);
+		raw(out, "</a>");
+	} else if (c->kind == LIST_BADGE) {
+		raw(out, "<span class=\"badge ");
+		html_attr(out, text);
+		raw(out, "\">");
+		html_txt(out, text);
+		raw(out, "</span>");
+	} else {
+		html_txt(out, text);
+		if (!*text)
+			raw(out, "<span class=\"muted\">\xE2\x80\x93</span>");
 	}
-	return cells;
+	raw(out, "</td>\n");
+}
+
+/* The view_write_fn of the table's rows: one <tr> per row, a cell per column. */
+static void write_rows(struct buf *out, const void *arg)
+{
+	const struct table_rows *t = arg;
+	struct buf href;
+
+	buf_init(&href);
+	for (size_t row = 0; row < t->rows->nrows; row++) {
+		const char *id =
+		    t->id_col < 0 ? NULL : db_cell_text(t->a, t->rows, row, (size_t)t->id_col);
+		size_t i = 0;
+
+		raw(out, "<tr>\n");
+		for (const struct listing_col *c = t->l->cols; c->label; c++, i++) {
+			const char *s = t->idx[i] < 0
+			                    ? NULL
+			                    : db_cell_text(t->a, t->rows, row, (size_t)t->idx[i]);
+
+			if (c->link && id) {
+				buf_reset(&href);
+				buf_puts(&href, c->link);
+				html_url_arg(&href, id);
+			}
+			if (s && c->kind == LIST_TIME)
+				s = tz_text(t->a, t->zone, s);
+			write_cell(out, c, s ? s : "", c->link && id ? buf_cstr(&href) : NULL);
+		}
+		raw(out, "</tr>\n");
+	}
+	buf_release(&href);
+}
+
+/* The rows of a page for write_rows, kept in the request's arena until the page is rendered. */
+static struct table_rows *table_rows(struct request *r, const struct listing *l,
+                                     const struct db_rows *rows)
+{
+	struct table_rows *t = arena_alloc(r->arena, sizeof(*t));
+	struct db_rows *kept = arena_alloc(r->arena, sizeof(*kept));
+
+	*kept = *rows;
+	t->a = r->arena;
+	t->l = l;
+	t->rows = kept;
+	t->idx = column_indexes(r->arena, l, rows);
+	t->id_col = db_col(rows, "id");
+	t->zone = NULL;
+	/* The zone as the rows found it (they may carry it), before the page goes on. */
+	for (const struct listing_col *c = l->cols; c->label && rows->nrows; c++)
+		if (c->kind == LIST_TIME)
+			t->zone = page_zone(r);
+	return t;
 }
 
 /* ---- the table, its header and pager ----------------------------------------------- */
@@ -328,10 +396,8 @@ static int table_at(struct request *r, const struct listing *l, const char *path
 {
 	struct listing_query q;
 	struct db_rows rows;
-	struct view *out;
-	struct buf scratch;
 	long long total;
-	int status, *idx, id_col;
+	int status;
 	size_t n;
 
 	if ((status = parse_query(r, l, &q, msg)) != 0)
@@ -340,20 +406,9 @@ static int table_at(struct request *r, const struct listing *l, const char *path
 	if ((status = fetch_rows(r, r->arena, l, &q, view, &rows, &total, msg)) != 0)
 		return status;
 	note_fingerprints(r, choices, &rows);
-	out = view_list(r->arena);
 	n = rows.nrows;
-	idx = column_indexes(r->arena, l, &rows);
-	id_col = db_col(&rows, "id");
-	buf_init(&scratch);
-	for (size_t i = 0; i < n; i++) {
-		struct view *row = view_map(r->arena);
-
-		view_set(row, "cells", cells_view(r, l, &rows, i, idx, id_col, &scratch));
-		view_push(out, row);
-	}
-	buf_release(&scratch);
 	view_set(view, "columns", columns_view(r, l, &q, path));
-	view_set(view, "rows", out);
+	view_set_writer(view, "rows", write_rows, table_rows(r, l, &rows));
 	view_set_bool(view, "has_rows", n > 0);
 	view_set_int(view, "total", total);
 	view_set_bool(view, "any", total > 0);
