@@ -200,19 +200,36 @@ static void raw(struct buf *out, const char *markup)
 }
 
 /*
+ * The link of a cell, c->link followed by the record's id, as html_url wrote
+ * it whole: the id, percent-encoded, has nothing but A-Z a-z 0-9 - . _ ~ %,
+ * so it can neither make the link's start another scheme nor need escaping
+ * in the attribute; whether the link is safe is the column's fixed path's to
+ * say.
+ */
+static void write_link(struct buf *out, const char *link, const char *id)
+{
+	if (!html_url_safe(link)) {
+		raw(out, "#");
+		return;
+	}
+	html_attr(out, link);
+	html_url_arg(out, id);
+}
+
+/*
  * One cell, as table.html wrote it from a map per cell: the label (at phone
  * width a row is a card of "label: value" lines, style.css), the alignment,
- * then a link, a badge, the text, or a dash for none.
+ * then a link to the record id, a badge, the text, or a dash for none.
  */
 static void write_cell(struct buf *out, const struct listing_col *c, const char *text,
-                       const char *href)
+                       const char *id)
 {
 	raw(out, "<td data-label=\"");
 	html_attr(out, c->label);
 	raw(out, c->kind == LIST_NUM ? "\" class=\"num\">" : "\">");
-	if (href) {
+	if (c->link && id) {
 		raw(out, "<a href=\"");
-		html_url(out, href);
+		write_link(out, c->link, id);
 		raw(out, "\">");
 		html_txt(out, text);
 		raw(out, "</a>");
@@ -234,9 +251,7 @@ static void write_cell(struct buf *out, const struct listing_col *c, const char 
 static void write_rows(struct buf *out, const void *arg)
 {
 	const struct table_rows *t = arg;
-	struct buf href;
 
-	buf_init(&href);
 	for (size_t row = 0; row < t->rows->nrows; row++) {
 		const char *id =
 		    t->id_col < 0 ? NULL : db_cell_text(t->a, t->rows, row, (size_t)t->id_col);
@@ -248,18 +263,12 @@ static void write_rows(struct buf *out, const void *arg)
 			                    ? NULL
 			                    : db_cell_text(t->a, t->rows, row, (size_t)t->idx[i]);
 
-			if (c->link && id) {
-				buf_reset(&href);
-				buf_puts(&href, c->link);
-				html_url_arg(&href, id);
-			}
 			if (s && c->kind == LIST_TIME)
 				s = tz_text(t->a, t->zone, s);
-			write_cell(out, c, s ? s : "", c->link && id ? buf_cstr(&href) : NULL);
+			write_cell(out, c, s ? s : "", id);
 		}
 		raw(out, "</tr>\n");
 	}
-	buf_release(&href);
 }
 
 /* The rows of a page for write_rows, kept in the request's arena until the page is rendered. */

@@ -282,6 +282,38 @@ static void test_table(void **state)
 	done(&x);
 }
 
+/* Links whose fixed path is no safe URL start: "#", as html_url writes any unsafe URL. */
+static const struct listing_col unsafe_cols[] = {
+    {"Code", "code", LIST_TEXT, "code", NULL, "javascript:go/"},
+    {"Qty", "qty", LIST_NUM, "qty", NULL, "//elsewhere/"},
+    {"When", "at", LIST_TIME, "when", NULL, "/"},
+    {0},
+};
+
+static void test_unsafe_links(void **state)
+{
+	struct fixture x;
+	struct request *r = get(&x, "");
+	struct listing l = things;
+	struct view *v = view_map(a);
+	const char *msg = NULL;
+	struct buf html;
+
+	(void)state;
+	l.cols = unsafe_cols;
+	assert_int_equal(listing_table(r, &l, v, &msg), 0);
+	buf_init(&html);
+	view_write(view_get(v, "rows"), &html);
+	/* A path "/" and the id: the id's "/" is encoded, so it cannot make "//host". */
+	assert_non_null(strstr(buf_cstr(&html),
+	                       "<tr>\n<td data-label=\"Code\"><a href=\"#\">C1</a>"
+	                       "</td>\n<td data-label=\"Qty\" class=\"num\"><a "
+	                       "href=\"#\">10</a></td>\n<td data-label=\"When\"><a "
+	                       "href=\"/id%2F1\">"));
+	buf_release(&html);
+	done(&x);
+}
+
 static void test_pager_gaps(void **state)
 {
 	struct fixture x;
@@ -548,11 +580,12 @@ static void test_csv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_label),          cmocka_unit_test(test_value),
-	    cmocka_unit_test(test_table),          cmocka_unit_test(test_pager_gaps),
-	    cmocka_unit_test(test_page_and_limit), cmocka_unit_test(test_set_query),
-	    cmocka_unit_test(test_choice_exists),  cmocka_unit_test(test_page),
-	    cmocka_unit_test(test_empty),          cmocka_unit_test(test_csv),
+	    cmocka_unit_test(test_label),      cmocka_unit_test(test_value),
+	    cmocka_unit_test(test_table),      cmocka_unit_test(test_unsafe_links),
+	    cmocka_unit_test(test_pager_gaps), cmocka_unit_test(test_page_and_limit),
+	    cmocka_unit_test(test_set_query),  cmocka_unit_test(test_choice_exists),
+	    cmocka_unit_test(test_page),       cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_csv),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
