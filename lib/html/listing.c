@@ -90,41 +90,76 @@ static void add_param(struct buf *b, char *sep, const char *name, const char *va
 	*sep = '&';
 }
 
+/* What the links of a page start from: its path and the parameters of r they keep. */
+struct links {
+	struct request *r;
+	const char *path;
+	/* Per item of r->query: "name=value" percent-encoded once for all the page's links, or
+	 * NULL when links leave it out (empty, or no parameter links keep). */
+	const char **kept;
+};
+
+static struct links links_of(struct request *r, const struct listing *l, const char *path)
+{
+	struct links k = {r, path, arena_alloc(r->arena, (r->query.n + 1) * sizeof(char *))};
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < r->query.n; i++) {
+		const struct kv *kv = &r->query.items[i];
+		char sep = 0;
+
+		k.kept[i] = NULL;
+		if (!*kv->value || !kept_param(l, kv->key))
+			continue;
+		buf_reset(&b);
+		add_param(&b, &sep, kv->key, kv->value);
+		/* Without the separator add_param put first. */
+		k.kept[i] = arena_strndup(r->arena, buf_cstr(&b) + 1, b.len - 1);
+	}
+	buf_release(&b);
+	return k;
+}
+
 /*
  * path?<kept parameters of r, but those named in set>&<set>: set holds
  * name, value pairs (NULL-terminated); a NULL value drops the name.
  */
-static char *link_to(struct request *r, const struct listing *l, const char *path,
-                     const char *const *set)
+static char *link_to(const struct links *k, const char *const *set)
 {
+	const struct request *r = k->r;
 	struct buf b;
 	char sep = '?';
 	char *out;
 
 	buf_init(&b);
-	buf_puts(&b, path);
+	buf_puts(&b, k->path);
 	for (size_t i = 0; i < r->query.n; i++) {
-		const struct kv *kv = &r->query.items[i];
 		bool overridden = false;
 
-		for (size_t k = 0; set[k]; k += 2)
-			overridden |= strcmp(set[k], kv->key) == 0;
-		if (!overridden && *kv->value && kept_param(l, kv->key))
-			add_param(&b, &sep, kv->key, kv->value);
+		if (!k->kept[i])
+			continue;
+		for (size_t s = 0; set[s]; s += 2)
+			overridden |= strcmp(set[s], r->query.items[i].key) == 0;
+		if (overridden)
+			continue;
+		buf_putc(&b, sep);
+		buf_puts(&b, k->kept[i]);
+		sep = '&';
 	}
-	for (size_t k = 0; set[k]; k += 2)
-		if (set[k + 1])
-			add_param(&b, &sep, set[k], set[k + 1]);
-	out = arena_strdup(r->arena, buf_cstr(&b));
+	for (size_t s = 0; set[s]; s += 2)
+		if (set[s + 1])
+			add_param(&b, &sep, set[s], set[s + 1]);
+	out = arena_strndup(r->arena, buf_cstr(&b), b.len);
 	buf_release(&b);
 	return out;
 }
 
-static char *page_link(struct request *r, const struct listing *l, const char *path, long long page)
+static char *page_link(const struct links *k, long long page)
 {
-	const char *set[] = {"page", arena_sprintf(r->arena, "%lld", page), NULL};
+	const char *set[] = {"page", arena_sprintf(k->r->arena, "%lld", page), NULL};
 
-	return link_to(r, l, path, set);
+	return link_to(k, set);
 }
 
 /* ---- cells ------------------------------------------------------------------------ */
@@ -295,7 +330,7 @@ static struct table_rows *table_rows(struct request *r, const struct listing *l,
 /* ---- the table, its header and pager ----------------------------------------------- */
 
 static struct view *columns_view(struct request *r, const struct listing *l,
-                                 const struct listing_query *q, const char *path)
+                                 const struct listing_query *q, const struct links *k)
 {
 	struct view *cols = view_list(r->arena);
 
@@ -309,7 +344,7 @@ static struct view *columns_view(struct request *r, const struct listing *l,
 
 		view_set_str(o, "label", col_label(r, c));
 		view_set_bool(o, "num", c->kind == LIST_NUM);
-		view_set_str(o, "sort_href", c->sort ? link_to(r, l, path, set) : NULL);
+		view_set_str(o, "sort_href", c->sort ? link_to(k, set) : NULL);
 		view_set_str(o, "arrow",
 		             sorted ? (q->desc ? "\xE2\x96\xBC" : "\xE2\x96\xB2") : NULL);
 		view_set_str(o, "aria_sort",
@@ -319,23 +354,23 @@ static struct view *columns_view(struct request *r, const struct listing *l,
 	return cols;
 }
 
-static void pager_page(struct request *r, const struct listing *l, const char *path,
-                       struct view *pages, long long n, long long current)
+static void pager_page(const struct links *k, struct view *pages, long long n, long long current)
 {
-	struct view *o = view_map(r->arena);
+	struct view *o = view_map(k->r->arena);
 
 	view_set_int(o, "number", n);
 	view_set_bool(o, "gap", n == 0);
 	view_set_bool(o, "current", n == current);
-	view_set_str(o, "href", n ? page_link(r, l, path, n) : NULL);
+	view_set_str(o, "href", n ? page_link(k, n) : NULL);
 	view_push(pages, o);
 }
 
 /* Page numbers: the first, the last, and PAGER_SPAN around the current one, gaps between; NULL
  * when there is one page only. */
-static struct view *pager_view(struct request *r, const struct listing *l, const char *path,
-                               const struct listing_query *q, long long total)
+static struct view *pager_view(const struct links *k, const struct listing_query *q,
+                               long long total)
 {
+	struct request *r = k->r;
 	long long last = total ? (total + q->limit - 1) / q->limit : 1;
 	struct view *o, *pages;
 	long long from = q->page - PAGER_SPAN, to = q->page + PAGER_SPAN;
@@ -350,18 +385,18 @@ static struct view *pager_view(struct request *r, const struct listing *l, const
 	if (to > last)
 		to = last;
 	if (from > 1)
-		pager_page(r, l, path, pages, 1, q->page);
+		pager_page(k, pages, 1, q->page);
 	if (from > 2)
-		pager_page(r, l, path, pages, 0, q->page);
+		pager_page(k, pages, 0, q->page);
 	for (long long n = from; n <= to; n++)
-		pager_page(r, l, path, pages, n, q->page);
+		pager_page(k, pages, n, q->page);
 	if (to < last - 1)
-		pager_page(r, l, path, pages, 0, q->page);
+		pager_page(k, pages, 0, q->page);
 	if (to < last)
-		pager_page(r, l, path, pages, last, q->page);
+		pager_page(k, pages, last, q->page);
 	view_set(o, "pages", pages);
-	view_set_str(o, "prev", q->page > 1 ? page_link(r, l, path, q->page - 1) : NULL);
-	view_set_str(o, "next", q->page < last ? page_link(r, l, path, q->page + 1) : NULL);
+	view_set_str(o, "prev", q->page > 1 ? page_link(k, q->page - 1) : NULL);
+	view_set_str(o, "next", q->page < last ? page_link(k, q->page + 1) : NULL);
 	view_set_int(o, "page", q->page);
 	view_set_int(o, "last", last);
 	return o;
@@ -405,6 +440,7 @@ static int table_at(struct request *r, const struct listing *l, const char *path
 {
 	struct listing_query q;
 	struct db_rows rows;
+	struct links links;
 	long long total;
 	int status;
 	size_t n;
@@ -416,14 +452,15 @@ static int table_at(struct request *r, const struct listing *l, const char *path
 		return status;
 	note_fingerprints(r, choices, &rows);
 	n = rows.nrows;
-	view_set(view, "columns", columns_view(r, l, &q, path));
+	links = links_of(r, l, path);
+	view_set(view, "columns", columns_view(r, l, &q, &links));
 	view_set_writer(view, "rows", write_rows, table_rows(r, l, &rows));
 	view_set_bool(view, "has_rows", n > 0);
 	view_set_int(view, "total", total);
 	view_set_bool(view, "any", total > 0);
 	view_set_int(view, "first", n ? (q.page - 1) * q.limit + 1 : 0);
 	view_set_int(view, "last_row", (q.page - 1) * q.limit + (long long)n);
-	view_set(view, "pager", pager_view(r, l, path, &q, total));
+	view_set(view, "pager", pager_view(&links, &q, total));
 	return 0;
 }
 
@@ -742,6 +779,7 @@ void listing_page(struct request *r, const struct listing *l)
 	const char *format = req_query(r, "format"), *msg = "Internal server error";
 	const char *csv_set[] = {"format", "csv", "page", NULL, NULL};
 	struct listing_choice *choices;
+	struct links csv_links;
 	struct view *view;
 	int status;
 
@@ -753,7 +791,8 @@ void listing_page(struct request *r, const struct listing *l)
 	}
 	view = view_map(r->arena);
 	view_set_str(view, "path", l->path);
-	view_set_str(view, "csv_href", link_to(r, l, l->path, csv_set));
+	csv_links = links_of(r, l, l->path);
+	view_set_str(view, "csv_href", link_to(&csv_links, csv_set));
 	/* The table first: its query may read the selects' fingerprints along
 	 * (listing_choices_items). */
 	choices = page_choices(r, l);
