@@ -669,7 +669,7 @@ void admin_count_create(struct request *r)
 	}
 	/* The API's create, in its own transaction. */
 	rc = count_write_create(r->arena, r->caller->tenant_id, r->caller->user_id, c.vals,
-	                        c.assignments, c.n, &c.id, &c.res);
+	                        c.assignments, c.n, NULL, &c.id, &c.res);
 	if (rc == COUNT_REFUSED) {
 		count_form_page(r, c.res.status,
 		                admin_count_message(r, c.res.message, c.res.detail), c.type, &form,

@@ -14,6 +14,7 @@
 #include "db/db.h"
 #include "db/paging.h"
 #include "web/app.h"
+#include "web/auth.h"
 #include "web/body.h"
 #include "web/count_body.h"
 #include "web/count_download.h"
@@ -218,7 +219,8 @@ static void handle_create(struct request *r)
 	if (parse_session_body(r, body, true, in.vals, &in.assignments, &in.nassignments) != 0 ||
 	    written(r,
 	            count_write_create(r->arena, tenant(r), r->caller->user_id, in.vals,
-	                               in.assignments, in.nassignments, &in.id, &res),
+	                               in.assignments, in.nassignments, auth_probe(r), &in.id,
+	                               &res),
 	            &res) != 0)
 		return;
 	log_info("count: session %s created by %s", in.id, r->caller->user_id);
@@ -647,7 +649,7 @@ static void handle_import(struct request *r)
 /* Keyed routes: a retry under the same Idempotency-Key gets the first answer (web/keyed.h). */
 static const struct route routes[] = {
     {"GET", BASE, handle_list, READ_SCOPES, .query = "status type search limit offset page"},
-    {"POST", BASE, handle_create, CREATE_SCOPES, .query = "", .keyed = true},
+    {"POST", BASE, handle_create, CREATE_SCOPES, .user_in_query = true, .query = "", .keyed = true},
     {"GET", BASE "/:key", handle_get, READ_SCOPES, .query = ""},
     {"PUT", BASE "/:key", handle_update, CREATE_SCOPES, .query = ""},
     {"DELETE", BASE "/:key", handle_delete, CREATE_SCOPES, .query = ""},

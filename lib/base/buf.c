@@ -108,3 +108,54 @@ void buf_release(struct buf *b)
 	free(b->data);
 	buf_init(b);
 }
+
+/* Appends s as a JSON string, escaped as json-c escapes it (JSON_C_TO_STRING_NOSLASHESCAPE). */
+void buf_put_json_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *esc = NULL;
+		char u[7];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_append(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		default:
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 0xf];
+			u[6] = '\0';
+			esc = u;
+		}
+		buf_puts(b, esc);
+	}
+	buf_append(b, run, (size_t)(s - run));
+	buf_putc(b, '"');
+}

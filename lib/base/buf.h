@@ -28,6 +28,12 @@ void buf_reset(struct buf *b);
 /* Cuts the contents back to their first len bytes (a longer len changes nothing). */
 void buf_truncate(struct buf *b, size_t len);
 
+/*
+ * Appends s as a JSON string (quoted), escaped as json-c escapes it with
+ * JSON_C_TO_STRING_NOSLASHESCAPE: quote, backslash and control characters.
+ */
+void buf_put_json_str(struct buf *b, const char *s);
+
 /* Frees the memory and zeroes the buffer. */
 void buf_release(struct buf *b);
 

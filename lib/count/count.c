@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -14,6 +13,7 @@
 #include "count/count_scan.h"
 #include "db/db.h"
 #include "db/db_batch.h"
+#include "db/sql.h"
 #include "stock/ledger.h"
 
 const char *const count_types[] = {"position", "product", NULL};
@@ -139,48 +139,48 @@ bool count_is_supervisor(const char *scopes)
 
 /* ---- codes ---------------------------------------------------------------- */
 
-/* Bumps the tenant's counter for year (creating it at 1) and reads it; the row stays locked. */
+/*
+ * Bumps the tenant's counter for year (creating it at 1) and reads it in the
+ * same statement: LAST_INSERT_ID(expr) hands the new value back in the
+ * answer's insert id. The row stays locked until the transaction ends.
+ */
 static int counter_bump(struct arena *a, const char *tenant_id, int year, long long *n)
 {
-	struct db_rows rows;
-
 	if (db_exec(a, NULL,
-	            "UPDATE count_code_counters SET n = n + 1 WHERE tenant_id = ? AND year = ?",
+	            "UPDATE count_code_counters SET n = LAST_INSERT_ID(n + 1)"
+	            " WHERE tenant_id = ? AND year = ?",
 	            "si", tenant_id, (long long)year) < 0)
 		return -1;
 	/* The first code of a year: concurrent first inserts may deadlock once and are retried. */
 	if (db_affected_rows() == 0 &&
 	    db_exec(a, NULL,
-	            "INSERT INTO count_code_counters (tenant_id, year, n) VALUES (?, ?, 1)"
-	            " ON DUPLICATE KEY UPDATE n = n + 1",
+	            "INSERT INTO count_code_counters (tenant_id, year, n) VALUES (?, ?,"
+	            " LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE n = LAST_INSERT_ID(n + 1)",
 	            "si", tenant_id, (long long)year) < 0)
 		return -1;
-	if (db_exec(a, &rows, "SELECT n FROM count_code_counters WHERE tenant_id = ? AND year = ?",
-	            "si", tenant_id, (long long)year) < 0 ||
-	    rows.nrows == 0)
-		return -1;
-	*n = count_cell_ll(&rows, 0, 0);
-	return 0;
+	*n = (long long)db_insert_id();
+	return *n > 0 ? 0 : -1;
 }
 
-int count_code_next(struct arena *a, const char *tenant_id, int year, const char **code)
+int count_code_assign(struct arena *a, const char *tenant_id, const char *session_id, int year,
+                      const char **code)
 {
 	for (int i = 0; i < CODE_TRIES; i++) {
-		struct db_rows rows;
 		long long n;
 		char *c;
 
 		if (counter_bump(a, tenant_id, year, &n) < 0)
 			return -1;
 		c = count_code_format(a, year, n);
-		if (db_exec(a, &rows,
-		            "SELECT 1 FROM count_sessions WHERE tenant_id = ? AND code = ?", "ss",
-		            tenant_id, c) < 0)
-			return -1;
-		if (rows.nrows == 0) {
+		if (db_exec(a, NULL,
+		            "UPDATE count_sessions SET code = ? WHERE tenant_id = ? AND id = ?",
+		            "sss", c, tenant_id, session_id) == 0) {
 			*code = c;
 			return 0;
 		}
+		/* An explicit code took this one's place: the next number. */
+		if (!db_is_duplicate())
+			return -1;
 	}
 	return -1;
 }
@@ -225,120 +225,91 @@ int count_session_load(struct arena *a, const char *tenant_id, const char *id, e
 
 /* ---- assignments ----------------------------------------------------------- */
 
-/* The user one key names in the tenant, looked up by itself: *id, NULL when none. 0 or -1. */
-static int lookup_user(struct arena *a, const char *tenant_id, const struct count_assignment *as,
-                       const char **id)
-{
-	struct db_rows rows;
-	int rc;
-
-	if (as->username)
-		rc = db_exec(a, &rows, "SELECT id FROM users WHERE tenant_id = ? AND username = ?",
-		             "ss", tenant_id, as->username);
-	else
-		rc = db_exec(a, &rows, "SELECT id FROM users WHERE tenant_id = ? AND id = ?", "ss",
-		             tenant_id, as->user_id);
-	if (rc < 0)
-		return -1;
-	*id = rows.nrows ? db_cell(&rows, 0, 0) : NULL;
-	return 0;
-}
-
-/* A user the batched lookups found. */
-struct user_row {
-	const char *id;
-	const char *username;
-};
-
-struct found_users {
-	struct user_row *rows;
-	size_t n;
-	size_t cap; /* every row answers at least one key */
-};
-
-static int collect_users(void *ctx, const struct db_rows *rows)
-{
-	struct found_users *f = ctx;
-
-	for (size_t r = 0; r < rows->nrows && f->n < f->cap; r++)
-		f->rows[f->n++] = (struct user_row){db_cell(rows, r, 0), db_cell(rows, r, 1)};
-	return 0;
-}
-
-/* Ids compare as the ASCII column does: without case. */
-static int cmp_user_id(const void *x, const void *y)
-{
-	return strcasecmp(((const struct user_row *)x)->id, ((const struct user_row *)y)->id);
-}
-
-static int cmp_user_name(const void *x, const void *y)
-{
-	return strcmp(((const struct user_row *)x)->username,
-	              ((const struct user_row *)y)->username);
-}
-
-/* The found user of the key: by username byte for byte, or by id in sorted_by_id; else NULL. */
-static const char *found_user(const struct found_users *f, const struct user_row *sorted_by_id,
-                              const struct count_assignment *as)
-{
-	struct user_row key = {as->user_id, as->username};
-	const struct user_row *hit =
-	    as->username ? bsearch(&key, f->rows, f->n, sizeof(key), cmp_user_name)
-	                 : bsearch(&key, sorted_by_id, f->n, sizeof(key), cmp_user_id);
-
-	return hit ? hit->id : NULL;
-}
-
 /*
- * The user of every assignment's key in the tenant (ids[i]): one "IN (...)"
- * lookup of the usernames and one of the ids per DB_BATCH_MAX keys. Usernames
- * compare in the column's collation (case, accents and trailing spaces
- * ignored), which C cannot repeat: a name found byte for byte is that user
- * (names are unique), and a key not found so is looked up by itself, as
- * every key was before (a name in other capitals, or no user at all). That
- * stops at the first key of no user: the refusal is there
- * (check_assignments), and ids[] stays NULL from there on. 0 or -1.
+ * The users of the keys, one row per key (j.i, from 1, in body order): by
+ * name in the column's own collation, so case, accents and trailing spaces
+ * compare as the unique key does (the JSON_TABLE column is declared with
+ * users.username's collation, migration 001), or by id. The lowest valid
+ * target key that is no bin or item of the tenant comes along (the first
+ * JSON parameter). FORCE INDEX: one look-up per key, where the optimizer
+ * otherwise reads the tenant's users or bins for small tenants.
  */
-static int resolve_users(struct arena *a, const char *tenant_id,
-                         const struct count_assignment *list, size_t n, const char **ids)
-{
-	struct db_param *names = arena_alloc(a, n * sizeof(*names));
-	struct db_param *uids = arena_alloc(a, n * sizeof(*uids));
-	struct db_param tenant = DBP_S(tenant_id);
-	struct db_batch by_name = {.head = "SELECT id, username FROM users WHERE username IN (",
-	                           .row = "?",
-	                           .sep = ", ",
-	                           .tail = ") AND tenant_id = ?",
-	                           .width = 1,
-	                           .tail_params = &tenant,
-	                           .ntail = 1};
-	struct db_batch by_id = by_name;
-	struct found_users f = {arena_alloc(a, n * sizeof(*f.rows)), 0, n};
-	struct user_row *sorted_by_id;
-	size_t nn = 0, ni = 0;
+#define PLAN_HEAD                                                                                  \
+	"SELECT j.i, un.id, ui.id, (SELECT MIN(k.id) FROM JSON_TABLE(?, '$[*]' COLUMNS"            \
+	" (id CHAR(36) CHARACTER SET ascii PATH '$')) k LEFT JOIN %s t FORCE INDEX (PRIMARY)"      \
+	" ON t.id = k.id AND t.tenant_id = ? WHERE t.id IS NULL) AS missing_key"
+#define PLAN_FROM                                                                                  \
+	" FROM JSON_TABLE(?, '$[*]' COLUMNS (i FOR ORDINALITY, name MEDIUMTEXT CHARACTER SET"      \
+	" utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$[0]', uid CHAR(36) CHARACTER SET ascii"        \
+	" PATH '$[1]')) j"                                                                         \
+	" LEFT JOIN users un FORCE INDEX (uq_users_username) ON un.username = j.name"              \
+	" AND un.tenant_id = ?"                                                                    \
+	" LEFT JOIN users ui FORCE INDEX (PRIMARY) ON ui.id = j.uid AND ui.tenant_id = ?"
 
-	by_id.head = "SELECT id, username FROM users WHERE id IN (";
+/* The keys as a JSON array: [name, id] a key, one of them null. */
+static const char *keys_json(struct arena *a, const struct count_assignment *list, size_t n)
+{
+	struct db_param *p = arena_alloc(a, 2 * n * sizeof(*p));
+
 	for (size_t i = 0; i < n; i++) {
-		if (list[i].username)
-			names[nn++] = DBP_S(list[i].username);
-		else
-			uids[ni++] = DBP_S(list[i].user_id);
+		p[2 * i] = DBP_S(list[i].username);
+		p[2 * i + 1] = DBP_S(list[i].user_id);
 	}
-	if (db_batch_exec(a, &by_name, names, nn, collect_users, &f) < 0 ||
-	    db_batch_exec(a, &by_id, uids, ni, collect_users, &f) < 0)
-		return -1;
-	sorted_by_id = arena_alloc(a, (f.n ? f.n : 1) * sizeof(*sorted_by_id));
-	memcpy(sorted_by_id, f.rows, f.n * sizeof(*sorted_by_id));
-	qsort(sorted_by_id, f.n, sizeof(*sorted_by_id), cmp_user_id);
-	qsort(f.rows, f.n, sizeof(*f.rows), cmp_user_name);
-	for (size_t i = 0; i < n; i++) {
-		ids[i] = found_user(&f, sorted_by_id, &list[i]);
-		if (!ids[i] && lookup_user(a, tenant_id, &list[i], &ids[i]) < 0)
-			return -1;
-		if (!ids[i])
-			break;
+	return db_batch_json(a, p, n, 2);
+}
+
+/* Every target key that can be an id, lower-cased as stored, as a JSON array. */
+static const char *target_keys_json(struct arena *a, const struct count_assignment *list, size_t n)
+{
+	size_t nkeys = 0, m = 0;
+	struct db_param *p;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < list[i].ntargets; t++)
+			nkeys += list[i].targets[t].nkeys;
+	p = arena_alloc(a, (nkeys ? nkeys : 1) * sizeof(*p));
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < list[i].ntargets; t++)
+			for (size_t k = 0; k < list[i].targets[t].nkeys; k++)
+				if (valid_uuid(list[i].targets[t].keys[k]))
+					p[m++] =
+					    DBP_S(valid_id_norm(a, list[i].targets[t].keys[k]));
+	return db_batch_json(a, p, m, 1);
+}
+
+int count_assignments_read(struct arena *a, const char *tenant_id, const char *type,
+                           const struct count_assignment *list, size_t n, const struct sql *extra,
+                           struct count_plan *out)
+{
+	struct sql q;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->user_ids = arena_alloc(a, (n ? n : 1) * sizeof(*out->user_ids));
+	sql_init(&q, a);
+	buf_appendf(&q.text, PLAN_HEAD, count_key_table(type));
+	sql_param(&q, DBP_S(target_keys_json(a, list, n)));
+	sql_param(&q, DBP_S(tenant_id));
+	if (extra)
+		sql_addv(&q, buf_cstr(&extra->text), extra->params, extra->n);
+	sql_addp(&q, PLAN_FROM, DBP_S(keys_json(a, list, n)));
+	sql_param(&q, DBP_S(tenant_id));
+	sql_param(&q, DBP_S(tenant_id));
+	if (sql_exec(&q, &out->rows) < 0 || out->rows.nrows != n)
+		goto out;
+	for (size_t r = 0; r < n; r++) {
+		long long i = count_cell_ll(&out->rows, r, 0);
+		const char *by_name = db_cell(&out->rows, r, 1);
+
+		if (i < 1 || (size_t)i > n)
+			goto out;
+		out->user_ids[i - 1] = by_name ? by_name : db_cell(&out->rows, r, 2);
 	}
-	return 0;
+	out->missing_key = n ? db_cell(&out->rows, 0, 3) : NULL;
+	rc = 0;
+out:
+	sql_release(&q);
+	return rc;
 }
 
 struct user_place {
@@ -361,8 +332,8 @@ static int cmp_user_place(const void *x, const void *y)
  */
 static bool *repeated_users(struct arena *a, const char *const *ids, size_t n)
 {
-	struct user_place *s = arena_alloc(a, n * sizeof(*s));
-	bool *repeated = arena_alloc(a, n * sizeof(*repeated));
+	struct user_place *s = arena_alloc(a, (n ? n : 1) * sizeof(*s));
+	bool *repeated = arena_alloc(a, (n ? n : 1) * sizeof(*repeated));
 	size_t m = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -394,16 +365,20 @@ static int check_keys(struct arena *a, const struct count_assignment *as, size_t
 	return 0;
 }
 
-/*
- * The first refusal in the order of the body, each assignment checked whole
- * before the next: its user not of the tenant (404), assigned twice (400), a
- * target key that cannot be an id (404). Keys that are no bin or item of the
- * tenant are found once the targets are in (count_targets_check), as before
- * the rows were inserted in batches. 0 or COUNT_REFUSED.
- */
-static int check_assignments(struct arena *a, const struct count_assignment *list, size_t n,
-                             const char *type, const char *const *ids, struct count_result *res)
+/* The lowest target key that is no bin or item of the tenant (404), as count_targets_check. */
+static int refuse_missing_key(struct arena *a, const char *type, const char *key,
+                              struct count_result *res)
 {
+	return count_refuse(res, 404, arena_sprintf(a, "%s not found", count_key_entity(type)),
+	                    arena_sprintf(a, "target key %s is not a %s of this tenant", key,
+	                                  is_position(type) ? "bin" : "item"));
+}
+
+int count_assignments_check(struct arena *a, const struct count_assignment *list, size_t n,
+                            const char *type, const struct count_plan *plan,
+                            struct count_result *res)
+{
+	const char *const *ids = plan->user_ids;
 	bool *repeated = repeated_users(a, ids, n);
 
 	for (size_t i = 0; i < n; i++) {
@@ -424,46 +399,45 @@ static int check_assignments(struct arena *a, const struct count_assignment *lis
 		if (check_keys(a, as, i, type, res) != 0)
 			return COUNT_REFUSED;
 	}
-	return 0;
+	return plan->missing_key ? refuse_missing_key(a, type, plan->missing_key, res) : 0;
 }
 
-/* Multi-row inserts: exact batches (db_batch.h), since a repeated row would be a duplicate. */
-static const struct db_batch assignment_insert = {
-    .head = "INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position) VALUES ",
-    .row = "(?, ?, ?, ?, ?)",
-    .sep = ", ",
-    .tail = "",
-    .width = 5,
-    .exact = true};
-static const struct db_batch target_insert = {
-    .head = "INSERT INTO count_targets (tenant_id, session_id, assignment_id, target_no, key_no,"
-            " key_id) VALUES ",
-    .row = "(?, ?, ?, ?, ?, LOWER(?))",
-    .sep = ", ",
-    .tail = "",
-    .width = 6,
-    .exact = true};
+/*
+ * Multi-row inserts from one JSON parameter each (db_batch.h): the
+ * assignments as [id, user id, position] and the targets as [assignment id,
+ * target_no, key_no, key id].
+ */
+#define ASSIGNMENT_INSERT                                                                          \
+	"INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position)"             \
+	" SELECT j.id, ?, ?, j.user_id, j.position FROM JSON_TABLE(?, '$[*]' COLUMNS"              \
+	" (id CHAR(36) CHARACTER SET ascii PATH '$[0]', user_id CHAR(36) CHARACTER SET ascii"      \
+	" PATH '$[1]', position INT PATH '$[2]')) j"
+#define TARGET_INSERT                                                                              \
+	"INSERT INTO count_targets (tenant_id, session_id, assignment_id, target_no, key_no,"      \
+	" key_id) SELECT ?, ?, j.assignment_id, j.target_no, j.key_no, j.key_id"                   \
+	" FROM JSON_TABLE(?, '$[*]' COLUMNS (assignment_id CHAR(36) CHARACTER SET ascii"           \
+	" PATH '$[0]', target_no INT PATH '$[1]', key_no INT PATH '$[2]',"                         \
+	" key_id CHAR(36) CHARACTER SET ascii PATH '$[3]')) j"
 
 /* Inserts assignment i for user ids[i] at position i; gids[i] is its new id. */
 static int insert_assignments(struct arena *a, const char *tenant_id, const char *session_id,
                               size_t n, const char *const *ids, const char **gids)
 {
-	struct db_param *p = arena_alloc(a, 5 * n * sizeof(*p));
+	struct db_param *p = arena_alloc(a, 3 * n * sizeof(*p));
 
 	for (size_t i = 0; i < n; i++) {
-		struct db_param *row = p + 5 * i;
+		struct db_param *row = p + 3 * i;
 
 		gids[i] = db_uuid(a);
 		row[0] = DBP_S(gids[i]);
-		row[1] = DBP_S(tenant_id);
-		row[2] = DBP_S(session_id);
-		row[3] = DBP_S(ids[i]);
-		row[4] = DBP_I((long long)i);
+		row[1] = DBP_S(ids[i]);
+		row[2] = DBP_I((long long)i);
 	}
-	return db_batch_exec(a, &assignment_insert, p, n, NULL, NULL);
+	return db_exec(a, NULL, ASSIGNMENT_INSERT, "sss", tenant_id, session_id,
+	               db_batch_json(a, p, n, 3));
 }
 
-/* Inserts every target key of every assignment (gids[i] the row of list[i]). */
+/* Inserts every target key of every assignment (gids[i] the row of list[i]), lower-cased. */
 static int insert_targets(struct arena *a, const char *tenant_id, const char *session_id,
                           const struct count_assignment *list, size_t n, const char *const *gids)
 {
@@ -473,20 +447,30 @@ static int insert_targets(struct arena *a, const char *tenant_id, const char *se
 	for (size_t i = 0; i < n; i++)
 		for (size_t t = 0; t < list[i].ntargets; t++)
 			nkeys += list[i].targets[t].nkeys;
-	row = p = arena_alloc(a, 6 * nkeys * sizeof(*p));
+	row = p = arena_alloc(a, 4 * (nkeys ? nkeys : 1) * sizeof(*p));
 	for (size_t i = 0; i < n; i++) {
 		for (size_t t = 0; t < list[i].ntargets; t++) {
-			for (size_t k = 0; k < list[i].targets[t].nkeys; k++, row += 6) {
-				row[0] = DBP_S(tenant_id);
-				row[1] = DBP_S(session_id);
-				row[2] = DBP_S(gids[i]);
-				row[3] = DBP_I((long long)t);
-				row[4] = DBP_I((long long)k);
-				row[5] = DBP_S(list[i].targets[t].keys[k]);
+			for (size_t k = 0; k < list[i].targets[t].nkeys; k++, row += 4) {
+				row[0] = DBP_S(gids[i]);
+				row[1] = DBP_I((long long)t);
+				row[2] = DBP_I((long long)k);
+				row[3] = DBP_S(valid_id_norm(a, list[i].targets[t].keys[k]));
 			}
 		}
 	}
-	return db_batch_exec(a, &target_insert, p, nkeys, NULL, NULL);
+	return db_exec(a, NULL, TARGET_INSERT, "sss", tenant_id, session_id,
+	               db_batch_json(a, p, nkeys, 4));
+}
+
+int count_assignments_write(struct arena *a, const char *tenant_id, const char *session_id,
+                            const struct count_assignment *list, size_t n,
+                            const struct count_plan *plan)
+{
+	const char **gids = arena_alloc(a, (n ? n : 1) * sizeof(*gids));
+
+	if (insert_assignments(a, tenant_id, session_id, n, plan->user_ids, gids) < 0)
+		return -1;
+	return insert_targets(a, tenant_id, session_id, list, n, gids);
 }
 
 int count_assignments_delete(struct arena *a, const char *tenant_id, const char *session_id)
@@ -514,10 +498,7 @@ int count_targets_check(struct arena *a, const char *tenant_id, const char *sess
 	if (db_exec(a, &rows, sql, "ss", tenant_id, session_id) < 0)
 		return -1;
 	if (rows.nrows)
-		return count_refuse(
-		    res, 404, arena_sprintf(a, "%s not found", count_key_entity(type)),
-		    arena_sprintf(a, "target key %s is not a %s of this tenant",
-		                  db_cell(&rows, 0, 0), is_position(type) ? "bin" : "item"));
+		return refuse_missing_key(a, type, db_cell(&rows, 0, 0), res);
 	return 0;
 }
 
@@ -525,18 +506,14 @@ int count_assignments_insert(struct arena *a, const char *tenant_id, const char 
                              const char *type, const struct count_assignment *list, size_t n,
                              struct count_result *res)
 {
-	const char **ids = arena_alloc(a, n * sizeof(*ids));
-	const char **gids = arena_alloc(a, n * sizeof(*gids));
+	struct count_plan plan;
 	int rc;
 
-	if (resolve_users(a, tenant_id, list, n, ids) < 0)
+	if (count_assignments_read(a, tenant_id, type, list, n, NULL, &plan) < 0)
 		return -1;
-	if ((rc = check_assignments(a, list, n, type, ids, res)) != 0)
+	if ((rc = count_assignments_check(a, list, n, type, &plan, res)) != 0)
 		return rc;
-	if (insert_assignments(a, tenant_id, session_id, n, ids, gids) < 0 ||
-	    insert_targets(a, tenant_id, session_id, list, n, gids) < 0)
-		return -1;
-	return count_targets_check(a, tenant_id, session_id, type, res);
+	return count_assignments_write(a, tenant_id, session_id, list, n, &plan);
 }
 
 int count_assignments_store(struct arena *a, const char *tenant_id, const char *session_id,

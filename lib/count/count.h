@@ -8,6 +8,7 @@
 #include "db/db.h"
 
 struct arena;
+struct sql;
 
 /* Session types and statuses (NULL-terminated). */
 extern const char *const count_types[];
@@ -39,11 +40,15 @@ const char *count_action_done(enum count_action action);
 char *count_code_format(struct arena *a, int year, long long n);
 
 /*
- * The next generated code of the tenant for year, skipping codes already taken
- * by explicit ones. Inside a transaction: the tenant's counter row stays locked
- * until it ends, so concurrent creations queue and never share a code. 0 or -1.
+ * Gives the new session session_id the tenant's next generated code for year
+ * (*code), skipping codes already taken by explicit ones. Inside a
+ * transaction: the tenant's counter row stays locked until it ends, so
+ * concurrent creations queue and never share a code; a create takes it last
+ * (the session inserted under a stand-in code), so that the queue waits for
+ * its last statements and commit only. 0 or -1.
  */
-int count_code_next(struct arena *a, const char *tenant_id, int year, const char **code);
+int count_code_assign(struct arena *a, const char *tenant_id, const char *session_id, int year,
+                      const char **code);
 
 /*
  * A user_key: "user/<username>" sets *username, a bare user id (UUID) sets
@@ -108,12 +113,54 @@ struct count_assignment {
 };
 
 /*
+ * What the one read of a create's or update's assignments found
+ * (count_assignments_read), for count_assignments_check and _write.
+ */
+struct count_plan {
+	const char *
+	    *user_ids; /* the user each assignment's key names in the tenant, NULL for none */
+	const char *missing_key; /* the lowest target key that is an id but no bin or item of the
+	                            tenant, NULL for none */
+	struct db_rows rows;     /* the read's rows; the extra columns from COUNT_PLAN_EXTRA on */
+};
+
+/* The first of the extra columns in count_plan.rows. */
+#define COUNT_PLAN_EXTRA 4
+
+/*
+ * One statement however many assignments (their keys and target keys as JSON
+ * parameters, db_batch.h): the user of every assignment's key and the lowest
+ * target key that is no bin (position) or item (product) of the tenant. extra,
+ * when given, adds select items (", (SELECT ...) AS x", with its parameters) to
+ * the same statement, e.g. a create's code check and the caller's user row
+ * (USER_PROBE_COLUMN). 0 or -1.
+ */
+int count_assignments_read(struct arena *a, const char *tenant_id, const char *type,
+                           const struct count_assignment *list, size_t n, const struct sql *extra,
+                           struct count_plan *out);
+
+/*
+ * The first refusal in the order of the body, each assignment checked whole
+ * before the next: its user not of the tenant (404), assigned twice (400), a
+ * target key that cannot be an id (404); then the lowest key that is no bin or
+ * item of the tenant (404). 0 or COUNT_REFUSED.
+ */
+int count_assignments_check(struct arena *a, const struct count_assignment *list, size_t n,
+                            const char *type, const struct count_plan *plan,
+                            struct count_result *res);
+
+/*
+ * Inserts the checked assignments and their targets of a session that has
+ * none yet (inside the write's transaction): two statements however many. 0 or -1.
+ */
+int count_assignments_write(struct arena *a, const char *tenant_id, const char *session_id,
+                            const struct count_assignment *list, size_t n,
+                            const struct count_plan *plan);
+
+/*
  * Stores the assignments of a session that has none yet (inside the write's
- * transaction): every user must be a user of the tenant, every key a bin
- * (position) or item (product) of the tenant, no user twice; the first
- * offence in the order of the body is refused. A few statements however many
- * assignments: one lookup and one insert each per DB_BATCH_MAX (db_batch.h).
- * 0, COUNT_REFUSED or -1.
+ * transaction): count_assignments_read, _check and _write, three statements
+ * however many assignments. 0, COUNT_REFUSED or -1.
  */
 int count_assignments_insert(struct arena *a, const char *tenant_id, const char *session_id,
                              const char *type, const struct count_assignment *list, size_t n,

@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "db/db.h"
 #include "db/sql.h"
+#include "db/user_probe.h"
 
 static const char *const no_values[] = {NULL};
 
@@ -108,10 +109,11 @@ static void add_param(struct sql *q, struct db_param p)
 }
 
 int count_input_insert(struct arena *a, const char *tenant_id, const char *id, const char *code,
-                       const char *user_id, const struct field_value *vals)
+                       const char *user_id, const struct field_value *vals, bool *end_before_start)
 {
 	struct sql q;
 	struct buf values;
+	struct db_rows rows;
 	int rc;
 
 	sql_init(&q, a);
@@ -131,8 +133,13 @@ int count_input_insert(struct arena *a, const char *tenant_id, const char *id, c
 		buf_puts(&values, ", ?");
 		add_param(&q, field_param(&count_fields[i], &vals[i]));
 	}
-	buf_appendf(&q.text, ") VALUES (%s)", buf_cstr(&values));
-	rc = db_execv(a, NULL, buf_cstr(&q.text), q.params, q.n);
+	/* The schedule as stored: the check of count_input_schedule_check without a statement. */
+	buf_appendf(&q.text, ") VALUES (%s) RETURNING scheduled_end < scheduled_start",
+	            buf_cstr(&values));
+	rc = db_execv(a, &rows, buf_cstr(&q.text), q.params, q.n);
+	if (rc == 0 && rows.nrows != 1)
+		rc = -1;
+	*end_before_start = rc == 0 && count_cell_ll(&rows, 0, 0) != 0;
 	buf_release(&values);
 	sql_release(&q);
 	return rc;
@@ -195,6 +202,12 @@ int count_input_planned_change(struct arena *a, const char *tenant_id, const cha
 	return 0;
 }
 
+static int refuse_schedule(struct count_result *res)
+{
+	return count_refuse(res, 400, "Invalid scheduled_end",
+	                    "scheduled_end must not be before scheduled_start");
+}
+
 int count_input_schedule_check(struct arena *a, const char *tenant_id, const char *id,
                                struct count_result *res)
 {
@@ -205,10 +218,7 @@ int count_input_schedule_check(struct arena *a, const char *tenant_id, const cha
 	            " AND scheduled_end < scheduled_start",
 	            "ss", tenant_id, id) < 0)
 		return -1;
-	if (rows.nrows)
-		return count_refuse(res, 400, "Invalid scheduled_end",
-		                    "scheduled_end must not be before scheduled_start");
-	return 0;
+	return rows.nrows ? refuse_schedule(res) : 0;
 }
 
 int count_code_free(struct arena *a, const char *tenant_id, const char *code, const char *self,
@@ -232,30 +242,71 @@ const char *count_value_str(const struct field_value *vals, const char *name)
 	return v->set && !v->null ? v->s : NULL;
 }
 
+/* Whether another session of the tenant has the given code (NULL binds no code). */
+#define CODE_TAKEN_COLUMN                                                                          \
+	", (SELECT 1 FROM count_sessions WHERE tenant_id = ? AND code = ?) AS code_taken"
+
+/*
+ * A create's one read before its first write (count_assignments_read): the
+ * caller's user row while pending, whether the given code is taken, the
+ * assignments' users and target keys. Refuses the caller, then a taken code
+ * (409). 0, COUNT_REFUSED or -1.
+ */
+static int create_read(struct arena *a, const char *tenant_id, const char *code, const char *type,
+                       const struct count_assignment *as, size_t n, struct user_probe *probe,
+                       struct count_plan *plan, struct count_result *res)
+{
+	struct user_probe *p = user_probe_pending(probe);
+	struct db_param params[] = {DBP_S(tenant_id), DBP_S(code), DBP_NULL, DBP_NULL};
+	const char *msg = NULL;
+	struct sql extra;
+	int rc, status;
+
+	sql_init(&extra, a);
+	if (p) {
+		params[2] = DBP_S(p->user_id);
+		params[3] = DBP_S(p->tenant_id);
+	}
+	sql_addv(&extra, p ? CODE_TAKEN_COLUMN ", " USER_PROBE_COLUMN : CODE_TAKEN_COLUMN, params,
+	         p ? 4 : 2);
+	rc = count_assignments_read(a, tenant_id, type, as, n, &extra, plan);
+	sql_release(&extra);
+	if (rc < 0)
+		return -1;
+	if (p && (status = user_probe_take(p, &plan->rows, &msg)) != 0)
+		return status == 500 ? -1 : count_refuse(res, status, msg, NULL);
+	if (code && db_cell(&plan->rows, 0, COUNT_PLAN_EXTRA))
+		return count_refuse(res, 409, "Count session code already exists", code);
+	return 0;
+}
+
 int count_input_create(struct arena *a, const char *tenant_id, const char *user_id,
                        const struct field_value *vals, const struct count_assignment *as, size_t n,
-                       const char **id, struct count_result *res)
+                       struct user_probe *probe, const char **id, struct count_result *res)
 {
-	const char *code = count_value_str(vals, "code");
+	const char *code = count_value_str(vals, "code"), *type = count_value_str(vals, "type");
 	time_t now = time(NULL);
+	struct count_plan plan;
+	bool end_before_start = false;
 	struct tm tm;
 	int rc;
 
 	*id = db_uuid(a);
 	gmtime_r(&now, &tm);
-	if (code && (rc = count_code_free(a, tenant_id, code, *id, res)) != 0)
+	/* Every refusal but a schedule's comes from this read, before anything is written. */
+	if ((rc = create_read(a, tenant_id, code, type, as, n, probe, &plan, res)) != 0 ||
+	    (rc = count_assignments_check(a, as, n, type, &plan, res)) != 0)
 		return rc;
-	if (!code && count_code_next(a, tenant_id, tm.tm_year + 1900, &code) < 0)
-		return -1;
-	/* A concurrent create may take the code between the check and the insert: the unique key
-	 * says so. */
-	if (count_input_insert(a, tenant_id, *id, code, user_id, vals) < 0)
-		return db_is_duplicate()
+	/* A generated code comes last (count_code_assign): the id stands in for it, being unique. A
+	 * concurrent create may take a given code after the read: the unique key says so. */
+	if (count_input_insert(a, tenant_id, *id, code ? code : *id, user_id, vals,
+	                       &end_before_start) < 0)
+		return code && db_is_duplicate()
 		           ? count_refuse(res, 409, "Count session code already exists", code)
 		           : -1;
-	/* A new session has nothing to replace: no DELETE (and none of the gap locks it takes). */
-	if ((rc = count_assignments_insert(a, tenant_id, *id, count_value_str(vals, "type"), as, n,
-	                                   res)) != 0)
-		return rc;
-	return count_input_schedule_check(a, tenant_id, *id, res);
+	if (end_before_start)
+		return refuse_schedule(res);
+	if (count_assignments_write(a, tenant_id, *id, as, n, &plan) < 0)
+		return -1;
+	return code ? 0 : count_code_assign(a, tenant_id, *id, tm.tm_year + 1900, &code);
 }

@@ -9,6 +9,7 @@
 #include "db/field.h"
 
 struct arena;
+struct user_probe;
 
 /*
  * Changes only while the session is planned (count_input_planned_change); a flag of the table's
@@ -30,9 +31,13 @@ int count_field_index(const char *name);
 /* A given, non-null text value of vals (count_nfields() entries) by field name, else NULL. */
 const char *count_value_str(const struct field_value *vals, const char *name);
 
-/* Inserts a planned session with the given fields, code and creator (inside a transaction). */
+/*
+ * Inserts a planned session with the given fields, code and creator (inside a
+ * transaction); *end_before_start says whether the stored scheduled_end is
+ * before scheduled_start (count_input_schedule_check's refusal).
+ */
 int count_input_insert(struct arena *a, const char *tenant_id, const char *id, const char *code,
-                       const char *user_id, const struct field_value *vals);
+                       const char *user_id, const struct field_value *vals, bool *end_before_start);
 
 /* Writes the given fields to the session and bumps its _rev. 0 or -1. */
 int count_input_update(struct arena *a, const char *tenant_id, const char *id,
@@ -52,12 +57,15 @@ int count_code_free(struct arena *a, const char *tenant_id, const char *code, co
 /*
  * Creates a planned session inside the caller's transaction: the code (given,
  * refused with 409 when taken, or the next CNT-<year>-<n>), the session, its
- * assignments (all or nothing) and the schedule check. *id is the new _key.
- * 0, COUNT_REFUSED or -1.
+ * assignments (all or nothing) and the schedule check, refused in that order.
+ * Six statements however many assignments: one read (which carries probe's
+ * column while the caller is pending, db/user_probe.h; a refused caller is
+ * the answer), the three inserts, and for a generated code the counter and the
+ * code. *id is the new _key. 0, COUNT_REFUSED or -1.
  */
 int count_input_create(struct arena *a, const char *tenant_id, const char *user_id,
                        const struct field_value *vals, const struct count_assignment *as, size_t n,
-                       const char **id, struct count_result *res);
+                       struct user_probe *probe, const char **id, struct count_result *res);
 
 /* Refuses a stored scheduled_end before scheduled_start (400). 0, COUNT_REFUSED or -1. */
 int count_input_schedule_check(struct arena *a, const char *tenant_id, const char *id,

@@ -28,6 +28,7 @@ struct write {
 	enum count_action action;
 	const struct count_entry *entry;
 	struct count_import *import;
+	struct user_probe *probe;
 	/* outputs */
 	const char *id;
 	struct count_session s;
@@ -73,13 +74,13 @@ static int need_status(struct write *w, const char *status, const char *why)
 
 static int create_fn(struct write *w)
 {
-	return count_input_create(w->a, w->tenant_id, w->user_id, w->vals, w->as, w->nas, &w->id,
-	                          &w->res);
+	return count_input_create(w->a, w->tenant_id, w->user_id, w->vals, w->as, w->nas, w->probe,
+	                          &w->id, &w->res);
 }
 
 int count_write_create(struct arena *a, const char *tenant_id, const char *user_id,
                        const struct field_value *vals, const struct count_assignment *as, size_t n,
-                       const char **id, struct count_result *res)
+                       struct user_probe *probe, const char **id, struct count_result *res)
 {
 	struct write w = {.a = a,
 	                  .tenant_id = tenant_id,
@@ -87,7 +88,8 @@ int count_write_create(struct arena *a, const char *tenant_id, const char *user_
 	                  .fn = create_fn,
 	                  .vals = vals,
 	                  .as = as,
-	                  .nas = n};
+	                  .nas = n,
+	                  .probe = probe};
 	int rc = run(&w, res);
 
 	*id = w.id;

@@ -10,6 +10,7 @@
 #include "count/count_input.h"
 
 struct arena;
+struct user_probe;
 
 /*
  * Every function here runs its whole write in one db_transaction (again after
@@ -19,10 +20,13 @@ struct arena;
  * tenant's) is 404 "Count session not found" with key as the detail.
  */
 
-/* Creates a planned session with its assignments (count_input_create). Sets *id. */
+/*
+ * Creates a planned session with its assignments (count_input_create; probe,
+ * when not NULL, reads the pending caller's row in its first statement). Sets *id.
+ */
 int count_write_create(struct arena *a, const char *tenant_id, const char *user_id,
                        const struct field_value *vals, const struct count_assignment *as, size_t n,
-                       const char **id, struct count_result *res);
+                       struct user_probe *probe, const char **id, struct count_result *res);
 
 /* A PUT: the fields given, the assignments (NULL keeps them) and the _rev it was read with. */
 struct count_update {

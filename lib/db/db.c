@@ -69,6 +69,7 @@ static struct {
 	unsigned int err;
 	char errmsg[512];
 	unsigned long long affected;
+	unsigned long long insert_id;
 	/* Since the process started, for the access log and metrics (db_statement_count). */
 	unsigned long statements;
 	unsigned long retries;
@@ -330,8 +331,9 @@ static MYSQL *new_handle(void)
 }
 
 /* CLIENT_FOUND_ROWS: UPDATE reports matched rows, so "0 affected" means "not found"
- * even when the new values equal the old ones. */
-#define CONNECT_FLAGS CLIENT_FOUND_ROWS
+ * even when the new values equal the old ones. CLIENT_MULTI_RESULTS: a CALL answers with
+ * its procedure's result sets and a final status (the library asks for it anyway). */
+#define CONNECT_FLAGS (CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS)
 
 int db_connect(void)
 {
@@ -653,6 +655,30 @@ out:
 	return rc;
 }
 
+/*
+ * A CALL answers with its procedure's result sets (the first is the one read; a procedure here
+ * sends one) and a final status, or with an error raised after a result set (a deadlock in a
+ * later statement of the procedure): read to the end, so that the connection is ready for the
+ * next statement and that error is the statement's. 0 or -1.
+ */
+static int drain_results(MYSQL_STMT *stmt, const char *sql)
+{
+	int st;
+
+	while (mysql_stmt_more_results(stmt)) {
+		if ((st = mysql_stmt_next_result(stmt)) != 0) {
+			if (st > 0)
+				record_stmt_error(stmt, "next result", sql);
+			return st > 0 ? -1 : 0;
+		}
+		if (mysql_stmt_field_count(stmt) > 0) {
+			mysql_stmt_store_result(stmt);
+			mysql_stmt_free_result(stmt);
+		}
+	}
+	return 0;
+}
+
 /* One attempt: prepare (or reuse), bind, execute, copy the result. */
 static int exec_once(struct arena *a, struct db_rows *out, const char *sql,
                      const struct db_param *params, size_t nparams, struct stmt_entry **used)
@@ -684,6 +710,7 @@ static int exec_once(struct arena *a, struct db_rows *out, const char *sql,
 	}
 	if (mysql_stmt_field_count(stmt) == 0) {
 		db.affected = mysql_stmt_affected_rows(stmt);
+		db.insert_id = mysql_stmt_insert_id(stmt);
 	} else {
 		/* Buffer the whole result: the row count is known up front and the
 		 * connection is free again right away. */
@@ -692,12 +719,15 @@ static int exec_once(struct arena *a, struct db_rows *out, const char *sql,
 			goto out;
 		}
 		db.affected = mysql_stmt_num_rows(stmt);
+		db.insert_id = 0;
 		if (out && fetch_rows(e, a, out, sql) != 0) {
 			mysql_stmt_free_result(stmt);
 			goto out;
 		}
 		mysql_stmt_free_result(stmt);
 	}
+	if (drain_results(stmt, sql) != 0)
+		goto out;
 	clear_error();
 	rc = 0;
 out:
@@ -796,6 +826,11 @@ int db_exec(struct arena *a, struct db_rows *out, const char *sql, const char *t
 unsigned long long db_affected_rows(void)
 {
 	return db.affected;
+}
+
+unsigned long long db_insert_id(void)
+{
+	return db.insert_id;
 }
 
 unsigned int db_errno(void)

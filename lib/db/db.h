@@ -80,6 +80,12 @@ int db_exec(struct arena *a, struct db_rows *out, const char *sql, const char *t
 /* Affected rows of the last INSERT/UPDATE/DELETE (UPDATE counts matched rows, even unchanged
  * ones, so 0 means "no such row"); for a SELECT the number of rows returned. */
 unsigned long long db_affected_rows(void);
+/*
+ * The insert id of the last INSERT/UPDATE/DELETE: an AUTO_INCREMENT value, or
+ * expr of LAST_INSERT_ID(expr) when the statement called it (a counter bumped
+ * and read in one statement).
+ */
+unsigned long long db_insert_id(void);
 /* The last server error number (1062 duplicate key, 1213 deadlock, ...), 0 after success. */
 unsigned int db_errno(void);
 const char *db_error(void);

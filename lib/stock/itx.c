@@ -583,6 +583,10 @@ struct create_ctx {
 	/* read_stock_bin's reading of the warehouse for warehouse_now: the database's clock
 	 * when the warehouse is an active one of the tenant, else NULL. */
 	const char *warehouse_clock;
+	/* A create of one stock record: lock_single read what the checks need in one round
+	 * trip, and the statements of lock_stock, the performer check and a second freeze
+	 * check take their answers from it. */
+	const struct db_rows *single;
 };
 
 static int refuse(struct create_ctx *c, int status, const char *message)
@@ -592,11 +596,39 @@ static int refuse(struct create_ctx *c, int status, const char *message)
 	return TXN_REFUSED;
 }
 
+/* Column name of lock_single's row, NULL when missing. */
+static const char *single_cell(const struct db_rows *row, const char *name)
+{
+	int col = db_col(row, name);
+
+	return col < 0 ? NULL : db_cell(row, 0, (size_t)col);
+}
+
+/* The stock row itx_single_lock locked (migration 011); 1 when it read none. */
+static int single_stock(const struct db_rows *row, struct stock_row *s)
+{
+	const char *q = single_cell(row, "s_quantity");
+
+	if (!(s->id = single_cell(row, "s_id")))
+		return 1;
+	s->warehouse_id = single_cell(row, "s_warehouse_id");
+	s->item_id = single_cell(row, "s_item_id");
+	s->bin_id = single_cell(row, "s_bin_id");
+	s->quantity = q ? strtoll(q, NULL, 10) : 0;
+	s->unit_of_measure = single_cell(row, "s_unit_of_measure");
+	s->status = single_cell(row, "s_status");
+	s->lot_number = single_cell(row, "s_lot_number");
+	s->serial_number = single_cell(row, "s_serial_number");
+	return 0;
+}
+
 /* Locks the stock row; 1 when it is not the tenant's or not in the warehouse. */
 static int lock_stock(struct create_ctx *c, const char *id, struct stock_row *s)
 {
 	struct db_rows rows;
 
+	if (c->single)
+		return single_stock(c->single, s);
 	if (db_exec(
 	        c->a, &rows,
 	        "SELECT id, warehouse_id, item_id, bin_id, quantity, unit_of_measure, status,"
@@ -643,6 +675,13 @@ static int lock_bins(struct create_ctx *c)
 
 static bool takes_from_bin(const char *type);
 
+/* ledger_post_bin_frozen's answer from a session's code itx_single_lock read (NULL: free). */
+static int single_frozen(struct create_ctx *c, const char *code)
+{
+	c->lock_msg = code ? ledger_post_frozen_message(c->a, code) : NULL;
+	return code ? 1 : 0;
+}
+
 /*
  * ledger_post_bin_frozen for bin, run once per attempt: the shared locks it takes hold
  * its answer until the transaction ends, so check_records reuses it when the
@@ -651,7 +690,9 @@ static bool takes_from_bin(const char *type);
 static int bin_lock_state(struct create_ctx *c, const char *bin, const char **message)
 {
 	if (!c->lock_bin || !id_eq(c->lock_bin, bin)) {
-		c->lock_result = ledger_post_bin_frozen(c->a, c->tenant_id, bin, &c->lock_msg);
+		c->lock_result =
+		    c->single ? single_frozen(c, single_cell(c->single, "s_frozen"))
+		              : ledger_post_bin_frozen(c->a, c->tenant_id, bin, &c->lock_msg);
 		c->lock_bin = bin;
 	}
 	*message = c->lock_msg;
@@ -727,6 +768,44 @@ static int lock_ahead(struct create_ctx *c)
 	              bin) < 0
 	           ? -1
 	           : 0;
+}
+
+/*
+ * lock_ahead and the reads of check_records for a transaction of one stock record (every type
+ * but a move), in one round trip: the same locks in the same order (ledger_post_lock_single),
+ * the caller's user row admitted first, the answers kept for the checks at their places.
+ * 0, TXN_REFUSED (the caller is refused) or -1.
+ */
+static int lock_single(struct create_ctx *c)
+{
+	struct user_probe *p = user_probe_pending(c->in->probe);
+	struct db_rows *row = arena_alloc(c->a, sizeof(*row));
+	struct ledger_single_keys k = {
+	    .stock_id = c->in->stock_id,
+	    .warehouse_id = c->in->warehouse_id,
+	    .probe_user_id = p ? p->user_id : NULL,
+	    .probe_tenant_id = p ? p->tenant_id : NULL,
+	    .takes_from_bin = takes_from_bin(c->in->type),
+	    /* The caller's own row is read anyway (the usual performer). */
+	    .performer_id =
+	        p && id_eq(c->in->performed_by, p->user_id) ? NULL : c->in->performed_by,
+	};
+	const char *msg = NULL, *bin;
+	int status;
+
+	if (ledger_post_lock_single(c->a, c->tenant_id, &k, row) < 0)
+		return -1;
+	if ((status = user_probe_take(p, row, &msg)) != 0)
+		return status == 500 ? -1 : refuse(c, status, msg);
+	if (p)
+		c->user_seen = p->user_id;
+	c->single = row;
+	c->warehouse_clock = single_cell(row, "clock");
+	if ((bin = single_cell(row, "bin_id")) && k.takes_from_bin) {
+		c->lock_bin = bin;
+		c->lock_result = single_frozen(c, single_cell(row, "frozen"));
+	}
+	return 0;
 }
 
 /* Finds and locks the record the moved units join: same item, lot, serial, status and unit. */
@@ -814,6 +893,16 @@ static long warehouse_now(struct create_ctx *c)
 	return 1;
 }
 
+/* Whether the performer is a user of the tenant: 1, 0 or -1. */
+static long performer_exists(struct create_ctx *c)
+{
+	const char *v = c->single ? single_cell(c->single, "performer") : NULL;
+
+	if (v)
+		return strcmp(v, "0") != 0;
+	return exists(c, "SELECT 1 FROM users WHERE tenant_id = ? AND id = ?", c->in->performed_by);
+}
+
 /* Picks and moves take units out of the stock's bin; position locks refuse them. */
 static bool takes_from_bin(const char *type)
 {
@@ -839,9 +928,7 @@ static int check_records(struct create_ctx *c, struct stock_row *src)
 	if (!id_eq(src->item_id, in->item_id))
 		return refuse(c, 400, "Item ID mismatch");
 	/* The caller's own row was read in this transaction already (the usual performer). */
-	if (!id_eq(in->performed_by, c->user_seen) &&
-	    (n = exists(c, "SELECT 1 FROM users WHERE tenant_id = ? AND id = ?",
-	                in->performed_by)) <= 0)
+	if (!id_eq(in->performed_by, c->user_seen) && (n = performer_exists(c)) <= 0)
 		return n < 0 ? -1 : refuse(c, 404, "Performed by user not found");
 	if (in->from_bin_id && !id_eq(in->from_bin_id, src->bin_id))
 		return refuse(c, 400, "From bin must match stock bin");
@@ -955,24 +1042,52 @@ static struct db_rows columns_from(const struct db_rows *rows, size_t first, siz
 	return v;
 }
 
+/*
+ * Hands the read-back rows (created_sql's columns; ledger_post_single's, without the
+ * destination, for one stock record) to the caller's written hook.
+ */
+static int hand_back(struct create_ctx *c, const struct db_rows *rows, bool with_dest)
+{
+	struct db_rows tx_part, stock_part, dest_part;
+
+	if (rows->nrows == 0 || rows->ncols != TX_FLAT_NCOLS + (with_dest ? 2 : 1) * STOCK_NCOLS) {
+		log_error("itx: the transaction just written cannot be read back");
+		return -1;
+	}
+	tx_part = columns_from(rows, 0, TX_FLAT_NCOLS);
+	stock_part = columns_from(rows, TX_FLAT_NCOLS, STOCK_NCOLS);
+	dest_part = columns_from(rows, TX_FLAT_NCOLS + STOCK_NCOLS, STOCK_NCOLS);
+	return c->hooks->written(c->hooks->ctx, &tx_part, &stock_part,
+	                         strcmp(c->in->type, "move") == 0 ? &dest_part : NULL);
+}
+
 /* Reads back what the attempt wrote and hands it to the caller's written hook. */
 static int read_back(struct create_ctx *c, const char *id)
 {
-	struct db_rows rows, tx_part, stock_part, dest_part;
-	bool is_move = strcmp(c->in->type, "move") == 0;
+	struct db_rows rows;
 
 	if (!c->hooks || !c->hooks->written)
 		return 0;
 	if (db_exec(c->a, &rows, created_sql, "ss", c->tenant_id, id) < 0)
 		return -1;
-	if (rows.nrows == 0 || rows.ncols != TX_FLAT_NCOLS + 2 * STOCK_NCOLS) {
-		log_error("itx: the transaction just written cannot be read back");
-		return -1;
+	return hand_back(c, &rows, true);
+}
+
+/* Posts the movement and hands back what it wrote: one round trip for one stock record. */
+static int post(struct create_ctx *c)
+{
+	struct db_rows rows;
+
+	if (!c->single) {
+		if (ledger_post(c->a, c->tenant_id, &c->m) < 0)
+			return -1;
+		c->id = c->m.id;
+		return read_back(c, c->id);
 	}
-	tx_part = columns_from(&rows, 0, TX_FLAT_NCOLS);
-	stock_part = columns_from(&rows, TX_FLAT_NCOLS, STOCK_NCOLS);
-	dest_part = columns_from(&rows, TX_FLAT_NCOLS + STOCK_NCOLS, STOCK_NCOLS);
-	return c->hooks->written(c->hooks->ctx, &tx_part, &stock_part, is_move ? &dest_part : NULL);
+	if (ledger_post_single(c->a, c->tenant_id, &c->m, &rows) < 0)
+		return -1;
+	c->id = c->m.id;
+	return c->hooks && c->hooks->written ? hand_back(c, &rows, false) : 0;
 }
 
 /* The caller's begin hook: 0 to go on, TXN_STOPPED or -1. */
@@ -991,7 +1106,6 @@ static int create_txn(void *ctx)
 {
 	struct create_ctx *c = ctx;
 	struct stock_row src = {0};
-	const char *id;
 	int rc;
 
 	c->status = 0;
@@ -1000,18 +1114,16 @@ static int create_txn(void *ctx)
 	c->lock_bin = NULL; /* a new attempt holds no locks yet */
 	c->user_seen = NULL;
 	c->warehouse_clock = NULL;
+	c->single = NULL;
 	if ((rc = begin_attempt(c)) != 0)
 		return rc;
 	/* NULL: check_records reads the database's clock along with the warehouse. */
 	c->now = c->in->timestamp;
-	if ((rc = lock_ahead(c)) != 0 || (rc = check_records(c, &src)) != 0 ||
-	    (rc = plan_effect(c, &src)) != 0)
+	rc = strcmp(c->in->type, "move") == 0 ? lock_ahead(c) : lock_single(c);
+	if (rc != 0 || (rc = check_records(c, &src)) != 0 || (rc = plan_effect(c, &src)) != 0)
 		return rc;
 	fill_movement(c);
-	if (ledger_post(c->a, c->tenant_id, &c->m) < 0)
-		return -1;
-	c->id = id = c->m.id;
-	return read_back(c, id);
+	return post(c);
 }
 
 enum itx_outcome itx_create(struct arena *a, const char *tenant_id, const struct itx_input *in,

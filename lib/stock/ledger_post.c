@@ -141,6 +141,66 @@ int ledger_post_bin_frozen(struct arena *a, const char *tenant_id, const char *b
 		return -1;
 	if (rows.nrows == 0)
 		return 0;
-	*message = arena_sprintf(a, "Bin is locked by count session %s", db_cell(&rows, 0, 0));
+	*message = ledger_post_frozen_message(a, db_cell(&rows, 0, 0));
 	return 1;
+}
+
+const char *ledger_post_frozen_message(struct arena *a, const char *code)
+{
+	return arena_sprintf(a, "Bin is locked by count session %s", code);
+}
+
+int ledger_post_lock_single(struct arena *a, const char *tenant_id,
+                            const struct ledger_single_keys *k, struct db_rows *out)
+{
+	struct db_param p[] = {
+	    DBP_S(tenant_id),        DBP_S(k->stock_id),        DBP_S(k->warehouse_id),
+	    DBP_S(k->probe_user_id), DBP_S(k->probe_tenant_id), DBP_I(k->takes_from_bin ? 1 : 0),
+	    DBP_S(k->performer_id),
+	};
+
+	if (db_execv(a, out, "CALL itx_single_lock(?, ?, ?, ?, ?, ?, ?)", p,
+	             sizeof(p) / sizeof(p[0])) < 0)
+		return -1;
+	return out->nrows == 1 ? 0 : -1;
+}
+
+/* ledger_post_single's CALL, m->id set. */
+static int call_post_single(struct arena *a, const char *tenant_id, const struct ledger_movement *m,
+                            struct db_rows *out)
+{
+	struct db_param p[] = {
+	    DBP_S(m->id),
+	    DBP_S(tenant_id),
+	    DBP_S(m->warehouse_id),
+	    DBP_S(m->item_id),
+	    DBP_S(m->stock_id),
+	    DBP_S(m->type),
+	    DBP_I(m->quantity),
+	    DBP_I(m->delta),
+	    DBP_I(m->stamp),
+	    DBP_S(m->from_bin_id),
+	    DBP_S(m->to_bin_id),
+	    DBP_S(m->reference_id),
+	    DBP_S(m->reference_type),
+	    DBP_S(m->notes),
+	    DBP_S(m->performed_by),
+	    DBP_S(m->timestamp),
+	};
+
+	if (db_execv(a, out,
+	             "CALL ledger_post_single(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", p,
+	             sizeof(p) / sizeof(p[0])) < 0)
+		return -1;
+	return out->nrows == 1 ? 0 : -1;
+}
+
+int ledger_post_single(struct arena *a, const char *tenant_id, struct ledger_movement *m,
+                       struct db_rows *out)
+{
+	if (m->to_stock_id)
+		return -1; /* a move: ledger_post */
+	if (!m->id)
+		m->id = db_uuid(a);
+	return call_post_single(a, tenant_id, m, out);
 }

@@ -11,15 +11,18 @@
  * Taken in another order, writers deadlock under load (see docs/ledger.md).
  *
  * The invariant ledger_check_run verifies, that a stock record's quantity equals SUM(delta) of
- * its transactions plus SUM(to_delta) of the moves into it, holds because ledger_post is the only
- * code that changes a quantity and writes the delta it applied.
+ * its transactions plus SUM(to_delta) of the moves into it, holds because ledger_post (and
+ * ledger_post_single, its one-round-trip form for one stock record, whose SQL is the procedure of
+ * migration 011) is the only code that changes a quantity and writes the delta it applied.
  */
 #ifndef STOCKTAKE_LEDGER_POST_H
 #define STOCKTAKE_LEDGER_POST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
+struct db_rows;
 
 /* What else a posting stamps on the stock record it changes (stock_id). */
 enum ledger_stamp {
@@ -95,5 +98,42 @@ int ledger_post_lock_bins(struct arena *a, const char *tenant_id, const char **i
  */
 int ledger_post_bin_frozen(struct arena *a, const char *tenant_id, const char *bin_id,
                            const char **message);
+
+/* The refusal of a pick or move out of a bin frozen by count session code (in a). */
+const char *ledger_post_frozen_message(struct arena *a, const char *code);
+
+/* The keys of ledger_post_lock_single; NULL ids are SQL NULL. */
+struct ledger_single_keys {
+	const char *stock_id;
+	const char *warehouse_id;
+	/* The caller's user row to read along (user_probe.h), or both NULL. */
+	const char *probe_user_id;
+	const char *probe_tenant_id;
+	bool takes_from_bin;      /* a pick: ask for the count-session freeze of the stock's bin */
+	const char *performer_id; /* whether this user is the tenant's; NULL: not asked */
+};
+
+/*
+ * Steps 1 to 3 of the lock order above for a transaction of one stock record, in one round
+ * trip (the procedure itx_single_lock of migration 011), inside the caller's transaction: the
+ * stock's bin read plainly with the warehouse (active: the database's clock) and the user row,
+ * the bin's freeze (takes_from_bin) and the bin in share mode, then the stock row FOR UPDATE
+ * when the warehouse is active. out gets one row with the columns bin_id, clock, _caller
+ * (USER_PROBE_LABEL), frozen (a session's code), s_id ... s_serial_number (the locked row;
+ * s_id NULL when not read or not found), s_frozen (the freeze of s_bin_id when it is not
+ * bin_id) and performer (1, 0, NULL when not asked). The caller checks its rules on them.
+ * Returns 0 or -1.
+ */
+int ledger_post_lock_single(struct arena *a, const char *tenant_id,
+                            const struct ledger_single_keys *k, struct db_rows *out);
+
+/*
+ * ledger_post for a movement of one stock record (no to_stock_id) in one round trip (the
+ * procedure ledger_post_single of migration 011), with the read-back: out gets one row, the
+ * transaction as stored (TX_FLAT_COLUMNS of stock/itx_sql.h) followed by the columns of its
+ * stock record. Sets m->id when it was NULL. Returns 0 or -1 (a move is -1: ledger_post).
+ */
+int ledger_post_single(struct arena *a, const char *tenant_id, struct ledger_movement *m,
+                       struct db_rows *out);
 
 #endif

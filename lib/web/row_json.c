@@ -98,57 +98,6 @@ json_object *row_json(const struct db_rows *rows, size_t row)
 
 /* ---- rows written as JSON text, without json-c objects ---- */
 
-/* Appends s as a JSON string, escaped as json-c escapes it (JSON_C_TO_STRING_NOSLASHESCAPE). */
-static void json_put_str(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		const char *esc = NULL;
-		char u[7];
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		buf_append(b, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"':
-			esc = "\\\"";
-			break;
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\b':
-			esc = "\\b";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		case '\f':
-			esc = "\\f";
-			break;
-		default:
-			memcpy(u, "\\u00", 4);
-			u[4] = hex[c >> 4];
-			u[5] = hex[c & 0xf];
-			u[6] = '\0';
-			esc = u;
-		}
-		buf_puts(b, esc);
-	}
-	buf_append(b, run, (size_t)(s - run));
-	buf_putc(b, '"');
-}
-
 /* Appends one cell as cell_json() would make it. */
 static void json_put_cell(struct buf *b, const struct db_rows *rows, size_t row, size_t col)
 {
@@ -163,9 +112,9 @@ static void json_put_cell(struct buf *b, const struct db_rows *rows, size_t row,
 		buf_puts(b, text);
 	} else if (t == DB_COL_TIME) {
 		db_time_iso(v, text, sizeof(text));
-		json_put_str(b, text);
+		buf_put_json_str(b, text);
 	} else {
-		json_put_str(b, v);
+		buf_put_json_str(b, v);
 	}
 }
 
@@ -201,7 +150,7 @@ static void json_put_object(struct buf *b, const struct db_rows *rows, size_t ro
 			buf_putc(b, ',');
 		first = false;
 		if (!plen) {
-			json_put_str(b, label);
+			buf_put_json_str(b, label);
 			buf_putc(b, ':');
 			json_put_cell(b, rows, row, cols[i]);
 			continue;
@@ -218,7 +167,7 @@ static void json_put_object(struct buf *b, const struct db_rows *rows, size_t ro
 					all_null = false;
 			}
 		}
-		json_put_str(b, arena_strndup(scratch, label, plen));
+		buf_put_json_str(b, arena_strndup(scratch, label, plen));
 		buf_putc(b, ':');
 		if (all_null)
 			buf_puts(b, "null");

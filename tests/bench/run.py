@@ -14,7 +14,7 @@ the same nginx with the same socket type, worker count and keepalive, measured i
 absolute figures drift on shared machines, the ratio much less. The table also goes to
 tests/bench/results/<time>.txt.
 
-The floors (B1, F1, F1r, F2, F3, F4) are the same responder running a scenario's own statements and
+The floors (B1, F1, F1r, F2, F3, F4, F4p) are the same responder running a scenario's own statements and
 nothing else (no token, no JSON): a scenario does at least that work, so its ratio stays under its
 floor's, and a target above a floor cannot be reached on this machine by any handler.
 """
@@ -390,6 +390,7 @@ def main():
                 b.run("S4" if c == CONNS else "S4/%d" % c, "POST pick, durable, %d conn%s" % (c, "s" * (c > 1)),
                       target, "inventory_transactions", ITX, method="POST", token=write_token, file=s4, conns=c)
     b.floor("F4", "S4", "floor of S4: its 2 writes, durable", ["/bench/floor/pick/%d" % n for n in range(1000)])
+    b.floor("F4p", "S4", "floor of S4: its 2 writes in 1 CALL", ["/bench/floor/pickp/%d" % n for n in range(1000)])
 
     # S5: a count session with 50 assignments (50 counters, one bin each).
     if b.want("S5"):

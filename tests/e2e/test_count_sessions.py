@@ -166,6 +166,22 @@ def test_create_generates_codes(admin, bins):
     assert int(codes[1].rsplit("-", 1)[1]) > int(codes[0].rsplit("-", 1)[1])
 
 
+def test_generated_code_skips_the_codes_given_explicitly(admin, bins):
+    """The counter's next numbers, taken by explicit codes, are skipped, without gaps otherwise; the
+    new code is the session's from the first answer on."""
+    year = datetime.datetime.now(datetime.timezone.utc).year
+    target = [bins["bins"][0]["id"]]
+    first = create(admin, simple_body(target))
+    n = int(get(admin, first)["count_session"]["code"].rsplit("-", 1)[1])
+    for k in (1, 2):
+        create(admin, simple_body(target, code="CNT-%d-%03d" % (year, n + k)))
+    resp = ok(cs("POST", "", admin, simple_body(target)), "Count session created successfully")
+    assert resp["count_session"]["code"] == "CNT-%d-%03d" % (year, n + 3)
+    assert get(admin, resp["detail"])["count_session"]["code"] == resp["count_session"]["code"]
+    nxt = create(admin, simple_body(target))
+    assert get(admin, nxt)["count_session"]["code"] == "CNT-%d-%03d" % (year, n + 4)
+
+
 def test_concurrent_creations_get_distinct_codes(admin, bins):
     body = simple_body([bins["bins"][0]["id"]])
 

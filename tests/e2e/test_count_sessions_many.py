@@ -1,6 +1,8 @@
-"""E2E tests of count sessions with many assignments: more than one batch of users, assignments and
-targets (64 rows a statement, lib/db/db_batch.c), every row stored as given, and the refusals of a bad
-user or key in the middle of a long list the same as they were when each row went in by itself."""
+"""E2E tests of count sessions with many assignments: every row stored as given, the refusals of a
+bad user or key in the middle of a long list the same as they were when each row went in by itself,
+and the same few statements per create whatever the number of assignments (all users, assignments
+and targets of a create as one JSON parameter each, lib/db/db_batch.c), up to the largest body."""
+import json
 import uuid
 
 import pytest
@@ -158,3 +160,83 @@ def test_user_twice_in_a_long_list(crowd):
     assignments = _bad(crowd, {5: [[MISSING_LOW]], 66: "user/" + users[4][1]})
     resp = err(cs("POST", "", crowd["h"], body(assignments)), 400, "Duplicate assignment")
     assert resp["detail"] == "assignments[66].user_key: user/%s is assigned twice" % users[4][1]
+
+
+# ---- statements per create: the same few whatever the number of assignments (issue 18) ----------
+
+BODY_MAX = 1048576  # the handlers' body_max and nginx's client_max_body_size
+STATEMENTS_MAX = 10
+
+
+def compact(b):
+    return json.dumps(b, separators=(",", ":")).encode()
+
+
+def round_trips():
+    """Statements the server has answered: executions and transaction control (BEGIN, COMMIT,
+    ROLLBACK), what the access log's db= counts; a worker's one-time PREPAREs are not among them."""
+    rows = db_query("SHOW GLOBAL STATUS WHERE Variable_name IN"
+                    " ('Com_stmt_execute', 'Com_begin', 'Com_commit', 'Com_rollback')")
+    return sum(int(v) for _, v in rows)
+
+
+def statements_of(h, make_body, tries=3):
+    """The least number of statements of tries creates (anything else running at the same moment
+    only adds), each body made afresh, and the last session's key; every create succeeds."""
+    seen = []
+    for _ in range(tries):
+        raw = compact(make_body())
+        assert len(raw) <= BODY_MAX
+        before = round_trips()
+        resp = ok(cs("POST", "", h, raw=raw), "Count session created successfully")
+        seen.append(round_trips() - before)
+    return min(seen), resp["detail"]
+
+
+@pytest.fixture(scope="module")
+def multitude(crowd):
+    """A tenant with as many counters as assignments fit in the largest body (one bin each, users by
+    id, the longest key form), made with the SEQUENCE engine; its admin plans with crowd's password."""
+    tid = str(uuid.uuid4())
+    admin = unique("multitude-admin")
+    prefix = unique("multitude") + "-"
+    one = {"user_key": str(uuid.uuid4()), "target_keys": [[crowd["bins"][0]]]}
+    n = (BODY_MAX - len(compact(body([], "m" * 60)))) // (len(compact(one)) + 1)
+    db_query("INSERT INTO tenants (id, name) VALUES (?, ?)", tid, unique("Multitude"))
+    db_query("INSERT INTO users (id, tenant_id, username, password_hash, scopes) SELECT ?, ?, ?, password_hash,"
+             " 'inventory:count:create view:tenant' FROM users WHERE username = 'demo-viewer'",
+             str(uuid.uuid4()), tid, admin)
+    db_query("INSERT INTO users (id, tenant_id, username, password_hash) SELECT UUID(), ?, CONCAT(?, seq), 'x'"
+             " FROM seq_1_to_%d" % n, tid, prefix)
+    ids = [r[0] for r in db_query("SELECT id FROM users WHERE tenant_id = ? AND username LIKE ? ORDER BY id",
+                                  tid, prefix + "%")]
+    wh, bin_id = str(uuid.uuid4()), str(uuid.uuid4())
+    db_query("INSERT INTO warehouses (id, tenant_id, name, code) VALUES (?, ?, 'Multitude', 'MULTI')", wh, tid)
+    db_query("INSERT INTO bins (id, tenant_id, warehouse_id, code) VALUES (?, ?, ?, 'M-1')", bin_id, tid, wh)
+    assert len(ids) == n
+    return {"h": auth_headers(admin, password="demo-viewer"), "ids": ids, "bin": bin_id}
+
+
+def test_statements_per_create_whatever_the_number_of_assignments(crowd):
+    """1 and 50 assignments (and 70, more than the 64 rows the earlier batches took): the same
+    statements, at most 10 (a read, three inserts, the code counter and the code, BEGIN, COMMIT
+    and the answer's read-back)."""
+    h = crowd["h"]
+    create(h, body(many(crowd, 1)))  # prepares this worker's statements
+    counts = {n: statements_of(h, lambda n=n: body(many(crowd, n)))[0] for n in (1, 50, USERS)}
+    assert max(counts.values()) <= STATEMENTS_MAX, counts
+    assert len(set(counts.values())) == 1, counts
+
+
+def test_statements_of_the_largest_create(multitude):
+    """As many assignments as the largest body holds: every row stored, the same statements."""
+    h, ids = multitude["h"], multitude["ids"]
+    assignments = [{"user_key": uid, "target_keys": [[multitude["bin"]]]} for uid in ids]
+
+    create(h, body(assignments[:1]))  # prepares this worker's statements
+    count, key = statements_of(h, lambda: body(assignments, unique("m" * 49)), tries=2)
+    assert count <= STATEMENTS_MAX
+    assert db_query("SELECT COUNT(*), COUNT(DISTINCT user_id), MIN(position), MAX(position)"
+                    " FROM count_assignments WHERE session_id = ?", key) == [
+        [str(len(ids)), str(len(ids)), "0", str(len(ids) - 1)]]
+    assert db_query("SELECT COUNT(*) FROM count_targets WHERE session_id = ?", key) == [[str(len(ids))]]

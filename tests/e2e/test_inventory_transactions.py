@@ -886,3 +886,52 @@ def test_ledger_check_finds_mismatches(scratch_tenant):
 
 def test_demo_ledger_consistent_at_the_end(admin):
     assert_ledger_consistent(admin)
+
+
+# ---- a create of one stock record: two CALLs inside BEGIN ... COMMIT (migration 011) ----------
+
+def server_counts():
+    """The server's statement counters (global): prepared executions, BEGINs, COMMITs."""
+    rows = db_query("SHOW GLOBAL STATUS WHERE Variable_name IN"
+                    " ('Com_stmt_execute', 'Com_begin', 'Com_commit')")
+    return {name: int(value) for name, value in rows}
+
+
+@pytest.mark.parametrize("ttype, fields", [
+    ("pick", {"quantity": 1, "from_bin": True}),
+    ("receive", {"quantity": 2}),
+    ("stock_adjustment", {"quantity": 1, "adjustment_direction": "decrease"}),
+    ("return", {"quantity": 1}),
+    ("count", {"quantity": 40}),
+])
+def test_single_stock_create_is_four_round_trips(admin, place, ttype, fields):
+    """BEGIN, the locks and reads (CALL itx_single_lock), the writes with the read-back (CALL
+    ledger_post_single), COMMIT: 4 round trips where 9 were (docs/PERFORMANCE.md, issue 18). The
+    least of three tries, in case anything else ran at the same moment."""
+    fields = dict(fields)
+    if fields.pop("from_bin", False):
+        fields["from_bin_id"] = place["a"]["id"]
+    body = tx_body(place, ttype, **fields)
+    create(admin, body)  # prepares the statements of whichever worker answers
+    seen = []
+    for _ in range(3):
+        before = server_counts()
+        create(admin, body)
+        after = server_counts()
+        seen.append(tuple(after[k] - before[k] for k in ("Com_stmt_execute", "Com_begin", "Com_commit")))
+    assert min(seen) == (2, 1, 1), seen
+    assert_ledger_consistent(admin)
+
+
+def test_created_body_equals_the_records_read_back(admin, place):
+    """The 201 body, read back by the write's own CALL, is the transaction and the stock record
+    as GET shows them."""
+    for body in (tx_body(place, "pick", 3, from_bin_id=place["a"]["id"], notes="n\u00e9 \"x\"",
+                         reference_type="order", reference_id="SO-\u00e9-1"),
+                 tx_body(place, "count", 9, timestamp="2024-01-02T03:04:05Z")):
+        t = create(admin, body)
+        got = ok(call("GET", TX + "/" + t["inventory_transaction"]["id"], admin), 200,
+                 "Transaction retrieved successfully")["inventory_transaction"]
+        assert t["inventory_transaction"] == {k: got[k] for k in FLAT_KEYS}
+        stock = ok(call("GET", "stocks/" + place["stock"]["id"], admin), 200, "Stock retrieved successfully")["stock"]
+        assert t["updated_stock"] == {k: stock[k] for k in STOCK_KEYS}

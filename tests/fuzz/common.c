@@ -159,6 +159,10 @@ unsigned long long db_affected_rows(void)
 {
 	NO_DB("db_affected_rows");
 }
+unsigned long long db_insert_id(void)
+{
+	NO_DB("db_insert_id");
+}
 unsigned int db_errno(void)
 {
 	NO_DB("db_errno");

@@ -80,7 +80,8 @@ void fx_session(struct arena *a, const char *code, bool blind, const char **id)
 	vals[count_field_index("blind_quantities")] = (struct field_value){.set = true, .i = blind};
 	if (code)
 		vals[count_field_index("code")] = (struct field_value){.set = true, .s = code};
-	assert_int_equal(count_input_create(a, FX_TENANT, FX_USER1, vals, as, 2, id, &res), 0);
+	assert_int_equal(count_input_create(a, FX_TENANT, FX_USER1, vals, as, 2, NULL, id, &res),
+	                 0);
 }
 
 void fx_load(struct arena *a, const char *id, struct count_session *s)

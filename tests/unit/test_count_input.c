@@ -81,7 +81,7 @@ static void test_create_refusals(void **state)
 	set(vals, "type", "position", 0);
 	set(vals, "code", "CNT-TAKEN", 0);
 	assert_int_equal(
-	    count_input_create(arena, FX_TENANT, FX_USER1, vals, &nobody, 1, &id, &res),
+	    count_input_create(arena, FX_TENANT, FX_USER1, vals, &nobody, 1, NULL, &id, &res),
 	    COUNT_REFUSED);
 	assert_int_equal(res.status, 409);
 	assert_string_equal(res.message, "Count session code already exists");
@@ -89,7 +89,7 @@ static void test_create_refusals(void **state)
 	/* The same code is free in another tenant, but the user is not. */
 	set(vals, "code", "CNT-OTHER", 0);
 	assert_int_equal(
-	    count_input_create(arena, FX_TENANT, FX_USER1, vals, &nobody, 1, &id, &res),
+	    count_input_create(arena, FX_TENANT, FX_USER1, vals, &nobody, 1, NULL, &id, &res),
 	    COUNT_REFUSED);
 	assert_int_equal(res.status, 404);
 	assert_string_equal(res.message, "User not found");

@@ -108,7 +108,7 @@ static void test_refused_create_leaves_nothing(void **state)
 	vals[count_field_index("type")] = (struct field_value){.set = true, .s = "position"};
 	vals[count_field_index("code")] = (struct field_value){.set = true, .s = "CNT-WRITE-UNIT"};
 	/* The session goes in first; the unknown user then refuses it all. */
-	assert_int_equal(count_write_create(arena, tenant, user, vals, &nobody, 1, &id, &res),
+	assert_int_equal(count_write_create(arena, tenant, user, vals, &nobody, 1, NULL, &id, &res),
 	                 COUNT_REFUSED);
 	assert_int_equal(res.status, 404);
 	assert_string_equal(res.message, "User not found");

@@ -275,10 +275,10 @@ static void expect_invariant(const char *stock_id, long long tenant_stocks)
 	assert_int_equal(chk.mismatches.nrows, 0);
 }
 
-/* A pick-like movement: the record loses delta, and one ledger row says so with the same delta. */
-static void test_post_pick(void **state)
+/* A pick of 3 from STOCK_A at bin A, by USER. */
+static struct ledger_movement pick_of_three(void)
 {
-	struct ledger_movement m = {
+	return (struct ledger_movement){
 	    .warehouse_id = WAREHOUSE,
 	    .item_id = ITEM,
 	    .stock_id = STOCK_A,
@@ -291,6 +291,12 @@ static void test_post_pick(void **state)
 	    .notes = "picked",
 	    .performed_by = USER,
 	};
+}
+
+/* A pick-like movement: the record loses delta, and one ledger row says so with the same delta. */
+static void test_post_pick(void **state)
+{
+	struct ledger_movement m = pick_of_three();
 
 	(void)state;
 	if (!have_db)
@@ -652,6 +658,156 @@ static void test_lock_bins(void **state)
 	run("SELECT 1");
 }
 
+/* Column name of row 0 of rows, as text. */
+static const char *cell_of(const struct db_rows *rows, const char *name)
+{
+	int col = db_col(rows, name);
+
+	assert_true(col >= 0);
+	return db_cell(rows, 0, (size_t)col);
+}
+
+/* ledger_post_single: the pick of test_post_pick in one CALL, read back with the stock record. */
+static void test_post_single_pick(void **state)
+{
+	struct ledger_movement m = pick_of_three();
+	struct db_rows rows;
+	long long before;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	before = executes();
+	assert_int_equal(ledger_post_single(arena, TENANT, &m, &rows), 0);
+	assert_int_equal(executes() - before, 2); /* the CALL and the counter's own read */
+	assert_non_null(m.id);
+	assert_int_equal(rows.nrows, 1);
+	assert_int_equal(rows.ncols, 17 + 12);
+	assert_string_equal(db_cell(&rows, 0, 0), m.id);
+	assert_string_equal(rows.colnames[5], "transaction_type");
+	assert_string_equal(db_cell(&rows, 0, 14), "-3");    /* delta */
+	assert_string_equal(db_cell(&rows, 0, 17), STOCK_A); /* the stock's id */
+	assert_string_equal(rows.colnames[22], "quantity");
+	assert_string_equal(db_cell(&rows, 0, 22), "7");
+	assert_int_equal(quantity(STOCK_A), 7);
+	assert_int_equal(ledger_rows(TENANT), 3);
+	assert_string_equal(row_col(m.id, "from_bin_id"), BIN_A);
+	assert_null(row_col(m.id, "to_stock_id"));
+	assert_string_equal(row_col(m.id, "notes"), "picked");
+	assert_string_equal(value("SELECT last_counted_at FROM stocks WHERE id = ?", STOCK_A),
+	                    "2024-06-01 00:00:00.000000");
+	expect_invariant(STOCK_A, 2);
+	assert_int_equal(quantity(STOCK_OTHER), 6);
+}
+
+/* ledger_post_single stamps as ledger_post does; below 0 and moves are refused, nothing written. */
+static void test_post_single_stamps_and_refusals(void **state)
+{
+	struct ledger_movement m = pick_of_three();
+	struct db_rows rows;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	/* A count of 12 where 10 were, as test_stamp_counted posts it through ledger_post. */
+	m.type = "count";
+	m.quantity = 12;
+	m.delta = 2;
+	m.stamp = LEDGER_STAMP_COUNTED;
+	m.timestamp = "2024-07-01 10:00:00.000000";
+	assert_int_equal(ledger_post_single(arena, TENANT, &m, &rows), 0);
+	assert_string_equal(cell_of(&rows, "last_counted_at"), "2024-07-01 10:00:00.000000");
+	m.id = NULL;
+	m.delta = 0;
+	m.timestamp = "2024-01-01 00:00:00.000000"; /* older: last_counted_at stays */
+	assert_int_equal(ledger_post_single(arena, TENANT, &m, &rows), 0);
+	assert_string_equal(value("SELECT last_counted_at FROM stocks WHERE id = ?", STOCK_A),
+	                    "2024-07-01 10:00:00.000000");
+	m.id = NULL;
+	m.stamp = LEDGER_STAMP_COUNTED_AT; /* a session's posting: the time it gives */
+	assert_int_equal(ledger_post_single(arena, TENANT, &m, &rows), 0);
+	assert_string_equal(value("SELECT last_counted_at FROM stocks WHERE id = ?", STOCK_A),
+	                    "2024-01-01 00:00:00.000000");
+	m.id = NULL;
+	m.stamp = LEDGER_STAMP_NONE;
+	m.delta = -13;
+	assert_int_equal(ledger_post_single(arena, TENANT, &m, &rows), -1);
+	assert_int_equal(quantity(STOCK_A), 12);
+	m.id = NULL;
+	m.delta = -1;
+	m.to_stock_id = STOCK_B;
+	assert_int_equal(ledger_post_single(arena, TENANT, &m, &rows), -1);
+	assert_int_equal(ledger_rows(TENANT), 5);
+	expect_invariant(STOCK_A, 2);
+}
+
+/* ledger_post_lock_single for k, which must answer in one statement. */
+static void lock_single(const struct ledger_single_keys *k, struct db_rows *rows)
+{
+	long long before = executes();
+
+	assert_int_equal(ledger_post_lock_single(arena, TENANT, k, rows), 0);
+	assert_int_equal(executes() - before, 2); /* the CALL and executes()'s own read */
+}
+
+/* ledger_post_lock_single: one CALL answers what lock_ahead and the checks read. */
+static void test_lock_single(void **state)
+{
+	struct ledger_single_keys k = {STOCK_A, WAREHOUSE, USER, TENANT, true, NULL};
+	struct db_rows rows;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	lock_single(&k, &rows);
+	assert_string_equal(cell_of(&rows, "bin_id"), BIN_A);
+	assert_non_null(cell_of(&rows, "clock"));
+	assert_string_equal(cell_of(&rows, "_caller"), "active\x1f"
+	                                               "active\x1f"
+	                                               "0\x1f\x1f"
+	                                               "UTC\x1f"
+	                                               "count-lock-unit-test");
+	assert_null(cell_of(&rows, "frozen"));
+	assert_string_equal(cell_of(&rows, "s_id"), STOCK_A);
+	assert_string_equal(cell_of(&rows, "s_quantity"), "10");
+	assert_string_equal(cell_of(&rows, "s_unit_of_measure"), "box");
+	assert_null(cell_of(&rows, "s_frozen"));
+	assert_null(cell_of(&rows, "performer"));
+	/* A started position session with lock_positions over bin A freezes it. */
+	run("INSERT INTO count_sessions (id, tenant_id, code, type, status, lock_positions, "
+	    "created,"
+	    " created_by) VALUES ('c6000000-0000-4000-8000-000000000001', '" TENANT
+	    "', 'CNT-POS', 'position', 'started', 1, UTC_TIMESTAMP(), '" USER "')");
+	run("INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position) VALUES"
+	    " ('c7000000-0000-4000-8000-000000000001', '" TENANT
+	    "', 'c6000000-0000-4000-8000-000000000001', '" USER "', 0)");
+	run("INSERT INTO count_targets (tenant_id, session_id, assignment_id, target_no, key_no,"
+	    " key_id) VALUES ('" TENANT "', 'c6000000-0000-4000-8000-000000000001',"
+	    " 'c7000000-0000-4000-8000-000000000001', 0, 0, '" BIN_A "')");
+	k.performer_id = USER;
+	lock_single(&k, &rows);
+	assert_string_equal(cell_of(&rows, "frozen"), "CNT-POS");
+	assert_string_equal(cell_of(&rows, "performer"), "1");
+	k.takes_from_bin = false; /* not a pick: the freeze is not asked */
+	k.performer_id = "c2000000-0000-4000-8000-0000000000ff";
+	lock_single(&k, &rows);
+	assert_null(cell_of(&rows, "frozen"));
+	assert_string_equal(cell_of(&rows, "performer"), "0");
+	/* Another tenant's record, and no probe: nothing of it is read. */
+	k = (struct ledger_single_keys){STOCK_OTHER, WAREHOUSE, NULL, NULL, true, NULL};
+	lock_single(&k, &rows);
+	assert_null(cell_of(&rows, "bin_id"));
+	assert_null(cell_of(&rows, "_caller"));
+	assert_null(cell_of(&rows, "s_id"));
+	/* An inactive warehouse: no clock, and the stock row is not locked. */
+	run("UPDATE warehouses SET status = 'inactive' WHERE id = '" WAREHOUSE "'");
+	k.stock_id = STOCK_B;
+	lock_single(&k, &rows);
+	assert_string_equal(cell_of(&rows, "bin_id"), BIN_B);
+	assert_null(cell_of(&rows, "clock"));
+	assert_null(cell_of(&rows, "s_id"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +827,9 @@ int main(void)
 	    P(test_move_whole_record),
 	    P(test_invariant_sees_drift),
 	    P(test_lock_bins),
+	    P(test_post_single_pick),
+	    P(test_post_single_stamps_and_refusals),
+	    P(test_lock_single),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
