@@ -89,8 +89,11 @@ static void put_int(struct buf *b, const char *key, long long n)
 static void put_names(struct buf *b, const char *key, const char *const *list)
 {
 	buf_appendf(b, ",\"%s\":[", key);
-	for (size_t i = 0; list[i]; i++)
-		buf_appendf(b, "%s\"%s\"", i ? "," : "", list[i]);
+	for (size_t i = 0; list[i]; i++) {
+		buf_puts(b, i ? ",\"" : "\"");
+		buf_puts(b, list[i]);
+		buf_putc(b, '"');
+	}
 	buf_putc(b, ']');
 }
 
@@ -111,8 +114,7 @@ static void send_csv(struct request *r, struct itx_filter *f)
 
 /* What a list answer holds besides its rows: the counts, the position and the next link. */
 struct list_tail {
-	long long counts[ITX_TYPES_MAX];
-	long long total;
+	struct itx_counts stats;
 	long long page;
 	long long limit;
 	const char *next_name; /* "page" or "after"; NULL: no next link (the last page) */
@@ -123,23 +125,24 @@ struct list_tail {
 static void send_list(struct request *r, struct db_rows *rows, const struct list_tail *t)
 {
 	struct buf *b = envelope_ondi_open(r, "Inventory transactions retrieved successfully");
+	const struct row_json_shape *shape = row_json_shape(rows, r->arena);
 
 	buf_puts(b, ",\"inventory_transactions\":[");
 	for (size_t i = 0; i < rows->nrows; i++) {
 		if (i)
 			buf_putc(b, ',');
-		row_json_write(b, rows, i, r->arena);
+		row_json_put(b, shape, rows, i, r->arena);
 	}
 	buf_puts(b, "],\"stats\":{\"total\":");
-	buf_appendf(b, "%lld", t->total);
+	buf_appendf(b, "%lld", t->stats.total);
 	for (size_t i = 0; ledger_types[i]; i++)
-		put_int(b, ledger_types[i], t->counts[i]);
+		put_int(b, ledger_types[i], t->stats.counts[i]);
 	buf_putc(b, '}');
 	put_names(b, "transaction_types", ledger_types);
 	put_names(b, "reference_types", ledger_reference_types);
 	put_int(b, "page", t->page);
 	put_int(b, "limit", t->limit);
-	put_int(b, "total", t->total);
+	put_int(b, "total", t->stats.total);
 	/* The link is percent-encoded, so nothing in it needs JSON escaping. */
 	buf_puts(b, ",\"next\":");
 	if (t->next_name) {
@@ -166,10 +169,12 @@ static bool read_failed(struct request *r, const struct itx_read *read)
 	return false;
 }
 
-/* A list's rows, read and confirmed against the filter's named records; false when a refusal was
- * sent instead. */
+/*
+ * A list's rows, read and confirmed against the filter's named records, and its stats, unless the
+ * page's statement read them (f->counts); false when a refusal was sent instead.
+ */
 static bool list_rows_ok(struct request *r, struct itx_filter *f, const struct itx_read *read,
-                         const struct db_rows *rows)
+                         const struct db_rows *rows, struct list_tail *t)
 {
 	const char *msg = NULL;
 	int status;
@@ -180,6 +185,10 @@ static bool list_rows_ok(struct request *r, struct itx_filter *f, const struct i
 		envelope_ondi_error(r, status, msg);
 		return false;
 	}
+	if (!t->stats.read && itx_stats(r->arena, f, t->stats.counts, &t->stats.total) < 0) {
+		send_internal(r);
+		return false;
+	}
 	return true;
 }
 
@@ -188,12 +197,15 @@ static void list_page(struct request *r, struct itx_filter *f, const struct pagi
                       struct list_tail *t)
 {
 	struct db_rows rows;
-	struct itx_read read = itx_page(r->arena, f, pg, ITX_SORT_TIME, true, &rows);
+	struct itx_read read;
 
-	if (!list_rows_ok(r, f, &read, &rows))
+	/* The stats ride on the page's statement where they can: one round trip. */
+	f->counts = &t->stats;
+	read = itx_page(r->arena, f, pg, ITX_SORT_TIME, true, &rows);
+	if (!list_rows_ok(r, f, &read, &rows, t))
 		return;
 	t->page = pg->page;
-	if (pg->page < PAGING_PAGE_MAX && pg->page * pg->limit < t->total) {
+	if (pg->page < PAGING_PAGE_MAX && pg->page * pg->limit < t->stats.total) {
 		t->next_name = "page";
 		t->next_value = arena_sprintf(r->arena, "%lld", pg->page + 1);
 	}
@@ -209,7 +221,7 @@ static void list_follow(struct request *r, struct itx_filter *f, const struct it
 	struct itx_read read = itx_follow(r->arena, f, after, pg->limit, &rows, &last);
 	char cursor[ITX_CURSOR_LEN];
 
-	if (!list_rows_ok(r, f, &read, &rows))
+	if (!list_rows_ok(r, f, &read, &rows, t))
 		return;
 	itx_cursor_format(&last, cursor, sizeof(cursor));
 	t->page = 1;
@@ -275,10 +287,6 @@ static void handle_list(struct request *r)
 		return;
 	}
 	f.probe = auth_probe(r);
-	if (itx_stats(r->arena, &f, t.counts, &t.total) < 0) {
-		send_internal(r);
-		return;
-	}
 	t.limit = pg.limit;
 	if (after)
 		list_follow(r, &f, &cursor, &pg, &t);

@@ -109,53 +109,68 @@ void buf_release(struct buf *b)
 	buf_init(b);
 }
 
+/*
+ * The bytes a JSON string escapes: the C0 controls, '"' and '\\'; NUL too,
+ * where the string ends. A table, so that a run of plain bytes (most of a
+ * page) costs one load and compare each.
+ */
+static const unsigned char json_special[256] = {
+    [0] = 1,    [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
+};
+
+bool buf_json_escapes(char c)
+{
+	return json_special[(unsigned char)c] && c != '\0';
+}
+
+/* The escape of a special byte c (not NUL), in u when it has no short form. */
+static const char *json_escape(unsigned char c, char u[7])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\b':
+		return "\\b";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	case '\f':
+		return "\\f";
+	default:
+		memcpy(u, "\\u00", 4);
+		u[4] = hex[c >> 4];
+		u[5] = hex[c & 0xf];
+		u[6] = '\0';
+		return u;
+	}
+}
+
 /* Appends s as a JSON string, escaped as json-c escapes it (JSON_C_TO_STRING_NOSLASHESCAPE). */
 void buf_put_json_str(struct buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
+	char u[7];
 
 	buf_putc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		const char *esc = NULL;
-		char u[7];
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
+	for (;;) {
+		while (!json_special[(unsigned char)*s])
+			s++;
 		buf_append(b, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"':
-			esc = "\\\"";
+		if (!*s)
 			break;
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\b':
-			esc = "\\b";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		case '\f':
-			esc = "\\f";
-			break;
-		default:
-			memcpy(u, "\\u00", 4);
-			u[4] = hex[c >> 4];
-			u[5] = hex[c & 0xf];
-			u[6] = '\0';
-			esc = u;
-		}
-		buf_puts(b, esc);
+		buf_puts(b, json_escape((unsigned char)*s, u));
+		run = ++s;
 	}
-	buf_append(b, run, (size_t)(s - run));
 	buf_putc(b, '"');
 }

@@ -2,6 +2,7 @@
 #ifndef STOCKTAKE_BUF_H
 #define STOCKTAKE_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct buf {
@@ -33,6 +34,9 @@ void buf_truncate(struct buf *b, size_t len);
  * JSON_C_TO_STRING_NOSLASHESCAPE: quote, backslash and control characters.
  */
 void buf_put_json_str(struct buf *b, const char *s);
+
+/* Whether a JSON string must escape the byte c (a control character, '"' or '\\'). */
+bool buf_json_escapes(char c);
 
 /* Frees the memory and zeroes the buffer. */
 void buf_release(struct buf *b);

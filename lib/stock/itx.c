@@ -224,6 +224,16 @@ static void counts_query(struct sql *q, const struct itx_filter *f)
 	buf_puts(&q->text, " GROUP BY transaction_type");
 }
 
+/* Adds the count n of the type named by len bytes at type (NULL: none) to the stats. */
+static void count_type(long long counts[ITX_TYPES_MAX], long long *total, const char *type,
+                       size_t len, long long n)
+{
+	*total += n;
+	for (size_t t = 0; type && ledger_types[t]; t++)
+		if (strncmp(type, ledger_types[t], len) == 0 && ledger_types[t][len] == '\0')
+			counts[t] = n;
+}
+
 int itx_stats(struct arena *a, const struct itx_filter *f, long long counts[ITX_TYPES_MAX],
               long long *total)
 {
@@ -250,13 +260,48 @@ int itx_stats(struct arena *a, const struct itx_filter *f, long long counts[ITX_
 	for (size_t t = 0; t < ITX_TYPES_MAX; t++)
 		counts[t] = 0;
 	for (size_t i = 0; i < rows.nrows; i++) {
-		*total += cell_ll(&rows, i, 1);
-		for (size_t t = 0; ledger_types[t]; t++)
-			if (db_cell(&rows, i, 0) &&
-			    strcmp(db_cell(&rows, i, 0), ledger_types[t]) == 0)
-				counts[t] = cell_ll(&rows, i, 1);
+		const char *type = db_cell(&rows, i, 0);
+
+		count_type(counts, total, type, type ? strlen(type) : 0, cell_ll(&rows, i, 1));
 	}
 	return 0;
+}
+
+/* Whether a page's statement can carry f's stats: the trigger-kept count of the one type. */
+static bool stats_ride(const struct itx_filter *f)
+{
+	return f->counts && f->type && counted_filter(f);
+}
+
+/* Appends the stats column (TX_STATS_BEGIN) when f->counts asks for it and it can ride. */
+static void stats_sql(struct sql *q, const struct itx_filter *f)
+{
+	if (!stats_ride(f))
+		return;
+	sql_addp(q, ", " TX_STATS_BEGIN, DBP_S(f->tenant_id));
+	if (f->warehouse_id)
+		sql_addp(q, TX_STATS_WAREHOUSE, DBP_S(f->warehouse_id));
+	sql_addp(q, TX_STATS_END, DBP_S(f->type));
+}
+
+/*
+ * Takes the stats column out of a page's rows into f->counts when the page has
+ * a row, which alone carries it (NULL: no count, zero).
+ */
+static void stats_take(const struct itx_filter *f, struct db_rows *rows)
+{
+	int col = db_col(rows, TX_STATS_LABEL);
+	struct itx_counts *c = f->counts;
+
+	if (col < 0)
+		return;
+	if (rows->nrows) {
+		memset(c, 0, sizeof(*c));
+		c->read = true;
+		count_type(c->counts, &c->total, f->type, strlen(f->type),
+		           cell_ll(rows, 0, (size_t)col));
+	}
+	db_rows_drop_col(rows, (size_t)col);
 }
 
 /* What a sort order needs: its ORDER BY columns and the join they take. */
@@ -373,6 +418,7 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 		buf_puts(&q.text, "SELECT STRAIGHT_JOIN ");
 		buf_puts(&q.text, columns);
 		itx_probe_sql(&q, f);
+		stats_sql(&q, f);
 		extra_items_sql(&q, f);
 		buf_puts(&q.text, " FROM inventory_transactions t");
 		buf_puts(&q.text, time_index(f));
@@ -386,6 +432,7 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 	buf_puts(&q.text, "SELECT ");
 	buf_puts(&q.text, columns);
 	itx_probe_sql(&q, f);
+	stats_sql(&q, f);
 	extra_items_sql(&q, f);
 	buf_puts(&q.text, " FROM (SELECT t.id FROM inventory_transactions t");
 	if (f->search || sort == ITX_SORT_ITEM)
@@ -401,6 +448,8 @@ struct itx_read itx_page_columns(struct arena *a, const struct itx_filter *f,
 run:
 	rc = sql_exec(&q, out);
 	sql_release(&q);
+	if (rc >= 0 && stats_ride(f))
+		stats_take(f, out);
 	return itx_read_result(rc, f->probe, out);
 }
 

@@ -54,6 +54,12 @@ struct itx_filter {
 	 */
 	struct user_probe *probe;
 	/*
+	 * Set by the caller: itx_page's statement also reads the list's stats
+	 * into it where it can (counts->read; see itx_page). Else, and when
+	 * NULL, the caller reads them with itx_stats.
+	 */
+	struct itx_counts *counts;
+	/*
 	 * Set by a caller that wants more select items in itx_page_columns's
 	 * statement (", (uncorrelated subquery) AS label", with their parameters),
 	 * after the probe's; NULL: none.
@@ -108,6 +114,13 @@ void itx_probe_sql(struct sql *q, const struct itx_filter *f);
 /* Room for one count per ledger type (there are 7). */
 #define ITX_TYPES_MAX 16
 
+/* A list's stats: the counts over the whole filtered set per ledger type, and their total. */
+struct itx_counts {
+	long long counts[ITX_TYPES_MAX]; /* counts[i] for ledger_types[i] */
+	long long total;
+	bool read; /* a page's statement read them (itx_filter.counts); else nothing did */
+};
+
 /* Counts over the whole filtered set: counts[i] for ledger_types[i], and *total. 0 or -1. */
 int itx_stats(struct arena *a, const struct itx_filter *f, long long counts[ITX_TYPES_MAX],
               long long *total);
@@ -148,7 +161,10 @@ struct itx_read itx_read_result(int rc, struct user_probe *p, struct db_rows *ro
  * warehouse.*, item.*, stock.*, from_bin.*, to_bin.*, user.* (row_json
  * nests them). The ids are picked from the ordered index first and only those
  * rows joined, so deep pages stay cheap. ITX_READ_OK (an empty page too),
- * ITX_READ_REFUSED (f->probe's caller) or ITX_READ_FAILED.
+ * ITX_READ_REFUSED (f->probe's caller) or ITX_READ_FAILED. With f->counts the
+ * same statement reads the stats when the filters are a type and perhaps a
+ * warehouse, nothing else, and the page has a row; otherwise (an empty page
+ * too: its stats are not zero past the last page) f->counts->read stays false.
  */
 struct itx_read itx_page(struct arena *a, const struct itx_filter *f, const struct paging *pg,
                          enum itx_sort sort, bool desc, struct db_rows *out);

@@ -79,4 +79,20 @@
 	" WHERE t.tenant_id = ? AND t.id = ?"
 #define TX_GET_SQL TX_GET_SQL_WITH("")
 
+/*
+ * The stats of a list filtered by a type (and perhaps a warehouse) as one
+ * more select item of its page query: an uncorrelated scalar subquery, read
+ * once per execution, so the page and its stats are one round trip. The
+ * count of that type from the trigger-kept counts (migration 005), NULL when
+ * there are none. Bind the tenant, the warehouse with TX_STATS_WAREHOUSE, then
+ * the type. Lists of every type need a count per type: a grouped subquery
+ * (a derived table, two temporary tables) cost MariaDB more than the
+ * statement it would save (docs/PERFORMANCE.md, issue 18), so they keep theirs.
+ */
+#define TX_STATS_LABEL "_stats"
+#define TX_STATS_BEGIN                                                                             \
+	"(SELECT CAST(SUM(n) AS SIGNED) FROM inventory_transaction_counts WHERE tenant_id = ?"
+#define TX_STATS_WAREHOUSE " AND warehouse_id = ?"
+#define TX_STATS_END " AND transaction_type = ?) AS " TX_STATS_LABEL
+
 #endif

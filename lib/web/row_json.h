@@ -27,4 +27,17 @@ struct json_object *row_json(const struct db_rows *rows, size_t row);
  */
 void row_json_write(struct buf *b, const struct db_rows *rows, size_t row, struct arena *a);
 
+/* How rows' labels nest, worked out once for all of its rows (row_json_put). */
+struct row_json_shape;
+
+/* The shape of rows' objects (in arena a), or NULL for rows without labels. */
+const struct row_json_shape *row_json_shape(const struct db_rows *rows, struct arena *a);
+
+/*
+ * row_json_write with the shape of rows made once: a list writes many rows of one shape.
+ * A NULL shape, or a row past the last, writes {}.
+ */
+void row_json_put(struct buf *b, const struct row_json_shape *shape, const struct db_rows *rows,
+                  size_t row, struct arena *a);
+
 #endif

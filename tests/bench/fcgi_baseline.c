@@ -56,6 +56,10 @@ static const char failed[] = "Status: 500 Internal Server Error\r\n"
  *                                             with its six related records (F1)
  *   /bench/floor/list/TENANT/WAREHOUSE/TYPE   S2's page: 20 of them in the
  *                                             list index's order (F2)
+ *   /bench/floor/list2/TENANT/WAREHOUSE/TYPE  S2 before issue 18: its stats,
+ *                                             then the page, two round trips (F2t)
+ *   /bench/floor/list1/TENANT/WAREHOUSE/TYPE  S2's one statement: the page with
+ *                                             its stats riding on it (F2s)
  *   /bench/floor/listing/TENANT/WAREHOUSE/TYPE  S3's page: the same rows, the
  *                                             columns the admin listing shows (F3)
  *   /bench/floor/pick/N                       the least a durable pick writes:
@@ -78,6 +82,8 @@ enum floor_kind {
 	FLOOR_ROW,
 	FLOOR_GET,
 	FLOOR_LIST,
+	FLOOR_LIST_STATS,
+	FLOOR_STATS,
 	FLOOR_LISTING,
 	FLOOR_TAKE,
 	FLOOR_BOOK,
@@ -98,6 +104,12 @@ static const char *const floor_sql[FLOOR_KINDS] = {
                   " FROM inventory_transactions t WHERE t.tenant_id = ? AND t.id = ?",
     [FLOOR_GET] = TX_GET_SQL,
     [FLOOR_LIST] = FLOOR_PAGE_SQL(TX_FLAT_COLUMNS TX_NESTED_COLUMNS),
+    [FLOOR_LIST_STATS] = FLOOR_PAGE_SQL(TX_FLAT_COLUMNS TX_NESTED_COLUMNS
+                                        ", " TX_STATS_BEGIN TX_STATS_WAREHOUSE TX_STATS_END),
+    /* The stats statement S2 ran before its page until issue 18 (stock/itx.c). */
+    [FLOOR_STATS] = "SELECT transaction_type, CAST(SUM(n) AS SIGNED) FROM"
+                    " inventory_transaction_counts WHERE tenant_id = ? AND warehouse_id = ?"
+                    " AND transaction_type = ? GROUP BY transaction_type",
     [FLOOR_LISTING] = FLOOR_PAGE_SQL(TX_LISTING_COLUMNS),
     [FLOOR_TAKE] =
         "UPDATE " FLOOR_DB ".stocks SET quantity = quantity - 1, updated_at = UTC_TIMESTAMP(6)"
@@ -204,11 +216,11 @@ static int floor_open(const char *socket_path)
 static long floor_run(enum floor_kind k, char **args, int nargs)
 {
 	MYSQL_STMT *st = floor_stmt[k];
-	MYSQL_BIND par[3];
+	MYSQL_BIND par[6];
 	long rows = 0;
 	int rc;
 
-	if (nargs != (int)mysql_stmt_param_count(st) || nargs > 3)
+	if (nargs != (int)mysql_stmt_param_count(st) || nargs > 6)
 		return -1;
 	memset(par, 0, sizeof(par));
 	for (int i = 0; i < nargs; i++) {
@@ -293,6 +305,17 @@ static int floor_request(FCGX_Request *req)
 		return floor_run(FLOOR_GET, part + 1, 2) == 1 ? 0 : -1;
 	if (strcmp(part[0], "list") == 0 && n == 4)
 		return floor_run(FLOOR_LIST, part + 1, 3) >= 0 ? 0 : -1;
+	if (strcmp(part[0], "list2") == 0 && n == 4)
+		return floor_run(FLOOR_STATS, part + 1, 3) >= 0 &&
+		               floor_run(FLOOR_LIST, part + 1, 3) >= 0
+		           ? 0
+		           : -1;
+	if (strcmp(part[0], "list1") == 0 && n == 4) {
+		/* The stats' tenant, warehouse and type (in the select list), then the page's. */
+		char *args[] = {part[1], part[2], part[3], part[1], part[2], part[3]};
+
+		return floor_run(FLOOR_LIST_STATS, args, 6) >= 0 ? 0 : -1;
+	}
 	if (strcmp(part[0], "listing") == 0 && n == 4)
 		return floor_run(FLOOR_LISTING, part + 1, 3) >= 0 ? 0 : -1;
 	if (strcmp(part[0], "pick") == 0 && n == 2)

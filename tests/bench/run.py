@@ -14,7 +14,7 @@ the same nginx with the same socket type, worker count and keepalive, measured i
 absolute figures drift on shared machines, the ratio much less. The table also goes to
 tests/bench/results/<time>.txt.
 
-The floors (B1, F1, F1r, F2, F3, F4, F4p) are the same responder running a scenario's own statements and
+The floors (B1, F1, F1r, F2, F2t, F2s, F3, F4, F4p) are the same responder running a scenario's own statements and
 nothing else (no token, no JSON): a scenario does at least that work, so its ratio stays under its
 floor's, and a target above a floor cannot be reached on this machine by any handler.
 """
@@ -356,6 +356,11 @@ def main():
                   token=read_token, file=s2)
     b.floor("F2", "S2", "floor of S2: the page query alone",
             ["/bench/floor/list/%s/%s/%s" % (ident(1, t, t), w, ty) for w, ty in filters])
+    # Issue 18: S2's two statements before (stats, then the page) and its one statement now.
+    b.floor("F2t", "S2", "floor of S2 before: stats, then page",
+            ["/bench/floor/list2/%s/%s/%s" % (ident(1, t, t), w, ty) for w, ty in filters])
+    b.floor("F2s", "S2", "floor of S2: page + stats, one statement",
+            ["/bench/floor/list1/%s/%s/%s" % (ident(1, t, t), w, ty) for w, ty in filters])
 
     # S3: the same page as HTML under /admin/, authenticated by the cookie.
     if b.want("S3"):

@@ -109,6 +109,27 @@ static void test_truncate(void **state)
 	buf_release(&b);
 }
 
+/* JSON strings: the short escapes, \u00XX for the other controls, everything else as it is. */
+static void test_json_str(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	buf_put_json_str(&b, "plain / caf\xc3\xa9");
+	assert_string_equal(buf_cstr(&b), "\"plain / caf\xc3\xa9\"");
+	buf_reset(&b);
+	buf_put_json_str(&b, "q\"b\\n\nr\rt\tb\bf\f\x01\x1f");
+	assert_string_equal(buf_cstr(&b), "\"q\\\"b\\\\n\\nr\\rt\\tb\\bf\\f\\u0001\\u001f\"");
+	buf_reset(&b);
+	buf_put_json_str(&b, "");
+	assert_string_equal(buf_cstr(&b), "\"\"");
+	assert_true(buf_json_escapes('"') && buf_json_escapes('\\') && buf_json_escapes('\n'));
+	assert_false(buf_json_escapes('a') || buf_json_escapes('/') || buf_json_escapes('\0') ||
+	             buf_json_escapes((char)0xc3));
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +139,7 @@ int main(void)
 	    cmocka_unit_test(test_growth_and_long_format),
 	    cmocka_unit_test(test_reset_keeps_memory),
 	    cmocka_unit_test(test_truncate),
+	    cmocka_unit_test(test_json_str),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -562,6 +562,67 @@ static void test_page_and_csv_batches(void **state)
 	assert_non_null(strstr(itx_csv_header, "transaction_type"));
 }
 
+/* The stats read by a typed page's statement equal itx_stats' own, and leave no column behind. */
+static void test_page_reads_the_stats(void **state)
+{
+	struct kvlist q = {0};
+	struct itx_filter f;
+	struct itx_counts c;
+	struct paging pg = {1, 20}, past = {2, 20};
+	struct fake_probe fp = {0};
+	struct user_probe probe = {USER, TENANT, fake_admit, &fp, false};
+	struct db_rows plain, rows;
+	const char *msg = NULL;
+	long long counts[ITX_TYPES_MAX], total = -1;
+
+	(void)state;
+	need_db();
+	kvlist_add(arena, &q, "warehouse_id", WAREHOUSE);
+	kvlist_add(arena, &q, "transaction_type", "initial_stock");
+	assert_int_equal(itx_filter_read(arena, TENANT, &q, &f, &msg), 0);
+	assert_int_equal(itx_stats(arena, &f, counts, &total), 0);
+	assert_true(total > 0);
+	assert_int_equal(itx_page(arena, &f, &pg, ITX_SORT_TIME, true, &plain).outcome,
+	                 ITX_READ_OK);
+
+	/* With the probe too: both columns are read and taken out. */
+	memset(&c, 0, sizeof(c));
+	f.counts = &c;
+	f.probe = &probe;
+	assert_int_equal(itx_page(arena, &f, &pg, ITX_SORT_TIME, true, &rows).outcome, ITX_READ_OK);
+	assert_true(c.read);
+	assert_true(probe.taken);
+	assert_int_equal(c.total, total);
+	assert_memory_equal(c.counts, counts, sizeof(counts));
+	assert_int_equal(rows.ncols, plain.ncols);
+	assert_int_equal(rows.nrows, plain.nrows);
+	assert_int_equal(db_col(&rows, "_stats"), -1);
+
+	/* Past the last page nothing carries them: the caller reads them itself. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(itx_page(arena, &f, &past, ITX_SORT_TIME, true, &rows).outcome,
+	                 ITX_READ_OK);
+	assert_int_equal(rows.nrows, 0);
+	assert_false(c.read);
+
+	/* Other orders (the derived table) carry them too; a list of every type (a count per
+	 * type) and other filters read them on their own. */
+	f.probe = NULL;
+	assert_int_equal(itx_page(arena, &f, &pg, ITX_SORT_TYPE, false, &rows).outcome,
+	                 ITX_READ_OK);
+	assert_true(c.read && c.total == total);
+	assert_int_equal(rows.ncols, plain.ncols);
+	memset(&c, 0, sizeof(c));
+	f.type = NULL;
+	assert_int_equal(itx_page(arena, &f, &pg, ITX_SORT_TIME, true, &rows).outcome, ITX_READ_OK);
+	assert_false(c.read);
+	assert_int_equal(rows.ncols, plain.ncols);
+	f.type = "initial_stock";
+	f.item_id = ITEM;
+	assert_int_equal(itx_page(arena, &f, &pg, ITX_SORT_TIME, true, &rows).outcome, ITX_READ_OK);
+	assert_false(c.read);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +636,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_create_move_of_the_whole_record, case_setup),
 	    cmocka_unit_test_setup(test_get_outcomes_and_the_probe, case_setup),
 	    cmocka_unit_test_setup(test_page_and_csv_batches, case_setup),
+	    cmocka_unit_test_setup(test_page_reads_the_stats, case_setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

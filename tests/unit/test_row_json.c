@@ -117,6 +117,39 @@ static void test_row_json_write(void **state)
 	buf_release(&b);
 }
 
+/* One shape serves every row of a result: rows whose nested groups are null in some rows only. */
+static void test_row_json_put_many_rows(void **state)
+{
+	static const char query[] =
+	    "SELECT 'a' AS id, CAST(9223372036854775807 AS SIGNED) AS n, 'w' AS `w.id`,"
+	    " NULL AS `w.name`, NULL AS `b.id`"
+	    " UNION ALL SELECT 'b', CAST(-7 AS SIGNED), NULL, NULL, 'b1'"
+	    " UNION ALL SELECT NULL, CAST(0 AS SIGNED), NULL, 'x\ty', NULL";
+	const struct row_json_shape *shape;
+	struct db_rows rows;
+	struct buf b;
+
+	NEED_DB();
+	buf_init(&b);
+	assert_int_equal(db_exec(arena, &rows, query, ""), 0);
+	assert_int_equal(rows.nrows, 3);
+	shape = row_json_shape(&rows, arena);
+	for (size_t i = 0; i < rows.nrows; i++) {
+		json_object *o = row_json(&rows, i);
+
+		buf_reset(&b);
+		row_json_put(&b, shape, &rows, i, arena);
+		assert_string_equal(
+		    buf_cstr(&b), json_object_to_json_string_ext(
+		                      o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	buf_reset(&b);
+	row_json_put(&b, shape, &rows, 3, arena);
+	assert_string_equal(buf_cstr(&b), "{}");
+	buf_release(&b);
+}
+
 /* The JSON value at a dotted label of a row_json object, as text (NULL for null/missing). */
 static const char *json_text_at(json_object *o, const char *label)
 {
@@ -200,6 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_row_json),
 	    cmocka_unit_test(test_row_json_write),
+	    cmocka_unit_test(test_row_json_put_many_rows),
 	    cmocka_unit_test(test_cell_text),
 	    cmocka_unit_test(test_row_json_added_cols),
 	};
