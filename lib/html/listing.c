@@ -90,41 +90,76 @@ static void add_param(struct buf *b, char *sep, const char *name, const char *va
 	*sep = '&';
 }
 
+/* What the links of a page start from: its path and the parameters of r they keep. */
+struct links {
+	struct request *r;
+	const char *path;
+	/* Per item of r->query: "name=value" percent-encoded once for all the page's links, or
+	 * NULL when links leave it out (empty, or no parameter links keep). */
+	const char **kept;
+};
+
+static struct links links_of(struct request *r, const struct listing *l, const char *path)
+{
+	struct links k = {r, path, arena_alloc(r->arena, (r->query.n + 1) * sizeof(char *))};
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < r->query.n; i++) {
+		const struct kv *kv = &r->query.items[i];
+		char sep = 0;
+
+		k.kept[i] = NULL;
+		if (!*kv->value || !kept_param(l, kv->key))
+			continue;
+		buf_reset(&b);
+		add_param(&b, &sep, kv->key, kv->value);
+		/* Without the separator add_param put first. */
+		k.kept[i] = arena_strndup(r->arena, buf_cstr(&b) + 1, b.len - 1);
+	}
+	buf_release(&b);
+	return k;
+}
+
 /*
  * path?<kept parameters of r, but those named in set>&<set>: set holds
  * name, value pairs (NULL-terminated); a NULL value drops the name.
  */
-static char *link_to(struct request *r, const struct listing *l, const char *path,
-                     const char *const *set)
+static char *link_to(const struct links *k, const char *const *set)
 {
+	const struct request *r = k->r;
 	struct buf b;
 	char sep = '?';
 	char *out;
 
 	buf_init(&b);
-	buf_puts(&b, path);
+	buf_puts(&b, k->path);
 	for (size_t i = 0; i < r->query.n; i++) {
-		const struct kv *kv = &r->query.items[i];
 		bool overridden = false;
 
-		for (size_t k = 0; set[k]; k += 2)
-			overridden |= strcmp(set[k], kv->key) == 0;
-		if (!overridden && *kv->value && kept_param(l, kv->key))
-			add_param(&b, &sep, kv->key, kv->value);
+		if (!k->kept[i])
+			continue;
+		for (size_t s = 0; set[s]; s += 2)
+			overridden |= strcmp(set[s], r->query.items[i].key) == 0;
+		if (overridden)
+			continue;
+		buf_putc(&b, sep);
+		buf_puts(&b, k->kept[i]);
+		sep = '&';
 	}
-	for (size_t k = 0; set[k]; k += 2)
-		if (set[k + 1])
-			add_param(&b, &sep, set[k], set[k + 1]);
-	out = arena_strdup(r->arena, buf_cstr(&b));
+	for (size_t s = 0; set[s]; s += 2)
+		if (set[s + 1])
+			add_param(&b, &sep, set[s], set[s + 1]);
+	out = arena_strndup(r->arena, buf_cstr(&b), b.len);
 	buf_release(&b);
 	return out;
 }
 
-static char *page_link(struct request *r, const struct listing *l, const char *path, long long page)
+static char *page_link(const struct links *k, long long page)
 {
-	const char *set[] = {"page", arena_sprintf(r->arena, "%lld", page), NULL};
+	const char *set[] = {"page", arena_sprintf(k->r->arena, "%lld", page), NULL};
 
-	return link_to(r, l, path, set);
+	return link_to(k, set);
 }
 
 /* ---- cells ------------------------------------------------------------------------ */
@@ -184,41 +219,118 @@ static int *column_indexes(struct arena *a, const struct listing *l, const struc
 	return idx;
 }
 
-/* The cells of one row: text, link, alignment and badge of each column. */
-static struct view *cells_view(struct request *r, const struct listing *l,
-                               const struct db_rows *rows, size_t row, const int *idx, int id_col,
-                               struct buf *scratch)
+/* What the table's rows are written from, when the page is rendered. */
+struct table_rows {
+	struct arena *a;
+	const struct listing *l;
+	const struct db_rows *rows;
+	const int *idx;   /* column_indexes */
+	int id_col;       /* -1: no "id" column, no links */
+	const char *zone; /* the time zone of LIST_TIME cells */
+};
+
+static void raw(struct buf *out, const char *markup)
 {
-	struct arena *a = r->arena;
-	struct view *cells = view_list(a);
-	const char *id = id_col < 0 ? NULL : db_cell_text(a, rows, row, (size_t)id_col);
-	size_t i = 0;
+	html_raw(out, markup, strlen(markup));
+}
 
-	for (const struct listing_col *c = l->cols; c->label; c++, i++) {
-		struct view *cell = view_map(a);
-		const char *href = NULL;
-
-		if (c->link && id) {
-			buf_reset(scratch);
-			buf_puts(scratch, c->link);
-			html_url_arg(scratch, id);
-			href = arena_strndup(a, buf_cstr(scratch), scratch->len);
-		}
-		view_set_str(cell, "text", cell_text(r, a, c, rows, row, idx[i]));
-		/* At phone width a row is a card of "label: value" lines (style.css). */
-		view_set_str(cell, "label", c->label);
-		view_set_str(cell, "href", href);
-		view_set_bool(cell, "num", c->kind == LIST_NUM);
-		view_set_bool(cell, "badge", c->kind == LIST_BADGE);
-		view_push(cells, cell);
+/*
+ * The link of a cell, c->link followed by the record's id, as html_url wrote
+ * it whole: the id, percent-encoded, has nothing but A-Z a-z 0-9 - . _ ~ %,
+ * so it can neither make the link's start another scheme nor need escaping
+ * in the attribute; whether the link is safe is the column's fixed path's to
+ * say.
+ */
+static void write_link(struct buf *out, const char *link, const char *id)
+{
+	if (!html_url_safe(link)) {
+		raw(out, "#");
+		return;
 	}
-	return cells;
+	html_attr(out, link);
+	html_url_arg(out, id);
+}
+
+/*
+ * One cell, as table.html wrote it from a map per cell: the label (at phone
+ * width a row is a card of "label: value" lines, style.css), the alignment,
+ * then a link to the record id, a badge, the text, or a dash for none.
+ */
+static void write_cell(struct buf *out, const struct listing_col *c, const char *text,
+                       const char *id)
+{
+	raw(out, "<td data-label=\"");
+	html_attr(out, c->label);
+	raw(out, c->kind == LIST_NUM ? "\" class=\"num\">" : "\">");
+	if (c->link && id) {
+		raw(out, "<a href=\"");
+		write_link(out, c->link, id);
+		raw(out, "\">");
+		html_txt(out, text);
+		raw(out, "</a>");
+	} else if (c->kind == LIST_BADGE) {
+		raw(out, "<span class=\"badge ");
+		html_attr(out, text);
+		raw(out, "\">");
+		html_txt(out, text);
+		raw(out, "</span>");
+	} else {
+		html_txt(out, text);
+		if (!*text)
+			raw(out, "<span class=\"muted\">\xE2\x80\x93</span>");
+	}
+	raw(out, "</td>\n");
+}
+
+/* The view_write_fn of the table's rows: one <tr> per row, a cell per column. */
+static void write_rows(struct buf *out, const void *arg)
+{
+	const struct table_rows *t = arg;
+
+	for (size_t row = 0; row < t->rows->nrows; row++) {
+		const char *id =
+		    t->id_col < 0 ? NULL : db_cell_text(t->a, t->rows, row, (size_t)t->id_col);
+		size_t i = 0;
+
+		raw(out, "<tr>\n");
+		for (const struct listing_col *c = t->l->cols; c->label; c++, i++) {
+			const char *s = t->idx[i] < 0
+			                    ? NULL
+			                    : db_cell_text(t->a, t->rows, row, (size_t)t->idx[i]);
+
+			if (s && c->kind == LIST_TIME)
+				s = tz_text(t->a, t->zone, s);
+			write_cell(out, c, s ? s : "", id);
+		}
+		raw(out, "</tr>\n");
+	}
+}
+
+/* The rows of a page for write_rows, kept in the request's arena until the page is rendered. */
+static struct table_rows *table_rows(struct request *r, const struct listing *l,
+                                     const struct db_rows *rows)
+{
+	struct table_rows *t = arena_alloc(r->arena, sizeof(*t));
+	struct db_rows *kept = arena_alloc(r->arena, sizeof(*kept));
+
+	*kept = *rows;
+	t->a = r->arena;
+	t->l = l;
+	t->rows = kept;
+	t->idx = column_indexes(r->arena, l, rows);
+	t->id_col = db_col(rows, "id");
+	t->zone = NULL;
+	/* The zone as the rows found it (they may carry it), before the page goes on. */
+	for (const struct listing_col *c = l->cols; c->label && rows->nrows; c++)
+		if (c->kind == LIST_TIME)
+			t->zone = page_zone(r);
+	return t;
 }
 
 /* ---- the table, its header and pager ----------------------------------------------- */
 
 static struct view *columns_view(struct request *r, const struct listing *l,
-                                 const struct listing_query *q, const char *path)
+                                 const struct listing_query *q, const struct links *k)
 {
 	struct view *cols = view_list(r->arena);
 
@@ -232,7 +344,7 @@ static struct view *columns_view(struct request *r, const struct listing *l,
 
 		view_set_str(o, "label", col_label(r, c));
 		view_set_bool(o, "num", c->kind == LIST_NUM);
-		view_set_str(o, "sort_href", c->sort ? link_to(r, l, path, set) : NULL);
+		view_set_str(o, "sort_href", c->sort ? link_to(k, set) : NULL);
 		view_set_str(o, "arrow",
 		             sorted ? (q->desc ? "\xE2\x96\xBC" : "\xE2\x96\xB2") : NULL);
 		view_set_str(o, "aria_sort",
@@ -242,23 +354,23 @@ static struct view *columns_view(struct request *r, const struct listing *l,
 	return cols;
 }
 
-static void pager_page(struct request *r, const struct listing *l, const char *path,
-                       struct view *pages, long long n, long long current)
+static void pager_page(const struct links *k, struct view *pages, long long n, long long current)
 {
-	struct view *o = view_map(r->arena);
+	struct view *o = view_map(k->r->arena);
 
 	view_set_int(o, "number", n);
 	view_set_bool(o, "gap", n == 0);
 	view_set_bool(o, "current", n == current);
-	view_set_str(o, "href", n ? page_link(r, l, path, n) : NULL);
+	view_set_str(o, "href", n ? page_link(k, n) : NULL);
 	view_push(pages, o);
 }
 
 /* Page numbers: the first, the last, and PAGER_SPAN around the current one, gaps between; NULL
  * when there is one page only. */
-static struct view *pager_view(struct request *r, const struct listing *l, const char *path,
-                               const struct listing_query *q, long long total)
+static struct view *pager_view(const struct links *k, const struct listing_query *q,
+                               long long total)
 {
+	struct request *r = k->r;
 	long long last = total ? (total + q->limit - 1) / q->limit : 1;
 	struct view *o, *pages;
 	long long from = q->page - PAGER_SPAN, to = q->page + PAGER_SPAN;
@@ -273,18 +385,18 @@ static struct view *pager_view(struct request *r, const struct listing *l, const
 	if (to > last)
 		to = last;
 	if (from > 1)
-		pager_page(r, l, path, pages, 1, q->page);
+		pager_page(k, pages, 1, q->page);
 	if (from > 2)
-		pager_page(r, l, path, pages, 0, q->page);
+		pager_page(k, pages, 0, q->page);
 	for (long long n = from; n <= to; n++)
-		pager_page(r, l, path, pages, n, q->page);
+		pager_page(k, pages, n, q->page);
 	if (to < last - 1)
-		pager_page(r, l, path, pages, 0, q->page);
+		pager_page(k, pages, 0, q->page);
 	if (to < last)
-		pager_page(r, l, path, pages, last, q->page);
+		pager_page(k, pages, last, q->page);
 	view_set(o, "pages", pages);
-	view_set_str(o, "prev", q->page > 1 ? page_link(r, l, path, q->page - 1) : NULL);
-	view_set_str(o, "next", q->page < last ? page_link(r, l, path, q->page + 1) : NULL);
+	view_set_str(o, "prev", q->page > 1 ? page_link(k, q->page - 1) : NULL);
+	view_set_str(o, "next", q->page < last ? page_link(k, q->page + 1) : NULL);
 	view_set_int(o, "page", q->page);
 	view_set_int(o, "last", last);
 	return o;
@@ -328,10 +440,9 @@ static int table_at(struct request *r, const struct listing *l, const char *path
 {
 	struct listing_query q;
 	struct db_rows rows;
-	struct view *out;
-	struct buf scratch;
+	struct links links;
 	long long total;
-	int status, *idx, id_col;
+	int status;
 	size_t n;
 
 	if ((status = parse_query(r, l, &q, msg)) != 0)
@@ -340,26 +451,16 @@ static int table_at(struct request *r, const struct listing *l, const char *path
 	if ((status = fetch_rows(r, r->arena, l, &q, view, &rows, &total, msg)) != 0)
 		return status;
 	note_fingerprints(r, choices, &rows);
-	out = view_list(r->arena);
 	n = rows.nrows;
-	idx = column_indexes(r->arena, l, &rows);
-	id_col = db_col(&rows, "id");
-	buf_init(&scratch);
-	for (size_t i = 0; i < n; i++) {
-		struct view *row = view_map(r->arena);
-
-		view_set(row, "cells", cells_view(r, l, &rows, i, idx, id_col, &scratch));
-		view_push(out, row);
-	}
-	buf_release(&scratch);
-	view_set(view, "columns", columns_view(r, l, &q, path));
-	view_set(view, "rows", out);
+	links = links_of(r, l, path);
+	view_set(view, "columns", columns_view(r, l, &q, &links));
+	view_set_writer(view, "rows", write_rows, table_rows(r, l, &rows));
 	view_set_bool(view, "has_rows", n > 0);
 	view_set_int(view, "total", total);
 	view_set_bool(view, "any", total > 0);
 	view_set_int(view, "first", n ? (q.page - 1) * q.limit + 1 : 0);
 	view_set_int(view, "last_row", (q.page - 1) * q.limit + (long long)n);
-	view_set(view, "pager", pager_view(r, l, path, &q, total));
+	view_set(view, "pager", pager_view(&links, &q, total));
 	return 0;
 }
 
@@ -678,6 +779,7 @@ void listing_page(struct request *r, const struct listing *l)
 	const char *format = req_query(r, "format"), *msg = "Internal server error";
 	const char *csv_set[] = {"format", "csv", "page", NULL, NULL};
 	struct listing_choice *choices;
+	struct links csv_links;
 	struct view *view;
 	int status;
 
@@ -689,7 +791,8 @@ void listing_page(struct request *r, const struct listing *l)
 	}
 	view = view_map(r->arena);
 	view_set_str(view, "path", l->path);
-	view_set_str(view, "csv_href", link_to(r, l, l->path, csv_set));
+	csv_links = links_of(r, l, l->path);
+	view_set_str(view, "csv_href", link_to(&csv_links, csv_set));
 	/* The table first: its query may read the selects' fingerprints along
 	 * (listing_choices_items). */
 	choices = page_choices(r, l);

@@ -778,6 +778,7 @@ static bool truthy(const struct view *v)
 		return view_bool(v);
 	case VIEW_INT:
 	case VIEW_MAP:
+	case VIEW_WRITER:
 		return true;
 	case VIEW_STR:
 		return *view_str(v) != '\0';
@@ -809,6 +810,9 @@ static void write_value(struct buf *out, enum esc e, const struct view *x)
 	char num[32];
 	const char *s = text_of(x, num, sizeof(num));
 
+	/* A writer's output is markup, which only text may hold. */
+	if (e == ESC_TEXT && view_kind(x) == VIEW_WRITER)
+		view_write(x, out);
 	if (!s)
 		return;
 	switch (e) {

@@ -4,8 +4,9 @@
  * in.
  *
  *   {{name}} {{a.b}} {{.}}   a value: strings as they are, numbers in decimal, null and
- *                            objects as nothing; names are looked up from the innermost
- *                            section outwards
+ *                            objects as nothing, a writer (view_set_writer) its markup in
+ *                            text and nothing elsewhere; names are looked up from the
+ *                            innermost section outwards
  *   {{#name}}...{{/name}}    a section: once per element of a list, once for any other
  *                            true value (pushed as the innermost context); skipped for
  *                            false, null, "" and empty lists (numbers, 0 too, are true)

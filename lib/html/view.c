@@ -26,7 +26,14 @@ struct view {
 		long long i;
 		const char *s;
 		struct container *c;
+		const struct writer *w;
 	} u;
+};
+
+/* A view_set_writer's function and its argument. */
+struct writer {
+	view_write_fn fn;
+	const void *arg;
 };
 
 struct entry {
@@ -125,6 +132,23 @@ void view_set_str(struct view *map, const char *key, const char *str)
 
 	v->kind = str ? VIEW_STR : VIEW_NULL;
 	v->u.s = str;
+}
+
+void view_set_writer(struct view *map, const char *key, view_write_fn fn, const void *arg)
+{
+	struct view *v = &entry_of(map, key)->value;
+	struct writer *w = arena_alloc(map->u.c->a, sizeof(*w));
+
+	w->fn = fn;
+	w->arg = arg;
+	v->kind = VIEW_WRITER;
+	v->u.w = w;
+}
+
+void view_write(const struct view *v, struct buf *out)
+{
+	if (v && v->kind == VIEW_WRITER)
+		v->u.w->fn(out, v->u.w->arg);
 }
 
 void view_set_int(struct view *map, const char *key, long long i)

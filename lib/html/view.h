@@ -16,9 +16,10 @@
 #include <stddef.h>
 
 struct arena;
+struct buf;
 struct db_rows;
 
-enum view_kind { VIEW_NULL = 0, VIEW_BOOL, VIEW_INT, VIEW_STR, VIEW_LIST, VIEW_MAP };
+enum view_kind { VIEW_NULL = 0, VIEW_BOOL, VIEW_INT, VIEW_STR, VIEW_LIST, VIEW_MAP, VIEW_WRITER };
 
 struct view;
 
@@ -36,6 +37,23 @@ void view_set(struct view *map, const char *key, struct view *v);
 void view_set_str(struct view *map, const char *key, const char *str);
 void view_set_int(struct view *map, const char *key, long long i);
 void view_set_bool(struct view *map, const char *key, bool b);
+
+/*
+ * Writes a part of a page onto out through html/html.h: fixed markup with
+ * html_raw, every piece of data through its escaping function.
+ */
+typedef void (*view_write_fn)(struct buf *out, const void *arg);
+
+/*
+ * Sets key of map to a writer: a template's {{key}} in text calls fn(out,
+ * arg) where it would write an escaped value, so a large part (the rows of a
+ * listing's table) is written without a map per piece; in sections it is
+ * true, anywhere else it writes nothing. arg lives as long as the view.
+ */
+void view_set_writer(struct view *map, const char *key, view_write_fn fn, const void *arg);
+
+/* Calls v's writer onto out; nothing for any other value. */
+void view_write(const struct view *v, struct buf *out);
 
 /* Appends v (a map or list, shared as by view_set) to list. */
 void view_push(struct view *list, struct view *v);

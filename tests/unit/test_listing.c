@@ -199,13 +199,26 @@ static const char *at(const struct view *v, const char *list, size_t i, const ch
 	return view_str(view_get(view_at(view_get(v, list), i), key));
 }
 
+/* How often needle occurs in s. */
+static size_t count(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
 static void test_table(void **state)
 {
 	struct fixture x;
 	struct request *r = get(&x, "page=2&limit=10&search=a%26b&junk=1&status=");
 	struct view *v = view_map(a);
-	const struct view *row, *cell, *pages;
+	const struct view *pages;
 	const char *msg = NULL;
+	struct buf html;
 
 	(void)state;
 	assert_int_equal(listing_table(r, &things, v, &msg), 0);
@@ -233,23 +246,27 @@ static void test_table(void **state)
 	assert_string_equal(at(v, "columns", 3, "arrow"), "\xE2\x96\xBC");
 	assert_string_equal(at(v, "columns", 3, "aria_sort"), "descending");
 	assert_null(at(v, "columns", 0, "arrow"));
-	/* Cells: text as shown, the link with the id percent-encoded, alignment and badge. */
-	assert_int_equal(view_len(view_get(v, "rows")), 10);
-	row = view_get(view_at(view_get(v, "rows"), 0), "cells");
-	assert_int_equal(view_len(row), 5);
-	cell = view_at(row, 0);
-	assert_string_equal(view_str(view_get(cell, "text")), "C10");
-	assert_string_equal(view_str(view_get(cell, "href")), "/admin/things/id%2F10");
-	assert_string_equal(view_str(view_get(view_at(row, 1), "text")), "100");
-	assert_true(view_bool(view_get(view_at(row, 1), "num")));
-	assert_int_equal(view_kind(view_get(view_at(row, 1), "href")), VIEW_NULL);
-	assert_string_equal(view_str(view_get(view_at(row, 2), "text")), "active");
-	assert_true(view_bool(view_get(view_at(row, 2), "badge")));
-	assert_string_equal(view_str(view_get(view_at(row, 3), "text")), "2024-01-02 03:04:05");
-	assert_string_equal(view_str(view_get(view_at(row, 4), "text")), "S10");
-	/* A NULL cell shows as "". */
-	row = view_get(view_at(view_get(v, "rows"), 2), "cells");
-	assert_string_equal(view_str(view_get(view_at(row, 4), "text")), "");
+	/* Cells, written at rendering time: text as shown, the link with the id percent-encoded,
+	 * alignment and badge, a dash for none. */
+	assert_int_equal(view_kind(view_get(v, "rows")), VIEW_WRITER);
+	buf_init(&html);
+	view_write(view_get(v, "rows"), &html);
+	assert_non_null(
+	    strstr(buf_cstr(&html),
+	           "<tr>\n<td data-label=\"Code\"><a href=\"/admin/things/id%2F10\">C10</a></td>\n"
+	           "<td data-label=\"Qty\" class=\"num\">100</td>\n"
+	           "<td data-label=\"Status\"><span class=\"badge active\">active</span></td>\n"
+	           "<td data-label=\"When\">2024-01-02 03:04:05</td>\n"
+	           "<td data-label=\"Item\">S10</td>\n</tr>\n<tr>\n"));
+	/* A NULL cell shows a dash; 10 rows of 5 cells. */
+	assert_non_null(strstr(buf_cstr(&html), "id%2F12\">C12</a></td>\n"));
+	assert_non_null(strstr(buf_cstr(&html), "<td data-label=\"Item\"><span class=\"muted\">"
+	                                        "\xE2\x80\x93</span></td>\n</tr>\n<tr>\n"
+	                                        "<td data-label=\"Code\"><a href=\"/admin/things/"
+	                                        "id%2F13\""));
+	assert_int_equal(count(buf_cstr(&html), "<tr>\n"), 10);
+	assert_int_equal(count(buf_cstr(&html), "</td>\n"), 50);
+	buf_release(&html);
 	/* Pager of 5 pages on page 2: 1 2 3 4 5 (span 2 around 2, then the last). */
 	pages = view_get(view_get(v, "pager"), "pages");
 	assert_int_equal(view_len(pages), 5);
@@ -262,6 +279,38 @@ static void test_table(void **state)
 	assert_string_equal(view_str(view_get(view_get(v, "pager"), "next")),
 	                    "/admin/things?limit=10&search=a%26b&page=3");
 	assert_int_equal(view_int(view_get(view_get(v, "pager"), "last")), 5);
+	done(&x);
+}
+
+/* Links whose fixed path is no safe URL start: "#", as html_url writes any unsafe URL. */
+static const struct listing_col unsafe_cols[] = {
+    {"Code", "code", LIST_TEXT, "code", NULL, "javascript:go/"},
+    {"Qty", "qty", LIST_NUM, "qty", NULL, "//elsewhere/"},
+    {"When", "at", LIST_TIME, "when", NULL, "/"},
+    {0},
+};
+
+static void test_unsafe_links(void **state)
+{
+	struct fixture x;
+	struct request *r = get(&x, "");
+	struct listing l = things;
+	struct view *v = view_map(a);
+	const char *msg = NULL;
+	struct buf html;
+
+	(void)state;
+	l.cols = unsafe_cols;
+	assert_int_equal(listing_table(r, &l, v, &msg), 0);
+	buf_init(&html);
+	view_write(view_get(v, "rows"), &html);
+	/* A path "/" and the id: the id's "/" is encoded, so it cannot make "//host". */
+	assert_non_null(strstr(buf_cstr(&html),
+	                       "<tr>\n<td data-label=\"Code\"><a href=\"#\">C1</a>"
+	                       "</td>\n<td data-label=\"Qty\" class=\"num\"><a "
+	                       "href=\"#\">10</a></td>\n<td data-label=\"When\"><a "
+	                       "href=\"/id%2F1\">"));
+	buf_release(&html);
 	done(&x);
 }
 
@@ -531,11 +580,12 @@ static void test_csv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_label),          cmocka_unit_test(test_value),
-	    cmocka_unit_test(test_table),          cmocka_unit_test(test_pager_gaps),
-	    cmocka_unit_test(test_page_and_limit), cmocka_unit_test(test_set_query),
-	    cmocka_unit_test(test_choice_exists),  cmocka_unit_test(test_page),
-	    cmocka_unit_test(test_empty),          cmocka_unit_test(test_csv),
+	    cmocka_unit_test(test_label),      cmocka_unit_test(test_value),
+	    cmocka_unit_test(test_table),      cmocka_unit_test(test_unsafe_links),
+	    cmocka_unit_test(test_pager_gaps), cmocka_unit_test(test_page_and_limit),
+	    cmocka_unit_test(test_set_query),  cmocka_unit_test(test_choice_exists),
+	    cmocka_unit_test(test_page),       cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_csv),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

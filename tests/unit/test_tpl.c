@@ -219,6 +219,28 @@ static void test_built_views(void **state)
 	arena_free(a);
 }
 
+/* A view_write_fn for test_writer: its argument, as markup. */
+static void write_arg(struct buf *b, const void *arg)
+{
+	buf_puts(b, arg);
+}
+
+static void test_writer(void **state)
+{
+	struct arena *a = arena_new(1024);
+	struct view *ctx = view_map(a);
+
+	(void)state;
+	view_set_writer(ctx, "w", write_arg, "<b>x</b>");
+	/* Its markup in text; true in sections; nothing in attributes and URLs. */
+	assert_string_equal(render_view("<p>{{w}}</p>{{#w}}yes{{/w}}{{^w}}no{{/w}}", NULL, ctx),
+	                    "<p><b>x</b></p>yes");
+	assert_string_equal(render_view("<a title=\"{{w}}\" href=\"{{w}}\">.</a>", NULL, ctx),
+	                    "<a title=\"\" href=\"\">.</a>");
+	assert_int_equal(view_kind(view_get(ctx, "w")), VIEW_WRITER);
+	arena_free(a);
+}
+
 static void test_standalone_lines(void **state)
 {
 	(void)state;
@@ -349,6 +371,7 @@ int main(void)
 	    cmocka_unit_test(test_attribute_contexts),
 	    cmocka_unit_test(test_sections),
 	    cmocka_unit_test(test_built_views),
+	    cmocka_unit_test(test_writer),
 	    cmocka_unit_test(test_standalone_lines),
 	    cmocka_unit_test(test_partials),
 	    cmocka_unit_test(test_parse_errors),
