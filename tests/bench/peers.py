@@ -20,7 +20,6 @@ and of nginx, from /proc, so other load on a shared machine stays out of it.
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -38,50 +37,15 @@ GENERAL_LOG = os.path.join(VAR, "log", "peers-general.log")
 WARMUP = int(os.environ.get("BENCH_WARMUP", "5"))
 
 
-# --- CPU of process trees -------------------------------------------------------------------
-
-def pid_from(name):
-    try:
-        return int(open(os.path.join(VAR, "run", name)).read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def proc_table():
-    """pid -> (ppid, clock ticks used so far)."""
-    out = {}
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                fields = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            out[int(pid)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
-    return out
-
-
-def tree_ticks(table, root):
-    """Ticks of root and every descendant."""
-    if root is None:
-        return 0
-    total, todo = 0, [root]
-    children = {}
-    for pid, (ppid, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    while todo:
-        pid = todo.pop()
-        total += table.get(pid, (0, 0))[1]
-        todo += children.get(pid, [])
-    return total
-
+# --- CPU of this stack's process trees (run.py's stack_cpu) ----------------------------------
 
 APP_PID = {"stocktake": "inventory_transactions.pid", "php": "peer_php.pid",
            "fastapi": "peer_fastapi.pid", "node": "peer_node.pid"}
 
 
 def cpu_sample(system):
-    t = proc_table()
-    return [tree_ticks(t, pid_from(n)) for n in ("mysqld.pid", APP_PID[system], "nginx.pid")]
+    """Ticks so far of this stack's mariadbd, the system's processes and nginx."""
+    return bench.stack_cpu(APP_PID[system])
 
 
 # --- the scenarios --------------------------------------------------------------------------
@@ -180,6 +144,9 @@ def statements_between(first, last):
     for s in out:
         s = re.sub(r"'(?:[^'\\]|\\.|'')*'", "?", s)
         s = re.sub(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", "?", s)
+        # MariaDB logs an Execute of a statement prepared before the log went on with its ?s: a NULL
+        # argument and a ? compare equal.
+        s = re.sub(r"(?:(?<=\()|(?<=, ))NULL(?=,|\))", "?", s)
         norm.append(" ".join(s.split()))
     return norm
 
@@ -249,9 +216,7 @@ def measure(system, scenario, inputs, tokens, files):
     bench.wrk(path, duration=WARMUP, **auth)
     before = cpu_sample(system)
     res = bench.wrk(path, **auth)
-    after = cpu_sample(system)
-    n = res["requests"]
-    res["cpu"] = [(b - a) / bench.TICK * 1e6 / n if n else 0 for a, b in zip(before, after)]
+    res["cpu"] = bench.cpu_per_request(before, cpu_sample(system), res["requests"])
     return res
 
 

@@ -144,29 +144,54 @@ def wrk(path, method="GET", auth="bearer", token="", file=None, conns=CONNS, thr
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_by_comm():
-    """Clock ticks used so far (user + system) per process name, over every process."""
+def pid_from(name):
+    """The pid in var/run/<name>, None when there is none."""
+    try:
+        return int(open(os.path.join(VAR, "run", name)).read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def proc_table():
+    """pid -> (ppid, clock ticks used so far: user + system)."""
     out = {}
     for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                text = f.read()
-        except OSError:
-            continue
-        comm = text[text.index("(") + 1:text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        out[comm] = out.get(comm, 0) + int(fields[11]) + int(fields[12])
+        if pid.isdigit():
+            try:
+                fields = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[int(pid)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
     return out
 
 
-def cpu_per_request(before, after, requests, app_comm):
-    """Microseconds of CPU per request of MariaDB, the responding program and nginx (a process
-    that ends during the run is missed: none of these do)."""
-    def used(comm):
-        return max(0, after.get(comm, 0) - before.get(comm, 0)) / TICK * 1e6 / requests if requests else 0
-    return used("mariadbd"), used(app_comm[:15]), used("nginx")
+def tree_ticks(table, root):
+    """Ticks of root and every descendant."""
+    if root is None:
+        return 0
+    total, todo = 0, [root]
+    children = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    while todo:
+        pid = todo.pop()
+        total += table.get(pid, (0, 0))[1]
+        todo += children.get(pid, [])
+    return total
+
+
+def stack_cpu(app_pid_file):
+    """Ticks so far of this stack's own process trees, found by their pid files under var/run:
+    its MariaDB, the responding program (var/run/<app_pid_file>) and its nginx (master and
+    workers). Other stacks on a shared machine, whose processes have the same names, stay out."""
+    table = proc_table()
+    return [tree_ticks(table, pid_from(name)) for name in ("mysqld.pid", app_pid_file, "nginx.pid")]
+
+
+def cpu_per_request(before, after, requests):
+    """Microseconds of CPU per request of each of stack_cpu's trees (a process that ends during
+    the run is missed: none of these do)."""
+    return tuple(max(0, b - a) / TICK * 1e6 / requests if requests else 0 for a, b in zip(before, after))
 
 
 # --- handler worker memory ----------------------------------------------------------------
@@ -254,9 +279,10 @@ class Bench:
     def run(self, name, label, target, group, path, method="GET", auth="bearer", token="", file=None,
             conns=CONNS):
         wrk(path, method, auth, token, file, conns=conns, duration=2)  # warm-up: caches, statements
-        before = cpu_by_comm()
+        app = (group or "bench_baseline") + ".pid"
+        before = stack_cpu(app)
         res = wrk(path, method, auth, token, file, conns=conns)
-        res["cpu"] = cpu_per_request(before, cpu_by_comm(), res["requests"], group or "fcgi_baseline")
+        res["cpu"] = cpu_per_request(before, stack_cpu(app), res["requests"])
         if group:
             self.served[group] = self.served.get(group, 0) + res["requests"]
         self.rows.append(dict(name=name, label=label, conns=conns, target=target, **res))
@@ -543,8 +569,9 @@ def report(b):
         # Whatever ran on the stack before (tests, other pages) counts too: every worker, every pool.
         lines.append("memory: largest worker RSS per pool at the end (MiB): %s: %s" % (
             ", ".join(pools), "FAIL (over 10 MiB: %s)" % ", ".join(over) if over else "all under 10 MiB"))
-    lines.append("CPU us db/app/ng: CPU time per request of mariadbd, the responding program (handler pool"
-                 " or baseline) and nginx, from /proc; wrk and other load on the machine are not in it")
+    lines.append("CPU us db/app/ng: CPU time per request of this stack's mariadbd, responding program (handler"
+                 " pool or baseline) and nginx, their process trees from var/run's pid files and /proc;"
+                 " wrk and other stacks' processes are not in it")
     text = "\n".join(lines)
     print(text)
     out_dir = os.path.join(ROOT, "tests", "bench", "results")

@@ -130,7 +130,7 @@ def row_json(names, row, start=0, end=None):
 
 
 def take_probe(rows, names):
-    """Takes the _caller column (the last) out of the rows: its value; False when no row."""
+    """Takes the last column (_caller, _stats) out of the rows: its value; False when no row."""
     names.pop()
     probe = rows[0][-1] if rows else False
     return probe, [r[:-1] for r in rows]
@@ -175,8 +175,9 @@ async def list_page(request: Request):
     wh = wh.lower()
     t = c["tenant_id"]
     async with pool.acquire() as conn, conn.cursor() as cur:
-        counts, _ = await run(cur, "list_counts", t, wh, ty)
-        rows, names = await run(cur, "list_page", c["sub"], t, t, wh, ty, limit, (page - 1) * limit)
+        rows, names = await run(cur, "list_page", c["sub"], t, t, wh, ty, t, wh, ty, limit,
+                                (page - 1) * limit)
+        count, rows = take_probe(rows, names)
         probe, rows = take_probe(rows, names)
         if probe is False:
             await admit_alone(cur, c, READ_SCOPES)
@@ -186,6 +187,8 @@ async def list_page(request: Request):
             found, _ = await run(cur, "warehouse_check", t, wh)
             if not found:
                 raise Refusal(404, "Warehouse not found")
+        # The stats ride on the page's rows; an empty page reads them on their own.
+        counts = (await run(cur, "list_counts", t, wh, ty))[0] if count is False else [(ty, count or 0)]
     stats = dict({"total": 0}, **{k: 0 for k in TYPES})
     for k, n in counts:
         stats[k] = int(n)
@@ -225,45 +228,31 @@ def pick_input(body):
                 reference_type=body.get("reference_type") or None, notes=body.get("notes") or None)
 
 
-async def bin_frozen(cur, tenant, bin_id):
-    """The 409 message when a started count session freezes the bin, else None."""
-    rows, _ = await run(cur, "pick_bin_frozen", tenant, bin_id, bin_id)
-    return "Bin is locked by count session %s" % rows[0][0] if rows else None
-
-
 async def pick_attempt(cur, c, i):
-    """One attempt of the pick, inside START TRANSACTION: locks (sessions, bin, stock), checks, writes."""
+    """One attempt of the pick, inside START TRANSACTION: itx_single_lock takes the locks (sessions,
+    bin, stock) and reads what the checks need, the checks run in stocktake's order,
+    ledger_post_single writes."""
     t = c["tenant_id"]
-    head, names = await run(cur, "pick_stock_bin", t, i["stock_id"], t, i["warehouse_id"], c["sub"], t)
-    admit(c, head[0][2], WRITE_SCOPES)
-    bin_id, clock = head[0][0], head[0][1]
-    frozen_bin, frozen = bin_id, (await bin_frozen(cur, t, bin_id) if bin_id else None)
-    if bin_id:
-        await run(cur, "pick_bin_share", t, bin_id)
-    if clock is None:
+    rows, names = await run(cur, "pick_lock", t, i["stock_id"], i["warehouse_id"], c["sub"], t, 1, None)
+    row = dict(zip(names, rows[0]))
+    admit(c, row["_caller"], WRITE_SCOPES)
+    if row["clock"] is None:
         raise Refusal(404, "Warehouse not found")
-    stocks, _ = await run(cur, "pick_lock_stock", t, i["stock_id"])
-    if not stocks:
+    if row["s_id"] is None or row["s_warehouse_id"] != i["warehouse_id"] or row["s_status"] == "inactive":
         raise Refusal(404, "Stock not found")
-    _, wh, item, stock_bin, quantity, _, status = stocks[0][:7]
-    if wh != i["warehouse_id"] or status == "inactive":
-        raise Refusal(404, "Stock not found")
-    if item.lower() != i["item_id"]:
+    if row["s_item_id"].lower() != i["item_id"]:
         raise Refusal(400, "Item ID mismatch")
-    if i["from_bin_id"] != stock_bin.lower():
+    if i["from_bin_id"] != row["s_bin_id"].lower():
         raise Refusal(400, "From bin must match stock bin")
-    if frozen_bin != stock_bin:
-        frozen = await bin_frozen(cur, t, stock_bin)
-    if frozen:
-        raise Refusal(409, frozen)
-    if i["quantity"] > quantity:
+    frozen = row["frozen"] if row["bin_id"] == row["s_bin_id"] else row["s_frozen"]
+    if frozen is not None:
+        raise Refusal(409, "Bin is locked by count session %s" % frozen)
+    if i["quantity"] > int(row["s_quantity"]):
         raise Refusal(409, "Insufficient stock")
-    tx_id = str(uuid.uuid4())
-    await run(cur, "pick_update_stock", -i["quantity"], t, i["stock_id"])
-    await run(cur, "pick_insert", tx_id, t, i["warehouse_id"], i["item_id"], i["stock_id"], "pick",
-              i["quantity"], -i["quantity"], i["from_bin_id"], None, None, 0, i["reference_id"],
-              i["reference_type"], i["notes"], c["sub"], clock)
-    rows, names = await run(cur, "pick_created", t, tx_id)
+    rows, names = await run(cur, "pick_post", str(uuid.uuid4()), t, i["warehouse_id"], i["item_id"],
+                            i["stock_id"], "pick", i["quantity"], -i["quantity"], 0, i["from_bin_id"],
+                            None, i["reference_id"], i["reference_type"], i["notes"], c["sub"],
+                            row["clock"])
     return {"success": True, "message": "Inventory transaction created successfully",
             "inventory_transaction": row_json(names, rows[0], 0, 17),
             "updated_stock": row_json(names, rows[0], 17, 29)}

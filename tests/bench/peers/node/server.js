@@ -121,7 +121,7 @@ function rowJson(fields, row, from = 0, to = fields.length) {
   return out;
 }
 
-// Takes the _caller column (the last) out of the rows: its value, undefined when there is no row.
+// Takes the last column (_caller, _stats) out of the rows: its value, undefined when there is no row.
 function takeProbe(rows, fields) {
   fields.pop();
   return rows.length ? rows.map((r) => r.pop())[0] : undefined;
@@ -157,9 +157,9 @@ async function list(req) {
   const whId = wh.toLowerCase();
   const db = await pool.getConnection();
   try {
-    const [counts] = await db.execute(SQL.list_counts, [c.tenant_id, whId, type]);
-    const [rows, fields] = await db.execute(SQL.list_page,
-      [c.sub, c.tenant_id, c.tenant_id, whId, type, limit, (page - 1) * limit]);
+    const [rows, fields] = await db.execute(SQL.list_page, [c.sub, c.tenant_id, c.tenant_id, whId,
+      type, c.tenant_id, whId, type, limit, (page - 1) * limit]);
+    const count = takeProbe(rows, fields);
     const probe = takeProbe(rows, fields);
     if (probe === undefined) await admitAlone(db, c, READ_SCOPES);
     else admit(c, probe, READ_SCOPES);
@@ -167,6 +167,9 @@ async function list(req) {
       const [found] = await db.execute(SQL.warehouse_check, [c.tenant_id, whId]);
       if (!found.length) throw new Refusal(404, 'Warehouse not found');
     }
+    // The stats ride on the page's rows; an empty page reads them on their own.
+    const [counts] = count === undefined
+      ? await db.execute(SQL.list_counts, [c.tenant_id, whId, type]) : [[[type, count ?? 0]]];
     const stats = { total: 0 };
     for (const t of TYPES) stats[t] = 0;
     for (const [t, n] of counts) {
@@ -212,44 +215,36 @@ function pickInput(body) {
     notes: body.notes || null };
 }
 
-// Count sessions that freeze the bin: the 409 message, or null.
-async function binFrozen(db, tenant, bin) {
-  const [rows] = await db.execute(SQL.pick_bin_frozen, [tenant, bin, bin]);
-  return rows.length ? `Bin is locked by count session ${rows[0][0]}` : null;
+// The first result set of a CALL: [rows, fields] (a CALL answers its SELECT, then a status).
+async function call(db, sql, params) {
+  const [sets, fields] = await db.execute(sql, params);
+  return [sets[0], fields[0]];
 }
 
-// One attempt of the pick, inside START TRANSACTION: locks (sessions, bin, stock), checks, writes.
+// One attempt of the pick, inside START TRANSACTION: itx_single_lock takes the locks (sessions,
+// bin, stock) and reads what the checks need, the checks run in stocktake's order,
+// ledger_post_single writes.
 async function pickAttempt(db, c, input) {
   const t = c.tenant_id;
-  const [head, headFields] = await db.execute(SQL.pick_stock_bin,
-    [t, input.stock_id, t, input.warehouse_id, c.sub, t]);
-  admit(c, takeProbe(head, headFields) ?? null, WRITE_SCOPES);
-  const [bin, clock] = head[0];
-  let frozenBin = bin;
-  let frozen = bin ? await binFrozen(db, t, bin) : null;
-  if (bin) await db.execute(SQL.pick_bin_share, [t, bin]);
-  if (!clock) throw new Refusal(404, 'Warehouse not found');
-  const [stocks] = await db.execute(SQL.pick_lock_stock, [t, input.stock_id]);
-  if (!stocks.length) throw new Refusal(404, 'Stock not found');
-  const [, whId, itemId, binId, quantity, , status] = stocks[0];
-  if (whId !== input.warehouse_id || status === 'inactive') throw new Refusal(404, 'Stock not found');
-  if (itemId.toLowerCase() !== input.item_id) throw new Refusal(400, 'Item ID mismatch');
-  if (input.from_bin_id !== binId.toLowerCase()) throw new Refusal(400, 'From bin must match stock bin');
-  if (frozenBin !== binId) {
-    frozen = await binFrozen(db, t, binId);
-    frozenBin = binId;
+  const [rows, fields] = await call(db, SQL.pick_lock,
+    [t, input.stock_id, input.warehouse_id, c.sub, t, 1, null]);
+  const row = Object.fromEntries(fields.map((f, i) => [f.name, rows[0][i]]));
+  admit(c, row._caller, WRITE_SCOPES);
+  if (row.clock === null) throw new Refusal(404, 'Warehouse not found');
+  if (row.s_id === null || row.s_warehouse_id !== input.warehouse_id || row.s_status === 'inactive') {
+    throw new Refusal(404, 'Stock not found');
   }
-  if (frozen) throw new Refusal(409, frozen);
-  if (input.quantity > quantity) throw new Refusal(409, 'Insufficient stock');
-  const id = crypto.randomUUID();
-  await db.execute(SQL.pick_update_stock, [-input.quantity, t, input.stock_id]);
-  await db.execute(SQL.pick_insert, [id, t, input.warehouse_id, input.item_id, input.stock_id, 'pick',
-    input.quantity, -input.quantity, input.from_bin_id, null, null, 0, input.reference_id,
-    input.reference_type, input.notes, c.sub, clock]);
-  const [created, fields] = await db.execute(SQL.pick_created, [t, id]);
+  if (row.s_item_id.toLowerCase() !== input.item_id) throw new Refusal(400, 'Item ID mismatch');
+  if (input.from_bin_id !== row.s_bin_id.toLowerCase()) throw new Refusal(400, 'From bin must match stock bin');
+  const frozen = row.bin_id === row.s_bin_id ? row.frozen : row.s_frozen;
+  if (frozen !== null) throw new Refusal(409, `Bin is locked by count session ${frozen}`);
+  if (input.quantity > Number(row.s_quantity)) throw new Refusal(409, 'Insufficient stock');
+  const [created, createdFields] = await call(db, SQL.pick_post, [crypto.randomUUID(), t,
+    input.warehouse_id, input.item_id, input.stock_id, 'pick', input.quantity, -input.quantity, 0,
+    input.from_bin_id, null, input.reference_id, input.reference_type, input.notes, c.sub, row.clock]);
   return { success: true, message: 'Inventory transaction created successfully',
-    inventory_transaction: rowJson(fields, created[0], 0, 17),
-    updated_stock: rowJson(fields, created[0], 17, 29) };
+    inventory_transaction: rowJson(createdFields, created[0], 0, 17),
+    updated_stock: rowJson(createdFields, created[0], 17, 29) };
 }
 
 // The pick in one transaction, run again after a deadlock as db_transaction does.

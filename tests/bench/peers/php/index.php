@@ -68,6 +68,7 @@ function run(PDO $db, string $name, array $params): array
     for ($i = 0; $i < $st->columnCount(); $i++) {
         $names[] = $st->getColumnMeta($i)['name'];
     }
+    $st->closeCursor(); // a CALL's results end with one more: the connection is free only after it
     return [$rows, $names];
 }
 
@@ -133,8 +134,8 @@ function admitAlone(PDO $db, array $c, array $routeScopes): void
     admit($c, $rows ? implode("\x1f", array_map('strval', $rows[0])) : null, $routeScopes);
 }
 
-/** Takes the _caller column (the last) out of the rows: its value, false when there is no row. */
-function takeProbe(array &$rows, array &$names): string|null|false
+/** Takes the last column (_caller, _stats) out of the rows: its value, false when there is no row. */
+function takeProbe(array &$rows, array &$names): string|int|null|false
 {
     array_pop($names);
     $probe = $rows ? $rows[0][count($names)] : false;
@@ -214,8 +215,9 @@ function listPage(): array
     $wh = strtolower($wh);
     $t = $c['tenant_id'];
     $db = db();
-    [$counts] = run($db, 'list_counts', [$t, $wh, $type]);
-    [$rows, $names] = run($db, 'list_page', [$c['sub'], $t, $t, $wh, $type, $limit, ($page - 1) * $limit]);
+    [$rows, $names] = run($db, 'list_page',
+        [$c['sub'], $t, $t, $wh, $type, $t, $wh, $type, $limit, ($page - 1) * $limit]);
+    $count = takeProbe($rows, $names);
     $probe = takeProbe($rows, $names);
     $probe === false ? admitAlone($db, $c, READ_SCOPES) : admit($c, $probe, READ_SCOPES);
     if (!$rows || $rows[0][array_search('warehouse.id', $names, true)] === null) {
@@ -224,6 +226,8 @@ function listPage(): array
             throw new Refusal(404, 'Warehouse not found');
         }
     }
+    // The stats ride on the page's rows; an empty page reads them on their own.
+    [$counts] = $count === false ? run($db, 'list_counts', [$t, $wh, $type]) : [[[$type, $count ?? 0]]];
     $stats = ['total' => 0] + array_fill_keys(TYPES, 0);
     foreach ($counts as [$k, $n]) {
         $stats[$k] = (int) $n;
@@ -278,60 +282,40 @@ function pickInput(): array
     return $b;
 }
 
-/** The 409 message when a started count session freezes the bin, else null. */
-function binFrozen(PDO $db, string $tenant, string $bin): ?string
-{
-    [$rows] = run($db, 'pick_bin_frozen', [$tenant, $bin, $bin]);
-    return $rows ? "Bin is locked by count session {$rows[0][0]}" : null;
-}
-
-/** One attempt of the pick, inside START TRANSACTION: locks (sessions, bin, stock), checks, writes. */
+/** One attempt of the pick, inside START TRANSACTION: itx_single_lock takes the locks (sessions, bin,
+ * stock) and reads what the checks need, the checks run in stocktake's order, ledger_post_single writes. */
 function pickAttempt(PDO $db, array $c, array $in): array
 {
     $t = $c['tenant_id'];
-    [$head] = run($db, 'pick_stock_bin', [$t, $in['stock_id'], $t, $in['warehouse_id'], $c['sub'], $t]);
-    admit($c, $head[0][2], WRITE_SCOPES);
-    [$bin, $clock] = $head[0];
-    $frozenBin = $bin;
-    $frozen = $bin !== null ? binFrozen($db, $t, $bin) : null;
-    if ($bin !== null) {
-        run($db, 'pick_bin_share', [$t, $bin]);
-    }
-    if ($clock === null) {
+    [$rows, $names] = run($db, 'pick_lock', [$t, $in['stock_id'], $in['warehouse_id'], $c['sub'], $t, 1, null]);
+    $row = array_combine($names, $rows[0]);
+    admit($c, $row['_caller'], WRITE_SCOPES);
+    if ($row['clock'] === null) {
         throw new Refusal(404, 'Warehouse not found');
     }
-    [$stocks] = run($db, 'pick_lock_stock', [$t, $in['stock_id']]);
-    if (!$stocks) {
+    if ($row['s_id'] === null || $row['s_warehouse_id'] !== $in['warehouse_id'] || $row['s_status'] === 'inactive') {
         throw new Refusal(404, 'Stock not found');
     }
-    [, $wh, $item, $stockBin, $quantity, , $status] = $stocks[0];
-    if ($wh !== $in['warehouse_id'] || $status === 'inactive') {
-        throw new Refusal(404, 'Stock not found');
-    }
-    if (strtolower($item) !== $in['item_id']) {
+    if (strtolower($row['s_item_id']) !== $in['item_id']) {
         throw new Refusal(400, 'Item ID mismatch');
     }
-    if ($in['from_bin_id'] !== strtolower($stockBin)) {
+    if ($in['from_bin_id'] !== strtolower($row['s_bin_id'])) {
         throw new Refusal(400, 'From bin must match stock bin');
     }
-    if ($frozenBin !== $stockBin) {
-        $frozen = binFrozen($db, $t, $stockBin);
-    }
+    $frozen = $row['bin_id'] === $row['s_bin_id'] ? $row['frozen'] : $row['s_frozen'];
     if ($frozen !== null) {
-        throw new Refusal(409, $frozen);
+        throw new Refusal(409, "Bin is locked by count session $frozen");
     }
-    if ($in['quantity'] > $quantity) {
+    if ($in['quantity'] > (int) $row['s_quantity']) {
         throw new Refusal(409, 'Insufficient stock');
     }
     $r = random_bytes(16);
     $id = vsprintf('%s%s-%s-%s-%s-%s%s%s', str_split(bin2hex(
         ($r & "\xff\xff\xff\xff\xff\xff\x0f\xff\x3f\xff\xff\xff\xff\xff\xff\xff")
         | "\x00\x00\x00\x00\x00\x00\x40\x00\x80\x00\x00\x00\x00\x00\x00\x00"), 4));
-    run($db, 'pick_update_stock', [-$in['quantity'], $t, $in['stock_id']]);
-    run($db, 'pick_insert', [$id, $t, $in['warehouse_id'], $in['item_id'], $in['stock_id'], 'pick',
-        $in['quantity'], -$in['quantity'], $in['from_bin_id'], null, null, 0, $in['reference_id'],
-        $in['reference_type'], $in['notes'], $c['sub'], $clock]);
-    [$rows, $names] = run($db, 'pick_created', [$t, $id]);
+    [$rows, $names] = run($db, 'pick_post', [$id, $t, $in['warehouse_id'], $in['item_id'], $in['stock_id'],
+        'pick', $in['quantity'], -$in['quantity'], 0, $in['from_bin_id'], null, $in['reference_id'],
+        $in['reference_type'], $in['notes'], $c['sub'], $row['clock']]);
     return [201, ['success' => true, 'message' => 'Inventory transaction created successfully',
         'inventory_transaction' => rowJson($names, $rows[0], 0, 17),
         'updated_stock' => rowJson($names, $rows[0], 17, 29)]];
