@@ -14,12 +14,12 @@
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
-#include <uuid/uuid.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "base/uuid7.h"
 #include "base/valid.h"
 #include "db/db_nodes.h"
 
@@ -1108,13 +1108,13 @@ unsigned long db_retry_count(void)
 
 /* ---- helpers ---- */
 
+/* Version 7, not random: new rows append to the clustered primary key instead of landing on a
+ * random page of it (docs/PERFORMANCE.md, "Issue 18: scale"). */
 char *db_uuid(struct arena *a)
 {
-	uuid_t u;
-	char text[37];
+	char text[UUID7_TEXT_LEN + 1];
 
-	uuid_generate_random(u);
-	uuid_unparse_lower(u, text);
+	uuid7_text(text);
 	return arena_strdup(a, text);
 }
 

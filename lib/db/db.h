@@ -177,7 +177,10 @@ unsigned long db_statement_count(void);
 /* Transaction attempts db_transaction started again (deadlock, lock wait, lost connection). */
 unsigned long db_retry_count(void);
 
-/* A new random UUID (lower-case, 36 chars) in the arena. */
+/*
+ * A new UUID for a row's id (lower-case, 36 chars) in the arena: version 7, time-ordered
+ * (base/uuid7.h), so ids of new rows sort after older ones.
+ */
 char *db_uuid(struct arena *a);
 
 /* A DATETIME, TIMESTAMP or DATE cell's text v as ISO 8601 UTC ("2023-06-15T10:30:00Z") in out. */

@@ -55,7 +55,7 @@ def scenario_inputs():
     t, w = bench.READ_TENANT, bench.WRITE_TENANT
     rows = int(bench.db("SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = '%s'"
                         % bench.ident(1, t, t))[0][0])
-    ids = [bench.ident(7, t, n) for n in range(1, rows + 1, max(1, rows // 1000))]
+    ids = bench.spread_ids(bench.db, t, rows, 1000)  # every id form of generate.py --ids
     filters = [(bench.ident(3, t, wh), ty) for wh in range(5) for ty in ("pick", "receive", "move")]
     stocks = bench.db("SELECT id, warehouse_id, item_id, bin_id FROM stocks WHERE tenant_id = '%s'"
                       " AND quantity > 1000 ORDER BY id" % bench.ident(1, w, w))

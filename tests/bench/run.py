@@ -30,6 +30,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 
+from generate import spread_ids
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VAR = os.path.join(ROOT, "var")
 DATA = os.path.join(VAR, "bench")
@@ -353,7 +355,7 @@ def main():
     # S1: one transaction by id, rotating over 1,000 ids of the read tenant.
     t = READ_TENANT
     rows = int(db("SELECT COUNT(*) FROM inventory_transactions WHERE tenant_id = '%s'" % ident(1, t, t))[0][0])
-    ids = [ident(7, t, n) for n in range(1, rows + 1, max(1, rows // 1000))]
+    ids = spread_ids(db, t, rows, 1000)
     s1 = write_lines("s1_paths.txt", ["%s/%s" % (ITX, i) for i in ids])
     if b.want("S1"):
         why = b.check("S1", "GET", "%s/%s" % (ITX, ids[0]), read_token)

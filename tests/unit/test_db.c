@@ -785,8 +785,9 @@ static void test_uuid(void **state)
 			assert_true(isxdigit((unsigned char)u1[i]) &&
 			            !isupper((unsigned char)u1[i]));
 	}
-	assert_int_equal(u1[14], '4');           /* random (version 4) */
-	assert_non_null(strchr("89ab", u1[19])); /* RFC 4122 variant */
+	assert_int_equal(u1[14], '7');           /* time-ordered (version 7) */
+	assert_non_null(strchr("89ab", u1[19])); /* RFC 9562 variant */
+	assert_true(strcmp(u1, u2) < 0);         /* a later id sorts after */
 }
 
 int main(void)
