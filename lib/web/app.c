@@ -470,6 +470,7 @@ struct worker {
 	const struct app *app;
 	struct arena *arena;
 	struct request r;
+	char *heap_start; /* the heap's end when the worker started */
 };
 
 static int worker_start(void *ctx)
@@ -480,7 +481,49 @@ static int worker_start(void *ctx)
 		return -1;
 	w->arena = arena_new(APP_ARENA_BLOCK);
 	req_init(&w->r);
+	w->heap_start = sbrk(0);
 	return 0;
+}
+
+/*
+ * glibc's trim threshold gives back only the heap's free top. A request that
+ * grew the heap under a block still in use (json-c's objects of a large body)
+ * leaves its freed pages resident: an auth worker stood at 31 MiB after the
+ * reliability suite, 6 MiB after malloc_trim. A worker whose heap has grown
+ * past HEAP_SMALL since it started therefore reads its resident size after
+ * each request (/proc/self/statm, one read) and gives its free pages back when
+ * it is over RESIDENT_MAX. mallinfo2 would not do: the free memory it counts
+ * stays the same whether its pages are resident or already given back.
+ */
+#define HEAP_SMALL (4 * 1024 * 1024)
+#define RESIDENT_MAX (8L * 1024 * 1024)
+
+/* The process's resident bytes, or 0 when /proc cannot tell. */
+static long resident_bytes(void)
+{
+	char text[128];
+	long pages = 0;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	if (sscanf(text, "%*d %ld", &pages) != 1)
+		return 0;
+	return pages * sysconf(_SC_PAGESIZE);
+}
+
+static void give_back_free_heap(const struct worker *w)
+{
+	if ((size_t)((char *)sbrk(0) - w->heap_start) < HEAP_SMALL)
+		return;
+	if (resident_bytes() > RESIDENT_MAX)
+		malloc_trim(0);
 }
 
 static void worker_serve(void *ctx, const struct req_io *io)
@@ -488,6 +531,7 @@ static void worker_serve(void *ctx, const struct req_io *io)
 	struct worker *w = ctx;
 
 	handle_request(w->app, &w->r, w->arena, io);
+	give_back_free_heap(w);
 }
 
 static void worker_finish(void *ctx)

@@ -90,6 +90,13 @@ def test_filter_and_page_transactions(admin_browser, place, out_dir):
     assert text_of(b, "p.summary") == "Showing 1–20 of 25"
     assert len(rows(b)) == 20
     assert {r.find_elements(By.TAG_NAME, "td")[1].text for r in rows(b)} == {"Pick"}
+    # At desktop width the listing is a table: each cell under its header, the first row below
+    # the header row (the overview's grid of cards once laid them side by side).
+    assert b.execute_script("return getComputedStyle(document.querySelector('table.data')).display") == "table"
+    head = b.find_element(By.CSS_SELECTOR, "table.data thead th")
+    cell = rows(b)[0].find_elements(By.TAG_NAME, "td")[0]
+    assert cell.location["x"] == head.location["x"]
+    assert cell.location["y"] >= head.location["y"] + head.size["height"]
     look(b, "transactions-filtered")
     # Numbers sort largest first on the first click, the other way round on the next.
     click(b, b.find_element(By.LINK_TEXT, "Quantity"))
