@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 
+import generate
 from run import db
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -67,24 +68,8 @@ def wait_for_purge(limit_s=180):
 
 def wait_for_flush(limit_s=600):
     """A large load leaves gigabytes of dirty pages that InnoDB writes in the background; picks
-    measured meanwhile measure that. Has InnoDB write them all now (innodb_max_dirty_pages_pct 0),
-    waits until under 1% of the pool's pages are dirty, then puts the setting back."""
-    t0 = time.time()
-    pct = db("SELECT @@innodb_max_dirty_pages_pct")[0][0]
-    db("SET GLOBAL innodb_max_dirty_pages_pct = 0")
-    try:
-        while time.time() - t0 < limit_s:
-            dirty, total = (int(v) for v in db(
-                "SELECT (SELECT variable_value FROM information_schema.global_status"
-                "  WHERE variable_name = 'INNODB_BUFFER_POOL_PAGES_DIRTY'),"
-                " (SELECT variable_value FROM information_schema.global_status"
-                "  WHERE variable_name = 'INNODB_BUFFER_POOL_PAGES_TOTAL')")[0])
-            if dirty * 100 < total:
-                break
-            time.sleep(2)
-    finally:
-        db("SET GLOBAL innodb_max_dirty_pages_pct = %s" % pct)
-    print("scaling: page flushing waited %.0f s" % (time.time() - t0), flush=True)
+    measured meanwhile measure that: generate.py's flush_pages has them written now."""
+    generate.flush_pages(db, limit_s)
 
 
 def step(tenants, rows):
