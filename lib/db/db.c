@@ -64,7 +64,9 @@ static struct {
 	bool txn_broken; /* connection lost or deadlock victim: refuse statements until rollback */
 	unsigned int txn_abort_err; /* why (2013, 1213, ...) */
 	bool txn_retry; /* a deadlock / lock wait / lost connection happened in this transaction */
-	int txn_depth;  /* db_transaction calls joined to the open transaction (savepoints) */
+	/* db_transaction_lazy: START TRANSACTION not sent yet (open_pending, db_begin_take). */
+	bool begin_pending;
+	int txn_depth; /* db_transaction calls joined to the open transaction (savepoints) */
 	struct fetch fetch;
 	unsigned int err;
 	char errmsg[512];
@@ -736,6 +738,9 @@ out:
 	return rc;
 }
 
+/* Sends the START TRANSACTION a lazy transaction put off (defined with db_rollback). */
+static int open_pending(void);
+
 int db_execv(struct arena *a, struct db_rows *out, const char *sql, const struct db_param *params,
              size_t nparams)
 {
@@ -750,6 +755,8 @@ int db_execv(struct arena *a, struct db_rows *out, const char *sql, const struct
 	}
 	if (db.in_txn && db.txn_broken)
 		return refuse_in_aborted_txn(); /* nothing may run outside the transaction */
+	if (db.begin_pending && open_pending() != 0)
+		return -1;
 	for (int attempt = 0;; attempt++) {
 		if (exec_once(a, out, sql, params, nparams, &used) == 0)
 			return 0;
@@ -900,15 +907,38 @@ int db_begin(void)
 		handle_lost();
 	}
 	db.in_txn = true;
+	db.begin_pending = false;
 	db.txn_broken = false;
 	db.txn_retry = false;
 	clear_error();
 	return 0;
 }
 
+/*
+ * The START TRANSACTION a lazy transaction put off, sent before its first statement that does
+ * not open the transaction itself. A lost connection here ends the attempt (db_transaction runs
+ * it again). 0 or -1.
+ */
+static int open_pending(void)
+{
+	db.begin_pending = false;
+	if (ensure_connected() != 0 || simple_query("START TRANSACTION") != 0) {
+		if (is_lost(db.err))
+			handle_lost();
+		return -1;
+	}
+	return 0;
+}
+
 int db_rollback(void)
 {
 	int rc = 0;
+
+	if (db.begin_pending) { /* nothing was opened on the server */
+		db.begin_pending = false;
+		db.in_txn = db.txn_broken = false;
+		return 0;
+	}
 
 	if (db.in_txn && db.conn)
 		db.statements++;
@@ -935,6 +965,8 @@ int db_commit(void)
 		set_error(db.txn_abort_err, "transaction aborted, not committed");
 		return -1;
 	}
+	if (db.begin_pending) /* no statement ran: nothing to commit */
+		return db_rollback();
 	db.statements++;
 	if (mysql_commit(db.conn) != 0) {
 		unsigned int err = mysql_errno(db.conn);
@@ -1016,6 +1048,10 @@ static int nested_transaction(db_txn_fn fn, void *ctx)
 		db.txn_depth--;
 		return refuse_in_aborted_txn();
 	}
+	if (db.begin_pending && open_pending() != 0) {
+		db.txn_depth--;
+		return -1;
+	}
 	snprintf(sql, sizeof(sql), "SAVEPOINT nested_%d", depth);
 	if (simple_query(sql) != 0) {
 		db.txn_depth--;
@@ -1040,7 +1076,38 @@ static int nested_transaction(db_txn_fn fn, void *ctx)
 	return simple_query(sql) == 0 ? 0 : -1;
 }
 
-int db_transaction(db_txn_fn fn, void *ctx)
+/*
+ * db_transaction_lazy's BEGIN: connected (and, on a cluster, on the writer, as db_begin makes
+ * sure outside a transaction), the transaction marked open, START TRANSACTION left to the first
+ * statement (open_pending) or to one that opens it itself (db_begin_take). 0 or -1.
+ */
+static int begin_lazy(void)
+{
+	if (db.in_txn) {
+		set_error(CR_COMMANDS_OUT_OF_SYNC, "transaction already open");
+		log_error("db: BEGIN inside a transaction");
+		return -1;
+	}
+	if (ensure_connected() != 0)
+		return -1;
+	db.in_txn = true;
+	db.txn_broken = false;
+	db.txn_retry = false;
+	db.begin_pending = true;
+	clear_error();
+	return 0;
+}
+
+bool db_begin_take(void)
+{
+	bool pending = db.in_txn && db.begin_pending;
+
+	db.begin_pending = false;
+	return pending;
+}
+
+/* db_transaction and db_transaction_lazy: BEGIN at once, or with the first statement. */
+static int run_transaction(db_txn_fn fn, void *ctx, bool lazy)
 {
 	if (db.in_txn)
 		return nested_transaction(fn, ctx);
@@ -1055,7 +1122,7 @@ int db_transaction(db_txn_fn fn, void *ctx)
 		}
 		/* Before BEGIN: the clock covers every statement of the attempt. */
 		clock_gettime(CLOCK_MONOTONIC, &start);
-		if (db_begin() != 0) {
+		if ((lazy ? begin_lazy() : db_begin()) != 0) {
 			if (is_lost(db.err))
 				continue;
 			return -1;
@@ -1094,6 +1161,16 @@ int db_transaction(db_txn_fn fn, void *ctx)
 	log_error("db: transaction gave up after %d attempts (%u %s)", TXN_ATTEMPTS, db.err,
 	          db.errmsg);
 	return -1;
+}
+
+int db_transaction(db_txn_fn fn, void *ctx)
+{
+	return run_transaction(fn, ctx, false);
+}
+
+int db_transaction_lazy(db_txn_fn fn, void *ctx)
+{
+	return run_transaction(fn, ctx, true);
 }
 
 unsigned long db_statement_count(void)

@@ -162,6 +162,21 @@ typedef int (*db_txn_fn)(void *ctx);
 int db_transaction(db_txn_fn fn, void *ctx);
 
 /*
+ * db_transaction, but START TRANSACTION is not sent before fn: it goes out with fn's first
+ * statement, or not at all when that statement opens the transaction itself (db_begin_take), one
+ * round trip less. A fn that runs no statement costs none. Inside an open transaction it is
+ * db_transaction.
+ */
+int db_transaction_lazy(db_txn_fn fn, void *ctx);
+
+/*
+ * In db_transaction_lazy before fn's first statement: true, once, and the caller's next
+ * statement must open the transaction itself (a CALL of a procedure that runs START
+ * TRANSACTION when told to); false anywhere else (a transaction is open or none is asked for).
+ */
+bool db_begin_take(void);
+
+/*
  * Inside a transaction: the lock conflict of the last statement is its caller's answer, not a
  * reason for db_transaction to run the transaction again (a statement that chose not to wait
  * for a lock, and reports "busy" instead).

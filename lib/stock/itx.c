@@ -838,6 +838,8 @@ static int lock_single(struct create_ctx *c)
 	    /* The caller's own row is read anyway (the usual performer). */
 	    .performer_id =
 	        p && id_eq(c->in->performed_by, p->user_id) ? NULL : c->in->performed_by,
+	    /* Unless a begin hook's statement (an Idempotency-Key's claim) opened it already. */
+	    .begin = db_begin_take(),
 	};
 	const char *msg = NULL, *bin;
 	int status;
@@ -1186,7 +1188,8 @@ enum itx_outcome itx_create(struct arena *a, const char *tenant_id, const struct
 	c.tenant_id = tenant_id;
 	c.in = in;
 	c.hooks = hooks;
-	rc = db_transaction(create_txn, &c);
+	/* Lazy: the first CALL of a single-stock create opens the transaction (lock_single). */
+	rc = db_transaction_lazy(create_txn, &c);
 	if (rc == 0) {
 		out->id = c.id;
 		return ITX_CREATED;

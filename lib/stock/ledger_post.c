@@ -156,10 +156,10 @@ int ledger_post_lock_single(struct arena *a, const char *tenant_id,
 	struct db_param p[] = {
 	    DBP_S(tenant_id),        DBP_S(k->stock_id),        DBP_S(k->warehouse_id),
 	    DBP_S(k->probe_user_id), DBP_S(k->probe_tenant_id), DBP_I(k->takes_from_bin ? 1 : 0),
-	    DBP_S(k->performer_id),
+	    DBP_S(k->performer_id),  DBP_I(k->begin ? 1 : 0),
 	};
 
-	if (db_execv(a, out, "CALL itx_single_lock(?, ?, ?, ?, ?, ?, ?)", p,
+	if (db_execv(a, out, "CALL itx_single_lock(?, ?, ?, ?, ?, ?, ?, ?)", p,
 	             sizeof(p) / sizeof(p[0])) < 0)
 		return -1;
 	return out->nrows == 1 ? 0 : -1;

@@ -391,6 +391,62 @@ static void test_transactions(void **state)
 	assert_int_equal(db_commit(), -1); /* nothing open */
 }
 
+/* fn of test_lazy_transactions: nothing, insert_fn, or insert_fn after taking the BEGIN. */
+static int lazy_fn(void *p)
+{
+	struct txn_ctx *c = p;
+
+	if (c->fail_first == 2) /* opens it itself, as a procedure's START TRANSACTION would */
+		return db_begin_take() && db_exec(NULL, NULL, "START TRANSACTION", NULL) == 0
+		           ? insert_fn(c)
+		           : -1;
+	return c->fail_first == 1 ? insert_fn(c) : c->result;
+}
+
+/* Statements the server ran on this connection since it opened (a SHOW is not one). */
+static long long session_count(const char *name)
+{
+	struct db_rows rows;
+
+	assert_int_equal(db_exec(arena, &rows,
+	                         "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS"
+	                         " WHERE VARIABLE_NAME = ?",
+	                         "s", name),
+	                 0);
+	return atoll(db_cell(&rows, 0, 0));
+}
+
+/* db_transaction_lazy: BEGIN with the first statement, or none when fn opens it or runs none. */
+static void test_lazy_transactions(void **state)
+{
+	struct txn_ctx c = {.id = "lazy-kept", .result = 0, .fail_first = 1};
+	long long begins;
+
+	NEED_DB();
+	begins = session_count("COM_BEGIN");
+	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 0);
+	assert_int_equal(count_rows("lazy-kept"), 1);
+	assert_int_equal(session_count("COM_BEGIN") - begins, 1);
+	/* Refused: the lazily opened transaction is rolled back with the write. */
+	c = (struct txn_ctx){.id = "lazy-refused", .result = 4, .fail_first = 1};
+	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 4);
+	assert_int_equal(count_rows("lazy-refused"), 0);
+	/* fn opens it itself: no BEGIN of ours, and the write is still the transaction's. */
+	begins = session_count("COM_BEGIN");
+	c = (struct txn_ctx){.id = "lazy-opened", .result = 6, .fail_first = 2};
+	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 6);
+	assert_int_equal(count_rows("lazy-opened"), 0);
+	assert_int_equal(session_count("COM_BEGIN") - begins, 1); /* fn's own */
+	/* No statement: nothing sent, nothing open afterwards; outside one there is no BEGIN to
+	 * take. */
+	begins = session_count("COM_BEGIN") + session_count("COM_COMMIT");
+	c = (struct txn_ctx){.result = 0};
+	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 0);
+	assert_int_equal(session_count("COM_BEGIN") + session_count("COM_COMMIT") - begins, 0);
+	assert_false(db_in_transaction());
+	assert_false(db_begin_take());
+}
+
 /* The outer transaction of test_nested_transactions: an insert, then an inner one that joins. */
 static int outer_fn(void *p)
 {
@@ -800,6 +856,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_transactions),
 	    cmocka_unit_test(test_nested_transactions),
+	    cmocka_unit_test(test_lazy_transactions),
 	    cmocka_unit_test(test_deadlock_retry_simulated),
 	    cmocka_unit_test(test_deadlock_retry_real),
 	    cmocka_unit_test(test_reconnect),
