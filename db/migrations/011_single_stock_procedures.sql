@@ -6,11 +6,9 @@
 --
 -- SQL SECURITY INVOKER: they run with the privileges of the handlers' account, which has the
 -- tables' anyway, not with those of the account that ran the migration (which may go later).
--- Neither procedure ends a transaction, and only itx_single_lock starts one, when p_begin says
--- that the caller's transaction is still to be opened (db_transaction_lazy, db_begin_take: one
--- round trip less); the caller's db_transaction commits, so a deadlock or lock wait inside them
--- rolls back and retries the whole attempt as before, and a caller refused by the user row read
--- here rolls back before ledger_post_single writes.
+-- Neither procedure starts or ends a transaction: the caller's db_transaction does, so a
+-- deadlock or lock wait inside them rolls back and retries the whole attempt as before, and a
+-- caller refused by the user row read here rolls back before ledger_post_single writes.
 
 DELIMITER //
 
@@ -33,8 +31,8 @@ BEGIN
    ORDER BY s.code LIMIT 1 LOCK IN SHARE MODE;
 END//
 
--- The locks of a single-stock create in the order every writer of stock keeps (docs/ledger.md),
--- first START TRANSACTION when p_begin: the stock's bin read plainly (with the warehouse, the database's clock and the caller's user
+-- The locks of a single-stock create in the order every writer of stock keeps (docs/ledger.md):
+-- the stock's bin read plainly (with the warehouse, the database's clock and the caller's user
 -- row), the count-session freeze of that bin in share mode (picks only), the bin in share mode,
 -- then, when the warehouse is an active one of the tenant, the stock row FOR UPDATE. One row out:
 --   bin_id      the stock's bin before its lock (NULL: no such stock, or no bin)
@@ -52,8 +50,7 @@ CREATE PROCEDURE itx_single_lock(
   IN p_probe_user CHAR(36) CHARACTER SET ascii,
   IN p_probe_tenant CHAR(36) CHARACTER SET ascii,
   IN p_takes_from_bin TINYINT,
-  IN p_performer CHAR(36) CHARACTER SET ascii,
-  IN p_begin TINYINT)
+  IN p_performer CHAR(36) CHARACTER SET ascii)
   SQL SECURITY INVOKER
 BEGIN
   DECLARE v_bin, v_s_id, v_s_wh, v_s_item, v_s_bin, v_seen CHAR(36) CHARACTER SET ascii;
@@ -67,9 +64,6 @@ BEGIN
   DECLARE v_found TINYINT DEFAULT 1;
   DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_found = 0;
 
-  IF p_begin THEN
-    START TRANSACTION;
-  END IF;
   SELECT (SELECT bin_id FROM stocks WHERE tenant_id = p_tenant AND id = p_stock),
          (SELECT CAST(UTC_TIMESTAMP(6) AS CHAR) FROM warehouses
            WHERE tenant_id = p_tenant AND id = p_warehouse AND status = 'active'),

@@ -383,7 +383,7 @@ void db_close(void)
 		mysql_close(db.conn);
 		db.conn = NULL;
 	}
-	db.in_txn = db.txn_broken = db.txn_retry = false;
+	db.in_txn = db.txn_broken = db.txn_retry = db.begin_pending = false;
 }
 
 /*
@@ -738,7 +738,7 @@ out:
 	return rc;
 }
 
-/* Sends the START TRANSACTION a lazy transaction put off (defined with db_rollback). */
+/* Sends the START TRANSACTION a lazy transaction put off (defined with db_begin). */
 static int open_pending(void);
 
 int db_execv(struct arena *a, struct db_rows *out, const char *sql, const struct db_param *params,
@@ -889,13 +889,28 @@ static int simple_query(const char *sql)
 	return 0;
 }
 
+/* A BEGIN inside a transaction: the caller's bug. -1. */
+static int refuse_begin_inside(void)
+{
+	set_error(CR_COMMANDS_OUT_OF_SYNC, "transaction already open");
+	log_error("db: BEGIN inside a transaction");
+	return -1;
+}
+
+/* The state of a transaction just opened, or marked open with its START TRANSACTION to come. */
+static void mark_open(bool begin_pending)
+{
+	db.in_txn = true;
+	db.begin_pending = begin_pending;
+	db.txn_broken = false;
+	db.txn_retry = false;
+	clear_error();
+}
+
 int db_begin(void)
 {
-	if (db.in_txn) {
-		set_error(CR_COMMANDS_OUT_OF_SYNC, "transaction already open");
-		log_error("db: BEGIN inside a transaction");
-		return -1;
-	}
+	if (db.in_txn)
+		return refuse_begin_inside();
 	for (int attempt = 0;; attempt++) {
 		if (ensure_connected() != 0)
 			return -1;
@@ -906,11 +921,7 @@ int db_begin(void)
 			return -1;
 		handle_lost();
 	}
-	db.in_txn = true;
-	db.begin_pending = false;
-	db.txn_broken = false;
-	db.txn_retry = false;
-	clear_error();
+	mark_open(false);
 	return 0;
 }
 
@@ -1083,18 +1094,11 @@ static int nested_transaction(db_txn_fn fn, void *ctx)
  */
 static int begin_lazy(void)
 {
-	if (db.in_txn) {
-		set_error(CR_COMMANDS_OUT_OF_SYNC, "transaction already open");
-		log_error("db: BEGIN inside a transaction");
-		return -1;
-	}
+	if (db.in_txn)
+		return refuse_begin_inside();
 	if (ensure_connected() != 0)
 		return -1;
-	db.in_txn = true;
-	db.txn_broken = false;
-	db.txn_retry = false;
-	db.begin_pending = true;
-	clear_error();
+	mark_open(true);
 	return 0;
 }
 

@@ -170,9 +170,10 @@ int db_transaction(db_txn_fn fn, void *ctx);
 int db_transaction_lazy(db_txn_fn fn, void *ctx);
 
 /*
- * In db_transaction_lazy before fn's first statement: true, once, and the caller's next
- * statement must open the transaction itself (a CALL of a procedure that runs START
- * TRANSACTION when told to); false anywhere else (a transaction is open or none is asked for).
+ * In db_transaction_lazy before fn's first statement: true, once, and the caller's very next
+ * statement must open the transaction itself (a CALL of a procedure that runs START TRANSACTION
+ * first), or it would run outside one; false anywhere else (a transaction is open on the server
+ * already, or none is asked for).
  */
 bool db_begin_take(void);
 

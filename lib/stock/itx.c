@@ -838,8 +838,6 @@ static int lock_single(struct create_ctx *c)
 	    /* The caller's own row is read anyway (the usual performer). */
 	    .performer_id =
 	        p && id_eq(c->in->performed_by, p->user_id) ? NULL : c->in->performed_by,
-	    /* Unless a begin hook's statement (an Idempotency-Key's claim) opened it already. */
-	    .begin = db_begin_take(),
 	};
 	const char *msg = NULL, *bin;
 	int status;

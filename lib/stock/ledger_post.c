@@ -156,11 +156,13 @@ int ledger_post_lock_single(struct arena *a, const char *tenant_id,
 	struct db_param p[] = {
 	    DBP_S(tenant_id),        DBP_S(k->stock_id),        DBP_S(k->warehouse_id),
 	    DBP_S(k->probe_user_id), DBP_S(k->probe_tenant_id), DBP_I(k->takes_from_bin ? 1 : 0),
-	    DBP_S(k->performer_id),  DBP_I(k->begin ? 1 : 0),
+	    DBP_S(k->performer_id),
 	};
+	/* Taken right before the CALL that opens the transaction, so that nothing runs between. */
+	const char *sql = db_begin_take() ? "CALL itx_single_lock_begin(?, ?, ?, ?, ?, ?, ?)"
+	                                  : "CALL itx_single_lock(?, ?, ?, ?, ?, ?, ?)";
 
-	if (db_execv(a, out, "CALL itx_single_lock(?, ?, ?, ?, ?, ?, ?, ?)", p,
-	             sizeof(p) / sizeof(p[0])) < 0)
+	if (db_execv(a, out, sql, p, sizeof(p) / sizeof(p[0])) < 0)
 		return -1;
 	return out->nrows == 1 ? 0 : -1;
 }

@@ -111,13 +111,13 @@ struct ledger_single_keys {
 	const char *probe_tenant_id;
 	bool takes_from_bin;      /* a pick: ask for the count-session freeze of the stock's bin */
 	const char *performer_id; /* whether this user is the tenant's; NULL: not asked */
-	bool begin; /* the CALL opens the caller's transaction (db_begin_take said so) */
 };
 
 /*
  * Steps 1 to 3 of the lock order above for a transaction of one stock record, in one round
- * trip (the procedure itx_single_lock of migration 011), inside the caller's transaction (which
- * it opens first with k->begin): the
+ * trip (the procedure itx_single_lock of migration 011), inside the caller's transaction; as the
+ * first statement of a db_transaction_lazy it opens that transaction too (itx_single_lock_begin
+ * of migration 013, db_begin_take), so no START TRANSACTION goes before it. The
  * stock's bin read plainly with the warehouse (active: the database's clock) and the user row,
  * the bin's freeze (takes_from_bin) and the bin in share mode, then the stock row FOR UPDATE
  * when the warehouse is active. out gets one row with the columns bin_id, clock, _caller

@@ -207,6 +207,14 @@ int db_transaction(db_txn_fn fn, void *ctx)
 {
 	NO_DB("db_transaction");
 }
+int db_transaction_lazy(db_txn_fn fn, void *ctx)
+{
+	NO_DB("db_transaction_lazy");
+}
+bool db_begin_take(void)
+{
+	NO_DB("db_begin_take");
+}
 void db_txn_keep_conflict(void)
 {
 	NO_DB("db_txn_keep_conflict");

@@ -341,6 +341,7 @@ struct txn_ctx {
 	int fail_first; /* attempts that end in a simulated deadlock */
 	MYSQL *other;   /* the other side of a real deadlock */
 	bool other_pending;
+	int lazy; /* lazy_fn: 0 runs nothing, 1 inserts, 2 opens the transaction itself, inserts */
 };
 
 static int insert_fn(void *p)
@@ -396,11 +397,20 @@ static int lazy_fn(void *p)
 {
 	struct txn_ctx *c = p;
 
-	if (c->fail_first == 2) /* opens it itself, as a procedure's START TRANSACTION would */
+	if (c->lazy == 2) /* opens it itself, as itx_single_lock_begin's START TRANSACTION does */
 		return db_begin_take() && db_exec(NULL, NULL, "START TRANSACTION", NULL) == 0
 		           ? insert_fn(c)
 		           : -1;
-	return c->fail_first == 1 ? insert_fn(c) : c->result;
+	return c->lazy == 1 ? insert_fn(c) : c->result;
+}
+
+/* Whether the server holds a transaction open on this connection (@@in_transaction). */
+static bool server_in_transaction(void)
+{
+	struct db_rows rows;
+
+	assert_int_equal(db_exec(arena, &rows, "SELECT @@in_transaction", NULL), 0);
+	return strcmp(db_cell(&rows, 0, 0), "0") != 0;
 }
 
 /* Statements the server ran on this connection since it opened (a SHOW is not one). */
@@ -419,7 +429,7 @@ static long long session_count(const char *name)
 /* db_transaction_lazy: BEGIN with the first statement, or none when fn opens it or runs none. */
 static void test_lazy_transactions(void **state)
 {
-	struct txn_ctx c = {.id = "lazy-kept", .result = 0, .fail_first = 1};
+	struct txn_ctx c = {.id = "lazy-kept", .result = 0, .lazy = 1};
 	long long begins;
 
 	NEED_DB();
@@ -428,15 +438,21 @@ static void test_lazy_transactions(void **state)
 	assert_int_equal(count_rows("lazy-kept"), 1);
 	assert_int_equal(session_count("COM_BEGIN") - begins, 1);
 	/* Refused: the lazily opened transaction is rolled back with the write. */
-	c = (struct txn_ctx){.id = "lazy-refused", .result = 4, .fail_first = 1};
+	c = (struct txn_ctx){.id = "lazy-refused", .result = 4, .lazy = 1};
 	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 4);
 	assert_int_equal(count_rows("lazy-refused"), 0);
+	assert_false(server_in_transaction());
 	/* fn opens it itself: no BEGIN of ours, and the write is still the transaction's. */
 	begins = session_count("COM_BEGIN");
-	c = (struct txn_ctx){.id = "lazy-opened", .result = 6, .fail_first = 2};
+	c = (struct txn_ctx){.id = "lazy-opened", .result = 6, .lazy = 2};
 	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 6);
 	assert_int_equal(count_rows("lazy-opened"), 0);
 	assert_int_equal(session_count("COM_BEGIN") - begins, 1); /* fn's own */
+	assert_false(server_in_transaction()); /* the ROLLBACK went out all the same */
+	c = (struct txn_ctx){.id = "lazy-opened-kept", .result = 0, .lazy = 2};
+	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 0);
+	assert_int_equal(count_rows("lazy-opened-kept"), 1);
+	assert_false(server_in_transaction());
 	/* No statement: nothing sent, nothing open afterwards; outside one there is no BEGIN to
 	 * take. */
 	begins = session_count("COM_BEGIN") + session_count("COM_COMMIT");

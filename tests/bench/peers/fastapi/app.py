@@ -2,8 +2,8 @@
 
 The same work as the C handler: the bearer JWT (HS256, the devstack's key, the same claims checks),
 the caller's user row read along with the first statement, the statements of ../statements.json in
-the C handler's order (the pick inside START TRANSACTION ... COMMIT, its locks in the same order),
-and the same JSON envelope. Only the success paths the bench takes and their refusals; a pick only.
+the C handler's order (the pick's first CALL opens its transaction, COMMIT ends it, its locks in the
+same order), and the same JSON envelope. Only the success paths the bench takes and their refusals; a pick only.
 
 PEER_CONFIG (var/stocktake.conf), PEER_DB_CONNECTIONS (connections per uvicorn worker process).
 aiomysql (Debian's async driver) fills the parameters in on the client: one round trip per
@@ -229,8 +229,8 @@ def pick_input(body):
 
 
 async def pick_attempt(cur, c, i):
-    """One attempt of the pick, inside START TRANSACTION: itx_single_lock takes the locks (sessions,
-    bin, stock) and reads what the checks need, the checks run in stocktake's order,
+    """One attempt of the pick, whose first CALL opens the transaction: itx_single_lock_begin takes
+    the locks (sessions, bin, stock) and reads what the checks need, the checks run in stocktake's order,
     ledger_post_single writes."""
     t = c["tenant_id"]
     rows, names = await run(cur, "pick_lock", t, i["stock_id"], i["warehouse_id"], c["sub"], t, 1, None)
@@ -269,7 +269,6 @@ async def pick(request: Request):
     i = pick_input(body)
     async with pool.acquire() as conn, conn.cursor() as cur:
         for attempt in (1, 2, 3):
-            await cur.execute("START TRANSACTION")
             try:
                 answer = await pick_attempt(cur, c, i)
                 await cur.execute("COMMIT")

@@ -2,8 +2,8 @@
 //
 // The same work as the C handler: the bearer JWT (HS256, the devstack's key, the same claims
 // checks), the caller's user row read along with the first statement, the statements of
-// ../statements.json in the C handler's order (the pick inside START TRANSACTION ... COMMIT, its
-// locks in the same order), and the same JSON envelope. Only the success paths the bench takes
+// ../statements.json in the C handler's order (the pick's first CALL opens its transaction, COMMIT
+// ends it, its locks in the same order), and the same JSON envelope. Only the success paths the bench takes
 // and their refusals; a pick only (no moves or adjustments).
 //
 // PEER_SOCKET (the unix socket nginx proxies to), PEER_CONFIG (var/stocktake.conf), PEER_PROCESSES
@@ -221,8 +221,8 @@ async function call(db, sql, params) {
   return [sets[0], fields[0]];
 }
 
-// One attempt of the pick, inside START TRANSACTION: itx_single_lock takes the locks (sessions,
-// bin, stock) and reads what the checks need, the checks run in stocktake's order,
+// One attempt of the pick, whose first CALL opens the transaction: itx_single_lock_begin takes the
+// locks (sessions, bin, stock) and reads what the checks need, the checks run in stocktake's order,
 // ledger_post_single writes.
 async function pickAttempt(db, c, input) {
   const t = c.tenant_id;
@@ -254,7 +254,6 @@ async function pick(req) {
   const db = await pool.getConnection();
   try {
     for (let attempt = 1; ; attempt++) {
-      await db.query('START TRANSACTION');
       try {
         const answer = await pickAttempt(db, c, input);
         await db.query('COMMIT');

@@ -3,8 +3,8 @@
 //
 // The same work as the C handler: the bearer JWT (HS256, the devstack's key, the same claims
 // checks), the caller's user row read along with the first statement, the statements of
-// ../statements.json in the C handler's order (the pick inside START TRANSACTION ... COMMIT, its
-// locks in the same order), and the same JSON envelope. Only the success paths the bench takes and
+// ../statements.json in the C handler's order (the pick's first CALL opens its transaction, COMMIT
+// ends it, its locks in the same order), and the same JSON envelope. Only the success paths the bench takes and
 // their refusals; a pick only. Debian has no JWT library for PHP: HS256 is checked here with
 // hash_hmac and hash_equals.
 //
@@ -282,8 +282,8 @@ function pickInput(): array
     return $b;
 }
 
-/** One attempt of the pick, inside START TRANSACTION: itx_single_lock takes the locks (sessions, bin,
- * stock) and reads what the checks need, the checks run in stocktake's order, ledger_post_single writes. */
+/** One attempt of the pick, whose first CALL opens the transaction: itx_single_lock_begin takes the locks
+ * (sessions, bin, stock) and reads what the checks need, the checks run in stocktake's order, ledger_post_single writes. */
 function pickAttempt(PDO $db, array $c, array $in): array
 {
     $t = $c['tenant_id'];
@@ -328,7 +328,6 @@ function pick(): array
     $in = pickInput();
     $db = db();
     for ($attempt = 1; ; $attempt++) {
-        $db->exec('START TRANSACTION');
         try {
             $answer = pickAttempt($db, $c, $in);
             $db->exec('COMMIT');
