@@ -413,19 +413,6 @@ static bool server_in_transaction(void)
 	return strcmp(db_cell(&rows, 0, 0), "0") != 0;
 }
 
-/* Statements the server ran on this connection since it opened (a SHOW is not one). */
-static long long session_count(const char *name)
-{
-	struct db_rows rows;
-
-	assert_int_equal(db_exec(arena, &rows,
-	                         "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS"
-	                         " WHERE VARIABLE_NAME = ?",
-	                         "s", name),
-	                 0);
-	return atoll(db_cell(&rows, 0, 0));
-}
-
 /* db_transaction_lazy: BEGIN with the first statement, or none when fn opens it or runs none. */
 static void test_lazy_transactions(void **state)
 {
@@ -433,21 +420,21 @@ static void test_lazy_transactions(void **state)
 	long long begins;
 
 	NEED_DB();
-	begins = session_count("COM_BEGIN");
+	begins = com_counter("Com_begin");
 	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 0);
 	assert_int_equal(count_rows("lazy-kept"), 1);
-	assert_int_equal(session_count("COM_BEGIN") - begins, 1);
+	assert_int_equal(com_counter("Com_begin") - begins, 1);
 	/* Refused: the lazily opened transaction is rolled back with the write. */
 	c = (struct txn_ctx){.id = "lazy-refused", .result = 4, .lazy = 1};
 	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 4);
 	assert_int_equal(count_rows("lazy-refused"), 0);
 	assert_false(server_in_transaction());
 	/* fn opens it itself: no BEGIN of ours, and the write is still the transaction's. */
-	begins = session_count("COM_BEGIN");
+	begins = com_counter("Com_begin");
 	c = (struct txn_ctx){.id = "lazy-opened", .result = 6, .lazy = 2};
 	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 6);
 	assert_int_equal(count_rows("lazy-opened"), 0);
-	assert_int_equal(session_count("COM_BEGIN") - begins, 1); /* fn's own */
+	assert_int_equal(com_counter("Com_begin") - begins, 1); /* fn's own */
 	assert_false(server_in_transaction()); /* the ROLLBACK went out all the same */
 	c = (struct txn_ctx){.id = "lazy-opened-kept", .result = 0, .lazy = 2};
 	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 0);
@@ -455,10 +442,10 @@ static void test_lazy_transactions(void **state)
 	assert_false(server_in_transaction());
 	/* No statement: nothing sent, nothing open afterwards; outside one there is no BEGIN to
 	 * take. */
-	begins = session_count("COM_BEGIN") + session_count("COM_COMMIT");
+	begins = com_counter("Com_begin") + com_counter("Com_commit");
 	c = (struct txn_ctx){.result = 0};
 	assert_int_equal(db_transaction_lazy(lazy_fn, &c), 0);
-	assert_int_equal(session_count("COM_BEGIN") + session_count("COM_COMMIT") - begins, 0);
+	assert_int_equal(com_counter("Com_begin") + com_counter("Com_commit") - begins, 0);
 	assert_false(db_in_transaction());
 	assert_false(db_begin_take());
 }
