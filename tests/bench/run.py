@@ -14,7 +14,7 @@ the same nginx with the same socket type, worker count and keepalive, measured i
 absolute figures drift on shared machines, the ratio much less. The table also goes to
 tests/bench/results/<time>.txt.
 
-The floors (B1, F1, F1r, F2, F2t, F2s, F3, F4, F4p) are the same responder running a scenario's own statements and
+The floors (B1, F1, F1r, F2, F2t, F2s, F3, F4, F4p, F5) are the same responder running a scenario's own statements and
 nothing else (no token, no JSON): a scenario does at least that work, so its ratio stays under its
 floor's, and a target above a floor cannot be reached on this machine by any handler.
 """
@@ -444,6 +444,8 @@ def main():
             else:
                 b.run("S5", "POST count session, 50 assignments", "report", "count_sessions",
                       "/inventory/count-session", method="POST", token=write_token, file=s5)
+    b.floor("F5", "S5", "floor of S5: its rows, durable",
+            ["/bench/floor/count/%d/%d" % (WRITE_TENANT, n) for n in range(200)])
 
     # Memory: RSS of the inventory_transactions workers once warm (after the scenarios), then
     # after MEMORY_REQUESTS more requests (reads by id, list pages and picks, in turns).
@@ -493,13 +495,26 @@ def floor_lines(b, base):
     for any handler on this machine, whatever it does besides those statements."""
     lines = []
     for r in b.rows:
-        if not r.get("floor_of") or r.get("skipped") or not base or not base["rps"]:
+        if not r.get("floor_of") or r.get("skipped"):
             continue
-        ratio = r["rps"] / base["rps"]
-        target = TARGETS[r["floor_of"]]
+        ratio = r["rps"] / base["rps"] if base and base["rps"] else None
+        target = TARGETS.get(r["floor_of"])
+        if target is None:
+            lines.append(share_of_floor(b, r, ratio))
+            continue
+        if ratio is None:
+            continue
         lines.append("floor: %s (%s) reaches %.2f of B0: %s >=%.2f %s" % (
             r["name"], r["label"], ratio, r["floor_of"], target, floor_verdict(ratio, target)))
     return lines
+
+
+def share_of_floor(b, floor, ratio):
+    """A floor whose scenario has no ratio target (F5 of S5): the scenario's share of it, same run."""
+    of = next((r for r in b.rows if r["name"] == floor["floor_of"] and not r.get("skipped")), None)
+    share = "; %s runs at %.2f of it" % (of["name"], of["rps"] / floor["rps"]) if of and floor["rps"] else ""
+    of_b0 = "" if ratio is None else " reaches %.2f of B0," % ratio
+    return "floor: %s (%s)%s %.0f req/s%s" % (floor["name"], floor["label"], of_b0, floor["rps"], share)
 
 
 def report(b):
@@ -522,7 +537,8 @@ def report(b):
         elif isinstance(target, float):
             result = "pass" if ratio is not None and ratio >= target else "FAIL"
         elif target == "report":
-            result = "reported"
+            result = "reported" + "".join(", %.2f of %s" % (r["rps"] / f["rps"], f["name"]) for f in b.rows
+                                          if f.get("floor_of") == r["name"] and f.get("rps"))
         else:
             result = "-"
         if soft and not result.startswith("FAIL"):
