@@ -14,8 +14,8 @@ it, the last both. Flat latency across the steps is what the indexes must give.
 
 Environment: BENCH_SCALING_MAX (10000000: the last size to run; 1000000 makes the quick form of
 about ten minutes), BENCH_SCALING_MIN (0: the first size to run), BENCH_LOAD_JOBS (2: tenants
-loaded at the same time), BENCH_IDS (v4: transaction ids as the service writes them, see generate.py;
-v7 or seq), BENCH_LOAD_POOL (6G: innodb_buffer_pool_size while 10,000,000 rows load, then the
+loaded at the same time), BENCH_IDS (v7: transaction ids as the service writes them, see generate.py;
+v4 or seq), BENCH_LOAD_POOL (6G: innodb_buffer_pool_size while 10,000,000 rows load, then the
 stack's own again). The bench data set stays at the last size; `./devstack bench` reloads the
 standard one by itself.
 """
@@ -39,7 +39,7 @@ WRITES_FROM = 1000000
 MIN = int(os.environ.get("BENCH_SCALING_MIN", "0"))
 MAX = int(os.environ.get("BENCH_SCALING_MAX", "10000000"))
 JOBS = os.environ.get("BENCH_LOAD_JOBS", "2")
-IDS = os.environ.get("BENCH_IDS", "v4")
+IDS = os.environ.get("BENCH_IDS", "v7")
 LOAD_POOL = os.environ.get("BENCH_LOAD_POOL", "6G")
 
 
