@@ -24,6 +24,7 @@
 
 #include "base/env.h"
 #include "base/log.h"
+#include "base/wait_child.h"
 #include "web/metrics.h"
 
 /* Connections waiting for a free worker: a burst beyond it is refused by the kernel (EAGAIN on a
@@ -42,6 +43,11 @@ static volatile sig_atomic_t worker_listen_fd = -1;
 static volatile sig_atomic_t reload_requested;
 /* --config as given (NULL: the default lookup of env_load), for reloads. */
 static const char *config_path;
+/* The mask supervise was called with; the supervisor's mask while it waits (it blocks its signals
+ * outside wait_child); the mask a worker starts with: the caller's, with SIGHUP blocked. */
+static sigset_t caller_mask;
+static sigset_t supervisor_waiting;
+static sigset_t worker_start_mask;
 
 bool pool_stopping(void)
 {
@@ -228,17 +234,14 @@ static int worker_run(const struct pool_work *w, int listen_fd, pid_t parent)
 static pid_t spawn_worker(const struct pool_work *w, int listen_fd)
 {
 	pid_t parent = getpid();
-	sigset_t hup, old;
-	pid_t pid;
+	pid_t pid = fork();
 
-	/* Forked with SIGHUP blocked: one sent before the worker's reload thread runs waits for it.
-	 */
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
-	sigprocmask(SIG_BLOCK, &hup, &old);
-	pid = fork();
-	if (pid != 0)
-		sigprocmask(SIG_SETMASK, &old, NULL);
+	/* The supervisor forks with its signals blocked (supervise); the worker starts with its
+	 * caller's mask and SIGHUP blocked: one sent before its reload thread runs waits for it. */
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &worker_start_mask, NULL);
+	}
 	if (pid < 0) {
 		log_error("fork failed: %s", strerror(errno));
 		return 0;
@@ -251,6 +254,8 @@ static pid_t spawn_worker(const struct pool_work *w, int listen_fd)
 
 static void supervisor_on_signal(int sig)
 {
+	if (sig == SIGCHLD)
+		return; /* only wakes wait_child */
 	if (sig == SIGALRM)
 		grace_over = 1;
 	else if (sig == SIGHUP)
@@ -301,7 +306,7 @@ static int stop_workers(pid_t *pids, int n)
 	alarm(POOL_STOP_GRACE);
 	while (alive > 0) {
 		int st, slot;
-		pid_t pid = waitpid(-1, &st, 0);
+		pid_t pid = wait_child(&st, &supervisor_waiting);
 
 		if (pid < 0) {
 			if (errno != EINTR)
@@ -330,6 +335,49 @@ static int stop_workers(pid_t *pids, int n)
 	return unclean + alive;
 }
 
+/* The signals the supervisor handles. */
+static void supervisor_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGALRM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+}
+
+/*
+ * The supervisor's signals stay blocked except while it waits in wait_child, so that a signal
+ * arriving between a check of the flags and the wait is not slept through (a reload that waited
+ * for the next worker to die, a SIGTERM that never stopped the pool).
+ */
+static void block_supervisor_signals(void)
+{
+	sigset_t set;
+
+	supervisor_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &caller_mask);
+	supervisor_waiting = caller_mask;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&set, sig) == 1)
+			sigdelset(&supervisor_waiting, sig);
+	worker_start_mask = caller_mask;
+	sigaddset(&worker_start_mask, SIGHUP);
+	set_handler(SIGTERM, supervisor_on_signal);
+	set_handler(SIGINT, supervisor_on_signal);
+	set_handler(SIGALRM, supervisor_on_signal);
+	set_handler(SIGHUP, supervisor_on_signal);
+	set_handler(SIGCHLD, supervisor_on_signal);
+}
+
+/* Back to the caller's mask and SIGCHLD's default once the workers are gone (tests run pools in
+ * their own process). */
+static void unblock_supervisor_signals(void)
+{
+	signal(SIGCHLD, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+}
+
 /*
  * Forks the workers and keeps them running until SIGTERM/SIGINT. A worker that
  * dies is replaced at once (a killed worker must be back within a second); only
@@ -344,10 +392,7 @@ static int supervise(const struct pool_work *w, int listen_fd, int nworkers)
 
 	if (!pids || !started)
 		log_fatal("out of memory");
-	set_handler(SIGTERM, supervisor_on_signal);
-	set_handler(SIGINT, supervisor_on_signal);
-	set_handler(SIGALRM, supervisor_on_signal);
-	set_handler(SIGHUP, supervisor_on_signal);
+	block_supervisor_signals();
 	log_info("starting %d workers", nworkers);
 	for (int i = 0; i < nworkers && !stop_requested; i++) {
 		pids[i] = spawn_worker(w, listen_fd);
@@ -356,14 +401,15 @@ static int supervise(const struct pool_work *w, int listen_fd, int nworkers)
 
 	while (!stop_requested) {
 		int st, slot;
-		pid_t pid = waitpid(-1, &st, 0);
+		pid_t pid;
 
-		if (pid < 0) {
-			if (errno == EINTR) {
-				if (reload_requested && !stop_requested)
-					reload_pool(pids, nworkers);
+		if (reload_requested) {
+			reload_pool(pids, nworkers);
+			continue;
+		}
+		if ((pid = wait_child(&st, &supervisor_waiting)) < 0) {
+			if (errno == EINTR)
 				continue;
-			}
 			log_error("waitpid failed: %s", strerror(errno));
 			rc = 1;
 			break;
@@ -395,6 +441,7 @@ static int supervise(const struct pool_work *w, int listen_fd, int nworkers)
 	}
 	if (stop_workers(pids, nworkers) > 0)
 		rc = 1;
+	unblock_supervisor_signals();
 	free(started);
 	free(pids);
 	log_info("stopped");
