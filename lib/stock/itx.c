@@ -62,9 +62,9 @@ static bool parse_bound(const char *v, char *out, bool *has)
 	return valid_timestamp(v, out, ITX_TS_LEN);
 }
 
-#define WAREHOUSE_CHECK_FROM " FROM warehouses WHERE tenant_id = ? AND id = ?"
-static const char warehouse_sql[] = "SELECT 1" WAREHOUSE_CHECK_FROM;
-static const char warehouse_probed_sql[] = "SELECT 1, " USER_PROBE_COLUMN WAREHOUSE_CHECK_FROM;
+static const char warehouse_sql[] = "SELECT 1 FROM warehouses WHERE tenant_id = ? AND id = ?";
+static const char warehouse_probed_sql[] =
+    "SELECT 1, " USER_PROBE_COLUMN " FROM warehouses WHERE tenant_id = ? AND id = ?";
 
 /*
  * 0, or 404 "Warehouse not found" when the tenant has no warehouse f->warehouse_id (500).
