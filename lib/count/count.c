@@ -11,6 +11,7 @@
 #include "base/valid.h"
 #include "base/words.h"
 #include "count/count_scan.h"
+#include "count/count_sql.h"
 #include "db/db.h"
 #include "db/db_batch.h"
 #include "db/sql.h"
@@ -19,9 +20,6 @@
 const char *const count_types[] = {"position", "product", NULL};
 const char *const count_statuses[] = {"planned", "started",  "completed",
                                       "applied", "canceled", NULL};
-
-/* Generated codes skip explicit codes that took their place; this many tries at most. */
-#define CODE_TRIES 1000
 
 /* ---- lifecycle --------------------------------------------------------- */
 
@@ -139,50 +137,18 @@ bool count_is_supervisor(const char *scopes)
 
 /* ---- codes ---------------------------------------------------------------- */
 
-/*
- * Bumps the tenant's counter for year (creating it at 1) and reads it in the
- * same statement: LAST_INSERT_ID(expr) hands the new value back in the
- * answer's insert id. The row stays locked until the transaction ends.
- */
-static int counter_bump(struct arena *a, const char *tenant_id, int year, long long *n)
-{
-	if (db_exec(a, NULL,
-	            "UPDATE count_code_counters SET n = LAST_INSERT_ID(n + 1)"
-	            " WHERE tenant_id = ? AND year = ?",
-	            "si", tenant_id, (long long)year) < 0)
-		return -1;
-	/* The first code of a year: concurrent first inserts may deadlock once and are retried. */
-	if (db_affected_rows() == 0 &&
-	    db_exec(a, NULL,
-	            "INSERT INTO count_code_counters (tenant_id, year, n) VALUES (?, ?,"
-	            " LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE n = LAST_INSERT_ID(n + 1)",
-	            "si", tenant_id, (long long)year) < 0)
-		return -1;
-	*n = (long long)db_insert_id();
-	return *n > 0 ? 0 : -1;
-}
-
 int count_code_assign(struct arena *a, const char *tenant_id, const char *session_id, int year,
                       const char **code)
 {
-	for (int i = 0; i < CODE_TRIES; i++) {
-		long long n;
-		char *c;
+	struct db_rows rows;
 
-		if (counter_bump(a, tenant_id, year, &n) < 0)
-			return -1;
-		c = count_code_format(a, year, n);
-		if (db_exec(a, NULL,
-		            "UPDATE count_sessions SET code = ? WHERE tenant_id = ? AND id = ?",
-		            "sss", c, tenant_id, session_id) == 0) {
-			*code = c;
-			return 0;
-		}
-		/* An explicit code took this one's place: the next number. */
-		if (!db_is_duplicate())
-			return -1;
-	}
-	return -1;
+	/* Migration 012's procedure: the counter, the code and the numbers explicit codes took. */
+	if (db_exec(a, &rows, "CALL count_code_take(?, ?, ?)", "ssi", tenant_id, session_id,
+	            (long long)year) < 0 ||
+	    rows.nrows != 1)
+		return -1;
+	*code = db_cell(&rows, 0, 0);
+	return *code ? 0 : -1;
 }
 
 /* ---- sessions -------------------------------------------------------------- */
@@ -402,23 +368,6 @@ int count_assignments_check(struct arena *a, const struct count_assignment *list
 	return plan->missing_key ? refuse_missing_key(a, type, plan->missing_key, res) : 0;
 }
 
-/*
- * Multi-row inserts from one JSON parameter each (db_batch.h): the
- * assignments as [id, user id, position] and the targets as [assignment id,
- * target_no, key_no, key id].
- */
-#define ASSIGNMENT_INSERT                                                                          \
-	"INSERT INTO count_assignments (id, tenant_id, session_id, user_id, position)"             \
-	" SELECT j.id, ?, ?, j.user_id, j.position FROM JSON_TABLE(?, '$[*]' COLUMNS"              \
-	" (id CHAR(36) CHARACTER SET ascii PATH '$[0]', user_id CHAR(36) CHARACTER SET ascii"      \
-	" PATH '$[1]', position INT PATH '$[2]')) j"
-#define TARGET_INSERT                                                                              \
-	"INSERT INTO count_targets (tenant_id, session_id, assignment_id, target_no, key_no,"      \
-	" key_id) SELECT ?, ?, j.assignment_id, j.target_no, j.key_no, j.key_id"                   \
-	" FROM JSON_TABLE(?, '$[*]' COLUMNS (assignment_id CHAR(36) CHARACTER SET ascii"           \
-	" PATH '$[0]', target_no INT PATH '$[1]', key_no INT PATH '$[2]',"                         \
-	" key_id CHAR(36) CHARACTER SET ascii PATH '$[3]')) j"
-
 /* Inserts assignment i for user ids[i] at position i; gids[i] is its new id. */
 static int insert_assignments(struct arena *a, const char *tenant_id, const char *session_id,
                               size_t n, const char *const *ids, const char **gids)
@@ -433,7 +382,7 @@ static int insert_assignments(struct arena *a, const char *tenant_id, const char
 		row[1] = DBP_S(ids[i]);
 		row[2] = DBP_I((long long)i);
 	}
-	return db_exec(a, NULL, ASSIGNMENT_INSERT, "sss", tenant_id, session_id,
+	return db_exec(a, NULL, COUNT_ASSIGNMENT_INSERT(""), "sss", tenant_id, session_id,
 	               db_batch_json(a, p, n, 3));
 }
 
@@ -458,7 +407,7 @@ static int insert_targets(struct arena *a, const char *tenant_id, const char *se
 			}
 		}
 	}
-	return db_exec(a, NULL, TARGET_INSERT, "sss", tenant_id, session_id,
+	return db_exec(a, NULL, COUNT_TARGET_INSERT(""), "sss", tenant_id, session_id,
 	               db_batch_json(a, p, nkeys, 4));
 }
 

@@ -41,11 +41,12 @@ char *count_code_format(struct arena *a, int year, long long n);
 
 /*
  * Gives the new session session_id the tenant's next generated code for year
- * (*code), skipping codes already taken by explicit ones. Inside a
- * transaction: the tenant's counter row stays locked until it ends, so
- * concurrent creations queue and never share a code; a create takes it last
- * (the session inserted under a stand-in code), so that the queue waits for
- * its last statements and commit only. 0 or -1.
+ * (*code), skipping codes already taken by explicit ones (1000 at most), in
+ * one statement: CALL count_code_take (migration 012). Inside a transaction:
+ * the tenant's counter row stays locked until it ends, so concurrent creations
+ * queue and never share a code; a create takes it last (the session inserted
+ * under a stand-in code), so that the queue waits for this statement and the
+ * commit only. 0 or -1.
  */
 int count_code_assign(struct arena *a, const char *tenant_id, const char *session_id, int year,
                       const char **code);

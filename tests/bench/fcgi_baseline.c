@@ -17,11 +17,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 #include <mysql.h>
 
+#include "count/count_sql.h"
 #include "stock/itx_sql.h"
 
 /* 60 bytes of JSON, the size of a small API answer. */
@@ -68,10 +70,16 @@ static const char failed[] = "Status: 500 Internal Server Error\r\n"
  *   /bench/floor/pickp/N                      the same two writes as one CALL of
  *                                             a procedure: BEGIN, CALL, COMMIT (F4p,
  *                                             the floor of migration 011's design)
+ *   /bench/floor/count/T/N                    the rows of S5's create N for bench
+ *                                             tenant number T, durable: BEGIN, the
+ *                                             session, 50 assignments, 50 targets
+ *                                             (S5's JSON_TABLE inserts), COMMIT (F5)
  *
  * The pick floor writes to copies of stocks and inventory_transactions in
  * their own database (FLOOR_DB), with the same indexes (the lists need them)
- * but without the foreign keys and the counter trigger: never the ledger.
+ * but without the foreign keys and the counter trigger: never the ledger. The
+ * count floor's copies of count_sessions, count_assignments and count_targets
+ * are empty at start, with the same indexes and no foreign keys or code counter.
  */
 #define FLOOR_DB "stocktake_bench_floor"
 #define FLOOR_STOCKS 1000
@@ -88,6 +96,9 @@ enum floor_kind {
 	FLOOR_TAKE,
 	FLOOR_BOOK,
 	FLOOR_TAKE_BOOK,
+	FLOOR_SESSION,
+	FLOOR_ASSIGNMENTS,
+	FLOOR_TARGETS,
 	FLOOR_KINDS
 };
 
@@ -121,6 +132,13 @@ static const char *const floor_sql[FLOOR_KINDS] = {
         " item_id, id, 'pick', 1, -1, bin_id, 'BENCH-FLOOR', 'order', tenant_id,"
         " UTC_TIMESTAMP(6) FROM " FLOOR_DB ".stocks WHERE id = ?",
     [FLOOR_TAKE_BOOK] = "CALL " FLOOR_DB ".take_book(?)",
+    /* S5's session row as count_input_insert writes it (its own id as the stand-in code). */
+    [FLOOR_SESSION] = "INSERT INTO " FLOOR_DB ".count_sessions (id, tenant_id, code, created_by,"
+                      " created, status, description, type) VALUES (?, ?, ?, ?,"
+                      " UTC_TIMESTAMP(6), 'planned', ?, 'position')"
+                      " RETURNING scheduled_end < scheduled_start",
+    [FLOOR_ASSIGNMENTS] = COUNT_ASSIGNMENT_INSERT(FLOOR_DB "."),
+    [FLOOR_TARGETS] = COUNT_TARGET_INSERT(FLOOR_DB "."),
 };
 
 /* FLOOR_TAKE then FLOOR_BOOK in one round trip (F4p); a stock without a unit left is an error. */
@@ -166,6 +184,12 @@ static int floor_setup(const char *socket_path)
 	    "UPDATE " FLOOR_DB ".stocks SET quantity = 1000000000",
 	    "DROP PROCEDURE IF EXISTS " FLOOR_DB ".take_book",
 	    FLOOR_TAKE_BOOK_PROC,
+	    "DROP TABLE IF EXISTS " FLOOR_DB ".count_targets, " FLOOR_DB
+	    ".count_assignments, " FLOOR_DB ".count_sessions",
+	    /* LIKE copies the columns and every index, the foreign keys' own too, not the keys. */
+	    "CREATE TABLE " FLOOR_DB ".count_sessions LIKE stocktake.count_sessions",
+	    "CREATE TABLE " FLOOR_DB ".count_assignments LIKE stocktake.count_assignments",
+	    "CREATE TABLE " FLOOR_DB ".count_targets LIKE stocktake.count_targets",
 	};
 	MYSQL *db = floor_connect(socket_path);
 	int rc = db ? 0 : -1;
@@ -273,6 +297,80 @@ static int floor_pick_call(const char *n)
 	return mysql_commit(floor_db) == 0 ? 0 : -1;
 }
 
+/* S5's body size: 50 counters (bench-TT-u01..u50), one bin each. */
+#define FLOOR_COUNTERS 50
+#define FLOOR_BINS 200
+/* A row of either JSON array: ["<36>","<36>",<int>] or ["<36>",0,0,"<36>"], with room. */
+#define FLOOR_JSON_ROW 96
+
+/* A bench id as tests/bench/generate.py's ident(kind, tenant, n) makes it. */
+static void bench_id(char *out, int kind, int tenant, long n)
+{
+	snprintf(out, STOCK_ID_LEN + 1, "b%d%02d0000-0000-4000-8000-%012ld", kind, tenant, n);
+}
+
+/*
+ * A new row id, time-ordered like the handlers' (UUIDv7): the second, this
+ * worker's pid, kind (0 a session, 1 an assignment), then a count of its own.
+ */
+static void floor_new_id(char *out, int kind)
+{
+	static unsigned long long made;
+
+	snprintf(out, STOCK_ID_LEN + 1, "%08llx-%04x-700%d-8000-%012llx",
+	         (unsigned long long)time(NULL) & 0xffffffffULL, (unsigned)getpid() & 0xffffu,
+	         kind & 7, ++made & 0xffffffffffffULL);
+}
+
+/* The JSON parameters of create n's 50 assignments and 50 targets, as lib/count writes them. */
+static void floor_count_json(int tenant, long n, char *assignments, char *targets, size_t size)
+{
+	size_t ga = 0, gt = 0;
+	char aid[STOCK_ID_LEN + 1], uid[STOCK_ID_LEN + 1], bin[STOCK_ID_LEN + 1];
+
+	for (int u = 0; u < FLOOR_COUNTERS; u++) {
+		floor_new_id(aid, 1);
+		bench_id(uid, 2, tenant, u + 1);
+		bench_id(bin, 4, tenant, (n + u) % FLOOR_BINS);
+		ga += (size_t)snprintf(assignments + ga, size - ga, "%s[\"%s\",\"%s\",%d]",
+		                       u ? "," : "[", aid, uid, u);
+		gt += (size_t)snprintf(targets + gt, size - gt, "%s[\"%s\",0,0,\"%s\"]",
+		                       u ? "," : "[", aid, bin);
+	}
+	snprintf(assignments + ga, size - ga, "]");
+	snprintf(targets + gt, size - gt, "]");
+}
+
+/*
+ * BEGIN, S5's session row, its 50 assignments and 50 targets (one JSON_TABLE
+ * insert each, S5's texts), COMMIT: five round trips, one fsync. Path T/N.
+ */
+static int floor_count(const char *tenant_no, const char *n)
+{
+	static char assignments[FLOOR_COUNTERS * FLOOR_JSON_ROW], targets[sizeof(assignments)];
+	static char description[] = "bench floor";
+	char id[STOCK_ID_LEN + 1], tenant[STOCK_ID_LEN + 1], admin[STOCK_ID_LEN + 1];
+	int t = atoi(tenant_no);
+	char *session[] = {id, tenant, id, admin, description};
+	char *rows_a[] = {tenant, id, assignments}, *rows_t[] = {tenant, id, targets};
+	int ok;
+
+	floor_new_id(id, 0);
+	bench_id(tenant, 1, t, t);
+	bench_id(admin, 2, t, 0);
+	floor_count_json(t, atol(n), assignments, targets, sizeof(assignments));
+	if (mysql_query(floor_db, "START TRANSACTION") != 0)
+		return -1;
+	ok = floor_run(FLOOR_SESSION, session, 5) == 1 &&
+	     floor_run(FLOOR_ASSIGNMENTS, rows_a, 3) == FLOOR_COUNTERS &&
+	     floor_run(FLOOR_TARGETS, rows_t, 3) == FLOOR_COUNTERS;
+	if (!ok) {
+		mysql_rollback(floor_db);
+		return -1;
+	}
+	return mysql_commit(floor_db) == 0 ? 0 : -1;
+}
+
 /* Splits "a/b/c" in place into at most max parts; their number. */
 static int split_path(char *path, char **parts, int max)
 {
@@ -322,6 +420,8 @@ static int floor_request(FCGX_Request *req)
 		return floor_pick(part[1]);
 	if (strcmp(part[0], "pickp") == 0 && n == 2)
 		return floor_pick_call(part[1]);
+	if (strcmp(part[0], "count") == 0 && n == 3)
+		return floor_count(part[1], part[2]);
 	return -1;
 }
 

@@ -14,7 +14,7 @@ the same nginx with the same socket type, worker count and keepalive, measured i
 absolute figures drift on shared machines, the ratio much less. The table also goes to
 tests/bench/results/<time>.txt.
 
-The floors (B1, F1, F1r, F2, F2t, F2s, F3, F4, F4p) are the same responder running a scenario's own
+The floors (B1, F1, F1r, F2, F2t, F2s, F3, F4, F4p, F5) are the same responder running a scenario's own
 statements and nothing else (no token, no JSON): a scenario does at least that work, so its ratio
 stays under its floor's. The goals (GOALS, issue 18) are each scenario's share of its own floor in
 the same run; the "share" column and the "share:" lines give them.
@@ -444,6 +444,8 @@ def main():
             else:
                 b.run("S5", "POST count session, 50 assignments", "count_sessions",
                       "/inventory/count-session", method="POST", token=write_token, file=s5)
+    b.floor("F5", "S5", "floor of S5: its rows, durable",
+            ["/bench/floor/count/%d/%d" % (WRITE_TENANT, n) for n in range(200)])
 
     # Memory: RSS of the inventory_transactions workers once warm (after the scenarios), then
     # after MEMORY_REQUESTS more requests (reads by id, list pages and picks, in turns).

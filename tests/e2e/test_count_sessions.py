@@ -197,6 +197,38 @@ def test_concurrent_creations_get_distinct_codes(admin, bins):
     assert sessions_with(body["count_session"]["description"]) == 20
 
 
+def test_concurrent_creations_keep_codes_gapless(admin, bins):
+    """Generated codes (one CALL of count_code_take each, migration 012) racing explicit codes of the
+    next numbers: every number after the last one before the race is used once, none left out (a
+    generated code skips a number an explicit one took; an explicit one a generated code took first is
+    refused)."""
+    year = datetime.datetime.now(datetime.timezone.utc).year
+    target = [bins["bins"][0]["id"]]
+    n = int(get(admin, create(admin, simple_body(target)))["count_session"]["code"].rsplit("-", 1)[1])
+    explicit = ["CNT-%d-%03d" % (year, n + k) for k in (1, 4, 9, 15)]
+    bodies = [simple_body(target) for _ in range(16)]
+    for i, code in enumerate(explicit):
+        bodies.insert(4 * i + 1, simple_body(target, code=code))
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        resps = list(pool.map(lambda b: cs("POST", "", admin, b), bodies))
+    generated = []
+    for b, r in zip(bodies, resps):
+        if "code" in b["count_session"]:
+            assert r.status_code in (200, 409), r.text
+        else:
+            assert r.status_code == 200, r.text
+            generated.append(r.json()["count_session"]["code"])
+    tenant = db_query("SELECT tenant_id FROM users WHERE username = 'demo-admin'")[0][0]
+    prefix = "CNT-%d-" % year
+    numbers = sorted(int(c[len(prefix):]) for c, in db_query(
+        "SELECT code FROM count_sessions WHERE tenant_id = ? AND code LIKE ?", tenant, prefix + "%")
+        if c[len(prefix):].isdigit() and int(c[len(prefix):]) > n)
+    assert numbers == list(range(n + 1, n + 1 + len(numbers))), numbers
+    assert len(numbers) == sum(r.status_code == 200 for r in resps)
+    assert set(int(c[len(prefix):]) for c in generated) <= set(numbers)
+
+
 def test_explicit_code_already_used_is_refused(admin, bins):
     body = simple_body([bins["bins"][0]["id"]], code=unique("CNT"))
     create(admin, body)

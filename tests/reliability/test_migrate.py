@@ -122,3 +122,29 @@ def test_failed_migration(scratch, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "applying 001" not in out.stdout
     assert root_sql("SELECT version FROM schema_version ORDER BY version", scratch) == ["1", "2", "3"]
+
+
+def test_count_create_migration_upgrades_and_runs_again(scratch, tmp_path):
+    """012 on a database at 011 (an upgrade), then again after its row is taken away (a run that
+    stopped half-way applies the file again from its start): the procedure and the assignment
+    indexes end the same both times."""
+    for m in MIGRATIONS:
+        if m < "012":
+            (tmp_path / (m + ".sql")).write_text(
+                open(os.path.join(ROOT, "db", "migrations", m + ".sql")).read())
+    assert migrate("--database", scratch, "--migrations", str(tmp_path)).returncode == 0
+    indexes = ("SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = '%s'"
+               " AND table_name = 'count_assignments' ORDER BY index_name" % scratch)
+    assert root_sql(indexes) == ["fk_count_assignments_user", "ix_count_assignments_tenant_user", "PRIMARY",
+                                 "uq_count_assignments_user"]
+    for _ in range(2):
+        out = migrate("--database", scratch)
+        assert out.returncode == 0, out.stderr
+        assert re.search(r"^applied 012_\w+\.sql in ", out.stdout, re.M), out.stdout
+        assert root_sql(indexes) == ["ix_count_assignments_user_tenant", "PRIMARY", "uq_count_assignments_user"]
+        columns = root_sql("SELECT GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM information_schema.statistics"
+                           " WHERE table_schema = '%s' AND index_name = 'ix_count_assignments_user_tenant'" % scratch)
+        assert columns == ["user_id,tenant_id"]
+        assert root_sql("SELECT routine_name FROM information_schema.routines WHERE routine_schema = '%s'"
+                        " AND routine_name = 'count_code_take'" % scratch) == ["count_code_take"]
+        root_sql("DELETE FROM schema_version WHERE version = 12", scratch)

@@ -64,6 +64,43 @@ static void test_create_generates_a_code(void **state)
 	    FX_BIN_A "," FX_BIN_A);
 }
 
+/* The code counter and the code are one CALL (migration 012) in every case. */
+static const char *assign_code(const char *id, int year)
+{
+	unsigned long before = db_statement_count();
+	const char *code = NULL;
+
+	assert_int_equal(count_code_assign(arena, FX_TENANT, id, year, &code), 0);
+	assert_int_equal(db_statement_count() - before, 1);
+	assert_string_equal(text("SELECT code FROM count_sessions WHERE id = ?", id), code);
+	return code;
+}
+
+/* The first code of a year, numbers explicit codes took, and the form past three digits. */
+static void test_code_assign(void **state)
+{
+	const char *id, *taken;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	fx_session(arena, "CNT-STAND-IN", false, &id);
+	assert_string_equal(assign_code(id, 2999), "CNT-2999-001");
+	fx_session(arena, "CNT-2999-002", false, &taken);
+	fx_session(arena, "CNT-2999-003", false, &taken);
+	assert_string_equal(assign_code(id, 2999), "CNT-2999-004");
+	fx_run(arena, "UPDATE count_code_counters SET n = 998 WHERE tenant_id = '" FX_TENANT
+	              "' AND year = 2999");
+	fx_session(arena, "CNT-2999-999", false, &taken);
+	assert_string_equal(assign_code(id, 2999), count_code_format(arena, 2999, 1000));
+	/* Another tenant's counter is its own. */
+	fx_session(arena, "CNT-OTHER", false, &id);
+	fx_run(arena, "UPDATE count_sessions SET tenant_id = '" FX_OTHER_TENANT
+	              "' WHERE code = 'CNT-OTHER'");
+	assert_int_equal(count_code_assign(arena, FX_OTHER_TENANT, id, 2999, &taken), 0);
+	assert_string_equal(taken, "CNT-2999-001");
+}
+
 static void test_create_refusals(void **state)
 {
 	struct field_value *vals = values();
@@ -191,6 +228,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    DB_CASE(test_create_generates_a_code),
+	    DB_CASE(test_code_assign),
 	    DB_CASE(test_create_refusals),
 	    DB_CASE(test_code_free),
 	    DB_CASE(test_update_and_planned_change),
