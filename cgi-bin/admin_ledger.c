@@ -173,7 +173,7 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 {
 	struct itx_filter f;
 	struct paging pg = {q->page, q->limit};
-	long long counts[ITX_TYPES_MAX];
+	struct itx_counts stats;
 	struct itx_read read;
 	struct sql items;
 	int status;
@@ -182,10 +182,9 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 	if ((status = itx_filter_read(a, r->caller->tenant_id, &r->query, &f, msg)) != 0)
 		return status;
 	f.probe = auth_probe(r);
-	if (itx_stats(a, &f, counts, total) < 0) {
-		*msg = "Internal server error";
-		return 500;
-	}
+	/* The stats ride on the page's statement where they can (a type, perhaps a warehouse). */
+	memset(&stats, 0, sizeof(stats));
+	f.counts = &stats;
 	/* The filter form's selects' fingerprints come along with the page (html/choices.h). */
 	sql_init(&items, a);
 	listing_choices_items(r, q, &items);
@@ -203,8 +202,13 @@ static int tx_fetch(struct request *r, struct arena *a, const struct listing *l,
 	}
 	if ((status = tx_confirm(r, a, q, &f, rows, msg)) != 0)
 		return status;
+	if (!stats.read && itx_stats(a, &f, stats.counts, &stats.total) < 0) {
+		*msg = "Internal server error";
+		return 500;
+	}
+	*total = stats.total;
 	if (view)
-		tx_stats(r, view, counts);
+		tx_stats(r, view, stats.counts);
 	return 0;
 }
 

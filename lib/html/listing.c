@@ -20,6 +20,7 @@
 #include "html/html.h"
 #include "html/page.h"
 #include "html/view.h"
+#include "web/auth.h"
 #include "web/csv_stream.h"
 #include "web/req.h"
 #include "web/resource.h"
@@ -435,8 +436,23 @@ static void note_fingerprints(struct request *r, struct listing_choice *choices,
 	}
 }
 
+/*
+ * A page's caller whose user row no statement carried (an empty page) is settled before the
+ * table's time column names its zone: the row brings the tenant's zone along, where the
+ * header would otherwise read it on its own and page_frame the row after it. Only for a
+ * page of its own (listing_page: GET, nothing is written after the table); a refusal is
+ * recorded and app_dispatch sends it in place of the page.
+ */
+static void settle_before_header(struct request *r)
+{
+	const char *ignored = NULL;
+
+	if (r->caller && r->caller->pending)
+		auth_settle(r, &ignored);
+}
+
 static int table_at(struct request *r, const struct listing *l, const char *path, struct view *view,
-                    struct listing_choice *choices, const char **msg)
+                    struct listing_choice *choices, bool own_page, const char **msg)
 {
 	struct listing_query q;
 	struct db_rows rows;
@@ -451,6 +467,8 @@ static int table_at(struct request *r, const struct listing *l, const char *path
 	if ((status = fetch_rows(r, r->arena, l, &q, view, &rows, &total, msg)) != 0)
 		return status;
 	note_fingerprints(r, choices, &rows);
+	if (own_page)
+		settle_before_header(r);
 	n = rows.nrows;
 	links = links_of(r, l, path);
 	view_set(view, "columns", columns_view(r, l, &q, &links));
@@ -481,7 +499,7 @@ void listing_set_query(struct request *r, const char *name, const char *value)
 
 int listing_table(struct request *r, const struct listing *l, struct view *view, const char **msg)
 {
-	return table_at(r, l, r->path, view, NULL, msg);
+	return table_at(r, l, r->path, view, NULL, false, msg);
 }
 
 void listing_choices_items(struct request *r, const struct listing_query *q, struct sql *items)
@@ -796,7 +814,7 @@ void listing_page(struct request *r, const struct listing *l)
 	/* The table first: its query may read the selects' fingerprints along
 	 * (listing_choices_items). */
 	choices = page_choices(r, l);
-	if ((status = table_at(r, l, l->path, view, choices, &msg)) != 0) {
+	if ((status = table_at(r, l, l->path, view, choices, true, &msg)) != 0) {
 		page_error(r, status, msg);
 		return;
 	}

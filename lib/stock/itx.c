@@ -62,15 +62,32 @@ static bool parse_bound(const char *v, char *out, bool *has)
 	return valid_timestamp(v, out, ITX_TS_LEN);
 }
 
-/* 0, or 404 "Warehouse not found" when the tenant has no warehouse f->warehouse_id (500). */
+static const char warehouse_sql[] = "SELECT 1 FROM warehouses WHERE tenant_id = ? AND id = ?";
+static const char warehouse_probed_sql[] =
+    "SELECT 1, " USER_PROBE_COLUMN " FROM warehouses WHERE tenant_id = ? AND id = ?";
+
+/*
+ * 0, or 404 "Warehouse not found" when the tenant has no warehouse f->warehouse_id (500).
+ * A pending f->probe rides along (an empty page's look-up): when the warehouse is found, the
+ * user row is read and its refusal (401, 403) is the answer; when not, the frame reads it.
+ */
 static int check_warehouse(struct arena *a, struct itx_filter *f, const char **msg)
 {
+	struct user_probe *p = user_probe_pending(f->probe);
 	struct db_rows rows;
+	struct itx_read r;
+	int rc = p ? db_exec(a, &rows, warehouse_probed_sql, "ssss", p->user_id, p->tenant_id,
+	                     f->tenant_id, f->warehouse_id)
+	           : db_exec(a, &rows, warehouse_sql, "ss", f->tenant_id, f->warehouse_id);
 
-	if (db_exec(a, &rows, "SELECT 1 FROM warehouses WHERE tenant_id = ? AND id = ?", "ss",
-	            f->tenant_id, f->warehouse_id) < 0) {
+	r = itx_read_result(rc, p, &rows);
+	if (r.outcome == ITX_READ_FAILED) {
 		*msg = "Internal server error";
 		return 500;
+	}
+	if (r.outcome == ITX_READ_REFUSED) {
+		*msg = r.message;
+		return r.status;
 	}
 	f->warehouse_unchecked = false;
 	if (rows.nrows == 0) {

@@ -95,8 +95,9 @@ int itx_filter_read(struct arena *a, const char *tenant_id, const struct kvlist 
 
 /*
  * The deferred warehouse check: a page (itx_page's rows) with a row shows the
- * warehouse exists; an empty one costs the lookup. 0, or 404 "Warehouse not
- * found" / 500 with *msg.
+ * warehouse exists; an empty one costs the lookup, which also reads the user
+ * row of a probe the page did not take (f->probe). 0, or 404 "Warehouse not
+ * found" / 500, or that row's refusal (401, 403), with *msg.
  */
 int itx_filter_confirm(struct arena *a, struct itx_filter *f, const struct db_rows *page,
                        const char **msg);

@@ -392,10 +392,13 @@ enum auth_result auth_token_verify(struct arena *a, const char *token, long now,
 
 	if (!token || !*token)
 		return AUTH_MISSING;
+	/* A kept token is byte for byte one that passed every check, its shape too: a hit needs
+	 * no shape check, and a token of another shape is never kept. */
+	if (strlen(token) <= AUTH_TOKEN_MAX &&
+	    (res = verified_lookup(a, token, now, out)) != AUTH_MISSING)
+		return res;
 	if (!token_shape_ok(token))
 		return AUTH_INVALID;
-	if ((res = verified_lookup(a, token, now, out)) != AUTH_MISSING)
-		return res;
 	res = AUTH_INVALID;
 	if (!read_header(a, token, &kid))
 		return AUTH_INVALID;

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/jval.h"
 #include "web/body.h"
 #include "web/envelope.h"
@@ -351,7 +352,9 @@ static void send_row(struct request *r, const struct resource *res, const char *
                      const char *verb)
 {
 	struct json_object *obj = NULL;
-	struct json_object *env;
+	const char *text;
+	size_t len = 0;
+	struct buf *b;
 	int rc = load_json(r, res, id, &obj);
 
 	if (rc < 0) {
@@ -362,13 +365,20 @@ static void send_row(struct request *r, const struct resource *res, const char *
 		send_not_found(r, res);
 		return;
 	}
-	etag_send(r, etag_of_json(r->arena, obj));
-	env = envelope_ondi(arena_sprintf(r->arena, "%s %s successfully", res->entity, verb));
-	json_object_object_add(env, res->singular, obj);
+	/* The record is serialized once: its text is both what the ETag hashes and what is sent. */
+	if (!(text = json_object_to_json_string_length(obj, JVAL_OUT_FLAGS, &len)))
+		log_fatal("json: out of memory");
+	etag_send(r, etag_of_text(r->arena, text, len));
 	/* A create says where the new record lives (RFC 9110 section 10.2.2). */
 	if (status == 201)
 		req_add_header(r, "Location", arena_sprintf(r->arena, "%s/%s", res->path, id));
-	envelope_reply(r, status, env);
+	/* Entity, verb and singular are constants: nothing in them needs escaping. */
+	b = envelope_ondi_open(r, arena_sprintf(r->arena, "%s %s successfully", res->entity, verb));
+	buf_appendf(b, ",\"%s\":", res->singular);
+	buf_append(b, text, len);
+	buf_putc(b, '}');
+	r->status = status;
+	json_object_put(obj);
 }
 
 /* The :id route parameter in lower case, or NULL (and a 404 sent) when it cannot name a row. */

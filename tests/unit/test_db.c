@@ -769,6 +769,62 @@ static void test_cell_text(void **state)
 	assert_ptr_equal(db_cell_text(arena, &rows, 0, 1), db_cell(&rows, 0, 1));
 }
 
+/*
+ * DATE, DATETIME and TIMESTAMP cells are fetched as MYSQL_TIME and written out by db.c: their
+ * text must be what libmariadb wrote when they were fetched as text, which is the server's own
+ * (CAST AS CHAR), at every fraction width; NULL stays NULL.
+ */
+static void test_time_cells(void **state)
+{
+	static const char *const values[] = {
+	    "2023-06-15 10:30:00.123456", "2023-06-15 00:00:00",        "0001-01-01 00:00:00",
+	    "9999-12-31 23:59:59.999999", "2024-02-29 23:59:59.000001", "2023-06-15 10:30:00.5",
+	    "1970-01-01 00:00:01.05",
+	};
+	static const char sql[] =
+	    "SELECT CAST(? AS DATETIME(6)) AS a, CAST(CAST(? AS DATETIME(6)) AS CHAR) AS a_text,"
+	    " CAST(? AS DATETIME(3)) AS b, CAST(CAST(? AS DATETIME(3)) AS CHAR) AS b_text,"
+	    " CAST(? AS DATETIME(1)) AS c, CAST(CAST(? AS DATETIME(1)) AS CHAR) AS c_text,"
+	    " CAST(? AS DATETIME) AS d, CAST(CAST(? AS DATETIME) AS CHAR) AS d_text,"
+	    " CAST(? AS DATE) AS e, CAST(CAST(? AS DATE) AS CHAR) AS e_text";
+	struct db_rows rows;
+
+	NEED_DB();
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		const char *v = values[i];
+
+		assert_int_equal(
+		    db_exec(arena, &rows, sql, "ssssssssss", v, v, v, v, v, v, v, v, v, v), 0);
+		assert_int_equal(rows.ncols, 10);
+		for (size_t c = 0; c < rows.ncols; c += 2) {
+			assert_int_equal(rows.coltypes[c], DB_COL_TIME);
+			assert_non_null(db_cell(&rows, 0, c + 1));
+			assert_string_equal(db_cell(&rows, 0, c), db_cell(&rows, 0, c + 1));
+		}
+	}
+	/* A TIMESTAMP column and NULL times. */
+	assert_int_equal(db_exec(arena, &rows,
+	                         "SELECT ts, CAST(ts AS CHAR), CAST(NULL AS DATETIME),"
+	                         " CAST(NULL AS DATE) FROM t_db_types WHERE ts IS NOT NULL LIMIT 1",
+	                         ""),
+	                 0);
+	if (rows.nrows) {
+		assert_int_equal(rows.coltypes[0], DB_COL_TIME);
+		assert_string_equal(db_cell(&rows, 0, 0), db_cell(&rows, 0, 1));
+		assert_null(db_cell(&rows, 0, 2));
+		assert_null(db_cell(&rows, 0, 3));
+	}
+	/* A long text column after a time: each keeps its own buffer type in one result. */
+	assert_int_equal(db_exec(arena, &rows,
+	                         "SELECT CAST('2023-06-15 10:30:00' AS DATETIME), REPEAT('x', 600),"
+	                         " CAST('2023-06-16' AS DATE)",
+	                         ""),
+	                 0);
+	assert_string_equal(db_cell(&rows, 0, 0), "2023-06-15 10:30:00");
+	assert_int_equal(strlen(db_cell(&rows, 0, 1)), 600);
+	assert_string_equal(db_cell(&rows, 0, 2), "2023-06-16");
+}
+
 /* Computed columns: the old cells stay, the new ones are text, NULL until set. */
 static void test_rows_add_cols(void **state)
 {
@@ -865,6 +921,7 @@ int main(void)
 	    cmocka_unit_test(test_reconnect),
 	    cmocka_unit_test(test_read_timeout),
 	    cmocka_unit_test(test_cell_text),
+	    cmocka_unit_test(test_time_cells),
 	    cmocka_unit_test(test_rows_add_cols),
 	    cmocka_unit_test(test_rows_drop_col),
 	    cmocka_unit_test(test_uuid),
