@@ -133,13 +133,13 @@ int tz_local(const char *zone, time_t t, struct tm *out)
 	return localtime_r(&t, out) ? 0 : -1;
 }
 
-/* v (0 <= v < 10^width) in width decimal digits at out. */
-static void put_digits(char *out, int v, int width)
+char *tz_put_digits(char *out, unsigned long v, int width)
 {
-	while (width-- > 0) {
-		out[width] = (char)('0' + v % 10);
+	for (int i = width - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
 		v /= 10;
 	}
+	return out + width;
 }
 
 int tz_format(const char *zone, time_t t, char *out)
@@ -153,12 +153,12 @@ int tz_format(const char *zone, time_t t, char *out)
 	/* "%04d-%02d-%02d %02d:%02d:%02d" by hand: a listing formats a time per row, and printf
 	 * cost more than the rest of the conversion. Four-digit years are checked above. */
 	memcpy(out, "0000-00-00 00:00:00", TZ_TEXT_SIZE);
-	put_digits(out, tm.tm_year + 1900, 4);
-	put_digits(out + 5, tm.tm_mon + 1, 2);
-	put_digits(out + 8, tm.tm_mday, 2);
-	put_digits(out + 11, tm.tm_hour, 2);
-	put_digits(out + 14, tm.tm_min, 2);
-	put_digits(out + 17, tm.tm_sec, 2);
+	tz_put_digits(out, (unsigned long)(tm.tm_year + 1900), 4);
+	tz_put_digits(out + 5, (unsigned long)(tm.tm_mon + 1), 2);
+	tz_put_digits(out + 8, (unsigned long)(tm.tm_mday), 2);
+	tz_put_digits(out + 11, (unsigned long)(tm.tm_hour), 2);
+	tz_put_digits(out + 14, (unsigned long)(tm.tm_min), 2);
+	tz_put_digits(out + 17, (unsigned long)(tm.tm_sec), 2);
 	return 0;
 }
 

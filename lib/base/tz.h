@@ -53,6 +53,13 @@ int tz_local(const char *zone, time_t t, struct tm *out);
 int tz_format(const char *zone, time_t t, char *out);
 
 /*
+ * v (0 <= v < 10^width) as width zero-padded decimal digits at out, no NUL; the position after
+ * them. The one hand-written writer of time fields: tz_format's per listing row, the database
+ * layer's per DATETIME cell (printf cost more than the rest of either).
+ */
+char *tz_put_digits(char *out, unsigned long v, int width);
+
+/*
  * "YYYY-MM-DD HH:MM:SS" or ISO 8601 "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" (both
  * UTC, as the database and the API give times) into seconds since the epoch
  * (the fraction dropped). false for anything else.

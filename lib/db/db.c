@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/env.h"
 #include "base/log.h"
+#include "base/tz.h"
 #include "base/uuid7.h"
 #include "base/valid.h"
 #include "db/db_nodes.h"
@@ -579,16 +580,6 @@ static void bind_types(struct fetch *f, const struct stmt_entry *e, size_t ncols
 	}
 }
 
-/* n decimal digits of v at p, zero-padded; the position after them. */
-static char *put_digits(char *p, unsigned long v, int n)
-{
-	for (int i = n - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	return p + n;
-}
-
 /* time_text for values wider than its fields, with libmariadb's own formats. */
 static size_t time_text_printf(const MYSQL_TIME *t, const struct col_wire *w, char *out)
 {
@@ -623,23 +614,23 @@ static size_t time_text(const MYSQL_TIME *t, const struct col_wire *w, char *out
 	if (t->year > 9999 || t->month > 99 || t->day > 99 || t->hour > 99 || t->minute > 99 ||
 	    t->second > 99 || t->second_part > 999999)
 		return time_text_printf(t, w, out);
-	p = put_digits(p, t->year, 4);
+	p = tz_put_digits(p, t->year, 4);
 	*p++ = '-';
-	p = put_digits(p, t->month, 2);
+	p = tz_put_digits(p, t->month, 2);
 	*p++ = '-';
-	p = put_digits(p, t->day, 2);
+	p = tz_put_digits(p, t->day, 2);
 	if (w->type != MYSQL_TYPE_DATE) {
 		*p++ = ' ';
-		p = put_digits(p, t->hour, 2);
+		p = tz_put_digits(p, t->hour, 2);
 		*p++ = ':';
-		p = put_digits(p, t->minute, 2);
+		p = tz_put_digits(p, t->minute, 2);
 		*p++ = ':';
-		p = put_digits(p, t->second, 2);
+		p = tz_put_digits(p, t->second, 2);
 		if (n) {
 			char frac[6];
 
 			*p++ = '.';
-			put_digits(frac, t->second_part, 6);
+			tz_put_digits(frac, t->second_part, 6);
 			memcpy(p, frac, n);
 			p += n;
 		}
